@@ -1,0 +1,42 @@
+// What an agent's code is given while it works on a task: cancellation, liveness, progress,
+// typed custom events, sub-tasks and a way to ask a person.
+import type { Task, TaskInput } from "../task/Task.ts";
+
+export interface AgentContext<TEmitted extends { type: string } = { type: string }> {
+  /** Aborted when the task is cancelled, times out, loses its fan-out or its agent is declared hung. */
+  readonly signal: AbortSignal;
+  /** Proof of life: resets the heartbeat deadline. `progress` and `emit` count as heartbeats too. */
+  heartbeat(): void;
+  /** A human-readable step ("reading", "3/5 files"), shown on the task and counted as a heartbeat. */
+  progress(message: string): void;
+  /** A typed event of this agent's own, delivered to the task's watchers. */
+  emit(event: TEmitted): void;
+  /**
+   * Submit a sub-task to the team and wait for its result. Waits between agents are tracked, and
+   * a wait that would close a cycle fails at once with a `Deadlock` error naming the agents.
+   */
+  delegate<TOutput = unknown>(input: TaskInput): Promise<TOutput>;
+  /** Ask a person; the task shows ✋ until the answer arrives. */
+  askHuman(question: string): Promise<string>;
+}
+
+/** The input a machine-form agent receives when a task starts it. */
+export interface AgentMachineInput<TInput = unknown> {
+  readonly task: Task<TInput>;
+  readonly ctx: AgentContext;
+}
+
+/**
+ * How an agent host talks back to its supervisor without a round trip through events:
+ * observations only (outcomes travel as XState events to the parent).
+ */
+export interface AgentPort {
+  started(agent: string, taskId: string, attempt: number): void;
+  heartbeat(agent: string, taskId: string, attempt: number): void;
+  progress(agent: string, taskId: string, attempt: number, message: string): void;
+  emit(agent: string, taskId: string, attempt: number, event: { type: string }): void;
+  awaitingHuman(agent: string, taskId: string, attempt: number, question: string): void;
+  resumed(agent: string, taskId: string, attempt: number): void;
+  delegate(agent: string, parent: Task, input: TaskInput, signal: AbortSignal): Promise<unknown>;
+  askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string>;
+}

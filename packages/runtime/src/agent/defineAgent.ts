@@ -1,0 +1,120 @@
+// `defineAgent`: the one way to declare an agent, in plain form (an async `handle`) or machine form
+// (a full XState machine built with `setup()`). Both become the same agent host machine, so the
+// supervisor drives every agent alike and the types of input, output and events reach the caller.
+import type { AnyStateMachine, EventFrom, EventObject, OutputFrom } from "xstate";
+import { TroupeError } from "../errors/TroupeError.ts";
+import type { Task } from "../task/Task.ts";
+import { type Duration, toMillis } from "../time/duration.ts";
+import type { AgentContext } from "./AgentContext.ts";
+import { type AgentHostLogic, agentHostFor } from "./agentHostMachine.ts";
+
+export interface AgentOptions {
+  readonly name: string;
+  readonly description?: string;
+  /** What this agent can do; `route.capability()` matches a task's `needs` against these. */
+  readonly capabilities?: readonly string[];
+  /** The model role this agent uses (resolved from MODEL_<ROLE>). */
+  readonly model?: string;
+  /** A task that does not heartbeat within `deadline` is hung: cancelled and reassigned up to `attempts` times. */
+  readonly heartbeat?: { readonly every?: Duration; readonly deadline: Duration; readonly attempts?: number };
+  /** Circuit breaker: open after `maxFailures` consecutive failures, half-open after `resetAfter`. */
+  readonly breaker?: { readonly maxFailures?: number; readonly resetAfter?: Duration };
+  /** How long one task may take in all, unless the task says otherwise. */
+  readonly deadline?: Duration;
+  /** Queue limit of this agent (the team's `mailbox.limit` when absent). */
+  readonly mailbox?: { readonly limit?: number };
+  /** For auction routes: the cost of taking this task (lower wins), or undefined to abstain. */
+  readonly bid?: (task: Task) => number | undefined | Promise<number | undefined>;
+}
+
+interface AgentTypes<TInput, TOutput, TEvent extends EventObject, TEmitted extends { type: string }> {
+  readonly input: TInput;
+  readonly output: TOutput;
+  readonly event: TEvent;
+  readonly emitted: TEmitted;
+}
+
+/** A declared agent. The phantom `~types` carries its input, output and event types to callers. */
+export interface AgentDefinition<
+  TInput = unknown,
+  TOutput = unknown,
+  TEvent extends EventObject = EventObject,
+  TEmitted extends { type: string } = { type: string },
+> {
+  readonly name: string;
+  readonly description: string;
+  readonly kind: "handle" | "machine";
+  readonly capabilities: readonly string[];
+  readonly model: string | undefined;
+  readonly heartbeatDeadlineMs: number | undefined;
+  readonly hungAttempts: number;
+  readonly breaker: { readonly maxFailures: number; readonly resetAfterMs: number };
+  readonly deadlineMs: number | undefined;
+  readonly mailboxLimit: number | undefined;
+  readonly bid: AgentOptions["bid"];
+  /** The agent host machine, with this agent's task runner provided. */
+  readonly logic: AgentHostLogic;
+  readonly "~types"?: AgentTypes<TInput, TOutput, TEvent, TEmitted>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: an agent of any input, output and events
+export type AnyAgentDefinition = AgentDefinition<any, any, any, any>;
+
+export type HandleAgentOptions<TInput, TOutput, TEmitted extends { type: string }> = AgentOptions & {
+  readonly handle: (task: Task<TInput>, ctx: AgentContext<TEmitted>) => Promise<TOutput> | TOutput;
+  readonly machine?: never;
+};
+
+export type MachineAgentOptions<TMachine extends AnyStateMachine> = AgentOptions & {
+  readonly machine: TMachine;
+  readonly handle?: never;
+};
+
+const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+export function defineAgent<TMachine extends AnyStateMachine>(
+  options: MachineAgentOptions<TMachine>,
+): AgentDefinition<unknown, OutputFrom<TMachine>, EventFrom<TMachine>, { type: string }>;
+export function defineAgent<
+  TInput = unknown,
+  TOutput = unknown,
+  TEmitted extends { type: string } = { type: string },
+>(
+  options: HandleAgentOptions<TInput, TOutput, TEmitted>,
+): AgentDefinition<TInput, Awaited<TOutput>, never, TEmitted>;
+export function defineAgent(
+  options: AgentOptions & { handle?: (task: Task, ctx: AgentContext) => unknown; machine?: AnyStateMachine },
+): AnyAgentDefinition {
+  const field = (name: string) => `agent "${options.name}": ${name}`;
+  if (typeof options.name !== "string" || !NAME.test(options.name)) {
+    throw new TroupeError(
+      "InvalidAgent",
+      `agent name must be lower-case letters, digits, "-" or "_" (at most 32), got ${JSON.stringify(options.name)}`,
+    );
+  }
+  if ((options.handle === undefined) === (options.machine === undefined)) {
+    throw new TroupeError("InvalidAgent", `${field("give exactly one of `handle` or `machine`")}`);
+  }
+  const ms = (value: Duration | undefined, name: string) =>
+    value === undefined ? undefined : toMillis(value, field(name));
+  const runner = options.machine
+    ? { kind: "machine" as const, machine: options.machine }
+    : { kind: "handle" as const, handle: options.handle! };
+  return {
+    name: options.name,
+    description: options.description ?? "",
+    kind: runner.kind,
+    capabilities: options.capabilities ?? [],
+    model: options.model,
+    heartbeatDeadlineMs: ms(options.heartbeat?.deadline, "heartbeat.deadline"),
+    hungAttempts: options.heartbeat?.attempts ?? 3,
+    breaker: {
+      maxFailures: options.breaker?.maxFailures ?? 5,
+      resetAfterMs: ms(options.breaker?.resetAfter, "breaker.resetAfter") ?? 30_000,
+    },
+    deadlineMs: ms(options.deadline, "deadline"),
+    mailboxLimit: options.mailbox?.limit,
+    bid: options.bid,
+    logic: agentHostFor(runner),
+  };
+}

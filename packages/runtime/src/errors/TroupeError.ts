@@ -1,0 +1,52 @@
+// The one error type of the runtime: a tagged error that carries what a caller needs to act on it.
+// `_tag` names the kind (NoRoute, MailboxFull, …); `reason` is a sentence meant for a person;
+// `data` holds the structured facts (the agent, the rules tried, the cycle…).
+
+export type TroupeErrorTag =
+  | "InvalidTask"
+  | "InvalidCommand"
+  | "InvalidAgent"
+  | "NoRoute"
+  | "MailboxFull"
+  | "BreakerOpen"
+  | "Hung"
+  | "Timeout"
+  | "Cancelled"
+  | "AgentCrashed"
+  | "Deadlock"
+  | "FanOutFailed"
+  | "Escalated"
+  | "ShuttingDown";
+
+export class TroupeError extends Error {
+  readonly _tag: TroupeErrorTag;
+  readonly reason: string;
+  readonly data: Readonly<Record<string, unknown>>;
+
+  constructor(
+    tag: TroupeErrorTag,
+    reason: string,
+    options: { cause?: unknown; data?: Record<string, unknown> } = {},
+  ) {
+    super(reason, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = `TroupeError(${tag})`;
+    this._tag = tag;
+    this.reason = reason;
+    this.data = options.data ?? {};
+  }
+
+  /** A plain, JSON-safe view for events, logs and traces. */
+  toJSON(): { tag: TroupeErrorTag; reason: string; data: Record<string, unknown> } {
+    return { tag: this._tag, reason: this.reason, data: { ...this.data } };
+  }
+}
+
+export const isTroupeError = (value: unknown, tag?: TroupeErrorTag): value is TroupeError =>
+  value instanceof TroupeError && (tag === undefined || value._tag === tag);
+
+/** Turn anything thrown into a TroupeError, keeping the original as `cause`. */
+export const toTroupeError = (value: unknown, tag: TroupeErrorTag, prefix: string): TroupeError => {
+  if (value instanceof TroupeError) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new TroupeError(tag, `${prefix}: ${message}`, { cause: value });
+};

@@ -1,0 +1,184 @@
+// The event catalogue: every event the runtime publishes, as one Effect Schema union.
+// In-process subscribers get these values as they are; anything that crosses a process
+// (Redis, traces, the visualizer) is encoded and decoded with `RuntimeEvent` so a malformed
+// or unknown message is refused with the field named.
+import { Result, Schema } from "effect";
+
+const at = Schema.Number; // epoch milliseconds from the team's clock
+const taskId = Schema.String;
+const agent = Schema.String;
+
+const event = <const T extends string, const F extends Schema.Struct.Fields>(type: T, fields: F) =>
+  Schema.Struct({ type: Schema.Literal(type), at, ...fields });
+
+export const TaskState = Schema.Literals([
+  "queued",
+  "claimed",
+  "working",
+  "awaiting_human",
+  "retrying",
+  "succeeded",
+  "failed",
+  "cancelled",
+]);
+export type TaskState = typeof TaskState.Type;
+
+export const BreakerState = Schema.Literals(["closed", "open", "half_open"]);
+export type BreakerState = typeof BreakerState.Type;
+
+export const AgentState = Schema.Literals(["idle", "working", "awaiting_human", "stopped"]);
+export type AgentState = typeof AgentState.Type;
+
+export const Severity = Schema.Literals(["info", "warning", "critical"]);
+export type Severity = typeof Severity.Type;
+
+const ErrorInfo = Schema.Struct({ tag: Schema.String, reason: Schema.String });
+
+export const TaskQueued = event("task.queued", {
+  taskId,
+  agent: Schema.NullOr(agent),
+  text: Schema.String,
+  channel: Schema.NullOr(Schema.String),
+  parentTaskId: Schema.NullOr(taskId),
+});
+export const TaskRouted = event("task.routed", { taskId, agent, rule: Schema.String });
+export const TaskClaimed = event("task.claimed", { taskId, agent, attempt: Schema.Number });
+export const TaskStarted = event("task.started", { taskId, agent, attempt: Schema.Number });
+export const TaskProgress = event("task.progress", { taskId, agent, message: Schema.String });
+export const TaskAwaitingHuman = event("task.awaiting_human", { taskId, agent, question: Schema.String });
+export const TaskResumed = event("task.resumed", { taskId, agent });
+export const TaskRetrying = event("task.retrying", {
+  taskId,
+  agent,
+  attempt: Schema.Number,
+  reason: Schema.String,
+});
+export const TaskSucceeded = event("task.succeeded", { taskId, agent, durationMs: Schema.Number });
+export const TaskFailed = event("task.failed", { taskId, agent: Schema.NullOr(agent), error: ErrorInfo });
+export const TaskCancelled = event("task.cancelled", {
+  taskId,
+  agent: Schema.NullOr(agent),
+  reason: Schema.String,
+});
+export const TaskEmitted = event("task.emitted", { taskId, agent, event: Schema.Unknown });
+
+export const AgentStarted = event("agent.started", { agent, incarnation: Schema.Number });
+export const AgentStateChanged = event("agent.state", { agent, state: AgentState });
+export const AgentRestarted = event("agent.restarted", {
+  agent,
+  incarnation: Schema.Number,
+  strategy: Schema.String,
+  cause: Schema.String,
+});
+export const HeartbeatMissed = event("heartbeat.missed", { agent, taskId, deadlineMs: Schema.Number });
+export const BreakerChanged = event("breaker.changed", {
+  agent,
+  from: BreakerState,
+  to: BreakerState,
+  failures: Schema.Number,
+});
+export const DeadlockDetected = event("deadlock.detected", { taskId, cycle: Schema.Array(agent) });
+export const FanOutStarted = event("fanout.started", {
+  fanOutId: Schema.String,
+  join: Schema.String,
+  branches: Schema.Array(Schema.Struct({ taskId, agent })),
+});
+export const FanOutSettled = event("fanout.settled", {
+  fanOutId: Schema.String,
+  outcome: Schema.Literals(["succeeded", "failed", "cancelled"]),
+  winners: Schema.Array(taskId),
+});
+export const SupervisorEscalated = event("supervisor.escalated", {
+  restarts: Schema.Number,
+  periodMs: Schema.Number,
+  reason: Schema.String,
+});
+export const AlertRaised = event("alert.raised", {
+  alertId: Schema.String,
+  severity: Severity,
+  source: Schema.String,
+  title: Schema.String,
+  text: Schema.String,
+});
+export const AlertResolved = event("alert.resolved", { alertId: Schema.String, source: Schema.String });
+export const RuntimeWarning = event("runtime.warning", { message: Schema.String, detail: Schema.Unknown });
+
+export const RuntimeEvent = Schema.Union([
+  TaskQueued,
+  TaskRouted,
+  TaskClaimed,
+  TaskStarted,
+  TaskProgress,
+  TaskAwaitingHuman,
+  TaskResumed,
+  TaskRetrying,
+  TaskSucceeded,
+  TaskFailed,
+  TaskCancelled,
+  TaskEmitted,
+  AgentStarted,
+  AgentStateChanged,
+  AgentRestarted,
+  HeartbeatMissed,
+  BreakerChanged,
+  DeadlockDetected,
+  FanOutStarted,
+  FanOutSettled,
+  SupervisorEscalated,
+  AlertRaised,
+  AlertResolved,
+  RuntimeWarning,
+]);
+export type RuntimeEvent = typeof RuntimeEvent.Type;
+export type RuntimeEventType = RuntimeEvent["type"];
+export type RuntimeEventOf<T extends RuntimeEventType> = Extract<RuntimeEvent, { type: T }>;
+/** An event as a publisher writes it: the bus stamps `at`. */
+export type RuntimeEventInput = RuntimeEvent extends infer E
+  ? E extends RuntimeEvent
+    ? Omit<E, "at">
+    : never
+  : never;
+
+/** Events about one task, in the order a task can go through them. */
+export type TaskEvent = Extract<RuntimeEvent, { taskId: string }>;
+
+export const runtimeEventTypes: readonly RuntimeEventType[] = RuntimeEvent.members.map(
+  (member) => member.fields.type.literal,
+);
+
+/** The task state an event moves its task to, or undefined when it does not change it. */
+export const taskStateOf = (event: RuntimeEvent): TaskState | undefined => {
+  switch (event.type) {
+    case "task.queued":
+      return "queued";
+    case "task.claimed":
+      return "claimed";
+    case "task.started":
+    case "task.resumed":
+      return "working";
+    case "task.awaiting_human":
+      return "awaiting_human";
+    case "task.retrying":
+      return "retrying";
+    case "task.succeeded":
+      return "succeeded";
+    case "task.failed":
+      return "failed";
+    case "task.cancelled":
+      return "cancelled";
+    default:
+      return undefined;
+  }
+};
+
+const decodeResult = Schema.decodeUnknownResult(RuntimeEvent);
+
+/** Validate an event that crossed a process boundary: the event, or a message naming what is wrong. */
+export const decodeRuntimeEvent = (
+  input: unknown,
+): { ok: true; event: RuntimeEvent } | { ok: false; error: string } => {
+  const result = decodeResult(input);
+  return Result.isSuccess(result)
+    ? { ok: true, event: result.success }
+    : { ok: false, error: String(result.failure.message) };
+};

@@ -1,0 +1,42 @@
+// @troupe/runtime: agents as XState actors, a supervisor that routes, fans out, watches heartbeats,
+// restarts and breaks circuits, and the typed event bus every bridge attaches to.
+export type { AgentContext, AgentMachineInput } from "./agent/AgentContext.ts";
+export {
+  type AgentDefinition,
+  type AgentOptions,
+  type AnyAgentDefinition,
+  defineAgent,
+} from "./agent/defineAgent.ts";
+export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/TroupeError.ts";
+export * from "./events/catalogue.ts";
+export { EventBus, type Listener } from "./events/EventBus.ts";
+export { jsonLogger, type Logger, type LogLevel, redact, silentLogger } from "./log/Logger.ts";
+export { type BranchOutcome, type JoinPolicy, joinName } from "./supervisor/joinPolicy.ts";
+export type { RestartStrategy } from "./supervisor/restartStrategy.ts";
+export {
+  type Allocation,
+  type AllocationOption,
+  type Classifier,
+  type Route,
+  type RouteMatch,
+  route,
+} from "./supervisor/routing.ts";
+export type {
+  AgentStatus,
+  FanOutBranchResult,
+  FanOutResult,
+  HumanGateway,
+  TeamStatus,
+} from "./supervisor/SupervisorCore.ts";
+export { supervisorMachine } from "./supervisor/supervisorMachine.ts";
+export {
+  createSupervisor,
+  type FanOutOptions,
+  type Run,
+  type SupervisorOptions,
+  supervisorInput,
+  Team,
+} from "./supervisor/Team.ts";
+export { type Task, TaskInput } from "./task/Task.ts";
+export { type Clock, systemClock } from "./time/Clock.ts";
+export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

@@ -1,0 +1,1164 @@
+// The supervisor's logic as a plain object: routing, allocation, mailboxes, heartbeats, breakers,
+// restarts, deadlock detection and fan-out joins. It never touches XState directly: everything that
+// must happen to actors or timers goes through `SupervisorEffects`, which the supervisor machine
+// implements with XState actions (so timers run on the actor system's clock, simulated in tests).
+import type { AgentPort } from "../agent/AgentContext.ts";
+import type { AgentHostEvent, AgentHostInput } from "../agent/agentHostMachine.ts";
+import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
+import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
+import type { EventBus } from "../events/EventBus.ts";
+import type { Logger } from "../log/Logger.ts";
+import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
+import type { Clock } from "../time/Clock.ts";
+import { formatMillis } from "../time/duration.ts";
+import { CircuitBreaker } from "./CircuitBreaker.ts";
+import { type BranchOutcome, decideJoin, type JoinPolicy, joinName } from "./joinPolicy.ts";
+import { childrenToRestart, type RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
+import type { Classifier, Route, RouteMatch } from "./routing.ts";
+import { WaitForGraph } from "./WaitForGraph.ts";
+
+/** A person answering an agent's question (the console, Discord…). */
+export interface HumanGateway {
+  ask(question: string, context: { task: Task; agent: string; signal: AbortSignal }): Promise<string>;
+}
+
+export interface SupervisorSettings {
+  readonly agents: readonly AnyAgentDefinition[];
+  readonly routes: readonly Route[];
+  readonly classify: Classifier | undefined;
+  readonly fallback: string | undefined;
+  readonly strategy: RestartStrategy;
+  readonly intensity: RestartIntensity;
+  readonly mailboxLimit: number;
+  readonly defaultDeadlineMs: number;
+  readonly clock: Clock;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly human: HumanGateway | undefined;
+}
+
+export type TimerEvent =
+  | { type: "troupe.timer.heartbeat"; taskId: string; attempt: number }
+  | { type: "troupe.timer.deadline"; taskId: string }
+  | { type: "troupe.timer.breaker"; agent: string }
+  | { type: "troupe.timer.auction"; taskId: string };
+
+/** What the core asks of the actor system; implemented by the supervisor machine. */
+export interface SupervisorEffects {
+  spawn(agent: AnyAgentDefinition, childId: string, input: AgentHostInput): void;
+  stop(childId: string): void;
+  send(childId: string, event: AgentHostEvent): void;
+  schedule(event: TimerEvent, delayMs: number, id: string): void;
+  unschedule(id: string): void;
+  escalate(error: TroupeError): void;
+}
+
+/** Sends an event to the supervisor actor itself (results of async work: classifier, bids). */
+export type SelfSend = (event: AsyncResultEvent) => void;
+export type AsyncResultEvent =
+  | { type: "troupe.classified"; taskId: string; agent: string | undefined; error: unknown }
+  | { type: "troupe.bid"; taskId: string; agent: string; bid: number | undefined };
+
+export interface RunHandle {
+  resolve(output: unknown): void;
+  reject(error: TroupeError): void;
+  record(event: TaskEvent): void;
+}
+
+interface TaskEntry {
+  task: Task;
+  readonly handle: RunHandle;
+  state: TaskState | "routing";
+  agent: string | undefined;
+  match: RouteMatch | undefined;
+  /** The wait-for edge this task holds while its parent waits on it. */
+  waitEdge: { from: string; to: string } | undefined;
+  controller: AbortController | undefined;
+  auction: Map<string, number | undefined> | undefined;
+  settled: boolean;
+}
+
+interface Running {
+  readonly entry: TaskEntry;
+  readonly controller: AbortController;
+  readonly startedAt: number;
+  lastBeatAt: number;
+  awaitingHuman: boolean;
+}
+
+interface AgentSlot {
+  readonly definition: AnyAgentDefinition;
+  incarnation: number;
+  childId: string;
+  state: AgentState;
+  running: Running | undefined;
+  readonly mailbox: TaskEntry[];
+  readonly breaker: CircuitBreaker;
+  readonly limit: number;
+  restarts: number;
+}
+
+interface FanOutEntry {
+  readonly id: string;
+  readonly join: JoinPolicy;
+  readonly branches: { agent: string; taskId: string; outcome: BranchOutcome }[];
+  readonly settleOrder: number[];
+  readonly resolve: (result: FanOutResult) => void;
+  readonly reject: (error: TroupeError) => void;
+  settled: boolean;
+}
+
+export interface FanOutBranchResult {
+  readonly agent: string;
+  readonly taskId: string;
+  readonly status: "succeeded" | "failed" | "cancelled" | "pending";
+  readonly output?: unknown;
+  readonly error?: TroupeError;
+}
+
+export interface FanOutResult<TOutput = unknown> {
+  readonly fanOutId: string;
+  readonly join: string;
+  /** Outputs of the branches that satisfied the join, in the order they finished. */
+  readonly outputs: readonly TOutput[];
+  readonly branches: readonly FanOutBranchResult[];
+}
+
+export interface AgentStatus {
+  readonly name: string;
+  readonly state: AgentState;
+  readonly incarnation: number;
+  readonly restarts: number;
+  readonly breaker: CircuitBreaker["state"];
+  readonly failures: number;
+  readonly queue: number;
+  readonly task: string | undefined;
+  readonly capabilities: readonly string[];
+  readonly description: string;
+}
+
+export interface TeamStatus {
+  readonly agents: readonly AgentStatus[];
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly fanOuts: number;
+  readonly accepting: boolean;
+  readonly escalated: boolean;
+}
+
+const childIdOf = (agent: string, incarnation: number) => `${agent}#${incarnation}`;
+
+export class SupervisorCore implements AgentPort {
+  readonly #settings: SupervisorSettings;
+  readonly #selfSend: SelfSend;
+  readonly #slots = new Map<string, AgentSlot>();
+  readonly #startOrder: string[] = [];
+  readonly #tasks = new Map<string, TaskEntry>();
+  readonly #pool: TaskEntry[] = [];
+  readonly #fanOuts = new Map<string, FanOutEntry>();
+  readonly #waits = new WaitForGraph();
+  #accepting = true;
+  #escalated = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(settings: SupervisorSettings, selfSend: SelfSend) {
+    this.#settings = settings;
+    this.#selfSend = selfSend;
+  }
+
+  get bus(): EventBus {
+    return this.#settings.bus;
+  }
+
+  get clock(): Clock {
+    return this.#settings.clock;
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────
+
+  start(fx: SupervisorEffects): void {
+    for (const definition of this.#settings.agents) {
+      const slot: AgentSlot = {
+        definition,
+        incarnation: 0,
+        childId: "",
+        state: "idle",
+        running: undefined,
+        mailbox: [],
+        breaker: new CircuitBreaker(definition.breaker.maxFailures),
+        limit: definition.mailboxLimit ?? this.#settings.mailboxLimit,
+        restarts: 0,
+      };
+      this.#slots.set(definition.name, slot);
+      this.#startOrder.push(definition.name);
+      this.#spawn(slot, fx);
+    }
+  }
+
+  /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
+  stopAccepting(): void {
+    this.#accepting = false;
+    this.#checkIdle();
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.#tasks.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Cancel everything still open (used when a drain runs out of time). */
+  cancelAll(fx: SupervisorEffects, reason: string): void {
+    for (const taskId of [...this.#tasks.keys()]) this.cancel(taskId, reason, fx);
+  }
+
+  // ── submitting ───────────────────────────────────────────────────────────
+
+  /** Validate raw input into a task entry; throws InvalidTask naming the bad field. */
+  prepare(raw: unknown, handle: RunHandle, extra: { parentTaskId?: string; fanOutId?: string } = {}) {
+    const { task, agent } = createTask(raw, { now: this.clock.now(), ...extra });
+    if (this.#tasks.has(task.id)) {
+      throw new TroupeError("InvalidTask", `invalid task: id "${task.id}" is already in use by an open task`);
+    }
+    return { task, agent, handle };
+  }
+
+  submit(
+    prepared: { task: Task; agent: string | undefined; handle: RunHandle },
+    fx: SupervisorEffects,
+  ): void {
+    const entry: TaskEntry = {
+      task: prepared.task,
+      handle: prepared.handle,
+      state: "routing",
+      agent: undefined,
+      match: undefined,
+      waitEdge: undefined,
+      controller: undefined,
+      auction: undefined,
+      settled: false,
+    };
+    this.#tasks.set(entry.task.id, entry);
+    this.#publishTask(entry, {
+      type: "task.queued",
+      taskId: entry.task.id,
+      agent: prepared.agent ?? null,
+      text: entry.task.text,
+      channel: entry.task.channel ?? null,
+      parentTaskId: entry.task.parentTaskId ?? null,
+    });
+    if (!this.#accepting) {
+      return this.#fail(
+        entry,
+        new TroupeError("ShuttingDown", "the team is shutting down and takes no new tasks"),
+        fx,
+      );
+    }
+    const deadlineMs = entry.task.deadlineMs ?? this.#defaultDeadline(prepared.agent);
+    fx.schedule(
+      { type: "troupe.timer.deadline", taskId: entry.task.id },
+      deadlineMs,
+      `deadline:${entry.task.id}`,
+    );
+    this.#route(entry, prepared.agent, fx);
+  }
+
+  #defaultDeadline(agent: string | undefined): number {
+    return (agent && this.#slots.get(agent)?.definition.deadlineMs) || this.#settings.defaultDeadlineMs;
+  }
+
+  // ── routing ──────────────────────────────────────────────────────────────
+
+  #route(entry: TaskEntry, explicit: string | undefined, fx: SupervisorEffects): void {
+    const { task } = entry;
+    if (explicit !== undefined) {
+      if (!this.#slots.has(explicit)) {
+        return this.#fail(entry, this.#noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
+      }
+      return this.#allocate(
+        entry,
+        { rule: `agent:${explicit}`, candidates: [explicit], allocation: { kind: "least-loaded" } },
+        fx,
+      );
+    }
+    const agents = this.#settings.agents;
+    for (const rule of this.#settings.routes) {
+      const match = rule.match(task, agents);
+      if (match) return this.#allocate(entry, match, fx);
+    }
+    const classify = this.#settings.classify;
+    if (classify) {
+      const controller = new AbortController();
+      entry.controller = controller;
+      const summaries = agents.map(({ name, description, capabilities }) => ({
+        name,
+        description,
+        capabilities,
+      }));
+      Promise.resolve()
+        .then(() => classify(task, summaries, controller.signal))
+        .then(
+          (agent) => this.#selfSend({ type: "troupe.classified", taskId: task.id, agent, error: undefined }),
+          (error: unknown) =>
+            this.#selfSend({ type: "troupe.classified", taskId: task.id, agent: undefined, error }),
+        );
+      return;
+    }
+    this.#routeAfterRules(entry, undefined, fx);
+  }
+
+  classified(event: Extract<AsyncResultEvent, { type: "troupe.classified" }>, fx: SupervisorEffects): void {
+    const entry = this.#tasks.get(event.taskId);
+    if (entry?.state !== "routing" || entry.match) return;
+    entry.controller = undefined;
+    if (event.error !== undefined) {
+      this.#warn(`the classifier failed on task ${event.taskId}; using the fallback`, event.error);
+    }
+    if (event.agent !== undefined && this.#slots.has(event.agent)) {
+      return this.#allocate(
+        entry,
+        { rule: "classifier", candidates: [event.agent], allocation: { kind: "least-loaded" } },
+        fx,
+      );
+    }
+    this.#routeAfterRules(entry, event.agent, fx);
+  }
+
+  #routeAfterRules(entry: TaskEntry, classified: string | undefined, fx: SupervisorEffects): void {
+    const fallback = this.#settings.fallback;
+    if (fallback !== undefined && this.#slots.has(fallback)) {
+      return this.#allocate(
+        entry,
+        { rule: "fallback", candidates: [fallback], allocation: { kind: "least-loaded" } },
+        fx,
+      );
+    }
+    const tried = this.#settings.routes.map((rule) => rule.kind);
+    if (this.#settings.classify)
+      tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");
+    tried.push(fallback ? `fallback (no agent "${fallback}")` : "fallback (none configured)");
+    this.#fail(entry, this.#noRoute(entry.task, tried), fx);
+  }
+
+  #noRoute(task: Task, tried: readonly string[]): TroupeError {
+    const what = task.command ?? (task.text ? `"${task.text.slice(0, 60)}"` : "the task");
+    return new TroupeError("NoRoute", `no agent can take ${what}; tried: ${tried.join(", ")}`, {
+      data: { tried, channel: task.channel, command: task.command, needs: task.needs },
+    });
+  }
+
+  // ── allocation ───────────────────────────────────────────────────────────
+
+  #allocate(entry: TaskEntry, match: RouteMatch, fx: SupervisorEffects): void {
+    entry.match = match;
+    const known = match.candidates.filter((name) => this.#slots.has(name));
+    if (known.length === 0) {
+      return this.#fail(
+        entry,
+        this.#noRoute(entry.task, [`${match.rule} → ${match.candidates.join(", ")} (no such agent)`]),
+        fx,
+      );
+    }
+    const open = known.filter((name) => this.#slots.get(name)!.breaker.state !== "closed");
+    const usable = known.filter((name) => !open.includes(name));
+    if (usable.length === 0) {
+      // Half-open agents still take a task as their one probe.
+      const probe = open.find((name) => this.#slots.get(name)!.breaker.allowsDispatch);
+      if (probe) return this.#enqueue(entry, probe, fx);
+      return this.#fail(
+        entry,
+        new TroupeError("BreakerOpen", `the circuit breaker of ${open.join(", ")} is open; try again later`, {
+          data: { agents: open, rule: match.rule },
+        }),
+        fx,
+      );
+    }
+    switch (match.allocation.kind) {
+      case "least-loaded":
+        return this.#enqueue(entry, this.#leastLoaded(usable), fx);
+      case "first-idle": {
+        const idle = usable.find((name) => this.#isIdle(this.#slots.get(name)!));
+        if (idle) return this.#enqueue(entry, idle, fx);
+        if (this.#pool.length >= this.#settings.mailboxLimit) {
+          return this.#fail(
+            entry,
+            this.#mailboxFull(`the shared queue of ${match.rule}`, this.#settings.mailboxLimit),
+            fx,
+          );
+        }
+        entry.state = "queued";
+        this.#pool.push(entry);
+        return;
+      }
+      case "auction":
+        return this.#openAuction(entry, usable, match.allocation.bidDeadlineMs, fx);
+    }
+  }
+
+  #isIdle(slot: AgentSlot): boolean {
+    return slot.running === undefined && slot.mailbox.length === 0 && slot.breaker.allowsDispatch;
+  }
+
+  #load(slot: AgentSlot): number {
+    return slot.mailbox.length + (slot.running ? 1 : 0);
+  }
+
+  #leastLoaded(names: readonly string[]): string {
+    let best = names[0]!;
+    for (const name of names)
+      if (this.#load(this.#slots.get(name)!) < this.#load(this.#slots.get(best)!)) best = name;
+    return best;
+  }
+
+  #openAuction(
+    entry: TaskEntry,
+    candidates: readonly string[],
+    deadlineMs: number,
+    fx: SupervisorEffects,
+  ): void {
+    const bidders = candidates.filter((name) => this.#slots.get(name)!.definition.bid);
+    if (bidders.length === 0) return this.#enqueue(entry, this.#leastLoaded(candidates), fx);
+    entry.auction = new Map();
+    const { task } = entry;
+    for (const name of bidders) {
+      const bid = this.#slots.get(name)!.definition.bid!;
+      Promise.resolve()
+        .then(() => bid(task))
+        .then(
+          (value) =>
+            this.#selfSend({
+              type: "troupe.bid",
+              taskId: task.id,
+              agent: name,
+              bid: typeof value === "number" && Number.isFinite(value) ? value : undefined,
+            }),
+          () => this.#selfSend({ type: "troupe.bid", taskId: task.id, agent: name, bid: undefined }),
+        );
+    }
+    fx.schedule({ type: "troupe.timer.auction", taskId: task.id }, deadlineMs, `auction:${task.id}`);
+  }
+
+  bid(event: Extract<AsyncResultEvent, { type: "troupe.bid" }>, fx: SupervisorEffects): void {
+    const entry = this.#tasks.get(event.taskId);
+    if (!entry?.auction || entry.state !== "routing") return;
+    entry.auction.set(event.agent, event.bid);
+    const bidders = entry.match!.candidates.filter((name) => this.#slots.get(name)?.definition.bid);
+    if (bidders.every((name) => entry.auction!.has(name))) {
+      fx.unschedule(`auction:${entry.task.id}`);
+      this.#closeAuction(entry, fx);
+    }
+  }
+
+  auctionTimedOut(taskId: string, fx: SupervisorEffects): void {
+    const entry = this.#tasks.get(taskId);
+    if (entry?.auction && entry.state === "routing") this.#closeAuction(entry, fx);
+  }
+
+  /** The lowest bid wins; equal bids go to the agent whose name sorts first, so the result is deterministic. */
+  #closeAuction(entry: TaskEntry, fx: SupervisorEffects): void {
+    const bids = [...entry.auction!].filter((pair): pair is [string, number] => pair[1] !== undefined);
+    entry.auction = undefined;
+    bids.sort(([nameA, bidA], [nameB, bidB]) => bidA - bidB || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0));
+    const winner =
+      bids[0]?.[0] ?? this.#leastLoaded(entry.match!.candidates.filter((name) => this.#slots.has(name)));
+    this.#enqueue(entry, winner, fx);
+  }
+
+  // ── queueing and dispatch ────────────────────────────────────────────────
+
+  #mailboxFull(what: string, limit: number): TroupeError {
+    return new TroupeError(
+      "MailboxFull",
+      `${what} is full (${limit} tasks); try again later or raise mailbox.limit`,
+      {
+        data: { limit },
+      },
+    );
+  }
+
+  #enqueue(entry: TaskEntry, agent: string, fx: SupervisorEffects): void {
+    const slot = this.#slots.get(agent)!;
+    const parent = entry.task.parentTaskId ? this.#tasks.get(entry.task.parentTaskId) : undefined;
+    if (parent?.agent && !entry.waitEdge) {
+      const cycle = this.#waits.cycleThrough(parent.agent, agent);
+      if (cycle) {
+        this.#settings.bus.publish({ type: "deadlock.detected", taskId: entry.task.id, cycle });
+        return this.#fail(
+          entry,
+          new TroupeError(
+            "Deadlock",
+            `deadlock: ${cycle.join(" → ")} would wait on each other; the wait was refused`,
+            {
+              data: { cycle },
+            },
+          ),
+          fx,
+        );
+      }
+    }
+    if (slot.mailbox.length >= slot.limit) {
+      return this.#fail(entry, this.#mailboxFull(`agent ${agent}'s queue`, slot.limit), fx);
+    }
+    if (parent?.agent && !entry.waitEdge) {
+      entry.waitEdge = { from: parent.agent, to: agent };
+      this.#waits.add(parent.agent, agent);
+    }
+    entry.agent = agent;
+    entry.state = "queued";
+    slot.mailbox.push(entry);
+    this.#publishTask(entry, {
+      type: "task.routed",
+      taskId: entry.task.id,
+      agent,
+      rule: entry.match?.rule ?? `agent:${agent}`,
+    });
+    this.#dispatchNext(slot, fx);
+  }
+
+  #dispatchNext(slot: AgentSlot, fx: SupervisorEffects): void {
+    if (slot.running || !slot.breaker.allowsDispatch || this.#escalated) return;
+    const entry = slot.mailbox.shift() ?? this.#claimFromPool(slot.definition.name);
+    if (!entry) {
+      this.#setAgentState(slot, "idle");
+      return;
+    }
+    const controller = new AbortController();
+    const now = this.clock.now();
+    slot.running = { entry, controller, startedAt: now, lastBeatAt: now, awaitingHuman: false };
+    slot.breaker.dispatched();
+    entry.agent = slot.definition.name;
+    entry.controller = controller;
+    this.#publishTask(entry, {
+      type: "task.claimed",
+      taskId: entry.task.id,
+      agent: slot.definition.name,
+      attempt: entry.task.attempt,
+    });
+    this.#setAgentState(slot, "working");
+    const heartbeatMs = slot.definition.heartbeatDeadlineMs;
+    if (heartbeatMs !== undefined) {
+      const { id, attempt } = entry.task;
+      fx.schedule({ type: "troupe.timer.heartbeat", taskId: id, attempt }, heartbeatMs, `heartbeat:${id}`);
+    }
+    fx.send(slot.childId, { type: "troupe.task.assign", task: entry.task, signal: controller.signal });
+  }
+
+  /** First come, first served: the oldest pooled task this agent may take. */
+  #claimFromPool(agent: string): TaskEntry | undefined {
+    const index = this.#pool.findIndex((entry) => entry.match?.candidates.includes(agent));
+    if (index < 0) return undefined;
+    const [entry] = this.#pool.splice(index, 1);
+    if (entry) {
+      entry.agent = agent;
+      this.#publishTask(entry, {
+        type: "task.routed",
+        taskId: entry.task.id,
+        agent,
+        rule: entry.match!.rule,
+      });
+    }
+    return entry;
+  }
+
+  #setAgentState(slot: AgentSlot, state: AgentState): void {
+    if (slot.state === state) return;
+    slot.state = state;
+    this.#settings.bus.publish({ type: "agent.state", agent: slot.definition.name, state });
+  }
+
+  // ── the AgentPort: observations from running agents ─────────────────────
+
+  #current(agent: string, taskId: string, attempt: number): Running | undefined {
+    const running = this.#slots.get(agent)?.running;
+    return running && running.entry.task.id === taskId && running.entry.task.attempt === attempt
+      ? running
+      : undefined;
+  }
+
+  started(agent: string, taskId: string, attempt: number): void {
+    const running = this.#current(agent, taskId, attempt);
+    if (running) this.#publishTask(running.entry, { type: "task.started", taskId, agent, attempt });
+  }
+
+  heartbeat(agent: string, taskId: string, attempt: number): void {
+    const running = this.#current(agent, taskId, attempt);
+    if (running) running.lastBeatAt = this.clock.now();
+  }
+
+  progress(agent: string, taskId: string, attempt: number, message: string): void {
+    const running = this.#current(agent, taskId, attempt);
+    if (!running) return;
+    running.lastBeatAt = this.clock.now();
+    this.#publishTask(running.entry, { type: "task.progress", taskId, agent, message: String(message) });
+  }
+
+  emit(agent: string, taskId: string, attempt: number, event: { type: string }): void {
+    const running = this.#current(agent, taskId, attempt);
+    if (!running) return;
+    running.lastBeatAt = this.clock.now();
+    this.#publishTask(running.entry, { type: "task.emitted", taskId, agent, event });
+  }
+
+  awaitingHuman(agent: string, taskId: string, attempt: number, question: string): void {
+    const running = this.#current(agent, taskId, attempt);
+    if (!running) return;
+    running.awaitingHuman = true;
+    this.#publishTask(running.entry, { type: "task.awaiting_human", taskId, agent, question });
+    this.#setAgentState(this.#slots.get(agent)!, "awaiting_human");
+  }
+
+  resumed(agent: string, taskId: string, attempt: number): void {
+    const running = this.#current(agent, taskId, attempt);
+    if (!running) return;
+    running.awaitingHuman = false;
+    running.lastBeatAt = this.clock.now();
+    this.#publishTask(running.entry, { type: "task.resumed", taskId, agent });
+    this.#setAgentState(this.#slots.get(agent)!, "working");
+  }
+
+  /** Set by the team: submits a sub-task and returns its result. */
+  delegateTo: ((parent: Task, input: TaskInput, signal: AbortSignal) => Promise<unknown>) | undefined;
+
+  delegate(agent: string, parent: Task, input: TaskInput, signal: AbortSignal): Promise<unknown> {
+    if (!this.#current(agent, parent.id, parent.attempt)) {
+      return Promise.reject(
+        new TroupeError("Cancelled", `task ${parent.id} is no longer running on ${agent}`),
+      );
+    }
+    return this.delegateTo!(parent, input, signal);
+  }
+
+  askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string> {
+    const human = this.#settings.human;
+    if (!human) {
+      return Promise.reject(
+        new TroupeError(
+          "InvalidCommand",
+          `agent ${agent} asked a person, but no human gateway is configured`,
+        ),
+      );
+    }
+    return human.ask(question, { task, agent, signal });
+  }
+
+  // ── outcomes from agents ─────────────────────────────────────────────────
+
+  #running(event: {
+    agent: string;
+    incarnation: number;
+    taskId: string;
+    attempt: number;
+  }): AgentSlot | undefined {
+    const slot = this.#slots.get(event.agent);
+    if (!slot || slot.incarnation !== event.incarnation) return undefined;
+    return slot.running &&
+      slot.running.entry.task.id === event.taskId &&
+      slot.running.entry.task.attempt === event.attempt
+      ? slot
+      : undefined;
+  }
+
+  agentDone(
+    event: { agent: string; incarnation: number; taskId: string; attempt: number; output: unknown },
+    fx: SupervisorEffects,
+  ): void {
+    const slot = this.#running(event);
+    if (!slot) return;
+    const { entry, startedAt } = slot.running!;
+    this.#release(slot, fx);
+    this.#breakerChanged(slot, slot.breaker.succeeded(), fx);
+    this.#succeed(entry, event.output, this.clock.now() - startedAt, fx);
+    this.#dispatchNext(slot, fx);
+  }
+
+  agentFailed(
+    event: { agent: string; incarnation: number; taskId: string; attempt: number; error: unknown },
+    fx: SupervisorEffects,
+  ): void {
+    const slot = this.#running(event);
+    if (!slot) return;
+    const { entry } = slot.running!;
+    this.#release(slot, fx);
+    const error = isTroupeError(event.error)
+      ? event.error
+      : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
+    this.#fail(entry, error, fx);
+    this.#breakerChanged(slot, slot.breaker.failed(), fx);
+    if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
+    this.#dispatchNext(this.#slots.get(event.agent)!, fx);
+  }
+
+  /** Detach the running task from its agent and stop its timers. */
+  #release(slot: AgentSlot, fx: SupervisorEffects): Running {
+    const running = slot.running!;
+    slot.running = undefined;
+    fx.unschedule(`heartbeat:${running.entry.task.id}`);
+    return running;
+  }
+
+  // ── timers ───────────────────────────────────────────────────────────────
+
+  heartbeatDue(taskId: string, attempt: number, fx: SupervisorEffects): void {
+    const entry = this.#tasks.get(taskId);
+    const slot = entry?.agent ? this.#slots.get(entry.agent) : undefined;
+    const running = slot?.running;
+    if (!slot || !running || running.entry !== entry || entry.task.attempt !== attempt) return;
+    const deadlineMs = slot.definition.heartbeatDeadlineMs!;
+    const silentFor = this.clock.now() - running.lastBeatAt;
+    if (running.awaitingHuman || silentFor < deadlineMs) {
+      const wait = running.awaitingHuman ? deadlineMs : deadlineMs - silentFor;
+      fx.schedule({ type: "troupe.timer.heartbeat", taskId, attempt }, wait, `heartbeat:${taskId}`);
+      return;
+    }
+    this.#hung(slot, running, deadlineMs, fx);
+  }
+
+  #hung(slot: AgentSlot, running: Running, deadlineMs: number, fx: SupervisorEffects): void {
+    const { entry } = running;
+    const agent = slot.definition.name;
+    this.#settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
+    const reason = `agent ${agent} missed its heartbeat deadline of ${formatMillis(deadlineMs)}`;
+    this.#release(slot, fx);
+    running.controller.abort(new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }));
+    fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
+    this.#breakerChanged(slot, slot.breaker.failed(), fx);
+    if (!this.#restart(slot, `hung: ${reason}`, fx)) return;
+    if (entry.task.attempt < slot.definition.hungAttempts) {
+      this.#retry(entry, reason, fx);
+    } else {
+      this.#fail(
+        entry,
+        new TroupeError("Hung", `${reason} on ${entry.task.attempt} attempt(s); giving up`, {
+          data: { agent, attempts: entry.task.attempt },
+        }),
+        fx,
+      );
+    }
+    this.#dispatchNext(this.#slots.get(agent)!, fx);
+  }
+
+  /** Put a task back through allocation on its route, as a new attempt. */
+  #retry(entry: TaskEntry, reason: string, fx: SupervisorEffects): void {
+    const previous = entry.agent!;
+    entry.task = { ...entry.task, attempt: entry.task.attempt + 1 };
+    entry.controller = undefined;
+    entry.state = "retrying";
+    this.#publishTask(entry, {
+      type: "task.retrying",
+      taskId: entry.task.id,
+      agent: previous,
+      attempt: entry.task.attempt,
+      reason,
+    });
+    this.#allocate(
+      entry,
+      entry.match ?? {
+        rule: `agent:${previous}`,
+        candidates: [previous],
+        allocation: { kind: "least-loaded" },
+      },
+      fx,
+    );
+  }
+
+  deadlineDue(taskId: string, fx: SupervisorEffects): void {
+    const entry = this.#tasks.get(taskId);
+    if (!entry || entry.settled) return;
+    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
+    const error = new TroupeError("Timeout", `task ${taskId} passed its deadline`, {
+      data: { agent: entry.agent },
+    });
+    if (slot?.running?.entry === entry) {
+      const running = this.#release(slot, fx);
+      running.controller.abort(error);
+      fx.send(slot.childId, { type: "troupe.task.cancel", taskId });
+      this.#fail(entry, error, fx);
+      this.#breakerChanged(slot, slot.breaker.failed(), fx);
+      this.#dispatchNext(slot, fx);
+      return;
+    }
+    this.#unqueue(entry);
+    this.#fail(entry, error, fx);
+  }
+
+  breakerResetDue(agent: string, fx: SupervisorEffects): void {
+    const slot = this.#slots.get(agent);
+    if (!slot) return;
+    this.#breakerChanged(slot, slot.breaker.resetTimeoutElapsed(), fx);
+    this.#dispatchNext(slot, fx);
+  }
+
+  #breakerChanged(
+    slot: AgentSlot,
+    transition: ReturnType<CircuitBreaker["failed"]>,
+    fx: SupervisorEffects,
+  ): void {
+    if (!transition) return;
+    const agent = slot.definition.name;
+    this.#settings.bus.publish({ type: "breaker.changed", agent, ...transition });
+    if (transition.to !== "open") return;
+    fx.schedule(
+      { type: "troupe.timer.breaker", agent },
+      slot.definition.breaker.resetAfterMs,
+      `breaker:${agent}`,
+    );
+    // Fail fast: what waits in an open agent's queue goes to another capable agent, or fails now.
+    for (const entry of slot.mailbox.splice(0)) this.#allocate(entry, entry.match!, fx);
+  }
+
+  // ── restarts ─────────────────────────────────────────────────────────────
+
+  /** Restart after `slot`'s child crashed; false when the intensity was exceeded and the supervisor escalated. */
+  #restart(crashed: AgentSlot, cause: string, fx: SupervisorEffects): boolean {
+    const { intensity, strategy } = this.#settings;
+    if (!intensity.record(this.clock.now())) {
+      this.#escalate(
+        `more than ${intensity.intensity} restarts within ${formatMillis(intensity.periodMs)} (last: ${crashed.definition.name} ${cause})`,
+        fx,
+      );
+      return false;
+    }
+    for (const name of childrenToRestart(strategy, this.#startOrder, crashed.definition.name)) {
+      const slot = this.#slots.get(name)!;
+      const collateral = slot.running;
+      if (collateral) {
+        this.#release(slot, fx);
+        collateral.controller.abort(
+          new TroupeError("Cancelled", `agent ${name} is restarting (${strategy})`),
+        );
+      }
+      fx.stop(slot.childId);
+      slot.restarts += 1;
+      this.#spawn(slot, fx);
+      this.#settings.bus.publish({
+        type: "agent.restarted",
+        agent: name,
+        incarnation: slot.incarnation,
+        strategy,
+        cause: `${crashed.definition.name} ${cause}`,
+      });
+      if (collateral) {
+        // Not this task's fault: back to the head of the queue, same attempt.
+        collateral.entry.state = "retrying";
+        this.#publishTask(collateral.entry, {
+          type: "task.retrying",
+          taskId: collateral.entry.task.id,
+          agent: name,
+          attempt: collateral.entry.task.attempt,
+          reason: `agent ${name} restarted (${strategy} after ${crashed.definition.name} ${cause})`,
+        });
+        collateral.entry.state = "queued";
+        slot.mailbox.unshift(collateral.entry);
+      }
+      if (slot !== crashed) this.#dispatchNext(slot, fx);
+    }
+    return true;
+  }
+
+  #spawn(slot: AgentSlot, fx: SupervisorEffects): void {
+    slot.incarnation += 1;
+    slot.childId = childIdOf(slot.definition.name, slot.incarnation);
+    fx.spawn(slot.definition, slot.childId, {
+      agent: slot.definition.name,
+      incarnation: slot.incarnation,
+      port: this,
+    });
+    this.#settings.bus.publish({
+      type: "agent.started",
+      agent: slot.definition.name,
+      incarnation: slot.incarnation,
+    });
+    this.#setAgentState(slot, "idle");
+  }
+
+  #escalate(reason: string, fx: SupervisorEffects): void {
+    this.#escalated = true;
+    this.#accepting = false;
+    const { intensity } = this.#settings;
+    this.#settings.bus.publish({
+      type: "supervisor.escalated",
+      restarts: intensity.recent,
+      periodMs: intensity.periodMs,
+      reason,
+    });
+    const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, { data: { reason } });
+    for (const slot of this.#slots.values()) {
+      if (slot.running) this.#release(slot, fx).controller.abort(error);
+      slot.mailbox.length = 0;
+      this.#setAgentState(slot, "stopped");
+      fx.stop(slot.childId);
+    }
+    this.#pool.length = 0;
+    for (const entry of [...this.#tasks.values()]) this.#fail(entry, error, fx);
+    fx.escalate(error);
+  }
+
+  // ── cancellation ─────────────────────────────────────────────────────────
+
+  /** Cancel a task or a whole fan-out by id; false when nothing open has that id. */
+  cancel(id: string, reason: string, fx: SupervisorEffects): boolean {
+    const fanOut = this.#fanOuts.get(id);
+    if (fanOut) {
+      this.#settleFanOut(fanOut, { succeeded: false, winners: [] }, fx, reason);
+      return true;
+    }
+    const entry = this.#tasks.get(id);
+    if (!entry || entry.settled) return false;
+    const error = new TroupeError("Cancelled", reason, { data: { taskId: id } });
+    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
+    if (slot?.running?.entry === entry) {
+      this.#release(slot, fx).controller.abort(error);
+      fx.send(slot.childId, { type: "troupe.task.cancel", taskId: id });
+      this.#settle(
+        entry,
+        "cancelled",
+        { type: "task.cancelled", taskId: id, agent: slot.definition.name, reason },
+        fx,
+      );
+      entry.handle.reject(error);
+      this.#dispatchNext(slot, fx);
+    } else {
+      entry.controller?.abort(error);
+      this.#unqueue(entry);
+      this.#settle(
+        entry,
+        "cancelled",
+        { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
+        fx,
+      );
+      entry.handle.reject(error);
+    }
+    for (const child of [...this.#tasks.values()]) {
+      if (child.task.parentTaskId === id) this.cancel(child.task.id, `parent task ${id} was cancelled`, fx);
+    }
+    return true;
+  }
+
+  #unqueue(entry: TaskEntry): void {
+    const from = entry.agent ? this.#slots.get(entry.agent)?.mailbox : undefined;
+    for (const queue of [from, this.#pool]) {
+      const index = queue?.indexOf(entry) ?? -1;
+      if (index >= 0) queue!.splice(index, 1);
+    }
+  }
+
+  // ── settling ─────────────────────────────────────────────────────────────
+
+  #succeed(entry: TaskEntry, output: unknown, durationMs: number, fx: SupervisorEffects): void {
+    this.#settle(
+      entry,
+      "succeeded",
+      { type: "task.succeeded", taskId: entry.task.id, agent: entry.agent!, durationMs },
+      fx,
+    );
+    entry.handle.resolve(output);
+    this.#branchSettled(entry, { status: "succeeded", output }, fx);
+  }
+
+  #fail(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): void {
+    if (entry.settled) return;
+    this.#settle(
+      entry,
+      "failed",
+      {
+        type: "task.failed",
+        taskId: entry.task.id,
+        agent: entry.agent ?? null,
+        error: { tag: error._tag, reason: error.reason },
+      },
+      fx,
+    );
+    entry.handle.reject(error);
+    this.#branchSettled(entry, { status: "failed", error }, fx);
+  }
+
+  #settle(entry: TaskEntry, state: TaskState, event: RuntimeEventInput, fx: SupervisorEffects): void {
+    entry.settled = true;
+    entry.state = state;
+    fx.unschedule(`deadline:${entry.task.id}`);
+    if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
+    if (entry.waitEdge) this.#waits.remove(entry.waitEdge.from, entry.waitEdge.to);
+    this.#tasks.delete(entry.task.id);
+    this.#publishTask(entry, event);
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#tasks.size > 0 || this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #publishTask(entry: TaskEntry, input: RuntimeEventInput): void {
+    const event = this.#settings.bus.publish(input) as TaskEvent;
+    entry.handle.record(event);
+  }
+
+  #warn(message: string, detail: unknown): void {
+    this.#settings.logger.log("warn", message, { detail });
+    this.#settings.bus.publish({
+      type: "runtime.warning",
+      message,
+      detail: detail instanceof Error ? detail.message : detail,
+    });
+  }
+
+  reportUnknownEvent(type: unknown): void {
+    this.#warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
+  }
+
+  // ── fan-out ──────────────────────────────────────────────────────────────
+
+  openFanOut(
+    id: string,
+    join: JoinPolicy,
+    branches: readonly { agent: string; taskId: string }[],
+    settle: { resolve: (result: FanOutResult) => void; reject: (error: TroupeError) => void },
+  ): void {
+    this.#fanOuts.set(id, {
+      id,
+      join,
+      branches: branches.map((branch) => ({ ...branch, outcome: { status: "pending" } })),
+      settleOrder: [],
+      ...settle,
+      settled: false,
+    });
+    this.#settings.bus.publish({
+      type: "fanout.started",
+      fanOutId: id,
+      join: joinName(join),
+      branches: [...branches],
+    });
+  }
+
+  #branchSettled(entry: TaskEntry, outcome: BranchOutcome, fx: SupervisorEffects): void {
+    const fanOut = entry.task.fanOutId ? this.#fanOuts.get(entry.task.fanOutId) : undefined;
+    if (!fanOut || fanOut.settled) return;
+    const index = fanOut.branches.findIndex((branch) => branch.taskId === entry.task.id);
+    if (index < 0) return;
+    fanOut.branches[index]!.outcome = outcome;
+    fanOut.settleOrder.push(index);
+    const decision = decideJoin(
+      fanOut.join,
+      fanOut.branches.map((branch) => branch.outcome),
+      fanOut.settleOrder,
+    );
+    if (decision.decided) this.#settleFanOut(fanOut, decision, fx);
+  }
+
+  #settleFanOut(
+    fanOut: FanOutEntry,
+    decision: { succeeded: boolean; winners: readonly number[] },
+    fx: SupervisorEffects,
+    cancelReason?: string,
+  ): void {
+    fanOut.settled = true;
+    this.#fanOuts.delete(fanOut.id);
+    const losing = cancelReason ?? `lost fan-out ${fanOut.id} (${joinName(fanOut.join)} decided)`;
+    for (const branch of fanOut.branches) {
+      if (branch.outcome.status === "pending") this.cancel(branch.taskId, losing, fx);
+    }
+    const winners = decision.winners.map((index) => fanOut.branches[index]!);
+    const outcome = cancelReason ? "cancelled" : decision.succeeded ? "succeeded" : "failed";
+    this.#settings.bus.publish({
+      type: "fanout.settled",
+      fanOutId: fanOut.id,
+      outcome,
+      winners: winners.map((branch) => branch.taskId),
+    });
+    const branches: FanOutBranchResult[] = fanOut.branches.map(({ agent, taskId, outcome }) =>
+      outcome.status === "succeeded"
+        ? { agent, taskId, status: "succeeded", output: outcome.output }
+        : outcome.status === "failed"
+          ? {
+              agent,
+              taskId,
+              status: isTroupeError(outcome.error, "Cancelled") ? "cancelled" : "failed",
+              error: outcome.error as TroupeError,
+            }
+          : { agent, taskId, status: "cancelled" },
+    );
+    if (outcome === "succeeded") {
+      fanOut.resolve({
+        fanOutId: fanOut.id,
+        join: joinName(fanOut.join),
+        outputs: winners.map((branch) => (branch.outcome as { output: unknown }).output),
+        branches,
+      });
+      return;
+    }
+    const summary = branches
+      .map((branch) => `${branch.agent}: ${branch.error?.reason ?? branch.status}`)
+      .join("; ");
+    fanOut.reject(
+      new TroupeError(
+        cancelReason ? "Cancelled" : "FanOutFailed",
+        `fan-out ${fanOut.id} (${joinName(fanOut.join)}) ${outcome}: ${summary}`,
+        {
+          data: { fanOutId: fanOut.id, branches },
+        },
+      ),
+    );
+  }
+
+  newFanOutId(): string {
+    return newId("f");
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────
+
+  status(): TeamStatus {
+    let queued = this.#pool.length;
+    let inFlight = 0;
+    const agents = this.#startOrder.map((name): AgentStatus => {
+      const slot = this.#slots.get(name)!;
+      queued += slot.mailbox.length;
+      if (slot.running) inFlight += 1;
+      return {
+        name,
+        state: slot.state,
+        incarnation: slot.incarnation,
+        restarts: slot.restarts,
+        breaker: slot.breaker.state,
+        failures: slot.breaker.failures,
+        queue: slot.mailbox.length,
+        task: slot.running?.entry.task.id,
+        capabilities: slot.definition.capabilities,
+        description: slot.definition.description,
+      };
+    });
+    return {
+      agents,
+      queued,
+      inFlight,
+      fanOuts: this.#fanOuts.size,
+      accepting: this.#accepting,
+      escalated: this.#escalated,
+    };
+  }
+
+  childIdOf(agent: string): string | undefined {
+    return this.#slots.get(agent)?.childId;
+  }
+
+  runningTask(agent: string): string | undefined {
+    return this.#slots.get(agent)?.running?.entry.task.id;
+  }
+
+  isFanOut(id: string): boolean {
+    return this.#fanOuts.has(id);
+  }
+
+  isOpen(taskId: string): boolean {
+    return this.#tasks.has(taskId);
+  }
+
+  /** Forward a typed event to the machine-form agent running `taskId`. */
+  forward(taskId: string, event: { type: string }, fx: SupervisorEffects): void {
+    const entry = this.#tasks.get(taskId);
+    const slot = entry?.agent ? this.#slots.get(entry.agent) : undefined;
+    if (!slot || slot.running?.entry !== entry) return;
+    fx.send(slot.childId, { type: "troupe.task.event", taskId, event });
+  }
+}

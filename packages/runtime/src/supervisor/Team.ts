@@ -1,0 +1,363 @@
+// The public face of a supervisor: `createSupervisor` starts one, and the Team it returns speaks
+// Promises and AbortSignals (submit, ask, fanOut, cancel, drain) while the XState actor underneath
+// does the work. Runs carry their result and an async iterator of their task's events.
+import { type AnyActorRef, createActor, type EventObject, type InspectionEvent } from "xstate";
+import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import { TroupeError } from "../errors/TroupeError.ts";
+import type { TaskEvent } from "../events/catalogue.ts";
+import { EventBus } from "../events/EventBus.ts";
+import { type Logger, silentLogger } from "../log/Logger.ts";
+import { newId, type TaskInput } from "../task/Task.ts";
+import { type Clock, systemClock } from "../time/Clock.ts";
+import { type Duration, toMillis } from "../time/duration.ts";
+import type { JoinPolicy } from "./joinPolicy.ts";
+import { RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
+import type { Classifier, Route } from "./routing.ts";
+import type {
+  FanOutResult,
+  HumanGateway,
+  RunHandle,
+  SupervisorCore,
+  SupervisorSettings,
+  TeamStatus,
+} from "./SupervisorCore.ts";
+import { type SupervisorActorRef, supervisorMachine } from "./supervisorMachine.ts";
+
+export interface SupervisorOptions {
+  readonly agents: readonly AnyAgentDefinition[];
+  /** Tried in order; the first rule that matches decides. */
+  readonly routes?: readonly Route[];
+  /** Asked when no rule matched (for example the LLM orchestrator). */
+  readonly classify?: Classifier;
+  /** The agent that takes what nothing else matched. */
+  readonly fallback?: string;
+  readonly restart?: {
+    readonly strategy?: RestartStrategy;
+    readonly intensity?: number;
+    readonly period?: Duration;
+  };
+  /** Per-agent queue limit (default 100); a full queue refuses new tasks at once with MailboxFull. */
+  readonly mailbox?: { readonly limit?: number };
+  /** Deadline of a task when neither the task nor its agent sets one (default 10m). */
+  readonly deadline?: Duration;
+  readonly clock?: Clock;
+  readonly bus?: EventBus;
+  readonly logger?: Logger;
+  readonly human?: HumanGateway;
+  /** XState inspection events of the supervisor and every agent (the Inspector records them). */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+type OutputOf<A> = A extends { readonly "~types"?: { readonly output: infer O } } ? O : unknown;
+type EventOf<A> = A extends { readonly "~types"?: { readonly event: infer E } } ? E : never;
+type EmittedOf<A> = A extends { readonly "~types"?: { readonly emitted: infer E } } ? E : never;
+
+/** A task event; `task.emitted` carries the agent's own typed event. */
+export type RunEvent<TEmitted = { type: string }> =
+  | Exclude<TaskEvent, { type: "task.emitted" }>
+  | (Omit<Extract<TaskEvent, { type: "task.emitted" }>, "event"> & { readonly event: TEmitted });
+
+/** One submitted task: its id, its result, its events as they happen, and ways to steer it. */
+export interface Run<TOutput = unknown, TEvent extends EventObject = never, TEmitted = { type: string }> {
+  readonly id: string;
+  /** The output, or a TroupeError (NoRoute, MailboxFull, Timeout, Hung, Cancelled, AgentCrashed…). */
+  readonly result: Promise<TOutput>;
+  /** Every event of this task from `task.queued` on, ending after the terminal one. */
+  readonly events: AsyncIterable<RunEvent<TEmitted>>;
+  /** Send a typed event to a machine-form agent working on this task. */
+  send(event: TEvent): void;
+  cancel(reason?: string): boolean;
+}
+
+export interface FanOutOptions {
+  readonly join?: JoinPolicy;
+  /** Each branch's own deadline. */
+  readonly deadline?: Duration;
+  /** Aborting cancels the whole fan-out. */
+  readonly signal?: AbortSignal;
+}
+
+class RunRecorder implements RunHandle {
+  readonly history: TaskEvent[] = [];
+  readonly result: Promise<unknown>;
+  resolve!: (output: unknown) => void;
+  reject!: (error: TroupeError) => void;
+  #wake: (() => void) | undefined;
+  done = false;
+
+  constructor() {
+    this.result = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // The result is also reported through events; an unobserved failure must not crash the process.
+    this.result.catch(() => {});
+  }
+
+  record(event: TaskEvent): void {
+    this.history.push(event);
+    if (event.type === "task.succeeded" || event.type === "task.failed" || event.type === "task.cancelled")
+      this.done = true;
+    this.#wake?.();
+  }
+
+  async *events(): AsyncGenerator<TaskEvent> {
+    let index = 0;
+    while (true) {
+      while (index < this.history.length) yield this.history[index++]!;
+      if (this.done) return;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = undefined;
+    }
+  }
+}
+
+const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
+  const names = new Set<string>();
+  for (const agent of options.agents) {
+    if (names.has(agent.name))
+      throw new TroupeError("InvalidAgent", `two agents are named "${agent.name}"; names must be unique`);
+    names.add(agent.name);
+  }
+  for (const route of options.routes ?? []) {
+    for (const target of route.targets ?? []) {
+      if (!names.has(target)) {
+        throw new TroupeError(
+          "InvalidAgent",
+          `a ${route.kind} route names agent "${target}", which is not in the team (${[...names].join(", ")})`,
+        );
+      }
+    }
+  }
+  if (options.fallback !== undefined && !names.has(options.fallback)) {
+    throw new TroupeError(
+      "InvalidAgent",
+      `the fallback agent "${options.fallback}" is not in the team (${[...names].join(", ")})`,
+    );
+  }
+  const clock = options.clock ?? systemClock;
+  return {
+    agents: options.agents,
+    routes: options.routes ?? [],
+    classify: options.classify,
+    fallback: options.fallback,
+    strategy: options.restart?.strategy ?? "one_for_one",
+    intensity: new RestartIntensity(
+      options.restart?.intensity ?? 5,
+      toMillis(options.restart?.period ?? "1m", "restart.period"),
+    ),
+    mailboxLimit: options.mailbox?.limit ?? 100,
+    defaultDeadlineMs: toMillis(options.deadline ?? "10m", "deadline"),
+    clock,
+    bus: options.bus ?? new EventBus({ clock }),
+    logger: options.logger ?? silentLogger,
+    human: options.human,
+  };
+};
+
+/** Start a supervisor with its agents; returns the Team that submits work to it. */
+export const createSupervisor = (options: SupervisorOptions): Team => {
+  const settings = settingsFrom(options);
+  const actor = createActor(supervisorMachine, {
+    input: settings,
+    clock: settings.clock,
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  });
+  const team = new Team(actor);
+  actor.start();
+  return team;
+};
+
+/** The supervisor machine's input for these options, to run a team as a child of another actor. */
+export const supervisorInput = settingsFrom;
+
+export class Team {
+  readonly actor: SupervisorActorRef;
+  /** Resolves when the team stops; rejects with an `Escalated` error when it gives up. */
+  readonly closed: Promise<void>;
+
+  constructor(actor: SupervisorActorRef) {
+    this.actor = actor;
+    this.closed = new Promise<void>((resolve, reject) => {
+      actor.subscribe({ complete: resolve, error: reject });
+    });
+    this.closed.catch(() => {});
+  }
+
+  get #core(): SupervisorCore {
+    return this.actor.getSnapshot().context.core;
+  }
+
+  get bus(): EventBus {
+    return this.#core.bus;
+  }
+
+  get clock(): Clock {
+    return this.#core.clock;
+  }
+
+  /** Submit a task to be routed; text alone is a plain request. Bad input throws InvalidTask at once. */
+  submit(input: TaskInput | string): Run {
+    return this.#submit(typeof input === "string" ? { text: input } : input, {});
+  }
+
+  /** Submit to one agent, typed by that agent's output and events. */
+  ask<A extends AnyAgentDefinition>(
+    agent: A,
+    input: Omit<TaskInput, "agent"> | string,
+  ): Run<OutputOf<A>, EventOf<A>, EmittedOf<A>> {
+    const task = typeof input === "string" ? { text: input } : input;
+    return this.#submit({ ...task, agent: agent.name }, {}) as Run<OutputOf<A>, EventOf<A>, EmittedOf<A>>;
+  }
+
+  #submit(input: TaskInput, extra: { parentTaskId?: string; fanOutId?: string }): Run {
+    const recorder = new RunRecorder();
+    const prepared = this.#core.prepare(input, recorder, extra);
+    const id = prepared.task.id;
+    const status = this.actor.getSnapshot().status;
+    if (status !== "active") {
+      recorder.reject(
+        new TroupeError(
+          "ShuttingDown",
+          `the team is ${status === "error" ? "escalated" : "stopped"} and takes no tasks`,
+        ),
+      );
+    } else {
+      this.actor.send({ type: "troupe.submit", prepared });
+    }
+    return {
+      id,
+      result: recorder.result,
+      events: { [Symbol.asyncIterator]: () => recorder.events() as AsyncIterator<RunEvent> },
+      send: (event) => this.send(id, event),
+      cancel: (reason) => this.cancel(id, reason),
+    };
+  }
+
+  /**
+   * Send an event to the machine-form agent working on a task. An event its machine cannot take in
+   * its current state is refused with InvalidCommand, naming the state.
+   */
+  send(taskId: string, event: EventObject): void {
+    if (typeof event?.type !== "string")
+      throw new TroupeError("InvalidCommand", "an event needs a string `type`");
+    const core = this.#core;
+    const agent = core.status().agents.find((status) => status.task === taskId)?.name;
+    if (!agent) throw new TroupeError("InvalidCommand", `task ${taskId} is not running on any agent`);
+    const children = this.actor.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+    const runner = children[core.childIdOf(agent)!]?.getSnapshot().children.task as AnyActorRef | undefined;
+    const snapshot = runner?.getSnapshot();
+    if (snapshot && typeof snapshot.can === "function" && !snapshot.can(event)) {
+      throw new TroupeError(
+        "InvalidCommand",
+        `agent ${agent} cannot take "${event.type}" in state ${JSON.stringify(snapshot.value)}`,
+      );
+    }
+    this.actor.send({ type: "troupe.forward", taskId, event });
+  }
+
+  /** Fan one request out to several agents in parallel and join the answers by `join` (default all). */
+  async fanOut<TOutput = unknown>(
+    agents: readonly (string | AnyAgentDefinition)[],
+    input: Omit<TaskInput, "agent" | "deadline"> | string,
+    options: FanOutOptions = {},
+  ): Promise<FanOutResult<TOutput>> {
+    const join = options.join ?? "all";
+    if (typeof join === "object" && !(join.quorum >= 1 && join.quorum <= agents.length)) {
+      throw new TroupeError(
+        "InvalidCommand",
+        `quorum must be between 1 and ${agents.length}, got ${join.quorum}`,
+      );
+    }
+    if (agents.length === 0) throw new TroupeError("InvalidCommand", "a fan-out needs at least one agent");
+    options.signal?.throwIfAborted();
+    const core = this.#core;
+    const fanOutId = core.newFanOutId();
+    const base = typeof input === "string" ? { text: input } : input;
+    const deadline = options.deadline === undefined ? {} : { deadline: options.deadline };
+    const branches = agents.map((agent) => ({
+      agent: typeof agent === "string" ? agent : agent.name,
+      taskId: newId("t"),
+    }));
+    const joined = new Promise<FanOutResult>((resolve, reject) =>
+      core.openFanOut(fanOutId, join, branches, { resolve, reject }),
+    );
+    for (const { agent, taskId } of branches)
+      this.#submit({ ...base, ...deadline, agent, id: taskId }, { fanOutId });
+    const abort = () => this.cancel(fanOutId, "the fan-out was cancelled");
+    options.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      return (await joined) as FanOutResult<TOutput>;
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+    }
+  }
+
+  /** Cancel a task or a whole fan-out by id; its signal aborts. False when nothing open has that id. */
+  cancel(id: string, reason = "cancelled on request"): boolean {
+    const core = this.#core;
+    if (!core.isOpen(id) && !core.isFanOut(id)) return false;
+    this.actor.send({ type: "troupe.cancel", id, reason });
+    return true;
+  }
+
+  /**
+   * Accept a command that crossed a boundary (console, chat, another process): validated, with
+   * a clear InvalidCommand error for anything unknown or malformed.
+   */
+  dispatch(command: unknown): Run | boolean {
+    if (
+      typeof command !== "object" ||
+      command === null ||
+      typeof (command as { type?: unknown }).type !== "string"
+    ) {
+      throw new TroupeError(
+        "InvalidCommand",
+        "a command must be an object with a string `type` (submit or cancel)",
+      );
+    }
+    const { type } = command as { type: string };
+    if (type === "submit") return this.submit((command as { task?: unknown }).task as TaskInput);
+    if (type === "cancel") {
+      const { id } = command as { id?: unknown };
+      if (typeof id !== "string") throw new TroupeError("InvalidCommand", "cancel needs a string `id`");
+      return this.cancel(id);
+    }
+    throw new TroupeError("InvalidCommand", `unknown command type "${type}"; expected submit or cancel`);
+  }
+
+  status(): TeamStatus {
+    return this.#core.status();
+  }
+
+  /**
+   * Stop taking tasks, let queued and running ones finish within `deadline`, cancel what is left,
+   * then stop every actor.
+   */
+  async drain(options: { deadline?: Duration; signal?: AbortSignal } = {}): Promise<void> {
+    const core = this.#core;
+    if (this.actor.getSnapshot().status !== "active") return;
+    this.actor.send({ type: "troupe.drain" });
+    const limitMs = toMillis(options.deadline ?? "30s", "drain deadline");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outOfTime = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, limitMs);
+      options.signal?.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await Promise.race([core.whenIdle(), outOfTime]);
+    clearTimeout(timer);
+    if (this.actor.getSnapshot().status === "active") {
+      this.actor.send({ type: "troupe.cancel-all", reason: "the team is shutting down" });
+    }
+    this.stop();
+  }
+
+  /** Stop at once: running tasks' signals abort. */
+  stop(): void {
+    if (this.actor.getSnapshot().status !== "active") return;
+    this.actor.send({ type: "troupe.cancel-all", reason: "the team stopped" });
+    this.actor.stop();
+  }
+}

@@ -1,0 +1,92 @@
+// What a task is: the input a caller submits (validated with Effect Schema, since it arrives from
+// consoles, chat and other processes) and the Task value an agent receives.
+import { randomUUID } from "node:crypto";
+import { Result, Schema } from "effect";
+import { TroupeError } from "../errors/TroupeError.ts";
+import { type Duration, toMillis } from "../time/duration.ts";
+
+export const TaskInput = Schema.Struct({
+  /** Free text of the request, as a person typed it. */
+  text: Schema.optional(Schema.String),
+  /** Structured input for the agent (its own type). */
+  input: Schema.optional(Schema.Unknown),
+  /** Where it came from: a channel name routes by channel rules. */
+  channel: Schema.optional(Schema.String),
+  /** A slash command such as "/summarize" routes by command rules. */
+  command: Schema.optional(Schema.String),
+  /** Capabilities the task needs; routes by capability. */
+  needs: Schema.optional(Schema.Array(Schema.String)),
+  /** Send to this agent, skipping the routing rules. */
+  agent: Schema.optional(Schema.String),
+  /** Who asked (a user id or name), for rate limits and approvals. */
+  from: Schema.optional(Schema.String),
+  /** How long the task may take in all, e.g. "2m"; the agent's default when absent. */
+  deadline: Schema.optional(Schema.Union([Schema.Number, Schema.String])),
+  /** A caller-chosen id; one is generated when absent. */
+  id: Schema.optional(Schema.String),
+});
+export type TaskInput = typeof TaskInput.Type;
+
+export interface Task<TInput = unknown> {
+  readonly id: string;
+  readonly text: string;
+  readonly input: TInput;
+  readonly channel: string | undefined;
+  readonly command: string | undefined;
+  readonly needs: readonly string[];
+  readonly from: string | undefined;
+  /** 1 on the first run; grows when a hung or restarted agent's task is reassigned. */
+  readonly attempt: number;
+  readonly parentTaskId: string | undefined;
+  readonly fanOutId: string | undefined;
+  readonly createdAt: number;
+  readonly deadlineMs: number | undefined;
+}
+
+const decodeTaskInput = Schema.decodeUnknownResult(TaskInput);
+
+export const newId = (prefix: string): string => `${prefix}-${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+
+/** Validate raw input into a Task; a bad field gives an InvalidTask error naming it. */
+export const createTask = (
+  raw: unknown,
+  extra: { now: number; parentTaskId?: string; fanOutId?: string },
+): { task: Task; agent: string | undefined } => {
+  const decoded = decodeTaskInput(raw);
+  if (Result.isFailure(decoded)) {
+    throw new TroupeError("InvalidTask", `invalid task: ${decoded.failure.message}`, {
+      data: { input: raw },
+    });
+  }
+  const input = decoded.success;
+  if (input.text === undefined && input.input === undefined && input.command === undefined) {
+    throw new TroupeError("InvalidTask", "invalid task: it needs `text`, `input` or `command`", {
+      data: { input: raw },
+    });
+  }
+  let deadlineMs: number | undefined;
+  try {
+    deadlineMs = input.deadline === undefined ? undefined : toMillis(input.deadline as Duration, "deadline");
+  } catch (error) {
+    throw new TroupeError("InvalidTask", `invalid task: ${(error as Error).message}`, {
+      data: { input: raw },
+    });
+  }
+  return {
+    agent: input.agent,
+    task: {
+      id: input.id ?? newId("t"),
+      text: input.text ?? "",
+      input: input.input ?? input.text,
+      channel: input.channel,
+      command: input.command,
+      needs: input.needs ?? [],
+      from: input.from,
+      attempt: 1,
+      parentTaskId: extra.parentTaskId,
+      fanOutId: extra.fanOutId,
+      createdAt: extra.now,
+      deadlineMs,
+    },
+  };
+};
