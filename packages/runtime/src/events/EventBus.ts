@@ -93,7 +93,7 @@ export class EventBus {
     let wake: (() => void) | undefined;
     let done = false;
     const unsubscribe = this.subscribe((event) => {
-      if (options.filter && !options.filter(event)) return;
+      if (done || (options.filter && !options.filter(event))) return;
       buffer.push(event);
       if (options.until?.(event)) done = true;
       wake?.();

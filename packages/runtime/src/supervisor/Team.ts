@@ -184,6 +184,13 @@ export class Team {
       actor.subscribe({ complete: resolve, error: reject });
     });
     this.closed.catch(() => {});
+    this.#core.delegateTo = (parent, input, signal) => {
+      const run = this.#submit(input, { parentTaskId: parent.id });
+      signal.addEventListener("abort", () => run.cancel(`the waiting task ${parent.id} ended`), {
+        once: true,
+      });
+      return run.result;
+    };
   }
 
   get #core(): SupervisorCore {

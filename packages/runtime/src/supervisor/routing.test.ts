@@ -80,7 +80,9 @@ const holding = (name: string, options: Parameters<typeof scriptedAgent>[2] = {}
   const step: ScriptStep = { run: () => new Promise((resolve) => waiting.push(() => resolve(name))) };
   return {
     agent: scriptedAgent(name, [step], { capabilities: ["work"], ...options }),
-    releaseAll: () => waiting.splice(0).forEach((go) => go()),
+    releaseAll: () => {
+      for (const go of waiting.splice(0)) go();
+    },
   };
 };
 

@@ -1,0 +1,48 @@
+// Cancellation of any task by id, queued or running, with its signal aborted and its sub-tasks too.
+import { describe, expect, it } from "vitest";
+import { createTestTeam, scriptedAgent } from "../testing/index.ts";
+
+describe("cancellation", () => {
+  it("cancels a running task: its signal aborts with the reason and the agent takes the next task", async () => {
+    const agent = scriptedAgent("worker", [{ hang: true }, { reply: "next one" }]);
+    const { team, next } = createTestTeam({ agents: [agent] });
+    const running = team.submit({ agent: "worker", text: "long" });
+    const queued = team.submit({ agent: "worker", text: "after" });
+    await next("task.started", (event) => event.taskId === running.id);
+    expect(team.cancel(running.id, "the user changed their mind")).toBe(true);
+    await expect(running.result).rejects.toMatchObject({
+      _tag: "Cancelled",
+      reason: "the user changed their mind",
+    });
+    expect(agent.aborted.map((task) => task.id)).toEqual([running.id]);
+    await expect(queued.result).resolves.toBe("next one");
+    team.stop();
+  });
+
+  it("cancels a queued task without the agent ever seeing it", async () => {
+    const agent = scriptedAgent("worker", [{ hang: true }]);
+    const { team, seen } = createTestTeam({ agents: [agent] });
+    team.submit({ agent: "worker", text: "blocking" });
+    const queued = team.submit({ agent: "worker", text: "never runs" });
+    expect(queued.cancel()).toBe(true);
+    await expect(queued.result).rejects.toMatchObject({ _tag: "Cancelled" });
+    expect(agent.calls).toHaveLength(1);
+    expect(seen("task.cancelled").map((event) => event.taskId)).toEqual([queued.id]);
+    expect(team.cancel(queued.id)).toBe(false);
+    team.stop();
+  });
+
+  it("cancelling a task cancels the sub-tasks it is waiting on", async () => {
+    const child = scriptedAgent("child", [{ hang: true }]);
+    const parent = scriptedAgent("parent", [
+      { run: (_task, ctx) => ctx.delegate({ agent: "child", text: "sub" }) },
+    ]);
+    const { team, next } = createTestTeam({ agents: [parent, child] });
+    const run = team.submit({ agent: "parent", text: "top" });
+    await next("task.started", (event) => event.agent === "child");
+    team.cancel(run.id);
+    await expect(run.result).rejects.toMatchObject({ _tag: "Cancelled" });
+    expect(child.aborted).toHaveLength(1);
+    team.stop();
+  });
+});
