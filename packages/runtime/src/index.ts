@@ -10,6 +10,30 @@ export {
 export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/TroupeError.ts";
 export * from "./events/catalogue.ts";
 export { EventBus, type Listener } from "./events/EventBus.ts";
+export {
+  ActorRecord,
+  createInspector,
+  decodeTraceRecord,
+  EventRecord,
+  type Inspector,
+  type InspectorOptions,
+  MalformedTraceError,
+  type MalformedTraceLine,
+  MicrostepRecord,
+  type ReadTraceOptions,
+  type RecordTraceOptions,
+  RuntimeRecord,
+  readTrace,
+  recordTrace,
+  SnapshotRecord,
+  TRACE_FORMAT_VERSION,
+  type TraceListener,
+  TraceRecord,
+  type TraceRecording,
+  type TraceRecordKind,
+  type TraceRecordOf,
+  toJsonSafe,
+} from "./inspect/index.ts";
 export { jsonLogger, type Logger, type LogLevel, redact, silentLogger } from "./log/Logger.ts";
 export { type BranchOutcome, type JoinPolicy, joinName } from "./supervisor/joinPolicy.ts";
 export type { RestartStrategy } from "./supervisor/restartStrategy.ts";

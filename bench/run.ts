@@ -1,0 +1,24 @@
+// `npm run bench`: runs every benchmark in turn and prints one line per figure, a ratio against a
+// raw baseline measured in the same run (`name: ratio (goal …)`); progress goes to stderr.
+import { fanOutWall } from "./fan-out-wall.ts";
+import { idleAgentHeap } from "./idle-agent-heap.ts";
+import type { Figure } from "./measure.ts";
+import { routedThroughput } from "./routed-throughput.ts";
+
+const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
+  ["routed-throughput", routedThroughput],
+  ["fan-out-wall", fanOutWall],
+  ["idle-agent-heap", idleAgentHeap],
+];
+
+const startedAt = performance.now();
+const missed: string[] = [];
+for (const [name, run] of benchmarks) {
+  process.stderr.write(`running ${name}…\n`);
+  const result = await run();
+  console.log(`${result.name}: ${result.ratio.toFixed(2)} (goal ${result.goal})`);
+  if (!result.met) missed.push(result.name);
+}
+process.stderr.write(
+  `done in ${((performance.now() - startedAt) / 1_000).toFixed(1)} s; ${missed.length === 0 ? "every goal met" : `goal missed: ${missed.join(", ")}`}\n`,
+);

@@ -1,0 +1,222 @@
+// The Inspector: a team's actors, events, snapshots and runtime events in one ordered record
+// stream, written to a JSONL trace and read back, with bad lines reported and big values cut.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { text } from "node:stream/consumers";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { assign, createActor, setup } from "xstate";
+import { defineAgent } from "../agent/defineAgent.ts";
+import { EventBus } from "../events/EventBus.ts";
+import { createSupervisor } from "../supervisor/Team.ts";
+import { createInspector, type Inspector } from "./Inspector.ts";
+import { MalformedTraceError, type MalformedTraceLine, readTrace } from "./readTrace.ts";
+import { recordTrace } from "./recordTrace.ts";
+import type { TraceRecord, TraceRecordKind, TraceRecordOf } from "./TraceRecord.ts";
+
+const ofKind = <K extends TraceRecordKind>(records: readonly TraceRecord[], kind: K) =>
+  records.filter((record): record is TraceRecordOf<K> => record.kind === kind);
+
+const collect = async <T>(iterable: AsyncIterable<T>): Promise<T[]> => {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+};
+
+/** A team of one echo agent that runs one task with the inspector watching it and its bus. */
+const runOneTask = async (inspector: Inspector) => {
+  const echo = defineAgent({ name: "echo", handle: async (task) => `echo ${task.text}` });
+  const bus = new EventBus();
+  inspector.attach(bus);
+  const team = createSupervisor({ agents: [echo], bus, inspect: inspector.inspect });
+  const output = await team.ask(echo, "hello").result;
+  team.stop();
+  return output;
+};
+
+describe("Inspector", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "troupe-inspect-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("records the supervisor's and agent's actors, events, snapshots and runtime events in seq order", async () => {
+    const inspector = createInspector();
+    expect(await runOneTask(inspector)).toBe("echo hello");
+    const records = inspector.records();
+
+    expect(records.map((record) => record.seq)).toEqual(records.map((_, index) => index + 1));
+    expect(records.every((record) => record.v === 1)).toBe(true);
+
+    const actors = ofKind(records, "actor");
+    const supervisor = actors.find((actor) => actor.machine === "supervisor")!;
+    const agent = actors.find((actor) => actor.machine === "agent")!;
+    expect(supervisor).toMatchObject({ parent: null, root: supervisor.actor });
+    expect(agent).toMatchObject({ id: "echo#1", parent: supervisor.actor, root: supervisor.actor });
+    const runner = actors.find((actor) => actor.parent === agent.actor)!;
+    expect(runner).toMatchObject({ id: "task", machine: null });
+
+    const events = ofKind(records, "event");
+    const submit = events.find((event) => event.type === "troupe.submit")!;
+    expect(submit).toMatchObject({ source: null, target: supervisor.actor });
+    expect(submit.event).toMatchObject({
+      prepared: { task: { text: "hello" }, handle: "[object RunRecorder]" },
+    });
+    const assigned = events.find((event) => event.type === "troupe.task.assign")!;
+    expect(assigned).toMatchObject({ source: supervisor.actor, target: agent.actor });
+    expect(assigned.event).toMatchObject({ signal: "[object AbortSignal]" });
+    expect(events.find((event) => event.type === "troupe.agent.done")).toMatchObject({
+      source: agent.actor,
+      target: supervisor.actor,
+      event: { output: "echo hello" },
+    });
+
+    const snapshots = ofKind(records, "snapshot");
+    expect(snapshots.find((snapshot) => snapshot.actor === supervisor.actor)).toMatchObject({
+      status: "active",
+      context: { core: "[object SupervisorCore]" },
+    });
+    expect(
+      snapshots.find((snapshot) => snapshot.actor === agent.actor && snapshot.cause === "troupe.task.assign"),
+    ).toMatchObject({
+      value: { busy: "working" },
+      context: { port: "[object SupervisorCore]", signal: "[object AbortSignal]", task: { text: "hello" } },
+    });
+    expect(
+      snapshots.find((snapshot) => snapshot.actor === runner.actor && snapshot.status === "done"),
+    ).toMatchObject({ output: "echo hello" });
+    expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "stopped" });
+
+    expect(ofKind(records, "microstep")).toContainEqual(
+      expect.objectContaining({
+        actor: agent.actor,
+        cause: "troupe.task.assign",
+        transitions: [{ source: "agent.idle", targets: ["agent.busy"] }],
+      }),
+    );
+
+    const runtime = ofKind(records, "runtime").map((record) => record.event.type);
+    expect(runtime).toEqual(
+      expect.arrayContaining([
+        "agent.started",
+        "task.queued",
+        "task.claimed",
+        "task.started",
+        "task.succeeded",
+      ]),
+    );
+    const seqOf = (predicate: (record: TraceRecord) => boolean) => records.find(predicate)!.seq;
+    expect(seqOf((record) => record.kind === "event" && record.type === "troupe.submit")).toBeLessThan(
+      seqOf((record) => record.kind === "runtime" && record.event.type === "task.queued"),
+    );
+    expect(seqOf((record) => record.kind === "runtime" && record.event.type === "task.queued")).toBeLessThan(
+      seqOf((record) => record.kind === "runtime" && record.event.type === "task.succeeded"),
+    );
+  });
+
+  it("hands each record to subscribers as it is made and keeps only `capacity` in the ring", async () => {
+    const inspector = createInspector({ capacity: 5 });
+    const seen: number[] = [];
+    inspector.subscribe((record) => seen.push(record.seq));
+    await runOneTask(inspector);
+    expect(seen.length).toBeGreaterThan(5);
+    expect(inspector.records().map((record) => record.seq)).toEqual(seen.slice(-5));
+  });
+
+  it("writes a JSONL trace that reads back through readTrace, record for record", async () => {
+    const inspector = createInspector();
+    const path = join(dir, "run.jsonl");
+    const recording = recordTrace(inspector, path);
+    await runOneTask(inspector);
+    await recording.close();
+    expect(await collect(readTrace(path))).toEqual(inspector.records());
+  });
+
+  it("writes to a caller's Writable, leaving it open, and rejects close() with a write error", async () => {
+    const inspector = createInspector();
+    await runOneTask(inspector);
+    const sink = new PassThrough();
+    const written = text(sink);
+    await recordTrace(inspector, sink).close();
+    expect(sink.writableEnded).toBe(false);
+    sink.end();
+    const lines = (await written).trimEnd().split("\n");
+    expect(lines.map((line) => JSON.parse(line).seq)).toEqual(
+      inspector.records().map((record) => record.seq),
+    );
+
+    const nowhere = recordTrace(inspector, join(dir, "no", "such", "dir", "run.jsonl"));
+    await expect(nowhere.close()).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("reports a malformed line with its line number and still reads the rest", async () => {
+    const inspector = createInspector();
+    await runOneTask(inspector);
+    const first = ofKind(inspector.records(), "actor")[0]!;
+    const second = ofKind(inspector.records(), "runtime")[0]!;
+    const path = join(dir, "broken.jsonl");
+    await writeFile(
+      path,
+      [
+        JSON.stringify(first),
+        "{ not json",
+        JSON.stringify({ ...second, v: 2 }),
+        JSON.stringify({ ...first, id: 42 }),
+        "",
+        JSON.stringify(second),
+      ].join("\n"),
+    );
+
+    const problems: MalformedTraceLine[] = [];
+    const records = await collect(readTrace(path, { onMalformed: (problem) => problems.push(problem) }));
+    expect(records).toEqual([first, second]);
+    expect(problems.map((problem) => problem.line)).toEqual([2, 3, 4]);
+    expect(problems[0]!.message).toMatch(/not JSON/);
+    expect(problems[1]!.message).toMatch(/unsupported trace format version 2/);
+    expect(problems[2]!.message).toBe('Expected string at ["id"]');
+
+    const read: TraceRecord[] = [];
+    const failure = await (async () => {
+      for await (const record of readTrace(path)) read.push(record);
+    })().catch((error: unknown) => error);
+    expect(read).toEqual([first, second]);
+    expect(failure).toBeInstanceOf(MalformedTraceError);
+    expect((failure as MalformedTraceError).lines.map((problem) => problem.line)).toEqual([2, 3, 4]);
+    expect((failure as MalformedTraceError).message).toMatch(/line 2/);
+  });
+
+  it("cuts a huge context value down to about maxValueBytes and redacts by path", () => {
+    const inspector = createInspector({
+      maxValueBytes: 1_000,
+      redact: (path, value) => (path.at(-1) === "apiKey" ? "[redacted]" : value),
+    });
+    const machine = setup({
+      types: { context: {} as { apiKey: string; blob: string; rows: number[] } },
+    }).createMachine({
+      id: "hoarder",
+      context: { apiKey: "sk-secret", blob: "", rows: [] },
+      on: {
+        fill: {
+          actions: assign({
+            blob: "x".repeat(1_000_000),
+            rows: Array.from({ length: 100_000 }, (_, index) => index),
+          }),
+        },
+      },
+    });
+    const actor = createActor(machine, { inspect: inspector.inspect }).start();
+    actor.send({ type: "fill" });
+    actor.stop();
+
+    const filled = ofKind(inspector.records(), "snapshot").find((snapshot) => snapshot.cause === "fill")!;
+    const context = filled.context as { apiKey: string; blob: string; rows: unknown[] };
+    expect(JSON.stringify(context).length).toBeLessThan(1_200);
+    expect(context.apiKey).toBe("[redacted]");
+    expect(context.blob).toMatch(/…\[truncated \d+ chars\]$/);
+    expect(JSON.stringify(filled)).not.toContain("sk-secret");
+  });
+});

@@ -1,0 +1,23 @@
+// The Inspector's public face: record XState inspection events and runtime events, write them as a
+// JSONL trace, read a trace back.
+export { createInspector, type Inspector, type InspectorOptions, type TraceListener } from "./Inspector.ts";
+export {
+  decodeTraceRecord,
+  MalformedTraceError,
+  type MalformedTraceLine,
+  type ReadTraceOptions,
+  readTrace,
+} from "./readTrace.ts";
+export { type RecordTraceOptions, recordTrace, type TraceRecording } from "./recordTrace.ts";
+export {
+  ActorRecord,
+  EventRecord,
+  MicrostepRecord,
+  RuntimeRecord,
+  SnapshotRecord,
+  TRACE_FORMAT_VERSION,
+  TraceRecord,
+  type TraceRecordKind,
+  type TraceRecordOf,
+} from "./TraceRecord.ts";
+export { type Json, type Redact, toJsonSafe } from "./toJsonSafe.ts";

@@ -1,0 +1,62 @@
+// Writes an Inspector's records to a JSONL trace (one record per line, format in TraceRecord.ts),
+// to a file or any Writable, so a run can be read back with readTrace and replayed in the visualizer.
+import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import type { Inspector } from "./Inspector.ts";
+
+export interface TraceRecording {
+  /** Stop recording; for a file it opened, wait until everything is on disk and the file is closed. */
+  close(): Promise<void>;
+}
+
+export interface RecordTraceOptions {
+  /** Write the records already in the inspector's ring first (default true). */
+  readonly includePast?: boolean;
+}
+
+/**
+ * Record every record of `inspector` to `target`: a file path (created or truncated, closed by
+ * `close()`) or a Writable the caller owns (left open). A write error stops the recording and is
+ * what `close()` rejects with. Records are written as they happen and the inspected actors never
+ * wait for the disk: a slow target buffers them in memory until it catches up.
+ */
+export const recordTrace = (
+  inspector: Inspector,
+  target: string | Writable,
+  options: RecordTraceOptions = {},
+): TraceRecording => {
+  const ownsStream = typeof target === "string";
+  const stream: Writable = ownsStream ? createWriteStream(target, { flags: "w" }) : target;
+  let failure: unknown;
+  let stop = (): void => {};
+  const onError = (error: unknown) => {
+    failure ??= error;
+    stop();
+  };
+  stream.on("error", onError);
+
+  const write = (record: unknown) => {
+    if (failure === undefined) stream.write(`${JSON.stringify(record)}\n`);
+  };
+  if (options.includePast ?? true) for (const record of inspector.records()) write(record);
+  stop = inspector.subscribe(write);
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    stop();
+    // A caller's Writable already holds every record; flushing and ending it is the caller's call.
+    if (failure === undefined && ownsStream) {
+      stream.end();
+      await finished(stream).catch(onError);
+    }
+    stream.off("error", onError);
+    if (failure !== undefined) throw failure;
+  };
+  return {
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+};
