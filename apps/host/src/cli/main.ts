@@ -1,0 +1,50 @@
+// What `troupe` does with its arguments: print help or the version, or run a command, and say which
+// exit code the process should end with. Usage errors are one line plus a hint, exit code 2.
+import { readFileSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
+import { isTroupeError } from "@troupe/runtime";
+import { resolveHostConfig } from "../config/hostConfig.ts";
+import { runStart } from "../start/runStart.ts";
+import { parseCommandLine } from "./parseCommandLine.ts";
+import { mainUsage, startUsage, usageHint } from "./usage.ts";
+
+export interface MainIo {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: Writable & { readonly isTTY?: boolean };
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const version = (): string => {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: string;
+  };
+  return manifest.version ?? "unknown";
+};
+
+export const main = async (args: readonly string[], io: MainIo): Promise<number> => {
+  try {
+    const commandLine = parseCommandLine(args);
+    switch (commandLine.command) {
+      case "help":
+        io.stdout.write(commandLine.topic === "start" ? startUsage : mainUsage);
+        return EXIT_OK;
+      case "version":
+        io.stdout.write(`troupe ${version()}\n`);
+        return EXIT_OK;
+      case "start":
+        return await runStart(resolveHostConfig(commandLine.options, io.env), io);
+    }
+  } catch (error) {
+    if (isTroupeError(error, "InvalidCommand")) {
+      io.stderr.write(`troupe: ${error.reason}\n${usageHint}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`troupe: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+};

@@ -1,0 +1,86 @@
+// The help texts of the `troupe` command: every option and environment variable, in one place so
+// `troupe --help`, `troupe help start` and `troupe start --help` never drift apart.
+
+const ENVIRONMENT = `Environment:
+  TROUPE_HTTP_HOST      Address of the HTTP server (default 127.0.0.1)
+  TROUPE_HTTP_PORT      Port of the HTTP server; 0 picks a free one (default 9464)
+  TROUPE_LOG_LEVEL      debug, info, warn or error (default info)
+  TROUPE_DRAIN_TIMEOUT  How long running tasks may take to finish when troupe stops (default 30s)
+  DISCORD_TOKEN         Not used yet: later the Discord surface. The local console runs either way,
+                        and the token is never printed or logged.
+
+  A command-line option wins over its environment variable.`;
+
+export const mainUsage = `troupe: run a team of agents (Troupe) behind a local console and an HTTP server.
+
+Usage:
+  troupe [command] [options]
+
+Commands:
+  start      Run the team with the local console and the HTTP server (the default command)
+  help       Show this help, or one command's help: troupe help start
+
+Options:
+  -h, --help     Show help and exit
+  -V, --version  Print the version and exit
+
+Options of start (also accepted without the command name):
+  --host <address>        HTTP address to listen on (TROUPE_HTTP_HOST)
+  --port <number>         HTTP port, 0 for any free port (TROUPE_HTTP_PORT)
+  --log-level <level>     debug, info, warn or error (TROUPE_LOG_LEVEL)
+  --drain-timeout <time>  e.g. 500ms, 30s, 2m (TROUPE_DRAIN_TIMEOUT)
+
+${ENVIRONMENT}
+
+Run "troupe start --help" for the console's commands and how troupe stops.
+`;
+
+export const startUsage = `troupe start: run the team with the local console and the HTTP server.
+
+Usage:
+  troupe start [options]
+
+The team has two agents that need no model: echo and system-monitor. Type commands on stdin; each
+task's status and result appear on stdout. Input may come from a pipe, so a session can be scripted:
+  printf '/agents\\n/ask echo hello\\n' | troupe start
+Logs are JSON lines on stderr; stdout is only the console.
+
+Options:
+  --host <address>        HTTP address to listen on (default 127.0.0.1, or TROUPE_HTTP_HOST)
+  --port <number>         HTTP port, 0 for any free port (default 9464, or TROUPE_HTTP_PORT)
+  --log-level <level>     debug, info, warn or error (default info, or TROUPE_LOG_LEVEL)
+  --drain-timeout <time>  How long running tasks may take to finish when troupe stops, e.g. 500ms,
+                          30s, 2m (default 30s, or TROUPE_DRAIN_TIMEOUT); what is left is cancelled
+  -h, --help              Show this help and exit
+
+${ENVIRONMENT}
+
+Console:
+  /help                   List the console's commands
+  /agents                 Each agent's name, state, capabilities, breaker and queue
+  /status                 The team: agents, states, breakers, queue depth, tasks in flight
+  /ask <agent> <text>     Give a task to one agent
+  /cancel <taskId>        Cancel a queued or running task
+  /quit                   Finish running tasks and exit (as end of input does)
+  @agent <text>           Give a task to the agent named by the mention
+  <text>                  Routed by rules: a mention, then an agent with a capability named in the
+                          text (e.g. "system"), else echo
+  Task status: 📥 queued, 👀 claimed, ⚙️ working, ✋ waiting for a human, 🔁 retrying, ✅ done,
+  ❌ failed, 🚫 cancelled.
+
+HTTP:
+  GET /metrics            Prometheus metrics (troupe_* and process metrics)
+  GET /healthz            JSON {"status":"ok","agents":[…]}; 503 once the team has escalated
+  If the port is in use, troupe logs an error and runs on without HTTP.
+
+Stopping:
+  End of input (Ctrl-D, or the pipe closing), /quit, Ctrl-C or SIGTERM: no new tasks are taken,
+  running ones get the drain timeout to finish, then troupe exits. A second Ctrl-C exits at once.
+
+Exit codes:
+  0 stopped cleanly, 1 the team escalated or could not start, 2 bad command line or environment,
+  130 stopped at once by a second Ctrl-C.
+`;
+
+/** The hint printed after a usage error. */
+export const usageHint = 'Run "troupe --help" for usage.';

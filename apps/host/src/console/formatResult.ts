@@ -1,0 +1,17 @@
+// A task's output as console text: the system monitor's report as its own text, `{ text }` as the
+// text, a string as is, anything else as indented JSON.
+import { formatReport, type SystemReport } from "@troupe/agents";
+
+const formatters: Readonly<Record<string, (output: unknown) => string>> = {
+  "system-monitor": (output) => formatReport(output as SystemReport),
+};
+
+export const formatResult = (agent: string, output: unknown): string => {
+  const formatter = formatters[agent];
+  if (formatter) return formatter(output);
+  if (typeof output === "string") return output;
+  if (output === undefined || output === null) return "";
+  if (typeof output === "object" && typeof (output as { text?: unknown }).text === "string")
+    return (output as { text: string }).text;
+  return JSON.stringify(output, null, 2) ?? String(output);
+};

@@ -1,0 +1,55 @@
+// What each console line asks for, and how a plain line finds a capability.
+import { describe, expect, it } from "vitest";
+import { needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
+
+describe("parseConsoleLine", () => {
+  it("reads the slash commands", () => {
+    expect(parseConsoleLine("  ")).toEqual({ kind: "empty" });
+    expect(parseConsoleLine("/help")).toEqual({ kind: "help" });
+    expect(parseConsoleLine("/AGENTS")).toEqual({ kind: "agents" });
+    expect(parseConsoleLine("/status")).toEqual({ kind: "status" });
+    expect(parseConsoleLine("/quit")).toEqual({ kind: "quit" });
+    expect(parseConsoleLine("/ask echo  hello  world ")).toEqual({
+      kind: "ask",
+      agent: "echo",
+      text: "hello  world",
+    });
+    expect(parseConsoleLine("/ask @system-monitor")).toEqual({
+      kind: "ask",
+      agent: "system-monitor",
+      text: "",
+    });
+    expect(parseConsoleLine("/cancel t-123")).toEqual({ kind: "cancel", taskId: "t-123" });
+  });
+
+  it("tells mentions from plain text", () => {
+    expect(parseConsoleLine("@echo hi")).toEqual({ kind: "mention", agent: "echo", text: "@echo hi" });
+    expect(parseConsoleLine("hello @echo")).toEqual({ kind: "text", text: "hello @echo" });
+    expect(parseConsoleLine("@ nobody")).toEqual({ kind: "error", message: '"@" is not an agent name' });
+  });
+
+  it("explains malformed and unknown commands", () => {
+    expect(parseConsoleLine("/deploy now")).toEqual({
+      kind: "error",
+      message: 'unknown command "/deploy": type /help to see the commands',
+    });
+    expect(parseConsoleLine("/ask")).toMatchObject({
+      kind: "error",
+      message: expect.stringContaining("/ask <agent>"),
+    });
+    expect(parseConsoleLine("/cancel")).toMatchObject({
+      kind: "error",
+      message: expect.stringContaining("/cancel <taskId>"),
+    });
+    expect(parseConsoleLine("/cancel a b")).toMatchObject({ kind: "error" });
+  });
+});
+
+describe("needsOf", () => {
+  const capabilities = new Set(["echo", "system", "monitor"]);
+  it("needs the first capability the text names", () => {
+    expect(needsOf("How is the System doing?", capabilities)).toEqual(["system"]);
+    expect(needsOf("monitor the system", capabilities)).toEqual(["monitor"]);
+    expect(needsOf("nothing in particular", capabilities)).toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+// What a line typed into the local console asks for. Pure parsing, no team: the console decides what
+// each command does, and an unknown or malformed command comes back as an error to print.
+
+export type ConsoleCommand =
+  | { readonly kind: "empty" }
+  | { readonly kind: "help" }
+  | { readonly kind: "agents" }
+  | { readonly kind: "status" }
+  | { readonly kind: "quit" }
+  | { readonly kind: "ask"; readonly agent: string; readonly text: string }
+  | { readonly kind: "cancel"; readonly taskId: string }
+  /** `@agent text`: the mention routes it. */
+  | { readonly kind: "mention"; readonly agent: string; readonly text: string }
+  /** A plain line, routed by the team's rules. */
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "error"; readonly message: string };
+
+export const consoleHelp = `Commands:
+  /help                 this list
+  /agents               each agent's name, state, capabilities, breaker and queue
+  /status               the team: agents, states, breakers, queue depth, tasks in flight
+  /ask <agent> <text>   give a task to one agent
+  /cancel <taskId>      cancel a queued or running task
+  /quit                 finish running tasks and exit (as end of input does)
+  @agent <text>         give a task to the agent named by the mention
+  <text>                routed by rules: a mention, then an agent with a capability named in the
+                        text (e.g. "system"), else echo`;
+
+const MENTION = /^@([a-z][a-z0-9_-]{0,31})(?=\s|$)/;
+
+export const parseConsoleLine = (raw: string): ConsoleCommand => {
+  const line = raw.trim();
+  if (line === "") return { kind: "empty" };
+  if (line.startsWith("@")) {
+    const mention = MENTION.exec(line);
+    if (!mention) return { kind: "error", message: `"${line.split(/\s/)[0]}" is not an agent name` };
+    return { kind: "mention", agent: mention[1]!, text: line };
+  }
+  if (!line.startsWith("/")) return { kind: "text", text: line };
+
+  const [word = "", ...words] = line.split(/\s+/);
+  const args = line.slice(word.length).trim();
+  switch (word.toLowerCase()) {
+    case "/help":
+      return { kind: "help" };
+    case "/agents":
+      return { kind: "agents" };
+    case "/status":
+      return { kind: "status" };
+    case "/quit":
+    case "/exit":
+      return { kind: "quit" };
+    case "/ask": {
+      const [agent] = words;
+      if (agent === undefined) return { kind: "error", message: "/ask needs an agent: /ask <agent> <text>" };
+      return { kind: "ask", agent: agent.replace(/^@/, ""), text: args.slice(agent.length).trim() };
+    }
+    case "/cancel": {
+      const [taskId, extra] = words;
+      if (taskId === undefined || extra !== undefined)
+        return { kind: "error", message: "/cancel needs one task id: /cancel <taskId>" };
+      return { kind: "cancel", taskId };
+    }
+    default:
+      return { kind: "error", message: `unknown command "${word}": type /help to see the commands` };
+  }
+};
+
+/**
+ * The capability a plain line asks for: the first word that names a capability of some agent
+ * ("system load?" needs "system"), so the capability rule can route it. Empty when none does.
+ */
+export const needsOf = (text: string, capabilities: ReadonlySet<string>): string[] => {
+  for (const word of text.toLowerCase().split(/[^a-z0-9_-]+/)) {
+    if (capabilities.has(word)) return [word];
+  }
+  return [];
+};

@@ -1,0 +1,88 @@
+// The host's HTTP server in-process: /metrics in Prometheus text, /healthz as JSON (503 once the team
+// escalated), clear answers for other paths and methods, and a clear error when the port is taken.
+import { silentLogger } from "@troupe/runtime";
+import { createRuntimeMetrics } from "@troupe/runtime/metrics";
+import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
+import { describe, expect, it } from "vitest";
+import { createHostTeam } from "../team/createHostTeam.ts";
+import { HttpListenError, startHttpServer } from "./startHttpServer.ts";
+
+describe("startHttpServer", () => {
+  it("serves the team's metrics and health", async () => {
+    const team = createHostTeam({ logger: silentLogger });
+    const metrics = createRuntimeMetrics({ team });
+    const server = await startHttpServer({ team, metrics, host: "127.0.0.1", port: 0 });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      await team.submit("@echo counted").result;
+
+      const scrape = await fetch(`${server.url}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(scrape.headers.get("content-type")).toMatch(/^text\/plain/);
+      const text = await scrape.text();
+      expect(text).toContain("# TYPE troupe_tasks_total counter");
+      expect(text).toContain('troupe_tasks_total{agent="echo",outcome="succeeded"} 1');
+      expect(text).toContain('troupe_breaker_state{agent="system-monitor"} 0');
+      expect(text).toContain("process_resident_memory_bytes");
+
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({
+        status: "ok",
+        accepting: true,
+        agents: [
+          { name: "echo", state: "idle", breaker: "closed", queue: 0 },
+          { name: "system-monitor", state: "idle", breaker: "closed", queue: 0 },
+        ],
+      });
+
+      const missing = await fetch(`${server.url}/nowhere`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ error: "no such path /nowhere; try /metrics or /healthz" });
+      const posted = await fetch(`${server.url}/metrics`, { method: "POST" });
+      expect(posted.status).toBe(405);
+      expect(posted.headers.get("allow")).toBe("GET, HEAD");
+      await posted.body?.cancel();
+    } finally {
+      await server.close();
+      metrics.close();
+      team.stop();
+    }
+  });
+
+  it("answers 503 on /healthz once the team escalated", async () => {
+    const crashing = scriptedAgent("crashing", [{ fail: "crash" }]);
+    const { team, next } = createTestTeam({ agents: [crashing], restart: { intensity: 0 } });
+    const metrics = createRuntimeMetrics({ team, defaultMetrics: false });
+    const server = await startHttpServer({ team, metrics, host: "127.0.0.1", port: 0 });
+    try {
+      await expect(team.ask(crashing, "go").result).rejects.toThrow();
+      await next("supervisor.escalated");
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: "escalated" });
+    } finally {
+      await server.close();
+      metrics.close();
+    }
+  });
+
+  it("says clearly when the port is in use", async () => {
+    const { team } = createTestTeam({ agents: [scriptedAgent("idle", [{ reply: "ok" }])] });
+    const metrics = createRuntimeMetrics({ team, defaultMetrics: false });
+    const first = await startHttpServer({ team, metrics, host: "127.0.0.1", port: 0 });
+    const port = Number(new URL(first.url).port);
+    try {
+      const second = startHttpServer({ team, metrics, host: "127.0.0.1", port });
+      await expect(second).rejects.toBeInstanceOf(HttpListenError);
+      await expect(second).rejects.toMatchObject({
+        code: "EADDRINUSE",
+        message: `cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE)`,
+      });
+    } finally {
+      await first.close();
+      metrics.close();
+      team.stop();
+    }
+  });
+});

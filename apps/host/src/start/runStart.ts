@@ -1,0 +1,87 @@
+// `troupe start`: build the host's resources, run the local console until input ends or a signal
+// arrives, then let the layers release everything. Returns the process's exit code.
+import type { Readable, Writable } from "node:stream";
+import { jsonLogger, type Logger } from "@troupe/runtime";
+import { Effect } from "effect";
+import type { HostConfig } from "../config/hostConfig.ts";
+import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
+import { HostHttp, HostTeam, hostLayer } from "./hostLayers.ts";
+
+export interface StartIo {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: Writable & { readonly isTTY?: boolean };
+  readonly logger?: Logger;
+  /** Exit now (a second Ctrl-C); process.exit by default. */
+  readonly exitNow?: (code: number) => void;
+}
+
+/** Exit code when the team escalated (its supervisor gave up) before troupe stopped. */
+export const EXIT_ESCALATED = 1;
+
+/** Exit code of a second Ctrl-C: 128 + SIGINT. */
+export const EXIT_INTERRUPTED = 130;
+
+export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
+  const logger = io.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
+  const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
+  if (config.discordTokenSet) {
+    logger.log(
+      "warn",
+      "DISCORD_TOKEN is set, but the Discord surface is not available yet: running the local console",
+    );
+  }
+
+  const program = Effect.gen(function* () {
+    const team = yield* HostTeam;
+    const http = yield* HostHttp;
+    let localConsole: LocalConsole | undefined;
+    let interrupts = 0;
+    const interrupt = (signal: string) => {
+      interrupts += 1;
+      if (interrupts > 1) {
+        logger.log("warn", "second interrupt: exiting without waiting for running tasks", { signal });
+        exitNow(EXIT_INTERRUPTED);
+        return;
+      }
+      logger.log("info", "interrupted: finishing running tasks (interrupt again to exit at once)", {
+        signal,
+      });
+      void localConsole?.stop(signal);
+    };
+    const onSigint = () => interrupt("SIGINT");
+    const onSigterm = () => interrupt("SIGTERM");
+    // Installed before the console exists: a signal is handled on a later turn of the event loop.
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        process.on("SIGINT", onSigint);
+        process.on("SIGTERM", onSigterm);
+      }),
+      () =>
+        Effect.sync(() => {
+          process.off("SIGINT", onSigint);
+          process.off("SIGTERM", onSigterm);
+        }),
+    );
+    const running = startLocalConsole({
+      team,
+      input: io.stdin,
+      output: io.stdout,
+      logger,
+      drainTimeoutMs: config.drainTimeoutMs,
+      onInterrupt: onSigint,
+    });
+    localConsole = running;
+    logger.log("info", "troupe started", {
+      agents: team.status().agents.map((agent) => agent.name),
+      http: http.url ?? null,
+    });
+    yield* Effect.promise(() => running.done);
+    return team.status().escalated ? EXIT_ESCALATED : 0;
+  });
+
+  const code = await Effect.runPromise(
+    program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger))),
+  );
+  logger.log("info", "troupe stopped", { exitCode: code });
+  return code;
+};

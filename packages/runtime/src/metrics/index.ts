@@ -1,0 +1,10 @@
+// @troupe/runtime/metrics: the runtime's Prometheus metrics (prom-client) for a team, served by the
+// host at /metrics. A separate entry so code that does not serve metrics never loads prom-client.
+export {
+  breakerStateValue,
+  createRuntimeMetrics,
+  NO_AGENT,
+  type RuntimeMetrics,
+  type RuntimeMetricsOptions,
+  type TaskOutcome,
+} from "./RuntimeMetrics.ts";
