@@ -28,9 +28,11 @@ export interface AgentMachineInput<TInput = unknown> {
 
 /**
  * How an agent host talks back to its supervisor without a round trip through events:
- * observations only (outcomes travel as XState events to the parent).
+ * observations and success (failures travel as XState events to the parent).
  */
 export interface AgentPort {
+  /** The task succeeded (outcomes other than success travel as events to the supervisor). */
+  done(agent: string, incarnation: number, taskId: string, attempt: number, output: unknown): void;
   started(agent: string, taskId: string, attempt: number): void;
   heartbeat(agent: string, taskId: string, attempt: number): void;
   progress(agent: string, taskId: string, attempt: number, message: string): void;

@@ -1,15 +1,7 @@
 // The standard agent machine: idle → busy.working ⇄ busy.awaitingHuman → idle. It hosts one task at
 // a time and invokes the agent's task runner (a promise for plain agents, the user's own machine for
 // machine agents); outcomes go to the supervisor as events, observations through the AgentPort.
-import {
-  type AnyActorLogic,
-  type AnyStateMachine,
-  assign,
-  fromPromise,
-  sendParent,
-  sendTo,
-  setup,
-} from "xstate";
+import { type AnyStateMachine, assign, fromPromise, sendParent, sendTo, setup } from "xstate";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
 
@@ -17,7 +9,11 @@ export interface AgentHostInput {
   readonly agent: string;
   readonly incarnation: number;
   readonly port: AgentPort;
+  /** A plain agent's handler; absent for machine agents, whose machine is provided as `runTask`. */
+  readonly handle: TaskHandler | undefined;
 }
+
+export type TaskHandler = (task: Task, ctx: AgentContext) => unknown;
 
 interface AgentHostContext extends AgentHostInput {
   task: Task | undefined;
@@ -50,10 +46,6 @@ export type AgentOutcomeEvent =
       attempt: number;
       error: unknown;
     };
-
-type Runner =
-  | { kind: "handle"; handle: (task: Task, ctx: AgentContext) => unknown }
-  | { kind: "machine"; machine: AnyStateMachine };
 
 const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEvent): void }): AgentContext => {
   const { agent, port } = context;
@@ -91,8 +83,11 @@ export const agentHostMachine = setup({
     events: {} as AgentHostEvent,
   },
   actors: {
-    // Replaced per agent through `.provide()`; this default exists only so the machine type-checks.
-    runTask: fromPromise<unknown, AgentMachineInput>(async () => undefined),
+    // Plain agents share this runner (their handler travels in the input, so ten thousand agents
+    // share one machine); a machine agent's own machine is provided in its place.
+    runTask: fromPromise<unknown, AgentMachineInput & { handle: TaskHandler | undefined }>(
+      async ({ input }) => input.handle!(input.task, input.ctx),
+    ),
   },
   guards: {
     isCurrentTask: ({ context, event }) => "taskId" in event && event.taskId === context.task?.id,
@@ -114,11 +109,18 @@ export const agentHostMachine = setup({
     forwardToTask: sendTo("task", ({ event }) =>
       event.type === "troupe.task.event" ? event.event : { type: "" },
     ),
-    reportDone: sendParent(({ context, event }) => ({
-      type: "troupe.agent.done",
-      ...outcome(context),
-      output: (event as unknown as { output: unknown }).output,
-    })),
+    // Success is the hot path: reported straight to the supervisor core, saving a supervisor
+    // macrostep per task. Failures go as events, since they may restart actors.
+    reportDone: ({ context, event }) => {
+      const { agent, incarnation, taskId, attempt } = outcome(context);
+      context.port.done(
+        agent,
+        incarnation,
+        taskId,
+        attempt,
+        (event as unknown as { output: unknown }).output,
+      );
+    },
     reportFailed: sendParent(({ context, event }) => ({
       type: "troupe.agent.failed",
       ...outcome(context),
@@ -140,7 +142,11 @@ export const agentHostMachine = setup({
       invoke: {
         id: "task",
         src: "runTask",
-        input: ({ context, self }) => ({ task: context.task!, ctx: contextFor(context, self) }),
+        input: ({ context, self }) => ({
+          task: context.task!,
+          ctx: contextFor(context, self),
+          handle: context.handle,
+        }),
         onDone: { target: "idle", actions: "reportDone" },
         onError: { target: "idle", actions: "reportFailed" },
       },
@@ -163,11 +169,6 @@ export const agentHostMachine = setup({
 
 export type AgentHostLogic = typeof agentHostMachine;
 
-/** The host machine with this agent's runner provided under the name `runTask`. */
-export const agentHostFor = (runner: Runner): AgentHostLogic => {
-  const runTask: AnyActorLogic =
-    runner.kind === "machine"
-      ? runner.machine
-      : fromPromise<unknown, AgentMachineInput>(async ({ input }) => runner.handle(input.task, input.ctx));
-  return agentHostMachine.provide({ actors: { runTask: runTask as never } });
-};
+/** The host of a machine-form agent: the agent's machine provided as `runTask`. */
+export const machineAgentHost = (machine: AnyStateMachine): AgentHostLogic =>
+  agentHostMachine.provide({ actors: { runTask: machine as never } });

@@ -6,7 +6,12 @@ import { TroupeError } from "../errors/TroupeError.ts";
 import type { Task } from "../task/Task.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import type { AgentContext } from "./AgentContext.ts";
-import { type AgentHostLogic, agentHostFor } from "./agentHostMachine.ts";
+import {
+  type AgentHostLogic,
+  agentHostMachine,
+  machineAgentHost,
+  type TaskHandler,
+} from "./agentHostMachine.ts";
 
 export interface AgentOptions {
   readonly name: string;
@@ -52,8 +57,10 @@ export interface AgentDefinition<
   readonly deadlineMs: number | undefined;
   readonly mailboxLimit: number | undefined;
   readonly bid: AgentOptions["bid"];
-  /** The agent host machine, with this agent's task runner provided. */
+  /** The agent host machine (shared by plain agents; with the agent's machine provided otherwise). */
   readonly logic: AgentHostLogic;
+  /** A plain agent's handler. */
+  readonly handle: TaskHandler | undefined;
   readonly "~types"?: AgentTypes<TInput, TOutput, TEvent, TEmitted>;
 }
 
@@ -97,13 +104,10 @@ export function defineAgent(
   }
   const ms = (value: Duration | undefined, name: string) =>
     value === undefined ? undefined : toMillis(value, field(name));
-  const runner = options.machine
-    ? { kind: "machine" as const, machine: options.machine }
-    : { kind: "handle" as const, handle: options.handle! };
   return {
     name: options.name,
     description: options.description ?? "",
-    kind: runner.kind,
+    kind: options.machine ? "machine" : "handle",
     capabilities: options.capabilities ?? [],
     model: options.model,
     heartbeatDeadlineMs: ms(options.heartbeat?.deadline, "heartbeat.deadline"),
@@ -115,6 +119,7 @@ export function defineAgent(
     deadlineMs: ms(options.deadline, "deadline"),
     mailboxLimit: options.mailbox?.limit,
     bid: options.bid,
-    logic: agentHostFor(runner),
+    logic: options.machine ? machineAgentHost(options.machine) : agentHostMachine,
+    handle: options.handle as TaskHandler | undefined,
   };
 }

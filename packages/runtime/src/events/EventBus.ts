@@ -24,9 +24,13 @@ export class EventBus {
         }));
   }
 
-  /** Stamp and deliver an event to every subscriber, synchronously and in subscription order. */
+  /**
+   * Stamp and deliver an event to every subscriber, synchronously and in subscription order.
+   * The input object becomes the event (stamped in place, not copied): pass a fresh object.
+   */
   publish(input: RuntimeEventInput): RuntimeEvent {
-    const event = { ...input, at: this.#clock.now() } as RuntimeEvent;
+    const event = input as RuntimeEvent;
+    (event as { at: number }).at = this.#clock.now();
     this.deliver(event);
     return event;
   }

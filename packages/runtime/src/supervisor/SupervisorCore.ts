@@ -13,6 +13,7 @@ import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { formatMillis } from "../time/duration.ts";
 import { CircuitBreaker } from "./CircuitBreaker.ts";
+import { DeadlineSchedule } from "./DeadlineSchedule.ts";
 import { type BranchOutcome, decideJoin, type JoinPolicy, joinName } from "./joinPolicy.ts";
 import { childrenToRestart, type RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
 import type { Classifier, Route, RouteMatch } from "./routing.ts";
@@ -40,15 +41,18 @@ export interface SupervisorSettings {
 
 export type TimerEvent =
   | { type: "troupe.timer.heartbeat"; taskId: string; attempt: number }
-  | { type: "troupe.timer.deadline"; taskId: string }
+  | { type: "troupe.timer.deadline" }
   | { type: "troupe.timer.breaker"; agent: string }
   | { type: "troupe.timer.auction"; taskId: string };
 
 /** What the core asks of the actor system; implemented by the supervisor machine. */
 export interface SupervisorEffects {
+  /** Spawn several children in one step (a team of thousands starts in linear time). */
+  spawnAll(children: readonly { agent: AnyAgentDefinition; childId: string; input: AgentHostInput }[]): void;
   spawn(agent: AnyAgentDefinition, childId: string, input: AgentHostInput): void;
   stop(childId: string): void;
   send(childId: string, event: AgentHostEvent): void;
+  /** Schedule a timer event; `id` must not be scheduled already (every caller uses a fresh or fired id). */
   schedule(event: TimerEvent, delayMs: number, id: string): void;
   unschedule(id: string): void;
   escalate(error: TroupeError): void;
@@ -69,6 +73,8 @@ export interface RunHandle {
 interface TaskEntry {
   task: Task;
   readonly handle: RunHandle;
+  /** The deadline's length, the key it is kept under in the DeadlineSchedule. */
+  deadlineMs: number;
   state: TaskState | "routing";
   agent: string | undefined;
   match: RouteMatch | undefined;
@@ -147,6 +153,7 @@ export interface TeamStatus {
   readonly escalated: boolean;
 }
 
+const DEADLINE_TIMER = "deadlines";
 const childIdOf = (agent: string, incarnation: number) => `${agent}#${incarnation}`;
 
 export class SupervisorCore implements AgentPort {
@@ -158,13 +165,18 @@ export class SupervisorCore implements AgentPort {
   readonly #pool: TaskEntry[] = [];
   readonly #fanOuts = new Map<string, FanOutEntry>();
   readonly #waits = new WaitForGraph();
+  readonly #deadlines = new DeadlineSchedule();
   #accepting = true;
   #escalated = false;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(settings: SupervisorSettings, selfSend: SelfSend) {
+  /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
+  readonly #direct: SupervisorEffects;
+
+  constructor(settings: SupervisorSettings, selfSend: SelfSend, direct: SupervisorEffects) {
     this.#settings = settings;
     this.#selfSend = selfSend;
+    this.#direct = direct;
   }
 
   get bus(): EventBus {
@@ -192,8 +204,10 @@ export class SupervisorCore implements AgentPort {
       };
       this.#slots.set(definition.name, slot);
       this.#startOrder.push(definition.name);
-      this.#spawn(slot, fx);
     }
+    const slots = [...this.#slots.values()];
+    fx.spawnAll(slots.map((slot) => this.#nextIncarnation(slot)));
+    for (const slot of slots) this.#announce(slot);
   }
 
   /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
@@ -231,6 +245,7 @@ export class SupervisorCore implements AgentPort {
       task: prepared.task,
       handle: prepared.handle,
       state: "routing",
+      deadlineMs: 0,
       agent: undefined,
       match: undefined,
       waitEdge: undefined,
@@ -254,12 +269,11 @@ export class SupervisorCore implements AgentPort {
         fx,
       );
     }
-    const deadlineMs = entry.task.deadlineMs ?? this.#defaultDeadline(prepared.agent);
-    fx.schedule(
-      { type: "troupe.timer.deadline", taskId: entry.task.id },
-      deadlineMs,
-      `deadline:${entry.task.id}`,
-    );
+    entry.deadlineMs = entry.task.deadlineMs ?? this.#defaultDeadline(prepared.agent);
+    if (this.#deadlines.add(entry.task.id, entry.deadlineMs, this.clock.now())) {
+      fx.unschedule(DEADLINE_TIMER);
+      fx.schedule({ type: "troupe.timer.deadline" }, entry.deadlineMs, DEADLINE_TIMER);
+    }
     this.#route(entry, prepared.agent, fx);
   }
 
@@ -658,7 +672,15 @@ export class SupervisorCore implements AgentPort {
       : undefined;
   }
 
-  agentDone(
+  submitNow(prepared: { task: Task; agent: string | undefined; handle: RunHandle }): void {
+    this.submit(prepared, this.#direct);
+  }
+
+  done(agent: string, incarnation: number, taskId: string, attempt: number, output: unknown): void {
+    this.#agentDone({ agent, incarnation, taskId, attempt, output }, this.#direct);
+  }
+
+  #agentDone(
     event: { agent: string; incarnation: number; taskId: string; attempt: number; output: unknown },
     fx: SupervisorEffects,
   ): void {
@@ -692,7 +714,8 @@ export class SupervisorCore implements AgentPort {
   #release(slot: AgentSlot, fx: SupervisorEffects): Running {
     const running = slot.running!;
     slot.running = undefined;
-    fx.unschedule(`heartbeat:${running.entry.task.id}`);
+    if (slot.definition.heartbeatDeadlineMs !== undefined)
+      fx.unschedule(`heartbeat:${running.entry.task.id}`);
     return running;
   }
 
@@ -761,7 +784,15 @@ export class SupervisorCore implements AgentPort {
     );
   }
 
-  deadlineDue(taskId: string, fx: SupervisorEffects): void {
+  deadlinesDue(fx: SupervisorEffects): void {
+    const now = this.clock.now();
+    for (const taskId of this.#deadlines.takeDue(now)) this.#deadlineDue(taskId, fx);
+    const next = this.#deadlines.claimNext();
+    if (next !== undefined)
+      fx.schedule({ type: "troupe.timer.deadline" }, Math.max(0, next - now), DEADLINE_TIMER);
+  }
+
+  #deadlineDue(taskId: string, fx: SupervisorEffects): void {
     const entry = this.#tasks.get(taskId);
     if (!entry || entry.settled) return;
     const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
@@ -856,13 +887,25 @@ export class SupervisorCore implements AgentPort {
   }
 
   #spawn(slot: AgentSlot, fx: SupervisorEffects): void {
+    const { agent, childId, input } = this.#nextIncarnation(slot);
+    fx.spawn(agent, childId, input);
+    this.#announce(slot);
+  }
+
+  #nextIncarnation(slot: AgentSlot) {
     slot.incarnation += 1;
     slot.childId = childIdOf(slot.definition.name, slot.incarnation);
-    fx.spawn(slot.definition, slot.childId, {
-      agent: slot.definition.name,
+    const { definition } = slot;
+    const input: AgentHostInput = {
+      agent: definition.name,
       incarnation: slot.incarnation,
       port: this,
-    });
+      handle: definition.handle,
+    };
+    return { agent: definition, childId: slot.childId, input };
+  }
+
+  #announce(slot: AgentSlot): void {
     this.#settings.bus.publish({
       type: "agent.started",
       agent: slot.definition.name,
@@ -975,7 +1018,7 @@ export class SupervisorCore implements AgentPort {
   #settle(entry: TaskEntry, state: TaskState, event: RuntimeEventInput, fx: SupervisorEffects): void {
     entry.settled = true;
     entry.state = state;
-    fx.unschedule(`deadline:${entry.task.id}`);
+    this.#deadlines.remove(entry.task.id, entry.deadlineMs);
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
     if (entry.waitEdge) this.#waits.remove(entry.waitEdge.from, entry.waitEdge.to);
     this.#tasks.delete(entry.task.id);

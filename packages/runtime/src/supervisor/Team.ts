@@ -225,14 +225,23 @@ export class Team {
     const id = prepared.task.id;
     const status = this.actor.getSnapshot().status;
     if (status !== "active") {
-      recorder.reject(
-        new TroupeError(
-          "ShuttingDown",
-          `the team is ${status === "error" ? "escalated" : "stopped"} and takes no tasks`,
-        ),
+      const error = new TroupeError(
+        "ShuttingDown",
+        `the team is ${status === "error" ? "escalated" : "stopped"} and takes no tasks`,
       );
+      recorder.record(
+        this.bus.publish({
+          type: "task.failed",
+          taskId: id,
+          agent: null,
+          error: { tag: error._tag, reason: error.reason },
+        }) as TaskEvent,
+      );
+      recorder.reject(error);
     } else {
-      this.actor.send({ type: "troupe.submit", prepared });
+      // Straight into the core: routing and dispatch never spawn or stop actors, so a task costs no
+      // supervisor macrostep (lifecycle work — restarts, timers, escalation — stays in the actor).
+      this.#core.submitNow(prepared);
     }
     return {
       id,

@@ -45,4 +45,14 @@ describe("cancellation", () => {
     expect(child.aborted).toHaveLength(1);
     team.stop();
   });
+
+  it("refuses tasks once the team has stopped, and the run's events still end", async () => {
+    const { team } = createTestTeam({ agents: [scriptedAgent("worker", [{ reply: "ok" }])] });
+    team.stop();
+    const run = team.submit({ agent: "worker", text: "too late" });
+    await expect(run.result).rejects.toMatchObject({ _tag: "ShuttingDown" });
+    const types: string[] = [];
+    for await (const event of run.events) types.push(event.type);
+    expect(types).toEqual(["task.failed"]);
+  });
 });

@@ -45,6 +45,27 @@ export interface Task<TInput = unknown> {
 
 const decodeTaskInput = Schema.decodeUnknownResult(TaskInput);
 
+const decode = (raw: unknown): TaskInput => {
+  const decoded = decodeTaskInput(raw);
+  if (Result.isFailure(decoded)) {
+    throw new TroupeError("InvalidTask", `invalid task: ${decoded.failure.message}`, {
+      data: { input: raw },
+    });
+  }
+  return decoded.success;
+};
+
+/** `{ text }` or `{ text, agent }` with string values: valid by construction, no decoding needed. */
+const isPlainTextTask = (raw: unknown): raw is { text: string; agent?: string } => {
+  if (typeof raw !== "object" || raw === null || typeof (raw as { text?: unknown }).text !== "string")
+    return false;
+  for (const key in raw) {
+    if (key !== "text" && !(key === "agent" && typeof (raw as { agent?: unknown }).agent === "string"))
+      return false;
+  }
+  return true;
+};
+
 export const newId = (prefix: string): string => `${prefix}-${randomUUID().replaceAll("-", "").slice(0, 12)}`;
 
 /** Validate raw input into a Task; a bad field gives an InvalidTask error naming it. */
@@ -52,13 +73,7 @@ export const createTask = (
   raw: unknown,
   extra: { now: number; parentTaskId?: string; fanOutId?: string },
 ): { task: Task; agent: string | undefined } => {
-  const decoded = decodeTaskInput(raw);
-  if (Result.isFailure(decoded)) {
-    throw new TroupeError("InvalidTask", `invalid task: ${decoded.failure.message}`, {
-      data: { input: raw },
-    });
-  }
-  const input = decoded.success;
+  const input: TaskInput = isPlainTextTask(raw) ? raw : decode(raw);
   if (input.text === undefined && input.input === undefined && input.command === undefined) {
     throw new TroupeError("InvalidTask", "invalid task: it needs `text`, `input` or `command`", {
       data: { input: raw },
