@@ -1,0 +1,3 @@
+import { routedThroughput } from "./bench/routed-throughput.ts";
+
+console.log((await routedThroughput()).ratio);
