@@ -1,6 +1,8 @@
 // The help texts of the `troupe` command: every option and environment variable, in one place so
 // `troupe --help`, `troupe help start` and `troupe start --help` never drift apart.
 
+import { consoleHelp } from "../console/parseConsoleLine.ts";
+
 const ENVIRONMENT = `Environment:
   TROUPE_HTTP_HOST      Address of the HTTP server (default 127.0.0.1)
   TROUPE_HTTP_PORT      Port of the HTTP server; 0 picks a free one (default 9464)
@@ -56,15 +58,7 @@ Options:
 ${ENVIRONMENT}
 
 Console:
-  /help                   List the console's commands
-  /agents                 Each agent's name, state, capabilities, breaker and queue
-  /status                 The team: agents, states, breakers, queue depth, tasks in flight
-  /ask <agent> <text>     Give a task to one agent
-  /cancel <taskId>        Cancel a queued or running task
-  /quit                   Finish running tasks and exit (as end of input does)
-  @agent <text>           Give a task to the agent named by the mention
-  <text>                  Routed by rules: a mention, then an agent with a capability named in the
-                          text (e.g. "system"), else echo
+${consoleHelp.replace(/^Commands:\n/, "")}
   Task status: 📥 queued, 👀 claimed, ⚙️ working, ✋ waiting for a human, 🔁 retrying, ✅ done,
   ❌ failed, 🚫 cancelled.
 
