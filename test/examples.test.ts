@@ -1,5 +1,6 @@
 // The examples are the README's stories: each must run to the end with one command and tell it.
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -43,5 +44,16 @@ describe("examples", () => {
     ].map((text) => stdout.indexOf(text));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it("team: the README's 20-line example is this file, and it runs", async () => {
+    const readme = await readFile(`${root}README.md`, "utf8");
+    const snippet = /```ts\n(import \{ createSupervisor[\s\S]*?)```/.exec(readme)?.[1];
+    const file = await readFile(`${root}examples/team.ts`, "utf8");
+    expect(file.slice(file.indexOf("\n") + 1)).toBe(snippet);
+    expect(snippet?.split("\n").filter((line) => line.trim() !== "").length).toBeLessThanOrEqual(20);
+    const { code, stdout } = await runExample("team.ts");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/task\.queued[\s\S]*task\.succeeded[\s\S]*summary: 'the incident report …'/);
   });
 });
