@@ -101,6 +101,22 @@ export const AlertRaised = event("alert.raised", {
   text: Schema.String,
 });
 export const AlertResolved = event("alert.resolved", { alertId: Schema.String, source: Schema.String });
+export const TaskDeadLettered = event("task.dead_lettered", {
+  taskId,
+  attempts: Schema.Number,
+  error: ErrorInfo,
+});
+export const TaskResultRefused = event("task.result_refused", {
+  taskId,
+  fence: Schema.Number,
+  reason: Schema.String,
+});
+export const QueueRepaired = event("queue.repaired", { queue: Schema.String, reason: Schema.String });
+export const MirrorGap = event("mirror.gap", {
+  namespace: Schema.String,
+  downAt: Schema.Number,
+  upAt: Schema.Number,
+});
 export const RuntimeWarning = event("runtime.warning", { message: Schema.String, detail: Schema.Unknown });
 
 export const RuntimeEvent = Schema.Union([
@@ -127,6 +143,10 @@ export const RuntimeEvent = Schema.Union([
   SupervisorEscalated,
   AlertRaised,
   AlertResolved,
+  TaskDeadLettered,
+  TaskResultRefused,
+  QueueRepaired,
+  MirrorGap,
   RuntimeWarning,
 ]);
 export type RuntimeEvent = typeof RuntimeEvent.Type;
