@@ -7,6 +7,21 @@ export {
   type AnyAgentDefinition,
   defineAgent,
 } from "./agent/defineAgent.ts";
+export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
+export type {
+  DeadLetter,
+  FailureInfo,
+  FinalOutcome,
+  IdempotencyStore,
+  Lease,
+  LeaseOptions,
+  QueueStats,
+  Settlement,
+  TaskRecord,
+  TaskRecordStatus,
+  WorkItem,
+  WorkQueue,
+} from "./durable/WorkQueue.ts";
 export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/TroupeError.ts";
 export * from "./events/catalogue.ts";
 export { EventBus, type Listener } from "./events/EventBus.ts";

@@ -96,3 +96,5 @@ export const scriptedAgent = (
   });
   return Object.assign(definition, { calls, aborted });
 };
+
+export { MemoryWorkQueue } from "./MemoryWorkQueue.ts";

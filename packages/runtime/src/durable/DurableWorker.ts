@@ -1,0 +1,177 @@
+// The bridge from a durable WorkQueue to a Team: lease tasks, run them on the team, and settle
+// each lease with its outcome — finished, retried after an exponential backoff with jitter, or
+// buried in the dead-letter list. Leases are renewed while tasks run; a lease that was taken over
+// cancels the local run, and a late outcome is refused by the queue's fencing check.
+import { isTroupeError, type TroupeError, type TroupeErrorTag } from "../errors/TroupeError.ts";
+import { type Logger, silentLogger } from "../log/Logger.ts";
+import type { Team } from "../supervisor/Team.ts";
+import { type Duration, toMillis } from "../time/duration.ts";
+import type { FailureInfo, Lease, Settlement, WorkQueue } from "./WorkQueue.ts";
+
+export interface WorkerOptions {
+  readonly team: Team;
+  readonly queue: WorkQueue;
+  /** A stable name for this process (host name + instance), so it finds its own leases after a restart. */
+  readonly consumer: string;
+  /** Tasks run at once by this worker (default 8). */
+  readonly concurrency?: number;
+  /** Deliveries before a failing task is buried (default 5). */
+  readonly maxAttempts?: number;
+  /** Backoff between deliveries: base · 2^(attempt−1), capped, with equal jitter (default 1s, 1m). */
+  readonly backoff?: { readonly base?: Duration; readonly max?: Duration };
+  /** How long one lease call waits for work (default 1s). */
+  readonly pollWait?: Duration;
+  /** How often running tasks' leases are renewed (default 5s; keep it well under the queue's lease time). */
+  readonly renewEvery?: Duration;
+  readonly logger?: Logger;
+}
+
+export interface Worker {
+  /** Stop leasing, let running tasks finish and settle, then resolve. */
+  stop(): Promise<void>;
+  /** Tasks running now. */
+  readonly inFlight: number;
+}
+
+/** Failures that will not go away by trying again: buried at once. */
+const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
+  "InvalidTask",
+  "InvalidCommand",
+  "NoRoute",
+  "Deadlock",
+]);
+
+export const backoffDelay = (
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random = Math.random,
+): number => {
+  const exponential = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+  return exponential / 2 + random() * (exponential / 2);
+};
+
+export const startWorker = (options: WorkerOptions): Worker => {
+  const { team, queue, consumer } = options;
+  const concurrency = options.concurrency ?? 8;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseMs = toMillis(options.backoff?.base ?? "1s", "backoff.base");
+  const maxMs = toMillis(options.backoff?.max ?? "1m", "backoff.max");
+  const waitMs = toMillis(options.pollWait ?? "1s", "pollWait");
+  const logger = options.logger ?? silentLogger;
+  const stopping = new AbortController();
+  const running = new Map<string, { lease: Lease; settled: Promise<void> }>();
+  let wakeLoop: (() => void) | undefined;
+
+  const settle = async (lease: Lease, outcome: () => Promise<Settlement>) => {
+    const settlement = await outcome();
+    if (settlement === "fenced") {
+      team.bus.publish({
+        type: "task.result_refused",
+        taskId: lease.taskId,
+        fence: lease.fence,
+        reason: `the lease of task ${lease.taskId} was taken over; this worker's outcome was refused`,
+      });
+      logger.log("warn", "late outcome refused by fencing", {
+        taskId: lease.taskId,
+        fence: lease.fence,
+        consumer,
+      });
+    }
+  };
+
+  const failed = (lease: Lease, error: TroupeError) => {
+    const info: FailureInfo = { tag: error._tag, reason: error.reason };
+    if (PERMANENT.has(error._tag) || lease.attempt >= maxAttempts) {
+      return settle(lease, async () => {
+        const settlement = await queue.bury(lease, info);
+        if (settlement === "accepted") {
+          team.bus.publish({
+            type: "task.dead_lettered",
+            taskId: lease.taskId,
+            attempts: lease.attempt,
+            error: info,
+          });
+        }
+        return settlement;
+      });
+    }
+    return settle(lease, () => queue.retry(lease, info, backoffDelay(lease.attempt, baseMs, maxMs)));
+  };
+
+  const run = async (lease: Lease) => {
+    try {
+      const output = await team.submit({ ...lease.input, id: lease.taskId }).result;
+      await settle(lease, () => queue.finish(lease, { status: "succeeded", output }));
+    } catch (caught) {
+      const error = caught as TroupeError;
+      if (isTroupeError(error, "Cancelled") && !stopping.signal.aborted) {
+        await settle(lease, () => queue.finish(lease, { status: "cancelled", reason: error.reason }));
+      } else if (isTroupeError(error)) {
+        await failed(lease, error);
+      } else {
+        logger.log("error", "a task failed with a non-Troupe error", { taskId: lease.taskId, error: caught });
+      }
+    }
+  };
+
+  const start = (lease: Lease) => {
+    if (running.has(lease.taskId)) return;
+    const settled = run(lease)
+      .catch((error: unknown) =>
+        logger.log("error", "settling a lease failed; it will be redelivered", {
+          taskId: lease.taskId,
+          error,
+        }),
+      )
+      .finally(() => {
+        running.delete(lease.taskId);
+        wakeLoop?.();
+      });
+    running.set(lease.taskId, { lease, settled });
+  };
+
+  const renewAll = async () => {
+    for (const { lease } of [...running.values()]) {
+      const kept = await queue.renew(lease, consumer).catch(() => true);
+      if (!kept)
+        team.cancel(lease.taskId, `the lease of task ${lease.taskId} was taken over by another worker`);
+    }
+  };
+  const renewTimer = setInterval(() => void renewAll(), toMillis(options.renewEvery ?? "5s", "renewEvery"));
+  renewTimer.unref();
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      const room = concurrency - running.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => {
+          wakeLoop = resolve;
+          stopping.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        wakeLoop = undefined;
+        continue;
+      }
+      try {
+        const leases = await queue.lease(consumer, { max: room, waitMs, signal: stopping.signal });
+        for (const lease of leases) start(lease);
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        logger.log("warn", "leasing from the work queue failed; retrying", { consumer, error });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(maxMs, baseMs)));
+      }
+    }
+  })();
+
+  return {
+    get inFlight() {
+      return running.size;
+    },
+    async stop() {
+      stopping.abort();
+      await loop;
+      await Promise.all([...running.values()].map(({ settled }) => settled));
+      clearInterval(renewTimer);
+    },
+  };
+};

@@ -1,0 +1,130 @@
+// The behaviour every WorkQueue adapter must show, as one suite each adapter's test runs against its
+// own backend (memory, SQLite, Redis Streams): leases, own-work-first, expiry and takeover with
+// fencing, retries after a delay, dead letters, idempotent enqueue and waiting for work.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Lease, WorkQueue } from "./WorkQueue.ts";
+
+export interface ContractBackend {
+  readonly queue: WorkQueue;
+  /** A second handle on the same backend, as a restarted process would open it. */
+  reopen(): Promise<WorkQueue>;
+  cleanup(): Promise<void>;
+}
+
+/** How long leases last in the suite; adapters must be built with this lease time. */
+export const CONTRACT_LEASE_MS = 300;
+
+/** Lease until something comes back (or fail after `withinMs`): for what becomes ready with time. */
+const leaseWithin = async (queue: WorkQueue, consumer: string, withinMs: number): Promise<Lease[]> => {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const leases = await queue.lease(consumer, { max: 10, waitMs: 50 });
+    if (leases.length > 0) return leases;
+  }
+  throw new Error(`nothing became ready for ${consumer} within ${withinMs} ms`);
+};
+
+export const describeWorkQueueContract = (name: string, open: () => Promise<ContractBackend>): void => {
+  describe(`${name}: the WorkQueue contract`, () => {
+    let backend: ContractBackend;
+    let queue: WorkQueue;
+    beforeEach(async () => {
+      backend = await open();
+      queue = backend.queue;
+    });
+    afterEach(async () => {
+      await backend.cleanup();
+    });
+
+    it("delivers a task once, with fence and attempt 1, and keeps its outcome", async () => {
+      await queue.enqueue({ id: "t-1", input: { text: "hello", agent: "echo" } });
+      await queue.enqueue({ id: "t-1", input: { text: "enqueued twice" } });
+      const [lease, ...more] = await queue.lease("a", { max: 10, waitMs: 0 });
+      expect(more).toEqual([]);
+      expect(lease).toMatchObject({ taskId: "t-1", input: { text: "hello", agent: "echo" }, attempt: 1 });
+      expect(await queue.lease("b", { max: 10, waitMs: 0 })).toEqual([]);
+      expect(await queue.finish(lease!, { status: "succeeded", output: { text: "hi" } })).toBe("accepted");
+      expect(await queue.record("t-1")).toMatchObject({
+        status: "succeeded",
+        attempts: 1,
+        output: { text: "hi" },
+      });
+      expect(await queue.stats()).toMatchObject({ ready: 0, leased: 0, delayed: 0, dead: 0 });
+      expect(await queue.lease("a", { max: 10, waitMs: 0 })).toEqual([]);
+    });
+
+    it("gives a restarted consumer its own unfinished leases first, and only on its first lease", async () => {
+      await queue.enqueue({ id: "mine", input: { text: "1" } });
+      const [first] = await queue.lease("host-a", { max: 1, waitMs: 0 });
+      await queue.enqueue({ id: "new", input: { text: "2" } });
+      const reopened = await backend.reopen();
+      const again = await reopened.lease("host-a", { max: 1, waitMs: 0 });
+      expect(again.map((lease) => lease.taskId)).toEqual(["mine"]);
+      expect(again[0]!.fence).toBeGreaterThan(first!.fence);
+      expect(await queue.finish(first!, { status: "succeeded", output: 1 })).toBe("fenced");
+      expect((await reopened.lease("host-a", { max: 5, waitMs: 0 })).map((lease) => lease.taskId)).toEqual([
+        "new",
+      ]);
+    });
+
+    it("lets another consumer take over an expired lease and refuses the old holder's late outcome", async () => {
+      await queue.enqueue({ id: "slow", input: { text: "x" } });
+      const [old] = await queue.lease("paused", { max: 1, waitMs: 0 });
+      const [taken] = await leaseWithin(queue, "rescuer", CONTRACT_LEASE_MS * 10);
+      expect(taken).toMatchObject({ taskId: "slow", attempt: 2 });
+      expect(taken!.fence).toBeGreaterThan(old!.fence);
+      expect(await queue.renew(old!, "paused")).toBe(false);
+      expect(await queue.finish(old!, { status: "succeeded", output: "late" })).toBe("fenced");
+      expect(await queue.finish(taken!, { status: "succeeded", output: "fresh" })).toBe("accepted");
+      expect(await queue.record("slow")).toMatchObject({ status: "succeeded", output: "fresh" });
+    });
+
+    it("keeps a renewed lease from expiring", async () => {
+      await queue.enqueue({ id: "long", input: { text: "x" } });
+      const [lease] = await queue.lease("worker", { max: 1, waitMs: 0 });
+      for (let i = 0; i < 4; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, CONTRACT_LEASE_MS / 3));
+        expect(await queue.renew(lease!, "worker")).toBe(true);
+        expect(await queue.lease("other", { max: 1, waitMs: 0 })).toEqual([]);
+      }
+    });
+
+    it("delivers a retried task again only after its delay, as the next attempt", async () => {
+      await queue.enqueue({ id: "flaky", input: { text: "x" } });
+      const [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
+      const retriedAt = Date.now();
+      expect(await queue.retry(lease!, { tag: "AgentCrashed", reason: "boom" }, 200)).toBe("accepted");
+      expect(await queue.record("flaky")).toMatchObject({ status: "delayed", error: { reason: "boom" } });
+      expect(await queue.lease("w", { max: 1, waitMs: 0 })).toEqual([]);
+      const [again] = await leaseWithin(queue, "w", 3_000);
+      expect(Date.now() - retriedAt).toBeGreaterThanOrEqual(200);
+      expect(again).toMatchObject({ taskId: "flaky", attempt: 2 });
+    });
+
+    it("buries a task in the dead-letter list with its last error", async () => {
+      await queue.enqueue({ id: "poison", input: { text: "x" } });
+      const [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
+      expect(await queue.bury(lease!, { tag: "NoRoute", reason: "nobody" })).toBe("accepted");
+      expect(await queue.deadLetters()).toEqual([
+        expect.objectContaining({
+          taskId: "poison",
+          attempts: 1,
+          error: { tag: "NoRoute", reason: "nobody" },
+        }),
+      ]);
+      expect(await queue.stats()).toMatchObject({ dead: 1, ready: 0 });
+      expect(await queue.record("poison")).toMatchObject({ status: "dead" });
+      expect(await queue.lease("w", { max: 1, waitMs: 0 })).toEqual([]);
+    });
+
+    it("waits for work when there is none, and returns when it arrives or the signal aborts", async () => {
+      const waiting = queue.lease("w", { max: 1, waitMs: 5_000 });
+      await queue.enqueue({ id: "arrives", input: { text: "x" } });
+      expect((await waiting).map((lease) => lease.taskId)).toEqual(["arrives"]);
+      const controller = new AbortController();
+      const idle = queue.lease("w", { max: 1, waitMs: 5_000, signal: controller.signal });
+      controller.abort();
+      expect(await idle).toEqual([]);
+    });
+  });
+};
