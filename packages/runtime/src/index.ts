@@ -8,6 +8,7 @@ export {
   defineAgent,
 } from "./agent/defineAgent.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
+export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export type {
   DeadLetter,
   FailureInfo,

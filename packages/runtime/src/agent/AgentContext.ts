@@ -34,6 +34,8 @@ export interface AgentPort {
   /** The task succeeded (outcomes other than success travel as events to the supervisor). */
   done(agent: string, incarnation: number, taskId: string, attempt: number, output: unknown): void;
   started(agent: string, taskId: string, attempt: number): void;
+  /** A machine agent's run moved: its persisted snapshot, to save for a resume after a crash. */
+  persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void;
   heartbeat(agent: string, taskId: string, attempt: number): void;
   progress(agent: string, taskId: string, attempt: number, message: string): void;
   emit(agent: string, taskId: string, attempt: number, event: { type: string }): void;

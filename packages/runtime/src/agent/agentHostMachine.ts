@@ -4,6 +4,7 @@
 import { type AnyStateMachine, assign, fromPromise, sendParent, sendTo, setup } from "xstate";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
+import { persistentRunner } from "./persistentRunner.ts";
 
 export interface AgentHostInput {
   readonly agent: string;
@@ -15,14 +16,23 @@ export interface AgentHostInput {
 
 export type TaskHandler = (task: Task, ctx: AgentContext) => unknown;
 
+/** What the task runner is started with: a plain agent's handler, or a machine agent's saved run. */
+type RunnerInput = AgentMachineInput & {
+  readonly handle: TaskHandler | undefined;
+  readonly snapshot?: unknown;
+  readonly persist?: (snapshot: unknown) => void;
+};
+
 interface AgentHostContext extends AgentHostInput {
   task: Task | undefined;
   signal: AbortSignal | undefined;
+  /** A machine agent's saved run to resume (the task was delivered again after a crash). */
+  snapshot: unknown;
 }
 
 export type AgentHostEvent =
   /** The supervisor owns the task's AbortController; the host only passes its signal on. */
-  | { type: "troupe.task.assign"; task: Task; signal: AbortSignal }
+  | { type: "troupe.task.assign"; task: Task; signal: AbortSignal; snapshot?: unknown }
   | { type: "troupe.task.cancel"; taskId: string }
   | { type: "troupe.task.event"; taskId: string; event: { type: string } }
   | { type: "troupe.human.asked"; question: string }
@@ -85,9 +95,7 @@ export const agentHostMachine = setup({
   actors: {
     // Plain agents share this runner (their handler travels in the input, so ten thousand agents
     // share one machine); a machine agent's own machine is provided in its place.
-    runTask: fromPromise<unknown, AgentMachineInput & { handle: TaskHandler | undefined }>(
-      async ({ input }) => input.handle!(input.task, input.ctx),
-    ),
+    runTask: fromPromise<unknown, RunnerInput>(async ({ input }) => input.handle!(input.task, input.ctx)),
   },
   guards: {
     isCurrentTask: ({ context, event }) => "taskId" in event && event.taskId === context.task?.id,
@@ -95,7 +103,7 @@ export const agentHostMachine = setup({
   actions: {
     takeTask: assign(({ event }) => {
       if (event.type !== "troupe.task.assign") return {};
-      return { task: event.task, signal: event.signal };
+      return { task: event.task, signal: event.signal, snapshot: event.snapshot };
     }),
     reportStarted: ({ context }) =>
       context.port.started(context.agent, context.task!.id, context.task!.attempt),
@@ -126,11 +134,11 @@ export const agentHostMachine = setup({
       ...outcome(context),
       error: (event as unknown as { error: unknown }).error,
     })),
-    clearTask: assign({ task: undefined, signal: undefined }),
+    clearTask: assign({ task: undefined, signal: undefined, snapshot: undefined }),
   },
 }).createMachine({
   id: "agent",
-  context: ({ input }) => ({ ...input, task: undefined, signal: undefined }),
+  context: ({ input }) => ({ ...input, task: undefined, signal: undefined, snapshot: undefined }),
   initial: "idle",
   states: {
     idle: {
@@ -142,11 +150,14 @@ export const agentHostMachine = setup({
       invoke: {
         id: "task",
         src: "runTask",
-        input: ({ context, self }) => ({
-          task: context.task!,
-          ctx: contextFor(context, self),
-          handle: context.handle,
-        }),
+        input: ({ context, self }): RunnerInput => {
+          const task = context.task!;
+          const ctx = contextFor(context, self);
+          if (context.handle) return { task, ctx, handle: context.handle };
+          const { agent, port } = context;
+          const persist = (snapshot: unknown) => port.persist(agent, task.id, task.attempt, snapshot);
+          return { task, ctx, handle: undefined, snapshot: context.snapshot, persist };
+        },
         onDone: { target: "idle", actions: "reportDone" },
         onError: { target: "idle", actions: "reportFailed" },
       },
@@ -171,4 +182,4 @@ export type AgentHostLogic = typeof agentHostMachine;
 
 /** The host of a machine-form agent: the agent's machine provided as `runTask`. */
 export const machineAgentHost = (machine: AnyStateMachine): AgentHostLogic =>
-  agentHostMachine.provide({ actors: { runTask: machine as never } });
+  agentHostMachine.provide({ actors: { runTask: persistentRunner(machine) as never } });

@@ -1,11 +1,15 @@
 // The worker between a durable queue and a team: runs and settles leases, retries with backoff,
 // buries poison tasks, and has a late outcome refused once its lease was taken over.
+
 import { afterEach, describe, expect, it } from "vitest";
+import { setup } from "xstate";
+import type { AgentMachineInput } from "../agent/AgentContext.ts";
 import { defineAgent } from "../agent/defineAgent.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
 import { backoffDelay, startWorker, type Worker } from "./DurableWorker.ts";
+import { MemorySnapshotStore } from "./SnapshotStore.ts";
 
 let team: Team;
 let worker: Worker | undefined;
@@ -90,6 +94,55 @@ describe("DurableWorker", () => {
     expect(refused).toMatchObject({ taskId: "s", fence: 1 });
     expect(await queue.finish(taken[0]!, { status: "succeeded", output: "rescued" })).toBe("accepted");
     expect(await queue.record("s")).toMatchObject({ status: "succeeded", output: "rescued" });
+  });
+});
+
+describe("DurableWorker resuming saved runs", () => {
+  it("resumes a machine agent's saved run when its task is delivered again after a crash", async () => {
+    const queue = new MemoryWorkQueue({ leaseMs: 100 });
+    const snapshots = new MemorySnapshotStore();
+    const approval = defineAgent({
+      name: "approval",
+      machine: setup({
+        types: {} as { input: AgentMachineInput; context: { asked: string }; events: { type: "APPROVE" } },
+      }).createMachine({
+        context: ({ input }) => ({ asked: input.task.text }),
+        initial: "waiting",
+        states: { waiting: { on: { APPROVE: "approved" } }, approved: { type: "final" } },
+        output: ({ context }) => `approved ${context.asked}`,
+      }),
+    });
+    // The first host leases the task, starts it, and dies without settling it.
+    const crashed = createSupervisor({ agents: [approval], snapshots });
+    await queue.enqueue({ id: "deploy-1", input: { text: "deploy", agent: "approval" } });
+    const [lease] = await queue.lease("host-a", { max: 1, waitMs: 0 });
+    crashed.submit({ ...lease!.input, id: lease!.taskId });
+    while ((await snapshots.load("deploy-1")) === undefined)
+      await new Promise((resolve) => setImmediate(resolve));
+    crashed.stop();
+
+    team = createSupervisor({ agents: [approval], snapshots });
+    const started = team.bus.waitFor((event) => event.type === "task.started" && event.taskId === "deploy-1");
+    worker = startWorker({
+      team,
+      queue,
+      consumer: "host-b",
+      snapshots,
+      pollWait: "10ms",
+      renewEvery: "20ms",
+    });
+    await started;
+    const succeeded = team.bus.waitFor(
+      (event) => event.type === "task.succeeded" && event.taskId === "deploy-1",
+    );
+    team.send("deploy-1", { type: "APPROVE" });
+    await succeeded;
+    await worker.stop();
+    expect(await queue.record("deploy-1")).toMatchObject({
+      status: "succeeded",
+      output: "approved deploy",
+      attempts: 2,
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import { isTroupeError, type TroupeError, type TroupeErrorTag } from "../errors/
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
+import type { SnapshotStore } from "./SnapshotStore.ts";
 import type { FailureInfo, Lease, Settlement, WorkQueue } from "./WorkQueue.ts";
 
 export interface WorkerOptions {
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   /** How often running tasks' leases are renewed (default 5s; keep it well under the queue's lease time). */
   readonly renewEvery?: Duration;
   readonly logger?: Logger;
+  /** Saved runs of machine-form agents, resumed when their task is delivered again (the team's store). */
+  readonly snapshots?: SnapshotStore;
 }
 
 export interface Worker {
@@ -33,7 +36,7 @@ export interface Worker {
   readonly inFlight: number;
 }
 
-/** Failures that will not go away by trying again: buried at once. */
+/** Failures that will not go away by trying again: buried at once. (ShuttingDown is not a failure.) */
 const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
   "InvalidTask",
   "InvalidCommand",
@@ -101,16 +104,20 @@ export const startWorker = (options: WorkerOptions): Worker => {
 
   const run = async (lease: Lease) => {
     try {
-      const output = await team.submit({ ...lease.input, id: lease.taskId }).result;
+      const snapshot = lease.attempt > 1 ? await options.snapshots?.load(lease.taskId) : undefined;
+      const output = await team.submit({ ...lease.input, id: lease.taskId }, { snapshot }).result;
       await settle(lease, () => queue.finish(lease, { status: "succeeded", output }));
-    } catch (caught) {
-      const error = caught as TroupeError;
-      if (isTroupeError(error, "Cancelled") && !stopping.signal.aborted) {
+    } catch (error) {
+      if (!isTroupeError(error)) {
+        logger.log("error", "a task failed with a non-Troupe error", { taskId: lease.taskId, error });
+      } else if (error._tag === "ShuttingDown") {
+        // Interrupted, not failed: the lease stays open, so this consumer (after its restart) or
+        // another one (after the lease expires) runs the task again, resuming any saved run.
+        logger.log("info", "task interrupted by shutdown; left in the queue", { taskId: lease.taskId });
+      } else if (error._tag === "Cancelled") {
         await settle(lease, () => queue.finish(lease, { status: "cancelled", reason: error.reason }));
-      } else if (isTroupeError(error)) {
-        await failed(lease, error);
       } else {
-        logger.log("error", "a task failed with a non-Troupe error", { taskId: lease.taskId, error: caught });
+        await failed(lease, error);
       }
     }
   };

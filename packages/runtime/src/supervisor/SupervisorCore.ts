@@ -5,6 +5,7 @@
 import type { AgentPort } from "../agent/AgentContext.ts";
 import type { AgentHostEvent, AgentHostInput } from "../agent/agentHostMachine.ts";
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
@@ -37,6 +38,7 @@ export interface SupervisorSettings {
   readonly bus: EventBus;
   readonly logger: Logger;
   readonly human: HumanGateway | undefined;
+  readonly snapshots: SnapshotStore | undefined;
 }
 
 export type TimerEvent =
@@ -64,6 +66,14 @@ export type AsyncResultEvent =
   | { type: "troupe.classified"; taskId: string; agent: string | undefined; error: unknown }
   | { type: "troupe.bid"; taskId: string; agent: string; bid: number | undefined };
 
+/** A validated task, ready to be submitted. */
+export interface PreparedTask {
+  readonly task: Task;
+  readonly agent: string | undefined;
+  readonly handle: RunHandle;
+  readonly snapshot: unknown;
+}
+
 export interface RunHandle {
   resolve(output: unknown): void;
   reject(error: TroupeError): void;
@@ -75,6 +85,9 @@ interface TaskEntry {
   readonly handle: RunHandle;
   /** The deadline's length, the key it is kept under in the DeadlineSchedule. */
   deadlineMs: number;
+  /** A machine agent's saved run to resume from, and whether this run saved one. */
+  snapshot: unknown;
+  persisted: boolean;
   state: TaskState | "routing";
   agent: string | undefined;
   match: RouteMatch | undefined;
@@ -222,30 +235,52 @@ export class SupervisorCore implements AgentPort {
   }
 
   /** Cancel everything still open (used when a drain runs out of time). */
-  cancelAll(fx: SupervisorEffects, reason: string): void {
-    for (const taskId of [...this.#tasks.keys()]) this.cancel(taskId, reason, fx);
+  /**
+   * The team is stopping: every open task fails with ShuttingDown (running ones' signals abort).
+   * Unlike a cancellation, saved runs are kept, so a durable queue delivers them again after a restart.
+   */
+  interruptAll(fx: SupervisorEffects, reason: string): void {
+    const error = new TroupeError("ShuttingDown", reason);
+    for (const entry of [...this.#tasks.values()]) {
+      const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
+      if (slot?.running?.entry === entry) {
+        this.#release(slot, fx).controller.abort(error);
+        fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
+      } else {
+        entry.controller?.abort(error);
+        this.#unqueue(entry);
+      }
+      this.#fail(entry, error, fx);
+    }
   }
 
   // ── submitting ───────────────────────────────────────────────────────────
 
   /** Validate raw input into a task entry; throws InvalidTask naming the bad field. */
-  prepare(raw: unknown, handle: RunHandle, extra: { parentTaskId?: string; fanOutId?: string } = {}) {
-    const { task, agent } = createTask(raw, { now: this.clock.now(), ...extra });
+  prepare(
+    raw: unknown,
+    handle: RunHandle,
+    extra: { parentTaskId?: string; fanOutId?: string; snapshot?: unknown } = {},
+  ): PreparedTask {
+    const { task, agent } = createTask(raw, {
+      now: this.clock.now(),
+      parentTaskId: extra.parentTaskId,
+      fanOutId: extra.fanOutId,
+    });
     if (this.#tasks.has(task.id)) {
       throw new TroupeError("InvalidTask", `invalid task: id "${task.id}" is already in use by an open task`);
     }
-    return { task, agent, handle };
+    return { task, agent, handle, snapshot: extra.snapshot };
   }
 
-  submit(
-    prepared: { task: Task; agent: string | undefined; handle: RunHandle },
-    fx: SupervisorEffects,
-  ): void {
+  submit(prepared: PreparedTask, fx: SupervisorEffects): void {
     const entry: TaskEntry = {
       task: prepared.task,
       handle: prepared.handle,
       state: "routing",
       deadlineMs: 0,
+      snapshot: prepared.snapshot,
+      persisted: false,
       agent: undefined,
       match: undefined,
       waitEdge: undefined,
@@ -554,7 +589,12 @@ export class SupervisorCore implements AgentPort {
       const { id, attempt } = entry.task;
       fx.schedule({ type: "troupe.timer.heartbeat", taskId: id, attempt }, heartbeatMs, `heartbeat:${id}`);
     }
-    fx.send(slot.childId, { type: "troupe.task.assign", task: entry.task, signal: controller.signal });
+    fx.send(slot.childId, {
+      type: "troupe.task.assign",
+      task: entry.task,
+      signal: controller.signal,
+      ...(entry.snapshot === undefined ? {} : { snapshot: entry.snapshot }),
+    });
   }
 
   /** First come, first served: the oldest pooled task this agent may take. */
@@ -592,6 +632,17 @@ export class SupervisorCore implements AgentPort {
   started(agent: string, taskId: string, attempt: number): void {
     const running = this.#current(agent, taskId, attempt);
     if (running) this.#publishTask(running.entry, { type: "task.started", taskId, agent, attempt });
+  }
+
+  persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
+    const running = this.#current(agent, taskId, attempt);
+    const store = this.#settings.snapshots;
+    if (!running || !store) return;
+    running.lastBeatAt = this.clock.now();
+    running.entry.persisted = true;
+    store
+      .save(taskId, snapshot)
+      .catch((error: unknown) => this.#warn(`saving the state of task ${taskId} failed`, error));
   }
 
   heartbeat(agent: string, taskId: string, attempt: number): void {
@@ -672,7 +723,7 @@ export class SupervisorCore implements AgentPort {
       : undefined;
   }
 
-  submitNow(prepared: { task: Task; agent: string | undefined; handle: RunHandle }): void {
+  submitNow(prepared: PreparedTask): void {
     this.submit(prepared, this.#direct);
   }
 
@@ -1019,6 +1070,13 @@ export class SupervisorCore implements AgentPort {
     entry.settled = true;
     entry.state = state;
     this.#deadlines.remove(entry.task.id, entry.deadlineMs);
+    const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
+    if (entry.persisted && !interrupted) {
+      const { id } = entry.task;
+      this.#settings.snapshots
+        ?.delete(id)
+        .catch((error: unknown) => this.#warn(`deleting the state of task ${id} failed`, error));
+    }
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
     if (entry.waitEdge) this.#waits.remove(entry.waitEdge.from, entry.waitEdge.to);
     this.#tasks.delete(entry.task.id);

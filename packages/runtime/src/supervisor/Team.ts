@@ -3,6 +3,7 @@
 // does the work. Runs carry their result and an async iterator of their task's events.
 import { type AnyActorRef, createActor, type EventObject, type InspectionEvent } from "xstate";
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { TaskEvent } from "../events/catalogue.ts";
 import { EventBus } from "../events/EventBus.ts";
@@ -44,6 +45,8 @@ export interface SupervisorOptions {
   readonly bus?: EventBus;
   readonly logger?: Logger;
   readonly human?: HumanGateway;
+  /** Where machine-form agents' runs are saved after every step, to resume after a crash. */
+  readonly snapshots?: SnapshotStore;
   /** XState inspection events of the supervisor and every agent (the Inspector records them). */
   readonly inspect?: (event: InspectionEvent) => void;
 }
@@ -154,6 +157,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
     bus: options.bus ?? new EventBus({ clock }),
     logger: options.logger ?? silentLogger,
     human: options.human,
+    snapshots: options.snapshots,
   };
 };
 
@@ -205,9 +209,12 @@ export class Team {
     return this.#core.clock;
   }
 
-  /** Submit a task to be routed; text alone is a plain request. Bad input throws InvalidTask at once. */
-  submit(input: TaskInput | string): Run {
-    return this.#submit(typeof input === "string" ? { text: input } : input, {});
+  /**
+   * Submit a task to be routed; text alone is a plain request. Bad input throws InvalidTask at once.
+   * `snapshot` resumes a machine-form agent's saved run (a task delivered again after a crash).
+   */
+  submit(input: TaskInput | string, options: { snapshot?: unknown } = {}): Run {
+    return this.#submit(typeof input === "string" ? { text: input } : input, options);
   }
 
   /** Submit to one agent, typed by that agent's output and events. */
@@ -219,7 +226,7 @@ export class Team {
     return this.#submit({ ...task, agent: agent.name }, {}) as Run<OutputOf<A>, EventOf<A>, EmittedOf<A>>;
   }
 
-  #submit(input: TaskInput, extra: { parentTaskId?: string; fanOutId?: string }): Run {
+  #submit(input: TaskInput, extra: { parentTaskId?: string; fanOutId?: string; snapshot?: unknown }): Run {
     const recorder = new RunRecorder();
     const prepared = this.#core.prepare(input, recorder, extra);
     const id = prepared.task.id;
@@ -365,15 +372,15 @@ export class Team {
     await Promise.race([core.whenIdle(), outOfTime]);
     clearTimeout(timer);
     if (this.actor.getSnapshot().status === "active") {
-      this.actor.send({ type: "troupe.cancel-all", reason: "the team is shutting down" });
+      this.actor.send({ type: "troupe.interrupt-all", reason: "the team is shutting down" });
     }
     this.stop();
   }
 
-  /** Stop at once: running tasks' signals abort. */
+  /** Stop at once: open tasks fail with ShuttingDown and running tasks' signals abort. */
   stop(): void {
     if (this.actor.getSnapshot().status !== "active") return;
-    this.actor.send({ type: "troupe.cancel-all", reason: "the team stopped" });
+    this.actor.send({ type: "troupe.interrupt-all", reason: "the team stopped" });
     this.actor.stop();
   }
 }

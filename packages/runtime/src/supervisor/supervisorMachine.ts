@@ -24,7 +24,7 @@ export type SupervisorEvent =
   | { type: "troupe.cancel"; id: string; reason: string }
   | { type: "troupe.forward"; taskId: string; event: { type: string } }
   | { type: "troupe.drain" }
-  | { type: "troupe.cancel-all"; reason: string }
+  | { type: "troupe.interrupt-all"; reason: string }
   | AgentOutcomeEvent
   | AsyncResultEvent
   | TimerEvent;
@@ -93,8 +93,8 @@ const handle = (core: SupervisorCore, event: SupervisorEvent, fx: SupervisorEffe
       return fx.send(event.childId, event.event);
     case "troupe.cancel":
       return void core.cancel(event.id, event.reason, fx);
-    case "troupe.cancel-all":
-      return core.cancelAll(fx, event.reason);
+    case "troupe.interrupt-all":
+      return core.interruptAll(fx, event.reason);
     case "troupe.forward":
       return core.forward(event.taskId, event.event, fx);
     case "troupe.drain":
