@@ -7,6 +7,12 @@ export {
   type AnyAgentDefinition,
   defineAgent,
 } from "./agent/defineAgent.ts";
+export {
+  type DurableFanOutResult,
+  type DurableFanOuts,
+  durableFanOuts,
+  fanOutJoinMachine,
+} from "./durable/DurableFanOuts.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export type {

@@ -66,8 +66,15 @@ export const startWorker = (options: WorkerOptions): Worker => {
   const running = new Map<string, { lease: Lease; settled: Promise<void> }>();
   let wakeLoop: (() => void) | undefined;
 
-  const settle = async (lease: Lease, outcome: () => Promise<Settlement>) => {
+  const settle = async (
+    lease: Lease,
+    outcome: () => Promise<Settlement>,
+    recorded?: "succeeded" | "cancelled" | "dead",
+  ) => {
     const settlement = await outcome();
+    if (settlement === "accepted" && recorded) {
+      team.bus.publish({ type: "task.recorded", taskId: lease.taskId, status: recorded });
+    }
     if (settlement === "fenced") {
       team.bus.publish({
         type: "task.result_refused",
@@ -106,7 +113,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
     try {
       const snapshot = lease.attempt > 1 ? await options.snapshots?.load(lease.taskId) : undefined;
       const output = await team.submit({ ...lease.input, id: lease.taskId }, { snapshot }).result;
-      await settle(lease, () => queue.finish(lease, { status: "succeeded", output }));
+      await settle(lease, () => queue.finish(lease, { status: "succeeded", output }), "succeeded");
     } catch (error) {
       if (!isTroupeError(error)) {
         logger.log("error", "a task failed with a non-Troupe error", { taskId: lease.taskId, error });
@@ -115,7 +122,11 @@ export const startWorker = (options: WorkerOptions): Worker => {
         // another one (after the lease expires) runs the task again, resuming any saved run.
         logger.log("info", "task interrupted by shutdown; left in the queue", { taskId: lease.taskId });
       } else if (error._tag === "Cancelled") {
-        await settle(lease, () => queue.finish(lease, { status: "cancelled", reason: error.reason }));
+        await settle(
+          lease,
+          () => queue.finish(lease, { status: "cancelled", reason: error.reason }),
+          "cancelled",
+        );
       } else {
         await failed(lease, error);
       }

@@ -5,6 +5,8 @@ export interface SnapshotStore {
   load(key: string): Promise<unknown>;
   save(key: string, snapshot: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /** The keys that start with `prefix` (to find what must be resumed after a restart). */
+  keys(prefix: string): Promise<readonly string[]>;
 }
 
 /** A SnapshotStore in memory: for tests, or for a team whose tasks need not survive the process. */
@@ -22,6 +24,10 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   async delete(key: string): Promise<void> {
     this.#snapshots.delete(key);
+  }
+
+  async keys(prefix: string): Promise<readonly string[]> {
+    return [...this.#snapshots.keys()].filter((key) => key.startsWith(prefix));
   }
 
   get size(): number {

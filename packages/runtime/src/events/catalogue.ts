@@ -111,6 +111,10 @@ export const TaskResultRefused = event("task.result_refused", {
   fence: Schema.Number,
   reason: Schema.String,
 });
+export const TaskRecorded = event("task.recorded", {
+  taskId,
+  status: Schema.Literals(["succeeded", "cancelled", "dead"]),
+});
 export const QueueRepaired = event("queue.repaired", { queue: Schema.String, reason: Schema.String });
 export const MirrorGap = event("mirror.gap", {
   namespace: Schema.String,
@@ -145,6 +149,7 @@ export const RuntimeEvent = Schema.Union([
   AlertResolved,
   TaskDeadLettered,
   TaskResultRefused,
+  TaskRecorded,
   QueueRepaired,
   MirrorGap,
   RuntimeWarning,

@@ -8,7 +8,7 @@ export const joinName = (join: JoinPolicy): string =>
 export type BranchOutcome<T = unknown> =
   | { readonly status: "pending" }
   | { readonly status: "succeeded"; readonly output: T }
-  | { readonly status: "failed"; readonly error: Error };
+  | { readonly status: "failed"; readonly error: unknown };
 
 export type JoinDecision =
   | { readonly decided: false }
