@@ -75,3 +75,40 @@ describe("persisted machine-agent runs", () => {
     second.team.stop();
   });
 });
+
+describe("human answers across a restart", () => {
+  it("gives a plain agent run again after a crash the answer it already had, without asking twice", async () => {
+    const snapshots = new MemorySnapshotStore();
+    const asked: string[] = [];
+    const human = {
+      ask: async (question: string) => {
+        asked.push(question);
+        return "yes, ship it";
+      },
+    };
+    let crash = true;
+    const shipper = defineAgent({
+      name: "shipper",
+      async handle(_task, ctx) {
+        const answer = await ctx.askHuman("ship v7?");
+        if (crash) return new Promise(() => {}); // the process dies here, after the answer
+        return `shipped: ${answer}`;
+      },
+    });
+    const first = createTestTeam({ agents: [shipper], snapshots, human });
+    first.team.submit({ id: "ship-7", agent: "shipper", text: "v7" });
+    await first.next("task.resumed");
+    await flush();
+    first.team.stop();
+
+    crash = false;
+    const second = createTestTeam({ agents: [shipper], snapshots, human });
+    await expect(second.team.submit({ id: "ship-7", agent: "shipper", text: "v7" }).result).resolves.toBe(
+      "shipped: yes, ship it",
+    );
+    expect(asked).toEqual(["ship v7?"]);
+    await flush();
+    expect(await snapshots.keys("human/ship-7/")).toEqual([]);
+    second.team.stop();
+  });
+});

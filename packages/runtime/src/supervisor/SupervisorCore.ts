@@ -2,6 +2,8 @@
 // restarts, deadlock detection and fan-out joins. It never touches XState directly: everything that
 // must happen to actors or timers goes through `SupervisorEffects`, which the supervisor machine
 // implements with XState actions (so timers run on the actor system's clock, simulated in tests).
+
+import { createHash } from "node:crypto";
 import type { AgentPort } from "../agent/AgentContext.ts";
 import type { AgentHostEvent, AgentHostInput } from "../agent/agentHostMachine.ts";
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
@@ -645,6 +647,18 @@ export class SupervisorCore implements AgentPort {
       .catch((error: unknown) => this.#warn(`saving the state of task ${taskId} failed`, error));
   }
 
+  /** Delete what was saved for a task that is over: its run and its human answers. */
+  #forget(taskId: string): void {
+    const store = this.#settings.snapshots;
+    if (!store) return;
+    const forget = async () => {
+      for (const key of [taskId, ...(await store.keys(`human/${taskId}/`))]) await store.delete(key);
+    };
+    forget().catch((error: unknown) =>
+      this.#warn(`deleting the saved state of task ${taskId} failed`, error),
+    );
+  }
+
   heartbeat(agent: string, taskId: string, attempt: number): void {
     const running = this.#current(agent, taskId, attempt);
     if (running) running.lastBeatAt = this.clock.now();
@@ -703,7 +717,18 @@ export class SupervisorCore implements AgentPort {
         ),
       );
     }
-    return human.ask(question, { task, agent, signal });
+    const store = this.#settings.snapshots;
+    if (!store) return human.ask(question, { task, agent, signal });
+    // A task run again after a crash gets the answers it already had, instead of asking twice.
+    const running = this.#current(agent, task.id, task.attempt);
+    if (running) running.entry.persisted = true;
+    const key = `human/${task.id}/${createHash("sha256").update(question).digest("hex").slice(0, 16)}`;
+    return store.load(key).then(async (saved) => {
+      if (typeof saved === "string") return saved;
+      const answer = await human.ask(question, { task, agent, signal });
+      await store.save(key, answer);
+      return answer;
+    });
   }
 
   // ── outcomes from agents ─────────────────────────────────────────────────
@@ -1071,12 +1096,7 @@ export class SupervisorCore implements AgentPort {
     entry.state = state;
     this.#deadlines.remove(entry.task.id, entry.deadlineMs);
     const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
-    if (entry.persisted && !interrupted) {
-      const { id } = entry.task;
-      this.#settings.snapshots
-        ?.delete(id)
-        .catch((error: unknown) => this.#warn(`deleting the state of task ${id} failed`, error));
-    }
+    if (entry.persisted && !interrupted) this.#forget(entry.task.id);
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
     if (entry.waitEdge) this.#waits.remove(entry.waitEdge.from, entry.waitEdge.to);
     this.#tasks.delete(entry.task.id);
