@@ -57,6 +57,7 @@ export {
   toJsonSafe,
 } from "./inspect/index.ts";
 export { jsonLogger, type Logger, type LogLevel, redact, silentLogger } from "./log/Logger.ts";
+export type { FanOutBranchResult, FanOutResult } from "./supervisor/FanOutJoins.ts";
 export { type BranchOutcome, type JoinPolicy, joinName } from "./supervisor/joinPolicy.ts";
 export type { RestartStrategy } from "./supervisor/restartStrategy.ts";
 export {
@@ -69,8 +70,6 @@ export {
 } from "./supervisor/routing.ts";
 export type {
   AgentStatus,
-  FanOutBranchResult,
-  FanOutResult,
   HumanGateway,
   TeamStatus,
 } from "./supervisor/SupervisorCore.ts";
@@ -83,6 +82,6 @@ export {
   supervisorInput,
   Team,
 } from "./supervisor/Team.ts";
-export { type Task, TaskInput } from "./task/Task.ts";
+export { newId, type Task, TaskInput } from "./task/Task.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

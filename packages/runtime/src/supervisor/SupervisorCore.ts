@@ -17,7 +17,8 @@ import type { Clock } from "../time/Clock.ts";
 import { formatMillis } from "../time/duration.ts";
 import { CircuitBreaker } from "./CircuitBreaker.ts";
 import { DeadlineSchedule } from "./DeadlineSchedule.ts";
-import { type BranchOutcome, decideJoin, type JoinPolicy, joinName } from "./joinPolicy.ts";
+import { FanOutJoins, type FanOutResult } from "./FanOutJoins.ts";
+import type { BranchOutcome, JoinPolicy } from "./joinPolicy.ts";
 import { childrenToRestart, type RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
 import type { Classifier, Route, RouteMatch } from "./routing.ts";
 import { WaitForGraph } from "./WaitForGraph.ts";
@@ -120,32 +121,6 @@ interface AgentSlot {
   restarts: number;
 }
 
-interface FanOutEntry {
-  readonly id: string;
-  readonly join: JoinPolicy;
-  readonly branches: { agent: string; taskId: string; outcome: BranchOutcome }[];
-  readonly settleOrder: number[];
-  readonly resolve: (result: FanOutResult) => void;
-  readonly reject: (error: TroupeError) => void;
-  settled: boolean;
-}
-
-export interface FanOutBranchResult {
-  readonly agent: string;
-  readonly taskId: string;
-  readonly status: "succeeded" | "failed" | "cancelled" | "pending";
-  readonly output?: unknown;
-  readonly error?: TroupeError;
-}
-
-export interface FanOutResult<TOutput = unknown> {
-  readonly fanOutId: string;
-  readonly join: string;
-  /** Outputs of the branches that satisfied the join, in the order they finished. */
-  readonly outputs: readonly TOutput[];
-  readonly branches: readonly FanOutBranchResult[];
-}
-
 export interface AgentStatus {
   readonly name: string;
   readonly state: AgentState;
@@ -178,7 +153,7 @@ export class SupervisorCore implements AgentPort {
   readonly #startOrder: string[] = [];
   readonly #tasks = new Map<string, TaskEntry>();
   readonly #pool: TaskEntry[] = [];
-  readonly #fanOuts = new Map<string, FanOutEntry>();
+  readonly #fanOuts: FanOutJoins;
   readonly #waits = new WaitForGraph();
   readonly #deadlines = new DeadlineSchedule();
   #accepting = true;
@@ -192,6 +167,7 @@ export class SupervisorCore implements AgentPort {
     this.#settings = settings;
     this.#selfSend = selfSend;
     this.#direct = direct;
+    this.#fanOuts = new FanOutJoins(settings.bus);
   }
 
   get bus(): EventBus {
@@ -1016,9 +992,8 @@ export class SupervisorCore implements AgentPort {
 
   /** Cancel a task or a whole fan-out by id; false when nothing open has that id. */
   cancel(id: string, reason: string, fx: SupervisorEffects): boolean {
-    const fanOut = this.#fanOuts.get(id);
-    if (fanOut) {
-      this.#settleFanOut(fanOut, { succeeded: false, winners: [] }, fx, reason);
+    if (this.#fanOuts.has(id)) {
+      this.#cancelLosers(this.#fanOuts.cancel(id, reason), fx);
       return true;
     }
     const entry = this.#tasks.get(id);
@@ -1137,90 +1112,19 @@ export class SupervisorCore implements AgentPort {
     branches: readonly { agent: string; taskId: string }[],
     settle: { resolve: (result: FanOutResult) => void; reject: (error: TroupeError) => void },
   ): void {
-    this.#fanOuts.set(id, {
-      id,
-      join,
-      branches: branches.map((branch) => ({ ...branch, outcome: { status: "pending" } })),
-      settleOrder: [],
-      ...settle,
-      settled: false,
-    });
-    this.#settings.bus.publish({
-      type: "fanout.started",
-      fanOutId: id,
-      join: joinName(join),
-      branches: [...branches],
-    });
+    this.#fanOuts.open(id, join, branches, settle);
   }
 
   #branchSettled(entry: TaskEntry, outcome: BranchOutcome, fx: SupervisorEffects): void {
-    const fanOut = entry.task.fanOutId ? this.#fanOuts.get(entry.task.fanOutId) : undefined;
-    if (!fanOut || fanOut.settled) return;
-    const index = fanOut.branches.findIndex((branch) => branch.taskId === entry.task.id);
-    if (index < 0) return;
-    fanOut.branches[index]!.outcome = outcome;
-    fanOut.settleOrder.push(index);
-    const decision = decideJoin(
-      fanOut.join,
-      fanOut.branches.map((branch) => branch.outcome),
-      fanOut.settleOrder,
-    );
-    if (decision.decided) this.#settleFanOut(fanOut, decision, fx);
+    const { fanOutId, id } = entry.task;
+    if (fanOutId) this.#cancelLosers(this.#fanOuts.branchSettled(fanOutId, id, outcome), fx);
   }
 
-  #settleFanOut(
-    fanOut: FanOutEntry,
-    decision: { succeeded: boolean; winners: readonly number[] },
+  #cancelLosers(
+    losers: { taskIds: readonly string[]; reason: string } | undefined,
     fx: SupervisorEffects,
-    cancelReason?: string,
   ): void {
-    fanOut.settled = true;
-    this.#fanOuts.delete(fanOut.id);
-    const losing = cancelReason ?? `lost fan-out ${fanOut.id} (${joinName(fanOut.join)} decided)`;
-    for (const branch of fanOut.branches) {
-      if (branch.outcome.status === "pending") this.cancel(branch.taskId, losing, fx);
-    }
-    const winners = decision.winners.map((index) => fanOut.branches[index]!);
-    const outcome = cancelReason ? "cancelled" : decision.succeeded ? "succeeded" : "failed";
-    this.#settings.bus.publish({
-      type: "fanout.settled",
-      fanOutId: fanOut.id,
-      outcome,
-      winners: winners.map((branch) => branch.taskId),
-    });
-    const branches: FanOutBranchResult[] = fanOut.branches.map(({ agent, taskId, outcome }) =>
-      outcome.status === "succeeded"
-        ? { agent, taskId, status: "succeeded", output: outcome.output }
-        : outcome.status === "failed"
-          ? {
-              agent,
-              taskId,
-              status: isTroupeError(outcome.error, "Cancelled") ? "cancelled" : "failed",
-              error: outcome.error as TroupeError,
-            }
-          : { agent, taskId, status: "cancelled" },
-    );
-    if (outcome === "succeeded") {
-      fanOut.resolve({
-        fanOutId: fanOut.id,
-        join: joinName(fanOut.join),
-        outputs: winners.map((branch) => (branch.outcome as { output: unknown }).output),
-        branches,
-      });
-      return;
-    }
-    const summary = branches
-      .map((branch) => `${branch.agent}: ${branch.error?.reason ?? branch.status}`)
-      .join("; ");
-    fanOut.reject(
-      new TroupeError(
-        cancelReason ? "Cancelled" : "FanOutFailed",
-        `fan-out ${fanOut.id} (${joinName(fanOut.join)}) ${outcome}: ${summary}`,
-        {
-          data: { fanOutId: fanOut.id, branches },
-        },
-      ),
-    );
+    for (const taskId of losers?.taskIds ?? []) this.cancel(taskId, losers!.reason, fx);
   }
 
   newFanOutId(): string {

@@ -11,11 +11,11 @@ import { type Logger, silentLogger } from "../log/Logger.ts";
 import { newId, type TaskInput } from "../task/Task.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
+import type { FanOutResult } from "./FanOutJoins.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
 import { RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
 import type { Classifier, Route } from "./routing.ts";
 import type {
-  FanOutResult,
   HumanGateway,
   RunHandle,
   SupervisorCore,
