@@ -1,0 +1,9 @@
+// @troupe/runtime/sqlite: the embedded store for one box (node:sqlite, built into Node 24): the work
+// queue with its dead letters and idempotency keys, and saved snapshots, all in one file. A separate
+// entry so programs that never use it never load node:sqlite.
+export {
+  openSqliteSnapshotStore,
+  type SqliteSnapshotStore,
+  type SqliteSnapshotStoreOptions,
+} from "./SqliteSnapshotStore.ts";
+export { openSqliteWorkQueue, type SqliteWorkQueue, type SqliteWorkQueueOptions } from "./SqliteWorkQueue.ts";
