@@ -3,12 +3,16 @@
 import { fanOutWall } from "./fan-out-wall.ts";
 import { idleAgentHeap } from "./idle-agent-heap.ts";
 import type { Figure } from "./measure.ts";
+import { mirrorLatency } from "./mirror-latency.ts";
+import { mirrorThroughput } from "./mirror-throughput.ts";
 import { routedThroughput } from "./routed-throughput.ts";
 
 const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["routed-throughput", routedThroughput],
   ["fan-out-wall", fanOutWall],
   ["idle-agent-heap", idleAgentHeap],
+  ["mirror-throughput", mirrorThroughput],
+  ["mirror-latency", mirrorLatency],
 ];
 
 const startedAt = performance.now();
@@ -16,7 +20,8 @@ const missed: string[] = [];
 for (const [name, run] of benchmarks) {
   process.stderr.write(`running ${name}…\n`);
   const result = await run();
-  console.log(`${result.name}: ${result.ratio.toFixed(2)} (goal ${result.goal})`);
+  const unit = "unit" in result ? ` ${result.unit}` : ""; // a difference (mirror-latency), not a ratio
+  console.log(`${result.name}: ${result.ratio.toFixed(2)}${unit} (goal ${result.goal})`);
   if (!result.met) missed.push(result.name);
 }
 process.stderr.write(

@@ -1,0 +1,128 @@
+// mirror-latency: what the Redis event mirror adds to pub→sub latency. One message at a time (the
+// next is sent when the previous has arrived), timed from send to receipt in the same process:
+// raw ioredis PUBLISH of the mirror's payload to a raw PSUBSCRIBE subscriber, against bus.publish →
+// mirror → Redis → the mirror of a second bus → its listener. The figure is a difference, not a
+// ratio: p99(mirror) − p99(raw), in milliseconds, on the shared Redis at 127.0.0.1:6379.
+import { randomUUID } from "node:crypto";
+import { EventBus, type RuntimeEventInput } from "@troupe/runtime";
+import { eventChannel, eventChannelPattern, mirrorEvents } from "@troupe/runtime/redis";
+import { Redis } from "ioredis";
+import { type Figure, progress } from "./measure.ts";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+const MESSAGES_PER_BLOCK = 250;
+const BLOCKS = 8;
+const WARM_UP_MESSAGES = 500;
+const GOAL_MS = 1;
+
+/** A Figure whose value is a difference in `unit`, not a ratio. */
+export interface DifferenceFigure extends Figure {
+  readonly unit: "ms";
+}
+
+const percentile = (values: readonly number[], fraction: number): number => {
+  if (values.length === 0) throw new RangeError("percentile of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+};
+
+const eventNumber = (index: number): RuntimeEventInput => ({
+  type: "task.succeeded",
+  taskId: `task-${index}`,
+  agent: "echo",
+  durationMs: index % 1_000,
+});
+
+/** Send `count` messages one after the other with `send`; `arrived` is called by the receiving side. */
+const pingPong = () => {
+  let sentAt = 0;
+  let onArrival: (() => void) | undefined;
+  const latencies: number[] = [];
+  return {
+    latencies,
+    arrived: () => {
+      latencies.push(performance.now() - sentAt);
+      onArrival?.();
+    },
+    run: async (count: number, send: (index: number) => void) => {
+      for (let index = 0; index < count; index += 1) {
+        const arrival = new Promise<void>((resolve) => {
+          onArrival = resolve;
+        });
+        sentAt = performance.now();
+        send(index);
+        await arrival;
+      }
+    },
+  };
+};
+
+const rawPath = async (namespace: string) => {
+  const publisher = new Redis(REDIS_URL);
+  const subscriber = new Redis(REDIS_URL);
+  const timing = pingPong();
+  subscriber.on("pmessage", timing.arrived);
+  await subscriber.psubscribe(eventChannelPattern(namespace));
+  const channel = eventChannel(namespace, "task.succeeded");
+  const payload = (index: number) =>
+    JSON.stringify({ origin: "bench-raw", event: { ...eventNumber(index), at: Date.now() } });
+  const payloads = Array.from({ length: Math.max(MESSAGES_PER_BLOCK, WARM_UP_MESSAGES) }, (_, index) =>
+    payload(index),
+  );
+  return {
+    latencies: timing.latencies,
+    run: (count: number) => timing.run(count, (index) => void publisher.publish(channel, payloads[index]!)),
+    close: () => Promise.all([publisher.quit(), subscriber.quit()]),
+  };
+};
+
+const mirroredPath = async (namespace: string) => {
+  const source = new Redis(REDIS_URL, { lazyConnect: true });
+  const sending = new EventBus();
+  const receiving = new EventBus();
+  const sender = mirrorEvents({ bus: sending, redis: source, namespace, origin: "bench-sender" });
+  const receiver = mirrorEvents({ bus: receiving, redis: source, namespace, origin: "bench-receiver" });
+  await Promise.all([sender.ready(AbortSignal.timeout(5_000)), receiver.ready(AbortSignal.timeout(5_000))]);
+  const timing = pingPong();
+  receiving.subscribe(timing.arrived);
+  return {
+    latencies: timing.latencies,
+    run: (count: number) => timing.run(count, (index) => void sending.publish(eventNumber(index))),
+    close: async () => {
+      await Promise.all([sender.close(), receiver.close()]);
+      source.disconnect();
+    },
+  };
+};
+
+export const mirrorLatency = async (): Promise<DifferenceFigure> => {
+  const namespace = `bench-${randomUUID()}`;
+  const raw = await rawPath(`${namespace}-raw`);
+  const mirrored = await mirroredPath(namespace);
+  try {
+    await raw.run(WARM_UP_MESSAGES);
+    await mirrored.run(WARM_UP_MESSAGES);
+    raw.latencies.length = 0;
+    mirrored.latencies.length = 0;
+    // Alternate blocks, so a busy moment of the machine lands on both paths alike.
+    for (let block = 1; block <= BLOCKS; block += 1) {
+      await raw.run(MESSAGES_PER_BLOCK);
+      await mirrored.run(MESSAGES_PER_BLOCK);
+    }
+    const rawP99 = percentile(raw.latencies, 0.99);
+    const mirroredP99 = percentile(mirrored.latencies, 0.99);
+    progress(
+      `mirror-latency over ${raw.latencies.length} messages each: raw p50 ${percentile(raw.latencies, 0.5).toFixed(3)} ms, p99 ${rawP99.toFixed(3)} ms; mirrored p50 ${percentile(mirrored.latencies, 0.5).toFixed(3)} ms, p99 ${mirroredP99.toFixed(3)} ms`,
+    );
+    const added = mirroredP99 - rawP99;
+    return {
+      name: "mirror-latency-p99-added",
+      ratio: added,
+      goal: `≤ ${GOAL_MS} ms`,
+      met: added <= GOAL_MS,
+      unit: "ms",
+    };
+  } finally {
+    await Promise.all([raw.close(), mirrored.close()]);
+  }
+};

@@ -1,0 +1,11 @@
+// @troupe/runtime/redis: the Redis backbone (ioredis). A separate entry so code that runs on one box
+// without Redis never loads ioredis.
+export {
+  type EventMirrorOptions,
+  type EventMirrorStats,
+  eventChannel,
+  eventChannelPattern,
+  type MirrorDirection,
+  mirrorEvents,
+  RedisEventMirror,
+} from "./RedisEventMirror.ts";
