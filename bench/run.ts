@@ -5,6 +5,8 @@ import { idleAgentHeap } from "./idle-agent-heap.ts";
 import type { Figure } from "./measure.ts";
 import { mirrorLatency } from "./mirror-latency.ts";
 import { mirrorThroughput } from "./mirror-throughput.ts";
+import { queueScaling } from "./queue-scaling.ts";
+import { queueThroughput } from "./queue-throughput.ts";
 import { routedThroughput } from "./routed-throughput.ts";
 
 const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
@@ -13,6 +15,8 @@ const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["idle-agent-heap", idleAgentHeap],
   ["mirror-throughput", mirrorThroughput],
   ["mirror-latency", mirrorLatency],
+  ["queue-throughput", queueThroughput],
+  ["queue-scaling", queueScaling],
 ];
 
 const startedAt = performance.now();

@@ -9,3 +9,11 @@ export {
   mirrorEvents,
   RedisEventMirror,
 } from "./RedisEventMirror.ts";
+export {
+  createRedisWorkQueue,
+  maxmemoryPolicyWarning,
+  type RedisQueueKeys,
+  type RedisQueueStats,
+  RedisWorkQueue,
+  type RedisWorkQueueOptions,
+} from "./RedisWorkQueue.ts";
