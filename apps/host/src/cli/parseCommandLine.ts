@@ -9,6 +9,11 @@ export interface StartOptions {
   readonly port?: string;
   readonly logLevel?: string;
   readonly drainTimeout?: string;
+  readonly redisUrl?: string;
+  readonly dataDir?: string;
+  readonly namespace?: string;
+  readonly consumer?: string;
+  readonly lease?: string;
 }
 
 export type CommandLine =
@@ -26,10 +31,26 @@ const OPTIONS = {
   port: { type: "string" },
   "log-level": { type: "string" },
   "drain-timeout": { type: "string" },
+  "redis-url": { type: "string" },
+  "data-dir": { type: "string" },
+  namespace: { type: "string" },
+  consumer: { type: "string" },
+  lease: { type: "string" },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
-const START_OPTIONS: readonly OptionName[] = ["help", "host", "port", "log-level", "drain-timeout"];
+const START_OPTIONS: readonly OptionName[] = [
+  "help",
+  "host",
+  "port",
+  "log-level",
+  "drain-timeout",
+  "redis-url",
+  "data-dir",
+  "namespace",
+  "consumer",
+  "lease",
+];
 const ALLOWED: Record<CommandName | "none", readonly OptionName[]> = {
   none: [...START_OPTIONS, "version"],
   start: START_OPTIONS,
@@ -98,6 +119,11 @@ export const parseCommandLine = (args: readonly string[]): CommandLine => {
       port: text("port"),
       logLevel: text("log-level"),
       drainTimeout: text("drain-timeout"),
+      redisUrl: text("redis-url"),
+      dataDir: text("data-dir"),
+      namespace: text("namespace"),
+      consumer: text("consumer"),
+      lease: text("lease"),
     },
   };
 };

@@ -8,6 +8,17 @@ const ENVIRONMENT = `Environment:
   TROUPE_HTTP_PORT      Port of the HTTP server; 0 picks a free one (default 9464)
   TROUPE_LOG_LEVEL      debug, info, warn or error (default info)
   TROUPE_DRAIN_TIMEOUT  How long running tasks may take to finish when troupe stops (default 30s)
+  REDIS_URL             redis://[user:password@]host:port[/db]: keep the work on Redis, shared by
+                        every host on it (default: unset, the embedded SQLite file). The password is
+                        never printed or logged.
+  TROUPE_DATA_DIR       Folder of the embedded store, <namespace>.sqlite in it (default .troupe in
+                        the working directory)
+  TROUPE_NAMESPACE      Separates teams sharing one Redis or one data folder (default default)
+  TROUPE_CONSUMER       This host's name on the work queue, stable across restarts so a restarted
+                        host resumes its own tasks (default the machine's host name; two hosts on
+                        one machine and one queue need different names)
+  TROUPE_LEASE          How long a host may go silent before another takes its tasks over
+                        (default 30s)
   DISCORD_TOKEN         Not used yet: later the Discord surface. The local console runs either way,
                         and the token is never printed or logged.
 
@@ -31,6 +42,11 @@ Options of start (also accepted without the command name):
   --port <number>         HTTP port, 0 for any free port (TROUPE_HTTP_PORT)
   --log-level <level>     debug, info, warn or error (TROUPE_LOG_LEVEL)
   --drain-timeout <time>  e.g. 500ms, 30s, 2m (TROUPE_DRAIN_TIMEOUT)
+  --redis-url <url>       Keep the work on Redis (REDIS_URL; prefer the variable for a password)
+  --data-dir <path>       Folder of the embedded SQLite store (TROUPE_DATA_DIR)
+  --namespace <name>      Team name on the store (TROUPE_NAMESPACE)
+  --consumer <name>       This host's stable name on the work queue (TROUPE_CONSUMER)
+  --lease <time>          e.g. 10s, 30s, 2m (TROUPE_LEASE)
 
 ${ENVIRONMENT}
 
@@ -43,7 +59,9 @@ Usage:
   troupe start [options]
 
 The team has two agents that need no model: echo and system-monitor. Type commands on stdin; each
-task's status and result appear on stdout. Input may come from a pipe, so a session can be scripted:
+task goes on the durable work queue (an embedded SQLite file, or Redis with REDIS_URL) and its status
+and result appear on stdout; tasks left unfinished by a crash run again at the next start. Input may
+come from a pipe, so a session can be scripted:
   printf '/agents\\n/ask echo hello\\n' | troupe start
 Logs are JSON lines on stderr; stdout is only the console.
 
@@ -52,7 +70,17 @@ Options:
   --port <number>         HTTP port, 0 for any free port (default 9464, or TROUPE_HTTP_PORT)
   --log-level <level>     debug, info, warn or error (default info, or TROUPE_LOG_LEVEL)
   --drain-timeout <time>  How long running tasks may take to finish when troupe stops, e.g. 500ms,
-                          30s, 2m (default 30s, or TROUPE_DRAIN_TIMEOUT); what is left is cancelled
+                          30s, 2m (default 30s, or TROUPE_DRAIN_TIMEOUT); what is left is
+                          interrupted and stays in the work queue for the next start
+  --redis-url <url>       Keep the work on Redis, shared by every host on it (default: the embedded
+                          SQLite store; or REDIS_URL, better for a URL with a password, since
+                          command lines are visible to other users of the machine)
+  --data-dir <path>       Folder of the embedded store (default .troupe, or TROUPE_DATA_DIR)
+  --namespace <name>      Letters, digits, ".", "_", "-" (default default, or TROUPE_NAMESPACE)
+  --consumer <name>       This host's name on the work queue (default the host name, or
+                          TROUPE_CONSUMER); keep it across restarts, make it unique per host
+  --lease <time>          How long before a silent host's tasks are taken over (default 30s, or
+                          TROUPE_LEASE; at least 1s)
   -h, --help              Show this help and exit
 
 ${ENVIRONMENT}
@@ -69,7 +97,8 @@ HTTP:
 
 Stopping:
   End of input (Ctrl-D, or the pipe closing), /quit, Ctrl-C or SIGTERM: no new tasks are taken,
-  running ones get the drain timeout to finish, then troupe exits. A second Ctrl-C exits at once.
+  queued and running ones get the drain timeout to finish, then troupe exits; what is left stays in
+  the work queue and runs at the next start. A second Ctrl-C exits at once.
 
 Exit codes:
   0 stopped cleanly, 1 the team escalated or could not start, 2 bad command line or environment,

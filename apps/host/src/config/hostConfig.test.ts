@@ -1,6 +1,7 @@
 // The host's settings: options over environment over defaults, and errors naming the source.
 import { describe, expect, it } from "vitest";
-import { resolveHostConfig } from "./hostConfig.ts";
+import { defaultConsumer, resolveHostConfig } from "./hostConfig.ts";
+import { redactUrl } from "./redactUrl.ts";
 
 const reasonOf = (run: () => unknown) => {
   try {
@@ -13,13 +14,19 @@ const reasonOf = (run: () => unknown) => {
 
 describe("resolveHostConfig", () => {
   it("has defaults for local use", () => {
-    expect(resolveHostConfig({}, {})).toEqual({
+    expect(resolveHostConfig({}, {}, "/srv/app")).toEqual({
       httpHost: "127.0.0.1",
       httpPort: 9464,
       logLevel: "info",
       drainTimeoutMs: 30_000,
       discordTokenSet: false,
+      store: { kind: "sqlite", dataDir: "/srv/app/.troupe", path: "/srv/app/.troupe/default.sqlite" },
+      namespace: "default",
+      consumer: defaultConsumer(),
+      leaseMs: 30_000,
+      testAgents: [],
     });
+    expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
 
   it("reads the environment, and options win over it", () => {
@@ -29,18 +36,63 @@ describe("resolveHostConfig", () => {
       TROUPE_LOG_LEVEL: "WARN",
       TROUPE_DRAIN_TIMEOUT: "2m",
       DISCORD_TOKEN: "secret",
+      TROUPE_DATA_DIR: "/var/lib/troupe",
+      TROUPE_NAMESPACE: "team-a",
+      TROUPE_CONSUMER: "box-1",
+      TROUPE_LEASE: "1m",
     };
-    expect(resolveHostConfig({}, env)).toEqual({
+    expect(resolveHostConfig({}, env, "/srv/app")).toEqual({
       httpHost: "0.0.0.0",
       httpPort: 0,
       logLevel: "warn",
       drainTimeoutMs: 120_000,
       discordTokenSet: true,
+      store: { kind: "sqlite", dataDir: "/var/lib/troupe", path: "/var/lib/troupe/team-a.sqlite" },
+      namespace: "team-a",
+      consumer: "box-1",
+      leaseMs: 60_000,
+      testAgents: [],
     });
-    expect(resolveHostConfig({ port: "8080", logLevel: "debug" }, env)).toMatchObject({
+    expect(
+      resolveHostConfig(
+        { port: "8080", logLevel: "debug", dataDir: "data", consumer: "box-2", lease: "10s" },
+        env,
+        "/srv/app",
+      ),
+    ).toMatchObject({
       httpPort: 8080,
       logLevel: "debug",
+      store: { kind: "sqlite", path: "/srv/app/data/team-a.sqlite" },
+      consumer: "box-2",
+      leaseMs: 10_000,
     });
+  });
+
+  it("uses Redis when REDIS_URL is set, and keeps its password out of what it shows", () => {
+    const config = resolveHostConfig({}, { REDIS_URL: "redis://app:s3cret@cache:6379/2" });
+    expect(config.store).toEqual({
+      kind: "redis",
+      url: "redis://app:s3cret@cache:6379/2",
+      redactedUrl: "redis://app:***@cache:6379/2",
+    });
+    expect(resolveHostConfig({ redisUrl: "rediss://:pw@cache" }, {}).store).toMatchObject({
+      redactedUrl: "rediss://:***@cache",
+    });
+    expect(reasonOf(() => resolveHostConfig({}, { REDIS_URL: "http://user:pw@cache" }))).toBe(
+      'REDIS_URL must look like redis://[user:password@]host:port[/db] (or rediss://), got "http://user:***@cache/"',
+    );
+    expect(reasonOf(() => resolveHostConfig({ redisUrl: "secret@cache:6379" }, {}))).toBe(
+      '--redis-url must look like redis://[user:password@]host:port[/db] (or rediss://), got "***@cache:6379"',
+    );
+    expect(redactUrl("redis://only-a-user@cache")).toBe("redis://***@cache");
+    expect(redactUrl("redis://cache:6379")).toBe("redis://cache:6379");
+  });
+
+  it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
+    expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
+      'TROUPE_TEST_AGENTS knows only slow, got "fast"',
+    );
   });
 
   it("names the option or variable that is wrong", () => {
@@ -56,5 +108,18 @@ describe("resolveHostConfig", () => {
     expect(reasonOf(() => resolveHostConfig({ drainTimeout: "soon" }, {}))).toBe(
       '--drain-timeout must look like 500ms, 30s or 2m, got "soon"',
     );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_NAMESPACE: "team a" }))).toBe(
+      'TROUPE_NAMESPACE must be 1 to 64 letters, digits, ".", "_" or "-", got "team a"',
+    );
+    expect(reasonOf(() => resolveHostConfig({ consumer: "box/1" }, {}))).toBe(
+      '--consumer must be 1 to 128 letters, digits, ".", "_", ":", "@" or "-", got "box/1"',
+    );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_LEASE: "forever" }))).toBe(
+      'TROUPE_LEASE must look like 10s, 30s or 2m, got "forever"',
+    );
+    expect(reasonOf(() => resolveHostConfig({ lease: "200ms" }, {}))).toBe(
+      '--lease must be at least 1s, got "200ms"',
+    );
+    expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
   });
 });

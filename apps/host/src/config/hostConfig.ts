@@ -1,7 +1,10 @@
 // The host's settings, from command-line options over environment variables over defaults. Every
 // value is checked here, so a bad one stops troupe at once with a message naming where it came from.
+import { hostname } from "node:os";
+import { resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
+import { redactUrl } from "./redactUrl.ts";
 
 export interface HostConfig {
   readonly httpHost: string;
@@ -11,11 +14,42 @@ export interface HostConfig {
   readonly drainTimeoutMs: number;
   /** Whether DISCORD_TOKEN is set; the token itself never leaves the environment. */
   readonly discordTokenSet: boolean;
+  /** Where the work queue lives: Redis when REDIS_URL is set, else the embedded SQLite file. */
+  readonly store: StoreConfig;
+  /** Separates teams sharing one Redis (key prefix) or one data folder (file name). */
+  readonly namespace: string;
+  /** This host's name as a queue consumer: stable across restarts, so it finds its own leases. */
+  readonly consumer: string;
+  /** How long a lease lasts without renewal: a dead host's tasks are taken over after it. */
+  readonly leaseMs: number;
+  /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
+  readonly testAgents: readonly TestAgentName[];
 }
+
+export type StoreConfig =
+  | { readonly kind: "sqlite"; readonly dataDir: string; readonly path: string }
+  /** `url` may hold a password: log `redactedUrl` only. */
+  | { readonly kind: "redis"; readonly url: string; readonly redactedUrl: string };
+
+export const TEST_AGENTS = ["slow"] as const;
+export type TestAgentName = (typeof TEST_AGENTS)[number];
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_HTTP_PORT = 9464;
 export const DEFAULT_DRAIN_TIMEOUT = "30s";
+export const DEFAULT_DATA_DIR = ".troupe";
+export const DEFAULT_NAMESPACE = "default";
+export const DEFAULT_LEASE = "30s";
+const MIN_LEASE_MS = 1_000;
+
+const NAMESPACE = /^[A-Za-z0-9._-]{1,64}$/;
+const CONSUMER = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** The machine's name as a consumer name (characters a consumer name may not hold become "-"). */
+export const defaultConsumer = (): string =>
+  hostname()
+    .replace(/[^A-Za-z0-9._:@-]/g, "-")
+    .slice(0, 128) || "troupe";
 
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
@@ -36,6 +70,7 @@ const pick = (
 export const resolveHostConfig = (
   options: StartOptions,
   env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
 ): HostConfig => {
   const host = pick(options.host, "host", env, "TROUPE_HTTP_HOST");
   if (host && host.value.trim() === "") throw invalid(host.source, "must not be empty");
@@ -61,11 +96,79 @@ export const resolveHostConfig = (
     throw invalid(drain?.source ?? "drain timeout", `must look like 500ms, 30s or 2m, got "${drain?.value}"`);
   }
 
+  const namespace = pick(options.namespace, "namespace", env, "TROUPE_NAMESPACE");
+  if (namespace && !NAMESPACE.test(namespace.value))
+    throw invalid(
+      namespace.source,
+      `must be 1 to 64 letters, digits, ".", "_" or "-", got "${namespace.value}"`,
+    );
+
+  const consumer = pick(options.consumer, "consumer", env, "TROUPE_CONSUMER");
+  if (consumer && !CONSUMER.test(consumer.value))
+    throw invalid(
+      consumer.source,
+      `must be 1 to 128 letters, digits, ".", "_", ":", "@" or "-", got "${consumer.value}"`,
+    );
+
+  const lease = pick(options.lease, "lease", env, "TROUPE_LEASE");
+  let leaseMs: number;
+  try {
+    leaseMs = toMillis((lease?.value ?? DEFAULT_LEASE) as `${number}s`, lease?.source);
+  } catch {
+    throw invalid(lease?.source ?? "lease", `must look like 10s, 30s or 2m, got "${lease?.value}"`);
+  }
+  if (leaseMs < MIN_LEASE_MS)
+    throw invalid(lease?.source ?? "lease", `must be at least 1s, got "${lease?.value}"`);
+
   return {
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
     logLevel,
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
+    store: resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE),
+    namespace: namespace?.value ?? DEFAULT_NAMESPACE,
+    consumer: consumer?.value ?? defaultConsumer(),
+    leaseMs,
+    testAgents: resolveTestAgents(env),
   };
+};
+
+const resolveStore = (
+  options: StartOptions,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  namespace: string,
+): StoreConfig => {
+  const redis = pick(options.redisUrl, "redis-url", env, "REDIS_URL");
+  if (redis) {
+    let url: URL | undefined;
+    try {
+      url = new URL(redis.value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "redis:" && url.protocol !== "rediss:") || url.hostname === "")
+      throw invalid(
+        redis.source,
+        `must look like redis://[user:password@]host:port[/db] (or rediss://), got "${redactUrl(redis.value)}"`,
+      );
+    return { kind: "redis", url: redis.value, redactedUrl: redactUrl(redis.value) };
+  }
+  const dir = pick(options.dataDir, "data-dir", env, "TROUPE_DATA_DIR");
+  if (dir && dir.value.trim() === "") throw invalid(dir.source, "must not be empty");
+  const dataDir = resolve(cwd, dir?.value ?? DEFAULT_DATA_DIR);
+  return { kind: "sqlite", dataDir, path: resolve(dataDir, `${namespace}.sqlite`) };
+};
+
+const resolveTestAgents = (env: NodeJS.ProcessEnv): TestAgentName[] => {
+  const raw = env.TROUPE_TEST_AGENTS ?? "";
+  const names = raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names)
+    if (!(TEST_AGENTS as readonly string[]).includes(name))
+      throw invalid("TROUPE_TEST_AGENTS", `knows only ${TEST_AGENTS.join(", ")}, got "${name}"`);
+  return names as TestAgentName[];
 };

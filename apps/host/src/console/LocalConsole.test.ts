@@ -1,7 +1,11 @@
 // The local console, driven through a pipe as a script would drive it: the real `troupe start`
-// in a child process, its stdout read line by line.
+// in a child process, its stdout read line by line; and in-process, for a full work queue.
+import { PassThrough } from "node:stream";
+import { createSupervisor, silentLogger, TroupeError, type WorkItem } from "@troupe/runtime";
+import { MemoryWorkQueue } from "@troupe/runtime/testing";
 import { describe, expect, it } from "vitest";
 import { spawnTroupe } from "../testing/spawnTroupe.ts";
+import { startLocalConsole } from "./LocalConsole.ts";
 
 const TASK_ID = /^\[(t-[0-9a-f]+)\]/;
 
@@ -61,6 +65,9 @@ describe("troupe start, local console over a pipe", () => {
     await troupe.line(/^\s+\/ask <agent> <text>/);
     troupe.send("/status");
     await troupe.line(/^team: accepting tasks, 0 queued, 0 in flight/);
+    expect(await troupe.line(/^queue \(/)).toMatch(
+      /^queue \(SQLite \/.*\/default\.sqlite\): 0 ready, 0 leased, 0 delayed, 0 dead$/,
+    );
     troupe.send("/ask nobody hi");
     await troupe.line('unknown agent "nobody": the agents are echo, system-monitor');
     troupe.send("@nobody hi");
@@ -93,5 +100,65 @@ describe("troupe start, local console over a pipe", () => {
       troupe.logs.some((record) => String(record.msg).includes("Discord surface is not available yet")),
     ).toBe(true);
     expect([...troupe.stdout, ...troupe.stderr].join("\n")).not.toContain(token);
+  });
+});
+
+describe("the console and the work queue", () => {
+  it("shows dead letters with their error in /status, and /retry queues one again", async () => {
+    const troupe = spawnTroupe(["start"], { TROUPE_TEST_AGENTS: "slow" });
+    troupe.send("/ask slow not-a-number");
+    const gaveUp = await troupe.line("gave up after 1 attempt; kept as a dead letter (see /status)");
+    const deadId = /^\[(t-[0-9a-f]+)\]/.exec(gaveUp)![1]!;
+    troupe.send("/status");
+    const queueLine = await troupe.line(/^queue \(/);
+    expect(queueLine).toMatch(/: 0 ready, 0 leased, 0 delayed, 1 dead$/);
+    const from = troupe.stdout.indexOf(queueLine);
+    await troupe.line("latest dead letters (/retry <task id> queues one again):", { from });
+    expect(await troupe.line(deadId, { from })).toMatch(
+      new RegExp(`^${deadId}\\s+1\\s+\\S+ ago\\s+InvalidTask: slow needs a whole number of milliseconds`),
+    );
+
+    troupe.send(`/retry ${deadId}`);
+    const retried = await troupe.line(`🔁 retrying dead letter ${deadId} as a new task`);
+    const newId = /^\[(t-[0-9a-f]+)\]/.exec(retried)![1]!;
+    expect(newId).not.toBe(deadId);
+    await troupe.line(`[${newId}] ❌ failed: gave up after 1 attempt`);
+    troupe.send("/retry t-000000000000");
+    await troupe.line('no dead letter has the id "t-000000000000"');
+    troupe.end();
+    expect(await troupe.exited).toBe(0);
+  });
+
+  it("says clearly when the queue is full, and queues nothing", async () => {
+    class FullQueue extends MemoryWorkQueue {
+      override async enqueue(item: WorkItem): Promise<void> {
+        throw new TroupeError(
+          "MailboxFull",
+          `the work queue is full (limit 0); task ${item.id} was not queued`,
+        );
+      }
+    }
+    const queue = new FullQueue();
+    const team = createSupervisor({ agents: [] });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const lines: string[] = [];
+    output.on("data", (chunk: Buffer) => lines.push(...chunk.toString().split("\n").filter(Boolean)));
+    const running = startLocalConsole({
+      team,
+      queue,
+      input,
+      output,
+      logger: silentLogger,
+      drainTimeoutMs: 1_000,
+    });
+    input.end("a task\n");
+    await running.done;
+    team.stop();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^❌ not queued: the work queue is full \(limit 0\); task t-[0-9a-f]+ was not queued$/,
+    );
+    expect(await queue.stats()).toMatchObject({ ready: 0 });
   });
 });

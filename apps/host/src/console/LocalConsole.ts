@@ -1,6 +1,8 @@
 // The local console: the team's surface when no chat is configured. It reads commands line by line
-// from stdin (a terminal or a pipe), prints each task's status with the same symbols Discord will
-// use, and on end of input or stop() lets running work finish before it reports itself done.
+// from stdin (a terminal or a pipe) and puts tasks on the durable work queue (the worker runs them on
+// the team, under the same ids), prints each task's status from the bus with the same symbols Discord
+// will use, and the result once the queue recorded it. On end of input or stop() it waits, within the
+// drain timeout, for the tasks it queued; what is left stays in the queue for the next start.
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import {
@@ -8,23 +10,33 @@ import {
   formatMillis,
   isTroupeError,
   type Logger,
-  type Run,
+  newId,
   type TaskEvent,
   type TaskInput,
   type Team,
+  type WorkQueue,
 } from "@troupe/runtime";
+import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
+import { createTaskFollower } from "./followTask.ts";
 import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
-import { statusText } from "./statusSymbols.ts";
+import { formatQueueStatus } from "./queueStatus.ts";
+import { statusSymbols, statusText } from "./statusSymbols.ts";
 
 export interface LocalConsoleOptions {
   readonly team: Team;
+  /** Where tasks go; a worker elsewhere in the process (or another host) runs them on the team. */
+  readonly queue: WorkQueue;
+  /** How /status names the queue, e.g. "SQLite /srv/.troupe/default.sqlite". */
+  readonly queueLabel?: string;
   readonly input: Readable;
   readonly output: Writable & { readonly isTTY?: boolean };
   readonly logger: Logger;
-  /** How long running tasks may take to finish once the console stops. */
+  /** How long the tasks this console queued may take to finish once it stops. */
   readonly drainTimeoutMs: number;
+  /** The drain deadline shared with the worker's stop (default: one of drainTimeoutMs of its own). */
+  readonly drain?: DrainClock;
   /** A terminal gets a prompt and line editing; default: both input and output are TTYs. */
   readonly terminal?: boolean;
   /** Ctrl-C typed into a terminal (readline takes it before it becomes a signal). */
@@ -32,23 +44,26 @@ export interface LocalConsoleOptions {
 }
 
 export interface LocalConsole {
-  /** Resolves once input ended (or stop() was called) and the team drained. */
+  /** Resolves once input ended (or stop() was called) and the tasks it queued ended or ran out of time. */
   readonly done: Promise<void>;
-  /** Stop reading, let running tasks finish within the drain timeout, drain the team. */
+  /** Stop reading, and wait within the drain timeout for the tasks this console queued. */
   stop(reason: string): Promise<void>;
 }
 
-/** What the console has shown of one task so far. */
+/** What the console has shown of one task's current run so far. */
 interface Shown {
-  agent: string | undefined;
   queued: boolean;
-  /** Submitted from this console: "✅ done" waits for the result, to print them together. */
-  owned: boolean;
+}
+
+/** A task this console queued: "✅ done" waits for the recorded result, to print them together. */
+interface Owned {
+  agent: string | undefined;
   doneIn: string | undefined;
 }
 
-// After the team drained, every task has ended; this only bounds printing their last lines.
-const FOLLOWER_GRACE_MS = 2_000;
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+const deadText = (attempts: number) =>
+  `${statusText("failed")}: gave up after ${plural(attempts, "attempt")}; kept as a dead letter (see /status)`;
 
 const breakerText = (agent: AgentStatus) => {
   const state = agent.breaker.replace("_", "-");
@@ -56,7 +71,11 @@ const breakerText = (agent: AgentStatus) => {
 };
 
 export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole => {
-  const { team, output, logger } = options;
+  const { team, queue, output, logger } = options;
+  const drain = options.drain ?? startDrainClock(options.drainTimeoutMs);
+  const follower = createTaskFollower(queue, team.bus);
+  /** Aborted when the console stops waiting for its tasks. */
+  const giveUp = new AbortController();
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY && output.isTTY);
   const rl = createInterface({
     input: options.input,
@@ -64,7 +83,6 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     terminal,
     crlfDelay: Number.POSITIVE_INFINITY,
   });
-  const followers = new Set<Promise<void>>();
   let stopping: Promise<void> | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -91,16 +109,21 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       .join(", ");
   const hasAgent = (name: string) => agents().some((agent) => agent.name === name);
 
-  // Every task's status lines come from the bus, in the order the team published them. A task this
-  // console submitted prints "✅ done" when its result arrives, with the result right after it.
+  // Every task's status lines come from the bus, in the order they were published. A task this
+  // console queued prints "✅ done" once the queue recorded its result, with the result after it.
   const shown = new Map<string, Shown>();
+  const owned = new Map<string, Owned>();
   const shownOf = (taskId: string): Shown => {
     let entry = shown.get(taskId);
     if (!entry) {
-      entry = { agent: undefined, queued: false, owned: false, doneIn: undefined };
+      entry = { queued: false };
       shown.set(taskId, entry);
     }
     return entry;
+  };
+  const noteAgent = (taskId: string, agent: string) => {
+    const mine = owned.get(taskId);
+    if (mine) mine.agent = agent;
   };
   const say = (taskId: string, text: string) => println(`[${taskId}] ${text}`);
   const showQueued = (taskId: string, entry: Shown, detail?: string) => {
@@ -114,15 +137,15 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     switch (event.type) {
       case "task.queued":
         if (event.agent) {
-          entry.agent = event.agent;
+          noteAgent(taskId, event.agent);
           showQueued(taskId, entry, `(${event.agent})`);
         }
         return;
       case "task.routed":
-        entry.agent = event.agent;
+        noteAgent(taskId, event.agent);
         return showQueued(taskId, entry, `(${event.agent}, by ${event.rule})`);
       case "task.claimed":
-        entry.agent = event.agent;
+        noteAgent(taskId, event.agent);
         return say(
           taskId,
           statusText("claimed", `by ${event.agent}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`),
@@ -137,11 +160,16 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         return say(taskId, `${statusText("awaiting_human")}: ${event.question}`);
       case "task.retrying":
         return say(taskId, `${statusText("retrying")} (attempt ${event.attempt}): ${event.reason}`);
-      case "task.succeeded":
-        entry.doneIn = formatMillis(event.durationMs);
-        if (entry.owned) return; // printed with its result
+      case "task.succeeded": {
         shown.delete(taskId);
-        return say(taskId, statusText("succeeded", `in ${entry.doneIn}`));
+        const doneIn = formatMillis(event.durationMs);
+        const mine = owned.get(taskId);
+        if (mine) {
+          mine.doneIn = doneIn; // printed with its result
+          return;
+        }
+        return say(taskId, statusText("succeeded", `in ${doneIn}`));
+      }
       case "task.failed":
         shown.delete(taskId);
         showQueued(taskId, entry);
@@ -157,25 +185,50 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         );
       case "deadlock.detected":
         return say(taskId, `⚠ deadlock: ${event.cycle.join(" → ")}`);
+      case "task.dead_lettered":
+        shown.delete(taskId);
+        if (owned.has(taskId)) return; // printed once the queue's record says so
+        return say(taskId, deadText(event.attempts));
+      case "task.result_refused":
+        return say(taskId, `⚠ ${event.reason}`);
       case "task.emitted":
-        return; // an agent's own events; nothing to show for these agents yet
+      case "task.recorded":
+        return; // an agent's own events, and the queue's bookkeeping: nothing to show
     }
   };
 
-  const follow = async (run: Run) => {
-    const entry = shownOf(run.id);
-    entry.owned = true;
-    let output: unknown;
+  const followers = new Set<Promise<void>>();
+  const track = (work: Promise<void>, taskId: string) => {
+    const tracked = work.catch((error: unknown) =>
+      logger.log("error", "console could not show a task's result", { taskId, error }),
+    );
+    followers.add(tracked);
+    void tracked.finally(() => followers.delete(tracked));
+  };
+
+  /** Put a task on the queue and, once the queue recorded its end, show its result. */
+  const enqueueAndFollow = async (input: TaskInput, id: string) => {
+    const mine: Owned = { agent: input.agent, doneIn: undefined };
+    owned.set(id, mine);
     try {
-      output = await run.result;
-    } catch {
-      return; // the failure was printed from its event
-    } finally {
-      shown.delete(run.id);
+      await queue.enqueue({ id, input });
+    } catch (error) {
+      owned.delete(id);
+      const notQueued = `${statusSymbols.failed.symbol} not queued:`;
+      if (isTroupeError(error, "MailboxFull")) return println(`${notQueued} ${error.reason}`);
+      logger.log("error", "the work queue refused a task", { taskId: id, error });
+      return println(`${notQueued} ${error instanceof Error ? error.message : String(error)}`);
     }
-    const text = formatResult(entry.agent ?? "", output);
-    if (entry.doneIn !== undefined) say(run.id, statusText("succeeded", `in ${entry.doneIn}`));
-    if (text !== "") println(text);
+    const record = await follower.follow(id, giveUp.signal);
+    owned.delete(id);
+    if (record?.status === "succeeded") {
+      say(id, statusText("succeeded", mine.doneIn === undefined ? undefined : `in ${mine.doneIn}`));
+      const text = formatResult(mine.agent ?? "", record.output);
+      if (text !== "") println(text);
+    } else if (record?.status === "dead") {
+      say(id, deadText(record.attempts));
+    }
+    // Cancelled: printed from its event. Undefined: the console stopped first; the task stays queued.
   };
 
   const submit = (input: TaskInput) => {
@@ -183,18 +236,25 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       println("the team is shutting down and takes no new tasks");
       return;
     }
-    let run: Run;
-    try {
-      run = team.submit(input);
-    } catch (error) {
-      println(`${statusText("failed")}: ${isTroupeError(error) ? error.reason : String(error)}`);
-      return;
-    }
-    const follower = follow(run).catch((error: unknown) =>
-      logger.log("error", "console could not show a task's result", { taskId: run.id, error }),
-    );
-    followers.add(follower);
-    void follower.finally(() => followers.delete(follower));
+    const id = newId("t");
+    track(enqueueAndFollow(input, id), id);
+  };
+
+  const retry = async (taskId: string) => {
+    const dead = (await queue.deadLetters(1_000)).findLast((letter) => letter.taskId === taskId);
+    if (!dead) return println(`no dead letter has the id "${taskId}"`);
+    const { id: _oldId, ...input } = dead.input;
+    const id = newId("t");
+    say(id, `${statusText("retrying")} dead letter ${taskId} as a new task`);
+    await enqueueAndFollow(input, id);
+  };
+
+  const cancel = async (taskId: string) => {
+    if (team.cancel(taskId, "cancelled from the console")) return;
+    const record = await queue.record(taskId);
+    if (record?.status === "queued" || record?.status === "delayed")
+      return println(`task ${taskId} is waiting in the work queue; it can be cancelled once it runs`);
+    println(`no queued or running task has the id "${taskId}"`);
   };
 
   const showAgents = () => {
@@ -208,7 +268,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     println(formatTable([["agent", "state", "capabilities", "breaker", "queue"], ...rows]));
   };
 
-  const showStatus = () => {
+  const showStatus = async () => {
     const status = team.status();
     const state = status.escalated ? "escalated" : status.accepting ? "accepting tasks" : "draining";
     println(
@@ -223,7 +283,15 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       String(agent.restarts),
     ]);
     println(formatTable([["agent", "state", "breaker", "queue", "task", "restarts"], ...rows]));
+    const [stats, deadLetters] = await Promise.all([queue.stats(), queue.deadLetters(10)]);
+    println(formatQueueStatus(options.queueLabel ?? "work queue", stats, deadLetters));
   };
+
+  const inBackground = (work: Promise<void>, what: string) =>
+    void work.catch((error: unknown) => {
+      logger.log("error", `console: ${what} failed`, { error });
+      println(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
 
   const handleLine = (line: string) => {
     const command = parseConsoleLine(line);
@@ -235,7 +303,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       case "agents":
         return showAgents();
       case "status":
-        return showStatus();
+        return inBackground(showStatus(), "/status");
       case "quit":
         void stop("/quit");
         return;
@@ -244,9 +312,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
           return println(`unknown agent "${command.agent}": the agents are ${agentList()}`);
         return submit({ text: command.text, agent: command.agent, from: "console" });
       case "cancel":
-        if (!team.cancel(command.taskId, "cancelled from the console"))
-          println(`no queued or running task has the id "${command.taskId}"`);
-        return;
+        return inBackground(cancel(command.taskId), "/cancel");
+      case "retry":
+        return track(retry(command.taskId), command.taskId);
       case "mention":
         if (!hasAgent(command.agent))
           return println(`unknown agent "@${command.agent}": the agents are ${agentList()}`);
@@ -263,21 +331,31 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   const finish = async (reason: string) => {
     // Closing readline emits "close", which calls stop() again: `stopping` must be set by then.
     await Promise.resolve();
-    logger.log("info", "console stopping: finishing running tasks", {
+    drain.start();
+    logger.log("info", "console stopping: finishing the tasks it queued", {
       reason,
-      inFlight: team.status().inFlight,
+      waiting: owned.size,
       drainTimeoutMs: options.drainTimeoutMs,
     });
     rl.close();
-    await team.drain({ deadline: options.drainTimeoutMs });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.allSettled([...followers]),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, FOLLOWER_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    // An escalated team runs nothing more: there is nothing to wait for.
+    if (!team.status().escalated) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...followers]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, drain.remainingMs());
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    giveUp.abort();
+    await Promise.allSettled([...followers]);
+    follower.close();
+    if (owned.size > 0)
+      logger.log("warn", "tasks still unfinished when the console stopped stay in the work queue", {
+        tasks: [...owned.keys()],
+      });
     logger.log("info", "console stopped", { reason });
     resolveDone();
   };

@@ -20,6 +20,7 @@ describe("parseConsoleLine", () => {
       text: "",
     });
     expect(parseConsoleLine("/cancel t-123")).toEqual({ kind: "cancel", taskId: "t-123" });
+    expect(parseConsoleLine("/retry t-456")).toEqual({ kind: "retry", taskId: "t-456" });
   });
 
   it("tells mentions from plain text", () => {
@@ -42,6 +43,10 @@ describe("parseConsoleLine", () => {
       message: expect.stringContaining("/cancel <taskId>"),
     });
     expect(parseConsoleLine("/cancel a b")).toMatchObject({ kind: "error" });
+    expect(parseConsoleLine("/retry")).toEqual({
+      kind: "error",
+      message: "/retry needs one task id: /retry <taskId>",
+    });
   });
 });
 

@@ -9,6 +9,8 @@ export type ConsoleCommand =
   | { readonly kind: "quit" }
   | { readonly kind: "ask"; readonly agent: string; readonly text: string }
   | { readonly kind: "cancel"; readonly taskId: string }
+  /** Queue a dead letter's task again, as a new task. */
+  | { readonly kind: "retry"; readonly taskId: string }
   /** `@agent text`: the mention routes it. */
   | { readonly kind: "mention"; readonly agent: string; readonly text: string }
   /** A plain line, routed by the team's rules. */
@@ -18,9 +20,11 @@ export type ConsoleCommand =
 export const consoleHelp = `Commands:
   /help                 this list
   /agents               each agent's name, state, capabilities, breaker and queue
-  /status               the team: agents, states, breakers, queue depth, tasks in flight
+  /status               the team (agents, states, breakers, tasks in flight) and the work queue
+                        (ready, leased, delayed, dead) with the latest dead letters
   /ask <agent> <text>   give a task to one agent
   /cancel <taskId>      cancel a queued or running task
+  /retry <taskId>       queue a dead letter's task again, as a new task
   /quit                 finish running tasks and exit (as end of input does)
   @agent <text>         give a task to the agent named by the mention
   <text>                routed by rules: a mention, then an agent with a capability named in the
@@ -55,11 +59,13 @@ export const parseConsoleLine = (raw: string): ConsoleCommand => {
       if (agent === undefined) return { kind: "error", message: "/ask needs an agent: /ask <agent> <text>" };
       return { kind: "ask", agent: agent.replace(/^@/, ""), text: args.slice(agent.length).trim() };
     }
-    case "/cancel": {
+    case "/cancel":
+    case "/retry": {
       const [taskId, extra] = words;
+      const kind = word.toLowerCase() === "/cancel" ? "cancel" : "retry";
       if (taskId === undefined || extra !== undefined)
-        return { kind: "error", message: "/cancel needs one task id: /cancel <taskId>" };
-      return { kind: "cancel", taskId };
+        return { kind: "error", message: `/${kind} needs one task id: /${kind} <taskId>` };
+      return { kind, taskId };
     }
     default:
       return { kind: "error", message: `unknown command "${word}": type /help to see the commands` };

@@ -1,29 +1,83 @@
-// The host's resources as Effect services, each acquired and released in order: the team first
-// (drained last), then its metrics, then the HTTP server (closed first). If the HTTP port cannot be
-// taken the host logs why and runs on without HTTP, so HostHttp's url is then undefined.
-import type { Logger, Team } from "@troupe/runtime";
+// The host's resources as Effect services, each acquired and released in order: the bus, the store
+// (work queue), the team, its metrics, the Redis event mirror (with REDIS_URL), the worker that runs
+// the queue's tasks on the team, then the HTTP server. Released in reverse: HTTP closes, the worker
+// stops leasing and lets running tasks settle, the team drains, the mirror and the queue close. If
+// the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
+// undefined).
+import { EventBus, type Logger, startWorker, type Team, type Worker } from "@troupe/runtime";
 import { createRuntimeMetrics, type RuntimeMetrics } from "@troupe/runtime/metrics";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { startHttpServer } from "../http/startHttpServer.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
+import { slowAgent } from "../testing/slowAgent.ts";
+import { type DrainClock, startDrainClock } from "./drainClock.ts";
+import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
+
+export class HostBus extends Context.Service<HostBus, EventBus>()("@troupe/host/HostBus") {}
+
+export class HostDrain extends Context.Service<HostDrain, DrainClock>()("@troupe/host/HostDrain") {}
+
+export class HostQueue extends Context.Service<HostQueue, HostStore>()("@troupe/host/HostQueue") {}
 
 export class HostTeam extends Context.Service<HostTeam, Team>()("@troupe/host/HostTeam") {}
 
 export class HostMetrics extends Context.Service<HostMetrics, RuntimeMetrics>()("@troupe/host/HostMetrics") {}
 
+export class HostMirror extends Context.Service<HostMirror, { readonly active: boolean }>()(
+  "@troupe/host/HostMirror",
+) {}
+
+/** The worker, started by the host once the console listens, so it sees every resumed task's events. */
+export interface HostWorkerControl {
+  start(): void;
+  /** Tasks running now (0 before start). */
+  readonly inFlight: number;
+}
+
+export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()("@troupe/host/HostWorker") {}
+
 export class HostHttp extends Context.Service<HostHttp, { readonly url: string | undefined }>()(
   "@troupe/host/HostHttp",
 ) {}
 
+const TEST_AGENTS = { slow: slowAgent } as const;
+
+const queueLayer = (config: HostConfig, logger: Logger) =>
+  Layer.effect(
+    HostQueue,
+    Effect.gen(function* () {
+      const bus = yield* HostBus;
+      return yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          config.store.kind === "redis"
+            ? openRedisStore(config, logger, bus)
+            : openEmbeddedStore(config, logger),
+        ),
+        (store) => Effect.promise(() => store.close()),
+      );
+    }),
+  );
+
 const teamLayer = (config: HostConfig, logger: Logger) =>
   Layer.effect(
     HostTeam,
-    Effect.acquireRelease(
-      Effect.sync(() => createHostTeam({ logger })),
-      // The console drains the team on a normal stop; this covers every other way out.
-      (team) => Effect.promise(() => team.drain({ deadline: config.drainTimeoutMs })),
-    ),
+    Effect.gen(function* () {
+      const bus = yield* HostBus;
+      const { snapshots } = yield* HostQueue;
+      return yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          createHostTeam({
+            logger,
+            bus,
+            snapshots,
+            extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
+          }),
+        ),
+        // The worker's release drains the team; this covers every other way out.
+        (team) => Effect.promise(() => team.drain({ deadline: config.drainTimeoutMs })),
+      );
+    }),
   );
 
 const metricsLayer = Layer.effect(
@@ -36,6 +90,82 @@ const metricsLayer = Layer.effect(
     );
   }),
 );
+
+/** With Redis, the team's events go out on pub/sub and other hosts' events come in (at most once). */
+const mirrorLayer = (config: HostConfig, logger: Logger) =>
+  Layer.effect(
+    HostMirror,
+    Effect.gen(function* () {
+      const { redis } = yield* HostQueue;
+      const bus = yield* HostBus;
+      const { registry } = yield* HostMetrics;
+      if (!redis) return { active: false };
+      const mirror = yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const { mirrorEvents } = await import("@troupe/runtime/redis");
+          return mirrorEvents({ bus, redis, namespace: config.namespace, logger, metrics: { registry } });
+        }),
+        (mirror) => Effect.promise(() => mirror.close()),
+      );
+      logger.log("info", "event mirror: Redis pub/sub", {
+        namespace: config.namespace,
+        origin: mirror.origin,
+      });
+      return { active: true };
+    }),
+  );
+
+/** Stop leasing, give running tasks what is left of the drain timeout, then drain the team. */
+const stopWorker = async (worker: Worker, team: Team, drain: DrainClock, logger: Logger) => {
+  drain.start();
+  const stopped = worker.stop();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = await Promise.race([
+    stopped.then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), drain.remainingMs());
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!settled)
+    logger.log("warn", "drain timeout reached: interrupting running tasks; they stay in the queue", {
+      inFlight: worker.inFlight,
+    });
+  // Tasks still running are interrupted (ShuttingDown): their leases stay open for the next start.
+  await team.drain({ deadline: settled ? drain.remainingMs() : 0 });
+  await stopped;
+};
+
+const workerLayer = (config: HostConfig, logger: Logger) =>
+  Layer.effect(
+    HostWorker,
+    Effect.gen(function* () {
+      const team = yield* HostTeam;
+      const { queue, snapshots } = yield* HostQueue;
+      const drain = yield* HostDrain;
+      yield* HostMirror; // started before the first task, stopped after the last
+      let worker: Worker | undefined;
+      const control: HostWorkerControl = {
+        start() {
+          worker ??= startWorker({
+            team,
+            queue,
+            consumer: config.consumer,
+            logger,
+            // Well under the lease, so a busy host never loses a lease it still holds.
+            renewEvery: Math.min(5_000, Math.floor(config.leaseMs / 3)),
+            ...(snapshots ? { snapshots } : {}),
+          });
+        },
+        get inFlight() {
+          return worker?.inFlight ?? 0;
+        },
+      };
+      return yield* Effect.acquireRelease(Effect.succeed(control), () =>
+        Effect.promise(() => (worker ? stopWorker(worker, team, drain, logger) : Promise.resolve())),
+      );
+    }),
+  );
 
 const httpLayer = (config: HostConfig, logger: Logger) =>
   Layer.effect(
@@ -67,9 +197,14 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
     }),
   );
 
-/** Team, metrics and HTTP server for `troupe start`, released in reverse order. */
+/** Bus, store, team, metrics, mirror, worker and HTTP server for `troupe start`, released in reverse order. */
 export const hostLayer = (config: HostConfig, logger: Logger) =>
   httpLayer(config, logger).pipe(
+    Layer.provideMerge(workerLayer(config, logger)),
+    Layer.provideMerge(mirrorLayer(config, logger)),
     Layer.provideMerge(metricsLayer),
     Layer.provideMerge(teamLayer(config, logger)),
+    Layer.provideMerge(queueLayer(config, logger)),
+    Layer.provideMerge(Layer.sync(HostDrain, () => startDrainClock(config.drainTimeoutMs))),
+    Layer.provideMerge(Layer.sync(HostBus, () => new EventBus())),
   );

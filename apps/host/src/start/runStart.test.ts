@@ -1,7 +1,10 @@
 // `troupe start` in-process: a first interrupt drains and ends cleanly, a second exits at once.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { Logger, LogLevel } from "@troupe/runtime";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resolveHostConfig } from "../config/hostConfig.ts";
 import { EXIT_INTERRUPTED, runStart } from "./runStart.ts";
 
@@ -21,13 +24,20 @@ const recordingLogger = () => {
   return { logger, records, logged };
 };
 
+let dataDir: string;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), "troupe-run-start-"));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+const config = () => resolveHostConfig({ port: "0", dataDir }, {});
+
 describe("runStart", () => {
   it("drains on the first interrupt and exits at once on the second", async () => {
     const { logger, records, logged } = recordingLogger();
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     const exits: number[] = [];
-    const finished = runStart(resolveHostConfig({ port: "0" }, {}), {
+    const finished = runStart(config(), {
       stdin,
       stdout,
       logger,
@@ -50,7 +60,7 @@ describe("runStart", () => {
     const { logger, records, logged } = recordingLogger();
     const stdin = new PassThrough();
     const stdout = new PassThrough();
-    const finished = runStart(resolveHostConfig({ port: "0" }, {}), { stdin, stdout, logger });
+    const finished = runStart(config(), { stdin, stdout, logger });
     await logged("http listening");
     const url = records.find((record) => record.message === "http listening")?.fields?.url as string;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -1,11 +1,12 @@
-// `troupe start`: build the host's resources, run the local console until input ends or a signal
-// arrives, then let the layers release everything. Returns the process's exit code.
+// `troupe start`: build the host's resources (store, team, worker, HTTP), run the local console until
+// input ends or a signal arrives, then let the layers release everything in reverse order. Returns
+// the process's exit code.
 import type { Readable, Writable } from "node:stream";
 import { jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
-import { HostHttp, HostTeam, hostLayer } from "./hostLayers.ts";
+import { HostDrain, HostHttp, HostQueue, HostTeam, HostWorker, hostLayer } from "./hostLayers.ts";
 
 export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
@@ -34,6 +35,9 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
   const program = Effect.gen(function* () {
     const team = yield* HostTeam;
     const http = yield* HostHttp;
+    const store = yield* HostQueue;
+    const drain = yield* HostDrain;
+    const worker = yield* HostWorker;
     let localConsole: LocalConsole | undefined;
     let interrupts = 0;
     const interrupt = (signal: string) => {
@@ -64,6 +68,9 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     );
     const running = startLocalConsole({
       team,
+      queue: store.queue,
+      queueLabel: store.label,
+      drain,
       input: io.stdin,
       output: io.stdout,
       logger,
@@ -71,9 +78,13 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       onInterrupt: onSigint,
     });
     localConsole = running;
+    // Only now: the console shows the events of tasks resumed from the queue too.
+    worker.start();
     logger.log("info", "troupe started", {
       agents: team.status().agents.map((agent) => agent.name),
       http: http.url ?? null,
+      store: store.kind,
+      consumer: config.consumer,
     });
     yield* Effect.promise(() => running.done);
     return team.status().escalated ? EXIT_ESCALATED : 0;

@@ -1,10 +1,23 @@
 // The team the host runs in local mode: echo and the system monitor, routed by mention, then
 // capability, with echo taking whatever nothing else matched. The monitor reads the team's own status.
+// The host passes its bus (shared with the work queue and the Redis mirror) and its snapshot store.
 import { createSystemMonitor, echo } from "@troupe/agents";
-import { createSupervisor, type Logger, route, type Team } from "@troupe/runtime";
+import {
+  type AnyAgentDefinition,
+  createSupervisor,
+  type EventBus,
+  type Logger,
+  route,
+  type SnapshotStore,
+  type Team,
+} from "@troupe/runtime";
 
 export interface HostTeamOptions {
   readonly logger: Logger;
+  readonly bus?: EventBus;
+  readonly snapshots?: SnapshotStore;
+  /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
+  readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 
 export const createHostTeam = (options: HostTeamOptions): Team => {
@@ -14,10 +27,12 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     status: () => team!.status(),
   });
   team = createSupervisor({
-    agents: [echo, systemMonitor],
+    agents: [echo, systemMonitor, ...(options.extraAgents ?? [])],
     routes: [route.mention(), route.capability()],
     fallback: echo.name,
     logger: options.logger,
+    ...(options.bus ? { bus: options.bus } : {}),
+    ...(options.snapshots ? { snapshots: options.snapshots } : {}),
   });
   return team;
 };

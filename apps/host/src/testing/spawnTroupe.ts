@@ -1,7 +1,11 @@
 // Test support: run the real `troupe` command as a child process from the repository root and
 // wait for what it prints, line by line, instead of sleeping. Every wait has a deadline and fails
-// with the output seen so far.
+// with the output seen so far. Unless the test names one, each run gets a fresh data folder
+// (removed when it exits), so runs in parallel never share a work queue.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -29,13 +33,20 @@ export interface TroupeProcess {
 const DEADLINE_MS = 15_000;
 
 export const spawnTroupe = (args: readonly string[], env: Record<string, string | undefined> = {}) => {
-  const { DISCORD_TOKEN: _token, ...inherited } = process.env;
+  const { DISCORD_TOKEN: _token, REDIS_URL: _redis, ...inherited } = process.env;
+  const ownDataDir = "TROUPE_DATA_DIR" in env ? undefined : mkdtempSync(join(tmpdir(), "troupe-data-"));
   const child = spawn(
     "node_modules/.bin/node",
     ["--conditions=troupe-source", "apps/host/src/bin/troupe.ts", ...args],
     {
       cwd: repoRoot,
-      env: { ...inherited, TROUPE_HTTP_PORT: "0", TROUPE_LOG_LEVEL: "info", ...env },
+      env: {
+        ...inherited,
+        TROUPE_HTTP_PORT: "0",
+        TROUPE_LOG_LEVEL: "info",
+        ...(ownDataDir ? { TROUPE_DATA_DIR: ownDataDir } : {}),
+        ...env,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     },
   );
@@ -71,6 +82,7 @@ export const spawnTroupe = (args: readonly string[], env: Record<string, string 
   const exited = new Promise<number | string>((resolve) => {
     // "close", not "exit": by then stdout and stderr have been read to their end.
     child.on("close", (code, signal) => {
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
       exitedWith = code ?? signal ?? "unknown";
       resolve(exitedWith);
       wake();

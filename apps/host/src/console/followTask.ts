@@ -1,0 +1,55 @@
+// Waiting for the end of a task the console put on the work queue. The queue's record is the truth:
+// the task may run in this process or, with Redis, on another host, and be retried in between. The
+// record is read again as soon as `task.recorded` (published once the queue accepted an outcome,
+// here or mirrored from another host) or `task.dead_lettered` names the task, and every few seconds
+// otherwise, since mirrored events may be missed.
+import type { EventBus, TaskRecord, WorkQueue } from "@troupe/runtime";
+
+export type FinalRecord = TaskRecord & { readonly status: "succeeded" | "cancelled" | "dead" };
+
+export interface TaskFollower {
+  /** The task's final record, or undefined once `signal` aborts first. */
+  follow(taskId: string, signal: AbortSignal): Promise<FinalRecord | undefined>;
+  /** Stop listening to the bus. */
+  close(): void;
+}
+
+const isFinal = (record: TaskRecord | undefined): record is FinalRecord =>
+  record?.status === "succeeded" || record?.status === "cancelled" || record?.status === "dead";
+
+export const createTaskFollower = (
+  queue: WorkQueue,
+  bus: EventBus,
+  options: { recheckMs?: number } = {},
+): TaskFollower => {
+  const recheckMs = options.recheckMs ?? 2_000;
+  const wakers = new Map<string, () => void>();
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.type === "task.recorded" || event.type === "task.dead_lettered") wakers.get(event.taskId)?.();
+  });
+
+  const follow = async (taskId: string, signal: AbortSignal): Promise<FinalRecord | undefined> => {
+    while (!signal.aborted) {
+      // Listen before reading, so an outcome recorded in between is not missed.
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wakers.set(taskId, wake);
+      const record = await queue.record(taskId).catch(() => undefined);
+      if (isFinal(record)) {
+        wakers.delete(taskId);
+        return record;
+      }
+      const timer = setTimeout(wake, recheckMs);
+      signal.addEventListener("abort", wake, { once: true });
+      await woken;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", wake);
+      wakers.delete(taskId);
+    }
+    return undefined;
+  };
+
+  return { follow, close: unsubscribe };
+};

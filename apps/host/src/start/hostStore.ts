@@ -1,0 +1,103 @@
+// Where the host keeps its work. Without REDIS_URL: the embedded SQLite file in the data folder (one
+// box, survives restarts; also the snapshot store). With REDIS_URL: one ioredis connection shared by
+// the Redis Streams work queue, the maxmemory-policy check and the event mirror, so several hosts on
+// one Redis share the work and watch each other's events. node:sqlite and ioredis are loaded only
+// for the store in use. The Redis URL may hold a password: only its redacted form is ever logged.
+import type { EventBus, Logger, SnapshotStore, WorkQueue } from "@troupe/runtime";
+import type { Redis } from "ioredis";
+import type { HostConfig } from "../config/hostConfig.ts";
+
+export interface HostStore {
+  readonly kind: "sqlite" | "redis";
+  readonly queue: WorkQueue;
+  /** Saved runs of machine-form agents; only the embedded store keeps them for now. */
+  readonly snapshots: SnapshotStore | undefined;
+  /** The Redis connection, for the event mirror; undefined for the embedded store. */
+  readonly redis: Redis | undefined;
+  /** What /status and the logs call it, e.g. `SQLite /srv/.troupe/default.sqlite`. */
+  readonly label: string;
+  close(): Promise<void>;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const openEmbeddedStore = async (config: HostConfig, logger: Logger): Promise<HostStore> => {
+  if (config.store.kind !== "sqlite") throw new Error("openEmbeddedStore needs the sqlite store");
+  const { path } = config.store;
+  const { openSqliteSnapshotStore, openSqliteWorkQueue } = await import("@troupe/runtime/sqlite");
+  const queue = openSqliteWorkQueue({ path, leaseMs: config.leaseMs, logger });
+  const snapshots = openSqliteSnapshotStore({ path, logger });
+  logger.log("info", "work queue: embedded SQLite", { store: "sqlite", path, consumer: config.consumer });
+  return {
+    kind: "sqlite",
+    queue,
+    snapshots,
+    redis: undefined,
+    label: `SQLite ${path}`,
+    async close() {
+      await snapshots.close();
+      await queue.close();
+    },
+  };
+};
+
+export const openRedisStore = async (
+  config: HostConfig,
+  logger: Logger,
+  bus: EventBus,
+): Promise<HostStore> => {
+  if (config.store.kind !== "redis") throw new Error("openRedisStore needs the redis store");
+  const { url, redactedUrl } = config.store;
+  const { Redis } = await import("ioredis");
+  const { createRedisWorkQueue, maxmemoryPolicyWarning } = await import("@troupe/runtime/redis");
+  const redis = new Redis(url, { lazyConnect: true, connectionName: `troupe-host:${config.namespace}` });
+  // ioredis reports every failed reconnect; say it once per outage.
+  let lastError: string | undefined;
+  redis.on("error", (error: Error) => {
+    if (lastError === undefined)
+      logger.log("warn", "redis connection error; reconnecting", { url: redactedUrl, error: error.message });
+    lastError = error.message;
+  });
+  redis.on("ready", () => {
+    lastError = undefined;
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot connect to Redis at ${redactedUrl}: ${lastError ?? message(error)}`, {
+      cause: error,
+    });
+  }
+  try {
+    const warning = await maxmemoryPolicyWarning(redis);
+    if (warning) logger.log("warn", warning, { url: redactedUrl });
+    const queue = await createRedisWorkQueue({
+      redis,
+      namespace: config.namespace,
+      leaseMs: config.leaseMs,
+      bus,
+      logger,
+    });
+    logger.log("info", "work queue: Redis Streams", {
+      store: "redis",
+      url: redactedUrl,
+      namespace: config.namespace,
+      consumer: config.consumer,
+    });
+    return {
+      kind: "redis",
+      queue,
+      snapshots: undefined,
+      redis,
+      label: `Redis ${redactedUrl}, namespace ${config.namespace}`,
+      async close() {
+        await queue.close();
+        await redis.quit().catch(() => redis.disconnect());
+      },
+    };
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+};
