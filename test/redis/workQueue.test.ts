@@ -207,7 +207,8 @@ describe("the Redis work queue across processes", () => {
     paused.child.kill("SIGSTOP");
 
     const rescuer = startWorkerProcess({ redis: SHARED_REDIS, namespace, consumer: "rescuer" });
-    await rescuer.waitFor((line) => line.type === "task.succeeded" && line.taskId === "slow");
+    // The rescuer's outcome is in the queue's record (task.recorded follows an accepted finish).
+    await rescuer.waitFor((line) => line.type === "task.recorded" && line.taskId === "slow");
     expect(await queue.record("slow")).toMatchObject({
       status: "succeeded",
       attempts: 2,

@@ -204,6 +204,13 @@ describe("RedisWorkQueue on Redis", () => {
     expect(await queue.record(next!.taskId)).toMatchObject({ status: "cancelled" });
   });
 
+  it("refuses a client with a keyPrefix, whose keys its scripts could not name", async () => {
+    namespace = `test-${randomUUID()}`;
+    const prefixed = new Redis(REDIS_URL, { keyPrefix: "app:", lazyConnect: true });
+    await expect(createRedisWorkQueue({ redis: prefixed, namespace })).rejects.toThrow(/keyPrefix/);
+    prefixed.disconnect();
+  });
+
   it("refuses a bad work item with InvalidTask naming the field", async () => {
     await setUp();
     await expect(queue.enqueue({ id: "x", input: { text: 7 } as never })).rejects.toMatchObject({

@@ -3,37 +3,43 @@
 // IdempotencyStore for side effects) with one consumer group that every host reads as a consumer.
 //
 // Keys, all under `troupe:<namespace>:`
-//   queue      stream of ready and leased work, one entry `task <id> input <json>` per delivery
-//              round, read by the consumer group `workers` (one consumer per process)
-//   task:<id>  hash: input, status, fence, attempts, enqueuedAt, entry (its current stream entry),
-//              consumer, output / reason / error as JSON
-//   open       sorted set of unfinished task ids by enqueuedAt (backlog size and age)
+//   queue      stream of unfinished work, one entry `task <id> input <json>` per delivery round,
+//              read by the consumer group `workers` (one consumer per process)
+//   task:<id>  hash: input (HSETNX: enqueue is idempotent on the id), then from the first delivery
+//              status, fence, attempts, entry (its current stream entry), consumer, and at the end
+//              output / reason / error as JSON and endedAt
+//   open       sorted set of unfinished task ids by enqueue time (backlog size and age)
 //   delayed    sorted set of retries by due time (Redis's clock)
+//   ended      sorted set of finished and dead task ids by end time (their records go after retainMs)
 //   dead       stream of dead letters: task, input, attempts, last error, at
-//   idem:<key> idempotency keys of side effects (SET NX PX)
+//   idem:<key> idempotency keys of side effects (SET NX PX) — the only keys with an expiry
 //
-// A delivery increments the task's fence and attempts in the same script that hands it out; finish,
+// A delivery increments the task's fence and attempts in the script that hands it out; finish,
 // retry, bury and renew each run one Lua script that first checks `status == leased` and
-// `fence == lease.fence`, so an outcome of a lease that was taken over is refused ("fenced").
+// `fence == lease.fence`, so the outcome of a lease that was taken over is refused ("fenced").
 // Leasing, in order: this consumer's own pending entries (first calls through a handle, so a restarted
 // process finishes its own work), entries idle ≥ leaseMs (XAUTOCLAIM: takeover of a dead or paused
 // holder; renew resets the idle time with XCLAIM), due retries moved back onto the stream, new
 // entries. When nothing is ready, the call waits with XREAD BLOCK on a connection of its own (a
 // blocked read cannot be interrupted on a shared one), waking for new entries, for the next due
 // retry and every reclaim interval to look for expired leases; an aborted signal returns at once.
+// Enqueues and finishes made in the same tick go to Redis as one script run.
 //
-// Trimming policy: an entry is acknowledged and deleted (XACK + XDEL) the moment its task finishes,
-// is retried or is buried, so the stream holds only unfinished work and never needs MAXLEN trimming
-// (which would silently drop unfinished tasks). Its size is bounded by backpressure instead: enqueue
-// refuses with MailboxFull beyond `maxLength` unfinished tasks. Finished records expire after
-// `retainMs`; the dead-letter stream is capped near `maxDeadLetters` (oldest dropped first).
+// Trimming policy: an entry leaves the stream the moment its task finishes, is retried or is buried
+// (XACK, then XTRIM MINID up to the oldest entry still pending — whole stream nodes at a time — or
+// XDEL for one that finished out of order), so the stream holds only unfinished work and never needs
+// MAXLEN trimming (which would silently drop unfinished tasks). Its size is bounded by backpressure
+// instead: enqueue refuses with MailboxFull beyond `maxLength` unfinished tasks. Records of ended
+// tasks are deleted `retainMs` after they ended; the dead-letter stream is capped near
+// `maxDeadLetters` (oldest dropped first).
 //
 // NOGROUP (Redis flushed or restarted without persistence, or the stream deleted) is repaired on
 // any command: the group is re-created, unfinished tasks whose entry is gone are queued again (their
 // old holders are fenced), `queue.repaired` is published, and the command is retried once.
 // A malformed entry (no task field, bad JSON, input not a TaskInput) is counted, logged, buried in
-// the dead-letter stream with the reason, and skipped. Needs Redis ≥ 6.2 (XAUTOCLAIM), standalone
-// or primary/replica — not Cluster (task keys are computed inside the scripts).
+// the dead-letter stream with the reason, and skipped. An entry another producer XADDs with `task`
+// and `input` fields gets its record when first delivered. Needs Redis ≥ 6.2 (XAUTOCLAIM),
+// standalone or primary/replica — not Cluster (task keys are computed inside the scripts).
 import { Result, Schema } from "effect";
 import { Redis } from "ioredis";
 import type {
@@ -375,6 +381,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       if (left <= 0 || options.signal?.aborted) return [];
       const wait = Math.min(left, this.#reclaimEveryMs, nextDueMs < 0 ? Number.POSITIVE_INFINITY : nextDueMs);
       await this.#waitForEntries(lastId, wait, options.signal);
+      if (this.#closed) return [];
     }
   }
 
@@ -626,6 +633,11 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
  * exists (repairing it if Redis lost it), and returns the queue.
  */
 export const createRedisWorkQueue = async (options: RedisWorkQueueOptions): Promise<RedisWorkQueue> => {
+  if (typeof options.redis !== "string" && options.redis.options.keyPrefix) {
+    throw new RangeError(
+      `the work queue needs an ioredis client without keyPrefix (got "${options.redis.options.keyPrefix}"): its scripts name keys themselves; separate teams with \`namespace\` instead`,
+    );
+  }
   const ownsClient = typeof options.redis === "string";
   const client =
     typeof options.redis === "string"
@@ -654,8 +666,8 @@ export const createRedisWorkQueue = async (options: RedisWorkQueueOptions): Prom
 /**
  * A warning sentence when Redis's maxmemory-policy could evict the queue's keys (anything but
  * `noeviction`: the allkeys-* policies may evict tasks and leases, the volatile-* ones the
- * idempotency keys and task records that carry an expiry); undefined when the policy is safe or
- * CONFIG is not allowed (managed Redis often refuses it).
+ * idempotency keys, which carry an expiry); undefined when the policy is safe or CONFIG is not
+ * allowed (managed Redis often refuses it).
  */
 export const maxmemoryPolicyWarning = async (redis: Redis): Promise<string | undefined> => {
   let reply: unknown;
@@ -672,7 +684,7 @@ export const maxmemoryPolicyWarning = async (redis: Redis): Promise<string | und
   const policy = flat[1];
   if (typeof policy !== "string" || policy === "noeviction") return undefined;
   const what = policy.startsWith("volatile")
-    ? "idempotency keys and task records, which carry an expiry, may be evicted early (a side effect could run twice, a finished task be enqueued again)"
-    : "tasks, leases and dead letters may be evicted (work lost without a trace)";
+    ? "the idempotency keys of side effects, which carry an expiry, may be evicted early (a reclaimed task's side effect could run twice)"
+    : "tasks, leases, idempotency keys and dead letters may be evicted (work lost or run twice without a trace)";
   return `Redis's maxmemory-policy is "${policy}": once Redis reaches maxmemory, ${what}. Set maxmemory-policy to noeviction for the work queue (CONFIG SET maxmemory-policy noeviction, or in redis.conf).`;
 };
