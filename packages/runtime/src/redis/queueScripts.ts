@@ -103,7 +103,7 @@ return out
 );
 
 /**
- * Deliver up to \`room\` tasks to one consumer, in the order of the WorkQueue port.
+ * Deliver up to `room` tasks to one consumer, in the order of the WorkQueue port.
  * KEYS queue, delayed, open, dead
  * ARGV group, consumer, room, resumeFrom ('' skips step 1), reclaimFrom ('' skips step 2),
  *      leaseMs, task key prefix, maxDead
