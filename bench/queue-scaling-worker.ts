@@ -62,3 +62,6 @@ for await (const text of createInterface({ input: process.stdin })) {
     break;
   }
 }
+// stdin closed or "exit": leave even if a round was cut short (the driver died).
+await Promise.all([producer?.close(), consumer?.close()]);
+process.exit(0);
