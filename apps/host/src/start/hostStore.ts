@@ -10,7 +10,7 @@ import type { HostConfig } from "../config/hostConfig.ts";
 export interface HostStore {
   readonly kind: "sqlite" | "redis";
   readonly queue: WorkQueue;
-  /** Saved runs of machine-form agents; only the embedded store keeps them for now. */
+  /** Saved runs of machine-form agents and fan-out joins, next to the queue. */
   readonly snapshots: SnapshotStore | undefined;
   /** The Redis connection, for the event mirror; undefined for the embedded store. */
   readonly redis: Redis | undefined;
@@ -49,7 +49,9 @@ export const openRedisStore = async (
   if (config.store.kind !== "redis") throw new Error("openRedisStore needs the redis store");
   const { url, redactedUrl } = config.store;
   const { Redis } = await import("ioredis");
-  const { createRedisWorkQueue, maxmemoryPolicyWarning } = await import("@troupe/runtime/redis");
+  const { createRedisWorkQueue, maxmemoryPolicyWarning, RedisSnapshotStore } = await import(
+    "@troupe/runtime/redis"
+  );
   const redis = new Redis(url, { lazyConnect: true, connectionName: `troupe-host:${config.namespace}` });
   // ioredis reports every failed reconnect; say it once per outage.
   let lastError: string | undefined;
@@ -88,7 +90,7 @@ export const openRedisStore = async (
     return {
       kind: "redis",
       queue,
-      snapshots: undefined,
+      snapshots: new RedisSnapshotStore({ redis, namespace: config.namespace }),
       redis,
       label: `Redis ${redactedUrl}, namespace ${config.namespace}`,
       async close() {

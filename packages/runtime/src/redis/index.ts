@@ -9,6 +9,7 @@ export {
   mirrorEvents,
   RedisEventMirror,
 } from "./RedisEventMirror.ts";
+export { RedisSnapshotStore } from "./RedisSnapshotStore.ts";
 export {
   createRedisWorkQueue,
   maxmemoryPolicyWarning,
