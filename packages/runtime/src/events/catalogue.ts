@@ -196,13 +196,27 @@ export const taskStateOf = (event: RuntimeEvent): TaskState | undefined => {
   }
 };
 
-const decodeResult = Schema.decodeUnknownResult(RuntimeEvent);
+/** One decoder per event type: a message is checked against its own type's schema only. */
+const decoders = new Map(
+  RuntimeEvent.members.map((member) => [
+    member.fields.type.literal as string,
+    Schema.decodeUnknownResult(member),
+  ]),
+);
 
 /** Validate an event that crossed a process boundary: the event, or a message naming what is wrong. */
 export const decodeRuntimeEvent = (
   input: unknown,
 ): { ok: true; event: RuntimeEvent } | { ok: false; error: string } => {
-  const result = decodeResult(input);
+  const type = typeof input === "object" && input !== null ? (input as { type?: unknown }).type : undefined;
+  const decode = typeof type === "string" ? decoders.get(type) : undefined;
+  if (!decode) {
+    return {
+      ok: false,
+      error: `unknown event type ${JSON.stringify(type)}; expected one of the catalogue's types`,
+    };
+  }
+  const result = decode(input) as Result.Result<RuntimeEvent, { message: string }>;
   return Result.isSuccess(result)
     ? { ok: true, event: result.success }
     : { ok: false, error: String(result.failure.message) };

@@ -18,14 +18,9 @@
 // No echo loops: an event that came from Redis is never published back, and a mirror skips its own
 // messages coming back (their `origin` is its own) before decoding them.
 import { randomUUID } from "node:crypto";
-import { Schema } from "effect";
 import type { Redis } from "ioredis";
 import { Counter, type Registry } from "prom-client";
-import {
-  decodeRuntimeEvent,
-  type RuntimeEvent,
-  RuntimeEvent as RuntimeEventSchema,
-} from "../events/catalogue.ts";
+import { decodeRuntimeEvent, type RuntimeEvent } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 
@@ -82,8 +77,6 @@ const LOGGED_SAMPLE_CHARS = 80;
 export const eventChannel = (namespace: string, type: string): string => `troupe:${namespace}:events:${type}`;
 /** The pattern that matches every event channel of a namespace. */
 export const eventChannelPattern = (namespace: string): string => `troupe:${namespace}:events:*`;
-
-const encodeRuntimeEvent = Schema.encodeUnknownSync(RuntimeEventSchema);
 
 const messageCounter = (registry: Registry): Counter<"namespace" | "outcome"> => {
   const name = "troupe_mirror_messages_total";
@@ -281,7 +274,9 @@ export class RedisEventMirror {
     }
     let payload: string;
     try {
-      payload = `${this.#ownPrefix}${JSON.stringify(encodeRuntimeEvent(event))}}`;
+      // The catalogue's encoded form is the event itself (no transformations), so JSON is enough here;
+      // what arrives is validated against the schema on the other side.
+      payload = `${this.#ownPrefix}${JSON.stringify(event)}}`;
     } catch (error) {
       this.#count("dropped");
       this.#logger.log("warn", "redis mirror: an event could not be encoded; not mirrored", {
