@@ -7,10 +7,12 @@ import { mirrorLatency } from "./mirror-latency.ts";
 import { mirrorThroughput } from "./mirror-throughput.ts";
 import { queueScaling } from "./queue-scaling.ts";
 import { queueThroughput } from "./queue-throughput.ts";
+import { recorderOverhead } from "./recorder-overhead.ts";
 import { routedThroughput } from "./routed-throughput.ts";
 
 const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["routed-throughput", routedThroughput],
+  ["recorder-overhead", recorderOverhead],
   ["fan-out-wall", fanOutWall],
   ["idle-agent-heap", idleAgentHeap],
   ["mirror-throughput", mirrorThroughput],

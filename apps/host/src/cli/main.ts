@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { isTroupeError } from "@troupe/runtime";
 import { resolveHostConfig } from "../config/hostConfig.ts";
+import { inspectCommand } from "../inspect/inspectCommand.ts";
 import { runStart } from "../start/runStart.ts";
 import { parseCommandLine } from "./parseCommandLine.ts";
 import { mainUsage, startUsage, usageHint } from "./usage.ts";
@@ -28,6 +29,8 @@ const version = (): string => {
 
 export const main = async (args: readonly string[], io: MainIo): Promise<number> => {
   try {
+    // `troupe inspect <trace>` has options of its own: dispatched before start's parser.
+    if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
     const commandLine = parseCommandLine(args);
     switch (commandLine.command) {
       case "help":

@@ -31,6 +31,7 @@ Usage:
 
 Commands:
   start      Run the team with the local console and the HTTP server (the default command)
+  inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
   help       Show this help, or one command's help: troupe help start
 
 Options:
@@ -93,6 +94,7 @@ ${consoleHelp.replace(/^Commands:\n/, "")}
 HTTP:
   GET /metrics            Prometheus metrics (troupe_* and process metrics)
   GET /healthz            JSON {"status":"ok","agents":[…]}; 503 once the team has escalated
+  GET /inspect            The statecharts visualizer of the running team (live; no CDN)
   If the port is in use, troupe logs an error and runs on without HTTP.
 
 Stopping:

@@ -1,5 +1,5 @@
-// The host's HTTP server (node:http): GET /metrics for Prometheus and GET /healthz for whoever
-// watches the process. Small on purpose; it only reads the team and the metrics registry.
+// The host's HTTP server (node:http): GET /metrics for Prometheus, GET /healthz for whoever
+// watches the process, and the statecharts visualizer under /inspect. Small on purpose; it only reads the team and the metrics registry.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Team } from "@troupe/runtime";
@@ -11,6 +11,8 @@ export interface HttpServerOptions {
   readonly host: string;
   /** 0 picks any free port; `url` says which. */
   readonly port: number;
+  /** The statecharts visualizer, served under /inspect when given. */
+  readonly inspect?: { handle(request: IncomingMessage, response: ServerResponse): boolean };
 }
 
 export interface RunningHttpServer {
@@ -70,8 +72,10 @@ export const healthOf = (team: Team): { status: number; body: Record<string, unk
 
 const handle = async (options: HttpServerOptions, request: IncomingMessage, response: ServerResponse) => {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  if (options.inspect?.handle(request, response)) return;
   if (path !== "/metrics" && path !== "/healthz") {
-    return sendJson(response, 404, { error: `no such path ${path}; try /metrics or /healthz` });
+    const paths = options.inspect ? "/metrics, /healthz or /inspect" : "/metrics or /healthz";
+    return sendJson(response, 404, { error: `no such path ${path}; try ${paths}` });
   }
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("allow", "GET, HEAD");

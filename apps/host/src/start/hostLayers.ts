@@ -4,11 +4,13 @@
 // stops leasing and lets running tasks settle, the team drains, the mirror and the queue close. If
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
 // undefined).
-import { EventBus, type Logger, startWorker, type Team, type Worker } from "@troupe/runtime";
+import { createInspector, EventBus, type Logger, startWorker, type Team, type Worker } from "@troupe/runtime";
 import { createRuntimeMetrics, type RuntimeMetrics } from "@troupe/runtime/metrics";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { startHttpServer } from "../http/startHttpServer.ts";
+import { createInspectHandler } from "../inspect/createInspectHandler.ts";
+import { liveSource } from "../inspect/InspectSource.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
@@ -173,13 +175,34 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
     Effect.gen(function* () {
       const team = yield* HostTeam;
       const metrics = yield* HostMetrics;
+      // The statecharts visualizer: an Inspector watching the running team, served at /inspect.
+      const inspect = yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const inspector = createInspector();
+          return {
+            detach: inspector.attachTeam(team),
+            handler: createInspectHandler({ source: liveSource(inspector) }),
+          };
+        }),
+        ({ detach, handler }) =>
+          Effect.promise(() => {
+            detach();
+            return handler.close();
+          }),
+      );
       const server = yield* Effect.acquireRelease(
         Effect.promise(() =>
-          startHttpServer({ team, metrics, host: config.httpHost, port: config.httpPort }).then(
+          startHttpServer({
+            team,
+            metrics,
+            host: config.httpHost,
+            port: config.httpPort,
+            inspect: inspect.handler,
+          }).then(
             (server) => {
               logger.log("info", "http listening", {
                 url: server.url,
-                endpoints: [`${server.url}/metrics`, `${server.url}/healthz`],
+                endpoints: [`${server.url}/metrics`, `${server.url}/healthz`, `${server.url}/inspect`],
               });
               return server;
             },

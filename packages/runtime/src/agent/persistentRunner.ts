@@ -26,6 +26,8 @@ export const persistentRunner = (machine: AnyStateMachine): AnyActorLogic => {
     });
   };
   return {
+    // The wrapped machine, so the Inspector can draw the agent's own chart and record its states.
+    machine,
     transition: (snapshot: never, event: never, scope: Scope) => {
       const next = machine.transition(snapshot, event, scope as never);
       saveSoon(scope.self);

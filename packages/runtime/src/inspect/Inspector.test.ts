@@ -86,7 +86,7 @@ describe("Inspector", () => {
       expect.objectContaining({
         actor: agent.actor,
         cause: "troupe.task.assign",
-        transitions: [{ source: "agent.idle", targets: ["agent.busy"] }],
+        transitions: [{ source: "agent.idle", targets: ["agent.busy"], eventType: "troupe.task.assign" }],
       }),
     );
 

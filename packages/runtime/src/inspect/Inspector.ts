@@ -1,11 +1,22 @@
 // The Inspector: one ordered stream of trace records made of XState's inspection events (actors,
-// events, snapshots, microsteps of the supervisor and every agent) and the runtime events of the
-// bus. It keeps the latest records in a bounded ring, hands each record to subscribers as it
-// happens (the trace writer, the visualizer), and never throws into the actors it watches.
-import type { InspectionEvent } from "xstate";
+// events, snapshots, microsteps of the supervisor and every agent), the graph of every machine
+// (walked once per distinct graph), the runtime events of the bus, the team's supervision status,
+// model calls and human approvals. It keeps the latest records in a bounded ring, writes a
+// checkpoint (every live actor's latest state) every N records so a reader can start there, hands
+// each record to subscribers as it happens (the trace writer, the visualizer), and never throws
+// into the actors it watches.
+import type { AnyActorRef, InspectionEvent } from "xstate";
 import type { RuntimeEvent } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
-import { TRACE_FORMAT_VERSION, type TraceRecord } from "./TraceRecord.ts";
+import type { TeamStatus } from "../supervisor/SupervisorCore.ts";
+import { machineGraphHash, walkMachine } from "./graph/walkMachine.ts";
+import {
+  type CheckpointActor,
+  type TeamStatusFields,
+  TRACE_FORMAT_VERSION,
+  type TraceRecord,
+  type TraceRecordOf,
+} from "./TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "./toJsonSafe.ts";
 
 export interface InspectorOptions {
@@ -17,21 +28,70 @@ export interface InspectorOptions {
   readonly capacity?: number;
   /** Record microsteps (default true). */
   readonly microsteps?: boolean;
+  /** Write a checkpoint record after this many records (default 1,000; 0 for never). */
+  readonly checkpointEvery?: number;
+  /** Least time between two supervision records of one team (default 200 ms of wall time). */
+  readonly supervisionEveryMs?: number;
   /** Where `at` comes from (default wall time). */
   readonly clock?: { now(): number };
 }
 
-export type TraceListener = (record: TraceRecord) => void;
+/** Gets each record and its JSONL line (without the newline), made once for every reader. */
+export type TraceListener = (record: TraceRecord, line: string) => void;
+
+/** What `attachTeam` reads: a running team (`createSupervisor`'s Team fits). */
+export interface InspectableTeam {
+  readonly actor: AnyActorRef;
+  readonly bus: EventBus;
+  status(): TeamStatus;
+}
+
+/** A model call, as an LLM adapter reports it. */
+export interface LlmCallInput {
+  readonly actor?: string | null;
+  readonly taskId?: string | null;
+  readonly agent?: string | null;
+  readonly model: string;
+  readonly promptTokens?: number | null;
+  readonly completionTokens?: number | null;
+  readonly latencyMs: number;
+  readonly outcome: "ok" | "error" | "cancelled";
+  readonly error?: string;
+}
+
+/** A person's decision on an agent's question, as a human gateway reports it. */
+export interface ApprovalInput {
+  readonly taskId: string;
+  readonly agent?: string | null;
+  readonly question: string;
+  readonly decision: "approved" | "rejected" | "answered" | "expired";
+  readonly by?: string | null;
+  readonly answer?: string;
+}
 
 export interface Inspector {
   /** Pass as `createSupervisor({ inspect: inspector.inspect })` (or any XState `inspect` option). */
   readonly inspect: (event: InspectionEvent) => void;
   /** Record every runtime event of `bus`; returns the detach function. */
   attach(bus: EventBus): () => void;
+  /**
+   * Watch a running team: its actor system (the actors already running are recorded as they are
+   * now, unless this inspector already sees them through `inspect`), its bus, and its status as
+   * supervision records. Returns the detach function.
+   */
+  attachTeam(team: InspectableTeam): () => void;
+  /** Record a model call (an `llm` record). */
+  recordLlmCall(call: LlmCallInput): void;
+  /** Record a human decision (an `approval` record). */
+  recordApproval(approval: ApprovalInput): void;
   /** Every record from now on, synchronously as it is made; returns the unsubscribe function. */
   subscribe(listener: TraceListener): () => void;
   /** The records still in the ring, oldest first. */
   records(): readonly TraceRecord[];
+  /** The same records as JSONL lines (what a trace file holds), oldest first. */
+  lines(): readonly string[];
+  /** Every machine record made so far (kept outside the ring: a late reader needs them all). */
+  machines(): readonly TraceRecordOf<"machine">[];
 }
 
 /** The parts of an XState actor ref the inspector reads; inspection events type them loosely. */
@@ -49,6 +109,7 @@ interface InspectedSnapshot {
   readonly context?: unknown;
   readonly output?: unknown;
   readonly error?: unknown;
+  readonly children?: unknown;
 }
 
 type RecordBody = TraceRecord extends infer R
@@ -57,17 +118,66 @@ type RecordBody = TraceRecord extends infer R
     : never
   : never;
 
+/** What the inspector remembers of a live actor, for checkpoints. */
+interface LiveActor {
+  readonly entry: Omit<CheckpointActor, "status" | "value" | "context" | "output" | "error">;
+  status: CheckpointActor["status"];
+  value?: Json;
+  context?: Json;
+  /** The context object last recorded, to leave an unchanged context out of the next snapshot. */
+  rawContext?: unknown;
+  output?: Json;
+  error?: Json;
+}
+
 const SNAPSHOT_STATUSES = new Set(["active", "done", "error", "stopped"]);
 
-/** A state machine's id, or null for other logic (promises, callbacks, observables). */
-const machineIdOf = (logic: unknown): string | null => {
-  if (typeof logic !== "object" || logic === null) return null;
-  const { id, root } = logic as { id?: unknown; root?: unknown };
-  return typeof id === "string" && root !== undefined ? id : null;
+interface MachineLike {
+  readonly id: string;
+  readonly root: unknown;
+}
+
+/**
+ * The state machine an actor runs, or undefined for other logic (promises, callbacks). Logic that
+ * wraps a machine (the persistent runner of machine-form agents) exposes it as `machine`.
+ */
+const machineOf = (logic: unknown): MachineLike | undefined => {
+  if (typeof logic !== "object" || logic === null) return undefined;
+  const { id, root, machine } = logic as { id?: unknown; root?: unknown; machine?: unknown };
+  if (typeof id === "string" && root !== undefined) return logic as MachineLike;
+  return machine !== undefined && machine !== logic ? machineOf(machine) : undefined;
 };
 
 const stateNodeId = (node: unknown): string =>
   typeof (node as { id?: unknown } | undefined)?.id === "string" ? (node as { id: string }).id : "?";
+
+const teamFields = (supervisor: string, status: TeamStatus): TeamStatusFields => ({
+  supervisor,
+  agents: status.agents.map((agent) => ({
+    name: agent.name,
+    state: agent.state,
+    incarnation: agent.incarnation,
+    restarts: agent.restarts,
+    breaker: agent.breaker,
+    failures: agent.failures,
+    queue: agent.queue,
+    task: agent.task ?? null,
+    capabilities: agent.capabilities,
+  })),
+  queued: status.queued,
+  inFlight: status.inFlight,
+  fanOuts: status.fanOuts,
+  accepting: status.accepting,
+  escalated: status.escalated,
+});
+
+/** Runtime events after which a team's status may have changed. */
+const changesStatus = (type: string): boolean =>
+  type.startsWith("task.") ||
+  type.startsWith("agent.") ||
+  type === "breaker.changed" ||
+  type === "supervisor.escalated" ||
+  type.startsWith("fanout.");
 
 export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const maxBytes = options.maxValueBytes ?? 16_384;
@@ -76,27 +186,60 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     throw new RangeError(`inspector capacity must be a positive integer, got ${capacity}`);
   }
   if (!(maxBytes > 0)) throw new RangeError(`inspector maxValueBytes must be positive, got ${maxBytes}`);
+  const checkpointEvery = options.checkpointEvery ?? 1_000;
+  if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)) {
+    throw new RangeError(`inspector checkpointEvery must be a whole number, got ${checkpointEvery}`);
+  }
+  const supervisionEveryMs = options.supervisionEveryMs ?? 200;
   const clock = options.clock ?? Date;
   const recordMicrosteps = options.microsteps ?? true;
+  const { redact } = options;
   const safe = (value: unknown, path: readonly string[]): Json =>
-    toJsonSafe(value, path, { maxBytes, redact: options.redact });
+    toJsonSafe(value, path, { maxBytes, redact });
+  /** A runtime event's field: short primitives are copied as they are (the hot path), the rest cut. */
+  const safeField = (value: unknown, key: string): Json => {
+    if (redact === undefined) {
+      switch (typeof value) {
+        case "string":
+          if (value.length < maxBytes - 2) return value;
+          break;
+        case "number":
+          if (Number.isFinite(value)) return value;
+          break;
+        case "boolean":
+          return value;
+        default:
+          if (value === null) return null;
+      }
+    }
+    return safe(value, ["event", key]);
+  };
 
-  const ring: TraceRecord[] = [];
+  // The ring keeps each record as its JSON line: one flat string per record is far cheaper for the
+  // garbage collector to keep than the record's object tree, and the line is what readers want.
+  const ring: string[] = [];
   let head = 0;
   let seq = 0;
+  let sinceCheckpoint = 0;
+  let emitting = false;
   const listeners = new Set<TraceListener>();
+  const live = new Map<string, LiveActor>();
+  const machineRecords = new Map<string, TraceRecordOf<"machine">>();
+  const graphOfLogic = new WeakMap<object, string | null>();
+  const teams = new Map<string, { readonly team: InspectableTeam; last: TeamStatusFields }>();
+  const linesInOrder = (): string[] =>
+    ring.length < capacity ? [...ring] : [...ring.slice(head), ...ring.slice(0, head)];
 
-  const emit = (body: RecordBody): void => {
-    seq += 1;
-    const record = { v: TRACE_FORMAT_VERSION, seq, at: clock.now(), ...body } as TraceRecord;
-    if (ring.length < capacity) ring.push(record);
+  const push = (record: TraceRecord): void => {
+    const line = JSON.stringify(record);
+    if (ring.length < capacity) ring.push(line);
     else {
-      ring[head] = record;
+      ring[head] = line;
       head = (head + 1) % capacity;
     }
     for (const listener of listeners) {
       try {
-        listener(record);
+        listener(record, line);
       } catch (error) {
         // Like the EventBus: a failing subscriber is reported, never breaks the actors or the others.
         queueMicrotask(() => {
@@ -106,49 +249,161 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     }
   };
 
+  const emit = (body: RecordBody): TraceRecord => {
+    seq += 1;
+    const record = { v: TRACE_FORMAT_VERSION, seq, at: clock.now(), ...body } as TraceRecord;
+    push(record);
+    sinceCheckpoint += 1;
+    if (checkpointEvery > 0 && sinceCheckpoint >= checkpointEvery && !emitting) {
+      emitting = true;
+      try {
+        emit(checkpointBody());
+      } finally {
+        emitting = false;
+      }
+    }
+    if (body.kind === "checkpoint") sinceCheckpoint = 0;
+    return record;
+  };
+
+  const statusOf = (supervisor: string): TeamStatusFields | undefined => {
+    const watched = teams.get(supervisor);
+    if (!watched) return undefined;
+    try {
+      watched.last = teamFields(supervisor, watched.team.status());
+    } catch {
+      // A team that cannot say its status (stopped mid-way) keeps the last one it said.
+    }
+    return watched.last;
+  };
+
+  const checkpointBody = (): RecordBody => ({
+    kind: "checkpoint",
+    actors: [...live.values()].map((actor) => ({
+      ...actor.entry,
+      status: actor.status,
+      ...(actor.value !== undefined ? { value: actor.value } : {}),
+      ...(actor.context !== undefined ? { context: actor.context } : {}),
+      ...(actor.output !== undefined ? { output: actor.output } : {}),
+      ...(actor.error !== undefined ? { error: actor.error } : {}),
+    })),
+    teams: [...teams.keys()].flatMap((supervisor) => {
+      const fields = statusOf(supervisor);
+      return fields ? [fields] : [];
+    }),
+  });
+
+  /** The machine record's hash for a logic, writing the record the first time its graph is seen. */
+  const graphOf = (logic: unknown): string | null => {
+    if (typeof logic !== "object" || logic === null) return null;
+    const known = graphOfLogic.get(logic);
+    if (known !== undefined) return known;
+    const machine = machineOf(logic);
+    let hash: string | null = null;
+    if (machine) {
+      try {
+        const graph = walkMachine(machine);
+        hash = machineGraphHash(graph);
+        if (!machineRecords.has(hash)) {
+          const record = emit({ kind: "machine", hash, machine: graph.machine, graph });
+          machineRecords.set(hash, record as TraceRecordOf<"machine">);
+        }
+      } catch {
+        hash = null; // A machine the walker cannot read is still recorded, without its chart.
+      }
+    }
+    graphOfLogic.set(logic, hash);
+    return hash;
+  };
+
+  const actorBody = (actor: InspectedActor, rootId: string): RecordBody => {
+    const parent = actor._parent?.sessionId;
+    const machine = machineOf(actor.logic);
+    const graph = machine ? graphOf(actor.logic) : null;
+    const entry = {
+      actor: actor.sessionId,
+      id: typeof actor.id === "string" ? actor.id : actor.sessionId,
+      parent: typeof parent === "string" ? parent : null,
+      root: rootId,
+      machine: machine ? machine.id : null,
+      systemId: typeof actor.systemId === "string" ? actor.systemId : null,
+    };
+    live.set(actor.sessionId, { entry: { ...entry, graph }, status: "active" });
+    return { kind: "actor", ...entry, ...(graph !== null ? { graph } : {}) };
+  };
+
+  const snapshotBody = (actor: InspectedActor, cause: string, snapshot: InspectedSnapshot): RecordBody => {
+    const status = SNAPSHOT_STATUSES.has(snapshot.status as string)
+      ? (snapshot.status as "active" | "done" | "error" | "stopped")
+      : "active";
+    const isMachine = machineOf(actor.logic) !== undefined;
+    const known = live.get(actor.sessionId);
+    const body: { -readonly [K in keyof TraceRecordOf<"snapshot">]?: TraceRecordOf<"snapshot">[K] } = {
+      kind: "snapshot",
+      actor: actor.sessionId,
+      cause,
+      status,
+    };
+    if (isMachine) {
+      body.value = safe(snapshot.value, ["value"]);
+      // An unchanged context (the same object as last time) is left out; readers keep the last one.
+      if (!(known && known.rawContext === snapshot.context && known.context !== undefined)) {
+        body.context = safe(snapshot.context, ["context"]);
+      }
+    }
+    if (snapshot.output !== undefined) body.output = safe(snapshot.output, ["output"]);
+    if (snapshot.error !== undefined) body.error = safe(snapshot.error, ["error"]);
+    if (known) {
+      if (status !== "active") live.delete(actor.sessionId);
+      else {
+        known.status = status;
+        if (body.value !== undefined) known.value = body.value;
+        if (body.context !== undefined) {
+          known.context = body.context;
+          known.rawContext = snapshot.context;
+        }
+        if (body.output !== undefined) known.output = body.output;
+        if (body.error !== undefined) known.error = body.error;
+      }
+    }
+    return body as RecordBody;
+  };
+
   const bodyOf = (event: InspectionEvent): RecordBody | undefined => {
     const actor = event.actorRef as unknown as InspectedActor;
     switch (event.type) {
-      case "@xstate.actor": {
+      case "@xstate.actor":
         // Sent from the actor's constructor: its snapshot does not exist yet, so only read fields.
-        const parent = actor._parent?.sessionId;
-        return {
-          kind: "actor",
-          actor: actor.sessionId,
-          id: typeof actor.id === "string" ? actor.id : actor.sessionId,
-          parent: typeof parent === "string" ? parent : null,
-          root: event.rootId,
-          machine: machineIdOf(actor.logic),
-          systemId: typeof actor.systemId === "string" ? actor.systemId : null,
-        };
-      }
+        return actorBody(actor, event.rootId);
       case "@xstate.event": {
         const source = (event.sourceRef as unknown as InspectedActor | undefined)?.sessionId;
+        const type = String(event.event.type);
+        if (machineOf(actor.logic) === undefined) {
+          // A promise's or callback's own plumbing (xstate.promise.resolve to itself) says nothing
+          // its done snapshot does not; its input is the parent's business (the agent's context).
+          if (source === actor.sessionId) return undefined;
+          if (type === "xstate.init")
+            return { kind: "event", source: source ?? null, target: actor.sessionId, type, event: { type } };
+        }
         return {
           kind: "event",
           source: typeof source === "string" ? source : null,
           target: actor.sessionId,
-          type: String(event.event.type),
+          type,
           event: safe(event.event, ["event"]),
         };
       }
       case "@xstate.snapshot": {
         const snapshot = event.snapshot as InspectedSnapshot;
-        const status = SNAPSHOT_STATUSES.has(snapshot.status as string)
-          ? (snapshot.status as "active" | "done" | "error" | "stopped")
-          : "active";
-        const isMachine = machineIdOf(actor.logic) !== null;
-        return {
-          kind: "snapshot",
-          actor: actor.sessionId,
-          cause: String(event.event.type),
-          status,
-          ...(isMachine
-            ? { value: safe(snapshot.value, ["value"]), context: safe(snapshot.context, ["context"]) }
-            : {}),
-          ...(snapshot.output !== undefined ? { output: safe(snapshot.output, ["output"]) } : {}),
-          ...(snapshot.error !== undefined ? { error: safe(snapshot.error, ["error"]) } : {}),
-        };
+        // A promise's first snapshot (active, nothing yet) adds nothing to its actor record.
+        if (
+          machineOf(actor.logic) === undefined &&
+          snapshot.status === "active" &&
+          snapshot.output === undefined &&
+          snapshot.error === undefined
+        )
+          return undefined;
+        return snapshotBody(actor, String(event.event.type), snapshot);
       }
       case "@xstate.microstep": {
         if (!recordMicrosteps) return undefined;
@@ -157,10 +412,14 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
           actor: actor.sessionId,
           cause: String(event.event.type),
           value: safe((event.snapshot as InspectedSnapshot).value, ["value"]),
-          transitions: event._transitions.map((transition) => ({
-            source: stateNodeId(transition.source),
-            targets: (transition.target ?? []).map(stateNodeId),
-          })),
+          transitions: event._transitions.map((transition) => {
+            const eventType = (transition as { eventType?: unknown }).eventType;
+            return {
+              source: stateNodeId(transition.source),
+              targets: (transition.target ?? []).map(stateNodeId),
+              ...(typeof eventType === "string" ? { eventType } : {}),
+            };
+          }),
         };
       }
       default:
@@ -183,19 +442,127 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
     // Field by field so the catalogued shape survives: only a field's own value is ever cut.
     const fields: Record<string, Json> = {};
-    for (const [key, value] of Object.entries(event)) {
-      if (value !== undefined) fields[key] = safe(value, ["event", key]);
+    for (const key in event) {
+      const value = (event as unknown as Record<string, unknown>)[key];
+      if (value !== undefined) fields[key] = safeField(value, key);
     }
     return { kind: "runtime", event: fields as unknown as RuntimeEvent };
   };
 
+  // Supervision records: a team's status after its runtime events, at most every supervisionEveryMs.
+  let supervisionTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastSupervisionAt = Number.NEGATIVE_INFINITY;
+  const writeSupervision = () => {
+    supervisionTimer = undefined;
+    lastSupervisionAt = performance.now();
+    for (const supervisor of teams.keys()) {
+      const fields = statusOf(supervisor);
+      if (fields) emit({ kind: "supervision", ...fields });
+    }
+  };
+  const supervisionSoon = () => {
+    if (supervisionTimer !== undefined || teams.size === 0) return;
+    const wait = Math.max(0, lastSupervisionAt + supervisionEveryMs - performance.now());
+    supervisionTimer = setTimeout(writeSupervision, wait);
+    supervisionTimer.unref?.();
+  };
+
+  const buses = new Map<EventBus, { count: number; detach: () => void }>();
+  const attach = (bus: EventBus): (() => void) => {
+    const known = buses.get(bus);
+    if (known) known.count += 1;
+    else {
+      const detach = bus.subscribe((event) => {
+        emit(runtimeBody(event));
+        if (changesStatus(event.type)) supervisionSoon();
+      });
+      buses.set(bus, { count: 1, detach });
+    }
+    let attached = true;
+    return () => {
+      if (!attached) return;
+      attached = false;
+      const entry = buses.get(bus)!;
+      entry.count -= 1;
+      if (entry.count === 0) {
+        entry.detach();
+        buses.delete(bus);
+      }
+    };
+  };
+
+  /** Record actors that were running before the inspector watched them, parents first. */
+  const announce = (actor: AnyActorRef, rootId: string) => {
+    const inspected = actor as unknown as InspectedActor;
+    if (live.has(inspected.sessionId)) return;
+    emit(actorBody(inspected, rootId));
+    const snapshot = actor.getSnapshot() as InspectedSnapshot;
+    emit(snapshotBody(inspected, "troupe.inspector.attached", snapshot));
+    const children = snapshot.children;
+    if (typeof children === "object" && children !== null) {
+      for (const child of Object.values(children as Record<string, AnyActorRef | undefined>)) {
+        if (child) announce(child, rootId);
+      }
+    }
+  };
+
+  const attachTeam = (team: InspectableTeam): (() => void) => {
+    const supervisor = team.actor.sessionId;
+    let unsubscribe: (() => void) | undefined;
+    if (!live.has(supervisor)) {
+      const subscription = team.actor.system.inspect((event: InspectionEvent) => inspect(event));
+      unsubscribe = () => subscription.unsubscribe();
+      announce(team.actor, supervisor);
+    }
+    const detachBus = attach(team.bus);
+    teams.set(supervisor, { team, last: teamFields(supervisor, team.status()) });
+    emit({ kind: "supervision", ...teams.get(supervisor)!.last });
+    return () => {
+      unsubscribe?.();
+      detachBus();
+      teams.delete(supervisor);
+      if (teams.size === 0 && supervisionTimer !== undefined) {
+        clearTimeout(supervisionTimer);
+        supervisionTimer = undefined;
+      }
+    };
+  };
+
   return {
     inspect,
-    attach: (bus) => bus.subscribe((event) => emit(runtimeBody(event))),
+    attach,
+    attachTeam,
+    recordLlmCall(call) {
+      emit({
+        kind: "llm",
+        actor: call.actor ?? null,
+        taskId: call.taskId ?? null,
+        agent: call.agent ?? null,
+        model: call.model,
+        promptTokens: call.promptTokens ?? null,
+        completionTokens: call.completionTokens ?? null,
+        latencyMs: call.latencyMs,
+        outcome: call.outcome,
+        ...(call.error !== undefined ? { error: call.error } : {}),
+      });
+    },
+    recordApproval(approval) {
+      emit({
+        kind: "approval",
+        taskId: approval.taskId,
+        agent: approval.agent ?? null,
+        question: approval.question,
+        decision: approval.decision,
+        by: approval.by ?? null,
+        ...(approval.answer !== undefined ? { answer: approval.answer } : {}),
+      });
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    records: () => (ring.length < capacity ? [...ring] : [...ring.slice(head), ...ring.slice(0, head)]),
+    records: () => linesInOrder().map((line) => JSON.parse(line) as TraceRecord),
+    lines: linesInOrder,
+    machines: () => [...machineRecords.values()],
   };
 };

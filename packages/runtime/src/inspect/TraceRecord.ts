@@ -28,6 +28,37 @@
 //   runtime    a runtime event from the EventBus (task.*, agent.*, breaker.changed…)
 //              event: the event as the catalogue's RuntimeEvent describes it
 //
+// Added within version 1 (a v1 reader that predates them reports these lines as malformed and
+// reads on; every record it knew keeps its meaning, new fields are optional):
+//
+//   machine    a state machine's graph, once per distinct graph, before the first actor that runs it
+//              hash: content hash of the graph; machine: the machine id; graph: { machine, root },
+//              the state nodes (type atomic | compound | parallel | final | history, initial child,
+//              entry/exit action names, invocations, tags) and their transitions (kind event |
+//              always | after | done | error | wildcard, eventType, label, guard and action names,
+//              target ids) — see graph/MachineGraph.ts. Walked from the live machine, not toJSON().
+//   supervision  a team's status (what `team.status()` says), written when the team's runtime
+//              events say it changed, at most every few hundred milliseconds
+//              supervisor: the supervisor's session id; agents: [{ name, state, incarnation,
+//              restarts, breaker, failures, queue, task (id or null), capabilities }]; queued;
+//              inFlight; fanOuts; accepting; escalated
+//   checkpoint a full picture every N records, so a reader can start there instead of at seq 1
+//              (replay seeks fast; a live page joining late starts from the ring's checkpoint)
+//              actors: every live actor as its actor record's fields plus graph and its latest
+//              snapshot's status, value, context, output, error; teams: the latest supervision of
+//              each team (supervision fields)
+//   llm        one model call: actor, taskId, agent (each or null), model, promptTokens and
+//              completionTokens (or null when the adapter did not say), latencyMs, outcome
+//              (ok | error | cancelled), error (a message, when it failed)
+//   approval   a person's decision on an agent's question: taskId, agent (or null), question,
+//              decision (approved | rejected | answered | expired), by (who decided, or null),
+//              answer (when one was typed)
+//
+// Fields added to v1 records: actor.graph (the hash of its machine record, for machines);
+// microstep.transitions[].eventType (the event type the transition was taken on). A snapshot of
+// a machine leaves `context` out when the context is the same object as in that actor's previous
+// snapshot (it did not change); a reader keeps the one it had.
+//
 // JSON-safe means: functions, AbortSignals and class instances are short tags such as
 // "[object SupervisorCore]" or "[actor x:1]"; errors are { name, message, tag?, reason?, data? };
 // cyclic references are "[cycle]"; undefined is left out (null inside arrays); non-finite numbers
@@ -35,7 +66,8 @@
 // in "…[truncated N chars]", a cut array in "…[truncated N more items]", a cut object with the key
 // "…". Values may also have passed through the inspector's `redact`.
 import { Schema } from "effect";
-import { RuntimeEvent } from "../events/catalogue.ts";
+import { AgentState, BreakerState, RuntimeEvent } from "../events/catalogue.ts";
+import type { MachineGraph, StateNodeGraph } from "./graph/MachineGraph.ts";
 
 /** The version every record of this format carries in `v`. */
 export const TRACE_FORMAT_VERSION = 1;
@@ -56,6 +88,8 @@ export const ActorRecord = Schema.Struct({
   root: sessionId,
   machine: Schema.NullOr(Schema.String),
   systemId: Schema.NullOr(Schema.String),
+  /** Hash of the machine record describing its machine (machines only). */
+  graph: Schema.optional(Schema.String),
 });
 
 export const EventRecord = Schema.Struct({
@@ -85,7 +119,13 @@ export const MicrostepRecord = Schema.Struct({
   actor: sessionId,
   cause: Schema.String,
   value: Schema.Json,
-  transitions: Schema.Array(Schema.Struct({ source: Schema.String, targets: Schema.Array(Schema.String) })),
+  transitions: Schema.Array(
+    Schema.Struct({
+      source: Schema.String,
+      targets: Schema.Array(Schema.String),
+      eventType: Schema.optional(Schema.String),
+    }),
+  ),
 });
 
 export const RuntimeRecord = Schema.Struct({
@@ -94,13 +134,135 @@ export const RuntimeRecord = Schema.Struct({
   event: RuntimeEvent,
 });
 
+const Strings = Schema.Array(Schema.String);
+
+export const TransitionGraphSchema = Schema.Struct({
+  kind: Schema.Literals(["event", "always", "after", "done", "error", "wildcard"]),
+  eventType: Schema.String,
+  label: Schema.String,
+  guard: Schema.NullOr(Schema.String),
+  actions: Strings,
+  targets: Strings,
+  reenter: Schema.Boolean,
+});
+
+export const StateNodeGraphSchema: Schema.Codec<StateNodeGraph> = Schema.Struct({
+  id: Schema.String,
+  key: Schema.String,
+  type: Schema.Literals(["atomic", "compound", "parallel", "final", "history"]),
+  history: Schema.NullOr(Schema.Literals(["shallow", "deep"])),
+  initial: Schema.NullOr(Schema.String),
+  entry: Strings,
+  exit: Strings,
+  invoke: Schema.Array(Schema.Struct({ id: Schema.String, src: Schema.String })),
+  tags: Strings,
+  description: Schema.NullOr(Schema.String),
+  transitions: Schema.Array(TransitionGraphSchema),
+  states: Schema.Array(Schema.suspend((): Schema.Codec<StateNodeGraph> => StateNodeGraphSchema)),
+});
+
+export const MachineRecord = Schema.Struct({
+  ...common,
+  kind: Schema.Literal("machine"),
+  hash: Schema.String,
+  machine: Schema.String,
+  graph: Schema.Struct({ machine: Schema.String, root: StateNodeGraphSchema }),
+});
+
+export const AgentStatusFields = Schema.Struct({
+  name: Schema.String,
+  state: AgentState,
+  incarnation: Schema.Number,
+  restarts: Schema.Number,
+  breaker: BreakerState,
+  failures: Schema.Number,
+  queue: Schema.Number,
+  task: Schema.NullOr(Schema.String),
+  capabilities: Strings,
+});
+export type AgentStatusFields = typeof AgentStatusFields.Type;
+
+const teamFields = {
+  supervisor: sessionId,
+  agents: Schema.Array(AgentStatusFields),
+  queued: Schema.Number,
+  inFlight: Schema.Number,
+  fanOuts: Schema.Number,
+  accepting: Schema.Boolean,
+  escalated: Schema.Boolean,
+};
+export const TeamStatusFields = Schema.Struct(teamFields);
+export type TeamStatusFields = typeof TeamStatusFields.Type;
+
+export const SupervisionRecord = Schema.Struct({
+  ...common,
+  kind: Schema.Literal("supervision"),
+  ...teamFields,
+});
+
+export const CheckpointActor = Schema.Struct({
+  actor: sessionId,
+  id: Schema.String,
+  parent: Schema.NullOr(sessionId),
+  root: sessionId,
+  machine: Schema.NullOr(Schema.String),
+  systemId: Schema.NullOr(Schema.String),
+  graph: Schema.NullOr(Schema.String),
+  status: Schema.Literals(["active", "done", "error", "stopped"]),
+  value: Schema.optional(Schema.Json),
+  context: Schema.optional(Schema.Json),
+  output: Schema.optional(Schema.Json),
+  error: Schema.optional(Schema.Json),
+});
+export type CheckpointActor = typeof CheckpointActor.Type;
+
+export const CheckpointRecord = Schema.Struct({
+  ...common,
+  kind: Schema.Literal("checkpoint"),
+  actors: Schema.Array(CheckpointActor),
+  teams: Schema.Array(TeamStatusFields),
+});
+
+export const LlmRecord = Schema.Struct({
+  ...common,
+  kind: Schema.Literal("llm"),
+  actor: Schema.NullOr(sessionId),
+  taskId: Schema.NullOr(Schema.String),
+  agent: Schema.NullOr(Schema.String),
+  model: Schema.String,
+  promptTokens: Schema.NullOr(Schema.Number),
+  completionTokens: Schema.NullOr(Schema.Number),
+  latencyMs: Schema.Number,
+  outcome: Schema.Literals(["ok", "error", "cancelled"]),
+  error: Schema.optional(Schema.String),
+});
+
+export const ApprovalRecord = Schema.Struct({
+  ...common,
+  kind: Schema.Literal("approval"),
+  taskId: Schema.String,
+  agent: Schema.NullOr(Schema.String),
+  question: Schema.String,
+  decision: Schema.Literals(["approved", "rejected", "answered", "expired"]),
+  by: Schema.NullOr(Schema.String),
+  answer: Schema.optional(Schema.String),
+});
+
 export const TraceRecord = Schema.Union([
   ActorRecord,
   EventRecord,
   SnapshotRecord,
   MicrostepRecord,
   RuntimeRecord,
+  MachineRecord,
+  SupervisionRecord,
+  CheckpointRecord,
+  LlmRecord,
+  ApprovalRecord,
 ]);
 export type TraceRecord = typeof TraceRecord.Type;
 export type TraceRecordKind = TraceRecord["kind"];
 export type TraceRecordOf<K extends TraceRecordKind> = Extract<TraceRecord, { kind: K }>;
+
+/** A machine record's graph, typed. */
+export type MachineRecordGraph = MachineGraph;

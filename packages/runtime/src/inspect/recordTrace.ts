@@ -18,8 +18,9 @@ export interface RecordTraceOptions {
 /**
  * Record every record of `inspector` to `target`: a file path (created or truncated, closed by
  * `close()`) or a Writable the caller owns (left open). A write error stops the recording and is
- * what `close()` rejects with. Records are written as they happen and the inspected actors never
- * wait for the disk: a slow target buffers them in memory until it catches up.
+ * what `close()` rejects with. Records are written in batches, at the latest on the next turn of
+ * the event loop, and the inspected actors never wait for the disk: a slow target buffers them in
+ * memory until it catches up.
  */
 export const recordTrace = (
   inspector: Inspector,
@@ -36,15 +37,31 @@ export const recordTrace = (
   };
   stream.on("error", onError);
 
-  const write = (record: unknown) => {
-    if (failure === undefined) stream.write(`${JSON.stringify(record)}\n`);
+  // Lines are gathered and written in batches (one write per turn of the event loop, or per
+  // 64 KiB): a write per record would cost the traced program more than making the record did.
+  let pending = "";
+  let flushing: ReturnType<typeof setImmediate> | undefined;
+  const flush = () => {
+    if (flushing !== undefined) clearImmediate(flushing);
+    flushing = undefined;
+    if (pending === "" || failure !== undefined) return;
+    const chunk = pending;
+    pending = "";
+    stream.write(chunk);
   };
-  if (options.includePast ?? true) for (const record of inspector.records()) write(record);
-  stop = inspector.subscribe(write);
+  const write = (line: string) => {
+    if (failure !== undefined) return;
+    pending += `${line}\n`;
+    if (pending.length >= 65_536) flush();
+    else flushing ??= setImmediate(flush);
+  };
+  if (options.includePast ?? true) for (const line of inspector.lines()) write(line);
+  stop = inspector.subscribe((_record, line) => write(line));
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     stop();
+    flush();
     // A caller's Writable already holds every record; flushing and ending it is the caller's call.
     if (failure === undefined && ownsStream) {
       stream.end();

@@ -40,115 +40,125 @@ const isPlain = (value: object): boolean => {
 };
 
 /**
+ * The walk's state. One object per call, and module-level functions instead of closures: the
+ * Inspector calls this several times per task, so what it allocates besides its output counts.
+ */
+interface Walk {
+  budget: number;
+  readonly redact: Redact | undefined;
+  /** The path of the value being walked; only kept up to date when there is a `redact`. */
+  readonly trail: string[];
+  /** Objects on the way down, to cut cycles (an array: walks are shallow). */
+  readonly ancestors: object[];
+}
+
+const cut = (walk: Walk, text: string): string => {
+  const room = Math.max(0, walk.budget - 2);
+  walk.budget -= text.length + 2;
+  if (text.length <= room) return text;
+  return `${text.slice(0, room)}…[truncated ${text.length - room} chars]`;
+};
+
+const walkValue = (walk: Walk, raw: unknown): Json => {
+  const input = walk.redact ? walk.redact([...walk.trail], raw) : raw;
+  switch (typeof input) {
+    case "string":
+      return cut(walk, input);
+    case "number":
+      walk.budget -= 8;
+      return Number.isFinite(input) ? input : String(input);
+    case "boolean":
+      walk.budget -= 5;
+      return input;
+    case "undefined":
+      walk.budget -= 4;
+      return null;
+    case "bigint":
+      return cut(walk, `${input}n`);
+    case "symbol":
+      return cut(walk, input.toString());
+    case "function":
+      return cut(walk, `[function ${input.name || "anonymous"}]`);
+  }
+  if (input === null) {
+    walk.budget -= 4;
+    return null;
+  }
+  const object = input as object;
+  if (walk.ancestors.includes(object)) return cut(walk, "[cycle]");
+  walk.ancestors.push(object);
+  try {
+    return walkObject(walk, object);
+  } finally {
+    walk.ancestors.pop();
+  }
+};
+
+const walkObject = (walk: Walk, object: object): Json => {
+  walk.budget -= 2;
+  if (Array.isArray(object)) {
+    const out: Json[] = [];
+    for (let index = 0; index < object.length; index += 1) {
+      if (walk.budget <= 0) {
+        out.push(`…[truncated ${object.length - index} more items]`);
+        break;
+      }
+      if (walk.redact) walk.trail.push(String(index));
+      out.push(walkValue(walk, read(object, index)));
+      if (walk.redact) walk.trail.pop();
+      walk.budget -= 1;
+    }
+    return out;
+  }
+  if (isPlain(object)) return walkEntries(walk, object);
+  if (object instanceof Error) {
+    const { _tag, reason, data } = object as { _tag?: unknown; reason?: unknown; data?: unknown };
+    return walkEntries(walk, {
+      name: object.name,
+      message: object.message,
+      ...(typeof _tag === "string" ? { tag: _tag } : {}),
+      ...(typeof reason === "string" && reason !== object.message ? { reason } : {}),
+      ...(data !== undefined ? { data } : {}),
+    });
+  }
+  if (object instanceof Date)
+    return cut(walk, Number.isNaN(object.getTime()) ? "Invalid Date" : object.toISOString());
+  return cut(walk, tagOf(object));
+};
+
+const walkEntries = (walk: Walk, object: object): Json => {
+  const out: { [key: string]: Json } = {};
+  let keys: string[];
+  try {
+    keys = Object.keys(object);
+  } catch {
+    return cut(walk, tagOf(object));
+  }
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index]!;
+    if (walk.budget <= 0) {
+      out[TRUNCATED_KEY] = `truncated ${keys.length - index} more keys`;
+      break;
+    }
+    const item = read(object, key);
+    if (item === undefined) continue;
+    walk.budget -= key.length + 4;
+    if (walk.redact) walk.trail.push(key);
+    out[key] = walkValue(walk, item);
+    if (walk.redact) walk.trail.pop();
+  }
+  return out;
+};
+
+/**
  * A JSON-safe copy of `value`. `path` is where the value sits in its record (for `redact`), e.g.
  * ["context"]; keys below it are appended as the walk goes down.
  */
 export const toJsonSafe = (value: unknown, path: readonly string[], options: JsonSafeOptions): Json => {
   const { redact } = options;
-  let budget = options.maxBytes;
-  const trail = [...path];
-  const ancestors = new Set<object>();
-
-  const cut = (text: string): string => {
-    const room = Math.max(0, budget - 2);
-    budget -= text.length + 2;
-    if (text.length <= room) return text;
-    return `${text.slice(0, room)}…[truncated ${text.length - room} chars]`;
-  };
-
-  const walk = (raw: unknown): Json => {
-    const input = redact ? redact([...trail], raw) : raw;
-    switch (typeof input) {
-      case "string":
-        return cut(input);
-      case "number":
-        budget -= 8;
-        return Number.isFinite(input) ? input : String(input);
-      case "boolean":
-        budget -= 5;
-        return input;
-      case "undefined":
-        budget -= 4;
-        return null;
-      case "bigint":
-        return cut(`${input}n`);
-      case "symbol":
-        return cut(input.toString());
-      case "function":
-        return cut(`[function ${input.name || "anonymous"}]`);
-    }
-    if (input === null) {
-      budget -= 4;
-      return null;
-    }
-    const object = input as object;
-    if (ancestors.has(object)) return cut("[cycle]");
-    ancestors.add(object);
-    try {
-      return walkObject(object);
-    } finally {
-      ancestors.delete(object);
-    }
-  };
-
-  const walkObject = (object: object): Json => {
-    budget -= 2;
-    if (Array.isArray(object)) {
-      const out: Json[] = [];
-      for (let index = 0; index < object.length; index += 1) {
-        if (budget <= 0) {
-          out.push(`…[truncated ${object.length - index} more items]`);
-          break;
-        }
-        trail.push(String(index));
-        out.push(walk(read(object, index)));
-        trail.pop();
-        budget -= 1;
-      }
-      return out;
-    }
-    if (isPlain(object)) return walkEntries(object);
-    if (object instanceof Error) {
-      const { _tag, reason, data } = object as { _tag?: unknown; reason?: unknown; data?: unknown };
-      return walkEntries({
-        name: object.name,
-        message: object.message,
-        ...(typeof _tag === "string" ? { tag: _tag } : {}),
-        ...(typeof reason === "string" && reason !== object.message ? { reason } : {}),
-        ...(data !== undefined ? { data } : {}),
-      });
-    }
-    if (object instanceof Date)
-      return cut(Number.isNaN(object.getTime()) ? "Invalid Date" : object.toISOString());
-    return cut(tagOf(object));
-  };
-
-  const walkEntries = (object: object): Json => {
-    const out: { [key: string]: Json } = {};
-    let keys: string[];
-    try {
-      keys = Object.keys(object);
-    } catch {
-      return cut(tagOf(object));
-    }
-    for (let index = 0; index < keys.length; index += 1) {
-      const key = keys[index]!;
-      if (budget <= 0) {
-        out[TRUNCATED_KEY] = `truncated ${keys.length - index} more keys`;
-        break;
-      }
-      const item = read(object, key);
-      if (item === undefined) continue;
-      budget -= key.length + 4;
-      trail.push(key);
-      out[key] = walk(item);
-      trail.pop();
-    }
-    return out;
-  };
-
+  const walk: Walk = { budget: options.maxBytes, redact, trail: redact ? [...path] : [], ancestors: [] };
   try {
-    return walk(value);
+    return walkValue(walk, value);
   } catch (error) {
     // Only a throwing `redact` gets here; a trace must not take the traced program down.
     return `[unserializable: ${error instanceof Error ? error.message : String(error)}]`;

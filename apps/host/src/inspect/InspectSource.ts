@@ -1,0 +1,58 @@
+// Where the visualizer's records come from: a live Inspector (the host's team, streamed as it
+// runs) or a recorded JSONL trace (`troupe inspect trace.jsonl`). Both hand out JSONL lines, so
+// the server streams them without parsing or re-serializing.
+import type { Inspector, TraceRecord } from "@troupe/runtime";
+import type { MachineGraph } from "@troupe/runtime/inspect/graph";
+
+export interface InspectSource {
+  readonly mode: "live" | "trace";
+  /** Shown in the page's header: "live" or the trace file's name. */
+  readonly title: string;
+  /** Lines for a reader that has seen every record up to seq `after` (0: a new reader). */
+  backfill(after: number): readonly string[];
+  /** Lines as they are made; returns the unsubscribe function (a trace never calls it). */
+  subscribe(listener: (line: string, seq: number) => void): () => void;
+  /** A machine's graph by its hash, for the chart layout. */
+  machine(hash: string): MachineGraph | undefined;
+}
+
+/** The seq of a record's line, read from its start (records are written `{"v":1,"seq":…`). */
+export const seqOfLine = (line: string): number => {
+  const at = line.indexOf('"seq":');
+  if (at < 0) return 0;
+  return Number.parseInt(line.slice(at + 6, at + 24), 10) || 0;
+};
+
+const isCheckpointLine = (line: string) => line.includes('"kind":"checkpoint"');
+
+/** The host's live records. A new reader gets every machine, then the ring from its first checkpoint. */
+export const liveSource = (inspector: Inspector): InspectSource => ({
+  mode: "live",
+  title: "live",
+  backfill(after) {
+    const lines = inspector.lines();
+    const first = lines.length > 0 ? seqOfLine(lines[0]!) : 0;
+    if (after > 0 && first <= after + 1) return lines.filter((line) => seqOfLine(line) > after);
+    // A new reader (or one that fell behind the ring): machines first, since the ring may have
+    // dropped them, then from the first checkpoint if the ring no longer starts at seq 1.
+    const machines = inspector.machines().map((record) => JSON.stringify(record));
+    const start = first <= 1 ? 0 : Math.max(0, lines.findIndex(isCheckpointLine));
+    return [...machines, ...lines.slice(start)];
+  },
+  subscribe: (listener) => inspector.subscribe((record, line) => listener(line, record.seq)),
+  machine: (hash) => inspector.machines().find((record) => record.hash === hash)?.graph,
+});
+
+/** A recorded trace, already read and checked. */
+export const traceSource = (title: string, records: readonly TraceRecord[]): InspectSource => {
+  const lines = records.map((record) => JSON.stringify(record));
+  const machines = new Map<string, MachineGraph>();
+  for (const record of records) if (record.kind === "machine") machines.set(record.hash, record.graph);
+  return {
+    mode: "trace",
+    title,
+    backfill: (after) => (after <= 0 ? lines : lines.filter((_line, index) => records[index]!.seq > after)),
+    subscribe: () => () => {},
+    machine: (hash) => machines.get(hash),
+  };
+};

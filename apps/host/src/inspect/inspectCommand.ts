@@ -1,0 +1,60 @@
+// `troupe inspect` on the command line: its own options (the trace file, --host, --port, --help),
+// parsed here and handed to runInspect. Bad input is one line and exit code 2, like every command.
+import type { Readable, Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { runInspect } from "./runInspect.ts";
+
+export const inspectUsage = `troupe inspect: replay a recorded trace in the statecharts visualizer.
+
+Usage:
+  troupe inspect <trace.jsonl> [--host <address>] [--port <number>]
+
+Reads the JSONL trace (written by recordTrace), serves the visualizer for it on this machine and
+prints the page's address; open it in a browser. Nothing leaves the machine. Ctrl-C stops it.
+The running host serves the same page, live, at /inspect on its HTTP server.
+
+Options:
+  --host <address>  Address to listen on (default 127.0.0.1)
+  --port <number>   Port, 0 for any free one (default 0)
+  -h, --help        Show this help and exit
+
+Deep links: <address>#seq=120&actor=x:3 opens the run at seq 120 with actor x:3's chart.
+`;
+
+export interface InspectCommandIo {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stopped?: Promise<void>;
+}
+
+/** Run `troupe inspect` with the arguments after the command name; returns the exit code. */
+export const inspectCommand = async (args: readonly string[], io: InspectCommandIo): Promise<number> => {
+  const usage = (reason: string) => {
+    io.stderr.write(`troupe inspect: ${reason}\nRun "troupe inspect --help" for usage.\n`);
+    return 2;
+  };
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    return usage((error as Error).message.split("\n")[0]!);
+  }
+  if (parsed.values.help) {
+    io.stdout.write(inspectUsage);
+    return 0;
+  }
+  const [trace, ...extra] = parsed.positionals;
+  if (trace === undefined) return usage("which trace? e.g. troupe inspect run.jsonl");
+  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
+  const port = Number(parsed.values.port ?? "0");
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535))
+    return usage(`--port must be a whole number from 0 to 65535, got "${parsed.values.port}"`);
+  return runInspect({ trace, host: parsed.values.host ?? "127.0.0.1", port }, io);
+};
+
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  host: { type: "string" },
+  port: { type: "string" },
+} as const;

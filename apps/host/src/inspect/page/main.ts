@@ -1,0 +1,336 @@
+/// <reference lib="dom" />
+// The visualizer page: connects to the host's record stream (Server-Sent Events, backfill from the
+// last seq seen), keeps the run in a TraceStore, and draws the supervision tree, the selected
+// actor's statechart, the timeline and the details for the current point — the live end, or any
+// point scrubbed to. The point, the actor and the filters live in the address fragment.
+import { activeStateIds, type TraceRecord } from "@troupe/runtime/inspect/graph";
+import type { ChartLayout } from "../ChartLayout.ts";
+import { CHART_CSS } from "../inspectPageHtml.ts";
+import { type ChartView, drawChart, exportSvg } from "./chartView.ts";
+import { formatDeepLink, parseDeepLink } from "./deepLink.ts";
+import { detailsHtml } from "./detailsView.ts";
+import { createTraceStore } from "./TraceStore.ts";
+import { createTimelineView, type TimelineFilter } from "./timelineView.ts";
+import { formatValue, treeHtml } from "./treeView.ts";
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const store = createTraceStore();
+const link = parseDeepLink(location.hash);
+const filter: TimelineFilter = {
+  actor: link.filterActor,
+  task: link.task,
+  type: link.type,
+  hideXstate: !link.showXstate,
+};
+let follow = link.seq === null;
+let position = -1; // index into store.records shown when not following
+let pendingSeq = link.seq; // a deep link's point, applied once its record has arrived
+let selected: string | null = link.actor;
+let picked = -1; // the timeline record whose details are shown
+let mode: "live" | "trace" = "live";
+let ended = false;
+
+const scrub = byId<HTMLInputElement>("scrub");
+const treeElement = byId("tree");
+const chartElement = byId("chart");
+const actorSelect = byId<HTMLSelectElement>("filter-actor");
+
+const timeline = createTimelineView(byId("timeline-scroll"), byId("timeline"), store, (index) => {
+  picked = index;
+  follow = false;
+  position = index;
+  renderSoon();
+});
+
+// ── charts: one drawing per machine hash, laid out by the server ────────────
+const layouts = new Map<string, Promise<ChartLayout>>();
+const charts = new Map<string, ChartView>();
+let shownHash: string | null = null;
+let flashedIndex = -1;
+
+const chartFor = (hash: string): ChartView | undefined => {
+  const known = charts.get(hash);
+  if (known) return known;
+  if (!layouts.has(hash)) {
+    const loading = fetch(`/inspect/api/layout/${encodeURIComponent(hash)}`).then(async (response) => {
+      if (!response.ok) throw new Error(((await response.json()) as { error: string }).error);
+      return (await response.json()) as ChartLayout;
+    });
+    layouts.set(hash, loading);
+    loading.then(
+      (layout) => {
+        charts.set(hash, drawChart(layout));
+        renderSoon();
+      },
+      (error: unknown) => {
+        chartElement.innerHTML = `<div class="empty">No chart: ${String(error)}</div>`;
+      },
+    );
+  }
+  return undefined;
+};
+
+const shownIndex = () => (follow ? store.records.length - 1 : position);
+
+const renderChart = (index: number) => {
+  const state = store.stateAt(index);
+  const actor = selected ? (state.actors[selected] ?? undefined) : undefined;
+  const name = selected ? store.names.get(selected) : undefined;
+  const hash = actor?.graph ?? name?.graph ?? null;
+  byId("chart-title").textContent = name
+    ? `${name.id} (${name.machine ?? "not a machine"})${actor ? ` · ${formatValue(actor.value)}` : " · not running here"}`
+    : "";
+  if (!hash) {
+    shownHash = null;
+    chartElement.innerHTML = `<div class="empty">${
+      name ? "This actor is not a state machine (a promise or a callback)." : "Select an actor in the tree."
+    }</div>`;
+    return;
+  }
+  const chart = chartFor(hash);
+  if (!chart) {
+    if (shownHash !== null || !chartElement.querySelector(".empty")) {
+      chartElement.innerHTML = '<div class="empty">Laying out…</div>';
+    }
+    shownHash = null;
+    return;
+  }
+  if (shownHash !== hash) {
+    chartElement.replaceChildren(chart.svg);
+    shownHash = hash;
+    flashedIndex = -1;
+  }
+  const machine = store.machines.get(hash);
+  chart.setActive(actor && machine ? activeStateIds(machine.graph.root, actor.value) : []);
+  // Flash the last transition this actor took at or before the point shown.
+  const steps = selected ? store.microsteps.get(selected) : undefined;
+  let last = -1;
+  if (steps) {
+    let low = 0;
+    let high = steps.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (steps[middle]! <= index) {
+        last = steps[middle]!;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+  }
+  if (last !== flashedIndex) {
+    flashedIndex = last;
+    const step = last >= 0 ? store.records[last] : undefined;
+    if (step?.kind === "microstep") chart.flash(step.transitions);
+  }
+};
+
+// ── rendering ────────────────────────────────────────────────────────────────
+let frame = 0;
+let lastTreeKey = "";
+const renderSoon = () => {
+  if (frame === 0) frame = requestAnimationFrame(render);
+};
+
+const updateLink = () => {
+  const index = shownIndex();
+  const seq = follow || index < 0 ? null : store.records[index]!.seq;
+  const hash = formatDeepLink({
+    seq,
+    actor: selected,
+    task: filter.task,
+    type: filter.type,
+    filterActor: filter.actor,
+    showXstate: !filter.hideXstate,
+  });
+  if (hash !== location.hash && !(hash === "#" && location.hash === "")) history.replaceState(null, "", hash);
+};
+
+function render() {
+  frame = 0;
+  if (pendingSeq !== null && store.records.length > 0) {
+    const index = store.indexOfSeq(pendingSeq);
+    const reached = store.records.at(-1)!.seq >= pendingSeq || ended;
+    if (reached) {
+      position = Math.max(0, index);
+      follow = false;
+      pendingSeq = null;
+    }
+  }
+  const index = shownIndex();
+  const state = store.stateAt(index);
+  const treeKey = `${state.seq}|${selected}`;
+  if (treeKey !== lastTreeKey) {
+    treeElement.innerHTML = treeHtml(state, selected);
+    lastTreeKey = treeKey;
+    const agents = Object.values(state.teams).reduce((sum, team) => sum + team.agents.length, 0);
+    byId("tree-summary").textContent = `${Object.keys(state.actors).length} actors · ${agents} agents`;
+  }
+  renderChart(index);
+  if (follow) timeline.reveal(index);
+  timeline.draw(index);
+  byId("timeline-count").textContent =
+    `${timeline.count.toLocaleString("en")} of ${store.rows.length.toLocaleString("en")} events`;
+  scrub.max = String(Math.max(0, store.records.length - 1));
+  scrub.value = String(Math.max(0, index));
+  const seq = index >= 0 ? store.records[index]!.seq : 0;
+  const lastSeq = store.records.at(-1)?.seq ?? 0;
+  byId("position").textContent = `seq ${seq.toLocaleString("en")} / ${lastSeq.toLocaleString("en")}`;
+  document.body.dataset.seq = String(seq);
+  byId("follow").classList.toggle("on", follow);
+  const details = detailsHtml(store, picked);
+  byId("details-title").textContent = details.title;
+  if (byId("details").dataset.index !== String(picked)) {
+    byId("details").innerHTML = details.html;
+    byId("details").dataset.index = String(picked);
+  }
+  updateLink();
+}
+
+// ── controls ─────────────────────────────────────────────────────────────────
+const goTo = (index: number) => {
+  follow = false;
+  position = Math.max(-1, Math.min(store.records.length - 1, index));
+  timeline.reveal(position);
+  renderSoon();
+};
+
+scrub.addEventListener("input", () => goTo(Number(scrub.value)));
+byId("first").addEventListener("click", () => goTo(0));
+byId("last").addEventListener("click", () => goTo(store.records.length - 1));
+byId("follow").addEventListener("click", () => {
+  follow = !follow;
+  if (!follow) position = store.records.length - 1;
+  renderSoon();
+});
+const step = (direction: 1 | -1) => {
+  const from = shownIndex();
+  const rows = store.rows;
+  let next = -1;
+  if (direction > 0) next = rows.find((index) => index > from) ?? from;
+  else
+    for (let k = rows.length - 1; k >= 0; k -= 1)
+      if (rows[k]! < from) {
+        next = rows[k]!;
+        break;
+      }
+  picked = next;
+  goTo(next);
+};
+byId("next").addEventListener("click", () => step(1));
+byId("prev").addEventListener("click", () => step(-1));
+document.addEventListener("keydown", (event) => {
+  if ((event.target as HTMLElement).tagName === "INPUT") return;
+  if (event.key === "ArrowRight") step(1);
+  if (event.key === "ArrowLeft") step(-1);
+});
+
+treeElement.addEventListener("click", (event) => {
+  const row = (event.target as HTMLElement).closest<HTMLElement>(".tree-row");
+  if (!row) return;
+  selected = row.dataset.actor ?? null;
+  lastTreeKey = "";
+  flashedIndex = -1;
+  renderSoon();
+});
+
+const refilter = () => {
+  timeline.refilter(filter);
+  renderSoon();
+};
+actorSelect.addEventListener("change", () => {
+  filter.actor = actorSelect.value;
+  refilter();
+});
+byId<HTMLInputElement>("filter-task").value = filter.task;
+byId<HTMLInputElement>("filter-type").value = filter.type;
+byId<HTMLInputElement>("hide-xstate").checked = filter.hideXstate;
+byId<HTMLInputElement>("filter-task").addEventListener("input", (event) => {
+  filter.task = (event.target as HTMLInputElement).value.trim();
+  refilter();
+});
+byId<HTMLInputElement>("filter-type").addEventListener("input", (event) => {
+  filter.type = (event.target as HTMLInputElement).value.trim();
+  refilter();
+});
+byId<HTMLInputElement>("hide-xstate").addEventListener("change", (event) => {
+  filter.hideXstate = (event.target as HTMLInputElement).checked;
+  refilter();
+});
+
+byId("copy-link").addEventListener("click", () => {
+  const wasFollowing = follow;
+  follow = false;
+  if (wasFollowing) position = store.records.length - 1;
+  updateLink();
+  void navigator.clipboard?.writeText(location.href).catch(() => {});
+  renderSoon();
+});
+byId("export-svg").addEventListener("click", () => {
+  const chart = shownHash ? charts.get(shownHash) : undefined;
+  if (!chart) return;
+  const blob = new Blob([exportSvg(chart.svg, CHART_CSS)], { type: "image/svg+xml" });
+  const anchor = document.createElement("a");
+  anchor.href = URL.createObjectURL(blob);
+  anchor.download = `${chart.layout.machine}-${chart.layout.hash}.svg`;
+  anchor.click();
+  setTimeout(() => URL.revokeObjectURL(anchor.href), 1_000);
+});
+
+// ── the record stream ────────────────────────────────────────────────────────
+let knownActors = 0;
+const refreshActorFilter = () => {
+  if (store.names.size === knownActors) return;
+  knownActors = store.names.size;
+  const options = ['<option value="">all</option>'];
+  for (const actor of store.names.values()) {
+    if (actor.machine === null) continue; // promise runners come and go; filter by their agent
+    options.push(`<option value="${actor.actor}">${actor.id} (${actor.actor})</option>`);
+  }
+  actorSelect.innerHTML = options.join("");
+  actorSelect.value = filter.actor;
+};
+
+const status = byId("status");
+const source = new EventSource("/inspect/api/stream");
+source.addEventListener("hello", (event) => {
+  const hello = JSON.parse((event as MessageEvent<string>).data) as { mode: "live" | "trace"; title: string };
+  mode = hello.mode;
+  const badge = byId("mode");
+  badge.textContent = mode === "live" ? "live" : `trace · ${hello.title}`;
+  badge.className = `badge ${mode}`;
+  status.textContent = "loading…";
+});
+source.addEventListener("records", (event) => {
+  const batch = JSON.parse((event as MessageEvent<string>).data) as TraceRecord[];
+  const firstBatch = store.records.length === 0;
+  store.add(batch);
+  refreshActorFilter();
+  if (firstBatch) timeline.refilter(filter);
+  else timeline.append(filter);
+  if (selected === null) {
+    // Start on the first agent (or whatever machine there is), so the chart is never empty.
+    const candidates = [...store.names.values()].filter((actor) => actor.graph !== null);
+    selected = (candidates.find((actor) => actor.machine === "agent") ?? candidates[0])?.actor ?? null;
+  }
+  status.textContent = `${store.records.length.toLocaleString("en")} records`;
+  renderSoon();
+});
+const finished = (label: string) => (event: Event) => {
+  const { seq } = JSON.parse((event as MessageEvent<string>).data) as { seq: number };
+  status.textContent = `${store.records.length.toLocaleString("en")} records · ${label}`;
+  document.body.dataset.loaded = String(seq);
+  if (mode === "trace") {
+    ended = true;
+    source.close();
+    if (follow && pendingSeq === null) {
+      follow = false;
+      position = store.records.length - 1;
+    }
+  }
+  renderSoon();
+};
+source.addEventListener("ready", finished("live"));
+source.addEventListener("end", finished("trace loaded"));
+source.addEventListener("error", () => {
+  if (!ended) status.textContent = "disconnected — reconnecting…";
+});

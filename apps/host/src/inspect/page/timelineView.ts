@@ -1,0 +1,183 @@
+/// <reference lib="dom" />
+// The event timeline: one row per event, runtime event, model call and approval, filtered by
+// actor, task and type (xstate.* hidden unless asked), drawn virtually (only the rows in view
+// exist), so 100,000 records scroll as smoothly as ten.
+import type { TraceRecord } from "@troupe/runtime/inspect/graph";
+import type { TraceStore } from "./TraceStore.ts";
+
+export const ROW_HEIGHT = 22;
+
+export interface TimelineFilter {
+  actor: string;
+  task: string;
+  type: string;
+  hideXstate: boolean;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char]!);
+
+const taskOf = (record: TraceRecord): string | null => {
+  if (record.kind === "runtime") return "taskId" in record.event ? record.event.taskId : null;
+  if (record.kind === "llm") return record.taskId;
+  if (record.kind === "approval") return record.taskId;
+  if (record.kind === "event") {
+    const event = record.event as { task?: { id?: unknown }; taskId?: unknown } | null;
+    const id = event?.task?.id ?? event?.taskId;
+    return typeof id === "string" ? id : null;
+  }
+  return null;
+};
+
+const typeOf = (record: TraceRecord): string => {
+  switch (record.kind) {
+    case "runtime":
+      return record.event.type;
+    case "event":
+      return record.type;
+    case "llm":
+      return "llm.call";
+    case "approval":
+      return `approval.${record.decision}`;
+    default:
+      return record.kind;
+  }
+};
+
+/** The actors a record is about (for the actor filter). */
+const actorsOf = (record: TraceRecord, store: TraceStore): string[] => {
+  if (record.kind === "event") return record.source ? [record.target, record.source] : [record.target];
+  if (record.kind === "llm") return record.actor ? [record.actor] : [];
+  if (record.kind === "runtime" && "agent" in record.event && typeof record.event.agent === "string") {
+    const name = record.event.agent;
+    const out: string[] = [];
+    for (const actor of store.names.values()) if (actor.id.startsWith(`${name}#`)) out.push(actor.actor);
+    return out;
+  }
+  return [];
+};
+
+export const matches = (record: TraceRecord, filter: TimelineFilter, store: TraceStore): boolean => {
+  const type = typeOf(record);
+  if (filter.hideXstate && type.startsWith("xstate.")) return false;
+  if (filter.type !== "" && !type.includes(filter.type)) return false;
+  if (filter.task !== "" && !(taskOf(record) ?? "").includes(filter.task)) return false;
+  if (filter.actor !== "" && !actorsOf(record, store).includes(filter.actor)) return false;
+  return true;
+};
+
+const nameOf = (store: TraceStore, actor: string | null) =>
+  actor === null ? "outside" : (store.names.get(actor)?.id ?? actor);
+
+const summaryOf = (record: TraceRecord, store: TraceStore): string => {
+  switch (record.kind) {
+    case "event":
+      return `${nameOf(store, record.source)} → ${nameOf(store, record.target)}`;
+    case "runtime": {
+      const { type: _type, at: _at, ...fields } = record.event as Record<string, unknown>;
+      return Object.entries(fields)
+        .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+        .join("  ");
+    }
+    case "llm":
+      return `${record.model} · ${record.promptTokens ?? "?"}+${record.completionTokens ?? "?"} tokens · ${Math.round(record.latencyMs)} ms · ${record.outcome}${record.agent ? ` · ${record.agent}` : ""}`;
+    case "approval":
+      return `${record.decision} by ${record.by ?? "unknown"} · ${record.question}`;
+    default:
+      return "";
+  }
+};
+
+const time = (at: number) => {
+  const date = new Date(at);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+};
+
+export interface TimelineView {
+  /** Recompute the visible rows after the filter changed or records arrived. */
+  refilter(filter: TimelineFilter): void;
+  /** Rows added at the end since the last call (cheap path for live records). */
+  append(filter: TimelineFilter): void;
+  /** Draw the rows in view; `position` is the store index shown now. */
+  draw(position: number): void;
+  /** Scroll so the row at or before `position` is in view. */
+  reveal(position: number): void;
+  readonly count: number;
+}
+
+export const createTimelineView = (
+  scroller: HTMLElement,
+  content: HTMLElement,
+  store: TraceStore,
+  onPick: (index: number) => void,
+): TimelineView => {
+  let visible: number[] = [];
+  let scanned = 0;
+  let lastPosition = -1;
+
+  content.addEventListener("click", (event) => {
+    const row = (event.target as HTMLElement).closest<HTMLElement>(".tl-row");
+    if (row) onPick(Number(row.dataset.index));
+  });
+
+  /** The row of the last visible record at or before `position` (-1 when none). */
+  const rowAt = (position: number): number => {
+    let found = -1;
+    let low = 0;
+    let high = visible.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if (visible[middle]! <= position) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  };
+
+  const draw = (position: number) => {
+    lastPosition = position;
+    content.style.height = `${visible.length * ROW_HEIGHT}px`;
+    const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_HEIGHT) - 5);
+    const last = Math.min(visible.length, first + Math.ceil(scroller.clientHeight / ROW_HEIGHT) + 10);
+    const current = rowAt(position);
+    const html: string[] = [];
+    for (let row = first; row < last; row += 1) {
+      const index = visible[row]!;
+      const record = store.records[index]!;
+      const classes = `tl-row${row === current ? " current" : ""}${index > position ? " future" : ""}`;
+      html.push(
+        `<div class="${classes}" data-index="${index}" data-seq="${record.seq}" style="top:${row * ROW_HEIGHT}px"><span class="seq">#${record.seq}</span><span class="time">${time(record.at)}</span><span class="k-${record.kind}">${record.kind}</span><span class="type">${escapeHtml(typeOf(record))}</span><span class="summary">${escapeHtml(summaryOf(record, store))}</span></div>`,
+      );
+    }
+    content.innerHTML = html.join("");
+  };
+
+  scroller.addEventListener("scroll", () => requestAnimationFrame(() => draw(lastPosition)));
+
+  return {
+    refilter(filter) {
+      visible = store.rows.filter((index) => matches(store.records[index]!, filter, store));
+      scanned = store.rows.length;
+    },
+    append(filter) {
+      for (; scanned < store.rows.length; scanned += 1) {
+        const index = store.rows[scanned]!;
+        if (matches(store.records[index]!, filter, store)) visible.push(index);
+      }
+    },
+    draw,
+    reveal(position) {
+      const row = Math.max(0, rowAt(position));
+      content.style.height = `${visible.length * ROW_HEIGHT}px`;
+      const top = row * ROW_HEIGHT;
+      if (top < scroller.scrollTop || top > scroller.scrollTop + scroller.clientHeight - ROW_HEIGHT * 2) {
+        scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
+      }
+    },
+    get count() {
+      return visible.length;
+    },
+  };
+};

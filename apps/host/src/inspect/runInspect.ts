@@ -1,0 +1,55 @@
+// `troupe inspect <trace.jsonl>`: read a recorded trace, serve the visualizer for it on this
+// machine and print the page's address; stops on Ctrl-C, SIGTERM or the end of standard input
+// when it is a pipe. It opens no browser.
+import { basename } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { type MalformedTraceLine, readTrace, type TraceRecord } from "@troupe/runtime";
+import { traceSource } from "./InspectSource.ts";
+import { startInspectServer } from "./startInspectServer.ts";
+
+export interface InspectCommand {
+  readonly trace: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface InspectIo {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** Resolves when the command should stop (default: SIGINT or SIGTERM). */
+  readonly stopped?: Promise<void>;
+}
+
+export const runInspect = async (command: InspectCommand, io: InspectIo): Promise<number> => {
+  const records: TraceRecord[] = [];
+  const problems: MalformedTraceLine[] = [];
+  try {
+    for await (const record of readTrace(command.trace, { onMalformed: (problem) => problems.push(problem) }))
+      records.push(record);
+  } catch (error) {
+    io.stderr.write(`troupe inspect: cannot read ${command.trace}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    io.stderr.write(
+      `troupe inspect: skipped ${problems.length} malformed line(s) of ${command.trace}; line ${first.line}: ${first.message}\n`,
+    );
+  }
+  const server = await startInspectServer({
+    source: traceSource(basename(command.trace), records),
+    host: command.host,
+    port: command.port,
+  });
+  io.stdout.write(`${records.length} records from ${command.trace}\nopen ${server.url}\n`);
+  const stopped =
+    io.stopped ??
+    new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+  await stopped;
+  await server.close();
+  return 0;
+};
