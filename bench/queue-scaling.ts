@@ -7,9 +7,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { deleteNamespace } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
 import { type Figure, figure, median, progress } from "./measure.ts";
-import { deleteNamespace, REDIS_URL } from "./queue-throughput.ts";
+import { REDIS_URL } from "./queue-throughput.ts";
 
 const TASKS_PER_ROUND = 30_000;
 const ROUNDS = 3;

@@ -4,7 +4,7 @@
 // XREADGROUP of a batch, pipelined XACK. The queue does more per task (a task record, fencing, an
 // idempotent enqueue, input validation, XDEL of finished entries): this is the price of that.
 import { randomUUID } from "node:crypto";
-import { createRedisWorkQueue, type RedisWorkQueue } from "@troupe/runtime/redis";
+import { createRedisWorkQueue, deleteNamespace, type RedisWorkQueue } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
 import { type Figure, figure, median, progress, timeMs } from "./measure.ts";
 
@@ -19,16 +19,6 @@ const WAIT_MS = 20;
 
 const inputOf = (index: number) => ({ text: `task ${index}`, agent: "noop" });
 const noop = (_input: unknown) => undefined;
-
-/** Delete every key of a namespace (never FLUSHDB: the shared Redis serves others too). */
-export const deleteNamespace = async (redis: Redis, namespace: string): Promise<void> => {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `troupe:${namespace}:*`, "COUNT", 1_000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-};
 
 /** Resolves when `count()` reaches `target`; the consumers call `check` after each batch. */
 const finishLine = (target: number, count: () => number) => {

@@ -7,7 +7,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { RuntimeEvent } from "@troupe/runtime";
-import { createRedisWorkQueue, type RedisWorkQueue } from "@troupe/runtime/redis";
+import { createRedisWorkQueue, deleteNamespace, type RedisWorkQueue } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type PrivateRedis, startPrivateRedis } from "../harness/privateRedis.ts";
@@ -112,15 +112,6 @@ const until = async (what: string, condition: () => Promise<boolean>, withinMs =
     if (Date.now() > deadline) throw new Error(`still waiting after ${withinMs} ms for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-};
-
-const deleteNamespace = async (redis: Redis, namespace: string) => {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `troupe:${namespace}:*`, "COUNT", 1_000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
 };
 
 let admin: Redis;

@@ -10,19 +10,10 @@ import { CONTRACT_LEASE_MS, describeWorkQueueContract } from "../durable/workQue
 import type { RuntimeEvent } from "../events/catalogue.ts";
 import { EventBus } from "../events/EventBus.ts";
 import type { Logger } from "../log/Logger.ts";
+import { deleteNamespace } from "./deleteNamespace.ts";
 import { createRedisWorkQueue, maxmemoryPolicyWarning, type RedisWorkQueue } from "./RedisWorkQueue.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
-
-/** Delete every key of a namespace (never FLUSHDB: the shared Redis serves other tests too). */
-const deleteNamespace = async (redis: Redis, namespace: string) => {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `troupe:${namespace}:*`, "COUNT", 1_000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-};
 
 let admin: Redis;
 beforeAll(() => {

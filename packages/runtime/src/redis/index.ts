@@ -1,5 +1,7 @@
 // @troupe/runtime/redis: the Redis backbone (ioredis). A separate entry so code that runs on one box
 // without Redis never loads ioredis.
+
+export { deleteNamespace } from "./deleteNamespace.ts";
 export {
   type EventMirrorOptions,
   type EventMirrorStats,
