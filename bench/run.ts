@@ -2,6 +2,7 @@
 // raw baseline measured in the same run (`name: ratio (goal …)`); progress goes to stderr.
 import { fanOutWall } from "./fan-out-wall.ts";
 import { idleAgentHeap } from "./idle-agent-heap.ts";
+import { llmFirstToken } from "./llm-first-token.ts";
 import type { Figure } from "./measure.ts";
 import { mirrorLatency } from "./mirror-latency.ts";
 import { mirrorThroughput } from "./mirror-throughput.ts";
@@ -15,6 +16,7 @@ const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["recorder-overhead", recorderOverhead],
   ["fan-out-wall", fanOutWall],
   ["idle-agent-heap", idleAgentHeap],
+  ["llm-first-token", llmFirstToken],
   ["mirror-throughput", mirrorThroughput],
   ["mirror-latency", mirrorLatency],
   ["queue-throughput", queueThroughput],

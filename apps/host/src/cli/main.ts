@@ -5,6 +5,8 @@ import type { Readable, Writable } from "node:stream";
 import { isTroupeError } from "@troupe/runtime";
 import { resolveHostConfig } from "../config/hostConfig.ts";
 import { inspectCommand } from "../inspect/inspectCommand.ts";
+import { modelsUsage } from "../models/modelsUsage.ts";
+import { runModels } from "../models/runModels.ts";
 import { runStart } from "../start/runStart.ts";
 import { parseCommandLine } from "./parseCommandLine.ts";
 import { mainUsage, startUsage, usageHint } from "./usage.ts";
@@ -31,6 +33,12 @@ export const main = async (args: readonly string[], io: MainIo): Promise<number>
   try {
     // `troupe inspect <trace>` has options of its own: dispatched before start's parser.
     if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
+    // `troupe models` has options of its own: it is dispatched before start's parser.
+    if (args[0] === "models") return await runModels(args.slice(1), io);
+    if (args[0] === "help" && args[1] === "models" && args.length === 2) {
+      io.stdout.write(modelsUsage);
+      return EXIT_OK;
+    }
     const commandLine = parseCommandLine(args);
     switch (commandLine.command) {
       case "help":

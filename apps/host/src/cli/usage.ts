@@ -31,6 +31,7 @@ Usage:
 
 Commands:
   start      Run the team with the local console and the HTTP server (the default command)
+  models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
   help       Show this help, or one command's help: troupe help start
 

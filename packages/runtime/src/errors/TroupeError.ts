@@ -16,7 +16,16 @@ export type TroupeErrorTag =
   | "Deadlock"
   | "FanOutFailed"
   | "Escalated"
-  | "ShuttingDown";
+  | "ShuttingDown"
+  // The model layer (Llm): each reason says what to do about it.
+  | "ModelNotFound"
+  | "ModelBusy"
+  | "ModelUnavailable"
+  | "ModelTimeout"
+  | "ModelBadResponse"
+  | "ModelRejected"
+  | "ToolCallRefused"
+  | "StepLimit";
 
 export class TroupeError extends Error {
   readonly _tag: TroupeErrorTag;

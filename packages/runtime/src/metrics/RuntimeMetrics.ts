@@ -3,6 +3,7 @@
 // prom-client's default process metrics, all on one registry the host serves at /metrics.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BreakerState } from "../events/catalogue.ts";
+import type { LlmMetricsHook } from "../llm/Llm.ts";
 import type { Team } from "../supervisor/Team.ts";
 
 export interface RuntimeMetricsOptions {
@@ -150,6 +151,76 @@ export const createRuntimeMetrics = (options: RuntimeMetricsOptions): RuntimeMet
       if (closed) return;
       closed = true;
       unsubscribe();
+    },
+  };
+};
+
+/** The `role` label of a model call made for an explicit model rather than a role. */
+export const NO_ROLE = "none";
+
+/**
+ * The model layer's metrics on a registry, as the hook an Llm adapter reports each call to
+ * (`createOllamaLlm({ metrics })`): requests by outcome, tokens and Ollama's own prompt/eval time by
+ * kind, and the latency of answered calls, each by role and model. Calling it again with the same
+ * registry shares the same metrics, so every adapter of a host can have its own hook.
+ */
+export const createLlmMetrics = (options: {
+  readonly registry: Registry;
+  readonly prefix?: string;
+}): LlmMetricsHook => {
+  const { registry } = options;
+  const prefix = options.prefix ?? "troupe_";
+  if (!NAME_PREFIX.test(prefix)) {
+    throw new RangeError(
+      `metrics prefix must be letters, digits, "_" or ":" and not start with a digit, got "${prefix}"`,
+    );
+  }
+  const registers = [registry];
+  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+  const requests =
+    existing<Counter<"role" | "model" | "outcome">>(`${prefix}llm_requests_total`) ??
+    new Counter({
+      name: `${prefix}llm_requests_total`,
+      help: "Model calls, by role, model and outcome (ok, cancelled, not_found, busy, unavailable, timeout, bad_response, rejected).",
+      labelNames: ["role", "model", "outcome"] as const,
+      registers,
+    });
+  const tokens =
+    existing<Counter<"role" | "model" | "kind">>(`${prefix}llm_tokens_total`) ??
+    new Counter({
+      name: `${prefix}llm_tokens_total`,
+      help: "Tokens the model server reported, by role, model and kind (prompt, eval).",
+      labelNames: ["role", "model", "kind"] as const,
+      registers,
+    });
+  const modelTime =
+    existing<Counter<"role" | "model" | "kind">>(`${prefix}llm_model_seconds_total`) ??
+    new Counter({
+      name: `${prefix}llm_model_seconds_total`,
+      help: "Time the model server reported spending, by role, model and kind (prompt, eval).",
+      labelNames: ["role", "model", "kind"] as const,
+      registers,
+    });
+  const duration =
+    existing<Histogram<"role" | "model">>(`${prefix}llm_request_duration_seconds`) ??
+    new Histogram({
+      name: `${prefix}llm_request_duration_seconds`,
+      help: "Wall time of answered model calls (busy retries included), by role and model.",
+      labelNames: ["role", "model"] as const,
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+  return {
+    observe(call) {
+      const labels = { role: call.role ?? NO_ROLE, model: call.model };
+      requests.inc({ ...labels, outcome: call.outcome });
+      if (call.outcome === "ok") duration.observe(labels, call.durationMs / 1_000);
+      if (call.usage) {
+        tokens.inc({ ...labels, kind: "prompt" }, call.usage.promptTokens);
+        tokens.inc({ ...labels, kind: "eval" }, call.usage.evalTokens);
+        modelTime.inc({ ...labels, kind: "prompt" }, call.usage.promptMs / 1_000);
+        modelTime.inc({ ...labels, kind: "eval" }, call.usage.evalMs / 1_000);
+      }
     },
   };
 };

@@ -2,8 +2,10 @@
 // host at /metrics. A separate entry so code that does not serve metrics never loads prom-client.
 export {
   breakerStateValue,
+  createLlmMetrics,
   createRuntimeMetrics,
   NO_AGENT,
+  NO_ROLE,
   type RuntimeMetrics,
   type RuntimeMetricsOptions,
   type TaskOutcome,

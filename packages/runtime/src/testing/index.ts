@@ -98,3 +98,9 @@ export const scriptedAgent = (
 };
 
 export { MemoryWorkQueue } from "./MemoryWorkQueue.ts";
+export {
+  type ModelStep,
+  type ScriptedCall,
+  ScriptedModel,
+  type ScriptedModelOptions,
+} from "./ScriptedModel.ts";

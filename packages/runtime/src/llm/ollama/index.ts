@@ -1,0 +1,14 @@
+// @troupe/runtime/ollama: the Ollama adapter of the Llm port (on the `ollama` package), and what
+// `troupe models` needs to list and pull models. A separate entry, so the core never loads `ollama`.
+export {
+  createOllamaLlm,
+  type OllamaLlm,
+  type OllamaLlmOptions,
+} from "./createOllamaLlm.ts";
+export {
+  type LocalModel,
+  listOllamaModels,
+  type PullProgress,
+  pullOllamaModel,
+  sameModel,
+} from "./ollamaModels.ts";

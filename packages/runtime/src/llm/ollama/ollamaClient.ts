@@ -1,0 +1,116 @@
+// One `ollama` client per host, with a fetch of our own underneath. The client's `abort()` stops
+// every stream on it, so instead each call runs with its own AbortSignal (carried to our fetch in
+// an AsyncLocalStorage): cancelling one call closes that call's HTTP request and nothing else, at
+// any stage — waiting for the model to load, or mid-stream. The fetch also keeps the library from
+// printing: a non-JSON error body is turned into Ollama's JSON error shape, and a streamed line
+// that is not JSON becomes an error line (the library would print a warning and skip it).
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Ollama } from "ollama";
+
+/** Prefix of the error the library raises for a streamed line that was not JSON. */
+export const MALFORMED_LINE = "troupe: malformed line in Ollama's stream: ";
+
+const callSignal = new AsyncLocalStorage<AbortSignal>();
+
+/** Run `work` (calls on an `ollamaClient`) so that its requests are aborted with `signal`. */
+export const withSignal = <T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> =>
+  callSignal.run(signal, work);
+
+const NEWLINE = 0x0a;
+
+const parses = (line: string): boolean => {
+  if (line.trim() === "") return true;
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const errorLine = (line: string): string => {
+  const shown = line.length > 80 ? `${line.slice(0, 80)}…` : line;
+  return JSON.stringify({ error: `${MALFORMED_LINE}${shown}` });
+};
+
+// One pass over the bytes, pulled straight from the response's reader: complete lines go through
+// untouched when they parse (the usual case, so the first token is not delayed), a line that does
+// not parse is replaced by an error line.
+const jsonLines = (body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> => {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let pending: Uint8Array | undefined;
+  const checked = (bytes: Uint8Array): Uint8Array => {
+    const lines = decoder.decode(bytes).split("\n");
+    return lines.every(parses)
+      ? bytes
+      : encoder.encode(lines.map((line) => (parses(line) ? line : errorLine(line))).join("\n"));
+  };
+  const join = (head: Uint8Array, tail: Uint8Array) => {
+    const joined = new Uint8Array(head.length + tail.length);
+    joined.set(head);
+    joined.set(tail, head.length);
+    return joined;
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            if (pending) controller.enqueue(checked(pending));
+            controller.close();
+            return;
+          }
+          const last = value.lastIndexOf(NEWLINE);
+          if (last === -1) {
+            pending = pending ? join(pending, value) : value;
+            continue;
+          }
+          const head = value.subarray(0, last + 1);
+          const complete = pending ? join(pending, head) : head;
+          pending = last + 1 < value.length ? value.slice(last + 1) : undefined;
+          controller.enqueue(checked(complete));
+          return;
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+};
+
+const ollamaFetch: typeof fetch = async (input, init) => {
+  const own = callSignal.getStore();
+  const signal = own && init?.signal ? AbortSignal.any([own, init.signal]) : (own ?? init?.signal);
+  const response = await fetch(input, signal ? { ...init, signal } : init);
+  const type = response.headers.get("content-type") ?? "";
+  if (!response.ok && !type.includes("application/json")) {
+    const text = (await response.text().catch(() => "")).trim();
+    return Response.json(
+      { error: text.slice(0, 200) || `HTTP ${response.status} ${response.statusText}` },
+      { status: response.status, statusText: response.statusText },
+    );
+  }
+  if (response.ok && response.body && type.includes("application/x-ndjson")) {
+    return new Response(jsonLines(response.body), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  }
+  return response;
+};
+
+const clients = new Map<string, Ollama>();
+
+/** The client of a host (a normalised URL, see `normalizeOllamaHost`), created once. */
+export const ollamaClient = (host: string): Ollama => {
+  let client = clients.get(host);
+  if (!client) {
+    client = new Ollama({ host, fetch: ollamaFetch });
+    clients.set(host, client);
+  }
+  return client;
+};
