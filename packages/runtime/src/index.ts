@@ -82,6 +82,31 @@ export {
   supervisorInput,
   Team,
 } from "./supervisor/Team.ts";
+export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
+export {
+  type ApplyReaction,
+  ReactionCoalescer,
+  type ReactionCoalescerOptions,
+  type ReactionStats,
+} from "./surface/ReactionCoalescer.ts";
+export { type ChannelMap, type InboundRoute, routeInbound } from "./surface/routeInbound.ts";
+export type {
+  InboundMessage,
+  Surface,
+  SurfaceFile,
+  SurfaceIdentity,
+  SurfaceMessageRef,
+  SurfacePost,
+} from "./surface/Surface.ts";
+export {
+  type SurfaceBridge,
+  type SurfaceBridgeOptions,
+  type SurfaceBridgeStats,
+  startSurfaceBridge,
+} from "./surface/SurfaceBridge.ts";
+export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
+export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
+export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
 export { newId, type Task, TaskInput } from "./task/Task.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

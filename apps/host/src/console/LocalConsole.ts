@@ -11,6 +11,8 @@ import {
   isTroupeError,
   type Logger,
   newId,
+  statusSymbols,
+  statusText,
   type TaskEvent,
   type TaskInput,
   type Team,
@@ -22,7 +24,6 @@ import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
 import { formatQueueStatus } from "./queueStatus.ts";
-import { statusSymbols, statusText } from "./statusSymbols.ts";
 
 export interface LocalConsoleOptions {
   readonly team: Team;

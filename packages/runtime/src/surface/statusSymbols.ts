@@ -1,6 +1,6 @@
-// The symbol and words of each task state, shared by every surface: the console prints them today,
-// and the Discord surface will react with the same symbols on a task's message.
-import type { TaskState } from "@troupe/runtime";
+// The symbol and words of each task state, shared by every surface: the console prints them, and the
+// Discord surface reacts with the same symbols on a task's message.
+import type { TaskState } from "../events/catalogue.ts";
 
 export interface StatusSymbol {
   readonly symbol: string;
@@ -23,3 +23,8 @@ export const statusText = (state: TaskState, detail?: string): string => {
   const { symbol, label } = statusSymbols[state];
   return detail ? `${symbol} ${label} ${detail}` : `${symbol} ${label}`;
 };
+
+/** Every status symbol, to tell a status reaction from any other. */
+export const statusSymbolSet: ReadonlySet<string> = new Set(
+  Object.values(statusSymbols).map((status) => status.symbol),
+);

@@ -1,0 +1,65 @@
+// The port every chat surface implements (Discord today; Slack or Matrix would be others): threads,
+// messages, reactions, per-agent identities (webhooks on Discord) and files. The bridge that drives
+// it from the EventBus lives beside this file and never imports a chat library; each adapter keeps
+// its library to itself (`@troupe/runtime/discord` for discord.js).
+
+/** A message on the surface: the channel (or thread) it is in and its id. */
+export interface SurfaceMessageRef {
+  readonly channelId: string;
+  readonly messageId: string;
+}
+
+/** Who a post appears to come from: an agent's name and avatar (a webhook on Discord). */
+export interface SurfaceIdentity {
+  readonly name: string;
+  readonly avatarUrl?: string;
+}
+
+export interface SurfaceFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+export interface SurfacePost {
+  readonly content: string;
+  readonly files?: readonly SurfaceFile[];
+  /** Post under this identity; the surface's own (bot) identity when absent or when it cannot. */
+  readonly identity?: SurfaceIdentity;
+  /**
+   * The only users and roles this post may notify. Nobody when absent: text written by a model can
+   * never ping @everyone, a role or a person by accident.
+   */
+  readonly mentions?: { readonly users?: readonly string[]; readonly roles?: readonly string[] };
+}
+
+/** A message a person (or a bot) wrote on the surface, as the bridge needs it. */
+export interface InboundMessage {
+  readonly id: string;
+  /** The channel it was written in (the parent channel when `threadId` is set). */
+  readonly channelId: string;
+  readonly channelName: string | undefined;
+  /** Set when it was written inside a thread. */
+  readonly threadId: string | undefined;
+  readonly authorId: string;
+  readonly authorName: string;
+  /** Written by a bot or a webhook (Troupe's own included): never starts a task. */
+  readonly fromBot: boolean;
+  readonly content: string;
+}
+
+export interface Surface {
+  /** "discord", "console", … for logs. */
+  readonly kind: string;
+  /** Characters one message may hold (2,000 on Discord). */
+  readonly maxMessageChars: number;
+  /** A thread on a message, named `name` (at most 100 characters); resolves to the thread's id. */
+  startThread(on: SurfaceMessageRef, name: string, signal?: AbortSignal): Promise<string>;
+  /** Post in a channel or thread. */
+  post(channelId: string, post: SurfacePost, signal?: AbortSignal): Promise<SurfaceMessageRef>;
+  /** Add the surface's own reaction to a message. */
+  react(on: SurfaceMessageRef, emoji: string, signal?: AbortSignal): Promise<void>;
+  /** Remove the surface's own reaction from a message. */
+  unreact(on: SurfaceMessageRef, emoji: string, signal?: AbortSignal): Promise<void>;
+  /** Messages as they arrive (possibly more than once: the bridge deduplicates); returns unsubscribe. */
+  onMessage(listener: (message: InboundMessage) => void): () => void;
+}

@@ -1,0 +1,336 @@
+// The bridge between a chat Surface and a team: messages in Troupe's channels become tasks on the
+// durable work queue (like the console's), each task gets a thread on its message and one status
+// reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
+// under the agent's own identity — split, or attached as a file when long; metadata only in privacy
+// mode. It never imports a chat library: everything goes through the Surface port.
+
+import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
+import { isTroupeError } from "../errors/TroupeError.ts";
+import { type RuntimeEvent, type TaskState, taskStateOf } from "../events/catalogue.ts";
+import type { EventBus } from "../events/EventBus.ts";
+import { type Logger, silentLogger } from "../log/Logger.ts";
+import { newId } from "../task/Task.ts";
+import type { Clock } from "../time/Clock.ts";
+import { systemClock } from "../time/Clock.ts";
+import { formatMillis } from "../time/duration.ts";
+import { planReply } from "./planReply.ts";
+import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
+import { RecentIds } from "./RecentIds.ts";
+import { type ChannelMap, routeInbound } from "./routeInbound.ts";
+import type { InboundMessage, Surface, SurfaceIdentity, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
+import { statusSymbols, statusText } from "./statusSymbols.ts";
+import { threadNameFor } from "./threadName.ts";
+import { UserRateLimit } from "./UserRateLimit.ts";
+
+export interface SurfaceBridgeOptions {
+  readonly surface: Surface;
+  readonly bus: EventBus;
+  /** Where new tasks go (a worker runs them on the team) and where their outcomes are read. */
+  readonly queue: WorkQueue;
+  /** Channel-as-queue: channel id or name → agent, or null for a general channel. */
+  readonly channels: ChannelMap;
+  /** The team's agent names, for "@agent" at the start of a message. */
+  readonly agents: () => readonly string[];
+  /** Post metadata only (task id, agent, state, timing); requests and results stay local. */
+  readonly privacy?: boolean;
+  /** A task's output as text (default: `{ text }`, a string, or JSON). */
+  readonly format?: (agent: string, output: unknown) => string;
+  /** Who an agent posts as (default: its name). */
+  readonly identityOf?: (agent: string) => SurfaceIdentity;
+  /** New tasks per user (default 10 per minute). */
+  readonly userRate?: { readonly tasks: number; readonly perMs: number };
+  /** Messages a reply may take before it goes as a file (default 4). */
+  readonly maxChunks?: number;
+  readonly reactions?: Omit<ReactionCoalescerOptions, "apply" | "clock">;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export interface SurfaceBridgeStats {
+  readonly received: number;
+  readonly duplicates: number;
+  readonly fromBots: number;
+  readonly ignored: number;
+  readonly tasks: number;
+  readonly rateLimited: number;
+  readonly posts: number;
+  readonly postFailures: number;
+  readonly reactions: ReactionStats;
+}
+
+export interface SurfaceBridge {
+  /** Tasks started here whose outcome has not been posted yet. */
+  readonly open: number;
+  stats(): SurfaceBridgeStats;
+  /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
+  idle(signal?: AbortSignal): Promise<void>;
+  /**
+   * Take no new messages; wait (until `signal` aborts) for open tasks' outcomes to be posted and the
+   * reactions to settle; then let go of the bus.
+   */
+  stop(signal?: AbortSignal): Promise<void>;
+}
+
+/** What the bridge knows of a task it started. */
+interface Tracked {
+  readonly id: string;
+  readonly message: SurfaceMessageRef;
+  readonly text: string;
+  /** The thread's id, or undefined when it could not be created (posts then go to the channel). */
+  readonly thread: Promise<string | undefined>;
+  agent: string | undefined;
+  /** Posts of this task, one after the other. */
+  posts: Promise<void>;
+  reported: boolean;
+}
+
+const defaultFormat = (_agent: string, output: unknown): string => {
+  if (typeof output === "string") return output;
+  if (output === undefined || output === null) return "";
+  if (typeof output === "object" && typeof (output as { text?: unknown }).text === "string")
+    return (output as { text: string }).text;
+  return `\`\`\`json\n${JSON.stringify(output, null, 2) ?? String(output)}\n\`\`\``;
+};
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge => {
+  const { surface, bus, queue } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const privacy = options.privacy ?? false;
+  const format = options.format ?? defaultFormat;
+  const identityOf = options.identityOf ?? ((agent: string) => ({ name: agent }));
+  const recent = new RecentIds();
+  const perUser = new UserRateLimit({
+    tasks: options.userRate?.tasks ?? 10,
+    perMs: options.userRate?.perMs ?? 60_000,
+    clock,
+  });
+  const tracked = new Map<string, Tracked>();
+  const counts = {
+    received: 0,
+    duplicates: 0,
+    fromBots: 0,
+    ignored: 0,
+    tasks: 0,
+    rateLimited: 0,
+    posts: 0,
+    postFailures: 0,
+  };
+  let idleWaiters: (() => void)[] = [];
+  let accepting = true;
+
+  const coalescer = new ReactionCoalescer({
+    ...options.reactions,
+    clock,
+    apply: async (taskId, from, to) => {
+      const task = tracked.get(taskId);
+      const message = task?.message ?? messageOf.get(taskId);
+      if (!message) return;
+      // Remove first, then add: the message never shows two status reactions.
+      if (from !== undefined) await surface.unreact(message, from);
+      await surface.react(message, to);
+    },
+    onError: (taskId, error, gaveUp) =>
+      logger.log(gaveUp ? "error" : "warn", "surface: a status reaction could not be changed", {
+        taskId,
+        error: errorText(error),
+        gaveUp,
+      }),
+  });
+  /** Messages of tasks already reported, until their last reaction is applied. */
+  const messageOf = new Map<string, SurfaceMessageRef>();
+
+  const post = (task: Tracked, content: SurfacePost): Promise<void> => {
+    task.posts = task.posts.then(async () => {
+      const thread = await task.thread;
+      try {
+        await surface.post(thread ?? task.message.channelId, content);
+        counts.posts += 1;
+      } catch (error) {
+        counts.postFailures += 1;
+        logger.log("error", "surface: a post failed", { taskId: task.id, error: errorText(error) });
+      }
+    });
+    return task.posts;
+  };
+
+  const identity = (task: Tracked) => (task.agent === undefined ? {} : { identity: identityOf(task.agent) });
+
+  const settle = (task: Tracked, state: TaskState) => {
+    task.reported = true;
+    messageOf.set(task.id, task.message);
+    coalescer.set(task.id, statusSymbols[state].symbol, { final: true });
+    void task.posts.finally(() => {
+      tracked.delete(task.id);
+      void coalescer.settled().then(() => {
+        if (!tracked.has(task.id)) messageOf.delete(task.id);
+      });
+      if (tracked.size === 0) {
+        const waiters = idleWaiters;
+        idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    });
+  };
+
+  const metadata = (task: Tracked, state: TaskState, detail: string) =>
+    `${statusText(state)} · task ${task.id}${task.agent ? ` · ${task.agent}` : ""}${detail}`;
+
+  const report = async (task: Tracked, record: TaskRecord | undefined) => {
+    if (task.reported) return;
+    if (record?.status === "succeeded") {
+      const text = format(task.agent ?? "", record.output);
+      if (privacy) {
+        void post(task, {
+          content: metadata(task, "succeeded", ` · reply of ${text.length} characters kept local`),
+        });
+      } else {
+        const plan = planReply(text, {
+          maxChars: surface.maxMessageChars,
+          ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
+        });
+        plan.messages.forEach((content, index) => {
+          const last = index === plan.messages.length - 1;
+          void post(task, {
+            content,
+            ...identity(task),
+            ...(last && plan.file ? { files: [plan.file] } : {}),
+          });
+        });
+        if (plan.messages.length === 0)
+          void post(task, { content: statusText("succeeded", "(empty reply)"), ...identity(task) });
+      }
+      return settle(task, "succeeded");
+    }
+    if (record?.status === "cancelled") {
+      void post(task, {
+        content: privacy
+          ? metadata(task, "cancelled", "")
+          : statusText("cancelled", `: ${record.error?.reason ?? ""}`.trimEnd()),
+      });
+      return settle(task, "cancelled");
+    }
+    const reason = record?.error?.reason ?? "the task failed";
+    void post(task, {
+      content: privacy
+        ? metadata(task, "failed", ` · after ${record?.attempts ?? "?"} attempts`)
+        : `${statusText("failed")}: ${reason}`,
+    });
+    return settle(task, "failed");
+  };
+
+  const onEvent = (event: RuntimeEvent) => {
+    if (!("taskId" in event)) return;
+    const task = tracked.get(event.taskId);
+    if (!task || task.reported) return;
+    if ("agent" in event && typeof event.agent === "string") task.agent = event.agent;
+    if (event.type === "task.recorded" || event.type === "task.dead_lettered") {
+      void queue.record(task.id).then(
+        (record) => report(task, record),
+        (error: unknown) => {
+          logger.log("error", "surface: the task's record could not be read", {
+            taskId: task.id,
+            error: errorText(error),
+          });
+          return report(task, undefined);
+        },
+      );
+      return;
+    }
+    const state = taskStateOf(event);
+    // A failure the worker will retry is not the end: the queue's record decides.
+    if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
+    if (state === "awaiting_human" && event.type === "task.awaiting_human" && !privacy)
+      void post(task, { content: `${statusText("awaiting_human")}: ${event.question}`, ...identity(task) });
+  };
+  const unsubscribe = bus.subscribe(onEvent);
+
+  const onMessage = (message: InboundMessage) => {
+    counts.received += 1;
+    if (!accepting) return;
+    if (!recent.first(message.id)) {
+      counts.duplicates += 1;
+      return;
+    }
+    const route = routeInbound(message, options.channels, options.agents());
+    if (route.kind === "ignore") {
+      if (route.why === "bot") counts.fromBots += 1;
+      else counts.ignored += 1;
+      return;
+    }
+    const ref = { channelId: message.channelId, messageId: message.id };
+    const waitMs = perUser.take(message.authorId);
+    if (waitMs > 0) {
+      counts.rateLimited += 1;
+      void surface
+        .post(message.channelId, {
+          content: `Too many tasks from you just now: try again in ${formatMillis(waitMs)}.`,
+        })
+        .catch(() => {});
+      return;
+    }
+    const id = newId("t");
+    counts.tasks += 1;
+    const name = privacy ? `task ${id}` : threadNameFor(route.input.text ?? "", `task ${id}`);
+    const task: Tracked = {
+      id,
+      message: ref,
+      text: route.input.text ?? "",
+      agent: route.input.agent,
+      thread: surface.startThread(ref, name).catch((error: unknown) => {
+        logger.log("warn", "surface: no thread for the task; posting in the channel", {
+          taskId: id,
+          error: errorText(error),
+        });
+        return undefined;
+      }),
+      posts: Promise.resolve(),
+      reported: false,
+    };
+    tracked.set(id, task);
+    coalescer.set(id, statusSymbols.queued.symbol);
+    logger.log("info", "surface: task from a message", {
+      taskId: id,
+      messageId: message.id,
+      channel: message.channelName ?? message.channelId,
+      agent: route.input.agent ?? null,
+    });
+    queue.enqueue({ id, input: { ...route.input, id } }).catch((error: unknown) => {
+      const reason = isTroupeError(error) ? error.reason : errorText(error);
+      logger.log("error", "surface: the work queue refused a task", { taskId: id, error: reason });
+      void post(task, { content: `${statusSymbols.failed.symbol} not queued: ${reason}` });
+      settle(task, "failed");
+    });
+  };
+  const stopListening = surface.onMessage(onMessage);
+
+  const idle = (signal?: AbortSignal) =>
+    tracked.size === 0 || signal?.aborted
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const done = () => {
+            signal?.removeEventListener("abort", done);
+            resolve();
+          };
+          idleWaiters.push(done);
+          signal?.addEventListener("abort", done, { once: true });
+        });
+
+  return {
+    get open() {
+      return tracked.size;
+    },
+    stats: () => ({ ...counts, reactions: coalescer.stats() }),
+    idle,
+    async stop(signal) {
+      accepting = false;
+      stopListening();
+      await idle(signal);
+      await coalescer.settled(signal);
+      coalescer.close();
+      unsubscribe();
+    },
+  };
+};

@@ -1,0 +1,47 @@
+// Which task, if any, a message on a chat surface starts: channel-as-queue. A message in a channel
+// mapped to an agent goes to that agent; "@agent …" at the start goes to that agent from any Troupe
+// channel; a plain message in a general channel is routed by the team's rules (ending at the fallback,
+// the orchestrator). Bots, webhooks, unmapped channels and empty messages start nothing.
+import type { TaskInput } from "../task/Task.ts";
+import type { InboundMessage } from "./Surface.ts";
+
+/** Channel (by id or by name) → the agent it feeds, or null for a general channel. */
+export type ChannelMap = ReadonlyMap<string, string | null>;
+
+export type InboundRoute =
+  | { readonly kind: "task"; readonly input: TaskInput }
+  | { readonly kind: "ignore"; readonly why: "bot" | "thread" | "unmapped" | "empty" };
+
+const MENTION = /^@([A-Za-z0-9][A-Za-z0-9_-]*)\s*/;
+
+export const routeInbound = (
+  message: InboundMessage,
+  channels: ChannelMap,
+  agents: readonly string[],
+): InboundRoute => {
+  if (message.fromBot) return { kind: "ignore", why: "bot" };
+  if (message.threadId !== undefined) return { kind: "ignore", why: "thread" };
+  const mapped = channels.has(message.channelId)
+    ? channels.get(message.channelId)
+    : message.channelName === undefined
+      ? undefined
+      : channels.get(message.channelName);
+  if (mapped === undefined) return { kind: "ignore", why: "unmapped" };
+  let text = message.content.trim();
+  let agent = mapped ?? undefined;
+  const mention = MENTION.exec(text);
+  if (mention && agents.includes(mention[1]!)) {
+    agent = mention[1]!;
+    text = text.slice(mention[0].length).trim();
+  }
+  if (text === "") return { kind: "ignore", why: "empty" };
+  return {
+    kind: "task",
+    input: {
+      text,
+      ...(agent === undefined ? {} : { agent }),
+      channel: message.channelName ?? message.channelId,
+      from: message.authorId,
+    },
+  };
+};
