@@ -1,7 +1,8 @@
 // A private, throw-away `redis-server` for tests that must restart or kill Redis: the shared one on
 // 127.0.0.1:6379 is used by every other test and must never go down. The server runs on a random
-// free port without persistence (`--save "" --appendonly no`), so a restart comes back empty, as
-// after a crash or a flush.
+// free port. By default without persistence (`--save "" --appendonly no`), so a restart comes back
+// empty, as after a crash or a flush; with `{ persistent: true }` it keeps an append-only file
+// (fsync on every write) in a temporary folder, so a restart comes back with everything written.
 //
 //   const redis = await startPrivateRedis();   // answers PING when this resolves
 //   new Redis(redis.url) …
@@ -9,7 +10,10 @@
 //   await redis.restart({ whileDown: () => … }) // act while it is down
 //   await redis.stop();                        // in afterAll
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface PrivateRedis {
   readonly port: number;
@@ -62,8 +66,12 @@ const exited = (child: ChildProcess) =>
   });
 
 /** Start `redis-server` on a random free port; resolves once it answers PING. */
-export const startPrivateRedis = async (): Promise<PrivateRedis> => {
+export const startPrivateRedis = async (options: { persistent?: boolean } = {}): Promise<PrivateRedis> => {
   const port = await freePort();
+  const dir = options.persistent ? await mkdtemp(join(tmpdir(), "troupe-redis-")) : undefined;
+  const persistence = dir
+    ? ["--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+    : ["--save", "", "--appendonly", "no"];
   let server: ChildProcess | undefined;
   let log = "";
   // A test process that dies must not leave the server behind.
@@ -72,11 +80,9 @@ export const startPrivateRedis = async (): Promise<PrivateRedis> => {
 
   const start = async () => {
     log = "";
-    const child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn("redis-server", ["--port", String(port), "--bind", HOST, ...persistence], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     server = child;
     child.stdout?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-2_000);
@@ -119,6 +125,7 @@ export const startPrivateRedis = async (): Promise<PrivateRedis> => {
     stop: async () => {
       await kill();
       process.removeListener("exit", killOnExit);
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
 };

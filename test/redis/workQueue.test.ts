@@ -261,6 +261,46 @@ describe("the Redis work queue across processes", () => {
     }, 30_000);
   });
 
+  describe("on a private Redis with an append-only file, restarted mid-run", () => {
+    let server: PrivateRedis;
+    let privateAdmin: Redis;
+    beforeAll(async () => {
+      server = await startPrivateRedis({ persistent: true });
+      privateAdmin = new Redis(server.url);
+      privateAdmin.on("error", () => {});
+    });
+    afterAll(async () => {
+      privateAdmin.disconnect();
+      await server.stop();
+    });
+
+    it("loses no task: the ones queued and in flight at the restart complete exactly once", async () => {
+      newNamespace();
+      const worker = startWorkerProcess({ redis: server.url, namespace, consumer: "worker" });
+      queue = await createRedisWorkQueue({ redis: privateAdmin, namespace, leaseMs: 1_000 });
+      const ids = Array.from({ length: 300 }, (_, index) => `t-${index}`);
+      for (const id of ids) await queue.enqueue({ id, input: { text: id, agent: "ledger" } });
+      await until(
+        "some tasks done before the restart",
+        async () => (await privateAdmin.llen(key("ledger-log"))) >= 30,
+      );
+
+      await server.restart();
+      await until(
+        "the restarted Redis to answer",
+        async () => (await privateAdmin.ping().catch(() => "")) === "PONG",
+      );
+      expect(await privateAdmin.llen(key("ledger-log"))).toBeLessThan(300);
+
+      await until("every task", async () => (await privateAdmin.llen(key("ledger-log"))) >= 300, 25_000);
+      const log = await privateAdmin.lrange(key("ledger-log"), 0, -1);
+      expect(log).toHaveLength(300);
+      expect(new Set(log).size).toBe(300);
+      await until("no unfinished task", async () => (await privateAdmin.zcard(key("open"))) === 0);
+      expect(worker.lines.some((line) => line.type === "queue.repaired")).toBe(false);
+    }, 40_000);
+  });
+
   it("buries a poison task in the dead-letter stream after maxAttempts, backing off between attempts", async () => {
     newNamespace();
     queue = await createRedisWorkQueue({ redis: admin, namespace, leaseMs: 1_000 });
