@@ -1,0 +1,284 @@
+// The Surface port on discord.js: threads on task messages, the bot's own status reactions, posts
+// under each agent's name through a channel webhook (created once per channel and agent, reused; the
+// bot posts instead when webhooks are not allowed), files as attachments, and allowed_mentions empty
+// unless a post names who it may ping. All REST goes through discord.js's client, so its rate-limit
+// handling applies (a 429 is waited out, never retried early); `apiUrl` points REST — and through
+// GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged.
+import {
+  AttachmentBuilder,
+  type Channel,
+  Client,
+  Events,
+  GatewayIntentBits,
+  type Message,
+  Routes,
+  type TextChannel,
+  type ThreadAutoArchiveDuration,
+  type Webhook,
+} from "discord.js";
+import { TroupeError } from "../errors/TroupeError.ts";
+import { type Logger, silentLogger } from "../log/Logger.ts";
+import type {
+  InboundMessage,
+  Surface,
+  SurfaceIdentity,
+  SurfaceMessageRef,
+  SurfacePost,
+} from "../surface/Surface.ts";
+
+export interface DiscordSurfaceOptions {
+  /** The bot's token: given to discord.js only, never logged. */
+  readonly token: string;
+  /** Only messages of this guild are taken (default: every guild the bot is in). */
+  readonly guildId?: string;
+  /** The REST API base (default https://discord.com/api); the gateway URL comes from GET /gateway/bot. */
+  readonly apiUrl?: string;
+  /** Minutes of inactivity before a task's thread is archived (default 1440). */
+  readonly threadAutoArchiveMinutes?: 60 | 1440 | 4320 | 10080;
+  /** Told how long discord.js will wait when it hits a rate limit, so status updates back off. */
+  readonly onRateLimited?: (waitMs: number) => void;
+  readonly logger?: Logger;
+}
+
+export interface DiscordSurfaceStats {
+  readonly webhooksCreated: number;
+  readonly webhookPosts: number;
+  readonly botPosts: number;
+  readonly rateLimits: number;
+}
+
+export interface DiscordSurface extends Surface {
+  readonly client: Client;
+  /** Log in and resolve once the gateway is ready (`clientReady`); rejects with the reason otherwise. */
+  connect(signal?: AbortSignal): Promise<void>;
+  stats(): DiscordSurfaceStats;
+  /** Leave the gateway and drop the client. */
+  close(): Promise<void>;
+}
+
+/** The intents the surface needs, and no more (MessageContent is privileged: enable it for the bot). */
+export const DISCORD_INTENTS = [
+  GatewayIntentBits.Guilds,
+  GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.MessageContent,
+] as const;
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSurface => {
+  const logger = options.logger ?? silentLogger;
+  const client = new Client({
+    intents: [...DISCORD_INTENTS],
+    // A default as strict as the surface's own: nothing pings unless a post says who.
+    allowedMentions: { parse: [] },
+    ...(options.apiUrl === undefined ? {} : { rest: { api: options.apiUrl } }),
+  });
+  const listeners = new Set<(message: InboundMessage) => void>();
+  const webhooks = new Map<string, Promise<Webhook | undefined>>();
+  const channelHooks = new Map<string, Promise<Map<string, Webhook>>>();
+  const noWebhooks = new Set<string>();
+  const counts = { webhooksCreated: 0, webhookPosts: 0, botPosts: 0, rateLimits: 0 };
+  const archive = (options.threadAutoArchiveMinutes ?? 1440) as ThreadAutoArchiveDuration;
+
+  client.rest.on("rateLimited", (info) => {
+    counts.rateLimits += 1;
+    logger.log("warn", "discord: rate limited; waiting", {
+      route: info.route,
+      waitMs: info.timeToReset,
+      global: info.global,
+    });
+    options.onRateLimited?.(info.timeToReset);
+  });
+  client.on(Events.Error, (error) => logger.log("error", "discord: client error", { error: message(error) }));
+  client.on(Events.Warn, (warning) => logger.log("warn", "discord: client warning", { warning }));
+  client.on(Events.ShardDisconnect, (event, shard) =>
+    logger.log("warn", "discord: gateway disconnected", { shard, code: event.code }),
+  );
+  client.on(Events.ShardResume, (shard, replayed) =>
+    logger.log("info", "discord: gateway resumed", { shard, replayed }),
+  );
+
+  client.on(Events.MessageCreate, (incoming: Message) => {
+    if (!incoming.inGuild()) return;
+    if (options.guildId !== undefined && incoming.guildId !== options.guildId) return;
+    const channel = incoming.channel;
+    const inThread = channel.isThread();
+    const parent = inThread ? channel.parent : channel;
+    const inbound: InboundMessage = {
+      id: incoming.id,
+      channelId: inThread ? (channel.parentId ?? channel.id) : channel.id,
+      channelName: parent?.name,
+      threadId: inThread ? channel.id : undefined,
+      authorId: incoming.author.id,
+      authorName: incoming.author.username,
+      fromBot: incoming.author.bot || incoming.webhookId !== null || incoming.author.id === client.user?.id,
+      content: incoming.content,
+    };
+    for (const listener of listeners) {
+      try {
+        listener(inbound);
+      } catch (error) {
+        logger.log("error", "discord: a message listener failed", { error: message(error) });
+      }
+    }
+  });
+
+  const channelOf = async (id: string): Promise<Channel> => {
+    const channel = client.channels.cache.get(id) ?? (await client.channels.fetch(id));
+    if (!channel) throw new TroupeError("InvalidCommand", `discord: no channel ${id}`);
+    return channel;
+  };
+
+  const hooksOf = (channel: TextChannel): Promise<Map<string, Webhook>> => {
+    let hooks = channelHooks.get(channel.id);
+    if (!hooks) {
+      hooks = channel.fetchWebhooks().then((found) => {
+        const own = new Map<string, Webhook>();
+        for (const hook of found.values())
+          if (hook.token && hook.applicationId === client.application?.id) own.set(hook.name, hook);
+        return own;
+      });
+      hooks.catch(() => channelHooks.delete(channel.id));
+      channelHooks.set(channel.id, hooks);
+    }
+    return hooks;
+  };
+
+  /** The channel's webhook for this identity: found or created once, then reused. */
+  const webhookFor = (channel: TextChannel, identity: SurfaceIdentity): Promise<Webhook | undefined> => {
+    const key = `${channel.id}:${identity.name}`;
+    let hook = webhooks.get(key);
+    if (!hook) {
+      hook = (async () => {
+        const existing = (await hooksOf(channel)).get(identity.name);
+        if (existing) return existing;
+        const created = await channel.createWebhook({
+          name: identity.name,
+          ...(identity.avatarUrl ? { avatar: identity.avatarUrl } : {}),
+          reason: `Troupe: posts of the agent ${identity.name}`,
+        });
+        counts.webhooksCreated += 1;
+        logger.log("info", "discord: webhook created", { channelId: channel.id, agent: identity.name });
+        return created;
+      })().catch((error: unknown) => {
+        // Not allowed (Manage Webhooks missing) or full: the bot posts for every agent here.
+        noWebhooks.add(channel.id);
+        webhooks.delete(key);
+        logger.log("warn", "discord: no webhook for the agent; the bot posts instead", {
+          channelId: channel.id,
+          agent: identity.name,
+          error: message(error),
+        });
+        return undefined;
+      });
+      webhooks.set(key, hook);
+    }
+    return hook;
+  };
+
+  const payloadOf = (post: SurfacePost) => ({
+    content: post.content,
+    allowedMentions: {
+      parse: [],
+      users: [...(post.mentions?.users ?? [])],
+      roles: [...(post.mentions?.roles ?? [])],
+    },
+    ...(post.files?.length
+      ? {
+          files: post.files.map((file) => new AttachmentBuilder(Buffer.from(file.data), { name: file.name })),
+        }
+      : {}),
+  });
+
+  const surface: DiscordSurface = {
+    kind: "discord",
+    maxMessageChars: 2_000,
+    client,
+
+    async connect(signal) {
+      signal?.throwIfAborted();
+      const ready = new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal?.reason);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        client.once(Events.ClientReady, () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        });
+      });
+      try {
+        await Promise.race([client.login(options.token), ready]);
+        await ready;
+      } catch (error) {
+        await client.destroy().catch(() => {});
+        throw new TroupeError("InvalidCommand", `discord: could not connect: ${message(error)}`, {
+          cause: error,
+        });
+      }
+      logger.log("info", "discord ready", {
+        user: client.user?.tag ?? null,
+        guilds: client.guilds.cache.size,
+        applicationId: client.application?.id ?? null,
+      });
+    },
+
+    async startThread(on: SurfaceMessageRef, name: string) {
+      const channel = await channelOf(on.channelId);
+      if (!channel.isTextBased() || channel.isThread() || channel.isDMBased() || !("threads" in channel))
+        throw new TroupeError("InvalidCommand", `discord: channel ${on.channelId} cannot have threads`);
+      const thread = await (channel as TextChannel).threads.create({
+        name,
+        startMessage: on.messageId,
+        autoArchiveDuration: archive,
+      });
+      return thread.id;
+    },
+
+    async post(channelId: string, post: SurfacePost) {
+      const channel = await channelOf(channelId);
+      if (!channel.isSendable())
+        throw new TroupeError("InvalidCommand", `discord: cannot post in ${channelId}`);
+      const parent = channel.isThread() ? channel.parent : channel;
+      if (post.identity && parent && "createWebhook" in parent && !noWebhooks.has(parent.id)) {
+        const hook = await webhookFor(parent as TextChannel, post.identity);
+        if (hook) {
+          const sent = await hook.send({
+            ...payloadOf(post),
+            username: post.identity.name,
+            ...(post.identity.avatarUrl ? { avatarURL: post.identity.avatarUrl } : {}),
+            ...(channel.isThread() ? { threadId: channel.id } : {}),
+          });
+          counts.webhookPosts += 1;
+          return { channelId, messageId: sent.id };
+        }
+      }
+      const sent = await channel.send(payloadOf(post));
+      counts.botPosts += 1;
+      return { channelId, messageId: sent.id };
+    },
+
+    async react(on, emoji) {
+      await client.rest.put(
+        Routes.channelMessageOwnReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
+      );
+    },
+
+    async unreact(on, emoji) {
+      await client.rest.delete(
+        Routes.channelMessageOwnReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
+      );
+    },
+
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    stats: () => ({ ...counts }),
+
+    async close() {
+      listeners.clear();
+      await client.destroy();
+    },
+  };
+  return surface;
+};
