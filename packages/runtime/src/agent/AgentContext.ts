@@ -1,5 +1,6 @@
 // What an agent's code is given while it works on a task: cancellation, liveness, progress,
 // typed custom events, sub-tasks and a way to ask a person.
+import type { Llm } from "../llm/Llm.ts";
 import type { Task, TaskInput } from "../task/Task.ts";
 
 export interface AgentContext<TEmitted extends { type: string } = { type: string }> {
@@ -18,6 +19,11 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
   delegate<TOutput = unknown>(input: TaskInput): Promise<TOutput>;
   /** Ask a person; the task shows ✋ until the answer arrives. */
   askHuman(question: string): Promise<string>;
+  /**
+   * The model of this agent's role (`defineAgent({ model })`, resolved by the team's `llm` factory):
+   * calls are cancelled with the task, and streamed tokens count as heartbeats and show as progress.
+   */
+  readonly llm: Llm;
 }
 
 /** The input a machine-form agent receives when a task starts it. */
@@ -43,4 +49,5 @@ export interface AgentPort {
   resumed(agent: string, taskId: string, attempt: number): void;
   delegate(agent: string, parent: Task, input: TaskInput, signal: AbortSignal): Promise<unknown>;
   askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string>;
+  llm(agent: string, task: Task, signal: AbortSignal): Llm;
 }

@@ -76,6 +76,9 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
         if (!signal.aborted) self.send({ type: "troupe.human.answered" });
       }
     },
+    get llm() {
+      return port.llm(agent, task, signal);
+    },
   };
 };
 

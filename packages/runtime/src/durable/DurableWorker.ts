@@ -36,12 +36,17 @@ export interface Worker {
   readonly inFlight: number;
 }
 
-/** Failures that will not go away by trying again: buried at once. (ShuttingDown is not a failure.) */
+/**
+ * Failures that will not go away by trying again: buried at once (a missing model needs `ollama
+ * pull` first). ShuttingDown is not a failure at all.
+ */
 const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
   "InvalidTask",
   "InvalidCommand",
   "NoRoute",
   "Deadlock",
+  "ModelNotFound",
+  "ModelRejected",
 ]);
 
 export const backoffDelay = (

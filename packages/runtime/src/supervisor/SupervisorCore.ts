@@ -11,6 +11,8 @@ import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
+import type { Llm } from "../llm/Llm.ts";
+import { taskLlm } from "../llm/taskLlm.ts";
 import type { Logger } from "../log/Logger.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
@@ -42,6 +44,8 @@ export interface SupervisorSettings {
   readonly logger: Logger;
   readonly human: HumanGateway | undefined;
   readonly snapshots: SnapshotStore | undefined;
+  /** The model for a role (`defineAgent({ model })`, else the agent's name). */
+  readonly llm: ((role: string) => Llm) | undefined;
 }
 
 export type TimerEvent =
@@ -633,6 +637,32 @@ export class SupervisorCore implements AgentPort {
     forget().catch((error: unknown) =>
       this.#warn(`deleting the saved state of task ${taskId} failed`, error),
     );
+  }
+
+  readonly #models = new Map<string, Llm>();
+
+  llm(agent: string, task: Task, signal: AbortSignal): Llm {
+    const definition = this.#slots.get(agent)?.definition;
+    const factory = this.#settings.llm;
+    if (!definition || !factory) {
+      throw new TroupeError(
+        "InvalidAgent",
+        `agent ${agent} used ctx.llm, but the team has no models: pass \`llm: (role) => …\` to createSupervisor`,
+      );
+    }
+    const role = definition.model ?? definition.name;
+    let model = this.#models.get(role);
+    if (!model) {
+      model = factory(role);
+      this.#models.set(role, model);
+    }
+    const { id, attempt } = task;
+    return taskLlm(model, {
+      signal,
+      heartbeat: () => this.heartbeat(agent, id, attempt),
+      progress: (message) => this.progress(agent, id, attempt, message),
+      now: () => this.clock.now(),
+    });
   }
 
   heartbeat(agent: string, taskId: string, attempt: number): void {

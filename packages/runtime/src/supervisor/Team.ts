@@ -7,6 +7,7 @@ import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { TaskEvent } from "../events/catalogue.ts";
 import { EventBus } from "../events/EventBus.ts";
+import type { Llm } from "../llm/Llm.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { newId, type TaskInput } from "../task/Task.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
@@ -45,6 +46,11 @@ export interface SupervisorOptions {
   readonly bus?: EventBus;
   readonly logger?: Logger;
   readonly human?: HumanGateway;
+  /**
+   * The model of each role, for `ctx.llm` (called once per role, e.g.
+   * `(role) => createOllamaLlm({ role })` from `@troupe/runtime/ollama`).
+   */
+  readonly llm?: (role: string) => Llm;
   /** Where machine-form agents' runs are saved after every step, to resume after a crash. */
   readonly snapshots?: SnapshotStore;
   /** XState inspection events of the supervisor and every agent (the Inspector records them). */
@@ -158,6 +164,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
     logger: options.logger ?? silentLogger,
     human: options.human,
     snapshots: options.snapshots,
+    llm: options.llm,
   };
 };
 
