@@ -18,7 +18,8 @@ describe("troupe (the executable)", () => {
       "--log-level",
     ])
       expect(text).toContain(name);
-    expect(text).toMatch(/DISCORD_TOKEN\s+Not used yet: later the Discord surface/);
+    expect(text).toMatch(/DISCORD_TOKEN\s+The bot's token: set, troupe runs on Discord/);
+    expect(text).toContain("DISCORD_CHANNELS");
     expect(troupe.stderr.join("")).toBe("");
   });
 

@@ -19,8 +19,19 @@ const ENVIRONMENT = `Environment:
                         one machine and one queue need different names)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
-  DISCORD_TOKEN         Not used yet: later the Discord surface. The local console runs either way,
-                        and the token is never printed or logged.
+  DISCORD_TOKEN         The bot's token: set, troupe runs on Discord instead of the local console.
+                        Never printed or logged; read from the environment only.
+  DISCORD_CHANNELS      Channels Troupe reads (required with a token): channel=agent for a channel
+                        that feeds one agent, a channel alone for a general one, e.g.
+                        "research=research,code-review=code,general"
+  DISCORD_GUILD_ID      Only this server's messages are taken (default: every server of the bot)
+  DISCORD_APPLICATION_ID  The application's id
+  DISCORD_APPROVER_ROLES  Roles (names or ids, comma-separated) allowed to approve
+  DISCORD_THREAD_ARCHIVE  Inactivity before a task's thread is archived: 1h, 1d, 3d or 1w (default 1d)
+  DISCORD_PRIVACY       true: post metadata only (task id, agent, state, timing) (default false)
+  DISCORD_API_URL       REST base of a Discord-compatible server (default https://discord.com/api)
+  DISCORD_CONFIG        A JSON file with the same settings (applicationId, guildId, channels,
+                        approverRoles, threadAutoArchive, apiUrl, privacy); variables win over it
 
   A command-line option wins over its environment variable.`;
 
@@ -30,7 +41,8 @@ Usage:
   troupe [command] [options]
 
 Commands:
-  start      Run the team with the local console and the HTTP server (the default command)
+  start      Run the team with the local console (or on Discord with DISCORD_TOKEN) and the HTTP
+             server (the default command)
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
   help       Show this help, or one command's help: troupe help start
@@ -56,6 +68,7 @@ Run "troupe start --help" for the console's commands and how troupe stops.
 `;
 
 export const startUsage = `troupe start: run the team with the local console and the HTTP server.
+With DISCORD_TOKEN set it runs on Discord instead: see the Discord section of the README.
 
 Usage:
   troupe start [options]

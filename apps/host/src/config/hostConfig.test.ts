@@ -35,7 +35,8 @@ describe("resolveHostConfig", () => {
       TROUPE_HTTP_PORT: "0",
       TROUPE_LOG_LEVEL: "WARN",
       TROUPE_DRAIN_TIMEOUT: "2m",
-      DISCORD_TOKEN: "secret",
+      DISCORD_TOKEN: "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789",
+      DISCORD_CHANNELS: "general",
       TROUPE_DATA_DIR: "/var/lib/troupe",
       TROUPE_NAMESPACE: "team-a",
       TROUPE_CONSUMER: "box-1",
@@ -47,6 +48,7 @@ describe("resolveHostConfig", () => {
       logLevel: "warn",
       drainTimeoutMs: 120_000,
       discordTokenSet: true,
+      discord: expect.objectContaining({ channels: new Map([["general", null]]) }),
       store: { kind: "sqlite", dataDir: "/var/lib/troupe", path: "/var/lib/troupe/team-a.sqlite" },
       namespace: "team-a",
       consumer: "box-1",
@@ -91,7 +93,7 @@ describe("resolveHostConfig", () => {
   it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
     expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, got "fast"',
     );
   });
 

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
+import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
 
 export interface HostConfig {
@@ -14,6 +15,8 @@ export interface HostConfig {
   readonly drainTimeoutMs: number;
   /** Whether DISCORD_TOKEN is set; the token itself never leaves the environment. */
   readonly discordTokenSet: boolean;
+  /** The Discord surface's settings when DISCORD_TOKEN is set: `troupe start` then runs on Discord. */
+  readonly discord: DiscordConfig | undefined;
   /** Where the work queue lives: Redis when REDIS_URL is set, else the embedded SQLite file. */
   readonly store: StoreConfig;
   /** Separates teams sharing one Redis (key prefix) or one data folder (file name). */
@@ -31,7 +34,7 @@ export type StoreConfig =
   /** `url` may hold a password: log `redactedUrl` only. */
   | { readonly kind: "redis"; readonly url: string; readonly redactedUrl: string };
 
-export const TEST_AGENTS = ["slow"] as const;
+export const TEST_AGENTS = ["slow", "gate", "long"] as const;
 export type TestAgentName = (typeof TEST_AGENTS)[number];
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -126,6 +129,7 @@ export const resolveHostConfig = (
     logLevel,
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
+    discord: resolveDiscordConfig(env, cwd),
     store: resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE),
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,
     consumer: consumer?.value ?? defaultConsumer(),

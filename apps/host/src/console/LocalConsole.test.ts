@@ -88,17 +88,11 @@ describe("troupe start, local console over a pipe", () => {
     expect(troupe.logs.find((record) => record.msg === "console stopped")?.reason).toBe("SIGTERM");
   });
 
-  it("never prints DISCORD_TOKEN, and says the Discord surface is not there yet", async () => {
+  it("never prints DISCORD_TOKEN, even when the Discord settings are incomplete", async () => {
     const token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789";
     const troupe = spawnTroupe(["start"], { DISCORD_TOKEN: token });
-    await troupe.log("troupe started");
-    troupe.send("/status");
-    await troupe.line(/^team: /);
-    troupe.end();
-    expect(await troupe.exited).toBe(0);
-    expect(
-      troupe.logs.some((record) => String(record.msg).includes("Discord surface is not available yet")),
-    ).toBe(true);
+    expect(await troupe.exited).toBe(2);
+    expect(troupe.stderr.join("\n")).toContain("DISCORD_CHANNELS must name the channels Troupe reads");
     expect([...troupe.stdout, ...troupe.stderr].join("\n")).not.toContain(token);
   });
 });

@@ -12,6 +12,8 @@ import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
+import { gateAgent } from "../testing/gateAgent.ts";
+import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
@@ -43,7 +45,7 @@ export class HostHttp extends Context.Service<HostHttp, { readonly url: string |
   "@troupe/host/HostHttp",
 ) {}
 
-const TEST_AGENTS = { slow: slowAgent } as const;
+const TEST_AGENTS = { slow: slowAgent, gate: gateAgent, long: longReplyAgent } as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>
   Layer.effect(

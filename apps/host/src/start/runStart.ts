@@ -6,6 +6,7 @@ import { jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
+import { type DiscordFront, startDiscordFront } from "../discord/startDiscordFront.ts";
 import { HostDrain, HostHttp, HostQueue, HostTeam, HostWorker, hostLayer } from "./hostLayers.ts";
 
 export interface StartIo {
@@ -25,12 +26,6 @@ export const EXIT_INTERRUPTED = 130;
 export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
   const logger = io.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
-  if (config.discordTokenSet) {
-    logger.log(
-      "warn",
-      "DISCORD_TOKEN is set, but the Discord surface is not available yet: running the local console",
-    );
-  }
 
   const program = Effect.gen(function* () {
     const team = yield* HostTeam;
@@ -39,6 +34,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const drain = yield* HostDrain;
     const worker = yield* HostWorker;
     let localConsole: LocalConsole | undefined;
+    let discordFront: DiscordFront | undefined;
     let interrupts = 0;
     const interrupt = (signal: string) => {
       interrupts += 1;
@@ -50,7 +46,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       logger.log("info", "interrupted: finishing running tasks (interrupt again to exit at once)", {
         signal,
       });
-      void localConsole?.stop(signal);
+      void (discordFront ?? localConsole)?.stop(signal);
     };
     const onSigint = () => interrupt("SIGINT");
     const onSigterm = () => interrupt("SIGTERM");
@@ -66,6 +62,27 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
           process.off("SIGTERM", onSigterm);
         }),
     );
+    if (config.discord) {
+      // Discord instead of the console: messages in the mapped channels are the input.
+      const front = yield* startDiscordFront({
+        discord: config.discord,
+        team,
+        queue: store.queue,
+        drain,
+        logger,
+      });
+      discordFront = front;
+      worker.start();
+      logger.log("info", "troupe started", {
+        agents: team.status().agents.map((agent) => agent.name),
+        surface: "discord",
+        http: http.url ?? null,
+        store: store.kind,
+        consumer: config.consumer,
+      });
+      yield* Effect.promise(() => front.done);
+      return team.status().escalated ? EXIT_ESCALATED : 0;
+    }
     const running = startLocalConsole({
       team,
       queue: store.queue,

@@ -62,6 +62,8 @@ export interface SurfaceBridge {
   /** Tasks started here whose outcome has not been posted yet. */
   readonly open: number;
   stats(): SurfaceBridgeStats;
+  /** The surface reported a rate limit: status reactions wait `ms` before changing again. */
+  pressure(ms: number): void;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
   idle(signal?: AbortSignal): Promise<void>;
   /**
@@ -323,6 +325,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return tracked.size;
     },
     stats: () => ({ ...counts, reactions: coalescer.stats() }),
+    pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {
       accepting = false;
