@@ -3,6 +3,10 @@
 // `data` holds the structured facts (the agent, the rules tried, the cycle…).
 
 export type TroupeErrorTag =
+  // The notifier: a refused alert, a bad sink setting, an unreadable Kakao token file.
+  | "InvalidAlert"
+  | "InvalidNotifyConfig"
+  | "InvalidTokenFile"
   | "InvalidTask"
   | "InvalidCommand"
   | "InvalidAgent"

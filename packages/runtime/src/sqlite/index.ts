@@ -1,6 +1,11 @@
 // @troupe/runtime/sqlite: the embedded store for one box (node:sqlite, built into Node 24): the work
-// queue with its dead letters and idempotency keys, and saved snapshots, all in one file. A separate
+// queue with its dead letters and idempotency keys, saved snapshots and the notifier's outbox, all in one file. A separate
 // entry so programs that never use it never load node:sqlite.
+export {
+  openSqliteOutboxStore,
+  type SqliteOutboxStore,
+  type SqliteOutboxStoreOptions,
+} from "./SqliteOutboxStore.ts";
 export {
   openSqliteSnapshotStore,
   type SqliteSnapshotStore,
