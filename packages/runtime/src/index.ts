@@ -33,6 +33,14 @@ export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/Troupe
 export * from "./events/catalogue.ts";
 export { EventBus, type Listener } from "./events/EventBus.ts";
 export {
+  type Approval,
+  type ApprovalAnswer,
+  type ApprovalRequest,
+  bindAction,
+  DEFAULT_APPROVAL_EXPIRY_MS,
+} from "./human/Approval.ts";
+export { canonicalJson } from "./human/canonicalJson.ts";
+export {
   ActorRecord,
   createInspector,
   decodeTraceRecord,

@@ -1,7 +1,9 @@
 // What an agent's code is given while it works on a task: cancellation, liveness, progress,
 // typed custom events, sub-tasks and a way to ask a person.
+import type { Approval, BoundAction } from "../human/Approval.ts";
 import type { Llm } from "../llm/Llm.ts";
 import type { Task, TaskInput } from "../task/Task.ts";
+import type { Duration } from "../time/duration.ts";
 
 export interface AgentContext<TEmitted extends { type: string } = { type: string }> {
   /** Aborted when the task is cancelled, times out, loses its fan-out or its agent is declared hung. */
@@ -19,6 +21,13 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
   delegate<TOutput = unknown>(input: TaskInput): Promise<TOutput>;
   /** Ask a person; the task shows ✋ until the answer arrives. */
   askHuman(question: string): Promise<string>;
+  /**
+   * Ask a person to approve one exact action (plain JSON). The approval is bound to the sha256 of the
+   * action's canonical JSON and expires (`expiresIn`, default 10m): an answer for another action fails
+   * with `ApprovalMismatch`, none in time with `ApprovalExpired`. A denial resolves with
+   * `approved: false`. The task shows ✋ while waiting; the decision survives a restart.
+   */
+  askApproval(action: unknown, options?: { readonly expiresIn?: Duration }): Promise<Approval>;
   /**
    * The model of this agent's role (`defineAgent({ model })`, resolved by the team's `llm` factory):
    * calls are cancelled with the task, and streamed tokens count as heartbeats and show as progress.
@@ -49,5 +58,12 @@ export interface AgentPort {
   resumed(agent: string, taskId: string, attempt: number): void;
   delegate(agent: string, parent: Task, input: TaskInput, signal: AbortSignal): Promise<unknown>;
   askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string>;
+  askApproval(
+    agent: string,
+    task: Task,
+    bound: BoundAction,
+    expiresIn: Duration | undefined,
+    signal: AbortSignal,
+  ): Promise<Approval>;
   llm(agent: string, task: Task, signal: AbortSignal): Llm;
 }

@@ -2,6 +2,7 @@
 // a time and invokes the agent's task runner (a promise for plain agents, the user's own machine for
 // machine agents); outcomes go to the supervisor as events, observations through the AgentPort.
 import { type AnyStateMachine, assign, fromPromise, sendParent, sendTo, setup } from "xstate";
+import { bindAction } from "../human/Approval.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
 import { persistentRunner } from "./persistentRunner.ts";
@@ -72,6 +73,15 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
       self.send({ type: "troupe.human.asked", question });
       try {
         return await port.askHuman(agent, task, question, signal);
+      } finally {
+        if (!signal.aborted) self.send({ type: "troupe.human.answered" });
+      }
+    },
+    askApproval: async (action, options) => {
+      const bound = bindAction(action); // an action JSON cannot carry fails here, before ✋
+      self.send({ type: "troupe.human.asked", question: bound.question });
+      try {
+        return await port.askApproval(agent, task, bound, options?.expiresIn, signal);
       } finally {
         if (!signal.aborted) self.send({ type: "troupe.human.answered" });
       }

@@ -29,7 +29,14 @@ export type TroupeErrorTag =
   | "ModelBadResponse"
   | "ModelRejected"
   | "ToolCallRefused"
-  | "StepLimit";
+  | "StepLimit"
+  // Approvals: an action JSON cannot carry, an answer for another action, an answer too late.
+  | "InvalidAction"
+  | "ApprovalMismatch"
+  | "ApprovalExpired"
+  // Tools over MCP: a server that cannot be reached or listed, a bad MCP configuration.
+  | "McpUnavailable"
+  | "InvalidMcpConfig";
 
 export class TroupeError extends Error {
   readonly _tag: TroupeErrorTag;

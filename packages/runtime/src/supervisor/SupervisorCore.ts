@@ -11,12 +11,14 @@ import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
+import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
+import { type ApprovalGateway, requestApproval } from "../human/requestApproval.ts";
 import type { Llm } from "../llm/Llm.ts";
 import { taskLlm } from "../llm/taskLlm.ts";
 import type { Logger } from "../log/Logger.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
-import { formatMillis } from "../time/duration.ts";
+import { type Duration, formatMillis, toMillis } from "../time/duration.ts";
 import { CircuitBreaker } from "./CircuitBreaker.ts";
 import { DeadlineSchedule } from "./DeadlineSchedule.ts";
 import { FanOutJoins, type FanOutResult } from "./FanOutJoins.ts";
@@ -25,8 +27,11 @@ import { childrenToRestart, type RestartIntensity, type RestartStrategy } from "
 import type { Classifier, Route, RouteMatch } from "./routing.ts";
 import { WaitForGraph } from "./WaitForGraph.ts";
 
-/** A person answering an agent's question (the console, Discord…). */
-export interface HumanGateway {
+/**
+ * A person answering an agent's question (the console, Discord…). `approve` answers `ctx.askApproval`:
+ * it gets the exact action and its hash, and answers with that hash, the decision and who decided.
+ */
+export interface HumanGateway extends ApprovalGateway {
   ask(question: string, context: { task: Task; agent: string; signal: AbortSignal }): Promise<string>;
 }
 
@@ -632,7 +637,12 @@ export class SupervisorCore implements AgentPort {
     const store = this.#settings.snapshots;
     if (!store) return;
     const forget = async () => {
-      for (const key of [taskId, ...(await store.keys(`human/${taskId}/`))]) await store.delete(key);
+      const saved = [
+        taskId,
+        ...(await store.keys(`human/${taskId}/`)),
+        ...(await store.keys(`approval/${taskId}/`)),
+      ];
+      for (const key of saved) await store.delete(key);
     };
     forget().catch((error: unknown) =>
       this.#warn(`deleting the saved state of task ${taskId} failed`, error),
@@ -735,6 +745,29 @@ export class SupervisorCore implements AgentPort {
       await store.save(key, answer);
       return answer;
     });
+  }
+
+  askApproval(
+    agent: string,
+    task: Task,
+    bound: BoundAction,
+    expiresIn: Duration | undefined,
+    signal: AbortSignal,
+  ): Promise<Approval> {
+    const running = this.#current(agent, task.id, task.attempt);
+    if (running && this.#settings.snapshots) running.entry.persisted = true;
+    return Promise.resolve().then(() =>
+      requestApproval({
+        gateway: this.#settings.human,
+        store: this.#settings.snapshots,
+        clock: this.clock,
+        task,
+        agent,
+        bound,
+        expiresInMs: expiresIn === undefined ? DEFAULT_APPROVAL_EXPIRY_MS : toMillis(expiresIn, "expiresIn"),
+        signal,
+      }),
+    );
   }
 
   // ── outcomes from agents ─────────────────────────────────────────────────
