@@ -1,6 +1,24 @@
-// @troupe/agents: ready-made agents for a Troupe team. For now the LLM-free ones the host runs in
-// local mode: echo, and the system monitor.
+// @troupe/agents: ready-made agents for a Troupe team, each returning a schema-typed result with
+// formatters (chat markdown, plain text, a short notification) that read from the same value.
 export { type EchoOutput, echo, echoText } from "./echo/echo.ts";
+export { defineFormatters, type Formatters, shorten, textOf } from "./format/Formatters.ts";
+export {
+  type AgentSummary,
+  type Classification,
+  type ClassifyOptions,
+  type ClassifyRule,
+  classifyRequest,
+  defaultClassifyRules,
+} from "./orchestrator/classifyRequest.ts";
+export {
+  createOrchestrator,
+  type Orchestrator,
+  type OrchestratorOptions,
+  OrchestratorPart,
+  OrchestratorResult,
+  orchestratorFormatters,
+} from "./orchestrator/orchestrator.ts";
+export { MAX_PARTS, splitRequest } from "./orchestrator/splitRequest.ts";
 export { formatBytes, formatReport } from "./system-monitor/formatReport.ts";
 export { type DiskStats, type HostProbe, nodeHostProbe } from "./system-monitor/hostProbe.ts";
 export {

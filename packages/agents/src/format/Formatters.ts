@@ -1,0 +1,39 @@
+// One shape for turning an agent's structured result into what people read: chat markdown, plain
+// text (consoles, logs) and a one-line notification. Summaries and alerts read from the same value.
+
+export interface Formatters<T> {
+  /** Chat markdown (Discord, the console's rich mode). */
+  markdown(value: T): string;
+  /** Plain text, no markup. */
+  text(value: T): string;
+  /** One short line for a notification (push, SMS-sized). */
+  notification(value: T): string;
+}
+
+/** Declare an agent's formatters (typed by its result). */
+export const defineFormatters = <T>(formatters: Formatters<T>): Formatters<T> => Object.freeze(formatters);
+
+/** At most `max` characters, cut at a word with an ellipsis. */
+export const shorten = (text: string, max: number): string => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+};
+
+/** The readable text of any agent's output: its `text`, `summary` or `answer`, else JSON. */
+export const textOf = (output: unknown): string => {
+  if (typeof output === "string") return output;
+  if (output && typeof output === "object") {
+    for (const key of ["text", "summary", "answer"] as const) {
+      const value = (output as Record<string, unknown>)[key];
+      if (typeof value === "string") return value;
+    }
+  }
+  try {
+    return JSON.stringify(output) ?? String(output);
+  } catch {
+    return String(output);
+  }
+};

@@ -1,0 +1,206 @@
+// The orchestrator: rules first, the model second (schema-checked), a fallback; a multi-part request
+// fanned out in parallel through ctx.delegate and joined into one summary; one run against the
+// Ollama stand-in through the real ollama client.
+import { createSupervisor, route } from "@troupe/runtime";
+import { createOllamaLlm } from "@troupe/runtime/ollama";
+import { createTestTeam, ScriptedModel, scriptedAgent } from "@troupe/runtime/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { type OllamaStandIn, startOllamaStandIn } from "../../../../test/harness/ollamaStandIn.ts";
+import { classifyRequest } from "./classifyRequest.ts";
+import { createOrchestrator, orchestratorFormatters } from "./orchestrator.ts";
+import { splitRequest } from "./splitRequest.ts";
+
+const roster = [
+  { name: "research", description: "Finds things out, with sources", capabilities: ["research"] },
+  { name: "code", description: "Answers code questions", capabilities: ["code"] },
+  { name: "echo", description: "Repeats", capabilities: [] },
+];
+
+const task = (text: string) =>
+  ({ id: "t-1", text, input: text, needs: [], attempt: 1, createdAt: 0 }) as never;
+
+describe("splitRequest", () => {
+  it("splits lists and semicolons, and leaves one request alone", () => {
+    expect(splitRequest("Please:\n- find the RFC\n2. review my diff\n")).toEqual([
+      "find the RFC",
+      "review my diff",
+    ]);
+    expect(splitRequest("look up DNS; review foo.ts ;")).toEqual(["look up DNS", "review foo.ts"]);
+    expect(splitRequest("  what is DNS?  ")).toEqual(["what is DNS?"]);
+    expect(splitRequest("   ")).toEqual([]);
+    expect(splitRequest(Array.from({ length: 10 }, (_, i) => `p${i}`).join(";"))).toHaveLength(8);
+  });
+});
+
+describe("classifyRequest", () => {
+  it("uses a rule before the model", async () => {
+    const llm = new ScriptedModel([{ json: { agent: "research", reason: "x" } }]);
+    const choice = await classifyRequest("please review this diff", roster, { llm });
+    expect(choice).toMatchObject({ agent: "code", by: "rule" });
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it("asks the model, with only the team's names allowed, when no rule matches", async () => {
+    const llm = new ScriptedModel([{ json: { agent: "research", reason: "needs reading" } }]);
+    const choice = await classifyRequest("tell me about the 1998 outage", roster, { llm });
+    expect(choice).toEqual({ agent: "research", by: "model", reason: "needs reading" });
+    const format = llm.calls[0]?.options.format as { properties: { agent: { enum?: unknown } } };
+    expect(JSON.stringify(format)).toContain('"research"');
+    expect(JSON.stringify(format)).toContain('"none"');
+  });
+
+  it("falls back when the model names no agent, answers nonsense twice, or is down", async () => {
+    const none = new ScriptedModel([{ json: { agent: "none", reason: "small talk" } }]);
+    expect(await classifyRequest("hi", roster, { llm: none, fallback: "echo" })).toMatchObject({
+      agent: "echo",
+      by: "fallback",
+    });
+    const confused = new ScriptedModel([{ json: { agent: "deployer", reason: "?" } }]);
+    const wrong = await classifyRequest("hi", roster, { llm: confused, fallback: "echo" });
+    expect(wrong).toMatchObject({ agent: "echo", by: "fallback" });
+    expect(confused.calls).toHaveLength(2); // the schema error was sent back once
+    const down = new ScriptedModel([{ error: "ModelUnavailable" }]);
+    expect(await classifyRequest("hi", roster, { llm: down })).toMatchObject({
+      agent: undefined,
+      by: "fallback",
+    });
+  });
+});
+
+describe("orchestrator.classify", () => {
+  it("routes a team's unmatched task by rule, model, or to itself for a multi-part request", async () => {
+    const llm = new ScriptedModel([{ json: { agent: "research", reason: "history" } }]);
+    const { classify } = createOrchestrator({ llm });
+    const signal = new AbortController().signal;
+    const withSelf = [...roster, { name: "orchestrator", description: "", capabilities: [] }];
+    expect(await classify(task("review foo.ts"), withSelf, signal)).toBe("code");
+    expect(await classify(task("tell me about 1998"), withSelf, signal)).toBe("research");
+    expect(await classify(task("- look up DNS\n- review foo.ts"), withSelf, signal)).toBe("orchestrator");
+  });
+
+  it("is the supervisor's classifier", async () => {
+    const research = scriptedAgent("research", [{ reply: { text: "found it" } }]);
+    const echo = scriptedAgent("echo", [{ reply: { text: "echo" } }]);
+    const llm = new ScriptedModel([{ json: { agent: "research", reason: "a question" } }]);
+    const { classify } = createOrchestrator({ llm, fallback: "echo" });
+    const { team, next } = createTestTeam({
+      agents: [research, echo],
+      routes: [route.mention()],
+      classify,
+      fallback: "echo",
+    });
+    const run = team.submit("tell me about the 1998 outage");
+    await expect(run.result).resolves.toEqual({ text: "found it" });
+    expect((await next("task.routed", (event) => event.taskId === run.id)).rule).toBe("classifier");
+    team.stop();
+  });
+});
+
+/** A gate a branch agent waits at, so a test can see every branch start before any ends. */
+const gate = () => {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+};
+
+describe("orchestrator agent", () => {
+  it("fans a multi-part request out in parallel and joins the answers", async () => {
+    const release = gate();
+    const research = scriptedAgent("research", [
+      {
+        run: async () => {
+          await release.opened;
+          return { summary: "DNS is the phone book" };
+        },
+      },
+    ]);
+    const code = scriptedAgent("code", [
+      {
+        run: async () => {
+          await release.opened;
+          return { text: "LGTM" };
+        },
+      },
+    ]);
+    const orchestrator = createOrchestrator({ agents: [research, code] });
+    const { team, next } = createTestTeam({ agents: [orchestrator.agent, research, code] });
+    const run = team.ask(orchestrator.agent, "Two things:\n- explain DNS\n- review foo.ts");
+    // Both branches are working before either answers: they run in parallel.
+    await next("task.started", (event) => event.agent === "research");
+    await next("task.started", (event) => event.agent === "code");
+    release.open();
+    const result = await run.result;
+    expect(result.parts).toEqual([
+      {
+        request: "explain DNS",
+        agent: "research",
+        routedBy: "rule",
+        status: "succeeded",
+        answer: "DNS is the phone book",
+      },
+      { request: "review foo.ts", agent: "code", routedBy: "rule", status: "succeeded", answer: "LGTM" },
+    ]);
+    expect(result.summary).toBe("2 of 2 parts answered.");
+    expect(orchestratorFormatters.markdown(result)).toContain("- **code** — review foo.ts: LGTM");
+    expect(orchestratorFormatters.notification(result)).toBe("2 parts: 2 of 2 parts answered.");
+    team.stop();
+  });
+
+  it("reports a failed part without failing the whole, and uses ctx.llm for what no rule decides", async () => {
+    const research = scriptedAgent("research", [{ fail: "no sources" }]);
+    const echo = scriptedAgent("echo", [{ reply: { text: "hello back" } }]);
+    const model = new ScriptedModel([{ json: { agent: "echo", reason: "greeting" } }]);
+    const orchestrator = createOrchestrator({ agents: [research, echo] });
+    const { team } = createTestTeam({ agents: [orchestrator.agent, research, echo], llm: () => model });
+    const result = await team.ask(orchestrator.agent, "research the outage; say hello").result;
+    expect(result.parts.map((part) => [part.agent, part.routedBy, part.status])).toEqual([
+      ["research", "rule", "failed"],
+      ["echo", "model", "succeeded"],
+    ]);
+    expect(result.parts[0]?.error).toMatch(/no sources/);
+    expect(orchestratorFormatters.text(result)).toContain("[research] research the outage: failed:");
+    expect(orchestratorFormatters.notification(result)).toBe("2 parts, 1 failed: 1 of 2 parts answered.");
+    team.stop();
+  });
+
+  it("lets the team route parts when it has no roster, and takes parts as structured input", async () => {
+    const echo = scriptedAgent("echo", [{ run: (task) => ({ text: `echo ${task.text}` }) }]);
+    const orchestrator = createOrchestrator();
+    const { team } = createTestTeam({ agents: [orchestrator.agent, echo], fallback: "echo" });
+    const result = await team.ask(orchestrator.agent, {
+      input: { parts: ["a", { text: "b", agent: "echo" }] },
+    }).result;
+    expect(result.parts.map((part) => [part.agent, part.routedBy, part.answer])).toEqual([
+      [null, "team", "echo a"],
+      ["echo", "rule", "echo b"],
+    ]);
+    team.stop();
+  });
+});
+
+describe("orchestrator on the Ollama stand-in", () => {
+  let standIn: OllamaStandIn | undefined;
+  afterEach(async () => {
+    await standIn?.close();
+    standIn = undefined;
+  });
+
+  it("classifies through the real ollama client", async () => {
+    standIn = await startOllamaStandIn({
+      replies: [{ content: JSON.stringify({ agent: "research", reason: "history question" }) }],
+    });
+    const research = scriptedAgent("research", [{ reply: { text: "1998 was DNS" } }]);
+    const echo = scriptedAgent("echo", [{ reply: { text: "echo" } }]);
+    const { classify } = createOrchestrator({
+      llm: () => createOllamaLlm({ host: standIn!.url, model: "qwen3:8b", role: "orchestrator" }),
+    });
+    const team = createSupervisor({ agents: [research, echo], classify, fallback: "echo" });
+    await expect(team.submit("tell me about the 1998 outage").result).resolves.toEqual({
+      text: "1998 was DNS",
+    });
+    expect(standIn.requestsTo("/api/chat")[0]?.body).toMatchObject({ model: "qwen3:8b" });
+    team.stop();
+  });
+});
