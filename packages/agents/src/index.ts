@@ -19,18 +19,29 @@ export {
   orchestratorFormatters,
 } from "./orchestrator/orchestrator.ts";
 export { MAX_PARTS, splitRequest } from "./orchestrator/splitRequest.ts";
-export { formatBytes, formatReport } from "./system-monitor/formatReport.ts";
+export { type AlertSignal, AlertTracker, type Observation } from "./system-monitor/AlertTracker.ts";
+export { formatBytes, formatReport, systemReportFormatters } from "./system-monitor/formatReport.ts";
 export { type DiskStats, type HostProbe, nodeHostProbe } from "./system-monitor/hostProbe.ts";
 export {
+  ActiveAlert,
+  DiskReport,
+  LoadReport,
+  MemoryReport,
+  RuntimeHealth,
+  SystemReport,
+} from "./system-monitor/SystemReport.ts";
+export {
+  type AlertEvent,
   createSystemMonitor,
-  type DiskReport,
-  defaultThresholds,
-  type LoadReport,
-  type MemoryReport,
-  type RuntimeHealth,
   readSystemReport,
+  SystemCheck,
   type SystemMonitorOptions,
-  type SystemReport,
-  type SystemThresholds,
   systemMonitor,
 } from "./system-monitor/systemMonitor.ts";
+export {
+  type Band,
+  defaultThresholds,
+  resolveThresholds,
+  type SystemThresholds,
+  type ThresholdsInput,
+} from "./system-monitor/thresholds.ts";

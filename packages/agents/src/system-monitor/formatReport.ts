@@ -1,6 +1,7 @@
 // A system report as text a person reads in a console or a chat message: one line per part, then the
 // warnings. Kept apart from the agent so surfaces can format the structured result their own way.
-import type { SystemReport } from "./systemMonitor.ts";
+import { defineFormatters, shorten } from "../format/Formatters.ts";
+import type { SystemReport } from "./SystemReport.ts";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -37,11 +38,40 @@ export const formatReport = (report: SystemReport): string => {
             .filter(Boolean)
             .join("; ");
     const state = runtime.escalated ? "escalated" : runtime.accepting ? "accepting" : "draining";
+    const extra = [
+      runtime.missedHeartbeats === null ? "" : `; ${runtime.missedHeartbeats} missed heartbeats`,
+      runtime.deadLetters === null ? "" : `; ${runtime.deadLetters} dead letters`,
+    ].join("");
     lines.push(
-      `runtime   ${runtime.agents} agent${runtime.agents === 1 ? "" : "s"}, ${state}, ${runtime.queued} queued, ${runtime.inFlight} in flight; ${breakers}`,
+      `runtime   ${runtime.agents} agent${runtime.agents === 1 ? "" : "s"}, ${state}, ${runtime.queued} queued, ${runtime.inFlight} in flight; ${breakers}${extra}`,
     );
   }
   if (warnings.length === 0) lines.push("warnings  none");
   else for (const warning of warnings) lines.push(`⚠ ${warning}`);
   return lines.join("\n");
 };
+
+/** Chat markdown, plain text and a one-line notification of a system report. */
+export const systemReportFormatters = defineFormatters<SystemReport>({
+  markdown: (report) => {
+    const [first, ...rest] = formatReport(report)
+      .split("\n")
+      .filter((line) => !line.startsWith("⚠"));
+    const head =
+      report.alerts.length === 0
+        ? "**System: all well**"
+        : `**System: ${report.alerts.length} alert${report.alerts.length === 1 ? "" : "s"}**`;
+    const alerts = report.warnings.map((warning) => `- ⚠ ${warning}`);
+    return [
+      head,
+      "```",
+      first,
+      ...rest.filter((line) => !line.startsWith("warnings")),
+      "```",
+      ...alerts,
+    ].join("\n");
+  },
+  text: formatReport,
+  notification: (report) =>
+    report.warnings.length === 0 ? "system: all well" : shorten(`system: ${report.warnings.join("; ")}`, 140),
+});

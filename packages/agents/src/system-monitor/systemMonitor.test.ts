@@ -1,14 +1,15 @@
-// The system monitor reports the host and the team, and warns about what crosses a threshold.
-import type { Team } from "@troupe/runtime";
+// The system monitor reports the host and the team, and raises and resolves alerts with hysteresis.
+import { EventBus, type Team } from "@troupe/runtime";
 import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatReport } from "./formatReport.ts";
+import { formatBytes, formatReport, systemReportFormatters } from "./formatReport.ts";
 import type { HostProbe } from "./hostProbe.ts";
-import { createSystemMonitor, type SystemReport, systemMonitor } from "./systemMonitor.ts";
+import type { SystemReport } from "./SystemReport.ts";
+import { type AlertEvent, createSystemMonitor, systemMonitor } from "./systemMonitor.ts";
 
 const GiB = 1024 ** 3;
 
-/** A machine with 4 CPUs, 16 GiB of memory and a 100 GiB disk, loaded as the test says. */
+/** A machine with 4 CPUs, 16 GiB of memory and a 100 GiB disk, loaded as the test says (changeable). */
 const fakeProbe = (load: { one: number; memoryFree: number; diskFree: number }): HostProbe => ({
   loadavg: () => [load.one, 0.5, 0.25],
   cpuCount: () => 4,
@@ -39,6 +40,7 @@ describe("system-monitor", () => {
     const { team } = createTestTeam({ agents: [monitor] });
     const report = await team.ask(monitor, "").result;
     expect(report.warnings).toEqual([]);
+    expect(report.alerts).toEqual([]);
     expect(report.load).toEqual({ one: 1, five: 0.5, fifteen: 0.25, cpus: 4 });
     expect(report.memory.usedBytes).toBe(4 * GiB);
     expect(report.disk?.usedRatio).toBeCloseTo(0.2);
@@ -49,11 +51,16 @@ describe("system-monitor", () => {
     const busy = fakeProbe({ one: 8, memoryFree: 1 * GiB, diskFree: 5 * GiB });
     const monitor = createSystemMonitor({ probe: busy, diskPath: "/data" });
     const { team } = createTestTeam({ agents: [monitor] });
-    const { warnings } = await team.ask(monitor, "").result;
-    expect(warnings).toEqual([
-      "load 2.00 per CPU over the last minute is above 1.00",
+    const report = await team.ask(monitor, "").result;
+    expect(report.warnings).toEqual([
+      "load 2.00 per CPU over the last minute is at or above 1.00",
       "memory 94% used is at or above 90%",
       "disk /data 95% used is at or above 90%",
+    ]);
+    expect(report.raised).toEqual([
+      "system-monitor/load",
+      "system-monitor/memory",
+      "system-monitor/disk:/data",
     ]);
     team.stop();
   });
@@ -71,28 +78,100 @@ describe("system-monitor", () => {
     team.stop();
   });
 
-  it("reports the team's open breakers and queue depth", async () => {
+  it("raises at high and clears only below low (hysteresis), as alert events on the team's bus", async () => {
+    const machine = { one: 1, memoryFree: 12 * GiB, diskFree: 80 * GiB };
+    const bus = new EventBus();
+    const published: unknown[] = [];
+    bus.on("alert.raised", (event) => published.push(event));
+    bus.on("alert.resolved", (event) => published.push(event));
+    const told: AlertEvent[] = [];
+    const monitor = createSystemMonitor({
+      probe: fakeProbe(machine),
+      bus,
+      onAlert: (event) => told.push(event),
+      thresholds: { diskUsed: { high: 0.9, low: 0.8 } },
+    });
+    const diskUsed = async (share: number) => {
+      machine.diskFree = (1 - share) * 100 * GiB;
+      return monitor.check();
+    };
+    expect((await diskUsed(0.89)).raised).toEqual([]);
+    const up = await diskUsed(0.92);
+    expect(up.raised).toEqual(["system-monitor/disk:/"]);
+    expect(up.alerts).toEqual([
+      {
+        alertId: "system-monitor/disk:/",
+        severity: "warning",
+        title: "Disk almost full",
+        text: "disk / 92% used is at or above 90%",
+      },
+    ]);
+    // Between low and high: still up, nothing new published.
+    const between = await diskUsed(0.85);
+    expect(between.raised).toEqual([]);
+    expect(between.resolved).toEqual([]);
+    expect(between.alerts).toHaveLength(1);
+    expect((await diskUsed(0.95)).raised).toEqual([]);
+    // Below low: resolved once.
+    expect((await diskUsed(0.79)).resolved).toEqual(["system-monitor/disk:/"]);
+    expect((await diskUsed(0.5)).resolved).toEqual([]);
+    expect(published).toMatchObject([
+      {
+        type: "alert.raised",
+        alertId: "system-monitor/disk:/",
+        source: "system-monitor",
+        severity: "warning",
+      },
+      { type: "alert.resolved", alertId: "system-monitor/disk:/", source: "system-monitor" },
+    ]);
+    expect(told.map((event) => event.type)).toEqual(["alert.raised", "alert.resolved"]);
+  });
+
+  it("watches the team: open breakers, missed heartbeats and dead letters, as alerts on the bus", async () => {
     let team: Team | undefined;
+    let dead = 0;
     const flaky = scriptedAgent("flaky", [{ fail: "down" }], { breaker: { maxFailures: 1 } });
-    const monitor = createSystemMonitor({ probe: calm, status: () => team!.status() });
-    const test = createTestTeam({ agents: [flaky, monitor] });
+    const test = createTestTeam({ agents: [flaky] });
     team = test.team;
+    const monitor = createSystemMonitor({
+      probe: calm,
+      status: () => team!.status(),
+      bus: team.bus,
+      deadLetters: () => dead,
+    });
 
     await expect(team.ask(flaky, "try").result).rejects.toThrow(/down/);
     await test.next("breaker.changed", (event) => event.agent === "flaky" && event.to === "open");
-    const report = await team.ask(monitor, "status").result;
-
+    team.bus.publish({ type: "heartbeat.missed", agent: "flaky", taskId: "t-x", deadlineMs: 1000 });
+    dead = 2;
+    const report = await monitor.check();
     expect(report.runtime).toEqual({
-      agents: 2,
+      agents: 1,
       openBreakers: ["flaky"],
       halfOpenBreakers: [],
       queued: 0,
-      inFlight: 1, // the monitor itself
+      inFlight: 0,
       deepestQueue: null,
       accepting: true,
       escalated: false,
+      missedHeartbeats: 1,
+      deadLetters: 2,
     });
-    expect(report.warnings).toEqual(["circuit breaker open for flaky"]);
+    expect(report.warnings).toEqual([
+      "circuit breaker open for flaky",
+      "1 missed heartbeat since the last check",
+      "2 tasks in the dead letters",
+    ]);
+    expect(test.seen("alert.raised").map((event) => event.alertId)).toEqual([
+      "system-monitor/breakers",
+      "system-monitor/heartbeats",
+      "system-monitor/dead-letters",
+    ]);
+    // No more missed heartbeats since that check, the dead letters emptied: those two resolve.
+    dead = 0;
+    const later = await monitor.check();
+    expect(later.resolved).toEqual(["system-monitor/heartbeats", "system-monitor/dead-letters"]);
+    expect(test.seen("alert.resolved")).toHaveLength(2);
     team.stop();
   });
 
@@ -101,6 +180,10 @@ describe("system-monitor", () => {
       "system-monitor thresholds.memoryUsed must be a share between 0 and 1, got 90",
     );
     expect(() => createSystemMonitor({ thresholds: { queueDepth: -1 } })).toThrow(/thresholds\.queueDepth/);
+    expect(() => createSystemMonitor({ thresholds: { diskUsed: { high: 0.8, low: 0.9 } } })).toThrow(
+      "system-monitor thresholds.diskUsed.low (0.9) must not be above its high (0.8)",
+    );
+    expect(() => createSystemMonitor({ thresholds: { cpu: 1 } as never })).toThrow(/is not a threshold/);
   });
 });
 
@@ -118,8 +201,20 @@ describe("formatReport", () => {
       deepestQueue: { agent: "flaky", depth: 3 },
       accepting: true,
       escalated: false,
+      missedHeartbeats: null,
+      deadLetters: null,
     },
     warnings: ["circuit breaker open for flaky"],
+    alerts: [
+      {
+        alertId: "system-monitor/breakers",
+        severity: "warning",
+        title: "Circuit breaker open",
+        text: "circuit breaker open for flaky",
+      },
+    ],
+    raised: [],
+    resolved: [],
   };
 
   it("gives one line per part, then the warnings", () => {
@@ -133,10 +228,18 @@ describe("formatReport", () => {
   });
 
   it("says when all is well and what is missing", () => {
-    const text = formatReport({ ...report, disk: null, runtime: null, warnings: [] });
+    const text = formatReport({ ...report, disk: null, runtime: null, warnings: [], alerts: [] });
     expect(text).toContain("disk      unavailable");
     expect(text).not.toContain("runtime");
     expect(text.endsWith("warnings  none")).toBe(true);
+  });
+
+  it("has markdown and a short notification from the same report", () => {
+    expect(systemReportFormatters.markdown(report).split("\n")[0]).toBe("**System: 1 alert**");
+    expect(systemReportFormatters.markdown(report)).toContain("- ⚠ circuit breaker open for flaky");
+    expect(systemReportFormatters.notification(report)).toBe("system: circuit breaker open for flaky");
+    expect(systemReportFormatters.notification({ ...report, warnings: [] })).toBe("system: all well");
+    expect(systemReportFormatters.text(report)).toBe(formatReport(report));
   });
 
   it("formats sizes in binary units", () => {

@@ -1,104 +1,43 @@
 // The system-monitor agent: how the box and the team are doing, without a model. It reads load,
-// memory and disk from the host and, when given the team's status, open breakers and queue depth,
-// and turns whatever crosses a threshold into a plain-language warning.
-import { defineAgent, type TeamStatus, TroupeError } from "@troupe/runtime";
+// memory and disk from the host and, when given the team's status and bus, open breakers, queue
+// depth, missed heartbeats and dead letters; each is held against a threshold band with hysteresis,
+// and a crossing raises `alert.raised` (or, once back below the band, `alert.resolved`) on the team's
+// bus — the catalogue events the notifier, the Redis mirror and the metrics already watch. The bus is
+// given to the factory (rather than emitted through `ctx.emit`, which reaches only the task's
+// watchers) so alerts are runtime events, also when `check()` runs outside any task.
+import { defineAgent, type EventBus, type RuntimeEventInput, type TeamStatus } from "@troupe/runtime";
+import { AlertTracker, type Observation } from "./AlertTracker.ts";
 import { type HostProbe, nodeHostProbe } from "./hostProbe.ts";
+import type { DiskReport, LoadReport, MemoryReport, RuntimeHealth, SystemReport } from "./SystemReport.ts";
+import { resolveThresholds, type SystemThresholds, type ThresholdsInput } from "./thresholds.ts";
 
-export interface SystemThresholds {
-  /** Warn when the 1-minute load average per CPU is above this (default 1). */
-  readonly loadPerCpu: number;
-  /** Warn when this share of memory is in use, 0–1 (default 0.9). */
-  readonly memoryUsed: number;
-  /** Warn when this share of the disk is in use, 0–1 (default 0.9). */
-  readonly diskUsed: number;
-  /** Warn when an agent's queue is at least this deep (default 50). */
-  readonly queueDepth: number;
-}
-
-export const defaultThresholds: SystemThresholds = {
-  loadPerCpu: 1,
-  memoryUsed: 0.9,
-  diskUsed: 0.9,
-  queueDepth: 50,
-};
+export type AlertEvent = Extract<RuntimeEventInput, { type: "alert.raised" | "alert.resolved" }>;
 
 export interface SystemMonitorOptions {
   /** How to read the team's status; without it the report has no `runtime` part. */
   readonly status?: () => TeamStatus;
-  readonly thresholds?: Partial<SystemThresholds>;
+  /** Thresholds over `defaultThresholds`: a band `{ high, low }` or one number. */
+  readonly thresholds?: ThresholdsInput;
   /** The file system to report on (default "/"). */
   readonly diskPath?: string;
   /** Where the machine's numbers come from (node:os and node:fs by default). */
   readonly probe?: HostProbe;
+  /**
+   * The team's bus: alerts are published on it as `alert.raised` / `alert.resolved`, and
+   * `heartbeat.missed` and `task.dead_lettered` are counted from it between checks.
+   */
+  readonly bus?: EventBus;
+  /** Also told every alert change (for a sink that does not watch the bus, or a test). */
+  readonly onAlert?: (event: AlertEvent) => void;
+  /** The dead letters now, e.g. `async () => (await queue.stats()).dead`. */
+  readonly deadLetters?: () => number | Promise<number>;
 }
 
-export interface LoadReport {
-  readonly one: number;
-  readonly five: number;
-  readonly fifteen: number;
-  readonly cpus: number;
-}
-
-export interface MemoryReport {
-  readonly totalBytes: number;
-  readonly freeBytes: number;
-  readonly usedBytes: number;
-  /** usedBytes / totalBytes, 0–1. */
-  readonly usedRatio: number;
-}
-
-export interface DiskReport extends MemoryReport {
-  readonly path: string;
-}
-
-export interface RuntimeHealth {
-  readonly agents: number;
-  readonly openBreakers: readonly string[];
-  readonly halfOpenBreakers: readonly string[];
-  /** Tasks waiting, over the whole team. */
-  readonly queued: number;
-  readonly inFlight: number;
-  /** The agent with the deepest queue, when any agent has a queue. */
-  readonly deepestQueue: { readonly agent: string; readonly depth: number } | null;
-  readonly accepting: boolean;
-  readonly escalated: boolean;
-}
-
-export interface SystemReport {
-  readonly load: LoadReport;
-  readonly memory: MemoryReport;
-  /** Null when the disk could not be read (a warning says why). */
-  readonly disk: DiskReport | null;
-  /** Null when the monitor was not given the team's status. */
-  readonly runtime: RuntimeHealth | null;
-  readonly warnings: readonly string[];
-}
+export const SOURCE = "system-monitor";
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const ratio = (used: number, total: number) => (total > 0 ? used / total : 0);
-
-const checkThresholds = (thresholds: Partial<SystemThresholds> | undefined): SystemThresholds => {
-  const merged = { ...defaultThresholds, ...thresholds };
-  for (const key of ["memoryUsed", "diskUsed"] as const) {
-    const value = merged[key];
-    if (!(typeof value === "number" && value > 0 && value <= 1)) {
-      throw new TroupeError(
-        "InvalidAgent",
-        `system-monitor thresholds.${key} must be a share between 0 and 1, got ${String(value)}`,
-      );
-    }
-  }
-  for (const key of ["loadPerCpu", "queueDepth"] as const) {
-    const value = merged[key];
-    if (!(typeof value === "number" && value > 0 && Number.isFinite(value))) {
-      throw new TroupeError(
-        "InvalidAgent",
-        `system-monitor thresholds.${key} must be a positive number, got ${String(value)}`,
-      );
-    }
-  }
-  return merged;
-};
+const alertId = (key: string) => `${SOURCE}/${key}`;
 
 const readLoad = (probe: HostProbe): LoadReport => {
   const [one = 0, five = 0, fifteen = 0] = probe.loadavg();
@@ -120,7 +59,11 @@ const readDisk = async (probe: HostProbe, path: string): Promise<DiskReport> => 
   return { path, totalBytes, freeBytes, usedBytes, usedRatio: ratio(usedBytes, totalBytes) };
 };
 
-const readRuntime = (status: TeamStatus): RuntimeHealth => {
+const readRuntime = (
+  status: TeamStatus,
+  missedHeartbeats: number | null,
+  deadLetters: number | null,
+): RuntimeHealth => {
   let deepestQueue: RuntimeHealth["deepestQueue"] = null;
   for (const agent of status.agents) {
     if (agent.queue > 0 && agent.queue > (deepestQueue?.depth ?? 0))
@@ -137,70 +80,205 @@ const readRuntime = (status: TeamStatus): RuntimeHealth => {
     deepestQueue,
     accepting: status.accepting,
     escalated: status.escalated,
+    missedHeartbeats,
+    deadLetters,
   };
 };
 
-/** Read the machine (and the team, when `status` is given) and list what crosses a threshold. */
-export const readSystemReport = async (options: SystemMonitorOptions = {}): Promise<SystemReport> => {
-  const thresholds = checkThresholds(options.thresholds);
-  const probe = options.probe ?? nodeHostProbe;
-  const diskPath = options.diskPath ?? "/";
-  const warnings: string[] = [];
-
-  const load = readLoad(probe);
+const observationsOf = (
+  thresholds: SystemThresholds,
+  load: LoadReport,
+  memory: MemoryReport,
+  disk: DiskReport | null,
+  runtime: RuntimeHealth | null,
+): Observation[] => {
   const loadPerCpu = load.one / load.cpus;
-  if (loadPerCpu > thresholds.loadPerCpu) {
-    warnings.push(
-      `load ${loadPerCpu.toFixed(2)} per CPU over the last minute is above ${thresholds.loadPerCpu.toFixed(2)}`,
-    );
+  const list: Observation[] = [
+    {
+      alertId: alertId("load"),
+      value: loadPerCpu,
+      band: thresholds.loadPerCpu,
+      describe: () => ({
+        title: "High load",
+        text: `load ${loadPerCpu.toFixed(2)} per CPU over the last minute is at or above ${thresholds.loadPerCpu.high.toFixed(2)}`,
+      }),
+    },
+    {
+      alertId: alertId("memory"),
+      value: memory.usedRatio,
+      band: thresholds.memoryUsed,
+      describe: () => ({
+        title: "Memory almost full",
+        text: `memory ${percent(memory.usedRatio)} used is at or above ${percent(thresholds.memoryUsed.high)}`,
+      }),
+    },
+  ];
+  if (disk) {
+    list.push({
+      alertId: alertId(`disk:${disk.path}`),
+      value: disk.usedRatio,
+      band: thresholds.diskUsed,
+      severity: disk.usedRatio >= 0.98 ? "critical" : "warning",
+      describe: () => ({
+        title: "Disk almost full",
+        text: `disk ${disk.path} ${percent(disk.usedRatio)} used is at or above ${percent(thresholds.diskUsed.high)}`,
+      }),
+    });
   }
-
-  const memory = readMemory(probe);
-  if (memory.usedRatio >= thresholds.memoryUsed) {
-    warnings.push(
-      `memory ${percent(memory.usedRatio)} used is at or above ${percent(thresholds.memoryUsed)}`,
-    );
-  }
-
-  let disk: DiskReport | null = null;
-  try {
-    disk = await readDisk(probe, diskPath);
-    if (disk.usedRatio >= thresholds.diskUsed) {
-      warnings.push(
-        `disk ${diskPath} ${percent(disk.usedRatio)} used is at or above ${percent(thresholds.diskUsed)}`,
-      );
-    }
-  } catch (error) {
-    warnings.push(
-      `disk ${diskPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-
-  const runtime = options.status ? readRuntime(options.status()) : null;
   if (runtime) {
-    if (runtime.escalated) warnings.push("the team escalated: its supervisor gave up and takes no tasks");
-    if (runtime.openBreakers.length > 0)
-      warnings.push(`circuit breaker open for ${runtime.openBreakers.join(", ")}`);
-    if (runtime.deepestQueue && runtime.deepestQueue.depth >= thresholds.queueDepth) {
-      warnings.push(
-        `queue of ${runtime.deepestQueue.agent} is ${runtime.deepestQueue.depth} deep (warning at ${thresholds.queueDepth})`,
-      );
+    list.push(
+      {
+        alertId: alertId("escalated"),
+        value: runtime.escalated ? 1 : 0,
+        band: { high: 1, low: 1 },
+        severity: "critical",
+        describe: () => ({
+          title: "Team escalated",
+          text: "the team escalated: its supervisor gave up and takes no tasks",
+        }),
+      },
+      {
+        alertId: alertId("breakers"),
+        value: runtime.openBreakers.length,
+        band: thresholds.openBreakers,
+        describe: () => ({
+          title: "Circuit breaker open",
+          text: `circuit breaker open for ${runtime.openBreakers.join(", ")}`,
+        }),
+      },
+      {
+        alertId: alertId("queue"),
+        value: runtime.deepestQueue?.depth ?? 0,
+        band: thresholds.queueDepth,
+        describe: () => ({
+          title: "Deep queue",
+          text: `queue of ${runtime.deepestQueue?.agent} is ${runtime.deepestQueue?.depth} deep (alert at ${thresholds.queueDepth.high})`,
+        }),
+      },
+    );
+    if (runtime.missedHeartbeats !== null) {
+      const missed = runtime.missedHeartbeats;
+      list.push({
+        alertId: alertId("heartbeats"),
+        value: missed,
+        band: thresholds.missedHeartbeats,
+        describe: () => ({
+          title: "Missed heartbeats",
+          text: `${missed} missed heartbeat${missed === 1 ? "" : "s"} since the last check`,
+        }),
+      });
+    }
+    if (runtime.deadLetters !== null) {
+      const dead = runtime.deadLetters;
+      list.push({
+        alertId: alertId("dead-letters"),
+        value: dead,
+        band: thresholds.deadLetters,
+        describe: () => ({
+          title: "Dead letters",
+          text: `${dead} task${dead === 1 ? "" : "s"} in the dead letters`,
+        }),
+      });
     }
   }
-
-  return { load, memory, disk, runtime, warnings };
+  return list;
 };
 
-/** A system-monitor agent; give it `status` (e.g. `() => team.status()`) to report on the team too. */
+/** Checks the box and the team; keeps the alert state (hysteresis) between checks. */
+export class SystemCheck {
+  readonly #options: SystemMonitorOptions;
+  readonly #thresholds: SystemThresholds;
+  readonly #tracker = new AlertTracker();
+  #missed = 0;
+  #deadLettered = 0;
+
+  constructor(options: SystemMonitorOptions = {}) {
+    this.#options = options;
+    this.#thresholds = resolveThresholds(options.thresholds);
+    options.bus?.on("heartbeat.missed", () => {
+      this.#missed += 1;
+    });
+    options.bus?.on("task.dead_lettered", () => {
+      this.#deadLettered += 1;
+    });
+  }
+
+  /** Read everything, compare with the thresholds, publish what changed, and report. */
+  async run(): Promise<SystemReport> {
+    const options = this.#options;
+    const probe = options.probe ?? nodeHostProbe;
+    const diskPath = options.diskPath ?? "/";
+    const problems: string[] = [];
+    const load = readLoad(probe);
+    const memory = readMemory(probe);
+    let disk: DiskReport | null = null;
+    try {
+      disk = await readDisk(probe, diskPath);
+    } catch (error) {
+      problems.push(
+        `disk ${diskPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    let runtime: RuntimeHealth | null = null;
+    if (options.status) {
+      const missed = options.bus ? this.#missed : null;
+      let dead: number | null = options.bus ? this.#deadLettered : null;
+      if (options.deadLetters) {
+        try {
+          dead = await options.deadLetters();
+        } catch (error) {
+          problems.push(
+            `dead letters could not be read: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+      this.#missed = 0;
+      this.#deadLettered = 0;
+      runtime = readRuntime(options.status(), missed, dead);
+    }
+    const changes = this.#tracker.observe(observationsOf(this.#thresholds, load, memory, disk, runtime));
+    for (const signal of changes.raised) {
+      this.#publish({ type: "alert.raised", source: SOURCE, ...signal });
+    }
+    for (const id of changes.resolved) this.#publish({ type: "alert.resolved", alertId: id, source: SOURCE });
+    const alerts = this.#tracker.active();
+    return {
+      load,
+      memory,
+      disk,
+      runtime,
+      warnings: [...alerts.map((alert) => alert.text), ...problems],
+      alerts,
+      raised: changes.raised.map((signal) => signal.alertId),
+      resolved: [...changes.resolved],
+    };
+  }
+
+  #publish(event: AlertEvent): void {
+    this.#options.bus?.publish({ ...event });
+    this.#options.onAlert?.(event);
+  }
+}
+
+/** One check with no memory of earlier ones (every value at or above its `high` is an alert). */
+export const readSystemReport = (options: SystemMonitorOptions = {}): Promise<SystemReport> =>
+  new SystemCheck(options).run();
+
+/**
+ * A system-monitor agent. Give it `status: () => team.status()` and the team's `bus` to watch the
+ * team too and publish alerts. `check()` runs a check outside any task (a timer, the scheduler).
+ */
 export const createSystemMonitor = (options: SystemMonitorOptions = {}) => {
   // Bad thresholds are refused when the agent is declared, not at its first task.
-  checkThresholds(options.thresholds);
-  return defineAgent({
+  const check = new SystemCheck(options);
+  const agent = defineAgent({
     name: "system-monitor",
-    description: "Reports host load, memory and disk, and the team's health: open breakers, queue depth.",
+    description:
+      "Reports host load, memory and disk, and the team's health: open breakers, queue depth, missed heartbeats, dead letters; raises alerts.",
     capabilities: ["system", "monitor"],
-    handle: (): Promise<SystemReport> => readSystemReport(options),
+    handle: (): Promise<SystemReport> => check.run(),
   });
+  return Object.assign(agent, { check: () => check.run() });
 };
 
 /** The system monitor without the team's status: host numbers only. */
