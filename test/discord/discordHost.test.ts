@@ -171,6 +171,52 @@ describe("troupe start on Discord", () => {
     ).toHaveLength(1);
   });
 
+  it("registers the slash commands with troupe register-commands", async () => {
+    const run = spawnTroupe(["register-commands"], discordEnv());
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toContain(`Registered /ask, /status, /agents, /cancel in server ${standIn.guildId}.`);
+    expect(standIn.commands.get(`guild:${standIn.guildId}`)?.map((command) => command.name)).toEqual([
+      "ask",
+      "status",
+      "agents",
+      "cancel",
+    ]);
+  });
+
+  it("defers /status and /ask, then answers them; a bad /ask is answered at once, ephemeral", async () => {
+    const callback = (id: string) =>
+      standIn.waitFor(
+        (event): event is Extract<StandInEvent, { kind: "interaction-callback" }> =>
+          event.kind === "interaction-callback" && event.interactionId === id,
+        `the callback of ${id}`,
+      );
+    const answer = (id: string) =>
+      standIn.waitFor(
+        (event): event is Extract<StandInEvent, { kind: "followup" }> =>
+          event.kind === "followup" && event.interactionId === id,
+        `the answer to ${id}`,
+      );
+    const status = standIn.interact("general", "status");
+    expect((await callback(status)).body).toMatchObject({ type: 5 }); // deferred
+    const statusAnswer = await answer(status);
+    expect(statusAnswer.op).toBe("edit-original");
+    for (const agent of ["echo", "system-monitor", "gate", "long"])
+      expect(statusAnswer.body.content).toContain(agent);
+
+    const asked = standIn.interact("general", "ask", { agent: "long", text: "12" });
+    expect((await callback(asked)).body).toMatchObject({ type: 5 });
+    expect((await answer(asked)).body).toMatchObject({
+      content: longReply(12),
+      allowed_mentions: { parse: [] },
+    });
+
+    const bad = standIn.interact("general", "ask", { agent: "nobody", text: "hi" });
+    const refused = (await callback(bad)).body as { type: number; data: { content: string; flags: number } };
+    expect(refused.type).toBe(4); // answered at once
+    expect(refused.data.flags & 64).toBe(64); // ephemeral
+    expect(refused.data.content).toMatch(/^Unknown agent "nobody": the agents are echo, system-monitor/);
+  });
+
   it("never logs the token, and stops cleanly on SIGTERM", async () => {
     troupe.child.kill("SIGTERM");
     expect(await troupe.exited).toBe(0);

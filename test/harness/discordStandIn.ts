@@ -66,7 +66,12 @@ export type StandInEvent =
     }
   | { readonly kind: "gateway"; readonly op: "identify" | "resume" | "ready" | "resumed" | "closed" }
   | { readonly kind: "interaction-callback"; readonly interactionId: string; readonly body: unknown }
-  | { readonly kind: "followup"; readonly token: string; readonly body: unknown };
+  | {
+      readonly kind: "followup";
+      readonly interactionId: string;
+      readonly op: "edit-original" | "followup";
+      readonly body: Record<string, unknown>;
+    };
 
 export interface RateLimitRule {
   /** Requests per window in one bucket (route and major parameter). */
@@ -104,6 +109,10 @@ export interface DiscordStandIn {
   channelId(name: string): string;
   /** A person (or a bot) writes in a channel or thread: stored, and dispatched as MESSAGE_CREATE. */
   say(where: string, content: string, author?: StandInUser): StandInMessage;
+  /** A person runs a slash command: dispatched as INTERACTION_CREATE; resolves to the interaction's id. */
+  interact(where: string, name: string, options?: Record<string, string>, user?: StandInUser): string;
+  /** Application commands registered (key "global" or "guild:<id>"). */
+  readonly commands: ReadonlyMap<string, readonly { readonly name: string }[]>;
   /** Dispatch a message's MESSAGE_CREATE again (as a flaky gateway would). */
   redeliver(messageId: string): void;
   /** The next `count` requests matching get a 429 with this retry-after. */
@@ -182,7 +191,9 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   const messages = new Map<string, StandInMessage>();
   const threads = new Map<string, StandInThread>();
   const webhooks = new Map<string, StandInWebhook>();
-  const commands = new Map<string, unknown[]>();
+  const commands = new Map<string, { name: string }[]>();
+  /** Interactions by token: their id and channel. */
+  const interactions = new Map<string, { id: string; channelId: string }>();
   const events: StandInEvent[] = [];
   const waiters = new Set<() => void>();
   const stats = { unforced429: 0, earlyRetries: 0, forced429: 0 };
@@ -610,10 +621,11 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     if (first === "webhooks" && second !== undefined && third !== undefined && method === "POST") {
       if (second === applicationId) {
         // An interaction's follow-up.
-        const { json } = await readBody(request);
-        record({ kind: "followup", token: third, body: json });
-        const channel = [...channels.keys()][0]!;
-        return { status: 200, body: createMessage(channel, json, [], bot) };
+        const interaction = interactions.get(third);
+        if (!interaction) throw new HttpError(404, 10015, "Unknown Webhook");
+        const { json, files } = await readBody(request);
+        record({ kind: "followup", interactionId: interaction.id, op: "followup", body: json });
+        return { status: 200, body: createMessage(interaction.channelId, json, files, bot) };
       }
       const hook = webhooks.get(second);
       if (!hook || hook.token !== third) throw new HttpError(404, 10015, "Unknown Webhook");
@@ -625,11 +637,15 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       return { status: 200, body: createMessage(threadId ?? hook.channelId, json, files, author, hook.id) };
     }
     if (first === "webhooks" && second === applicationId && method === "PATCH") {
-      const { json } = await readBody(request);
-      record({ kind: "followup", token: third ?? "", body: json });
-      return { status: 200, body: { id: snowflake(), content: json.content ?? "" } };
+      const interaction = interactions.get(third ?? "");
+      if (!interaction) throw new HttpError(404, 10015, "Unknown Webhook");
+      const { json, files } = await readBody(request);
+      record({ kind: "followup", interactionId: interaction.id, op: "edit-original", body: json });
+      return { status: 200, body: createMessage(interaction.channelId, json, files, bot) };
     }
     if (first === "interactions" && second !== undefined && fourth === "callback" && method === "POST") {
+      if (interactions.get(third ?? "")?.id !== second)
+        throw new HttpError(404, 10062, "Unknown interaction");
       const { json } = await readBody(request);
       record({ kind: "interaction-callback", interactionId: second, body: json });
       return { status: 204 };
@@ -762,6 +778,45 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       record({ kind: "message", message });
       dispatch("MESSAGE_CREATE", messageJson(message));
       return message;
+    },
+    commands,
+    interact(where, name, options = {}, user = { id: "2000000000000000001", username: "ana" }) {
+      const id = snowflake();
+      const interactionToken = randomBytes(24).toString("base64url");
+      const channel = channelId(where);
+      interactions.set(interactionToken, { id, channelId: channel });
+      dispatch("INTERACTION_CREATE", {
+        id,
+        application_id: applicationId,
+        type: 2,
+        token: interactionToken,
+        version: 1,
+        guild_id: guildId,
+        channel_id: channel,
+        channel: { ...channelJson(channels.get(channel) ?? { id: channel, name: where }, 0) },
+        member: {
+          user: userJson(user),
+          roles: [],
+          permissions: "1071698660929",
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+        app_permissions: "1071698660929",
+        locale: "en-US",
+        guild_locale: "en-US",
+        entitlements: [],
+        authorizing_integration_owners: { "0": guildId },
+        context: 0,
+        data: {
+          id: snowflake(),
+          name,
+          type: 1,
+          options: Object.entries(options).map(([option, value]) => ({ name: option, type: 3, value })),
+        },
+      });
+      return id;
     },
     redeliver(messageId) {
       const message = messages.get(messageId);

@@ -99,6 +99,7 @@ export {
 } from "./surface/ReactionCoalescer.ts";
 export { type ChannelMap, type InboundRoute, routeInbound } from "./surface/routeInbound.ts";
 export type {
+  InboundCommand,
   InboundMessage,
   Surface,
   SurfaceFile,
@@ -112,6 +113,12 @@ export {
   type SurfaceBridgeStats,
   startSurfaceBridge,
 } from "./surface/SurfaceBridge.ts";
+export {
+  handleSurfaceCommands,
+  SURFACE_COMMANDS,
+  type SurfaceCommands,
+  type SurfaceCommandsOptions,
+} from "./surface/SurfaceCommands.ts";
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { isTroupeError } from "@troupe/runtime";
 import { resolveHostConfig } from "../config/hostConfig.ts";
+import { registerCommands } from "../discord/registerCommands.ts";
 import { inspectCommand } from "../inspect/inspectCommand.ts";
 import { modelsUsage } from "../models/modelsUsage.ts";
 import { runModels } from "../models/runModels.ts";
@@ -35,6 +36,8 @@ export const main = async (args: readonly string[], io: MainIo): Promise<number>
     if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
     // `troupe models` has options of its own: it is dispatched before start's parser.
     if (args[0] === "models") return await runModels(args.slice(1), io);
+    // `troupe register-commands` puts the slash commands on Discord.
+    if (args[0] === "register-commands") return await registerCommands(args.slice(1), io);
     if (args[0] === "help" && args[1] === "models" && args.length === 2) {
       io.stdout.write(modelsUsage);
       return EXIT_OK;

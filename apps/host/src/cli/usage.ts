@@ -44,6 +44,7 @@ Commands:
   start      Run the team with the local console (or on Discord with DISCORD_TOKEN) and the HTTP
              server (the default command)
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
+  register-commands  Register the slash commands (/ask, /status, /agents, /cancel) with Discord
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
   help       Show this help, or one command's help: troupe help start
 

@@ -101,6 +101,7 @@ const channelsFromFile = (source: string, value: unknown): Map<string, string | 
 export const resolveDiscordConfig = (
   env: NodeJS.ProcessEnv,
   cwd: string = process.cwd(),
+  options: { requireChannels?: boolean } = {},
 ): DiscordConfig | undefined => {
   const token = env.DISCORD_TOKEN ?? "";
   if (token === "") return undefined;
@@ -151,7 +152,7 @@ export const resolveDiscordConfig = (
   if (env.DISCORD_CHANNELS) channels = parseChannels("DISCORD_CHANNELS", env.DISCORD_CHANNELS);
   else if (file.channels !== undefined) channels = channelsFromFile(fileSource("channels"), file.channels);
   else channels = new Map();
-  if (channels.size === 0)
+  if (channels.size === 0 && options.requireChannels !== false)
     throw invalid(
       "DISCORD_CHANNELS",
       'must name the channels Troupe reads, e.g. "research=research,general" (channel=agent, or a general channel alone)',

@@ -4,7 +4,7 @@
 // Stopping takes no new messages and waits, within the drain timeout, for the outcomes of the tasks
 // Discord started to be posted and their reactions to settle.
 import type { Logger, Team, WorkQueue } from "@troupe/runtime";
-import { startSurfaceBridge, TroupeError } from "@troupe/runtime";
+import { handleSurfaceCommands, startSurfaceBridge, TroupeError } from "@troupe/runtime";
 import { Effect } from "effect";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import { formatResult } from "../console/formatResult.ts";
@@ -75,6 +75,15 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       logger,
     });
     onRateLimited = (ms) => bridge.pressure(ms);
+    // Slash commands (registered with `troupe register-commands`).
+    const commands = handleSurfaceCommands({
+      surface,
+      team,
+      queue,
+      bus: team.bus,
+      format: formatResult,
+      logger,
+    });
     logger.log("info", "discord surface started", {
       channels: Object.fromEntries(discord.channels),
       guildId: discord.guildId ?? null,
@@ -93,7 +102,8 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
           reason,
           open: bridge.open,
         });
-        await bridge.stop(AbortSignal.timeout(Math.max(1, drain.remainingMs())));
+        const deadline = AbortSignal.timeout(Math.max(1, drain.remainingMs()));
+        await Promise.all([bridge.stop(deadline), commands.stop(deadline)]);
         if (bridge.open > 0)
           logger.log("warn", "tasks still open when the Discord surface stopped stay in the work queue", {
             open: bridge.open,

@@ -7,10 +7,12 @@
 import {
   AttachmentBuilder,
   type Channel,
+  type ChatInputCommandInteraction,
   Client,
   Events,
   GatewayIntentBits,
   type Message,
+  MessageFlags,
   Routes,
   type TextChannel,
   type ThreadAutoArchiveDuration,
@@ -19,8 +21,10 @@ import {
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type {
+  InboundCommand,
   InboundMessage,
   Surface,
+  SurfaceFile,
   SurfaceIdentity,
   SurfaceMessageRef,
   SurfacePost,
@@ -74,6 +78,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     ...(options.apiUrl === undefined ? {} : { rest: { api: options.apiUrl } }),
   });
   const listeners = new Set<(message: InboundMessage) => void>();
+  const commandListeners = new Set<(command: InboundCommand) => void>();
   const webhooks = new Map<string, Promise<Webhook | undefined>>();
   const channelHooks = new Map<string, Promise<Map<string, Webhook>>>();
   const noWebhooks = new Set<string>();
@@ -119,6 +124,54 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         listener(inbound);
       } catch (error) {
         logger.log("error", "discord: a message listener failed", { error: message(error) });
+      }
+    }
+  });
+
+  const filesOf = (files: readonly SurfaceFile[] | undefined) =>
+    files?.length
+      ? { files: files.map((file) => new AttachmentBuilder(Buffer.from(file.data), { name: file.name })) }
+      : {};
+
+  const commandOf = (interaction: ChatInputCommandInteraction): InboundCommand => {
+    const options: Record<string, string> = {};
+    for (const option of interaction.options.data)
+      if (option.value !== undefined) options[option.name] = String(option.value);
+    let answered = false;
+    return {
+      id: interaction.id,
+      name: interaction.commandName,
+      options,
+      userId: interaction.user.id,
+      channelId: interaction.channelId,
+      channelName:
+        interaction.channel && "name" in interaction.channel
+          ? (interaction.channel.name ?? undefined)
+          : undefined,
+      async defer(deferOptions) {
+        if (interaction.deferred || interaction.replied) return;
+        await interaction.deferReply(deferOptions?.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+      },
+      async reply(content, replyOptions) {
+        const payload = { content, allowedMentions: { parse: [] }, ...filesOf(replyOptions?.files) };
+        const flags = replyOptions?.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {};
+        if (!interaction.deferred && !interaction.replied) await interaction.reply({ ...payload, ...flags });
+        else if (interaction.deferred && !answered) await interaction.editReply(payload);
+        else await interaction.followUp({ ...payload, ...flags });
+        answered = true;
+      },
+    };
+  };
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    if (options.guildId !== undefined && interaction.guildId !== options.guildId) return;
+    const command = commandOf(interaction);
+    for (const listener of commandListeners) {
+      try {
+        listener(command);
+      } catch (error) {
+        logger.log("error", "discord: a command listener failed", { error: message(error) });
       }
     }
   });
@@ -273,10 +326,16 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       return () => listeners.delete(listener);
     },
 
+    onCommand(listener) {
+      commandListeners.add(listener);
+      return () => commandListeners.delete(listener);
+    },
+
     stats: () => ({ ...counts }),
 
     async close() {
       listeners.clear();
+      commandListeners.clear();
       await client.destroy();
     },
   };

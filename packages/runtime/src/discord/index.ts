@@ -7,3 +7,8 @@ export {
   type DiscordSurfaceOptions,
   type DiscordSurfaceStats,
 } from "./DiscordSurface.ts";
+export {
+  discordCommandBodies,
+  type RegisterDiscordCommandsOptions,
+  registerDiscordCommands,
+} from "./registerDiscordCommands.ts";

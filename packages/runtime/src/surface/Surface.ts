@@ -47,6 +47,27 @@ export interface InboundMessage {
   readonly content: string;
 }
 
+/** A command a person ran on the surface (a slash command on Discord), to be answered. */
+export interface InboundCommand {
+  readonly id: string;
+  /** Without the slash: "ask", "status", … */
+  readonly name: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly userId: string;
+  readonly channelId: string;
+  readonly channelName: string | undefined;
+  /** Acknowledge now (Discord wants it within 3 s); the answer follows with `reply`. */
+  defer(options?: { readonly ephemeral?: boolean }): Promise<void>;
+  /**
+   * Answer: the first reply fills the deferred answer (or answers at once), later ones follow it.
+   * `ephemeral`: only the person who ran the command sees it (when not deferred, or deferred so).
+   */
+  reply(
+    content: string,
+    options?: { readonly ephemeral?: boolean; readonly files?: readonly SurfaceFile[] },
+  ): Promise<void>;
+}
+
 export interface Surface {
   /** "discord", "console", … for logs. */
   readonly kind: string;
@@ -62,4 +83,6 @@ export interface Surface {
   unreact(on: SurfaceMessageRef, emoji: string, signal?: AbortSignal): Promise<void>;
   /** Messages as they arrive (possibly more than once: the bridge deduplicates); returns unsubscribe. */
   onMessage(listener: (message: InboundMessage) => void): () => void;
+  /** Commands as they arrive, on surfaces that have them; returns unsubscribe. */
+  onCommand?(listener: (command: InboundCommand) => void): () => void;
 }
