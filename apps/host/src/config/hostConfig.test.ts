@@ -93,7 +93,7 @@ describe("resolveHostConfig", () => {
   it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
     expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, got "fast"',
     );
   });
 

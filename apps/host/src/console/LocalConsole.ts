@@ -19,6 +19,7 @@ import {
   type WorkQueue,
 } from "@troupe/runtime";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
+import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
 import { createTaskFollower } from "./followTask.ts";
 import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
@@ -40,6 +41,8 @@ export interface LocalConsoleOptions {
   readonly drain?: DrainClock;
   /** A terminal gets a prompt and line editing; default: both input and output are TTYs. */
   readonly terminal?: boolean;
+  /** The host's human gateway: questions and approvals are shown here and answered with /answer, /approve, /deny. */
+  readonly human?: ConsoleHumanGateway;
   /** Ctrl-C typed into a terminal (readline takes it before it becomes a signal). */
   readonly onInterrupt?: () => void;
 }
@@ -324,6 +327,13 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         const capabilities = new Set(agents().flatMap((agent) => agent.capabilities));
         return submit({ text: command.text, needs: needsOf(command.text, capabilities), from: "console" });
       }
+      case "answer":
+        return println(options.human?.answer(command.taskId, command.text) ?? noHuman);
+      case "approve":
+      case "deny":
+        return println(
+          options.human?.decide(command.taskId, command.kind === "approve", command.hash) ?? noHuman,
+        );
       case "error":
         return println(command.message);
     }
@@ -365,6 +375,12 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     stopping ??= finish(reason);
     return stopping;
   };
+
+  const noHuman = "this console answers no questions: the host gave it no human gateway";
+  const detachHuman = options.human?.attach((prompt) => {
+    for (const line of describePrompt(prompt)) println(line);
+  });
+  if (detachHuman) void done.then(detachHuman);
 
   const unsubscribe = team.bus.subscribe((event) => {
     if (event.type === "supervisor.escalated")

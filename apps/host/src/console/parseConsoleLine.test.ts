@@ -21,6 +21,20 @@ describe("parseConsoleLine", () => {
     });
     expect(parseConsoleLine("/cancel t-123")).toEqual({ kind: "cancel", taskId: "t-123" });
     expect(parseConsoleLine("/retry t-456")).toEqual({ kind: "retry", taskId: "t-456" });
+    expect(parseConsoleLine("/answer t-1 eu west")).toEqual({
+      kind: "answer",
+      taskId: "t-1",
+      text: "eu west",
+    });
+    expect(parseConsoleLine("/approve t-1")).toEqual({ kind: "approve", taskId: "t-1", hash: undefined });
+    expect(parseConsoleLine("/approve t-1 #ab12cd34")).toEqual({
+      kind: "approve",
+      taskId: "t-1",
+      hash: "#ab12cd34",
+    });
+    expect(parseConsoleLine("/deny t-1")).toEqual({ kind: "deny", taskId: "t-1", hash: undefined });
+    expect(parseConsoleLine("/answer t-1")).toMatchObject({ kind: "error" });
+    expect(parseConsoleLine("/deny")).toMatchObject({ kind: "error" });
   });
 
   it("tells mentions from plain text", () => {

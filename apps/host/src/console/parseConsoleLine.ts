@@ -11,6 +11,9 @@ export type ConsoleCommand =
   | { readonly kind: "cancel"; readonly taskId: string }
   /** Queue a dead letter's task again, as a new task. */
   | { readonly kind: "retry"; readonly taskId: string }
+  /** Answer a task's question, or approve or deny its pending approval (`hash`: optional short hash). */
+  | { readonly kind: "answer"; readonly taskId: string; readonly text: string }
+  | { readonly kind: "approve" | "deny"; readonly taskId: string; readonly hash: string | undefined }
   /** `@agent text`: the mention routes it. */
   | { readonly kind: "mention"; readonly agent: string; readonly text: string }
   /** A plain line, routed by the team's rules. */
@@ -25,6 +28,9 @@ export const consoleHelp = `Commands:
   /ask <agent> <text>   give a task to one agent
   /cancel <taskId>      cancel a queued or running task
   /retry <taskId>       queue a dead letter's task again, as a new task
+  /answer <taskId> <text>  answer the question a task asks (✋)
+  /approve <taskId> [#hash]  approve the action a task waits on (✋); with the short hash, only that one
+  /deny <taskId>        deny it
   /quit                 finish running tasks and exit (as end of input does)
   @agent <text>         give a task to the agent named by the mention
   <text>                routed by rules: a mention, then an agent with a capability named in the
@@ -66,6 +72,21 @@ export const parseConsoleLine = (raw: string): ConsoleCommand => {
       if (taskId === undefined || extra !== undefined)
         return { kind: "error", message: `/${kind} needs one task id: /${kind} <taskId>` };
       return { kind, taskId };
+    }
+    case "/answer": {
+      const [taskId] = words;
+      const text = taskId === undefined ? "" : args.slice(taskId.length).trim();
+      if (taskId === undefined || text === "")
+        return { kind: "error", message: "/answer needs a task id and a text: /answer <taskId> <text>" };
+      return { kind: "answer", taskId, text };
+    }
+    case "/approve":
+    case "/deny": {
+      const kind = word.toLowerCase() === "/approve" ? "approve" : "deny";
+      const [taskId, hash, extra] = words;
+      if (taskId === undefined || extra !== undefined)
+        return { kind: "error", message: `/${kind} needs a task id: /${kind} <taskId> [#hash]` };
+      return { kind, taskId, hash };
     }
     default:
       return { kind: "error", message: `unknown command "${word}": type /help to see the commands` };

@@ -8,10 +8,12 @@ import { createInspector, EventBus, type Logger, startWorker, type Team, type Wo
 import { createRuntimeMetrics, type RuntimeMetrics } from "@troupe/runtime/metrics";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
+import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
 import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
+import { approverAgent } from "../testing/approverAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
@@ -23,6 +25,9 @@ export class HostBus extends Context.Service<HostBus, EventBus>()("@troupe/host/
 export class HostDrain extends Context.Service<HostDrain, DrainClock>()("@troupe/host/HostDrain") {}
 
 export class HostQueue extends Context.Service<HostQueue, HostStore>()("@troupe/host/HostQueue") {}
+
+/** Who answers agents' questions and approvals: the console's gateway, built before the team. */
+export class HostHuman extends Context.Service<HostHuman, ConsoleHumanGateway>()("@troupe/host/HostHuman") {}
 
 export class HostTeam extends Context.Service<HostTeam, Team>()("@troupe/host/HostTeam") {}
 
@@ -45,7 +50,12 @@ export class HostHttp extends Context.Service<HostHttp, { readonly url: string |
   "@troupe/host/HostHttp",
 ) {}
 
-const TEST_AGENTS = { slow: slowAgent, gate: gateAgent, long: longReplyAgent } as const;
+const TEST_AGENTS = {
+  slow: slowAgent,
+  gate: gateAgent,
+  long: longReplyAgent,
+  approver: approverAgent,
+} as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>
   Layer.effect(
@@ -69,12 +79,14 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
     Effect.gen(function* () {
       const bus = yield* HostBus;
       const { snapshots } = yield* HostQueue;
+      const human = yield* HostHuman;
       return yield* Effect.acquireRelease(
         Effect.sync(() =>
           createHostTeam({
             logger,
             bus,
             snapshots,
+            human,
             extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
           }),
         ),
@@ -230,6 +242,7 @@ export const hostLayer = (config: HostConfig, logger: Logger) =>
     Layer.provideMerge(metricsLayer),
     Layer.provideMerge(teamLayer(config, logger)),
     Layer.provideMerge(queueLayer(config, logger)),
+    Layer.provideMerge(Layer.sync(HostHuman, () => createConsoleHumanGateway())),
     Layer.provideMerge(Layer.sync(HostDrain, () => startDrainClock(config.drainTimeoutMs))),
     Layer.provideMerge(Layer.sync(HostBus, () => new EventBus())),
   );

@@ -7,7 +7,7 @@ import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
 import { type DiscordFront, startDiscordFront } from "../discord/startDiscordFront.ts";
-import { HostDrain, HostHttp, HostQueue, HostTeam, HostWorker, hostLayer } from "./hostLayers.ts";
+import { HostDrain, HostHttp, HostHuman, HostQueue, HostTeam, HostWorker, hostLayer } from "./hostLayers.ts";
 
 export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
@@ -33,6 +33,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const store = yield* HostQueue;
     const drain = yield* HostDrain;
     const worker = yield* HostWorker;
+    const human = yield* HostHuman;
     let localConsole: LocalConsole | undefined;
     let discordFront: DiscordFront | undefined;
     let interrupts = 0;
@@ -92,6 +93,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       output: io.stdout,
       logger,
       drainTimeoutMs: config.drainTimeoutMs,
+      human,
       onInterrupt: onSigint,
     });
     localConsole = running;

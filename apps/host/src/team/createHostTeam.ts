@@ -6,6 +6,7 @@ import {
   type AnyAgentDefinition,
   createSupervisor,
   type EventBus,
+  type HumanGateway,
   type Logger,
   route,
   type SnapshotStore,
@@ -16,6 +17,8 @@ export interface HostTeamOptions {
   readonly logger: Logger;
   readonly bus?: EventBus;
   readonly snapshots?: SnapshotStore;
+  /** Who answers the agents' questions and approvals (the console's gateway). */
+  readonly human?: HumanGateway;
   /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
@@ -33,6 +36,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     logger: options.logger,
     ...(options.bus ? { bus: options.bus } : {}),
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),
+    ...(options.human ? { human: options.human } : {}),
   });
   return team;
 };

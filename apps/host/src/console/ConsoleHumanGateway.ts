@@ -1,0 +1,125 @@
+// The host's HumanGateway on the local console: an agent's question or approval waits here until the
+// person at the console answers it with `/answer <taskId> <text>`, `/approve <taskId>` or
+// `/deny <taskId>`. It exists before the console does (the team needs its gateway when it is built),
+// so prompts asked before the console attached are shown when it attaches.
+import { userInfo } from "node:os";
+import { type ApprovalAnswer, type ApprovalRequest, formatMillis, type HumanGateway } from "@troupe/runtime";
+
+export type HumanPrompt =
+  | { readonly kind: "question"; readonly taskId: string; readonly agent: string; readonly question: string }
+  | {
+      readonly kind: "approval";
+      readonly taskId: string;
+      readonly agent: string;
+      readonly request: ApprovalRequest;
+      /** How long is left to answer, when it was asked. */
+      readonly expiresInMs: number;
+    };
+
+interface Waiting {
+  readonly prompt: HumanPrompt;
+  readonly settle: (answer: string | ApprovalAnswer) => void;
+}
+
+export interface ConsoleHumanGateway extends HumanGateway {
+  /** Show each prompt as it is asked (and those already waiting); returns the detach function. */
+  attach(show: (prompt: HumanPrompt) => void): () => void;
+  /** Answer a task's question; returns what to print. */
+  answer(taskId: string, text: string): string;
+  /** Approve or deny a task's pending approval (`hash`: the short hash the person read, if given). */
+  decide(taskId: string, approved: boolean, hash?: string): string;
+  readonly waiting: readonly HumanPrompt[];
+}
+
+const consoleUser = (): string => {
+  try {
+    return `console:${userInfo().username}`;
+  } catch {
+    return "console";
+  }
+};
+
+export const createConsoleHumanGateway = (options: { now?: () => number; by?: string } = {}) => {
+  const now = options.now ?? Date.now;
+  const by = options.by ?? consoleUser();
+  const waiting: Waiting[] = [];
+  const viewers = new Set<(prompt: HumanPrompt) => void>();
+
+  const wait = <T extends string | ApprovalAnswer>(prompt: HumanPrompt, signal: AbortSignal): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const entry: Waiting = {
+        prompt,
+        settle: (answer) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(answer as T);
+        },
+      };
+      const onAbort = () => {
+        const index = waiting.indexOf(entry);
+        if (index >= 0) waiting.splice(index, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      waiting.push(entry);
+      for (const show of viewers) show(prompt);
+    });
+
+  const take = (taskId: string, kind: HumanPrompt["kind"]): Waiting | undefined => {
+    const index = waiting.findIndex((entry) => entry.prompt.taskId === taskId && entry.prompt.kind === kind);
+    return index < 0 ? undefined : waiting.splice(index, 1)[0];
+  };
+
+  const gateway: ConsoleHumanGateway = {
+    ask: (question, { task, agent, signal }) =>
+      wait<string>({ kind: "question", taskId: task.id, agent, question }, signal),
+    approve: (request, { task, agent, signal }) =>
+      wait<ApprovalAnswer>(
+        {
+          kind: "approval",
+          taskId: task.id,
+          agent,
+          request,
+          expiresInMs: Math.max(0, request.expiresAt - now()),
+        },
+        signal,
+      ),
+    attach(show) {
+      viewers.add(show);
+      for (const entry of waiting) show(entry.prompt);
+      return () => viewers.delete(show);
+    },
+    answer(taskId, text) {
+      if (text.trim() === "") return "/answer needs a text: /answer <taskId> <text>";
+      const entry = take(taskId, "question");
+      if (!entry) return `task ${taskId} is not waiting for an answer`;
+      entry.settle(text.trim());
+      return `[${taskId}] answered`;
+    },
+    decide(taskId, approved, hash) {
+      const entry = waiting.find((item) => item.prompt.taskId === taskId && item.prompt.kind === "approval");
+      if (!entry || entry.prompt.kind !== "approval") return `task ${taskId} is not waiting for an approval`;
+      const { request } = entry.prompt;
+      if (hash !== undefined && !request.hash.startsWith(hash.replace(/^#/, "").toLowerCase())) {
+        return `refused: task ${taskId} waits for the approval of #${request.shortHash}, not #${hash.replace(/^#/, "")}`;
+      }
+      take(taskId, "approval");
+      entry.settle({ hash: request.hash, approved, by });
+      return `[${taskId}] ${approved ? "approved" : "denied"} #${request.shortHash} (by ${by})`;
+    },
+    get waiting() {
+      return waiting.map((entry) => entry.prompt);
+    },
+  };
+  return gateway;
+};
+
+/** What the console prints under the ✋ line when a prompt is asked: what it is and how to answer. */
+export const describePrompt = (prompt: HumanPrompt): string[] => {
+  if (prompt.kind === "question") return [`[${prompt.taskId}] reply with /answer ${prompt.taskId} <text>`];
+  const { request } = prompt;
+  return [
+    `[${prompt.taskId}] ${prompt.agent} asks for approval of #${request.shortHash} (expires in ${formatMillis(prompt.expiresInMs)}): ${request.canonical}`,
+    `[${prompt.taskId}] reply with /approve ${prompt.taskId} or /deny ${prompt.taskId}`,
+  ];
+};
