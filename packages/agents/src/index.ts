@@ -45,3 +45,26 @@ export {
   type SystemThresholds,
   type ThresholdsInput,
 } from "./system-monitor/thresholds.ts";
+export {
+  Quote,
+  QuoteRow,
+  Signal,
+  toQuote,
+  WatchlistResult,
+} from "./watchlist/Quote.ts";
+export {
+  fileQuoteSource,
+  type HttpQuoteSourceOptions,
+  httpQuoteSource,
+  parseQuotesCsv,
+  type QuoteSource,
+  sampleQuotesCsv,
+  sampleQuotesJson,
+} from "./watchlist/QuoteSource.ts";
+export {
+  createWatchlist,
+  symbolsIn,
+  type WatchlistOptions,
+  type WatchRule,
+  watchlistFormatters,
+} from "./watchlist/watchlist.ts";
