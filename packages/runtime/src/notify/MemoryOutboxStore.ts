@@ -18,6 +18,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Row extends Mutable<Delivery> {
   status: "pending" | "sent" | "dead";
+  holder?: string;
   /** Claimable from (due time, or the end of the current lease). */
   eligibleAt: number;
   sentAt?: number;
@@ -53,13 +54,24 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
     return this.#alerts.get(alertId);
   }
 
-  async claim(sink: string, { max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
+  async releaseHeld(consumer: string, now: number): Promise<number> {
+    let released = 0;
+    for (const row of this.#rows.values())
+      if (row.status === "pending" && row.holder === consumer && row.eligibleAt > now) {
+        row.eligibleAt = now;
+        released += 1;
+      }
+    return released;
+  }
+
+  async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
     const due = [...this.#rows.values()]
       .filter((row) => row.sink === sink && row.status === "pending" && row.eligibleAt <= now)
       .sort((a, b) => a.eligibleAt - b.eligibleAt || a.createdAt - b.createdAt || a.chunk - b.chunk)
       .slice(0, max);
     return due.map((row) => {
       row.fence += 1;
+      row.holder = consumer;
       row.eligibleAt = now + leaseMs;
       return this.#public(row);
     });
@@ -213,7 +225,7 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
   async close(): Promise<void> {}
 
   #public(row: Row): Delivery {
-    const { status: _status, eligibleAt: _eligible, sentAt: _sent, ...delivery } = row;
+    const { status: _status, eligibleAt: _eligible, sentAt: _sent, holder: _holder, ...delivery } = row;
     return { ...delivery };
   }
 }

@@ -7,6 +7,7 @@
 // delivery to the dead letters and sends a notice on another sink. Nothing is dropped: every alert
 // is in the outbox before any network call, and stays there until a sink took it or it is a dead
 // letter (see the README's "never dropped" section for what this does and does not promise).
+import { hostname } from "node:os";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { BreakerState } from "../events/catalogue.ts";
@@ -91,6 +92,12 @@ export interface NotifierOptions {
   readonly reauthCheckEvery?: Duration;
   /** How often each sink looks for work other processes enqueued (default 1s). */
   readonly pollEvery?: Duration;
+  /**
+   * This process's stable name on the outbox (default: the host name): on start, deliveries its
+   * previous run had claimed are taken back at once instead of after their lease. Give every
+   * process on one outbox its own name.
+   */
+  readonly consumer?: string;
   /** Deliveries claimed per round (default 32). */
   readonly claimBatch?: number;
   readonly now?: () => number;
@@ -149,6 +156,7 @@ export class Notifier {
   readonly #reauthEveryMs: number;
   readonly #pollMs: number;
   readonly #claimBatch: number;
+  readonly #consumer: string;
   readonly #quiet: Readonly<Record<string, QuietHours>>;
   readonly #batchMs: Record<string, number> = {};
   readonly #linkFor: (alertId: string) => string | undefined;
@@ -185,6 +193,7 @@ export class Notifier {
     this.#reauthEveryMs = toMillis(options.reauthCheckEvery ?? "1m", "reauthCheckEvery");
     this.#pollMs = toMillis(options.pollEvery ?? "1s", "pollEvery");
     this.#claimBatch = options.claimBatch ?? 32;
+    this.#consumer = options.consumer ?? hostname();
     this.#quiet = options.quietHours ?? {};
     for (const [name, window] of Object.entries(options.batch ?? {}))
       this.#batchMs[name] = toMillis(window, `batch.${name}`);
@@ -249,6 +258,9 @@ export class Notifier {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    const resumed = await this.#store.releaseHeld(this.#consumer, this.#now());
+    if (resumed > 0)
+      this.#logger.log("info", "notifier: taking back deliveries a previous run had claimed", { resumed });
     for (const hold of await this.#store.holds()) {
       const runtime = this.#sinks.get(hold.sink);
       if (runtime) runtime.hold = hold;
@@ -447,6 +459,7 @@ export class Notifier {
     }
     const probing = runtime.breaker.state === "half_open";
     const claimed = await this.#store.claim(name, {
+      consumer: this.#consumer,
       max: probing ? 1 : this.#claimBatch,
       leaseMs: this.#leaseMs,
       now,

@@ -84,6 +84,8 @@ export interface SinkHold {
 }
 
 export interface ClaimOptions {
+  /** Who claims: a restarted process with the same name takes its own leases back at once. */
+  readonly consumer: string;
   readonly max: number;
   readonly leaseMs: number;
   readonly now: number;
@@ -95,6 +97,8 @@ export interface OutboxStore {
   alert(alertId: string): Promise<Alert | undefined>;
   /** Up to `max` pending deliveries of `sink` that are due (or whose lease expired), leased to the caller. */
   claim(sink: string, options: ClaimOptions): Promise<Delivery[]>;
+  /** Make the deliveries `consumer` holds claimable now (called once when a notifier starts: they were its previous run's). */
+  releaseHeld(consumer: string, now: number): Promise<number>;
   /** Apply outcomes; each is refused (false) when its fence is stale or the delivery is no longer pending. */
   settle(items: readonly Settle[], now: number): Promise<boolean[]>;
   /** Pending fallback deliveries not yet failed over, due before `dueBefore` or on a sink in `down`. */

@@ -56,6 +56,7 @@ export {
   type KakaoMemoSinkOptions,
   nextKstMidnight,
 } from "./sinks/kakaoMemoSink.ts";
+export { readKakaoTokenFile } from "./sinks/kakaoTokenFile.ts";
 export {
   createKakaoWorkSink,
   KAKAOWORK_TEXT_LIMIT,

@@ -93,13 +93,16 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
       ]);
       await store.enqueue(alertOf("later"), [deliveryOf("later", "discord", 1, { dueAt: T0 + 10_000 })]);
       await store.enqueue(alertOf("other"), [deliveryOf("other", "kakao")]);
-      const first = await store.claim("discord", { max: 10, leaseMs: 1_000, now: T0 + 5 });
+      const first = await store.claim("discord", { consumer: "c1", max: 10, leaseMs: 1_000, now: T0 + 5 });
       expect(first.map((delivery) => delivery.id)).toEqual(["a/discord/1", "a/discord/2", "b/discord/1"]);
       expect(first[0]).toMatchObject({ failures: 0, failedOver: false, text: "chunk 1 of a", chunks: 2 });
-      expect(await store.claim("discord", { max: 10, leaseMs: 1_000, now: T0 + 6 })).toEqual([]);
+      expect(await store.claim("discord", { consumer: "c1", max: 10, leaseMs: 1_000, now: T0 + 6 })).toEqual(
+        [],
+      );
       expect(await store.nextDueAt("discord")).toBe(T0 + 1_005);
       // The lease runs out (the holder died): another claim gets them with a higher fence.
       const again = await (await backend.reopen()).claim("discord", {
+        consumer: "c2",
         max: 1,
         leaseMs: 1_000,
         now: T0 + 1_006,
@@ -117,13 +120,36 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
       ).toEqual([false]);
     });
 
+    it("gives a restarted consumer its own claimed deliveries back at once, and no one else's", async () => {
+      await store.enqueue(alertOf("x"), [deliveryOf("x", "discord"), deliveryOf("x", "kakao")]);
+      await store.claim("discord", { consumer: "host-a", max: 5, leaseMs: 60_000, now: T0 });
+      await store.claim("kakao", { consumer: "host-b", max: 5, leaseMs: 60_000, now: T0 });
+      const restarted = await backend.reopen();
+      expect(await restarted.releaseHeld("host-a", T0 + 10)).toBe(1);
+      const mine = await restarted.claim("discord", {
+        consumer: "host-a",
+        max: 5,
+        leaseMs: 60_000,
+        now: T0 + 10,
+      });
+      expect(mine.map((delivery) => delivery.id)).toEqual(["x/discord/1"]);
+      expect(
+        await restarted.claim("kakao", { consumer: "host-a", max: 5, leaseMs: 60_000, now: T0 + 10 }),
+      ).toEqual([]);
+    });
+
     it("settles retries (counted), releases (not counted) and dead letters", async () => {
       await store.enqueue(alertOf("r"), [
         deliveryOf("r", "kakao"),
         deliveryOf("r", "kakao", 2),
         deliveryOf("r", "kakao", 3),
       ]);
-      const [one, two, three] = await store.claim("kakao", { max: 3, leaseMs: 60_000, now: T0 });
+      const [one, two, three] = await store.claim("kakao", {
+        consumer: "c1",
+        max: 3,
+        leaseMs: 60_000,
+        now: T0,
+      });
       expect(
         await store.settle(
           [
@@ -135,7 +161,7 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
         ),
       ).toEqual([true, true, true]);
       expect(await store.nextDueAt("kakao")).toBe(T0 + 200);
-      const later = await store.claim("kakao", { max: 5, leaseMs: 60_000, now: T0 + 600 });
+      const later = await store.claim("kakao", { consumer: "c1", max: 5, leaseMs: 60_000, now: T0 + 600 });
       expect(later.map((delivery) => [delivery.id, delivery.failures])).toEqual([
         ["r/kakao/2", 0],
         ["r/kakao/1", 1],
@@ -171,7 +197,7 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
       expect(await ids(["kakao"])).toEqual(["held/kakao/1", "old/discord/1"]);
       await store.markFailedOver(["old/discord/1"]);
       expect(await ids(["kakao"])).toEqual(["held/kakao/1"]);
-      const claimed = await store.claim("discord", { max: 5, leaseMs: 1_000, now: T0 + 1 });
+      const claimed = await store.claim("discord", { consumer: "c1", max: 5, leaseMs: 1_000, now: T0 + 1 });
       expect(claimed.find((delivery) => delivery.id === "old/discord/1")).toMatchObject({ failedOver: true });
     });
 
@@ -217,7 +243,7 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
     it("prunes sent deliveries and their alerts, never pending ones", async () => {
       await store.enqueue(alertOf("done"), [deliveryOf("done", "file")]);
       await store.enqueue(alertOf("open"), [deliveryOf("open", "file")]);
-      const [done] = await store.claim("file", { max: 1, leaseMs: 1_000, now: T0 });
+      const [done] = await store.claim("file", { consumer: "c1", max: 1, leaseMs: 1_000, now: T0 });
       await store.settle([{ id: done!.id, fence: done!.fence, outcome: { kind: "sent" } }], T0);
       expect(await store.prune(T0 + 1)).toBe(1);
       expect(await store.alert("done")).toBeUndefined();

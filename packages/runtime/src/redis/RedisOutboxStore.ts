@@ -11,6 +11,7 @@
 //   pending:<sink>    sorted set of pending ids by when they may be claimed (due time or lease end)
 //   created:<sink>    sorted set of pending ids by creation (backlog age)
 //   fallback          sorted set by due time of pending ids that may still fall back
+//   held:<consumer>   set of ids a consumer has claimed (given back at once when it restarts)
 //   sent              sorted set of sent ids by send time (pruned after a retention time)
 //   dead              list of dead letters as JSON, newest first (capped), deadcount their number
 //   holds             hash sink → SinkHold as JSON
@@ -68,7 +69,7 @@ return added
 `);
 
 const CLAIM = script(`
-local p, sink = ARGV[1], ARGV[2]
+local p, sink, consumer = ARGV[1], ARGV[2], ARGV[6]
 local now, max, lease = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 -- Scores carry the chunk as a fraction of a millisecond: everything due by now is below now + 1.
 local ids = redis.call('ZRANGEBYSCORE', p .. 'pending:' .. sink, '-inf', '(' .. (now + 1), 'LIMIT', 0, max)
@@ -76,6 +77,10 @@ local out = {}
 for _, id in ipairs(ids) do
   local key = p .. 'd:' .. id
   local fence = redis.call('HINCRBY', key, 'fence', 1)
+  local previous = redis.call('HGET', key, 'holder')
+  if previous and previous ~= consumer then redis.call('SREM', p .. 'held:' .. previous, id) end
+  redis.call('HSET', key, 'holder', consumer)
+  redis.call('SADD', p .. 'held:' .. consumer, id)
   redis.call('ZADD', p .. 'pending:' .. sink, now + lease, id)
   local f = redis.call('HMGET', key, 'json', 'failures', 'failedOver', 'lastError')
   out[#out + 1] = { id, fence, f[1], f[2], f[3], f[4] or '' }
@@ -95,6 +100,8 @@ for i = 4, #ARGV, 5 do
   else
     local d = cjson.decode(st[3])
     local pending, created = p .. 'pending:' .. d.sink, p .. 'created:' .. d.sink
+    local holder = redis.call('HGET', key, 'holder')
+    if holder and (kind == 'sent' or kind == 'dead') then redis.call('SREM', p .. 'held:' .. holder, id) end
     if kind == 'sent' then
       redis.call('HSET', key, 'status', 'sent', 'endedAt', now)
       redis.call('ZREM', pending, id)
@@ -138,6 +145,26 @@ for _, id in ipairs(ids) do
   end
 end
 return #ids
+`);
+
+const RELEASE_HELD = script(`
+local p, consumer, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local released = 0
+for _, id in ipairs(redis.call('SMEMBERS', p .. 'held:' .. consumer)) do
+  local key = p .. 'd:' .. id
+  local f = redis.call('HMGET', key, 'status', 'holder', 'json')
+  if f[1] == 'pending' and f[2] == consumer then
+    local sink = cjson.decode(f[3]).sink
+    local score = redis.call('ZSCORE', p .. 'pending:' .. sink, id)
+    if score and tonumber(score) > now then
+      redis.call('ZADD', p .. 'pending:' .. sink, now, id)
+      released = released + 1
+    end
+  else
+    redis.call('SREM', p .. 'held:' .. consumer, id)
+  end
+end
+return released
 `);
 
 const UNLOCK = script(`
@@ -194,8 +221,12 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
     return json === null ? undefined : (JSON.parse(json) as Alert);
   }
 
-  async claim(sink: string, { max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
-    const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, now, max, leaseMs])) as [
+  async releaseHeld(consumer: string, now: number): Promise<number> {
+    return Number(await this.#run(RELEASE_HELD, [], [this.#prefix, consumer, now]));
+  }
+
+  async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
+    const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, now, max, leaseMs, consumer])) as [
       string,
       number,
       string,

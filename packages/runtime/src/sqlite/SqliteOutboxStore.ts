@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS troupe_deliveries (
   failures      INTEGER NOT NULL DEFAULT 0,
   fence         INTEGER NOT NULL DEFAULT 0,
   failed_over   INTEGER NOT NULL DEFAULT 0,
+  holder        TEXT,                       -- the consumer that claimed it last
   last_error    TEXT,
   ended_at      INTEGER
 ) STRICT;
@@ -163,7 +164,10 @@ class SqliteOutbox implements SqliteOutboxStore {
          ORDER BY eligible_at, created_at, chunk LIMIT ?`,
       ),
       lease: db.prepare(
-        "UPDATE troupe_deliveries SET fence = fence + 1, eligible_at = ? WHERE id = ? RETURNING fence",
+        "UPDATE troupe_deliveries SET fence = fence + 1, eligible_at = ?, holder = ? WHERE id = ? RETURNING fence",
+      ),
+      releaseHeld: db.prepare(
+        "UPDATE troupe_deliveries SET eligible_at = ? WHERE holder = ? AND status = 'pending' AND eligible_at > ?",
       ),
       sent: db.prepare(
         "UPDATE troupe_deliveries SET status = 'sent', ended_at = ? WHERE id = ? AND status = 'pending' AND fence = ?",
@@ -258,11 +262,15 @@ class SqliteOutbox implements SqliteOutboxStore {
     return row ? (JSON.parse(row.alert) as Alert) : undefined;
   }
 
-  async claim(sink: string, { max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
+  async releaseHeld(consumer: string, now: number): Promise<number> {
+    return Number(this.#sql.releaseHeld!.run(now, consumer, now).changes);
+  }
+
+  async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
     return this.#tx(() => {
       const rows = this.#sql.due!.all(sink, now, max) as unknown as DeliveryRow[];
       return rows.map((row) => {
-        const { fence } = this.#sql.lease!.get(now + leaseMs, row.id) as { fence: number };
+        const { fence } = this.#sql.lease!.get(now + leaseMs, consumer, row.id) as { fence: number };
         return toDelivery({ ...row, fence });
       });
     });
