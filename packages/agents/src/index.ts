@@ -19,6 +19,16 @@ export {
   orchestratorFormatters,
 } from "./orchestrator/orchestrator.ts";
 export { MAX_PARTS, splitRequest } from "./orchestrator/splitRequest.ts";
+export { type ConversationMemory, InMemoryConversations } from "./research/ConversationMemory.ts";
+export {
+  createResearch,
+  ResearchAnswer,
+  type ResearchOptions,
+  ResearchPlan,
+  ResearchResult,
+  researchFormatters,
+  Source,
+} from "./research/research.ts";
 export { type AlertSignal, AlertTracker, type Observation } from "./system-monitor/AlertTracker.ts";
 export { formatBytes, formatReport, systemReportFormatters } from "./system-monitor/formatReport.ts";
 export { type DiskStats, type HostProbe, nodeHostProbe } from "./system-monitor/hostProbe.ts";

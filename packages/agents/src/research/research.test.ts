@@ -1,0 +1,127 @@
+// The research agent: plan, tool calls, a sourced summary; a follow-up in the same thread sees the
+// earlier exchange; one run through the real ollama client against the stand-in.
+import { createSupervisor } from "@troupe/runtime";
+import { defineTool } from "@troupe/runtime/llm";
+import { createOllamaLlm } from "@troupe/runtime/ollama";
+import { createTestTeam, ScriptedModel } from "@troupe/runtime/testing";
+import { Schema } from "effect";
+import { afterEach, describe, expect, it } from "vitest";
+import { type OllamaStandIn, startOllamaStandIn } from "../../../../test/harness/ollamaStandIn.ts";
+import { InMemoryConversations } from "./ConversationMemory.ts";
+import { createResearch, researchFormatters } from "./research.ts";
+
+const searches: string[] = [];
+const search = defineTool({
+  name: "search",
+  description: "Search the notes",
+  parameters: Schema.Struct({ query: Schema.String }),
+  run: ({ query }) => {
+    searches.push(query);
+    return `notes/dns.md: the 1998 outage was a DNS misconfiguration (${query})`;
+  },
+});
+
+const answer = {
+  summary: "The 1998 outage was caused by a DNS misconfiguration.",
+  sources: [{ title: "DNS notes", url: "notes/dns.md" }],
+};
+
+describe("research agent", () => {
+  it("plans, calls its tools and answers with sources", async () => {
+    searches.length = 0;
+    const model = new ScriptedModel([
+      { json: { steps: ["search the notes for the 1998 outage"] } },
+      { toolCalls: [{ name: "search", arguments: { query: "1998 outage" } }] },
+      "Found it in the DNS notes.",
+      { json: answer },
+    ]);
+    const research = createResearch({ tools: [search] });
+    const { team } = createTestTeam({ agents: [research], llm: () => model });
+    const result = await team.ask(research, "What caused the 1998 outage?").result;
+    expect(result).toEqual({
+      question: "What caused the 1998 outage?",
+      summary: answer.summary,
+      sources: answer.sources,
+      plan: ["search the notes for the 1998 outage"],
+      toolsUsed: ["search"],
+      thread: null,
+    });
+    expect(searches).toEqual(["1998 outage"]);
+    // The answer was written with the tool's result in view.
+    expect(
+      model
+        .messages(3)
+        .some((message) => message.role === "tool" && message.content.includes("notes/dns.md")),
+    ).toBe(true);
+    expect(researchFormatters.markdown(result)).toBe(
+      `${answer.summary}\n\n**Sources**\n1. [DNS notes](notes/dns.md)`,
+    );
+    expect(researchFormatters.text(result)).toContain("1. DNS notes <notes/dns.md>");
+    expect(researchFormatters.notification(result)).toBe(`${answer.summary} (1 source)`);
+    team.stop();
+  });
+
+  it("remembers the thread for a follow-up, and keeps threads apart", async () => {
+    const model = new ScriptedModel([
+      { json: { steps: ["answer"] } },
+      { json: { summary: "It was DNS.", sources: [] } },
+      { json: { steps: ["answer again"] } },
+      { json: { summary: "It lasted two hours.", sources: [] } },
+      { json: { steps: ["fresh"] } },
+      { json: { summary: "Which outage?", sources: [] } },
+    ]);
+    const memory = new InMemoryConversations();
+    const research = createResearch({ memory });
+    const { team } = createTestTeam({ agents: [research], llm: () => model });
+    await team.ask(research, { text: "What caused the outage?", input: { thread: "th-1" } }).result;
+    const followUp = await team.ask(research, { text: "How long did it last?", input: { thread: "th-1" } })
+      .result;
+    expect(followUp).toMatchObject({ summary: "It lasted two hours.", thread: "th-1" });
+    const planOfFollowUp = model.messages(2).map((message) => message.content);
+    expect(planOfFollowUp).toContain("What caused the outage?");
+    expect(planOfFollowUp).toContain("It was DNS.");
+    await team.ask(research, { text: "How long did it last?", input: { thread: "th-2" } }).result;
+    expect(model.messages(4).map((message) => message.content)).not.toContain("It was DNS.");
+    expect(await memory.load("th-1")).toHaveLength(4);
+    team.stop();
+  });
+
+  it("fails clearly when the model's answer never matches the schema", async () => {
+    const model = new ScriptedModel([{ json: { steps: [] } }, { json: { summary: 3 } }]);
+    const research = createResearch();
+    const { team } = createTestTeam({ agents: [research], llm: () => model });
+    await expect(team.ask(research, "anything").result).rejects.toMatchObject({ _tag: "ModelBadResponse" });
+    team.stop();
+  });
+});
+
+describe("research on the Ollama stand-in", () => {
+  let standIn: OllamaStandIn | undefined;
+  afterEach(async () => {
+    await standIn?.close();
+    standIn = undefined;
+  });
+
+  it("runs plan, tool call and answer through the real ollama client", async () => {
+    searches.length = 0;
+    standIn = await startOllamaStandIn({
+      replies: [
+        { content: JSON.stringify({ steps: ["search"] }) },
+        { toolCalls: [{ name: "search", arguments: { query: "outage" } }] },
+        { content: "done" },
+        { content: JSON.stringify(answer) },
+      ],
+    });
+    const url = standIn.url;
+    const research = createResearch({ tools: [search] });
+    const team = createSupervisor({
+      agents: [research],
+      llm: (role) => createOllamaLlm({ host: url, model: "qwen3:8b", role }),
+    });
+    const result = await team.ask(research, "What caused the 1998 outage?").result;
+    expect(result.sources).toEqual(answer.sources);
+    expect(searches).toEqual(["outage"]);
+    expect(standIn.requestsTo("/api/chat")).toHaveLength(4);
+    team.stop();
+  });
+});

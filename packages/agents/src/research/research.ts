@@ -1,0 +1,168 @@
+// The research agent: plan → tool calls → a sourced summary. The model first writes a short plan
+// (schema-checked), then works through it with the tools given to the factory (`ctx.llm.runTools`:
+// allow-listed, arguments decoded, step-bounded — MCP tools plug in through the same LlmTool shape),
+// then answers as `{ summary, sources[] }`. The thread's earlier questions and answers (from the task
+// input's `thread`) are given to the model, so a follow-up is read in context.
+import { defineAgent, type Task } from "@troupe/runtime";
+import type { ChatMessage, LlmTool } from "@troupe/runtime/llm";
+import { Schema } from "effect";
+import { defineFormatters, shorten } from "../format/Formatters.ts";
+import { type ConversationMemory, InMemoryConversations } from "./ConversationMemory.ts";
+
+export const Source = Schema.Struct({
+  title: Schema.String,
+  /** Where it can be found: a URL, a file path, a tool and its arguments. */
+  url: Schema.optional(Schema.String),
+});
+export type Source = typeof Source.Type;
+
+export const ResearchPlan = Schema.Struct({ steps: Schema.Array(Schema.String) });
+export type ResearchPlan = typeof ResearchPlan.Type;
+
+export const ResearchAnswer = Schema.Struct({ summary: Schema.String, sources: Schema.Array(Source) });
+
+export const ResearchResult = Schema.Struct({
+  question: Schema.String,
+  summary: Schema.String,
+  sources: Schema.Array(Source),
+  plan: Schema.Array(Schema.String),
+  /** Tools that ran (by name, in order). */
+  toolsUsed: Schema.Array(Schema.String),
+  /** The conversation this answer belongs to, when the task named one. */
+  thread: Schema.NullOr(Schema.String),
+});
+export type ResearchResult = typeof ResearchResult.Type;
+
+export interface ResearchOptions {
+  /** Tools the model may call (MCP tools arrive as LlmTools too). */
+  readonly tools?: readonly LlmTool[];
+  /** Names of the tools that may run (default: all given). */
+  readonly allow?: readonly string[];
+  /** Model calls allowed in the tool loop (default 8). */
+  readonly maxSteps?: number;
+  /** Where threads are remembered (default: in memory). */
+  readonly memory?: ConversationMemory;
+}
+
+export const researchFormatters = defineFormatters<ResearchResult>({
+  markdown: (result) =>
+    [
+      result.summary,
+      ...(result.sources.length > 0
+        ? [
+            "",
+            "**Sources**",
+            ...result.sources.map((source, index) =>
+              source.url ? `${index + 1}. [${source.title}](${source.url})` : `${index + 1}. ${source.title}`,
+            ),
+          ]
+        : []),
+    ].join("\n"),
+  text: (result) =>
+    [
+      result.summary,
+      ...(result.sources.length > 0
+        ? [
+            "",
+            "Sources:",
+            ...result.sources.map(
+              (source, index) => `${index + 1}. ${source.title}${source.url ? ` <${source.url}>` : ""}`,
+            ),
+          ]
+        : []),
+    ].join("\n"),
+  notification: (result) =>
+    shorten(
+      `${result.summary}${result.sources.length > 0 ? ` (${result.sources.length} source${result.sources.length === 1 ? "" : "s"})` : ""}`,
+      140,
+    ),
+});
+
+/** The question and thread of a task: text, or `input: { text | question, thread }`. */
+const requestOf = (task: Task): { question: string; thread: string | null } => {
+  const input = task.input as { text?: unknown; question?: unknown; thread?: unknown } | undefined;
+  const structured = input && typeof input === "object" ? input : {};
+  const question =
+    task.text ||
+    (typeof structured.question === "string" ? structured.question : "") ||
+    (typeof structured.text === "string" ? structured.text : "");
+  return { question, thread: typeof structured.thread === "string" ? structured.thread : null };
+};
+
+const SYSTEM =
+  "You are a careful researcher. Use the tools to find facts; cite where each fact came from. Never invent sources.";
+
+export const createResearch = (options: ResearchOptions = {}) => {
+  const memory = options.memory ?? new InMemoryConversations();
+  const tools = options.tools ?? [];
+  return defineAgent({
+    name: "research",
+    description:
+      "Researches a question with its tools and answers with a sourced summary; remembers the thread.",
+    capabilities: ["research"],
+    model: "research",
+    async handle(task, ctx): Promise<ResearchResult> {
+      const { question, thread } = requestOf(task);
+      const history = thread ? await memory.load(thread) : [];
+      const asked: ChatMessage = { role: "user", content: question };
+      ctx.progress("planning");
+      const plan = await ctx.llm.chatStructured(
+        [
+          { role: "system", content: `${SYSTEM} First, plan: list the few steps you will take.` },
+          ...history,
+          asked,
+        ],
+        ResearchPlan,
+      );
+      let conversation: readonly ChatMessage[] = [
+        { role: "system", content: SYSTEM },
+        ...history,
+        asked,
+        {
+          role: "assistant",
+          content: `Plan:\n${plan.value.steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}`,
+        },
+      ];
+      const toolsUsed: string[] = [];
+      if (tools.length > 0) {
+        ctx.progress("looking things up");
+        const run = await ctx.llm.runTools(
+          [...conversation, { role: "user", content: "Carry out the plan." }],
+          tools,
+          {
+            ...(options.allow ? { allow: options.allow } : {}),
+            ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
+            onToolCall: (call) => {
+              if (call.outcome === "ran") toolsUsed.push(call.name);
+              ctx.progress(`${call.name}: ${call.outcome}`);
+            },
+          },
+        );
+        conversation = run.messages;
+      }
+      ctx.progress("writing the answer");
+      const answer = await ctx.llm.chatStructured(
+        [
+          ...conversation,
+          {
+            role: "user",
+            content:
+              "Answer the question now as JSON: a summary, and the sources it rests on (title, and url or where it was found).",
+          },
+        ],
+        ResearchAnswer,
+      );
+      if (thread) {
+        await memory.append(thread, [asked, { role: "assistant", content: answer.value.summary }]);
+      }
+      return {
+        question,
+        summary: answer.value.summary,
+        sources: answer.value.sources,
+        plan: plan.value.steps,
+        toolsUsed,
+        thread,
+      };
+    },
+  });
+};
