@@ -77,6 +77,11 @@ export interface LlmTool<A = unknown> {
   readonly name: string;
   readonly description: string;
   readonly parameters: Schema.ConstraintDecoder<A>;
+  /**
+   * The JSON Schema the model sees, when it is not derived from `parameters` (an MCP tool's own
+   * `inputSchema`; `parameters` then checks the model's arguments against it).
+   */
+  readonly jsonSchema?: JsonSchema;
   run(args: A, signal: AbortSignal): unknown;
 }
 

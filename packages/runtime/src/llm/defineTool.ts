@@ -25,6 +25,7 @@ export const defineTool = <A>(tool: LlmTool<A>): LlmTool<A> => {
 
 /** The JSON Schema of a tool's arguments: always an object (an empty Struct's own would not say so). */
 const parametersOf = (tool: LlmTool<unknown>): JsonSchema => {
+  if (tool.jsonSchema) return tool.jsonSchema;
   const json = jsonSchemaOf(tool.parameters);
   return json.type === "object" ? json : { type: "object", properties: {} };
 };
