@@ -1,5 +1,21 @@
 // @troupe/agents: ready-made agents for a Troupe team, each returning a schema-typed result with
 // formatters (chat markdown, plain text, a short notification) that read from the same value.
+
+export {
+  type ActionRecord,
+  approvedActionTools,
+  type CodeActions,
+  type CommandOutcome,
+  localCodeActions,
+} from "./code/CodeActions.ts";
+export {
+  type CodeAgentOptions,
+  CodeResult,
+  CodeReview,
+  codeFormatters,
+  createCodeAgent,
+  Finding,
+} from "./code/code.ts";
 export { type EchoOutput, echo, echoText } from "./echo/echo.ts";
 export { defineFormatters, type Formatters, shorten, textOf } from "./format/Formatters.ts";
 export {
