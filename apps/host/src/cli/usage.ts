@@ -45,6 +45,7 @@ Commands:
              server (the default command)
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
   register-commands  Register the slash commands (/ask, /status, /agents, /cancel) with Discord
+  mcp        Serve the team over MCP on stdio (ask_human, dispatch) for an external agent
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
   help       Show this help, or one command's help: troupe help start
 

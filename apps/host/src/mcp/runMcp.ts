@@ -1,0 +1,59 @@
+// `troupe mcp`: the team as an MCP server on stdio, for an external agent such as a coding assistant
+// (`ask_human`, `dispatch`). stdout carries the protocol, so logs go to stderr as JSON lines and no
+// console runs; the person asked is the MCP client's user (elicitation). Ends when stdin closes.
+import type { Readable, Writable } from "node:stream";
+import { type HumanGateway, jsonLogger, type LogLevel } from "@troupe/runtime";
+import { createTroupeMcpServer, elicitationGateway, serveMcpOnStdio } from "@troupe/runtime/mcp";
+import { createHostTeam } from "../team/createHostTeam.ts";
+
+export interface McpIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const mcpUsage = `Usage: troupe mcp
+
+Serve the Troupe team over MCP on stdin/stdout, for an external agent such as a coding assistant.
+Tools: ask_human (a question for the person, asked through the MCP client) and dispatch (give the
+team a task; its result comes back). Logs are JSON lines on stderr.
+`;
+
+const LEVELS = new Set(["debug", "info", "warn", "error"]);
+
+export const runMcp = async (args: readonly string[], io: McpIo): Promise<number> => {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.stderr.write(mcpUsage);
+    return 0;
+  }
+  if (args.length > 0) {
+    io.stderr.write(`troupe: mcp takes no arguments, got "${args[0]}"\nRun "troupe mcp --help" for usage.\n`);
+    return 2;
+  }
+  const level = io.env.TROUPE_LOG_LEVEL ?? "info";
+  const logger = jsonLogger({
+    level: (LEVELS.has(level) ? level : "info") as LogLevel,
+    base: { service: "troupe-mcp" },
+    write: (line: string) => io.stderr.write(line),
+  });
+  // The gateway needs the server and the server the team: the team gets a gateway that forwards.
+  let gateway: HumanGateway | undefined;
+  const human: HumanGateway = {
+    ask: (question, context) => gateway!.ask(question, context),
+    approve: (request, context) => gateway!.approve!(request, context),
+  };
+  const team = createHostTeam({ logger, human });
+  const server = createTroupeMcpServer({ team, human });
+  gateway = elicitationGateway(server);
+  const closed = new Promise<void>((resolve) => {
+    server.onclose = resolve;
+  });
+  await serveMcpOnStdio(server, io.stdin, io.stdout);
+  io.stdin.once("end", () => void server.close());
+  logger.log("info", "troupe mcp ready", { agents: team.status().agents.map((agent) => agent.name) });
+  await closed;
+  await team.drain({ deadline: 5_000 });
+  logger.log("info", "troupe mcp stopped");
+  return 0;
+};
