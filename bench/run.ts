@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark in turn and prints one line per figure, a ratio against a
 // raw baseline measured in the same run (`name: ratio (goal …)`); progress goes to stderr.
+import { discord429sAt100Tasks, discordRestPerTask } from "./discord-rest-per-task.ts";
 import { fanOutWall } from "./fan-out-wall.ts";
 import { idleAgentHeap } from "./idle-agent-heap.ts";
 import { llmFirstToken } from "./llm-first-token.ts";
@@ -21,6 +22,8 @@ const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["mirror-latency", mirrorLatency],
   ["queue-throughput", queueThroughput],
   ["queue-scaling", queueScaling],
+  ["discord-rest-per-task", discordRestPerTask],
+  ["discord-429s-100-tasks", discord429sAt100Tasks],
 ];
 
 const startedAt = performance.now();

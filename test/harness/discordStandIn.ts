@@ -663,7 +663,11 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     "x-ratelimit-remaining": String(Math.max(0, remaining)),
     "x-ratelimit-reset": (resetAt / 1000).toFixed(3),
     "x-ratelimit-reset-after": (Math.max(0, resetAt - now) / 1000).toFixed(3),
-    "x-ratelimit-bucket": createHash("sha1").update(route).digest("hex").slice(0, 16),
+    // As Discord: one hash per route shape, shared by every major parameter (channel, webhook).
+    "x-ratelimit-bucket": createHash("sha1")
+      .update(route.replace(/\d{5,}/g, ":major"))
+      .digest("hex")
+      .slice(0, 16),
   });
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
