@@ -1,7 +1,7 @@
 // What an agent's code is given while it works on a task: cancellation, liveness, progress,
 // typed custom events, sub-tasks and a way to ask a person.
 import type { Approval, BoundAction } from "../human/Approval.ts";
-import type { Llm } from "../llm/Llm.ts";
+import type { Llm, LlmTool } from "../llm/Llm.ts";
 import type { Task, TaskInput } from "../task/Task.ts";
 import type { Duration } from "../time/duration.ts";
 
@@ -33,6 +33,11 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
    * calls are cancelled with the task, and streamed tokens count as heartbeats and show as progress.
    */
   readonly llm: Llm;
+  /**
+   * The tools on this agent's allow-list (from the team's `tools`, e.g. MCP servers' tools), to pass
+   * to `ctx.llm.runTools`. Empty when the team gives none.
+   */
+  readonly tools: readonly LlmTool[];
 }
 
 /** The input a machine-form agent receives when a task starts it. */
@@ -66,4 +71,5 @@ export interface AgentPort {
     signal: AbortSignal,
   ): Promise<Approval>;
   llm(agent: string, task: Task, signal: AbortSignal): Llm;
+  tools(agent: string): readonly LlmTool[];
 }

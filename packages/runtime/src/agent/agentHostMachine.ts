@@ -89,6 +89,9 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
     get llm() {
       return port.llm(agent, task, signal);
     },
+    get tools() {
+      return port.tools(agent);
+    },
   };
 };
 

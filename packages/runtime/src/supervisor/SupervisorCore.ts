@@ -13,7 +13,7 @@ import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../eve
 import type { EventBus } from "../events/EventBus.ts";
 import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
 import { type ApprovalGateway, requestApproval } from "../human/requestApproval.ts";
-import type { Llm } from "../llm/Llm.ts";
+import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { taskLlm } from "../llm/taskLlm.ts";
 import type { Logger } from "../log/Logger.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
@@ -51,6 +51,8 @@ export interface SupervisorSettings {
   readonly snapshots: SnapshotStore | undefined;
   /** The model for a role (`defineAgent({ model })`, else the agent's name). */
   readonly llm: ((role: string) => Llm) | undefined;
+  /** The tools an agent may give its model (its allow-list), for `ctx.tools`. */
+  readonly tools: ((agent: string) => readonly LlmTool[]) | undefined;
 }
 
 export type TimerEvent =
@@ -673,6 +675,10 @@ export class SupervisorCore implements AgentPort {
       progress: (message) => this.progress(agent, id, attempt, message),
       now: () => this.clock.now(),
     });
+  }
+
+  tools(agent: string): readonly LlmTool[] {
+    return this.#settings.tools?.(agent) ?? [];
   }
 
   heartbeat(agent: string, taskId: string, attempt: number): void {

@@ -7,7 +7,7 @@ import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { TaskEvent } from "../events/catalogue.ts";
 import { EventBus } from "../events/EventBus.ts";
-import type { Llm } from "../llm/Llm.ts";
+import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { newId, type TaskInput } from "../task/Task.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
@@ -51,6 +51,11 @@ export interface SupervisorOptions {
    * `(role) => createOllamaLlm({ role })` from `@troupe/runtime/ollama`).
    */
   readonly llm?: (role: string) => Llm;
+  /**
+   * The tools each agent may give its model, for `ctx.tools` (e.g. `(agent) => toolbox.toolsFor(agent)`
+   * from `@troupe/runtime/mcp`: the agent's allow-list). None when absent.
+   */
+  readonly tools?: (agent: string) => readonly LlmTool[];
   /** Where machine-form agents' runs are saved after every step, to resume after a crash. */
   readonly snapshots?: SnapshotStore;
   /** XState inspection events of the supervisor and every agent (the Inspector records them). */
@@ -165,6 +170,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
     human: options.human,
     snapshots: options.snapshots,
     llm: options.llm,
+    tools: options.tools,
   };
 };
 
