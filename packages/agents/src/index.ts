@@ -45,6 +45,9 @@ export {
   researchFormatters,
   Source,
 } from "./research/research.ts";
+export { ScheduledJob, Scheduler, type SchedulerOptions } from "./scheduler/Scheduler.ts";
+export { createScheduler, SchedulerResult, schedulerFormatters } from "./scheduler/schedulerAgent.ts";
+export { describeSpec, nextRunAfter, parseSchedule, type ScheduleSpec } from "./scheduler/scheduleSpec.ts";
 export { type AlertSignal, AlertTracker, type Observation } from "./system-monitor/AlertTracker.ts";
 export { formatBytes, formatReport, systemReportFormatters } from "./system-monitor/formatReport.ts";
 export { type DiskStats, type HostProbe, nodeHostProbe } from "./system-monitor/hostProbe.ts";
