@@ -9,7 +9,7 @@
 // An interval that fires late (a slow event loop) is rescheduled from now, so it never catches up
 // in a burst either.
 import { randomUUID } from "node:crypto";
-import { type Clock, type SnapshotStore, systemClock, type TaskInput, TroupeError } from "@troupe/runtime";
+import { type Clock, type SnapshotStore, type TaskInput, TroupeError } from "@troupe/runtime";
 import { Schema } from "effect";
 import { describeSpec, nextRunAfter, type ScheduleSpec } from "./scheduleSpec.ts";
 
@@ -41,6 +41,7 @@ export interface SchedulerOptions {
   readonly store: SnapshotStore;
   /** Submits a job's task (e.g. `(input) => team.submit(input)`, or the durable queue's enqueue). */
   readonly submit: (input: TaskInput, job: ScheduledJob) => unknown;
+  /** Its timers (default: wall time, timers that do not keep the process alive). */
   readonly clock?: Clock;
   /** Missed runs after downtime: "once" (default: one run at start, never a burst) or "skip". */
   readonly missed?: "once" | "skip";
@@ -49,6 +50,13 @@ export interface SchedulerOptions {
 }
 
 const PREFIX = "scheduler/job/";
+
+/** Wall time whose timers never keep the process alive: a host exits even with jobs scheduled. */
+const unrefClock: Clock = {
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
+  clearTimeout: (id: ReturnType<typeof setTimeout>) => clearTimeout(id),
+  now: () => Date.now(),
+};
 /** setTimeout's limit; longer waits are re-armed. */
 const MAX_WAIT = 2 ** 31 - 1;
 
@@ -69,7 +77,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock ?? unrefClock;
   }
 
   /** Load the saved jobs, apply the missed-run policy, and arm the timers. */

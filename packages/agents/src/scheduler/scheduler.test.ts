@@ -217,7 +217,7 @@ describe("scheduler agent", () => {
     );
     expect(schedulerFormatters.notification(listed)).toBe("1 scheduled job.");
 
-    await expect(team.ask(scheduling.agent, `/unschedule ${id}`).result).resolves.toMatchObject({
+    await expect(team.ask(scheduling.agent, `@scheduler /unschedule ${id}`).result).resolves.toMatchObject({
       action: "unscheduled",
     });
     await expect(team.ask(scheduling.agent, `/unschedule ${id}`).result).rejects.toThrow(/there is no job/);

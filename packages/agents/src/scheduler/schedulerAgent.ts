@@ -34,7 +34,7 @@ const COMMAND = /^\/(schedule|schedules|unschedule)\b\s*([\s\S]*)$/;
 
 /** The command line of a task: its text, with its slash command in front when given apart. */
 const commandLine = (task: Task): string => {
-  const text = task.text.trim();
+  const text = task.text.replace(/^\s*@scheduler(?=\s|$)/, "").trim();
   if (task.command && !text.startsWith(task.command)) return `${task.command} ${text}`.trim();
   return text;
 };
