@@ -36,7 +36,9 @@ export type TroupeErrorTag =
   | "ApprovalExpired"
   // Tools over MCP: a server that cannot be reached or listed, a bad MCP configuration.
   | "McpUnavailable"
-  | "InvalidMcpConfig";
+  | "InvalidMcpConfig"
+  // Memory: a store (PostgreSQL) that cannot be reached or set up.
+  | "MemoryUnavailable";
 
 export class TroupeError extends Error {
   readonly _tag: TroupeErrorTag;

@@ -1,5 +1,11 @@
 // @troupe/runtime/ollama: the Ollama adapter of the Llm port (on the `ollama` package), and what
 // `troupe models` needs to list and pull models. A separate entry, so the core never loads `ollama`.
+
+export {
+  createOllamaEmbedder,
+  DEFAULT_EMBED_MODEL,
+  type OllamaEmbedderOptions,
+} from "./createOllamaEmbedder.ts";
 export {
   createOllamaLlm,
   type OllamaLlm,

@@ -10,7 +10,7 @@ export interface ModelErrorContext {
   readonly host: string;
   readonly model: string;
   readonly role?: string | undefined;
-  readonly operation: "chat" | "list" | "pull";
+  readonly operation: "chat" | "list" | "pull" | "embed";
   /** Busy retries already made, for the ModelBusy reason. */
   readonly retries?: number;
 }
