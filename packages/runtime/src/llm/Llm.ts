@@ -126,6 +126,11 @@ export interface ChatModel {
   readonly model: string;
   /** The role it was resolved for ("research"), when it was. */
   readonly role?: string | undefined;
+  /**
+   * The model's context in tokens, when known: prompts beyond it are cut with a note
+   * (`fitToContext`) by the tool loop and by `ctx.llm` instead of being sent as they are.
+   */
+  readonly contextTokens?: number | undefined;
   chat(messages: readonly ChatMessage[], options?: ChatOptions): Promise<ChatReply>;
 }
 

@@ -7,6 +7,7 @@ import { runTools } from "./runTools.ts";
 export const createLlm = (model: ChatModel): Llm => ({
   model: model.model,
   role: model.role,
+  contextTokens: model.contextTokens,
   chat: (messages, options) => model.chat(messages, options),
   chatStructured: (messages, schema, options) => chatStructured(model, messages, schema, options),
   runTools: (messages, tools, options) => runTools(model, messages, tools, options),

@@ -4,6 +4,7 @@
 export { chatStructured } from "./chatStructured.ts";
 export { createLlm } from "./createLlm.ts";
 export { defineTool, toolSpecOf } from "./defineTool.ts";
+export { estimateTokens, type FitOptions, type Fitted, fitToContext } from "./fitToContext.ts";
 export { decodeJson, jsonSchemaOf } from "./jsonSchemaOf.ts";
 export {
   addUsage,

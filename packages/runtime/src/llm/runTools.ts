@@ -5,6 +5,7 @@
 // correct itself; only cancellation stops the loop from inside.
 import { TroupeError } from "../errors/TroupeError.ts";
 import { toolSpecOf } from "./defineTool.ts";
+import { fitToContext } from "./fitToContext.ts";
 import { decodeJson } from "./jsonSchemaOf.ts";
 import {
   addUsage,
@@ -105,7 +106,11 @@ export const runTools = async (
   const calls: ToolCallRecord[] = [];
   let usage = noUsage;
   for (let step = 1; step <= maxSteps; step += 1) {
-    const reply = await model.chat([...conversation], {
+    // A conversation grown past the model's context is cut with a note, never sent as it is.
+    const prompt = model.contextTokens
+      ? fitToContext(conversation, { contextTokens: model.contextTokens }).messages
+      : conversation;
+    const reply = await model.chat([...prompt], {
       ...chatOptions,
       ...(specs.length > 0 ? { tools: specs } : {}),
     });

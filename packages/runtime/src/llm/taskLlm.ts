@@ -1,7 +1,8 @@
 // The Llm an agent gets as `ctx.llm` while it works on a task: every call is cancelled with the task
 // (its signal is joined with the caller's), and streamed tokens keep the task alive (heartbeat) and
 // show as progress at most once a second, so a long generation is never declared hung.
-import type { ChatOptions, Llm } from "./Llm.ts";
+import { fitToContext } from "./fitToContext.ts";
+import type { ChatMessage, ChatOptions, Llm } from "./Llm.ts";
 
 export interface TaskHooks {
   readonly signal: AbortSignal;
@@ -33,11 +34,24 @@ export const taskLlm = (base: Llm, task: TaskHooks): Llm => {
       },
     };
   };
+  // A prompt over the model's context is cut with a note, and the task says so.
+  const fit = (messages: readonly ChatMessage[]): readonly ChatMessage[] => {
+    if (!base.contextTokens) return messages;
+    const fitted = fitToContext(messages, { contextTokens: base.contextTokens });
+    if (fitted.truncated) {
+      task.progress(
+        `prompt of about ${fitted.estimatedTokens} tokens cut to fit ${base.model}'s context of ${base.contextTokens} (${fitted.dropped} messages left out, ${fitted.cutChars} characters cut)`,
+      );
+    }
+    return fitted.messages;
+  };
   return {
     model: base.model,
     role: base.role,
-    chat: (messages, options) => base.chat(messages, withTask(options)),
-    chatStructured: (messages, schema, options) => base.chatStructured(messages, schema, withTask(options)),
+    contextTokens: base.contextTokens,
+    chat: (messages, options) => base.chat(fit(messages), withTask(options)),
+    chatStructured: (messages, schema, options) =>
+      base.chatStructured(fit(messages), schema, withTask(options)),
     runTools: (messages, tools, options) => base.runTools(messages, tools, withTask(options)),
   };
 };

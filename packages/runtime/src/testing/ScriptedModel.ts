@@ -47,6 +47,8 @@ export interface ScriptedModelOptions {
   /** The model's name in replies and errors (default "scripted"). */
   readonly model?: string;
   readonly role?: string;
+  /** A context size in tokens, to test prompts cut to fit (none by default). */
+  readonly contextTokens?: number;
 }
 
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -55,6 +57,7 @@ const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
 export class ScriptedModel implements Llm {
   readonly model: string;
   readonly role: string | undefined;
+  readonly contextTokens: number | undefined;
   /** Every call, in order: the messages and options it was given. */
   readonly calls: ScriptedCall[] = [];
   readonly #script: ModelStep[];
@@ -64,6 +67,7 @@ export class ScriptedModel implements Llm {
     this.#script = [...script];
     this.model = options.model ?? "scripted";
     this.role = options.role;
+    this.contextTokens = options.contextTokens;
   }
 
   /** Add steps after the ones already scripted. */

@@ -42,7 +42,15 @@ export interface OllamaLlmOptions {
   readonly think?: boolean;
   readonly metrics?: LlmMetricsHook;
   readonly logger?: Logger;
+  /**
+   * The context Ollama gives the model, in tokens: prompts beyond it are cut with a note instead of
+   * being sent (default: OLLAMA_CONTEXT_LENGTH, the server's own setting, else 4096).
+   */
+  readonly contextTokens?: number;
 }
+
+/** Ollama's default context when OLLAMA_CONTEXT_LENGTH is not set. */
+export const DEFAULT_CONTEXT_TOKENS = 4096;
 
 export interface OllamaLlm extends Llm {
   /** The Ollama server's URL. */
@@ -226,7 +234,9 @@ export const createOllamaLlm = (options: OllamaLlmOptions): OllamaLlm => {
       { data: { host, model, role, deadlineMs } },
     );
 
-  return { ...createLlm({ model, role, chat }), host };
+  const contextTokens =
+    options.contextTokens ?? (Number(env.OLLAMA_CONTEXT_LENGTH) || DEFAULT_CONTEXT_TOKENS);
+  return { ...createLlm({ model, role, contextTokens, chat }), host };
 };
 
 /** What to throw when the call's signal aborted: its reason as a TroupeError. */

@@ -8,6 +8,7 @@ export {
 } from "./createOllamaEmbedder.ts";
 export {
   createOllamaLlm,
+  DEFAULT_CONTEXT_TOKENS,
   type OllamaLlm,
   type OllamaLlmOptions,
 } from "./createOllamaLlm.ts";
