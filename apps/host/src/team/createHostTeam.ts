@@ -1,11 +1,12 @@
 // The team the host runs in local mode: echo and the system monitor, routed by mention, then
-// capability, with echo taking whatever nothing else matched. The monitor reads the team's own status.
+// capability, with echo taking whatever nothing else matched. The monitor reads the team's own status
+// and raises alerts (alert.raised / alert.resolved) on the team's bus.
 // The host passes its bus (shared with the work queue and the Redis mirror) and its snapshot store.
 import { createSystemMonitor, echo } from "@troupe/agents";
 import {
   type AnyAgentDefinition,
   createSupervisor,
-  type EventBus,
+  EventBus,
   type HumanGateway,
   type Logger,
   route,
@@ -25,16 +26,18 @@ export interface HostTeamOptions {
 
 export const createHostTeam = (options: HostTeamOptions): Team => {
   let team: Team | undefined;
+  const bus = options.bus ?? new EventBus();
   const systemMonitor = createSystemMonitor({
     // The monitor only runs once the team exists, so `team` is set by then.
     status: () => team!.status(),
+    bus,
   });
   team = createSupervisor({
     agents: [echo, systemMonitor, ...(options.extraAgents ?? [])],
     routes: [route.mention(), route.capability()],
     fallback: echo.name,
     logger: options.logger,
-    ...(options.bus ? { bus: options.bus } : {}),
+    bus,
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),
     ...(options.human ? { human: options.human } : {}),
   });
