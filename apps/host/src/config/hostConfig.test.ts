@@ -25,6 +25,12 @@ describe("resolveHostConfig", () => {
       consumer: defaultConsumer(),
       leaseMs: 30_000,
       testAgents: [],
+      notify: {
+        sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
+        quietHours: {},
+        batchMs: {},
+        problems: [],
+      },
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
@@ -54,6 +60,7 @@ describe("resolveHostConfig", () => {
       consumer: "box-1",
       leaseMs: 60_000,
       testAgents: [],
+      notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
     });
     expect(
       resolveHostConfig(

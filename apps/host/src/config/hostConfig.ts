@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
+import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
 
 export interface HostConfig {
@@ -27,6 +28,8 @@ export interface HostConfig {
   readonly leaseMs: number;
   /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
   readonly testAgents: readonly TestAgentName[];
+  /** The notifier's sinks and settings; a bad one is in `notify.problems` (logged, never fatal). */
+  readonly notify: NotifyConfig;
 }
 
 export type StoreConfig =
@@ -123,6 +126,7 @@ export const resolveHostConfig = (
   if (leaseMs < MIN_LEASE_MS)
     throw invalid(lease?.source ?? "lease", `must be at least 1s, got "${lease?.value}"`);
 
+  const store = resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE);
   return {
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
@@ -130,11 +134,16 @@ export const resolveHostConfig = (
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
     discord: resolveDiscordConfig(env, cwd),
-    store: resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE),
+    store,
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,
     consumer: consumer?.value ?? defaultConsumer(),
     leaseMs,
     testAgents: resolveTestAgents(env),
+    notify: resolveNotifyConfig(env, {
+      dataDir:
+        store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR),
+      cwd,
+    }),
   };
 };
 

@@ -18,6 +18,8 @@ import {
   type Team,
   type WorkQueue,
 } from "@troupe/runtime";
+import type { NotifierStatus } from "@troupe/runtime/notify";
+import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
 import { createTaskFollower } from "./followTask.ts";
@@ -32,6 +34,8 @@ export interface LocalConsoleOptions {
   readonly queue: WorkQueue;
   /** How /status names the queue, e.g. "SQLite /srv/.troupe/default.sqlite". */
   readonly queueLabel?: string;
+  /** The notifier, whose outbox (backlog per sink, holds, dead letters) /status shows. */
+  readonly notifier?: { status(): Promise<NotifierStatus> };
   readonly input: Readable;
   readonly output: Writable & { readonly isTTY?: boolean };
   readonly logger: Logger;
@@ -289,6 +293,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     println(formatTable([["agent", "state", "breaker", "queue", "task", "restarts"], ...rows]));
     const [stats, deadLetters] = await Promise.all([queue.stats(), queue.deadLetters(10)]);
     println(formatQueueStatus(options.queueLabel ?? "work queue", stats, deadLetters));
+    if (options.notifier) println(formatNotifierStatus(await options.notifier.status()));
   };
 
   const inBackground = (work: Promise<void>, what: string) =>

@@ -5,13 +5,14 @@
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
 // undefined).
 import { createInspector, EventBus, type Logger, startWorker, type Team, type Worker } from "@troupe/runtime";
-import { createRuntimeMetrics, type RuntimeMetrics } from "@troupe/runtime/metrics";
+import { createRuntimeMetrics, createWorkQueueMetrics, type RuntimeMetrics } from "@troupe/runtime/metrics";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
 import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
+import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../notify/startHostNotifier.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
 import { approverAgent } from "../testing/approverAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
@@ -48,6 +49,11 @@ export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()
 
 export class HostHttp extends Context.Service<HostHttp, { readonly url: string | undefined }>()(
   "@troupe/host/HostHttp",
+) {}
+
+/** Alerts from the bus to the configured sinks, through the durable outbox on the host's store. */
+export class HostNotifier extends Context.Service<HostNotifier, HostNotifierControl>()(
+  "@troupe/host/HostNotifier",
 ) {}
 
 const TEST_AGENTS = {
@@ -234,10 +240,42 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
     }),
   );
 
-/** Bus, store, team, metrics, mirror, worker and HTTP server for `troupe start`, released in reverse order. */
+/**
+ * The notifier (after the mirror, so other hosts' alerts reach it; released after the worker, so
+ * alerts raised while tasks settle are still stored), and the work queue's backlog metrics.
+ */
+const notifierLayer = (config: HostConfig, logger: Logger) =>
+  Layer.effect(
+    HostNotifier,
+    Effect.gen(function* () {
+      const store = yield* HostQueue;
+      const bus = yield* HostBus;
+      const { registry } = yield* HostMetrics;
+      yield* HostMirror;
+      createWorkQueueMetrics({ registry, stats: () => store.queue.stats() });
+      return yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startHostNotifier({
+            config: config.notify,
+            store,
+            storePath: config.store.kind === "sqlite" ? config.store.path : undefined,
+            namespace: config.namespace,
+            consumer: config.consumer,
+            bus,
+            registry,
+            logger,
+          }),
+        ),
+        (notifier) => Effect.promise(() => notifier.close()),
+      );
+    }),
+  );
+
+/** Bus, store, team, metrics, mirror, notifier, worker and HTTP server for `troupe start`, released in reverse order. */
 export const hostLayer = (config: HostConfig, logger: Logger) =>
   httpLayer(config, logger).pipe(
     Layer.provideMerge(workerLayer(config, logger)),
+    Layer.provideMerge(notifierLayer(config, logger)),
     Layer.provideMerge(mirrorLayer(config, logger)),
     Layer.provideMerge(metricsLayer),
     Layer.provideMerge(teamLayer(config, logger)),

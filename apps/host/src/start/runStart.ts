@@ -7,7 +7,16 @@ import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
 import { type DiscordFront, startDiscordFront } from "../discord/startDiscordFront.ts";
-import { HostDrain, HostHttp, HostHuman, HostQueue, HostTeam, HostWorker, hostLayer } from "./hostLayers.ts";
+import {
+  HostDrain,
+  HostHttp,
+  HostHuman,
+  HostNotifier,
+  HostQueue,
+  HostTeam,
+  HostWorker,
+  hostLayer,
+} from "./hostLayers.ts";
 
 export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
@@ -34,6 +43,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const drain = yield* HostDrain;
     const worker = yield* HostWorker;
     const human = yield* HostHuman;
+    const notifier = yield* HostNotifier;
     let localConsole: LocalConsole | undefined;
     let discordFront: DiscordFront | undefined;
     let interrupts = 0;
@@ -94,6 +104,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       logger,
       drainTimeoutMs: config.drainTimeoutMs,
       human,
+      notifier,
       onInterrupt: onSigint,
     });
     localConsole = running;

@@ -1,5 +1,12 @@
 // @troupe/runtime/metrics: the runtime's Prometheus metrics (prom-client) for a team, served by the
 // host at /metrics. A separate entry so code that does not serve metrics never loads prom-client.
+
+export {
+  createNotifierMetrics,
+  createWorkQueueMetrics,
+  FAILURE_REASONS,
+  type NotifierMetricsOptions,
+} from "./NotifierMetrics.ts";
 export {
   breakerStateValue,
   createLlmMetrics,

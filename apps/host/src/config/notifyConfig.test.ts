@@ -1,0 +1,60 @@
+// The notifier's settings: each sink from its own variables, the order, quiet hours and batching;
+// every bad field is one line naming its variable (an unknown sink names the sink), and the
+// settings that are fine still work.
+import { describe, expect, it } from "vitest";
+import { resolveNotifyConfig } from "./notifyConfig.ts";
+
+const resolve = (env: Record<string, string>) =>
+  resolveNotifyConfig(env, { dataDir: "/srv/.troupe", cwd: "/srv" });
+
+describe("resolveNotifyConfig", () => {
+  it("has the file drop alone by default, in the data folder", () => {
+    expect(resolve({})).toEqual({
+      sinks: [{ name: "file", dir: "/srv/.troupe/alerts" }],
+      quietHours: {},
+      batchMs: {},
+      problems: [],
+    });
+  });
+
+  it("reads every sink, the order, quiet hours and batching", () => {
+    const config = resolve({
+      TROUPE_NOTIFY_DISCORD_WEBHOOK: "https://discord.com/api/webhooks/1/abc",
+      TROUPE_NOTIFY_KAKAOWORK_APP_KEY: "key",
+      TROUPE_NOTIFY_KAKAOWORK_CONVERSATION: "42",
+      KAKAO_REST_API_KEY: "rest",
+      KAKAO_TOKEN_FILE: "tokens.json",
+      TROUPE_NOTIFY_WEBHOOK_URL: "http://127.0.0.1:8080/hook",
+      TROUPE_NOTIFY_FILE_DIR: "drop",
+      TROUPE_NOTIFY_ORDER: "kakaowork, discord, kakao, file",
+      TROUPE_QUIET_HOURS: "kakao=22:00-07:00",
+      TROUPE_NOTIFY_TIMEZONE: "Asia/Seoul",
+      TROUPE_NOTIFY_BATCH: "kakao=15m",
+    });
+    expect(config.problems).toEqual([]);
+    expect(config.sinks.map((sink) => sink.name)).toEqual(["kakaowork", "discord", "kakao", "file"]);
+    expect(config.sinks[2]).toMatchObject({ restApiKey: "rest", tokenFile: "/srv/tokens.json" });
+    expect(config.sinks[3]).toEqual({ name: "file", dir: "/srv/drop" });
+    expect(config.quietHours).toEqual({ kakao: { from: 1_320, to: 420, timeZone: "Asia/Seoul" } });
+    expect(config.batchMs).toEqual({ kakao: 900_000 });
+  });
+
+  it("names an unknown sink and every bad field, and keeps what is fine", () => {
+    const config = resolve({
+      TROUPE_NOTIFY_DISCORD_WEBHOOK: "not a url",
+      TROUPE_NOTIFY_KAKAOWORK_APP_KEY: "key",
+      TROUPE_NOTIFY_ORDER: "discrod,file",
+      TROUPE_QUIET_HOURS: "file=25:00-07:00,slack=22:00-07:00",
+      TROUPE_NOTIFY_BATCH: "file=soon",
+    });
+    expect(config.problems).toEqual([
+      "TROUPE_NOTIFY_DISCORD_WEBHOOK must be a webhook URL (https://discord.com/api/webhooks/<id>/<token>)",
+      "TROUPE_NOTIFY_KAKAOWORK_CONVERSATION is missing (the conversation id the bot posts to)",
+      'TROUPE_NOTIFY_ORDER: unknown sink "discrod" (known: discord, kakaowork, kakao, webhook, file)',
+      'TROUPE_QUIET_HOURS: unknown sink "slack" (configured: file)',
+      'TROUPE_QUIET_HOURS (file) must look like 22:00-07:00 (two different times of day), got "25:00-07:00"',
+      'TROUPE_NOTIFY_BATCH (file) must look like 5m or 1h, got "soon"',
+    ]);
+    expect(config.sinks).toEqual([{ name: "file", dir: "/srv/.troupe/alerts" }]);
+  });
+});
