@@ -7,6 +7,7 @@ import { llmFirstToken } from "./llm-first-token.ts";
 import type { Figure } from "./measure.ts";
 import { mirrorLatency } from "./mirror-latency.ts";
 import { mirrorThroughput } from "./mirror-throughput.ts";
+import { orchestratorFanout } from "./orchestrator-fanout.ts";
 import { queueScaling } from "./queue-scaling.ts";
 import { queueThroughput } from "./queue-throughput.ts";
 import { recorderOverhead } from "./recorder-overhead.ts";
@@ -18,6 +19,7 @@ const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["fan-out-wall", fanOutWall],
   ["idle-agent-heap", idleAgentHeap],
   ["llm-first-token", llmFirstToken],
+  ["orchestrator-fanout", orchestratorFanout],
   ["mirror-throughput", mirrorThroughput],
   ["mirror-latency", mirrorLatency],
   ["queue-throughput", queueThroughput],
