@@ -20,6 +20,12 @@ export interface AgentOptions {
   readonly capabilities?: readonly string[];
   /** The model role this agent uses (resolved from MODEL_<ROLE>). */
   readonly model?: string;
+  /**
+   * The step budget of one task: model calls it may make through `ctx.llm` (each tool-loop step
+   * counts), default 32. Past it a call fails with `StepLimit`, and `runTools` defaults its
+   * `maxSteps` to what is left.
+   */
+  readonly maxSteps?: number;
   /** A task that does not heartbeat within `deadline` is hung: cancelled and reassigned up to `attempts` times. */
   readonly heartbeat?: { readonly every?: Duration; readonly deadline: Duration; readonly attempts?: number };
   /** Circuit breaker: open after `maxFailures` consecutive failures, half-open after `resetAfter`. */
@@ -51,6 +57,7 @@ export interface AgentDefinition<
   readonly kind: "handle" | "machine";
   readonly capabilities: readonly string[];
   readonly model: string | undefined;
+  readonly maxSteps: number;
   readonly heartbeatDeadlineMs: number | undefined;
   readonly hungAttempts: number;
   readonly breaker: { readonly maxFailures: number; readonly resetAfterMs: number };
@@ -63,6 +70,9 @@ export interface AgentDefinition<
   readonly handle: TaskHandler | undefined;
   readonly "~types"?: AgentTypes<TInput, TOutput, TEvent, TEmitted>;
 }
+
+/** Model calls one task may make through `ctx.llm` when its agent does not say (`maxSteps`). */
+export const DEFAULT_TASK_STEPS = 32;
 
 // biome-ignore lint/suspicious/noExplicitAny: an agent of any input, output and events
 export type AnyAgentDefinition = AgentDefinition<any, any, any, any>;
@@ -102,6 +112,12 @@ export function defineAgent(
   if ((options.handle === undefined) === (options.machine === undefined)) {
     throw new TroupeError("InvalidAgent", `${field("give exactly one of `handle` or `machine`")}`);
   }
+  if (options.maxSteps !== undefined && (!Number.isInteger(options.maxSteps) || options.maxSteps < 1)) {
+    throw new TroupeError(
+      "InvalidAgent",
+      field(`maxSteps must be a whole number of at least 1, got ${options.maxSteps}`),
+    );
+  }
   const ms = (value: Duration | undefined, name: string) =>
     value === undefined ? undefined : toMillis(value, field(name));
   return {
@@ -110,6 +126,7 @@ export function defineAgent(
     kind: options.machine ? "machine" : "handle",
     capabilities: options.capabilities ?? [],
     model: options.model,
+    maxSteps: options.maxSteps ?? DEFAULT_TASK_STEPS,
     heartbeatDeadlineMs: ms(options.heartbeat?.deadline, "heartbeat.deadline"),
     hungAttempts: options.heartbeat?.attempts ?? 3,
     breaker: {

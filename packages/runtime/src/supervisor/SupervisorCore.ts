@@ -14,7 +14,7 @@ import type { EventBus } from "../events/EventBus.ts";
 import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
 import { type ApprovalGateway, requestApproval } from "../human/requestApproval.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
-import { taskLlm } from "../llm/taskLlm.ts";
+import { type StepBudget, taskLlm } from "../llm/taskLlm.ts";
 import type { Logger } from "../log/Logger.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
@@ -118,6 +118,8 @@ interface Running {
   readonly startedAt: number;
   lastBeatAt: number;
   awaitingHuman: boolean;
+  /** Model calls this run made through ctx.llm, against the agent's maxSteps. */
+  readonly steps: StepBudget;
 }
 
 interface AgentSlot {
@@ -562,7 +564,14 @@ export class SupervisorCore implements AgentPort {
     }
     const controller = new AbortController();
     const now = this.clock.now();
-    slot.running = { entry, controller, startedAt: now, lastBeatAt: now, awaitingHuman: false };
+    slot.running = {
+      entry,
+      controller,
+      startedAt: now,
+      lastBeatAt: now,
+      awaitingHuman: false,
+      steps: { limit: slot.definition.maxSteps, used: 0 },
+    };
     slot.breaker.dispatched();
     entry.agent = slot.definition.name;
     entry.controller = controller;
@@ -669,8 +678,10 @@ export class SupervisorCore implements AgentPort {
       this.#models.set(role, model);
     }
     const { id, attempt } = task;
+    const budget = this.#current(agent, id, attempt)?.steps;
     return taskLlm(model, {
       signal,
+      ...(budget ? { budget } : {}),
       heartbeat: () => this.heartbeat(agent, id, attempt),
       progress: (message) => this.progress(agent, id, attempt, message),
       now: () => this.clock.now(),
