@@ -6,6 +6,7 @@ import { isTroupeError } from "@troupe/runtime";
 import { resolveHostConfig } from "../config/hostConfig.ts";
 import { registerCommands } from "../discord/registerCommands.ts";
 import { inspectCommand } from "../inspect/inspectCommand.ts";
+import { runKakao } from "../kakao/runKakao.ts";
 import { runMcp } from "../mcp/runMcp.ts";
 import { modelsUsage } from "../models/modelsUsage.ts";
 import { runModels } from "../models/runModels.ts";
@@ -35,6 +36,8 @@ export const main = async (args: readonly string[], io: MainIo): Promise<number>
   try {
     // `troupe inspect <trace>` has options of its own: dispatched before start's parser.
     if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
+    // `troupe kakao login`: the first KakaoTalk authorisation for the notifier.
+    if (args[0] === "kakao") return await runKakao(args.slice(1), io);
     // `troupe mcp`: the team as an MCP server on stdio (stdout is the protocol's).
     if (args[0] === "mcp") return await runMcp(args.slice(1), io);
     // `troupe models` has options of its own: it is dispatched before start's parser.

@@ -33,6 +33,18 @@ const ENVIRONMENT = `Environment:
   DISCORD_CONFIG        A JSON file with the same settings (applicationId, guildId, channels,
                         approverRoles, threadAutoArchive, apiUrl, privacy); variables win over it
 
+Notifier (alerts; environment only, see the README's notifier section; a bad value is logged and
+that sink left out, troupe runs on):
+  TROUPE_NOTIFY_DISCORD_WEBHOOK  A Discord webhook URL (a secret: never printed)
+  TROUPE_NOTIFY_KAKAOWORK_APP_KEY, TROUPE_NOTIFY_KAKAOWORK_CONVERSATION  A KakaoWork bot
+  KAKAO_REST_API_KEY, KAKAO_REDIRECT_URI, KAKAO_CLIENT_SECRET  KakaoTalk "send to me" (troupe kakao
+                        login); KAKAO_TOKEN_FILE seeds the tokens; KAKAO_LINK_URL links long alerts
+  TROUPE_NOTIFY_WEBHOOK_URL  A generic HTTP webhook (JSON, Idempotency-Key)
+  TROUPE_NOTIFY_FILE_DIR  The file drop, always last (default <data dir>/alerts)
+  TROUPE_NOTIFY_ORDER   Fallback order, e.g. discord,kakaowork,kakao,file (default: that order)
+  TROUPE_QUIET_HOURS    Per sink, e.g. kakao=22:00-07:00 (TROUPE_NOTIFY_TIMEZONE, default local)
+  TROUPE_NOTIFY_BATCH   Per sink digest window, e.g. kakao=15m
+
   A command-line option wins over its environment variable.`;
 
 export const mainUsage = `troupe: run a team of agents (Troupe) behind a local console and an HTTP server.
@@ -46,6 +58,7 @@ Commands:
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
   register-commands  Register the slash commands (/ask, /status, /agents, /cancel) with Discord
   mcp        Serve the team over MCP on stdio (ask_human, dispatch) for an external agent
+  kakao      troupe kakao login: authorise the KakaoTalk alert sink (prints the address, reads the code)
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
   help       Show this help, or one command's help: troupe help start
 
