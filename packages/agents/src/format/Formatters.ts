@@ -18,6 +18,7 @@ export const shorten = (text: string, max: number): string => {
   const flat = text.replace(/\s+/g, " ").trim();
   if (flat.length <= max) return flat;
   const cut = flat.slice(0, max - 1);
+  if (flat[max - 1] === " ") return `${cut}…`; // the cut ends a word
   const space = cut.lastIndexOf(" ");
   return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 };

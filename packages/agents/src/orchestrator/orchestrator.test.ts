@@ -165,6 +165,30 @@ describe("orchestrator agent", () => {
     team.stop();
   });
 
+  it("classifies with rules and the fallback alone when the team has no models", async () => {
+    const echo = scriptedAgent("echo", [{ run: (task) => ({ text: `echo ${task.text}` }) }]);
+    const code = scriptedAgent("code", [{ reply: { text: "LGTM" } }]);
+    const orchestrator = createOrchestrator({ agents: [echo, code], fallback: "echo" });
+    const { team } = createTestTeam({ agents: [orchestrator.agent, echo, code] });
+    const result = await team.ask(orchestrator.agent, "say hi; review foo.ts").result;
+    expect(result.parts.map((part) => [part.agent, part.routedBy, part.answer])).toEqual([
+      ["echo", "fallback", "echo say hi"],
+      ["code", "rule", "LGTM"],
+    ]);
+    team.stop();
+  });
+
+  it("falls back when its model cannot even be made", async () => {
+    const { classify } = createOrchestrator({
+      llm: () => {
+        throw new Error("bad OLLAMA_HOST");
+      },
+      fallback: "echo",
+    });
+    expect(await classify(task("hello"), roster, new AbortController().signal)).toBe("echo");
+    expect(await classify(task("review foo.ts"), roster, new AbortController().signal)).toBe("code");
+  });
+
   it("lets the team route parts when it has no roster, and takes parts as structured input", async () => {
     const echo = scriptedAgent("echo", [{ run: (task) => ({ text: `echo ${task.text}` }) }]);
     const orchestrator = createOrchestrator();

@@ -133,9 +133,14 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
   const name = options.name ?? "orchestrator";
   const rules = options.rules ?? defaultClassifyRules;
   let model: Llm | undefined;
+  /** The factory's model; one that cannot be made (a bad OLLAMA_HOST, say) counts as none: rules and fallback. */
   const factoryLlm = (): Llm | undefined => {
     if (model || options.llm === undefined) return model;
-    model = typeof options.llm === "function" ? options.llm() : options.llm;
+    try {
+      model = typeof options.llm === "function" ? options.llm() : options.llm;
+    } catch {
+      return undefined;
+    }
     return model;
   };
   const roster = (): AgentSummary[] | undefined => {
