@@ -2,6 +2,7 @@
 // typed custom events, sub-tasks and a way to ask a person.
 import type { Approval, BoundAction } from "../human/Approval.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
+import type { TaskMemory } from "../memory/TaskMemory.ts";
 import type { Task, TaskInput } from "../task/Task.ts";
 import type { Duration } from "../time/duration.ts";
 
@@ -38,6 +39,11 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
    * to `ctx.llm.runTools`. Empty when the team gives none.
    */
   readonly tools: readonly LlmTool[];
+  /**
+   * The conversation of the task's thread and semantic recall in this agent's namespace, from the
+   * team's `memory` stores (empty answers when the team has none).
+   */
+  readonly memory: TaskMemory;
 }
 
 /** The input a machine-form agent receives when a task starts it. */
@@ -72,4 +78,5 @@ export interface AgentPort {
   ): Promise<Approval>;
   llm(agent: string, task: Task, signal: AbortSignal): Llm;
   tools(agent: string): readonly LlmTool[];
+  memory(agent: string, task: Task, signal: AbortSignal): TaskMemory;
 }

@@ -92,6 +92,9 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
     get tools() {
       return port.tools(agent);
     },
+    get memory() {
+      return port.memory(agent, task, signal);
+    },
   };
 };
 

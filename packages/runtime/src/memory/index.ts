@@ -17,3 +17,4 @@ export {
 } from "./SemanticMemory.ts";
 export { SqliteConversationMemory } from "./SqliteConversationMemory.ts";
 export { openSqliteSemanticMemory, type SqliteSemanticMemoryOptions } from "./SqliteSemanticMemory.ts";
+export { type TaskMemory, type TeamMemory, taskMemory } from "./TaskMemory.ts";

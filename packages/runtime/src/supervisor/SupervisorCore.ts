@@ -16,6 +16,7 @@ import { type ApprovalGateway, requestApproval } from "../human/requestApproval.
 import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type StepBudget, taskLlm } from "../llm/taskLlm.ts";
 import type { Logger } from "../log/Logger.ts";
+import { type TaskMemory, type TeamMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis, toMillis } from "../time/duration.ts";
@@ -53,6 +54,8 @@ export interface SupervisorSettings {
   readonly llm: ((role: string) => Llm) | undefined;
   /** The tools an agent may give its model (its allow-list), for `ctx.tools`. */
   readonly tools: ((agent: string) => readonly LlmTool[]) | undefined;
+  /** The team's memory stores, for `ctx.memory`. */
+  readonly memory: TeamMemory | undefined;
 }
 
 export type TimerEvent =
@@ -686,6 +689,10 @@ export class SupervisorCore implements AgentPort {
       progress: (message) => this.progress(agent, id, attempt, message),
       now: () => this.clock.now(),
     });
+  }
+
+  memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
+    return taskMemory(this.#settings.memory, agent, task, signal);
   }
 
   tools(agent: string): readonly LlmTool[] {

@@ -9,6 +9,7 @@ import type { TaskEvent } from "../events/catalogue.ts";
 import { EventBus } from "../events/EventBus.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import type { TeamMemory } from "../memory/TaskMemory.ts";
 import { newId, type TaskInput } from "../task/Task.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
@@ -56,6 +57,11 @@ export interface SupervisorOptions {
    * from `@troupe/runtime/mcp`: the agent's allow-list). None when absent.
    */
   readonly tools?: (agent: string) => readonly LlmTool[];
+  /**
+   * Memory for `ctx.memory`: a `ConversationMemory` per task thread and a `SemanticMemory` recalled
+   * by similarity (`@troupe/runtime/memory`).
+   */
+  readonly memory?: TeamMemory;
   /** Where machine-form agents' runs are saved after every step, to resume after a crash. */
   readonly snapshots?: SnapshotStore;
   /** XState inspection events of the supervisor and every agent (the Inspector records them). */
@@ -171,6 +177,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
     snapshots: options.snapshots,
     llm: options.llm,
     tools: options.tools,
+    memory: options.memory,
   };
 };
 
