@@ -142,9 +142,11 @@ describe("orchestrator agent", () => {
       },
       { request: "review foo.ts", agent: "code", routedBy: "rule", status: "succeeded", answer: "LGTM" },
     ]);
-    expect(result.summary).toBe("2 of 2 parts answered.");
+    expect(result.summary).toBe("2 of 2 parts answered: research — DNS is the phone book; code — LGTM.");
     expect(orchestratorFormatters.markdown(result)).toContain("- **code** — review foo.ts: LGTM");
-    expect(orchestratorFormatters.notification(result)).toBe("2 parts: 2 of 2 parts answered.");
+    expect(orchestratorFormatters.notification(result)).toBe(
+      "2 parts: 2 of 2 parts answered: research — DNS is the phone book; code — LGTM.",
+    );
     team.stop();
   });
 
@@ -161,7 +163,9 @@ describe("orchestrator agent", () => {
     ]);
     expect(result.parts[0]?.error).toMatch(/no sources/);
     expect(orchestratorFormatters.text(result)).toContain("[research] research the outage: failed:");
-    expect(orchestratorFormatters.notification(result)).toBe("2 parts, 1 failed: 1 of 2 parts answered.");
+    expect(orchestratorFormatters.notification(result)).toBe(
+      "2 parts, 1 failed: 1 of 2 parts answered: research — failed; echo — hello back.",
+    );
     team.stop();
   });
 

@@ -99,7 +99,11 @@ const summaryOf = (parts: readonly OrchestratorPart[]): string => {
     return part!.status === "succeeded" ? part!.answer : `failed: ${part!.error ?? "unknown error"}`;
   }
   const ok = parts.filter((part) => part.status === "succeeded").length;
-  return `${ok} of ${parts.length} parts answered.`;
+  const each = parts.map(
+    (part) =>
+      `${part.agent ?? "team"} — ${part.status === "succeeded" ? shorten(part.answer, 80) : "failed"}`,
+  );
+  return `${ok} of ${parts.length} parts answered: ${each.join("; ")}.`;
 };
 
 /** The parts given as structured input (`{ parts: ["…", { text, agent }] }`), if any. */
