@@ -2,6 +2,7 @@
 // earlier exchange; one run through the real ollama client against the stand-in.
 import { createSupervisor } from "@troupe/runtime";
 import { defineTool } from "@troupe/runtime/llm";
+import { MemoryConversationMemory, type SemanticMemory } from "@troupe/runtime/memory";
 import { createOllamaLlm } from "@troupe/runtime/ollama";
 import { createTestTeam, ScriptedModel } from "@troupe/runtime/testing";
 import { Schema } from "effect";
@@ -83,6 +84,49 @@ describe("research agent", () => {
     await team.ask(research, { text: "How long did it last?", input: { thread: "th-2" } }).result;
     expect(model.messages(4).map((message) => message.content)).not.toContain("It was DNS.");
     expect(await memory.load("th-1")).toHaveLength(4);
+    team.stop();
+  });
+
+  it("uses the team's memory and tools: the channel's thread, recall before planning, ctx.tools", async () => {
+    searches.length = 0;
+    const remembered: string[] = [];
+    const semantic: SemanticMemory = {
+      search: "plain",
+      remember: async (text) => {
+        remembered.push(text);
+        return { id: "m-1", text, metadata: {}, createdAt: 0 };
+      },
+      recall: async () => [
+        { id: "m-0", text: "In 2019 it was also DNS.", metadata: {}, createdAt: 0, score: 0.9 },
+      ],
+      forget: async () => {},
+      close: async () => {},
+    };
+    const model = new ScriptedModel([
+      { json: { steps: ["search"] } },
+      { toolCalls: [{ name: "search", arguments: { query: "outage" } }] },
+      "found",
+      { json: answer },
+      { json: { steps: ["recall"] } },
+      "nothing to call",
+      { json: { summary: "Two hours.", sources: [] } },
+    ]);
+    const research = createResearch();
+    const { team } = createTestTeam({
+      agents: [research],
+      llm: () => model,
+      tools: () => [search],
+      memory: { conversation: new MemoryConversationMemory(), semantic },
+    });
+    await team.ask(research, { text: "What caused the outage?", channel: "incident-7" }).result;
+    expect(searches).toEqual(["outage"]);
+    expect(model.messages(0).map((message) => message.content)).toContain(
+      "Related past work (may help, may be stale):\n- In 2019 it was also DNS.",
+    );
+    expect(remembered).toEqual([answer.summary]);
+    const followUp = await team.ask(research, { text: "How long?", channel: "incident-7" }).result;
+    expect(followUp.summary).toBe("Two hours.");
+    expect(model.messages(4).map((message) => message.content)).toContain(answer.summary);
     team.stop();
   });
 

@@ -1,9 +1,13 @@
 // The research agent: plan → tool calls → a sourced summary. The model first writes a short plan
 // (schema-checked), then works through it with the tools given to the factory (`ctx.llm.runTools`:
 // allow-listed, arguments decoded, step-bounded — MCP tools plug in through the same LlmTool shape),
-// then answers as `{ summary, sources[] }`. The thread's earlier questions and answers (from the task
-// input's `thread`) are given to the model, so a follow-up is read in context.
-import { defineAgent, type Task } from "@troupe/runtime";
+// then answers as `{ summary, sources[] }`. The thread's earlier questions and answers are given to
+// the model, so a follow-up is read in context: from `options.memory` or, with `input.thread`, an
+// in-memory store of its own; otherwise from the team's conversation store (`ctx.memory`, its
+// thread being the task's channel). Related past answers are recalled from the team's semantic
+// memory before planning, and each answer is remembered (both a no-op without a store). The team's
+// tools for this agent (`ctx.tools`, e.g. MCP servers') are used beside the factory's.
+import { type AgentContext, defineAgent, type Task } from "@troupe/runtime";
 import type { ChatMessage, LlmTool } from "@troupe/runtime/llm";
 import { Schema } from "effect";
 import { defineFormatters, shorten } from "../format/Formatters.ts";
@@ -92,9 +96,36 @@ const requestOf = (task: Task): { question: string; thread: string | null } => {
 const SYSTEM =
   "You are a careful researcher. Use the tools to find facts; cite where each fact came from. Never invent sources.";
 
+/** Where a task's thread is remembered: a ConversationMemory and a thread id, or the team's ctx.memory. */
+interface ThreadMemory {
+  readonly thread: string | null;
+  load(): Promise<readonly ChatMessage[]>;
+  append(messages: readonly ChatMessage[]): Promise<void>;
+}
+
+const threadMemory = (
+  own: ConversationMemory | undefined,
+  fallback: ConversationMemory,
+  thread: string | null,
+  ctx: AgentContext,
+): ThreadMemory => {
+  const store = own ?? (thread ? fallback : undefined);
+  const id = thread ?? ctx.memory.thread;
+  if (store) {
+    return { thread: id, load: () => store.load(id), append: (messages) => store.append(id, messages) };
+  }
+  return {
+    thread: thread,
+    load: () => ctx.memory.history(),
+    append: async (messages) => {
+      for (const message of messages) await ctx.memory.append(message);
+    },
+  };
+};
+
 export const createResearch = (options: ResearchOptions = {}) => {
-  const memory = options.memory ?? new InMemoryConversations();
-  const tools = options.tools ?? [];
+  const ownThreads = new InMemoryConversations();
+  const given = options.tools ?? [];
   return defineAgent({
     name: "research",
     description:
@@ -102,13 +133,26 @@ export const createResearch = (options: ResearchOptions = {}) => {
     capabilities: ["research"],
     model: "research",
     async handle(task, ctx): Promise<ResearchResult> {
-      const { question, thread } = requestOf(task);
-      const history = thread ? await memory.load(thread) : [];
+      const request = requestOf(task);
+      const { question } = request;
+      const memory = threadMemory(options.memory, ownThreads, request.thread, ctx);
+      const thread = memory.thread;
+      const history = await memory.load();
+      const related = await ctx.memory.recall(question, { limit: 3, minScore: 0.5 });
+      const tools = [...given, ...ctx.tools.filter((tool) => !given.some((own) => own.name === tool.name))];
       const asked: ChatMessage = { role: "user", content: question };
       ctx.progress("planning");
       const plan = await ctx.llm.chatStructured(
         [
           { role: "system", content: `${SYSTEM} First, plan: list the few steps you will take.` },
+          ...(related.length > 0
+            ? [
+                {
+                  role: "system" as const,
+                  content: `Related past work (may help, may be stale):\n${related.map((memory) => `- ${memory.text}`).join("\n")}`,
+                },
+              ]
+            : []),
           ...history,
           asked,
         ],
@@ -152,9 +196,8 @@ export const createResearch = (options: ResearchOptions = {}) => {
         ],
         ResearchAnswer,
       );
-      if (thread) {
-        await memory.append(thread, [asked, { role: "assistant", content: answer.value.summary }]);
-      }
+      await memory.append([asked, { role: "assistant", content: answer.value.summary }]);
+      await ctx.memory.remember(answer.value.summary, { question });
       return {
         question,
         summary: answer.value.summary,
