@@ -140,7 +140,17 @@ export const createRuntimeMetrics = (options: RuntimeMetricsOptions): RuntimeMet
     }
   });
 
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters fail `promtool check metrics`; each is the sum of a gauge kept
+    // (nodejs_active_handles, …), so nothing is lost.
+    for (const name of [
+      "nodejs_active_handles_total",
+      "nodejs_active_requests_total",
+      "nodejs_active_resources_total",
+    ])
+      registry.removeSingleMetric(name);
+  }
 
   let closed = false;
   return {
