@@ -2,6 +2,10 @@
 // client's child process, its tools listed, `dispatch` running a task on the team (waiting for the
 // result, or returning the id), `ask_human` answered by the client's user through elicitation, and
 // bad arguments refused with the schema's complaint.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -10,6 +14,7 @@ import { repoRoot } from "../../apps/host/src/testing/spawnTroupe.ts";
 
 const asked: string[] = [];
 let client: Client;
+const dataDir = mkdtempSync(join(tmpdir(), "troupe-mcp-data-"));
 
 beforeAll(async () => {
   client = new Client({ name: "test-assistant", version: "1.0.0" }, { capabilities: { elicitation: {} } });
@@ -23,7 +28,7 @@ beforeAll(async () => {
       command: `${repoRoot}node_modules/.bin/node`,
       args: ["--conditions=troupe-source", "apps/host/src/bin/troupe.ts", "mcp"],
       cwd: repoRoot,
-      env: env as Record<string, string>,
+      env: { ...(env as Record<string, string>), TROUPE_DATA_DIR: dataDir },
       stderr: "ignore",
     }),
   );
@@ -31,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const textOf = (result: Awaited<ReturnType<Client["callTool"]>>) =>

@@ -31,6 +31,8 @@ describe("resolveHostConfig", () => {
         batchMs: {},
         problems: [],
       },
+      mcp: undefined,
+      memory: { path: "/srv/app/.troupe/default.memory.sqlite", postgres: undefined },
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
@@ -61,6 +63,8 @@ describe("resolveHostConfig", () => {
       leaseMs: 60_000,
       testAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
+      mcp: undefined,
+      memory: { path: "/var/lib/troupe/team-a.memory.sqlite", postgres: undefined },
     });
     expect(
       resolveHostConfig(
@@ -100,7 +104,7 @@ describe("resolveHostConfig", () => {
   it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
     expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, tooler, got "fast"',
     );
   });
 

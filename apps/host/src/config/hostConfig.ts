@@ -7,6 +7,7 @@ import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
+import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
 
 export interface HostConfig {
   readonly httpHost: string;
@@ -30,6 +31,10 @@ export interface HostConfig {
   readonly testAgents: readonly TestAgentName[];
   /** The notifier's sinks and settings; a bad one is in `notify.problems` (logged, never fatal). */
   readonly notify: NotifyConfig;
+  /** MCP servers whose tools the agents get (TROUPE_MCP_CONFIG), with per-agent allow-lists. */
+  readonly mcp: ToolsMemoryConfig["mcp"];
+  /** Conversation and semantic memory (the data folder, or PostgreSQL for semantic memory). */
+  readonly memory: MemoryConfig;
 }
 
 export type StoreConfig =
@@ -37,7 +42,7 @@ export type StoreConfig =
   /** `url` may hold a password: log `redactedUrl` only. */
   | { readonly kind: "redis"; readonly url: string; readonly redactedUrl: string };
 
-export const TEST_AGENTS = ["slow", "gate", "long", "approver"] as const;
+export const TEST_AGENTS = ["slow", "gate", "long", "approver", "tooler"] as const;
 export type TestAgentName = (typeof TEST_AGENTS)[number];
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
@@ -127,6 +132,11 @@ export const resolveHostConfig = (
     throw invalid(lease?.source ?? "lease", `must be at least 1s, got "${lease?.value}"`);
 
   const store = resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE);
+  const toolsMemory = resolveToolsMemoryConfig(env, {
+    dataDir: store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR),
+    namespace: namespace?.value ?? DEFAULT_NAMESPACE,
+    cwd,
+  });
   return {
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
@@ -144,6 +154,8 @@ export const resolveHostConfig = (
         store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR),
       cwd,
     }),
+    mcp: toolsMemory.mcp,
+    memory: toolsMemory.memory,
   };
 };
 

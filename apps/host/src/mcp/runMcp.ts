@@ -1,9 +1,13 @@
 // `troupe mcp`: the team as an MCP server on stdio, for an external agent such as a coding assistant
 // (`ask_human`, `dispatch`). stdout carries the protocol, so logs go to stderr as JSON lines and no
 // console runs; the person asked is the MCP client's user (elicitation). Ends when stdin closes.
+
+import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { type HumanGateway, jsonLogger, type LogLevel } from "@troupe/runtime";
+import { type HumanGateway, isTroupeError, jsonLogger, type LogLevel } from "@troupe/runtime";
 import { createTroupeMcpServer, elicitationGateway, serveMcpOnStdio } from "@troupe/runtime/mcp";
+import { resolveToolsMemoryConfig } from "../config/toolsMemoryConfig.ts";
+import { openHostToolsMemory } from "../start/hostToolsMemory.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
 
 export interface McpIo {
@@ -37,13 +41,28 @@ export const runMcp = async (args: readonly string[], io: McpIo): Promise<number
     base: { service: "troupe-mcp" },
     write: (line: string) => io.stderr.write(line),
   });
+  // The agents get the same MCP tools and memory as under `troupe start`.
+  let settings: ReturnType<typeof resolveToolsMemoryConfig>;
+  try {
+    const cwd = process.cwd();
+    settings = resolveToolsMemoryConfig(io.env, {
+      dataDir: resolve(cwd, io.env.TROUPE_DATA_DIR || ".troupe"),
+      namespace: io.env.TROUPE_NAMESPACE || "default",
+      cwd,
+    });
+  } catch (error) {
+    if (!isTroupeError(error, "InvalidCommand")) throw error;
+    io.stderr.write(`troupe: ${error.reason}\n`);
+    return 2;
+  }
+  const extras = await openHostToolsMemory(settings, logger);
   // The gateway needs the server and the server the team: the team gets a gateway that forwards.
   let gateway: HumanGateway | undefined;
   const human: HumanGateway = {
     ask: (question, context) => gateway!.ask(question, context),
     approve: (request, context) => gateway!.approve!(request, context),
   };
-  const team = createHostTeam({ logger, human });
+  const team = createHostTeam({ logger, human, tools: extras.tools, memory: extras.memory });
   const server = createTroupeMcpServer({ team, human });
   gateway = elicitationGateway(server);
   const closed = new Promise<void>((resolve) => {
@@ -54,6 +73,7 @@ export const runMcp = async (args: readonly string[], io: McpIo): Promise<number
   logger.log("info", "troupe mcp ready", { agents: team.status().agents.map((agent) => agent.name) });
   await closed;
   await team.drain({ deadline: 5_000 });
+  await extras.close();
   logger.log("info", "troupe mcp stopped");
   return 0;
 };

@@ -18,8 +18,10 @@ import { approverAgent } from "../testing/approverAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
+import { toolAgent } from "../testing/toolAgent.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
+import { openHostToolsMemory, type HostToolsMemory as ToolsMemory } from "./hostToolsMemory.ts";
 
 export class HostBus extends Context.Service<HostBus, EventBus>()("@troupe/host/HostBus") {}
 
@@ -29,6 +31,11 @@ export class HostQueue extends Context.Service<HostQueue, HostStore>()("@troupe/
 
 /** Who answers agents' questions and approvals: the console's gateway, built before the team. */
 export class HostHuman extends Context.Service<HostHuman, ConsoleHumanGateway>()("@troupe/host/HostHuman") {}
+
+/** The agents' MCP tools (per allow-list) and memory stores. */
+export class HostToolsMemory extends Context.Service<HostToolsMemory, ToolsMemory>()(
+  "@troupe/host/HostToolsMemory",
+) {}
 
 export class HostTeam extends Context.Service<HostTeam, Team>()("@troupe/host/HostTeam") {}
 
@@ -61,6 +68,7 @@ const TEST_AGENTS = {
   gate: gateAgent,
   long: longReplyAgent,
   approver: approverAgent,
+  tooler: toolAgent,
 } as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>
@@ -86,6 +94,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
       const bus = yield* HostBus;
       const { snapshots } = yield* HostQueue;
       const human = yield* HostHuman;
+      const { tools, memory } = yield* HostToolsMemory;
       return yield* Effect.acquireRelease(
         Effect.sync(() =>
           createHostTeam({
@@ -93,6 +102,8 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             bus,
             snapshots,
             human,
+            tools,
+            memory,
             extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
           }),
         ),
@@ -280,6 +291,15 @@ export const hostLayer = (config: HostConfig, logger: Logger) =>
     Layer.provideMerge(metricsLayer),
     Layer.provideMerge(teamLayer(config, logger)),
     Layer.provideMerge(queueLayer(config, logger)),
+    Layer.provideMerge(
+      Layer.effect(
+        HostToolsMemory,
+        Effect.acquireRelease(
+          Effect.promise(() => openHostToolsMemory(config, logger)),
+          (opened) => Effect.promise(() => opened.close()),
+        ),
+      ),
+    ),
     Layer.provideMerge(Layer.sync(HostHuman, () => createConsoleHumanGateway())),
     Layer.provideMerge(Layer.sync(HostDrain, () => startDrainClock(config.drainTimeoutMs))),
     Layer.provideMerge(Layer.sync(HostBus, () => new EventBus())),

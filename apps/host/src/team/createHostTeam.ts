@@ -13,6 +13,8 @@ import {
   type SnapshotStore,
   type Team,
 } from "@troupe/runtime";
+import type { LlmTool } from "@troupe/runtime/llm";
+import type { TeamMemory } from "@troupe/runtime/memory";
 
 export interface HostTeamOptions {
   readonly logger: Logger;
@@ -20,6 +22,10 @@ export interface HostTeamOptions {
   readonly snapshots?: SnapshotStore;
   /** Who answers the agents' questions and approvals (the console's gateway). */
   readonly human?: HumanGateway;
+  /** The tools each agent may give its model (its MCP allow-list). */
+  readonly tools?: (agent: string) => readonly LlmTool[];
+  /** Conversation and semantic memory for ctx.memory. */
+  readonly memory?: TeamMemory;
   /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
@@ -40,6 +46,8 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     bus,
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),
     ...(options.human ? { human: options.human } : {}),
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.memory ? { memory: options.memory } : {}),
   });
   return team;
 };
