@@ -80,7 +80,8 @@ export const createConsoleHumanGateway = (options: { now?: () => number; by?: st
           taskId: task.id,
           agent,
           request,
-          expiresInMs: Math.max(0, request.expiresAt - now()),
+          // Whole seconds: "10m", not "9m 60s" a millisecond after asking.
+          expiresInMs: Math.max(0, Math.ceil((request.expiresAt - now()) / 1_000) * 1_000),
         },
         signal,
       ),
@@ -98,7 +99,7 @@ export const createConsoleHumanGateway = (options: { now?: () => number; by?: st
     },
     decide(taskId, approved, hash) {
       const entry = waiting.find((item) => item.prompt.taskId === taskId && item.prompt.kind === "approval");
-      if (!entry || entry.prompt.kind !== "approval") return `task ${taskId} is not waiting for an approval`;
+      if (entry?.prompt.kind !== "approval") return `task ${taskId} is not waiting for an approval`;
       const { request } = entry.prompt;
       if (hash !== undefined && !request.hash.startsWith(hash.replace(/^#/, "").toLowerCase())) {
         return `refused: task ${taskId} waits for the approval of #${request.shortHash}, not #${hash.replace(/^#/, "")}`;
