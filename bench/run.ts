@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark in turn and prints one line per figure, a ratio against a
 // raw baseline measured in the same run (`name: ratio (goal …)`); progress goes to stderr.
+import { alertDelivery } from "./alert-delivery.ts";
 import { discord429sAt100Tasks, discordRestPerTask } from "./discord-rest-per-task.ts";
 import { fanOutWall } from "./fan-out-wall.ts";
 import { idleAgentHeap } from "./idle-agent-heap.ts";
@@ -8,6 +9,7 @@ import type { Figure } from "./measure.ts";
 import { mirrorLatency } from "./mirror-latency.ts";
 import { mirrorThroughput } from "./mirror-throughput.ts";
 import { orchestratorFanout } from "./orchestrator-fanout.ts";
+import { outboxThroughput } from "./outbox-throughput.ts";
 import { queueScaling } from "./queue-scaling.ts";
 import { queueThroughput } from "./queue-throughput.ts";
 import { recorderOverhead } from "./recorder-overhead.ts";
@@ -26,6 +28,8 @@ const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
   ["queue-scaling", queueScaling],
   ["discord-rest-per-task", discordRestPerTask],
   ["discord-429s-100-tasks", discord429sAt100Tasks],
+  ["outbox-throughput", outboxThroughput],
+  ["alert-delivery", alertDelivery],
 ];
 
 const startedAt = performance.now();

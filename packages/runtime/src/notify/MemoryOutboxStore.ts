@@ -50,6 +50,14 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
     return added;
   }
 
+  async enqueueMany(
+    items: readonly { alert: Alert; deliveries: readonly NewDelivery[] }[],
+  ): Promise<number[]> {
+    const added: number[] = [];
+    for (const { alert, deliveries } of items) added.push(await this.enqueue(alert, deliveries));
+    return added;
+  }
+
   async alert(alertId: string): Promise<Alert | undefined> {
     return this.#alerts.get(alertId);
   }

@@ -163,6 +163,13 @@ export class Notifier {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #stopping = new AbortController();
+  /** Alerts waiting for the write that stores this turn's alerts together. */
+  readonly #writes: {
+    alert: Alert;
+    deliveries: readonly NewDelivery[];
+    resolve: (added: number) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
   /** How long the send of a delivery not yet settled took, for the "sent" report. */
   readonly #sendMs = new Map<string, number>();
   #started = false;
@@ -286,7 +293,7 @@ export class Notifier {
     const targets =
       alert.severity === "critical" ? [...this.#order] : [this.#firstUp(this.#order) ?? this.#order[0]!];
     const deliveries = targets.flatMap((sink) => this.#deliveriesFor(alert, sink, now));
-    const added = await this.#store.enqueue(alert, deliveries);
+    const added = await this.#write(alert, deliveries);
     if (added > 0) {
       for (const sink of targets) {
         this.#emit({
@@ -299,6 +306,29 @@ export class Notifier {
       }
     }
     return { alertId: alert.alertId, sinks: targets, added };
+  }
+
+  /**
+   * Write an alert's deliveries. Alerts notified in the same turn (a burst on the bus) go to the
+   * store in one atomic write; each caller's promise resolves once its alert is stored.
+   */
+  #write(alert: Alert, deliveries: readonly NewDelivery[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const first = this.#writes.length === 0;
+      this.#writes.push({ alert, deliveries, resolve, reject });
+      if (!first) return;
+      queueMicrotask(() => {
+        const batch = this.#writes.splice(0);
+        this.#store.enqueueMany(batch.map(({ alert, deliveries }) => ({ alert, deliveries }))).then(
+          (added) => {
+            for (const [index, write] of batch.entries()) write.resolve(added[index] ?? 0);
+          },
+          (error: unknown) => {
+            for (const write of batch) write.reject(error);
+          },
+        );
+      });
+    });
   }
 
   /** Deliver the bus's `alert.raised` events; a bad one is logged, never thrown at the publisher. */
@@ -405,8 +435,10 @@ export class Notifier {
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
-      if (runtime) runtime.wake = done;
-      else this.#sweepWake = done;
+      // Woken by new work: answer on the next turn, so work enqueued in the same turn is claimed together.
+      const wake = () => setImmediate(done);
+      if (runtime) runtime.wake = wake;
+      else this.#sweepWake = wake;
     });
   }
 
@@ -416,6 +448,8 @@ export class Notifier {
       try {
         const waitMs = await this.#round(runtime);
         if (waitMs > 0) await this.#sleep(runtime, waitMs);
+        // Let alerts enqueued meanwhile gather, so the next claim takes them in one batch.
+        else await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         this.#logger.log("error", "notifier: a round failed; trying again", {
           sink: name,

@@ -94,6 +94,10 @@ export interface ClaimOptions {
 export interface OutboxStore {
   /** Keep the alert and add its deliveries in one atomic write; ids already known are skipped. Returns how many were added. */
   enqueue(alert: Alert, deliveries: readonly NewDelivery[]): Promise<number>;
+  /** Several alerts in one atomic write (a burst of alerts costs one commit); how many deliveries each added. */
+  enqueueMany(
+    items: readonly { readonly alert: Alert; readonly deliveries: readonly NewDelivery[] }[],
+  ): Promise<number[]>;
   alert(alertId: string): Promise<Alert | undefined>;
   /** Up to `max` pending deliveries of `sink` that are due (or whose lease expired), leased to the caller. */
   claim(sink: string, options: ClaimOptions): Promise<Delivery[]>;

@@ -83,6 +83,19 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
       expect(stats.dead).toBe(0);
     });
 
+    it("stores a burst of alerts in one write, skipping what it already has", async () => {
+      await store.enqueue(alertOf("b-0"), [deliveryOf("b-0", "discord")]);
+      const added = await store.enqueueMany(
+        [0, 1, 2].map((index) => ({
+          alert: alertOf(`b-${index}`),
+          deliveries: [deliveryOf(`b-${index}`, "discord")],
+        })),
+      );
+      expect(added).toEqual([0, 1, 1]);
+      expect((await (await backend.reopen()).stats(["discord"])).sinks.discord!.pending).toBe(3);
+      expect(await store.alert("b-2")).toEqual(alertOf("b-2"));
+    });
+
     it("claims due deliveries of one sink in order, leases them, and refuses a stale fence", async () => {
       await store.enqueue(alertOf("a"), [
         deliveryOf("a", "discord", 1, { chunks: 2 }),

@@ -216,6 +216,13 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
     return Number(await this.#run(ENQUEUE, [], args));
   }
 
+  async enqueueMany(
+    items: readonly { alert: Alert; deliveries: readonly NewDelivery[] }[],
+  ): Promise<number[]> {
+    // Each alert is one script (atomic on its own); sent together, they share the round trips.
+    return Promise.all(items.map(({ alert, deliveries }) => this.enqueue(alert, deliveries)));
+  }
+
   async alert(alertId: string): Promise<Alert | undefined> {
     const json = await this.#redis.get(`${this.#prefix}alert:${alertId}`);
     return json === null ? undefined : (JSON.parse(json) as Alert);

@@ -63,9 +63,11 @@ CREATE TABLE IF NOT EXISTS troupe_deliveries (
   last_error    TEXT,
   ended_at      INTEGER
 ) STRICT;
-CREATE INDEX IF NOT EXISTS troupe_deliveries_claim ON troupe_deliveries (sink, status, eligible_at);
-CREATE INDEX IF NOT EXISTS troupe_deliveries_alert ON troupe_deliveries (alert_id);
-CREATE INDEX IF NOT EXISTS troupe_deliveries_fallback ON troupe_deliveries (status, fallback, failed_over, due_at);
+-- Partial indexes: only pending deliveries are ever looked for, and sent ones pile up until pruned.
+-- An alert's deliveries are found by their id's prefix (<alertId>/…) on the primary key.
+CREATE INDEX IF NOT EXISTS troupe_deliveries_claim ON troupe_deliveries (sink, eligible_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS troupe_deliveries_fallback ON troupe_deliveries (due_at)
+  WHERE status = 'pending' AND fallback = 1 AND failed_over = 0;
 
 CREATE TABLE IF NOT EXISTS troupe_delivery_dead (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -191,7 +193,10 @@ class SqliteOutbox implements SqliteOutboxStore {
          AND (due_at <= ? OR sink IN (SELECT value FROM json_each(?))) ORDER BY due_at LIMIT ?`,
       ),
       failedOver: db.prepare("UPDATE troupe_deliveries SET failed_over = 1 WHERE id = ?"),
-      sinksOf: db.prepare("SELECT DISTINCT sink FROM troupe_deliveries WHERE alert_id = ? ORDER BY sink"),
+      // '0' is the character after '/': the range is every id that starts with "<alertId>/".
+      sinksOf: db.prepare(
+        "SELECT DISTINCT sink FROM troupe_deliveries WHERE id >= ? || '/' AND id < ? || '0' ORDER BY sink",
+      ),
       nextDue: db.prepare(
         "SELECT MIN(eligible_at) AS at FROM troupe_deliveries WHERE sink = ? AND status = 'pending'",
       ),
@@ -209,7 +214,8 @@ class SqliteOutbox implements SqliteOutboxStore {
       clearHold: db.prepare("DELETE FROM troupe_sink_holds WHERE sink = ?"),
       pruneSent: db.prepare("DELETE FROM troupe_deliveries WHERE status = 'sent' AND ended_at < ?"),
       pruneAlerts: db.prepare(
-        "DELETE FROM troupe_alerts WHERE at < ? AND NOT EXISTS (SELECT 1 FROM troupe_deliveries WHERE alert_id = troupe_alerts.id)",
+        `DELETE FROM troupe_alerts WHERE at < ? AND NOT EXISTS
+           (SELECT 1 FROM troupe_deliveries WHERE id >= troupe_alerts.id || '/' AND id < troupe_alerts.id || '0')`,
       ),
       loadTokens: db.prepare("SELECT tokens FROM troupe_kakao_tokens WHERE sink = ?"),
       saveTokens: db.prepare(
@@ -229,32 +235,39 @@ class SqliteOutbox implements SqliteOutboxStore {
   }
 
   async enqueue(alert: Alert, deliveries: readonly NewDelivery[]): Promise<number> {
-    const json = JSON.stringify(alert);
-    return this.#tx(() => {
-      this.#sql.addAlert!.run(alert.alertId, json, alert.at);
-      let added = 0;
-      for (const d of deliveries) {
-        added += Number(
-          this.#sql.addDelivery!.run(
-            d.id,
-            d.alertId,
-            d.sink,
-            d.severity,
-            d.title,
-            d.text,
-            d.chunk,
-            d.chunks,
-            d.link ?? null,
-            d.fallback ? 1 : 0,
-            d.batch ? 1 : 0,
-            d.dueAt,
-            d.dueAt,
-            d.createdAt,
-          ).changes,
-        );
-      }
-      return added;
-    });
+    return this.#tx(() => this.#add(alert, deliveries));
+  }
+
+  async enqueueMany(
+    items: readonly { alert: Alert; deliveries: readonly NewDelivery[] }[],
+  ): Promise<number[]> {
+    return this.#tx(() => items.map(({ alert, deliveries }) => this.#add(alert, deliveries)));
+  }
+
+  #add(alert: Alert, deliveries: readonly NewDelivery[]): number {
+    this.#sql.addAlert!.run(alert.alertId, JSON.stringify(alert), alert.at);
+    let added = 0;
+    for (const d of deliveries) {
+      added += Number(
+        this.#sql.addDelivery!.run(
+          d.id,
+          d.alertId,
+          d.sink,
+          d.severity,
+          d.title,
+          d.text,
+          d.chunk,
+          d.chunks,
+          d.link ?? null,
+          d.fallback ? 1 : 0,
+          d.batch ? 1 : 0,
+          d.dueAt,
+          d.dueAt,
+          d.createdAt,
+        ).changes,
+      );
+    }
+    return added;
   }
 
   async alert(alertId: string): Promise<Alert | undefined> {
@@ -329,7 +342,7 @@ class SqliteOutbox implements SqliteOutboxStore {
   }
 
   async sinksOf(alertId: string): Promise<string[]> {
-    return (this.#sql.sinksOf!.all(alertId) as unknown as { sink: string }[]).map((row) => row.sink);
+    return (this.#sql.sinksOf!.all(alertId, alertId) as unknown as { sink: string }[]).map((row) => row.sink);
   }
 
   async nextDueAt(sink: string): Promise<number | undefined> {
