@@ -160,6 +160,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         );
       case "task.started":
         return say(taskId, statusText("working"));
+      case "task.approval":
+        // A decision made here is printed by /approve or /deny; one that ran out is said here.
+        if (event.decision === "expired")
+          say(taskId, `⌛ the approval of #${event.hash.slice(0, 8)} expired unanswered`);
+        return;
       case "task.resumed":
         return say(taskId, statusText("working", "again"));
       case "task.progress":

@@ -47,6 +47,14 @@ export const TaskStarted = event("task.started", { taskId, agent, attempt: Schem
 export const TaskProgress = event("task.progress", { taskId, agent, message: Schema.String });
 export const TaskAwaitingHuman = event("task.awaiting_human", { taskId, agent, question: Schema.String });
 export const TaskResumed = event("task.resumed", { taskId, agent });
+/** A person's decision on an approval (`ctx.askApproval`), or why there was none. */
+export const TaskApproval = event("task.approval", {
+  taskId,
+  agent,
+  hash: Schema.String,
+  decision: Schema.Literals(["approved", "denied", "expired", "refused"]),
+  by: Schema.NullOr(Schema.String),
+});
 export const TaskRetrying = event("task.retrying", {
   taskId,
   agent,
@@ -131,6 +139,7 @@ export const RuntimeEvent = Schema.Union([
   TaskProgress,
   TaskAwaitingHuman,
   TaskResumed,
+  TaskApproval,
   TaskRetrying,
   TaskSucceeded,
   TaskFailed,

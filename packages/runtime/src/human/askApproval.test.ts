@@ -83,6 +83,9 @@ describe("ctx.askApproval", () => {
     answer({ approved: true, by: "ana" });
     await expect(run.result).resolves.toBe("deployed, approved by ana");
     expect(seen("task.resumed")).toHaveLength(1);
+    expect(seen("task.approval")).toMatchObject([
+      { agent: "deployer", hash: bindAction(deploy).hash, decision: "approved", by: "ana" },
+    ]);
     team.stop();
   });
 
@@ -112,7 +115,7 @@ describe("ctx.askApproval", () => {
 
   it("expires on the team's clock: the wait ends with ApprovalExpired, and a late answer changes nothing", async () => {
     const { gateway, answer } = scriptedGateway();
-    const { team, next, advance } = createTestTeam({ agents: [deployer], human: gateway });
+    const { team, next, advance, seen } = createTestTeam({ agents: [deployer], human: gateway });
     const run = team.submit({ agent: "deployer", text: "ship" });
     await next("task.awaiting_human");
     await advance(5 * 60_000 - 1);
@@ -121,6 +124,7 @@ describe("ctx.askApproval", () => {
     const error = await run.result.catch((caught: unknown) => caught);
     expect(isTroupeError(error, "ApprovalExpired")).toBe(true);
     expect((error as Error).message).toMatch(/expired .* before an answer came/);
+    expect(seen("task.approval").map((event) => event.decision)).toEqual(["expired"]);
     answer({ approved: true }); // too late: the task is already over
     await flush();
     team.stop();

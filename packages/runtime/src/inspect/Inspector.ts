@@ -468,6 +468,17 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   };
 
   const buses = new Map<EventBus, { count: number; detach: () => void }>();
+  const emitApproval = (approval: ApprovalInput) =>
+    emit({
+      kind: "approval",
+      taskId: approval.taskId,
+      agent: approval.agent ?? null,
+      question: approval.question,
+      decision: approval.decision,
+      by: approval.by ?? null,
+      ...(approval.answer !== undefined ? { answer: approval.answer } : {}),
+    });
+
   const attach = (bus: EventBus): (() => void) => {
     const known = buses.get(bus);
     if (known) known.count += 1;
@@ -475,6 +486,16 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       const detach = bus.subscribe((event) => {
         emit(runtimeBody(event));
         if (changesStatus(event.type)) supervisionSoon();
+        // A decided approval is also an `approval` record (the timeline shows who decided).
+        if (event.type === "task.approval" && event.decision !== "refused") {
+          emitApproval({
+            taskId: event.taskId,
+            agent: event.agent,
+            question: `approval of #${event.hash.slice(0, 8)}`,
+            decision: event.decision === "denied" ? "rejected" : event.decision,
+            by: event.by,
+          });
+        }
       });
       buses.set(bus, { count: 1, detach });
     }
@@ -546,17 +567,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         ...(call.error !== undefined ? { error: call.error } : {}),
       });
     },
-    recordApproval(approval) {
-      emit({
-        kind: "approval",
-        taskId: approval.taskId,
-        agent: approval.agent ?? null,
-        question: approval.question,
-        decision: approval.decision,
-        by: approval.by ?? null,
-        ...(approval.answer !== undefined ? { answer: approval.answer } : {}),
-      });
-    },
+    recordApproval: (approval) => emitApproval(approval),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -780,7 +780,19 @@ export class SupervisorCore implements AgentPort {
   ): Promise<Approval> {
     const running = this.#current(agent, task.id, task.attempt);
     if (running && this.#settings.snapshots) running.entry.persisted = true;
-    return Promise.resolve().then(() =>
+    const publish = (decision: "approved" | "denied" | "expired" | "refused", by: string | null) => {
+      if (running) {
+        this.#publishTask(running.entry, {
+          type: "task.approval",
+          taskId: task.id,
+          agent,
+          hash: bound.hash,
+          decision,
+          by,
+        });
+      }
+    };
+    const asked = Promise.resolve().then(() =>
       requestApproval({
         gateway: this.#settings.human,
         store: this.#settings.snapshots,
@@ -791,6 +803,17 @@ export class SupervisorCore implements AgentPort {
         expiresInMs: expiresIn === undefined ? DEFAULT_APPROVAL_EXPIRY_MS : toMillis(expiresIn, "expiresIn"),
         signal,
       }),
+    );
+    return asked.then(
+      (approval) => {
+        publish(approval.approved ? "approved" : "denied", approval.by);
+        return approval;
+      },
+      (error: unknown) => {
+        if (isTroupeError(error, "ApprovalExpired")) publish("expired", null);
+        if (isTroupeError(error, "ApprovalMismatch")) publish("refused", null);
+        throw error;
+      },
     );
   }
 
