@@ -121,6 +121,33 @@ describe("KakaoTalk memo sink", () => {
     expect(kakao.refreshes).toBe(2);
   });
 
+  it("reads -402 (consent missing) as needing re-authorisation and warns when the login has under 7 days left", async () => {
+    const store = new MemoryOutboxStore();
+    const answer = await loggedIn(store);
+    const warnings: number[] = [];
+    await store.saveTokens("kakao", {
+      ...(await store.loadTokens("kakao"))!,
+      refreshExpiresAt: Date.now() + 3 * 86_400_000 + 60_000,
+    });
+    const sink = createKakaoMemoSink({
+      restApiKey: kakao.restApiKey,
+      store,
+      apiUrl: kakao.url,
+      authUrl: kakao.url,
+      onRefreshExpiring: (daysLeft) => warnings.push(daysLeft),
+    });
+    kakao.memoErrors.push({ status: 403, code: -402, msg: "insufficient scopes" });
+    expect(await sink.send(message(1), AbortSignal.timeout(10_000))).toEqual({
+      kind: "auth_expired",
+      reason: "Kakao answered 403 (-402): insufficient scopes: the talk_message consent is missing",
+    });
+    expect(warnings).toEqual([3]);
+    expect(answer.refresh_token).toBe((await store.loadTokens("kakao"))!.refreshToken);
+    expect(await sink.reauthorised!()).toBe(false);
+    await loggedIn(store); // a new login
+    expect(await sink.reauthorised!()).toBe(true);
+  });
+
   it("exchanges the first login's code for tokens (troupe kakao login's last step)", async () => {
     const redirectUri = "http://127.0.0.1:9/callback";
     const authorize = kakaoAuthorizeUrl({ restApiKey: kakao.restApiKey, redirectUri, authUrl: kakao.url });
