@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { bindAction, type Task } from "@troupe/runtime";
 import { describe, expect, it } from "vitest";
 import { spawnTroupe } from "../testing/spawnTroupe.ts";
@@ -61,5 +64,35 @@ describe("approvals through the real CLI", () => {
     await troupe.line(/did not deploy db-2 \(denied by console/);
     troupe.end();
     expect(await troupe.exited).toBe(0);
+  });
+});
+
+describe("a pending approval across a crash", { timeout: 30_000 }, () => {
+  it("is asked again after a SIGKILL and a restart, for the same action, and the task completes", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "troupe-approval-restart-"));
+    const env = {
+      TROUPE_DATA_DIR: dataDir,
+      TROUPE_TEST_AGENTS: "approver",
+      TROUPE_CONSUMER: "approval-test",
+    };
+    try {
+      const first = spawnTroupe(["start"], env);
+      first.send("/ask approver db-9");
+      const asked = await first.line(/approver asks for approval of #/);
+      const [, taskId, hash] = /^\[(t-[0-9a-f]+)\] approver asks for approval of #([0-9a-f]{8})/.exec(asked)!;
+      first.child.kill("SIGKILL");
+      expect(await first.exited).toBe("SIGKILL");
+
+      const second = spawnTroupe(["start"], env);
+      const again = await second.line(`[${taskId}] approver asks for approval of #${hash}`);
+      expect(again).toContain('{"kind":"deploy","target":"db-9"}');
+      second.send(`/approve ${taskId} #${hash}`);
+      await second.line(`[${taskId}] approved #${hash}`);
+      await second.line(`[${taskId}] ✅ done in`); // a resumed task shows its end (its result stays in the queue)
+      second.end();
+      expect(await second.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
