@@ -75,7 +75,9 @@ const throughOutbox = async (path: string, round: number, mode: "burst" | "one-b
   };
   const notifier = new Notifier({ store, sinks: [sink], consumer: "bench", claimBatch: 64 });
   notifier.observe((event) => {
-    if (event.type === "sent" && (sent += event.ids.length) >= ALERTS) done();
+    if (event.type !== "sent") return;
+    sent += event.ids.length;
+    if (sent >= ALERTS) done();
   });
   const bus = new EventBus();
   notifier.attach(bus);

@@ -68,10 +68,11 @@ describe("delivery to the stand-ins", () => {
     cleanups.push(() => notifier.stop());
     const sentTo = (sink: string, count: number) => {
       let seen = 0;
-      return notifier.waitFor(
-        (event) => event.type === "sent" && event.sink === sink && (seen += event.ids.length) >= count,
-        AbortSignal.timeout(15_000),
-      );
+      return notifier.waitFor((event) => {
+        if (event.type !== "sent" || event.sink !== sink) return false;
+        seen += event.ids.length;
+        return seen >= count;
+      }, AbortSignal.timeout(15_000));
     };
     const onKakaoWork = sentTo("kakaowork", 5);
     for (let index = 0; index < 5; index += 1)
