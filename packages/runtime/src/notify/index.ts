@@ -62,4 +62,5 @@ export {
   KAKAOWORK_TEXT_LIMIT,
   type KakaoWorkSinkOptions,
 } from "./sinks/kakaoWorkSink.ts";
+export { createSurfaceSink, type SurfaceSinkOptions } from "./sinks/surfaceSink.ts";
 export { createWebhookSink, type WebhookSinkOptions } from "./sinks/webhookSink.ts";
