@@ -299,6 +299,33 @@ describe("Notifier", () => {
     expect(logs.some((line) => line.includes("alert refused") && line.includes("text is empty"))).toBe(true);
   });
 
+  it("says on the sinks an alert reached that it is resolved", async () => {
+    const discord = scriptedSink("discord");
+    const kakao = scriptedSink("kakao");
+    const { notifier, sentOn } = await setUp([discord, kakao]);
+    const bus = new EventBus();
+    notifier.attach(bus);
+    const raised = sentOn("discord", "disk");
+    bus.publish({
+      type: "alert.raised",
+      alertId: "disk",
+      severity: "warning",
+      source: "system-monitor",
+      title: "Disk 93%",
+      text: "x",
+    });
+    await raised;
+    const resolved = sentOn("discord", "disk~resolved");
+    bus.publish({ type: "alert.resolved", alertId: "disk", source: "system-monitor" });
+    await resolved;
+    expect(discord.sent.map((message) => message.text)).toEqual([
+      "[WARNING] Disk 93% (system-monitor)\nx",
+      "[INFO] Resolved: Disk 93% (system-monitor)\nDisk 93% is over.",
+    ]);
+    expect(kakao.sent).toEqual([]);
+    expect(await notifier.resolve("never-raised")).toBeUndefined();
+  });
+
   it("refuses a configuration that names an unknown sink", () => {
     expect(
       () =>

@@ -331,16 +331,57 @@ export class Notifier {
     });
   }
 
-  /** Deliver the bus's `alert.raised` events; a bad one is logged, never thrown at the publisher. */
+  /**
+   * Deliver the bus's `alert.raised` events, and `alert.resolved` as a short "resolved" message on
+   * the sinks the alert went to; a bad one is logged, never thrown at the publisher.
+   */
   attach(bus: EventBus): () => void {
-    return bus.on("alert.raised", (event) => {
-      this.notify({ ...event }).catch((error: unknown) =>
-        this.#logger.log("error", "notifier: alert refused", {
-          alertId: event.alertId,
-          error: error instanceof TroupeError ? error.reason : errorText(error),
-        }),
-      );
+    const refused = (alertId: string) => (error: unknown) =>
+      this.#logger.log("error", "notifier: alert refused", {
+        alertId,
+        error: error instanceof TroupeError ? error.reason : errorText(error),
+      });
+    const raised = bus.on("alert.raised", (event) => {
+      this.notify({ ...event }).catch(refused(event.alertId));
     });
+    const resolved = bus.on("alert.resolved", (event) => {
+      this.resolve(event.alertId).catch(refused(event.alertId));
+    });
+    return () => {
+      raised();
+      resolved();
+    };
+  }
+
+  /** Say on the sinks an alert went to that it is over (nothing when the alert is unknown). */
+  async resolve(alertId: string): Promise<NotifyReceipt | undefined> {
+    const original = await this.#store.alert(alertId);
+    if (!original) {
+      this.#logger.log("debug", "notifier: resolved alert is not in the outbox", { alertId });
+      return undefined;
+    }
+    const sinks = (await this.#store.sinksOf(alertId)).filter((name) => this.#sinks.has(name));
+    const alert = checkAlert(
+      {
+        alertId: `${alertId}~resolved`.slice(0, 200),
+        severity: "info",
+        source: original.source,
+        title: `Resolved: ${original.title}`,
+        text: `${original.title} is over.`,
+        ...(original.link ? { link: original.link } : {}),
+      },
+      this.#now(),
+    );
+    const now = this.#now();
+    const deliveries = sinks.flatMap((sink) =>
+      this.#deliveriesFor(alert, sink, now).map((d) => ({ ...d, fallback: false })),
+    );
+    const added = await this.#write(alert, deliveries);
+    for (const sink of sinks) {
+      if (added > 0) this.#emit({ type: "enqueued", sink, alertId: alert.alertId, count: 1 });
+      this.#sinks.get(sink)?.wake?.();
+    }
+    return { alertId: alert.alertId, sinks, added };
   }
 
   /** Mark a sink usable again after a person re-authorised it (`troupe kakao login` does this through the store). */
