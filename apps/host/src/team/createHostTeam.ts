@@ -1,6 +1,7 @@
 // The team the host runs in local mode: echo and the system monitor, routed by mention, then
 // capability, with echo taking whatever nothing else matched. The monitor reads the team's own status
-// and raises alerts (alert.raised / alert.resolved) on the team's bus.
+// and checks the host every MONITOR_EVERY_MS, raising alerts (alert.raised / alert.resolved, with
+// hysteresis) on the team's bus, where the notifier and the Redis mirror pick them up.
 // The host passes its bus (shared with the work queue and the Redis mirror) and its snapshot store.
 import { createSystemMonitor, echo } from "@troupe/agents";
 import {
@@ -30,6 +31,9 @@ export interface HostTeamOptions {
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 
+/** How often the system monitor checks the host and the team when nobody asks it. */
+export const MONITOR_EVERY_MS = 30_000;
+
 export const createHostTeam = (options: HostTeamOptions): Team => {
   let team: Team | undefined;
   const bus = options.bus ?? new EventBus();
@@ -49,5 +53,14 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
   });
+  const logger = options.logger;
+  const checks = setInterval(() => {
+    systemMonitor
+      .check()
+      .catch((error: unknown) => logger.log("warn", "the system monitor's check failed", { error }));
+  }, MONITOR_EVERY_MS);
+  checks.unref();
+  const stopChecks = () => clearInterval(checks);
+  team.closed.then(stopChecks, stopChecks);
   return team;
 };
