@@ -19,6 +19,9 @@ const ENVIRONMENT = `Environment:
                         one machine and one queue need different names)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
+  TROUPE_AGENTS         Agents that need a local model, added to the team: orchestrator, research,
+                        code (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST (see troupe
+                        models)
   DISCORD_TOKEN         The bot's token: set, troupe runs on Discord instead of the local console.
                         Never printed or logged; read from the environment only.
   DISCORD_CHANNELS      Channels Troupe reads (required with a token): channel=agent for a channel

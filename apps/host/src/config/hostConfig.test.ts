@@ -25,6 +25,7 @@ describe("resolveHostConfig", () => {
       consumer: defaultConsumer(),
       leaseMs: 30_000,
       testAgents: [],
+      modelAgents: [],
       notify: {
         sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
         quietHours: {},
@@ -62,6 +63,7 @@ describe("resolveHostConfig", () => {
       consumer: "box-1",
       leaseMs: 60_000,
       testAgents: [],
+      modelAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
       memory: { path: "/var/lib/troupe/team-a.memory.sqlite", postgres: undefined },
@@ -103,6 +105,10 @@ describe("resolveHostConfig", () => {
 
   it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
     expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
+    expect(resolveHostConfig({}, { TROUPE_AGENTS: "research, code,research" }).modelAgents).toEqual([
+      "research",
+      "code",
+    ]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
       'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, tooler, got "fast"',
     );

@@ -29,6 +29,8 @@ export interface HostConfig {
   readonly leaseMs: number;
   /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
   readonly testAgents: readonly TestAgentName[];
+  /** Agents that need a local model, added to the team (TROUPE_AGENTS, e.g. `research,code`). */
+  readonly modelAgents: readonly ModelAgentName[];
   /** The notifier's sinks and settings; a bad one is in `notify.problems` (logged, never fatal). */
   readonly notify: NotifyConfig;
   /** MCP servers whose tools the agents get (TROUPE_MCP_CONFIG), with per-agent allow-lists. */
@@ -149,6 +151,7 @@ export const resolveHostConfig = (
     consumer: consumer?.value ?? defaultConsumer(),
     leaseMs,
     testAgents: resolveTestAgents(env),
+    modelAgents: resolveModelAgents(env),
     notify: resolveNotifyConfig(env, {
       dataDir:
         store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR),
@@ -184,6 +187,21 @@ const resolveStore = (
   if (dir && dir.value.trim() === "") throw invalid(dir.source, "must not be empty");
   const dataDir = resolve(cwd, dir?.value ?? DEFAULT_DATA_DIR);
   return { kind: "sqlite", dataDir, path: resolve(dataDir, `${namespace}.sqlite`) };
+};
+
+/** The agents of `@troupe/agents` that need a model and can join the host's team. */
+export const MODEL_AGENTS = ["orchestrator", "research", "code"] as const;
+export type ModelAgentName = (typeof MODEL_AGENTS)[number];
+
+const resolveModelAgents = (env: NodeJS.ProcessEnv): ModelAgentName[] => {
+  const names = (env.TROUPE_AGENTS ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names)
+    if (!(MODEL_AGENTS as readonly string[]).includes(name))
+      throw invalid("TROUPE_AGENTS", `knows ${MODEL_AGENTS.join(", ")}, got "${name}"`);
+  return [...new Set(names)] as ModelAgentName[];
 };
 
 const resolveTestAgents = (env: NodeJS.ProcessEnv): TestAgentName[] => {

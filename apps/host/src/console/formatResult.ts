@@ -1,9 +1,21 @@
-// A task's output as console text: the system monitor's report as its own text, `{ text }` as the
-// text, a string as is, anything else as indented JSON.
-import { formatReport, type SystemReport } from "@troupe/agents";
+// A task's output as console text: each agent's structured result through its own text formatter,
+// `{ text }` as the text, a string as is, anything else as indented JSON.
+import {
+  type CodeResult,
+  codeFormatters,
+  formatReport,
+  type OrchestratorResult,
+  orchestratorFormatters,
+  type ResearchResult,
+  researchFormatters,
+  type SystemReport,
+} from "@troupe/agents";
 
 const formatters: Readonly<Record<string, (output: unknown) => string>> = {
   "system-monitor": (output) => formatReport(output as SystemReport),
+  research: (output) => researchFormatters.text(output as ResearchResult),
+  code: (output) => codeFormatters.text(output as CodeResult),
+  orchestrator: (output) => orchestratorFormatters.text(output as OrchestratorResult),
 };
 
 export const formatResult = (agent: string, output: unknown): string => {

@@ -104,6 +104,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             human,
             tools,
             memory,
+            modelAgents: config.modelAgents,
             extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
           }),
         ),

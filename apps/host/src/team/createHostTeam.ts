@@ -3,7 +3,13 @@
 // and checks the host every MONITOR_EVERY_MS, raising alerts (alert.raised / alert.resolved, with
 // hysteresis) on the team's bus, where the notifier and the Redis mirror pick them up.
 // The host passes its bus (shared with the work queue and the Redis mirror) and its snapshot store.
-import { createSystemMonitor, echo } from "@troupe/agents";
+import {
+  createCodeAgent,
+  createOrchestrator,
+  createResearch,
+  createSystemMonitor,
+  echo,
+} from "@troupe/agents";
 import {
   type AnyAgentDefinition,
   createSupervisor,
@@ -16,6 +22,8 @@ import {
 } from "@troupe/runtime";
 import type { LlmTool } from "@troupe/runtime/llm";
 import type { TeamMemory } from "@troupe/runtime/memory";
+import { createOllamaLlm } from "@troupe/runtime/ollama";
+import type { ModelAgentName } from "../config/hostConfig.ts";
 
 export interface HostTeamOptions {
   readonly logger: Logger;
@@ -27,9 +35,23 @@ export interface HostTeamOptions {
   readonly tools?: (agent: string) => readonly LlmTool[];
   /** Conversation and semantic memory for ctx.memory. */
   readonly memory?: TeamMemory;
+  /** Agents that need a local model (TROUPE_AGENTS); each role's model comes from MODEL_<ROLE>. */
+  readonly modelAgents?: readonly ModelAgentName[];
   /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
+
+const modelAgent = (name: ModelAgentName): AnyAgentDefinition => {
+  switch (name) {
+    case "orchestrator":
+      return createOrchestrator({ fallback: echo.name }).agent;
+    case "research":
+      return createResearch();
+    case "code":
+      // Without a workspace the code agent reads and answers; it never writes or runs anything.
+      return createCodeAgent();
+  }
+};
 
 /** How often the system monitor checks the host and the team when nobody asks it. */
 export const MONITOR_EVERY_MS = 30_000;
@@ -43,7 +65,15 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     bus,
   });
   team = createSupervisor({
-    agents: [echo, systemMonitor, ...(options.extraAgents ?? [])],
+    agents: [
+      echo,
+      systemMonitor,
+      ...(options.modelAgents ?? []).map(modelAgent),
+      ...(options.extraAgents ?? []),
+    ],
+    // Only agents that ask for ctx.llm reach Ollama; a task that needs it while Ollama is down fails
+    // with the ModelUnavailable message naming OLLAMA_HOST, and the rest of the team runs on.
+    llm: (role) => createOllamaLlm({ role, logger: options.logger }),
     routes: [route.mention(), route.capability()],
     fallback: echo.name,
     logger: options.logger,
