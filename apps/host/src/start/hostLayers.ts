@@ -5,7 +5,13 @@
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
 // undefined).
 import { createInspector, EventBus, type Logger, startWorker, type Team, type Worker } from "@troupe/runtime";
-import { createRuntimeMetrics, createWorkQueueMetrics, type RuntimeMetrics } from "@troupe/runtime/metrics";
+import type { LlmMetricsHook } from "@troupe/runtime/llm";
+import {
+  createLlmMetrics,
+  createRuntimeMetrics,
+  createWorkQueueMetrics,
+  type RuntimeMetrics,
+} from "@troupe/runtime/metrics";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
@@ -105,6 +111,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             tools,
             memory,
             modelAgents: config.modelAgents,
+            llmMetrics,
             extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
           }),
         ),
@@ -114,13 +121,27 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
     }),
   );
 
+/**
+ * Where the agents' model calls are counted: the team exists before the metrics registry (which
+ * reads the team), so its models report through this hook, pointed at the registry once it exists.
+ */
+const llmMetrics: { hook?: LlmMetricsHook } = {};
+
 const metricsLayer = Layer.effect(
   HostMetrics,
   Effect.gen(function* () {
     const team = yield* HostTeam;
     return yield* Effect.acquireRelease(
-      Effect.sync(() => createRuntimeMetrics({ team })),
-      (metrics) => Effect.sync(() => metrics.close()),
+      Effect.sync(() => {
+        const metrics = createRuntimeMetrics({ team });
+        llmMetrics.hook = createLlmMetrics({ registry: metrics.registry });
+        return metrics;
+      }),
+      (metrics) =>
+        Effect.sync(() => {
+          llmMetrics.hook = undefined;
+          metrics.close();
+        }),
     );
   }),
 );

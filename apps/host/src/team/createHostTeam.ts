@@ -20,7 +20,7 @@ import {
   type SnapshotStore,
   type Team,
 } from "@troupe/runtime";
-import type { LlmTool } from "@troupe/runtime/llm";
+import type { LlmMetricsHook, LlmTool } from "@troupe/runtime/llm";
 import type { TeamMemory } from "@troupe/runtime/memory";
 import { createOllamaLlm } from "@troupe/runtime/ollama";
 import type { ModelAgentName } from "../config/hostConfig.ts";
@@ -35,6 +35,8 @@ export interface HostTeamOptions {
   readonly tools?: (agent: string) => readonly LlmTool[];
   /** Conversation and semantic memory for ctx.memory. */
   readonly memory?: TeamMemory;
+  /** Where the agents' model calls are counted (filled in once the metrics registry exists). */
+  readonly llmMetrics?: { readonly hook?: LlmMetricsHook };
   /** Agents that need a local model (TROUPE_AGENTS); each role's model comes from MODEL_<ROLE>. */
   readonly modelAgents?: readonly ModelAgentName[];
   /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
@@ -73,7 +75,12 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     ],
     // Only agents that ask for ctx.llm reach Ollama; a task that needs it while Ollama is down fails
     // with the ModelUnavailable message naming OLLAMA_HOST, and the rest of the team runs on.
-    llm: (role) => createOllamaLlm({ role, logger: options.logger }),
+    llm: (role) =>
+      createOllamaLlm({
+        role,
+        logger: options.logger,
+        metrics: { observe: (call) => options.llmMetrics?.hook?.observe(call) },
+      }),
     routes: [route.mention(), route.capability()],
     fallback: echo.name,
     logger: options.logger,

@@ -34,6 +34,9 @@ describe("TROUPE_AGENTS", { timeout: 20_000 }, () => {
         (request) => request.path === "/api/chat" && request.body?.model === "coder:tiny",
       ),
     ).toBe(true);
+    const { url } = (await troupe.log("http listening")) as { url: string };
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/troupe_llm_requests_total\{[^}]*role="code"[^}]*model="coder:tiny"[^}]*\} 1/);
     troupe.end();
     expect(await troupe.exited).toBe(0);
   });
