@@ -148,6 +148,11 @@ describe("troupe start on Discord", () => {
     expect(standIn.stats.forced429).toBe(1);
     expect(standIn.stats.earlyRetries).toBe(0);
     expect(standIn.stats.unforced429).toBe(0);
+    // The host counts Discord's REST answers and the rate-limit hit in /metrics.
+    const { url } = (await troupe.log("http listening")) as { url: string };
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/troupe_discord_rest_requests_total\{method="POST",status="2xx"\} [1-9]/);
+    expect(metrics).toMatch(/troupe_discord_rest_requests_total\{method="POST",status="429"\} 1/);
   });
 
   it("resumes after a gateway drop and handles a message delivered twice only once", async () => {

@@ -5,7 +5,9 @@
 // Discord started to be posted and their reactions to settle.
 import type { Logger, Team, WorkQueue } from "@troupe/runtime";
 import { handleSurfaceCommands, startSurfaceBridge, TroupeError } from "@troupe/runtime";
+import { createDiscordMetrics } from "@troupe/runtime/metrics";
 import { Effect } from "effect";
+import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import { formatResult } from "../console/formatResult.ts";
 import type { DrainClock } from "../start/drainClock.ts";
@@ -16,6 +18,8 @@ export interface DiscordFrontOptions {
   readonly queue: WorkQueue;
   readonly drain: DrainClock;
   readonly logger: Logger;
+  /** Where Discord REST responses and rate limits are counted (the host's /metrics registry). */
+  readonly registry?: Registry;
   /** How long connecting may take (default 30s). */
   readonly connectTimeoutMs?: number;
 }
@@ -46,6 +50,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
             logger,
             threadAutoArchiveMinutes: discord.threadAutoArchiveMinutes,
             onRateLimited: (ms) => onRateLimited(ms),
+            ...(options.registry ? { metrics: createDiscordMetrics({ registry: options.registry }) } : {}),
             ...(discord.apiUrl === undefined ? {} : { apiUrl: discord.apiUrl }),
             ...(discord.guildId === undefined ? {} : { guildId: discord.guildId }),
           });

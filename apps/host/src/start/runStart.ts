@@ -11,6 +11,7 @@ import {
   HostDrain,
   HostHttp,
   HostHuman,
+  HostMetrics,
   HostNotifier,
   HostQueue,
   HostTeam,
@@ -77,6 +78,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       // Discord instead of the console: messages in the mapped channels are the input.
       const front = yield* startDiscordFront({
         discord: config.discord,
+        registry: (yield* HostMetrics).registry,
         team,
         queue: store.queue,
         drain,

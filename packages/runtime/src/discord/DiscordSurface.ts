@@ -41,6 +41,11 @@ export interface DiscordSurfaceOptions {
   readonly threadAutoArchiveMinutes?: 60 | 1440 | 4320 | 10080;
   /** Told how long discord.js will wait when it hits a rate limit, so status updates back off. */
   readonly onRateLimited?: (waitMs: number) => void;
+  /** Where REST responses and rate limits are counted (`createDiscordMetrics` in `./metrics`). */
+  readonly metrics?: {
+    response(method: string, status: number): void;
+    rateLimited(global: boolean): void;
+  };
   readonly logger?: Logger;
 }
 
@@ -85,8 +90,12 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
   const counts = { webhooksCreated: 0, webhookPosts: 0, botPosts: 0, rateLimits: 0 };
   const archive = (options.threadAutoArchiveMinutes ?? 1440) as ThreadAutoArchiveDuration;
 
+  client.rest.on("response", (request, response) =>
+    options.metrics?.response(request.method, response.status),
+  );
   client.rest.on("rateLimited", (info) => {
     counts.rateLimits += 1;
+    options.metrics?.rateLimited(info.global);
     logger.log("warn", "discord: rate limited; waiting", {
       route: info.route,
       waitMs: info.timeToReset,

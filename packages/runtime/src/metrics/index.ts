@@ -1,6 +1,7 @@
 // @troupe/runtime/metrics: the runtime's Prometheus metrics (prom-client) for a team, served by the
 // host at /metrics. A separate entry so code that does not serve metrics never loads prom-client.
 
+export { createDiscordMetrics, type DiscordMetricsHook, statusClass } from "./DiscordMetrics.ts";
 export {
   createNotifierMetrics,
   createWorkQueueMetrics,
