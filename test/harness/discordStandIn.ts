@@ -84,6 +84,8 @@ export interface DiscordStandInOptions {
   readonly channels?: readonly string[];
   /** Published limit of every bucket (default 50 per second). */
   readonly rateLimit?: RateLimitRule;
+  /** Roles of the guild besides @everyone, by name (members get them in `react`). */
+  readonly roles?: readonly string[];
   /** Gateway heartbeat interval (default 41,250ms, as Discord). */
   readonly heartbeatMs?: number;
 }
@@ -107,6 +109,10 @@ export interface DiscordStandIn {
     forced429: number;
   };
   channelId(name: string): string;
+  /** The id of a role given in the options. */
+  roleId(name: string): string;
+  /** A member with these roles (by name) adds a reaction: dispatched as MESSAGE_REACTION_ADD. */
+  react(messageId: string, emoji: string, user: StandInUser, roles?: readonly string[]): void;
   /** A person (or a bot) writes in a channel or thread: stored, and dispatched as MESSAGE_CREATE. */
   say(where: string, content: string, author?: StandInUser): StandInMessage;
   /** A person runs a slash command: dispatched as INTERACTION_CREATE; resolves to the interaction's id. */
@@ -181,6 +187,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   const applicationId = snowflake();
   const bot: StandInUser = { id: applicationId, username: "troupe", bot: true };
   const guildId = snowflake();
+  const roles = new Map((options.roles ?? []).map((name) => [name, snowflake()] as const));
   const rule = options.rateLimit ?? { limit: 50, windowMs: 1_000 };
   const heartbeatMs = options.heartbeatMs ?? 41_250;
   const channels = new Map<string, { id: string; name: string }>();
@@ -301,6 +308,17 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
         mentionable: false,
         flags: 0,
       },
+      ...[...roles].map(([name, id], index) => ({
+        id,
+        name,
+        permissions: "0",
+        position: index + 1,
+        color: 0,
+        hoist: false,
+        managed: false,
+        mentionable: true,
+        flags: 0,
+      })),
     ],
     emojis: [],
     stickers: [],
@@ -767,6 +785,32 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     webhooks,
     stats,
     channelId,
+    roleId(name) {
+      const id = roles.get(name);
+      if (id === undefined) throw new Error(`no role ${name}`);
+      return id;
+    },
+    react(messageId, emoji, user, roleNames = []) {
+      const message = messages.get(messageId);
+      if (!message) throw new Error(`no message ${messageId}`);
+      dispatch("MESSAGE_REACTION_ADD", {
+        user_id: user.id,
+        channel_id: message.channelId,
+        message_id: message.id,
+        guild_id: guildId,
+        member: {
+          user: userJson(user),
+          roles: roleNames.map((name) => standIn.roleId(name)),
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+        emoji: { id: null, name: emoji },
+        burst: false,
+        type: 0,
+      });
+    },
     say(where, content, author = { id: "2000000000000000001", username: "ana" }) {
       const message: StandInMessage = {
         id: snowflake(),

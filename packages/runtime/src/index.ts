@@ -101,6 +101,7 @@ export { type ChannelMap, type InboundRoute, routeInbound } from "./surface/rout
 export type {
   InboundCommand,
   InboundMessage,
+  InboundReaction,
   Surface,
   SurfaceFile,
   SurfaceIdentity,
@@ -119,6 +120,11 @@ export {
   type SurfaceCommands,
   type SurfaceCommandsOptions,
 } from "./surface/SurfaceCommands.ts";
+export {
+  createSurfaceHumanGateway,
+  type SurfaceHumanGateway,
+  type SurfaceHumanGatewayOptions,
+} from "./surface/SurfaceHumanGateway.ts";
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";

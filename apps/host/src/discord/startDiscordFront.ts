@@ -3,7 +3,7 @@
 // channels become tasks on the host's durable queue, each with its thread, status reaction and reply.
 // Stopping takes no new messages and waits, within the drain timeout, for the outcomes of the tasks
 // Discord started to be posted and their reactions to settle.
-import type { Logger, Team, WorkQueue } from "@troupe/runtime";
+import type { Logger, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
 import { handleSurfaceCommands, startSurfaceBridge, TroupeError } from "@troupe/runtime";
 import { createDiscordMetrics } from "@troupe/runtime/metrics";
 import { Effect } from "effect";
@@ -20,6 +20,8 @@ export interface DiscordFrontOptions {
   readonly logger: Logger;
   /** Where Discord REST responses and rate limits are counted (the host's /metrics registry). */
   readonly registry?: Registry;
+  /** Asks questions and approvals in the tasks' threads once attached here. */
+  readonly human?: SurfaceHumanGateway;
   /** How long connecting may take (default 30s). */
   readonly connectTimeoutMs?: number;
 }
@@ -80,6 +82,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       logger,
     });
     onRateLimited = (ms) => bridge.pressure(ms);
+    const detachHuman = options.human?.attach({ surface, threadOf: (taskId) => bridge.threadOf(taskId) });
     // Slash commands (registered with `troupe register-commands`).
     const commands = handleSurfaceCommands({
       surface,
@@ -109,6 +112,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
         });
         const deadline = AbortSignal.timeout(Math.max(1, drain.remainingMs()));
         await Promise.all([bridge.stop(deadline), commands.stop(deadline)]);
+        detachHuman?.();
         if (bridge.open > 0)
           logger.log("warn", "tasks still open when the Discord surface stopped stay in the work queue", {
             open: bridge.open,

@@ -4,7 +4,16 @@
 // stops leasing and lets running tasks settle, the team drains, the mirror and the queue close. If
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
 // undefined).
-import { createInspector, EventBus, type Logger, startWorker, type Team, type Worker } from "@troupe/runtime";
+import {
+  createInspector,
+  createSurfaceHumanGateway,
+  EventBus,
+  type Logger,
+  type SurfaceHumanGateway,
+  startWorker,
+  type Team,
+  type Worker,
+} from "@troupe/runtime";
 import type { LlmMetricsHook } from "@troupe/runtime/llm";
 import {
   createLlmMetrics,
@@ -21,6 +30,7 @@ import { liveSource } from "../inspect/InspectSource.ts";
 import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../notify/startHostNotifier.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
 import { approverAgent } from "../testing/approverAgent.ts";
+import { askerAgent } from "../testing/askerAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
@@ -36,6 +46,10 @@ export class HostDrain extends Context.Service<HostDrain, DrainClock>()("@troupe
 export class HostQueue extends Context.Service<HostQueue, HostStore>()("@troupe/host/HostQueue") {}
 
 /** Who answers agents' questions and approvals: the console's gateway, built before the team. */
+/** On Discord: the gateway that asks in the task's thread (attached by the Discord front). */
+export class HostSurfaceHuman extends Context.Service<HostSurfaceHuman, SurfaceHumanGateway | undefined>()(
+  "@troupe/host/HostSurfaceHuman",
+) {}
 export class HostHuman extends Context.Service<HostHuman, ConsoleHumanGateway>()("@troupe/host/HostHuman") {}
 
 /** The agents' MCP tools (per allow-list) and memory stores. */
@@ -74,6 +88,7 @@ const TEST_AGENTS = {
   gate: gateAgent,
   long: longReplyAgent,
   approver: approverAgent,
+  asker: askerAgent,
   tooler: toolAgent,
 } as const;
 
@@ -99,7 +114,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
     Effect.gen(function* () {
       const bus = yield* HostBus;
       const { snapshots } = yield* HostQueue;
-      const human = yield* HostHuman;
+      const human = (yield* HostSurfaceHuman) ?? (yield* HostHuman);
       const { tools, memory } = yield* HostToolsMemory;
       return yield* Effect.acquireRelease(
         Effect.sync(() =>
@@ -320,6 +335,17 @@ export const hostLayer = (config: HostConfig, logger: Logger) =>
           Effect.promise(() => openHostToolsMemory(config, logger)),
           (opened) => Effect.promise(() => opened.close()),
         ),
+      ),
+    ),
+    Layer.provideMerge(
+      Layer.effect(
+        HostSurfaceHuman,
+        Effect.gen(function* () {
+          const fallback = yield* HostHuman;
+          return config.discord
+            ? createSurfaceHumanGateway({ approverRoles: config.discord.approverRoles, fallback, logger })
+            : undefined;
+        }),
       ),
     ),
     Layer.provideMerge(Layer.sync(HostHuman, () => createConsoleHumanGateway())),

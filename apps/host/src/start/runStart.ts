@@ -14,6 +14,7 @@ import {
   HostMetrics,
   HostNotifier,
   HostQueue,
+  HostSurfaceHuman,
   HostTeam,
   HostWorker,
   hostLayer,
@@ -83,6 +84,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         queue: store.queue,
         drain,
         logger,
+        human: yield* HostSurfaceHuman,
       });
       discordFront = front;
       worker.start();

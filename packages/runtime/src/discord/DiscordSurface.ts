@@ -23,6 +23,7 @@ import { type Logger, silentLogger } from "../log/Logger.ts";
 import type {
   InboundCommand,
   InboundMessage,
+  InboundReaction,
   Surface,
   SurfaceFile,
   SurfaceIdentity,
@@ -69,6 +70,7 @@ export interface DiscordSurface extends Surface {
 export const DISCORD_INTENTS = [
   GatewayIntentBits.Guilds,
   GatewayIntentBits.GuildMessages,
+  GatewayIntentBits.GuildMessageReactions,
   GatewayIntentBits.MessageContent,
 ] as const;
 
@@ -83,6 +85,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     ...(options.apiUrl === undefined ? {} : { rest: { api: options.apiUrl } }),
   });
   const listeners = new Set<(message: InboundMessage) => void>();
+  const reactionListeners = new Set<(reaction: InboundReaction) => void>();
   const commandListeners = new Set<(command: InboundCommand) => void>();
   const webhooks = new Map<string, Promise<Webhook | undefined>>();
   const channelHooks = new Map<string, Promise<Map<string, Webhook>>>();
@@ -133,6 +136,41 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         listener(inbound);
       } catch (error) {
         logger.log("error", "discord: a message listener failed", { error: message(error) });
+      }
+    }
+  });
+
+  // Reactions from the raw dispatch: discord.js drops those on messages it has not cached.
+  interface RawReaction {
+    readonly user_id: string;
+    readonly channel_id: string;
+    readonly message_id: string;
+    readonly guild_id?: string;
+    readonly emoji: { readonly name: string | null };
+    readonly member?: {
+      readonly roles?: readonly string[];
+      readonly user?: { username?: string; bot?: boolean };
+    };
+  }
+  (client as unknown as NodeJS.EventEmitter).on(Events.Raw, (packet: { t?: string; d?: RawReaction }) => {
+    if (packet.t !== "MESSAGE_REACTION_ADD" || !packet.d || reactionListeners.size === 0) return;
+    const data = packet.d;
+    if (options.guildId !== undefined && data.guild_id !== options.guildId) return;
+    const guild = data.guild_id === undefined ? undefined : client.guilds.cache.get(data.guild_id);
+    const inbound: InboundReaction = {
+      channelId: data.channel_id,
+      messageId: data.message_id,
+      emoji: data.emoji.name ?? "",
+      userId: data.user_id,
+      userName: data.member?.user?.username ?? data.user_id,
+      fromBot: data.member?.user?.bot === true || data.user_id === client.user?.id,
+      roles: (data.member?.roles ?? []).map((id) => ({ id, name: guild?.roles.cache.get(id)?.name })),
+    };
+    for (const listener of reactionListeners) {
+      try {
+        listener(inbound);
+      } catch (error) {
+        logger.log("error", "discord: a reaction listener failed", { error: message(error) });
       }
     }
   });
@@ -335,6 +373,21 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       return () => listeners.delete(listener);
     },
 
+    onReaction(listener) {
+      reactionListeners.add(listener);
+      return () => reactionListeners.delete(listener);
+    },
+
+    roleIds(namesOrIds) {
+      const ids = new Set<string>();
+      for (const guild of client.guilds.cache.values()) {
+        if (options.guildId !== undefined && guild.id !== options.guildId) continue;
+        for (const role of guild.roles.cache.values())
+          if (namesOrIds.includes(role.id) || namesOrIds.includes(role.name)) ids.add(role.id);
+      }
+      return [...ids];
+    },
+
     onCommand(listener) {
       commandListeners.add(listener);
       return () => commandListeners.delete(listener);
@@ -344,6 +397,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
 
     async close() {
       listeners.clear();
+      reactionListeners.clear();
       commandListeners.clear();
       await client.destroy();
     },

@@ -47,6 +47,19 @@ export interface InboundMessage {
   readonly content: string;
 }
 
+/** A reaction someone added to a message (the surface's own included: `fromBot`). */
+export interface InboundReaction {
+  /** The channel or thread the message is in. */
+  readonly channelId: string;
+  readonly messageId: string;
+  readonly emoji: string;
+  readonly userId: string;
+  readonly userName: string;
+  readonly fromBot: boolean;
+  /** The member's roles (ids, and names where the surface knows them). */
+  readonly roles: readonly { readonly id: string; readonly name: string | undefined }[];
+}
+
 /** A command a person ran on the surface (a slash command on Discord), to be answered. */
 export interface InboundCommand {
   readonly id: string;
@@ -83,6 +96,10 @@ export interface Surface {
   unreact(on: SurfaceMessageRef, emoji: string, signal?: AbortSignal): Promise<void>;
   /** Messages as they arrive (possibly more than once: the bridge deduplicates); returns unsubscribe. */
   onMessage(listener: (message: InboundMessage) => void): () => void;
+  /** Reactions as they are added, on surfaces that have them; returns unsubscribe. */
+  onReaction?(listener: (reaction: InboundReaction) => void): () => void;
+  /** Role names or ids as role ids, for `mentions.roles` (unknown names are left out). */
+  roleIds?(namesOrIds: readonly string[]): readonly string[];
   /** Commands as they arrive, on surfaces that have them; returns unsubscribe. */
   onCommand?(listener: (command: InboundCommand) => void): () => void;
 }

@@ -62,6 +62,8 @@ export interface SurfaceBridge {
   /** Tasks started here whose outcome has not been posted yet. */
   readonly open: number;
   stats(): SurfaceBridgeStats;
+  /** The thread of a task started here (undefined when it is not one, or it has no thread). */
+  threadOf(taskId: string): Promise<string | undefined>;
   /** The surface reported a rate limit: status reactions wait `ms` before changing again. */
   pressure(ms: number): void;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
@@ -325,6 +327,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return tracked.size;
     },
     stats: () => ({ ...counts, reactions: coalescer.stats() }),
+    threadOf: async (taskId) => tracked.get(taskId)?.thread,
     pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {

@@ -1,0 +1,158 @@
+// The HumanGateway on a chat surface (Discord): a question is posted in the task's thread and the next
+// message a person (not a bot) writes there is the answer; an approval is posted with the action and
+// its short hash, the surface adds ✅ and ❌, and the first of those added by a member with one of the
+// approver roles decides (anyone's counts when no role is configured). The surface is attached once
+// connected (the team needs its gateway before); a task with no thread on it goes to the fallback.
+import type { ApprovalAnswer, ApprovalRequest } from "../human/Approval.ts";
+import { type Logger, silentLogger } from "../log/Logger.ts";
+import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
+import type { Task } from "../task/Task.ts";
+import type { InboundReaction, Surface, SurfaceMessageRef } from "./Surface.ts";
+
+export interface SurfaceHumanGatewayOptions {
+  /** Role names or ids whose members may approve; empty: anyone who is not a bot. */
+  readonly approverRoles: readonly string[];
+  /** Where a task with no thread on the surface is asked (the console's gateway on the host). */
+  readonly fallback?: HumanGateway;
+  readonly logger?: Logger;
+}
+
+export interface SurfaceTarget {
+  readonly surface: Surface;
+  /** The task's thread on the surface, undefined when it has none. */
+  threadOf(taskId: string): Promise<string | undefined>;
+}
+
+export interface SurfaceHumanGateway extends HumanGateway {
+  /** Start asking on this surface; returns the detach function. */
+  attach(target: SurfaceTarget): () => void;
+}
+
+const APPROVE = "✅";
+const DENY = "❌";
+const MAX_ACTION_CHARS = 1_500;
+
+const aborted = (signal: AbortSignal) =>
+  new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+
+export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): SurfaceHumanGateway => {
+  const logger = options.logger ?? silentLogger;
+  const roles = options.approverRoles;
+  let attached!: (target: SurfaceTarget | undefined) => void;
+  let target = new Promise<SurfaceTarget | undefined>((resolve) => {
+    attached = resolve;
+  });
+
+  /** The surface and the task's thread, or undefined when the task is not on the surface. */
+  const placeOf = async (task: Task, signal: AbortSignal) => {
+    const on = await Promise.race([target, aborted(signal)]);
+    const thread = on ? await on.threadOf(task.id) : undefined;
+    return on && thread !== undefined ? { surface: on.surface, thread } : undefined;
+  };
+
+  const mentionsOf = (surface: Surface) => {
+    const ids = roles.length > 0 ? (surface.roleIds?.(roles) ?? []) : [];
+    return { prefix: ids.map((id) => `<@&${id}> `).join(""), mentions: { roles: ids } };
+  };
+
+  const mayApprove = (reaction: InboundReaction) =>
+    !reaction.fromBot &&
+    (roles.length === 0 ||
+      reaction.roles.some(
+        (role) => roles.includes(role.id) || (role.name !== undefined && roles.includes(role.name)),
+      ));
+
+  /** Resolve with the first value `listen` hands over, until `signal` aborts; unsubscribes either way. */
+  const until = <T>(signal: AbortSignal, listen: (settle: (value: T) => void) => () => void): Promise<T> => {
+    let stop = () => {};
+    const settled = new Promise<T>((resolve) => {
+      stop = listen(resolve);
+    });
+    return Promise.race([settled, aborted(signal)]).finally(() => stop());
+  };
+
+  return {
+    attach(next) {
+      attached(next);
+      target = Promise.resolve(next);
+      return () => {
+        target = Promise.resolve(undefined);
+      };
+    },
+
+    async ask(question, context) {
+      const place = await placeOf(context.task, context.signal);
+      if (!place) {
+        if (options.fallback) return options.fallback.ask(question, context);
+        throw new Error(`task ${context.task.id} has no thread to ask its question in`);
+      }
+      const { surface, thread } = place;
+      const { prefix, mentions } = mentionsOf(surface);
+      const answer = until<string>(context.signal, (settle) =>
+        surface.onMessage((message) => {
+          if (message.threadId === thread && !message.fromBot && message.content.trim() !== "")
+            settle(message.content.trim());
+        }),
+      );
+      answer.catch(() => {}); // awaited below; not unhandled if it aborts while posting
+      await surface.post(thread, {
+        content: `${prefix}❓ ${context.agent} asks: ${question}\nReply in this thread to answer.`,
+        mentions,
+      });
+      return answer;
+    },
+
+    async approve(request: ApprovalRequest, context): Promise<ApprovalAnswer> {
+      const place = await placeOf(context.task, context.signal);
+      if (!place) {
+        if (options.fallback?.approve) return options.fallback.approve(request, context);
+        throw new Error(`task ${context.task.id} has no thread to ask its approval in`);
+      }
+      const { surface, thread } = place;
+      if (!surface.onReaction) throw new Error(`the ${surface.kind} surface cannot take reactions`);
+      const { prefix, mentions } = mentionsOf(surface);
+      const shown =
+        request.canonical.length > MAX_ACTION_CHARS
+          ? `${request.canonical.slice(0, MAX_ACTION_CHARS)}…`
+          : request.canonical;
+      const expires = Math.floor(request.expiresAt / 1_000);
+      const posted: SurfaceMessageRef = await surface.post(thread, {
+        content:
+          `${prefix}✋ ${context.agent} asks for approval of #${request.shortHash} (expires <t:${expires}:R>):\n` +
+          `\`\`\`json\n${shown}\n\`\`\`\nReact ${APPROVE} to approve or ${DENY} to deny` +
+          (roles.length > 0 ? ` (members with the role ${roles.join(" or ")}).` : "."),
+        mentions,
+      });
+      const decision = until<ApprovalAnswer>(context.signal, (settle) =>
+        surface.onReaction!((reaction) => {
+          if (reaction.messageId !== posted.messageId || reaction.fromBot) return;
+          if (reaction.emoji !== APPROVE && reaction.emoji !== DENY) return;
+          if (!mayApprove(reaction)) {
+            logger.log(
+              "info",
+              "surface: an approval reaction from someone without an approver role, ignored",
+              {
+                taskId: context.task.id,
+                hash: request.shortHash,
+                user: reaction.userName,
+              },
+            );
+            return;
+          }
+          settle({
+            hash: request.hash,
+            approved: reaction.emoji === APPROVE,
+            by: `${surface.kind}:${reaction.userName}`,
+          });
+        }),
+      );
+      decision.catch(() => {}); // awaited below; not unhandled if it aborts while reacting
+      await surface.react(posted, APPROVE);
+      await surface.react(posted, DENY);
+      return decision;
+    },
+  };
+};
