@@ -1,0 +1,162 @@
+// The surface's HumanGateway on a scripted surface: it waits to be attached, asks in the task's
+// thread, takes the next person's message there as the answer, and decides an approval on the first
+// ✅/❌ from a member with an approver role (bots, other messages and other members are ignored); a
+// task with no thread goes to the fallback; an abort stops the wait.
+import { describe, expect, it } from "vitest";
+import { bindAction } from "../human/Approval.ts";
+import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
+import { createTask } from "../task/Task.ts";
+import type { InboundMessage, InboundReaction, Surface, SurfacePost } from "./Surface.ts";
+import { createSurfaceHumanGateway } from "./SurfaceHumanGateway.ts";
+
+const scriptedSurface = () => {
+  const messageListeners = new Set<(message: InboundMessage) => void>();
+  const reactionListeners = new Set<(reaction: InboundReaction) => void>();
+  const posts: { channelId: string; post: SurfacePost }[] = [];
+  const reactions: string[] = [];
+  let posted!: () => void;
+  const firstPost = new Promise<void>((resolve) => {
+    posted = resolve;
+  });
+  const reacted: (() => void)[] = [];
+  const surface: Surface = {
+    kind: "test",
+    maxMessageChars: 2_000,
+    startThread: async () => "thread",
+    async post(channelId, post) {
+      posts.push({ channelId, post });
+      posted();
+      return { channelId, messageId: `p${posts.length}` };
+    },
+    async react(on, emoji) {
+      reactions.push(`${on.messageId} ${emoji}`);
+      for (const wake of reacted.splice(0)) wake();
+    },
+    unreact: async () => {},
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onReaction(listener) {
+      reactionListeners.add(listener);
+      return () => reactionListeners.delete(listener);
+    },
+    roleIds: (names) => names.map((name) => `id-${name}`),
+  };
+  return {
+    surface,
+    posts,
+    reactions,
+    firstPost,
+    listening: () => messageListeners.size + reactionListeners.size,
+    reactedTwice: () =>
+      reactions.length >= 2
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const check = () => (reactions.length >= 2 ? resolve() : reacted.push(check));
+            reacted.push(check);
+          }),
+    say: (threadId: string, content: string, fromBot = false) => {
+      for (const listener of [...messageListeners])
+        listener({
+          id: content,
+          channelId: "channel",
+          channelName: "general",
+          threadId,
+          authorId: "u1",
+          authorName: "ana",
+          fromBot,
+          content,
+        });
+    },
+    react: (messageId: string, emoji: string, userName: string, roles: string[], fromBot = false) => {
+      for (const listener of [...reactionListeners])
+        listener({
+          channelId: "thread",
+          messageId,
+          emoji,
+          userId: userName,
+          userName,
+          fromBot,
+          roles: roles.map((name) => ({ id: `id-${name}`, name })),
+        });
+    },
+  };
+};
+
+const taskOf = (id: string) => createTask({ id, text: "x" }, { now: 0 }).task;
+const context = (id: string, signal = new AbortController().signal) => ({
+  task: taskOf(id),
+  agent: "deployer",
+  signal,
+});
+const requestOf = (action: unknown) => ({ ...bindAction(action), expiresAt: 60_000 });
+
+describe("createSurfaceHumanGateway", () => {
+  it("asks in the thread once attached and takes the next person's message there", async () => {
+    const scripted = scriptedSurface();
+    const gateway = createSurfaceHumanGateway({ approverRoles: ["deployers"] });
+    const answer = gateway.ask("which region?", context("t-1"));
+    gateway.attach({ surface: scripted.surface, threadOf: async () => "thread-1" });
+    await scripted.firstPost;
+    expect(scripted.posts[0]).toMatchObject({
+      channelId: "thread-1",
+      post: {
+        content: expect.stringContaining("deployer asks: which region?"),
+        mentions: { roles: ["id-deployers"] },
+      },
+    });
+    scripted.say("other-thread", "us-east");
+    scripted.say("thread-1", "from a bot", true);
+    scripted.say("thread-1", "eu-west");
+    await expect(answer).resolves.toBe("eu-west");
+    expect(scripted.listening()).toBe(0);
+  });
+
+  it("decides an approval on the first ✅/❌ from a member with an approver role", async () => {
+    const scripted = scriptedSurface();
+    const gateway = createSurfaceHumanGateway({ approverRoles: ["deployers"] });
+    gateway.attach({ surface: scripted.surface, threadOf: async () => "thread-1" });
+    const request = requestOf({ kind: "deploy", target: "prod" });
+    const answer = gateway.approve!(request, context("t-2"));
+    await scripted.reactedTwice();
+    expect(scripted.reactions).toEqual(["p1 ✅", "p1 ❌"]);
+    expect(scripted.posts[0]!.post.content).toContain(`#${request.shortHash}`);
+    scripted.react("p1", "✅", "troupe", [], true);
+    scripted.react("p1", "✅", "bo", ["visitors"]);
+    scripted.react("p2", "✅", "ana", ["deployers"]);
+    scripted.react("p1", "👍", "ana", ["deployers"]);
+    scripted.react("p1", "❌", "ana", ["deployers"]);
+    await expect(answer).resolves.toEqual({ hash: request.hash, approved: false, by: "test:ana" });
+    expect(scripted.listening()).toBe(0);
+  });
+
+  it("lets anyone but a bot decide when no approver role is configured, and mentions nobody", async () => {
+    const scripted = scriptedSurface();
+    const gateway = createSurfaceHumanGateway({ approverRoles: [] });
+    gateway.attach({ surface: scripted.surface, threadOf: async () => "thread-1" });
+    const request = requestOf({ kind: "deploy" });
+    const answer = gateway.approve!(request, context("t-3"));
+    await scripted.reactedTwice();
+    expect(scripted.posts[0]!.post.mentions).toEqual({ roles: [] });
+    scripted.react("p1", "✅", "bo", []);
+    await expect(answer).resolves.toMatchObject({ approved: true, by: "test:bo" });
+  });
+
+  it("asks the fallback for a task with no thread, and stops waiting when the signal aborts", async () => {
+    const scripted = scriptedSurface();
+    const fallback: HumanGateway = { ask: async (question) => `console says: ${question}` };
+    const gateway = createSurfaceHumanGateway({ approverRoles: [], fallback });
+    gateway.attach({
+      surface: scripted.surface,
+      threadOf: async (id) => (id === "t-4" ? undefined : "thread"),
+    });
+    await expect(gateway.ask("why?", context("t-4"))).resolves.toBe("console says: why?");
+    const stop = new AbortController();
+    const waiting = gateway.ask("why?", context("t-5", stop.signal));
+    await scripted.firstPost;
+    stop.abort(new Error("deadline"));
+    await expect(waiting).rejects.toThrow("deadline");
+    expect(scripted.listening()).toBe(0);
+  });
+});
