@@ -228,7 +228,6 @@ export class SupervisorCore implements AgentPort {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  /** Cancel everything still open (used when a drain runs out of time). */
   /**
    * The team is stopping: every open task fails with ShuttingDown (running ones' signals abort).
    * Unlike a cancellation, saved runs are kept, so a durable queue delivers them again after a restart.
@@ -236,14 +235,7 @@ export class SupervisorCore implements AgentPort {
   interruptAll(fx: SupervisorEffects, reason: string): void {
     const error = new TroupeError("ShuttingDown", reason);
     for (const entry of [...this.#tasks.values()]) {
-      const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
-      if (slot?.running?.entry === entry) {
-        this.#release(slot, fx).controller.abort(error);
-        fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
-      } else {
-        entry.controller?.abort(error);
-        this.#unqueue(entry);
-      }
+      this.#takeAway(entry, error, fx);
       this.#fail(entry, error, fx);
     }
   }
@@ -903,9 +895,7 @@ export class SupervisorCore implements AgentPort {
     const agent = slot.definition.name;
     this.#settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
     const reason = `agent ${agent} missed its heartbeat deadline of ${formatMillis(deadlineMs)}`;
-    this.#release(slot, fx);
-    running.controller.abort(new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }));
-    fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
+    this.#takeAway(entry, new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }), fx);
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
     if (!this.#restart(slot, `hung: ${reason}`, fx)) return;
     if (entry.task.attempt < slot.definition.hungAttempts) {
@@ -957,21 +947,14 @@ export class SupervisorCore implements AgentPort {
   #deadlineDue(taskId: string, fx: SupervisorEffects): void {
     const entry = this.#tasks.get(taskId);
     if (!entry || entry.settled) return;
-    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
     const error = new TroupeError("Timeout", `task ${taskId} passed its deadline`, {
       data: { agent: entry.agent },
     });
-    if (slot?.running?.entry === entry) {
-      const running = this.#release(slot, fx);
-      running.controller.abort(error);
-      fx.send(slot.childId, { type: "troupe.task.cancel", taskId });
-      this.#fail(entry, error, fx);
-      this.#breakerChanged(slot, slot.breaker.failed(), fx);
-      this.#dispatchNext(slot, fx);
-      return;
-    }
-    this.#unqueue(entry);
+    const slot = this.#takeAway(entry, error, fx);
     this.#fail(entry, error, fx);
+    if (!slot) return;
+    this.#breakerChanged(slot, slot.breaker.failed(), fx);
+    this.#dispatchNext(slot, fx);
   }
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
@@ -1109,33 +1092,35 @@ export class SupervisorCore implements AgentPort {
     const entry = this.#tasks.get(id);
     if (!entry || entry.settled) return false;
     const error = new TroupeError("Cancelled", reason, { data: { taskId: id } });
-    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
-    if (slot?.running?.entry === entry) {
-      this.#release(slot, fx).controller.abort(error);
-      fx.send(slot.childId, { type: "troupe.task.cancel", taskId: id });
-      this.#settle(
-        entry,
-        "cancelled",
-        { type: "task.cancelled", taskId: id, agent: slot.definition.name, reason },
-        fx,
-      );
-      entry.handle.reject(error);
-      this.#dispatchNext(slot, fx);
-    } else {
-      entry.controller?.abort(error);
-      this.#unqueue(entry);
-      this.#settle(
-        entry,
-        "cancelled",
-        { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
-        fx,
-      );
-      entry.handle.reject(error);
-    }
+    const slot = this.#takeAway(entry, error, fx);
+    this.#settle(
+      entry,
+      "cancelled",
+      { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
+      fx,
+    );
+    entry.handle.reject(error);
+    if (slot) this.#dispatchNext(slot, fx);
     for (const child of [...this.#tasks.values()]) {
       if (child.task.parentTaskId === id) this.cancel(child.task.id, `parent task ${id} was cancelled`, fx);
     }
     return true;
+  }
+
+  /**
+   * Take an open task away from wherever it is, its signal aborted with `error`: off its agent (which
+   * returns to idle) when it runs, out of its queue when it waits. Returns the slot it ran on.
+   */
+  #takeAway(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): AgentSlot | undefined {
+    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
+    if (slot?.running?.entry === entry) {
+      this.#release(slot, fx).controller.abort(error);
+      fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
+      return slot;
+    }
+    entry.controller?.abort(error);
+    this.#unqueue(entry);
+    return undefined;
   }
 
   #unqueue(entry: TaskEntry): void {
@@ -1277,8 +1262,12 @@ export class SupervisorCore implements AgentPort {
     return this.#slots.get(agent)?.childId;
   }
 
-  runningTask(agent: string): string | undefined {
-    return this.#slots.get(agent)?.running?.entry.task.id;
+  /** The agent running `taskId` now, if any. */
+  runningAgentOf(taskId: string): string | undefined {
+    const agent = this.#tasks.get(taskId)?.agent;
+    return agent !== undefined && this.#slots.get(agent)?.running?.entry.task.id === taskId
+      ? agent
+      : undefined;
   }
 
   isFanOut(id: string): boolean {

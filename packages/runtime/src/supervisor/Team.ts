@@ -287,7 +287,7 @@ export class Team {
     if (typeof event?.type !== "string")
       throw new TroupeError("InvalidCommand", "an event needs a string `type`");
     const core = this.#core;
-    const agent = core.status().agents.find((status) => status.task === taskId)?.name;
+    const agent = core.runningAgentOf(taskId);
     if (!agent) throw new TroupeError("InvalidCommand", `task ${taskId} is not running on any agent`);
     const children = this.actor.getSnapshot().children as Record<string, AnyActorRef | undefined>;
     const runner = children[core.childIdOf(agent)!]?.getSnapshot().children.task as AnyActorRef | undefined;
