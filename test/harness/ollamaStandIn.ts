@@ -164,19 +164,25 @@ export const startOllamaStandIn = async (options: OllamaStandInOptions = {}): Pr
     },
   });
 
-  const chatLike = async (kind: "chat" | "generate", logged: StandInRequest, response: ServerResponse) => {
-    const body = logged.body ?? {};
-    const model = typeof body.model === "string" ? body.model : "";
+  /** Answer 503 while busy and 404 for a model it does not have; otherwise load the model and go on. */
+  const admit = (model: string, response: ServerResponse): boolean => {
     if (busyLeft > 0) {
       busyLeft -= 1;
       json(response, 503, { error: "server busy, please try again.  maximum pending requests exceeded" });
-      return;
+      return false;
     }
     if (!models.has(full(model))) {
       missing(response, model);
-      return;
+      return false;
     }
     loaded.add(full(model));
+    return true;
+  };
+
+  const chatLike = async (kind: "chat" | "generate", logged: StandInRequest, response: ServerResponse) => {
+    const body = logged.body ?? {};
+    const model = typeof body.model === "string" ? body.model : "";
+    if (!admit(model, response)) return;
     const answer = queue.shift() ?? defaultReply;
     const reply = typeof answer === "function" ? answer(logged) : answer;
     if (reply.status !== undefined) {
@@ -367,16 +373,7 @@ export const startOllamaStandIn = async (options: OllamaStandInOptions = {}): Pr
         });
         return;
       case "POST /api/embed": {
-        if (busyLeft > 0) {
-          busyLeft -= 1;
-          json(response, 503, { error: "server busy, please try again.  maximum pending requests exceeded" });
-          return;
-        }
-        if (!models.has(full(model))) {
-          missing(response, model);
-          return;
-        }
-        loaded.add(full(model));
+        if (!admit(model, response)) return;
         const input = body?.input;
         const texts = Array.isArray(input) ? input.map(String) : [String(input ?? "")];
         json(response, 200, {

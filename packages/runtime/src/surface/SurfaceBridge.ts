@@ -13,6 +13,7 @@ import { newId } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { systemClock } from "../time/Clock.ts";
 import { formatMillis } from "../time/duration.ts";
+import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
@@ -88,14 +89,6 @@ interface Tracked {
   reported: boolean;
 }
 
-const defaultFormat = (_agent: string, output: unknown): string => {
-  if (typeof output === "string") return output;
-  if (output === undefined || output === null) return "";
-  if (typeof output === "object" && typeof (output as { text?: unknown }).text === "string")
-    return (output as { text: string }).text;
-  return `\`\`\`json\n${JSON.stringify(output, null, 2) ?? String(output)}\n\`\`\``;
-};
-
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge => {
@@ -103,7 +96,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const privacy = options.privacy ?? false;
-  const format = options.format ?? defaultFormat;
+  const format = options.format ?? formatOutput;
   const identityOf = options.identityOf ?? ((agent: string) => ({ name: agent }));
   const recent = new RecentIds();
   const perUser = new UserRateLimit({

@@ -8,6 +8,7 @@ import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { newId } from "../task/Task.ts";
+import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import type { InboundCommand, Surface } from "./Surface.ts";
 import { statusText } from "./statusSymbols.ts";
@@ -50,14 +51,6 @@ export const SURFACE_COMMANDS = [
   },
 ] as const;
 
-const defaultFormat = (_agent: string, output: unknown): string => {
-  if (typeof output === "string") return output;
-  if (output === undefined || output === null) return "";
-  if (typeof output === "object" && typeof (output as { text?: unknown }).text === "string")
-    return (output as { text: string }).text;
-  return `\`\`\`json\n${JSON.stringify(output, null, 2) ?? String(output)}\n\`\`\``;
-};
-
 const table = (rows: readonly (readonly string[])[]): string => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) =>
@@ -72,7 +65,7 @@ const table = (rows: readonly (readonly string[])[]): string => {
 export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceCommands => {
   const { surface, team, queue, bus } = options;
   const logger = options.logger ?? silentLogger;
-  const format = options.format ?? defaultFormat;
+  const format = options.format ?? formatOutput;
   const answerWithinMs = options.answerWithinMs ?? 14 * 60_000;
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
