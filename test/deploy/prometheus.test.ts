@@ -1,5 +1,6 @@
 // deploy/ checked with Prometheus's own promtool (Debian's `prometheus` package; .ci/run installs
-// it): the real /metrics of a running host (notifier, Kakao and a finished task included) passes
+// it): the real /metrics of a running host (notifier, Kakao, a model call on the Ollama stand-in and a
+// task started from the Discord stand-in included) passes
 // `promtool check metrics`; the scrape config and the alert rules pass `promtool check config` /
 // `check rules` and the rules' unit tests; every metric the rules and the dashboard name is in that
 // output; and every dashboard query parses, checked by putting them in a generated rules file.
@@ -14,7 +15,9 @@ import { deleteNamespace, mirrorEvents } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
+import { type DiscordStandIn, startDiscordStandIn } from "../harness/discordStandIn.ts";
 import { type KakaoStandIn, startKakaoStandIn } from "../harness/kakaoStandIn.ts";
+import { type OllamaStandIn, startOllamaStandIn } from "../harness/ollamaStandIn.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const RULES = join(root, "deploy/prometheus/rules/troupe.rules.yml");
@@ -54,9 +57,16 @@ let scraped = "";
 let dir: string;
 
 beforeAll(async () => {
-  // A host with a Kakao sink (so the token gauges exist) that ran a task and delivered an alert.
+  // A host with a Kakao sink (so the token gauges exist), a model agent on the Ollama stand-in and the
+  // Discord stand-in as its surface, that ran a task from a Discord message and delivered an alert.
   dir = mkdtempSync(join(tmpdir(), "troupe-deploy-"));
   const kakao: KakaoStandIn = await startKakaoStandIn();
+  // One JSON answer that decodes as the research agent's plan and as its answer.
+  const ollama: OllamaStandIn = await startOllamaStandIn({
+    models: ["qwen3:8b", "nomic-embed-text"],
+    defaultReply: () => ({ content: JSON.stringify({ steps: ["look"], summary: "four", sources: [] }) }),
+  });
+  const discord: DiscordStandIn = await startDiscordStandIn({ channels: ["research"] });
   const tokens = kakao.issue();
   const tokenFile = join(dir, "tokens.json");
   writeFileSync(tokenFile, JSON.stringify(tokens));
@@ -72,12 +82,29 @@ beforeAll(async () => {
     KAKAO_API_URL: kakao.url,
     KAKAO_AUTH_URL: kakao.url,
     KAKAO_TOKEN_FILE: tokenFile,
+    TROUPE_AGENTS: "research",
+    OLLAMA_HOST: ollama.url,
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_URL: discord.apiUrl,
+    DISCORD_GUILD_ID: discord.guildId,
+    DISCORD_APPLICATION_ID: discord.applicationId,
+    DISCORD_CHANNELS: "research=research",
   });
   try {
     const http = await troupe.log("http listening");
+    await troupe.log("discord surface started");
     await mirror.ready(AbortSignal.timeout(5_000));
-    troupe.send("/ask echo counted");
-    await troupe.line("counted");
+    // One 429 on the first status reaction: discord.js waits it out (and counts it).
+    discord.rateLimitNext({ method: "PUT", path: /reactions/ }, 200);
+    const asked = discord.say("research", "what is two and two?");
+    await discord.waitFor(
+      (event) =>
+        event.kind === "reaction" &&
+        event.op === "add" &&
+        event.messageId === asked.id &&
+        event.emoji === "✅",
+      "✅ on the research task",
+    );
     const delivered = new Promise<void>((resolve) => {
       const again = setInterval(() => {
         if (kakao.memos.length > 0) {
@@ -100,7 +127,7 @@ beforeAll(async () => {
       scraped = await (await fetch(`${http.url}/metrics`)).text();
       if (/troupe_notifier_send_duration_seconds_count\{sink="kakao"\} [1-9]/.test(scraped)) break;
     }
-    troupe.end();
+    troupe.child.kill("SIGTERM"); // with Discord as its surface, the host reads no console
     await troupe.exited;
   } finally {
     if (troupe.child.exitCode === null) troupe.child.kill("SIGKILL");
@@ -108,6 +135,8 @@ beforeAll(async () => {
     await deleteNamespace(redis, namespace);
     await redis.quit();
     await kakao.close();
+    await ollama.close();
+    await discord.close();
   }
 }, 30_000);
 
@@ -116,6 +145,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("deploy/ with promtool", () => {
   it("the host's /metrics passes promtool check metrics", () => {
     expect(scraped).toContain("troupe_kakao_token_expiry_timestamp_seconds");
+    expect(scraped).toMatch(/troupe_llm_requests_total\{role="research",model="[^"]+",outcome="ok"\} [1-9]/);
+    expect(scraped).toMatch(/troupe_discord_rest_requests_total\{method="PUT",status="2xx"\} [1-9]/);
     const { code, output } = promtool(["check", "metrics"], scraped);
     expect(output).toBe("");
     expect(code).toBe(0);
