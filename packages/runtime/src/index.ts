@@ -13,6 +13,7 @@ export {
   durableFanOuts,
   fanOutJoinMachine,
 } from "./durable/DurableFanOuts.ts";
+export { type CancelOutcome, cancelTask, cancelText } from "./durable/cancelTask.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export type {
@@ -26,6 +27,7 @@ export type {
   Settlement,
   TaskRecord,
   TaskRecordStatus,
+  WithdrawOutcome,
   WorkItem,
   WorkQueue,
 } from "./durable/WorkQueue.ts";

@@ -73,7 +73,7 @@ describe("troupe start, local console over a pipe", () => {
     troupe.send("@nobody hi");
     await troupe.line('unknown agent "@nobody"');
     troupe.send("/cancel t-000000000000");
-    await troupe.line('no queued or running task has the id "t-000000000000"');
+    await troupe.line('no task has the id "t-000000000000"; /status shows the running ones');
     troupe.send("/ask");
     await troupe.line("/ask needs an agent: /ask <agent> <text>");
     troupe.end();
@@ -121,6 +121,47 @@ describe("the console and the work queue", () => {
     await troupe.line('no dead letter has the id "t-000000000000"');
     troupe.end();
     expect(await troupe.exited).toBe(0);
+  });
+
+  it("/cancel takes a task still waiting in the queue off it, so it never runs", async () => {
+    // No worker: whatever is queued stays queued until cancelled.
+    let queued!: (id: string) => void;
+    const enqueued = new Promise<string>((resolve) => {
+      queued = resolve;
+    });
+    class WatchedQueue extends MemoryWorkQueue {
+      override async enqueue(item: WorkItem): Promise<void> {
+        await super.enqueue(item);
+        queued(item.id);
+      }
+    }
+    const queue = new WatchedQueue();
+    const team = createSupervisor({ agents: [] });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const cancelled = new Promise<string>((resolve) =>
+      output.on("data", (chunk: Buffer) => {
+        const line = chunk.toString().split("\n").find((text) => text.includes("🚫"));
+        if (line) resolve(line);
+      }),
+    );
+    const running = startLocalConsole({
+      team,
+      queue,
+      input,
+      output,
+      logger: silentLogger,
+      drainTimeoutMs: 1_000,
+    });
+    input.write("a task that waits\n");
+    const id = await enqueued;
+    input.write(`/cancel ${id}\n`);
+    expect(await cancelled).toBe(`[${id}] 🚫 cancelled: cancelled from the console`);
+    expect(await queue.record(id)).toMatchObject({ status: "cancelled" });
+    expect(await queue.stats()).toMatchObject({ ready: 0, leased: 0 });
+    input.end();
+    await running.done;
+    team.stop();
   });
 
   it("says clearly when the queue is full, and queues nothing", async () => {

@@ -7,6 +7,8 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import {
   type AgentStatus,
+  cancelTask,
+  cancelText,
   formatMillis,
   isTroupeError,
   type Logger,
@@ -263,11 +265,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   };
 
   const cancel = async (taskId: string) => {
-    if (team.cancel(taskId, "cancelled from the console")) return;
-    const record = await queue.record(taskId);
-    if (record?.status === "queued" || record?.status === "delayed")
-      return println(`task ${taskId} is waiting in the work queue; it can be cancelled once it runs`);
-    println(`no queued or running task has the id "${taskId}"`);
+    const outcome = await cancelTask({ team, queue, bus: team.bus }, taskId, "cancelled from the console");
+    // A cancelled task's 🚫 line comes from its event.
+    if (outcome !== "cancelled" && outcome !== "withdrawn") println(cancelText(taskId, outcome));
   };
 
   const showAgents = () => {

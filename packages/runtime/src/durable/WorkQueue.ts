@@ -61,6 +61,12 @@ export interface QueueStats {
   readonly oldestAgeMs: number | undefined;
 }
 
+/**
+ * What `withdraw` found: the task was waiting and is now cancelled (`withdrawn`), or it is leased by a
+ * worker (`running`: cancel it where it runs), or it has already ended, or the queue does not know it.
+ */
+export type WithdrawOutcome = "withdrawn" | "running" | "ended" | "unknown";
+
 export interface LeaseOptions {
   readonly max: number;
   /** How long to wait when nothing is ready (0: return at once). */
@@ -85,6 +91,11 @@ export interface WorkQueue {
   retry(lease: Lease, error: FailureInfo, delayMs: number): Promise<Settlement>;
   /** The task failed for good: move it to the dead-letter list with its last error. */
   bury(lease: Lease, error: FailureInfo): Promise<Settlement>;
+  /**
+   * Cancel a task that is still waiting (queued, or delayed for a retry): it is never delivered and
+   * its record says `cancelled` with `error: { tag: "Cancelled", reason }`. A leased task is left alone.
+   */
+  withdraw(taskId: string, reason: string): Promise<WithdrawOutcome>;
   deadLetters(limit?: number): Promise<readonly DeadLetter[]>;
   record(taskId: string): Promise<TaskRecord | undefined>;
   stats(): Promise<QueueStats>;

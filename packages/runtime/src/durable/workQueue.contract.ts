@@ -117,6 +117,35 @@ export const describeWorkQueueContract = (name: string, open: () => Promise<Cont
       expect(await queue.lease("w", { max: 1, waitMs: 0 })).toEqual([]);
     });
 
+    it("withdraws a waiting task, queued or delayed, so it is never delivered, and leaves a leased one", async () => {
+      await queue.enqueue({ id: "waiting", input: { text: "1" } });
+      await queue.enqueue({ id: "retried", input: { text: "2" } });
+      await queue.enqueue({ id: "kept", input: { text: "3" } });
+      expect(await queue.withdraw("waiting", "not needed any more")).toBe("withdrawn");
+      const leases = await queue.lease("a", { max: 10, waitMs: 0 });
+      expect(leases.map((lease) => lease.taskId).sort()).toEqual(["kept", "retried"]);
+      const retried = leases.find((lease) => lease.taskId === "retried")!;
+      await queue.retry(retried, { tag: "ModelUnavailable", reason: "busy" }, CONTRACT_LEASE_MS);
+      expect(await queue.withdraw("retried", "cancelled by ana")).toBe("withdrawn");
+      expect(await queue.withdraw("kept", "too late")).toBe("running");
+      expect(await queue.withdraw("nobody", "?")).toBe("unknown");
+      expect(await queue.record("waiting")).toMatchObject({
+        status: "cancelled",
+        error: { tag: "Cancelled", reason: "not needed any more" },
+      });
+      expect(await queue.record("retried")).toMatchObject({
+        status: "cancelled",
+        error: { tag: "Cancelled", reason: "cancelled by ana" },
+      });
+      expect(await queue.stats()).toMatchObject({ ready: 0, leased: 1, delayed: 0 });
+      const kept = leases.find((lease) => lease.taskId === "kept")!;
+      expect(await queue.finish(kept, { status: "succeeded", output: 3 })).toBe("accepted");
+      expect(await queue.withdraw("kept", "after the end")).toBe("ended");
+      // The retry's due time passes: nothing comes back.
+      expect(await queue.lease("a", { max: 10, waitMs: CONTRACT_LEASE_MS * 2 })).toEqual([]);
+      expect(await queue.stats()).toMatchObject({ ready: 0, leased: 0, delayed: 0, oldestAgeMs: undefined });
+    });
+
     it("waits for work when there is none, and returns when it arrives or the signal aborts", async () => {
       const waiting = queue.lease("w", { max: 1, waitMs: 5_000 });
       await queue.enqueue({ id: "arrives", input: { text: "x" } });

@@ -5,8 +5,8 @@
 // Keys, all under `troupe:<namespace>:`
 //   queue      stream of unfinished work, one entry `task <id> input <json>` per delivery round,
 //              read by the consumer group `workers` (one consumer per process)
-//   task:<id>  hash: input (HSETNX: enqueue is idempotent on the id), then from the first delivery
-//              status, fence, attempts, entry (its current stream entry), consumer, and at the end
+//   task:<id>  hash: input (HSETNX: enqueue is idempotent on the id) and entry (its current stream
+//              entry), then from the first delivery status, fence, attempts, consumer, and at the end
 //              output / reason / error as JSON and endedAt
 //   open       sorted set of unfinished task ids by enqueue time (backlog size and age)
 //   delayed    sorted set of retries by due time (Redis's clock)
@@ -53,6 +53,7 @@ import type {
   Settlement,
   TaskRecord,
   TaskRecordStatus,
+  WithdrawOutcome,
   WorkItem,
   WorkQueue,
 } from "../durable/WorkQueue.ts";
@@ -71,6 +72,7 @@ import {
   runScript,
   STATS,
   TAKE,
+  WITHDRAW,
 } from "./queueScripts.ts";
 
 export interface RedisWorkQueueOptions {
@@ -543,6 +545,14 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       ],
     );
     return Number(result) === 1 ? "accepted" : "fenced";
+  }
+
+  async withdraw(taskId: string, reason: string): Promise<WithdrawOutcome> {
+    return (await this.#run(
+      WITHDRAW,
+      [this.#taskKey(taskId), this.keys.queue, this.keys.open, this.keys.delayed, this.keys.ended],
+      [JSON.stringify({ tag: "Cancelled", reason }), taskId, this.#retainMs, `${this.keys.prefix}task:`],
+    )) as WithdrawOutcome;
   }
 
   async deadLetters(limit = 100): Promise<readonly DeadLetter[]> {

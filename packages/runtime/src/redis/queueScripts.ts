@@ -89,8 +89,9 @@ for i = 3, #ARGV, 2 do
   elseif redis.call('HSETNX', key, 'input', input) == 0 then
     out[#out + 1] = 0
   else
-    -- No status, fence or entry yet: a record without them is queued and never delivered.
-    redis.call('XADD', queue, '*', 'task', id, 'input', input)
+    -- No status or fence yet: a record without them is queued and never delivered. Its entry is
+    -- kept so a withdrawal can take it off the stream.
+    redis.call('HSET', key, 'entry', redis.call('XADD', queue, '*', 'task', id, 'input', input))
     added[#added + 1] = now
     added[#added + 1] = id
     size = size + 1
@@ -320,6 +321,31 @@ redis.call('ZREM', KEYS[3], ARGV[4])
 redis.call('ZADD', KEYS[5], now, ARGV[4])
 forget_ended(KEYS[5], ARGV[7], now - tonumber(ARGV[5]))
 return 1
+`,
+);
+
+/**
+ * Cancel a task that is still waiting: its entry (if it has one on the stream) and its retry are
+ * dropped, and a delivery of a leftover entry finds it ended and skips it.
+ * KEYS task, queue, open, delayed, ended · ARGV error (JSON), id, retainMs, task key prefix.
+ * 'withdrawn' · 'running' (leased) · 'ended' · 'unknown'.
+ */
+export const WITHDRAW = script(
+  "withdraw",
+  `
+local rec = redis.call('HMGET', KEYS[1], 'input', 'status', 'entry')
+if not rec[1] then return 'unknown' end
+local status = rec[2] or 'queued'
+if status == 'leased' then return 'running' end
+if status ~= 'queued' and status ~= 'delayed' then return 'ended' end
+local now = now_ms()
+if rec[3] then redis.call('XDEL', KEYS[2], rec[3]) end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'error', ARGV[1], 'endedAt', now)
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('ZREM', KEYS[4], ARGV[2])
+redis.call('ZADD', KEYS[5], now, ARGV[2])
+forget_ended(KEYS[5], ARGV[4], now - tonumber(ARGV[3]))
+return 'withdrawn'
 `,
 );
 

@@ -16,6 +16,7 @@ import type {
   Settlement,
   TaskRecord,
   TaskRecordStatus,
+  WithdrawOutcome,
   WorkItem,
   WorkQueue,
 } from "../durable/WorkQueue.ts";
@@ -169,6 +170,11 @@ class SqliteQueue implements SqliteWorkQueue {
         `UPDATE troupe_tasks SET status = 'dead', holder = NULL, leased_until = 0, attempts = attempts + 1,
            finished_at = ?, error_tag = ?, error_reason = ? WHERE id = ? RETURNING attempts`,
       ),
+      withdraw: db.prepare(
+        `UPDATE troupe_tasks SET status = 'cancelled', finished_at = ?, error_tag = 'Cancelled', error_reason = ?
+         WHERE id = ? AND status IN ('queued', 'delayed')`,
+      ),
+      status: db.prepare("SELECT status FROM troupe_tasks WHERE id = ?"),
       addDead: db.prepare(
         "INSERT INTO troupe_dead_letters (task_id, input, attempts, error_tag, error_reason, at) VALUES (?, ?, ?, ?, ?, ?)",
       ),
@@ -370,6 +376,14 @@ class SqliteQueue implements SqliteWorkQueue {
       if (!row) return "fenced";
       this.#statement("addDead").run(lease.taskId, row.input, row.attempts, error.tag, error.reason, now);
       return "accepted";
+    });
+  }
+
+  async withdraw(taskId: string, reason: string): Promise<WithdrawOutcome> {
+    return this.#transaction(() => {
+      if (Number(this.#statement("withdraw").run(Date.now(), reason, taskId).changes) > 0) return "withdrawn";
+      const row = this.#statement("status").get(taskId) as { status: TaskRecordStatus } | undefined;
+      return row === undefined ? "unknown" : row.status === "leased" ? "running" : "ended";
     });
   }
 

@@ -1,7 +1,9 @@
 // The commands a chat surface offers (slash commands on Discord): /ask puts a task on the durable
 // queue and answers with its result, /status shows the team and the queue, /agents the agents,
-// /cancel cancels a running task. Each is acknowledged at once (deferred) and answered when ready;
-// a command that cannot work is answered at once, visible only to whoever ran it, saying what to do.
+// /cancel cancels a task, running or still waiting in the queue. Each is acknowledged at once
+// (deferred) and answered when ready; a command that cannot work is answered at once, visible only to
+// whoever ran it, saying what to do.
+import { cancelTask, cancelText } from "../durable/cancelTask.ts";
 import type { WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
@@ -46,7 +48,7 @@ export const SURFACE_COMMANDS = [
   { name: "agents", description: "The agents: state, capabilities, breaker", options: [] },
   {
     name: "cancel",
-    description: "Cancel a running task",
+    description: "Cancel a task, running or still waiting in the queue",
     options: [{ name: "task", description: "The task id (t-…)", required: true }],
   },
 ] as const;
@@ -173,12 +175,12 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
 
   const cancel = async (command: InboundCommand) => {
     const id = (command.options.task ?? "").trim();
-    if (!team.cancel(id, `cancelled by ${command.userId} with /cancel`))
-      return command.reply(`No running task has the id "${id}"; /status shows the running ones.`, {
-        ephemeral: true,
-      });
-    await command.defer();
-    await command.reply(statusText("cancelled", `task ${id}`));
+    await command.defer({ ephemeral: true });
+    const outcome = await cancelTask({ team, queue, bus }, id, `cancelled by ${command.userId} with /cancel`);
+    const text = cancelText(id, outcome);
+    await command.reply(outcome === "cancelled" || outcome === "withdrawn" ? `🚫 ${text}` : text, {
+      ephemeral: true,
+    });
   };
 
   const handlers: Record<string, (command: InboundCommand) => Promise<void>> = {

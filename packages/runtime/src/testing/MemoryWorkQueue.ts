@@ -10,6 +10,7 @@ import type {
   QueueStats,
   Settlement,
   TaskRecord,
+  WithdrawOutcome,
   WorkItem,
   WorkQueue,
 } from "../durable/WorkQueue.ts";
@@ -153,6 +154,15 @@ export class MemoryWorkQueue implements WorkQueue {
       at: this.#now(),
     });
     return "accepted";
+  }
+
+  async withdraw(taskId: string, reason: string): Promise<WithdrawOutcome> {
+    const entry = this.#entries.get(taskId);
+    if (!entry) return "unknown";
+    if (entry.status === "leased") return "running";
+    if (entry.status !== "queued" && entry.status !== "delayed") return "ended";
+    Object.assign(entry, { status: "cancelled", error: { tag: "Cancelled", reason } });
+    return "withdrawn";
   }
 
   async deadLetters(limit = 100): Promise<readonly DeadLetter[]> {
