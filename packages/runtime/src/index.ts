@@ -7,13 +7,13 @@ export {
   type AnyAgentDefinition,
   defineAgent,
 } from "./agent/defineAgent.ts";
+export { type CancelOutcome, cancelTask, cancelText } from "./durable/cancelTask.ts";
 export {
   type DurableFanOutResult,
   type DurableFanOuts,
   durableFanOuts,
   fanOutJoinMachine,
 } from "./durable/DurableFanOuts.ts";
-export { type CancelOutcome, cancelTask, cancelText } from "./durable/cancelTask.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export type {

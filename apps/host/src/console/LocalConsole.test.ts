@@ -141,7 +141,10 @@ describe("the console and the work queue", () => {
     const output = new PassThrough();
     const cancelled = new Promise<string>((resolve) =>
       output.on("data", (chunk: Buffer) => {
-        const line = chunk.toString().split("\n").find((text) => text.includes("🚫"));
+        const line = chunk
+          .toString()
+          .split("\n")
+          .find((text) => text.includes("🚫"));
         if (line) resolve(line);
       }),
     );
