@@ -46,6 +46,7 @@ export interface TaskRecord {
   readonly status: TaskRecordStatus;
   readonly attempts: number;
   readonly output?: unknown;
+  /** The last failure; for a cancelled task, `{ tag: "Cancelled", reason }`. */
   readonly error?: FailureInfo;
 }
 

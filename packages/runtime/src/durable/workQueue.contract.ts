@@ -53,6 +53,18 @@ export const describeWorkQueueContract = (name: string, open: () => Promise<Cont
       expect(await queue.lease("a", { max: 10, waitMs: 0 })).toEqual([]);
     });
 
+    it("keeps a cancelled task's reason in its record", async () => {
+      await queue.enqueue({ id: "t-2", input: { text: "stop me" } });
+      const [lease] = await queue.lease("a", { max: 1, waitMs: 0 });
+      expect(await queue.finish(lease!, { status: "cancelled", reason: "cancelled by ana" })).toBe(
+        "accepted",
+      );
+      expect(await queue.record("t-2")).toMatchObject({
+        status: "cancelled",
+        error: { tag: "Cancelled", reason: "cancelled by ana" },
+      });
+    });
+
     it("gives a restarted consumer its own unfinished leases first, and only on its first lease", async () => {
       await queue.enqueue({ id: "mine", input: { text: "1" } });
       const [first] = await queue.lease("host-a", { max: 1, waitMs: 0 });

@@ -7,7 +7,7 @@
 //              read by the consumer group `workers` (one consumer per process)
 //   task:<id>  hash: input (HSETNX: enqueue is idempotent on the id) and entry (its current stream
 //              entry), then from the first delivery status, fence, attempts, consumer, and at the end
-//              output / reason / error as JSON and endedAt
+//              output or error as JSON (a cancellation's reason is an error tagged Cancelled) and endedAt
 //   open       sorted set of unfinished task ids by enqueue time (backlog size and age)
 //   delayed    sorted set of retries by due time (Redis's clock)
 //   ended      sorted set of finished and dead task ids by end time (their records go after retainMs)
@@ -515,7 +515,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
         ? outcome.output === undefined
           ? ["", ""]
           : ["output", toJson(outcome.output, `the output of task ${lease.taskId}`)]
-        : ["reason", outcome.reason];
+        : ["error", JSON.stringify({ tag: "Cancelled", reason: outcome.reason })];
     this.#open();
     const result = await this.#finishBatch([lease.taskId, lease.fence, outcome.status, field, value]);
     return result === 1 ? "accepted" : "fenced";

@@ -223,7 +223,7 @@ return { { lastId, nextDue, cursor, resumedTo, resumed, stale }, out }
 /**
  * Finish a batch of leases (the calls made in one tick).
  * KEYS queue, open, ended · ARGV group, retainMs, task key prefix, then per lease: id, fence,
- * status, field ('output', 'reason' or '' for none), value. Per lease: 1 accepted · 0 fenced.
+ * status, field ('output', 'error' or '' for none), value. Per lease: 1 accepted · 0 fenced.
  *
  * The finished entries leave the stream: XTRIM MINID drops every entry before the oldest one still
  * pending (or, with none pending, every delivered entry) — whole stream nodes at a time, the cheap

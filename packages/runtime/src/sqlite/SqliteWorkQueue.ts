@@ -155,7 +155,8 @@ class SqliteQueue implements SqliteWorkQueue {
         "UPDATE troupe_tasks SET leased_until = ? WHERE id = ? AND status = 'leased' AND fence = ? AND holder = ?",
       ),
       finish: db.prepare(
-        `UPDATE troupe_tasks SET status = ?, output = ?, holder = NULL, leased_until = 0, finished_at = ?
+        `UPDATE troupe_tasks SET status = ?, output = ?, holder = NULL, leased_until = 0, finished_at = ?,
+           error_tag = COALESCE(?, error_tag), error_reason = COALESCE(?, error_reason)
          WHERE id = ? AND status = 'leased' AND fence = ?`,
       ),
       retry: db.prepare(
@@ -346,10 +347,13 @@ class SqliteQueue implements SqliteWorkQueue {
         });
       }
     }
+    const cancelled = outcome.status === "cancelled";
     const { changes } = this.#statement("finish").run(
       outcome.status,
       output,
       Date.now(),
+      cancelled ? "Cancelled" : null,
+      cancelled ? outcome.reason : null,
       lease.taskId,
       lease.fence,
     );

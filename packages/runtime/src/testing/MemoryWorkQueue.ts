@@ -132,6 +132,7 @@ export class MemoryWorkQueue implements WorkQueue {
     if (!entry) return "fenced";
     entry.status = outcome.status;
     if (outcome.status === "succeeded") entry.output = outcome.output;
+    else entry.error = { tag: "Cancelled", reason: outcome.reason };
     return "accepted";
   }
 
