@@ -2,7 +2,8 @@
 // durable work queue (like the console's), each task gets a thread on its message and one status
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
-// mode. It never imports a chat library: everything goes through the Surface port.
+// mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
+// its memory (followUps.ts). It never imports a chat library: everything goes through the Surface port.
 
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
