@@ -1,7 +1,7 @@
 // Human in the loop on Discord, end to end: the real CLI against the stand-in. An agent's approval is
 // posted in the task's thread with its short hash and ✅/❌; a ✅ from a member without an approver role
 // is ignored, one from a member with the role decides, and the task completes. A question is posted
-// in the thread and the next message a person writes there answers it.
+// in the thread once and the next message a person writes there answers it (it starts no follow-up).
 import { bindAction } from "@troupe/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
@@ -90,7 +90,7 @@ describe("approvals on Discord", () => {
         event.message.content.includes("asker asks: which region?"),
       "the question in the thread",
     );
-    standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
+    const answer = standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
     await standIn.waitFor(
       (event) => event.kind === "reaction" && event.messageId === asked.id && event.emoji === "✅",
       "✅ on the task's message",
@@ -102,5 +102,9 @@ describe("approvals on Discord", () => {
         event.message.content === "answered: eu-west",
       "the reply",
     );
+    // The question is posted once (by the gateway, with its reviewers); the answer starts no follow-up.
+    const inThread = [...standIn.messages.values()].filter((message) => message.channelId === thread.id);
+    expect(inThread.filter((message) => message.content.includes("which region?"))).toHaveLength(1);
+    expect([...answer.reactions]).toEqual([]);
   });
 });

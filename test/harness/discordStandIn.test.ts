@@ -92,6 +92,29 @@ describe("the Discord stand-in with discord.js", () => {
     ]);
   });
 
+  it("gives a thread's recent messages oldest first, within a limit and before a message, and its pins", async () => {
+    const asked = standIn.say("general", "plan the trip");
+    await received(1);
+    const threadId = await surface.startThread({ channelId: asked.channelId, messageId: asked.id }, "trip");
+    await surface.post(threadId, { content: "day one: Kyoto", identity: { name: "planner" } });
+    const second = standIn.say(threadId, "and day two?");
+    const third = standIn.say(threadId, "keep it cheap");
+    expect(await surface.history!(threadId, { limit: 2, before: third.id })).toEqual([
+      { id: expect.any(String), authorName: "planner", fromBot: true, content: "day one: Kyoto" },
+      { id: second.id, authorName: "ana", fromBot: false, content: "and day two?" },
+    ]);
+    expect((await surface.history!(threadId, { limit: 1 })).map((message) => message.content)).toEqual([
+      "keep it cheap",
+    ]);
+    expect(await surface.pinned!(threadId)).toEqual([]);
+    standIn.pin(third.id);
+    standIn.pin(second.id);
+    expect((await surface.pinned!(threadId)).map((message) => message.content)).toEqual([
+      "keep it cheap",
+      "and day two?",
+    ]);
+  });
+
   it("waits out a 429's retry-after, never retrying early", async () => {
     const asked = standIn.say("general", "hello");
     await received(1);

@@ -1,6 +1,7 @@
 // Test support: a Discord-compatible stand-in, driven by the real discord.js through DISCORD_API_URL.
 // REST v10 (the routes Troupe uses: gateway info, channels, messages with attachments, threads, own
-// reactions, webhooks, interaction callbacks, follow-ups and application commands) with rate-limit
+// reactions, webhooks, interaction callbacks, follow-ups and application commands; a channel's recent
+// messages and its pins, which a person adds with `pin`) with rate-limit
 // headers on every answer, published per-bucket limits, and 429s on demand; a JSON gateway over
 // WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, dispatches with sequence
 // numbers, RESUME with replay). Everything the client did is kept as events a test waits for,
@@ -115,6 +116,8 @@ export interface DiscordStandIn {
   react(messageId: string, emoji: string, user: StandInUser, roles?: readonly string[]): void;
   /** A person (or a bot) writes in a channel or thread: stored, and dispatched as MESSAGE_CREATE. */
   say(where: string, content: string, author?: StandInUser): StandInMessage;
+  /** A person pins a message (in a channel or thread), as Discord's pin menu would. */
+  pin(messageId: string): void;
   /** A person runs a slash command: dispatched as INTERACTION_CREATE; resolves to the interaction's id. */
   interact(where: string, name: string, options?: Record<string, string>, user?: StandInUser): string;
   /** Application commands registered (key "global" or "guild:<id>"). */
@@ -197,6 +200,8 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   }
   const messages = new Map<string, StandInMessage>();
   const threads = new Map<string, StandInThread>();
+  /** Channel or thread id → its pins, the earliest first. */
+  const pins = new Map<string, { readonly messageId: string; readonly at: string }[]>();
   const webhooks = new Map<string, StandInWebhook>();
   const commands = new Map<string, { name: string }[]>();
   /** Interactions by token: their id and channel. */
@@ -442,7 +447,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
         proxy_url: `http://127.0.0.1:${port}/attachments/${message.id}/${file.name}`,
       })),
       embeds: [],
-      pinned: false,
+      pinned: pins.get(message.channelId)?.some((pin) => pin.messageId === message.id) ?? false,
       flags: 0,
       ...(thread ? { position: 0 } : {}),
     };
@@ -553,6 +558,32 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       if (third === "messages" && fourth === undefined && method === "POST") {
         const { json, files } = await readBody(request);
         return { status: 200, body: createMessage(second, json, files, bot) };
+      }
+      if (third === "messages" && fourth === undefined && method === "GET") {
+        // As Discord: newest first, at most `limit` (1..100, default 50), those before `before` when given.
+        const limit = Math.min(100, Math.max(1, Number(url.searchParams.get("limit") ?? 50)));
+        const before = url.searchParams.get("before");
+        const found = [...messages.values()]
+          .filter(
+            (message) =>
+              message.channelId === second && (before === null || BigInt(message.id) < BigInt(before)),
+          )
+          .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? 1 : -1))
+          .slice(0, limit);
+        return { status: 200, body: found.map(messageJson) };
+      }
+      if (third === "messages" && fourth === "pins" && fifth === undefined && method === "GET") {
+        const pinned = (pins.get(second) ?? []).toReversed();
+        return {
+          status: 200,
+          body: {
+            items: pinned.flatMap((pin) => {
+              const message = messages.get(pin.messageId);
+              return message ? [{ pinned_at: pin.at, message: messageJson(message) }] : [];
+            }),
+            has_more: false,
+          },
+        };
       }
       if (third === "messages" && fourth !== undefined) {
         const message = messages.get(fourth);
@@ -826,6 +857,17 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       record({ kind: "message", message });
       dispatch("MESSAGE_CREATE", messageJson(message));
       return message;
+    },
+    pin(messageId) {
+      const message = messages.get(messageId);
+      if (!message) throw new Error(`no message ${messageId}`);
+      const at = new Date().toISOString();
+      pins.set(message.channelId, [...(pins.get(message.channelId) ?? []), { messageId, at }]);
+      dispatch("CHANNEL_PINS_UPDATE", {
+        guild_id: guildId,
+        channel_id: message.channelId,
+        last_pin_timestamp: at,
+      });
     },
     commands,
     interact(where, name, options = {}, user = { id: "2000000000000000001", username: "ana" }) {

@@ -33,6 +33,7 @@ import { approverAgent } from "../testing/approverAgent.ts";
 import { askerAgent } from "../testing/askerAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
+import { recallerAgent } from "../testing/recallerAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
 import { toolAgent } from "../testing/toolAgent.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
@@ -90,6 +91,7 @@ const TEST_AGENTS = {
   approver: approverAgent,
   asker: askerAgent,
   tooler: toolAgent,
+  recaller: recallerAgent,
 } as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>

@@ -68,6 +68,31 @@ describe("code agent", () => {
     team.stop();
   });
 
+  it("answers a follow-up with its notes as working memory and the conversation as prior turns", async () => {
+    const model = new ScriptedModel([{ text: "Use a Map." }]);
+    const code = createCodeAgent();
+    const { team } = createTestTeam({ agents: [code], llm: () => model });
+    const result = await team.ask(code, {
+      text: "and for lookups?",
+      conversation: [
+        { role: "user", name: "bo", content: "how do I store pairs?" },
+        { role: "assistant", name: "code", content: "An array of tuples." },
+      ],
+      notes: ["TypeScript only"],
+    }).result;
+    expect(result.text).toBe("Use a Map.");
+    expect(model.messages(0).slice(1)).toEqual([
+      {
+        role: "system",
+        content: "Working memory (notes pinned for this task; keep them in mind):\n- TypeScript only",
+      },
+      { role: "user", content: "bo: how do I store pairs?" },
+      { role: "assistant", content: "An array of tuples." },
+      { role: "user", content: "and for lookups?" },
+    ]);
+    team.stop();
+  });
+
   it("reviews a file given as input, with line numbers for the model", async () => {
     const model = new ScriptedModel([{ json: { summary: "Fine.", findings: [] } }]);
     const code = createCodeAgent();

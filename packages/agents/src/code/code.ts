@@ -1,8 +1,10 @@
 // The code agent: answers code questions and reviews a diff or a file given to it. A review is
 // structured (findings with severity, file and line) and schema-checked; a question is answered with
 // the model, which may use the write/command tools when the agent has a workspace — and every write
-// or command waits for a person's approval of that exact action (see CodeActions.ts).
+// or command waits for a person's approval of that exact action (see CodeActions.ts). The task's
+// working memory (notes) and the conversation it continues come before the request.
 import { defineAgent, type Task } from "@troupe/runtime";
+import { taskContextMessages } from "@troupe/runtime/llm";
 import { Schema } from "effect";
 import { defineFormatters, shorten } from "../format/Formatters.ts";
 import { type ActionRecord, approvedActionTools, type CodeActions } from "./CodeActions.ts";
@@ -136,6 +138,7 @@ export const createCodeAgent = (options: CodeAgentOptions = {}) =>
         const review = await ctx.llm.chatStructured(
           [
             { role: "system", content: SYSTEM },
+            ...taskContextMessages(task),
             {
               role: "user",
               content: `${input.question || "Review this."}\n\n${subject}\n\nAnswer JSON: a summary and findings (severity info|minor|major|critical, file, line in the new version, message, suggestion).`,
@@ -148,6 +151,7 @@ export const createCodeAgent = (options: CodeAgentOptions = {}) =>
       }
       const messages = [
         { role: "system" as const, content: SYSTEM },
+        ...taskContextMessages(task),
         { role: "user" as const, content: input.question },
       ];
       if (!options.workspace) {

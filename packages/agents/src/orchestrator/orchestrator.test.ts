@@ -193,6 +193,28 @@ describe("orchestrator agent", () => {
     expect(await classify(task("review foo.ts"), roster, new AbortController().signal)).toBe("code");
   });
 
+  it("passes a follow-up's conversation and notes on with each part", async () => {
+    const echo = scriptedAgent("echo", [
+      {
+        run: (task) => ({
+          text: `${task.conversation.map((turn) => turn.content).join("/")} | ${task.notes}`,
+        }),
+      },
+    ]);
+    const orchestrator = createOrchestrator({ agents: [echo], fallback: "echo" });
+    const { team } = createTestTeam({ agents: [orchestrator.agent, echo] });
+    const result = await team.ask(orchestrator.agent, {
+      text: "and now?",
+      conversation: [
+        { role: "user", name: "ana", content: "plan it" },
+        { role: "assistant", name: "echo", content: "planned" },
+      ],
+      notes: ["keep it short"],
+    }).result;
+    expect(result.parts.map((part) => part.answer)).toEqual(["plan it/planned | keep it short"]);
+    team.stop();
+  });
+
   it("lets the team route parts when it has no roster, and takes parts as structured input", async () => {
     const echo = scriptedAgent("echo", [{ run: (task) => ({ text: `echo ${task.text}` }) }]);
     const orchestrator = createOrchestrator();

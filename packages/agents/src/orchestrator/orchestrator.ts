@@ -4,6 +4,7 @@
 // parts separated by ";"), classifies each part, delegates the parts in parallel with
 // `ctx.delegate` (so the team's wait-for graph, deadlines and cancellation apply to each), and joins
 // the answers into one summary. A failed part is reported in the result, not a failure of the whole.
+// A follow-up's conversation and notes go with each part, so the agent that answers it has them.
 import {
   type AgentContext,
   type AnyAgentDefinition,
@@ -209,6 +210,9 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
           ...(routes[index]!.agent ? { agent: routes[index]!.agent } : {}),
           ...(task.from ? { from: task.from } : {}),
           ...(task.channel ? { channel: task.channel } : {}),
+          // A follow-up's memory goes with each part: the conversation so far and the pinned notes.
+          ...(task.conversation.length > 0 ? { conversation: task.conversation } : {}),
+          ...(task.notes.length > 0 ? { notes: task.notes } : {}),
         }),
       ),
     );

@@ -87,6 +87,38 @@ describe("research agent", () => {
     team.stop();
   });
 
+  it("reads a follow-up with the conversation it carries as prior turns and its notes as working memory", async () => {
+    const model = new ScriptedModel([
+      { json: { steps: ["answer"] } },
+      { json: { summary: "Two hours.", sources: [] } },
+    ]);
+    const research = createResearch({ memory: new InMemoryConversations() });
+    const { team } = createTestTeam({ agents: [research], llm: () => model });
+    await team.ask(research, {
+      text: "How long did it last?",
+      input: { thread: "th-1" },
+      conversation: [
+        { role: "user", name: "ana", content: "What caused the outage?" },
+        { role: "assistant", name: "research", content: "It was DNS." },
+      ],
+      notes: ["The outage was on 3 May."],
+    }).result;
+    for (const call of [0, 1]) {
+      const received = model.messages(call);
+      expect(received[1]).toEqual({
+        role: "system",
+        content:
+          "Working memory (notes pinned for this task; keep them in mind):\n- The outage was on 3 May.",
+      });
+      expect(received.slice(2, 5)).toEqual([
+        { role: "user", content: "ana: What caused the outage?" },
+        { role: "assistant", content: "It was DNS." },
+        { role: "user", content: "How long did it last?" },
+      ]);
+    }
+    team.stop();
+  });
+
   it("uses the team's memory and tools: the channel's thread, recall before planning, ctx.tools", async () => {
     searches.length = 0;
     const remembered: string[] = [];

@@ -2,13 +2,19 @@
 // (schema-checked), then works through it with the tools given to the factory (`ctx.llm.runTools`:
 // allow-listed, arguments decoded, step-bounded — MCP tools plug in through the same LlmTool shape),
 // then answers as `{ summary, sources[] }`. The thread's earlier questions and answers are given to
-// the model, so a follow-up is read in context: from `options.memory` or, with `input.thread`, an
+// the model, so a follow-up is read in context: the conversation the task carries (`task.conversation`,
+// a Discord thread's history) when it has one; else from `options.memory` or, with `input.thread`, an
 // in-memory store of its own; otherwise from the team's conversation store (`ctx.memory`, its
-// thread being the task's channel). Related past answers are recalled from the team's semantic
+// thread being the task's channel). The task's notes (a thread's pins) are a working-memory section. Related past answers are recalled from the team's semantic
 // memory before planning, and each answer is remembered (both a no-op without a store). The team's
 // tools for this agent (`ctx.tools`, e.g. MCP servers') are used beside the factory's.
 import { type AgentContext, defineAgent, type Task } from "@troupe/runtime";
-import type { ChatMessage, LlmTool } from "@troupe/runtime/llm";
+import {
+  type ChatMessage,
+  conversationMessages,
+  type LlmTool,
+  workingMemoryMessages,
+} from "@troupe/runtime/llm";
 import { Schema } from "effect";
 import { defineFormatters, shorten } from "../format/Formatters.ts";
 import { type ConversationMemory, InMemoryConversations } from "./ConversationMemory.ts";
@@ -137,7 +143,8 @@ export const createResearch = (options: ResearchOptions = {}) => {
       const { question } = request;
       const memory = threadMemory(options.memory, ownThreads, request.thread, ctx);
       const thread = memory.thread;
-      const history = await memory.load();
+      const history = task.conversation.length > 0 ? conversationMessages(task) : await memory.load();
+      const notes = workingMemoryMessages(task);
       const related = await ctx.memory.recall(question, { limit: 3, minScore: 0.5 });
       const tools = [...given, ...ctx.tools.filter((tool) => !given.some((own) => own.name === tool.name))];
       const asked: ChatMessage = { role: "user", content: question };
@@ -145,6 +152,7 @@ export const createResearch = (options: ResearchOptions = {}) => {
       const plan = await ctx.llm.chatStructured(
         [
           { role: "system", content: `${SYSTEM} First, plan: list the few steps you will take.` },
+          ...notes,
           ...(related.length > 0
             ? [
                 {
@@ -160,6 +168,7 @@ export const createResearch = (options: ResearchOptions = {}) => {
       );
       let conversation: readonly ChatMessage[] = [
         { role: "system", content: SYSTEM },
+        ...notes,
         ...history,
         asked,
         {

@@ -1,7 +1,7 @@
 // The Surface port on discord.js: threads on task messages, the bot's own status reactions, posts
 // under each agent's name through a channel webhook (created once per channel and agent, reused; the
-// bot posts instead when webhooks are not allowed), files as attachments, and allowed_mentions empty
-// unless a post names who it may ping. All REST goes through discord.js's client, so its rate-limit
+// bot posts instead when webhooks are not allowed), files as attachments, a thread's recent messages
+// and pins (a follow-up's memory), and allowed_mentions empty unless a post names who it may ping. All REST goes through discord.js's client, so its rate-limit
 // handling applies (a 429 is waited out, never retried early); `apiUrl` points REST — and through
 // GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged.
 import {
@@ -26,6 +26,7 @@ import type {
   InboundReaction,
   Surface,
   SurfaceFile,
+  SurfaceHistoryMessage,
   SurfaceIdentity,
   SurfaceMessageRef,
   SurfacePost,
@@ -115,6 +116,16 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     logger.log("info", "discord: gateway resumed", { shard, replayed }),
   );
 
+  /** Written by a bot, a webhook (an agent's post) or Troupe's own bot user. */
+  const fromBot = (written: Message) =>
+    written.author.bot || written.webhookId !== null || written.author.id === client.user?.id;
+  const historyMessageOf = (written: Message): SurfaceHistoryMessage => ({
+    id: written.id,
+    authorName: written.author.username,
+    fromBot: fromBot(written),
+    content: written.content,
+  });
+
   client.on(Events.MessageCreate, (incoming: Message) => {
     if (!incoming.inGuild()) return;
     if (options.guildId !== undefined && incoming.guildId !== options.guildId) return;
@@ -128,7 +139,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       threadId: inThread ? channel.id : undefined,
       authorId: incoming.author.id,
       authorName: incoming.author.username,
-      fromBot: incoming.author.bot || incoming.webhookId !== null || incoming.author.id === client.user?.id,
+      fromBot: fromBot(incoming),
       content: incoming.content,
     };
     for (const listener of listeners) {
@@ -227,6 +238,12 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     const channel = client.channels.cache.get(id) ?? (await client.channels.fetch(id));
     if (!channel) throw new TroupeError("InvalidCommand", `discord: no channel ${id}`);
     return channel;
+  };
+
+  const messagesOf = async (id: string) => {
+    const channel = await channelOf(id);
+    if (!channel.isTextBased()) throw new TroupeError("InvalidCommand", `discord: ${id} has no messages`);
+    return channel.messages;
   };
 
   const hooksOf = (channel: TextChannel): Promise<Map<string, Webhook>> => {
@@ -366,6 +383,24 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       await client.rest.delete(
         Routes.channelMessageOwnReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
       );
+    },
+
+    async history(threadId, { limit, before }) {
+      const messages = await messagesOf(threadId);
+      const fetched = await messages.fetch({
+        limit: Math.min(limit, 100),
+        cache: false,
+        ...(before ? { before } : {}),
+      });
+      return [...fetched.values()]
+        .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+        .map(historyMessageOf);
+    },
+
+    async pinned(threadId) {
+      const messages = await messagesOf(threadId);
+      const { items } = await messages.fetchPins({ cache: false });
+      return items.toReversed().map((pin) => historyMessageOf(pin.message));
     },
 
     onMessage(listener) {

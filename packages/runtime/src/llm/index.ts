@@ -43,3 +43,4 @@ export {
   resolveOllamaHost,
 } from "./modelRoles.ts";
 export { DEFAULT_MAX_STEPS, runTools } from "./runTools.ts";
+export { conversationMessages, taskContextMessages, workingMemoryMessages } from "./taskContext.ts";

@@ -102,6 +102,8 @@ export const createTroupeMcpServer = (options: TroupeMcpServerOptions): Server =
           fanOutId: undefined,
           createdAt: Date.now(),
           deadlineMs: undefined,
+          conversation: [],
+          notes: [],
         } as Task;
         return text(await human.ask(question, { task, agent: "mcp", signal: extra.signal }));
       }

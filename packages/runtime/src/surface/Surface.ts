@@ -47,6 +47,15 @@ export interface InboundMessage {
   readonly content: string;
 }
 
+/** A message already in a thread, as `history` and `pinned` give it. */
+export interface SurfaceHistoryMessage {
+  readonly id: string;
+  readonly authorName: string;
+  /** Written by a bot or a webhook (an agent's post, Troupe's own included). */
+  readonly fromBot: boolean;
+  readonly content: string;
+}
+
 /** A reaction someone added to a message (the surface's own included: `fromBot`). */
 export interface InboundReaction {
   /** The channel or thread the message is in. */
@@ -100,6 +109,17 @@ export interface Surface {
   onReaction?(listener: (reaction: InboundReaction) => void): () => void;
   /** Role names or ids as role ids, for `mentions.roles` (unknown names are left out). */
   roleIds?(namesOrIds: readonly string[]): readonly string[];
+  /**
+   * A thread's recent messages, oldest first: at most `limit`, only those before the message `before`
+   * when given; on surfaces that keep history.
+   */
+  history?(
+    threadId: string,
+    options: { readonly limit: number; readonly before?: string },
+    signal?: AbortSignal,
+  ): Promise<readonly SurfaceHistoryMessage[]>;
+  /** A thread's pinned messages, the earliest pinned first, on surfaces that have pins. */
+  pinned?(threadId: string, signal?: AbortSignal): Promise<readonly SurfaceHistoryMessage[]>;
   /** Commands as they arrive, on surfaces that have them; returns unsubscribe. */
   onCommand?(listener: (command: InboundCommand) => void): () => void;
 }

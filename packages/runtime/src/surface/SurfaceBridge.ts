@@ -2,17 +2,25 @@
 // durable work queue (like the console's), each task gets a thread on its message and one status
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
-// mode. It never imports a chat library: everything goes through the Surface port.
+// mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
+// its memory (followUps.ts). It never imports a chat library: everything goes through the Surface port.
 
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import { type RuntimeEvent, type TaskState, taskStateOf } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
-import { newId } from "../task/Task.ts";
+import { newId, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { systemClock } from "../time/Clock.ts";
 import { formatMillis } from "../time/duration.ts";
+import {
+  DEFAULT_FOLLOW_UP_LIMITS,
+  type FollowUpLimits,
+  followUpInput,
+  routeFollowUp,
+  TaskThreads,
+} from "./followUps.ts";
 import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
@@ -43,6 +51,8 @@ export interface SurfaceBridgeOptions {
   /** Messages a reply may take before it goes as a file (default 4). */
   readonly maxChunks?: number;
   readonly reactions?: Omit<ReactionCoalescerOptions, "apply" | "clock">;
+  /** How much of a thread's history and pins a follow-up in it carries (see followUps.ts). */
+  readonly followUps?: FollowUpLimits;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -53,6 +63,8 @@ export interface SurfaceBridgeStats {
   readonly fromBots: number;
   readonly ignored: number;
   readonly tasks: number;
+  /** Of `tasks`, those that continue a task from a message in its thread. */
+  readonly followUps: number;
   readonly rateLimited: number;
   readonly posts: number;
   readonly postFailures: number;
@@ -105,12 +117,15 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     clock,
   });
   const tracked = new Map<string, Tracked>();
+  const threads = new TaskThreads();
+  const followUpLimits = options.followUps ?? DEFAULT_FOLLOW_UP_LIMITS;
   const counts = {
     received: 0,
     duplicates: 0,
     fromBots: 0,
     ignored: 0,
     tasks: 0,
+    followUps: 0,
     rateLimited: 0,
     posts: 0,
     postFailures: 0,
@@ -155,8 +170,13 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
 
   const identity = (task: Tracked) => (task.agent === undefined ? {} : { identity: identityOf(task.agent) });
 
+  /** Whether the task's thread is waiting for a person's answer (then a message there is no follow-up). */
+  const awaitsHuman = (task: Tracked, waits: boolean) =>
+    void task.thread.then((thread) => thread !== undefined && threads.waiting(thread, task.id, waits));
+
   const settle = (task: Tracked, state: TaskState) => {
     task.reported = true;
+    awaitsHuman(task, false);
     messageOf.set(task.id, task.message);
     coalescer.set(task.id, statusSymbols[state].symbol, { final: true });
     void task.posts.finally(() => {
@@ -239,8 +259,9 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const state = taskStateOf(event);
     // A failure the worker will retry is not the end: the queue's record decides.
     if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
-    if (state === "awaiting_human" && event.type === "task.awaiting_human" && !privacy)
-      void post(task, { content: `${statusText("awaiting_human")}: ${event.question}`, ...identity(task) });
+    // The question itself is posted by the HumanGateway; the ✋ reaction shows the wait.
+    if (event.type === "task.awaiting_human") awaitsHuman(task, true);
+    if (event.type === "task.resumed") awaitsHuman(task, false);
   };
   const unsubscribe = bus.subscribe(onEvent);
 
@@ -251,18 +272,18 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       counts.duplicates += 1;
       return;
     }
-    const route = routeInbound(message, options.channels, options.agents());
+    const route =
+      routeFollowUp(message, threads) ?? routeInbound(message, options.channels, options.agents());
     if (route.kind === "ignore") {
       if (route.why === "bot") counts.fromBots += 1;
       else counts.ignored += 1;
       return;
     }
-    const ref = { channelId: message.channelId, messageId: message.id };
     const waitMs = perUser.take(message.authorId);
     if (waitMs > 0) {
       counts.rateLimited += 1;
       void surface
-        .post(message.channelId, {
+        .post(message.threadId ?? message.channelId, {
           content: `Too many tasks from you just now: try again in ${formatMillis(waitMs)}.`,
         })
         .catch(() => {});
@@ -270,36 +291,76 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     }
     const id = newId("t");
     counts.tasks += 1;
-    const name = privacy ? `task ${id}` : threadNameFor(route.input.text ?? "", `task ${id}`);
-    const task: Tracked = {
+    if (route.kind === "follow-up") {
+      counts.followUps += 1;
+      const task = track({
+        id,
+        message: { channelId: route.threadId, messageId: message.id },
+        text: route.text,
+        agent: route.thread.agent(),
+        thread: Promise.resolve(route.threadId),
+      });
+      logger.log("info", "surface: follow-up in a task's thread", {
+        taskId: id,
+        messageId: message.id,
+        threadId: route.threadId,
+        agent: task.agent ?? null,
+      });
+      return enqueue(task, followUpInput(surface, message, route, { id, limits: followUpLimits, logger }));
+    }
+    const ref = { channelId: message.channelId, messageId: message.id };
+    const text = route.input.text ?? "";
+    const name = privacy ? `task ${id}` : threadNameFor(text, `task ${id}`);
+    const task = track({
       id,
       message: ref,
-      text: route.input.text ?? "",
+      text,
       agent: route.input.agent,
-      thread: surface.startThread(ref, name).catch((error: unknown) => {
-        logger.log("warn", "surface: no thread for the task; posting in the channel", {
-          taskId: id,
-          error: errorText(error),
-        });
-        return undefined;
-      }),
-      posts: Promise.resolve(),
-      reported: false,
-    };
-    tracked.set(id, task);
-    coalescer.set(id, statusSymbols.queued.symbol);
+      thread: surface
+        .startThread(ref, name)
+        .then((thread) => {
+          threads.remember(thread, {
+            agent: () => task.agent,
+            channel: route.input.channel ?? message.channelId,
+            opening: { role: "user", name: message.authorName, content: text },
+          });
+          return thread;
+        })
+        .catch((error: unknown) => {
+          logger.log("warn", "surface: no thread for the task; posting in the channel", {
+            taskId: id,
+            error: errorText(error),
+          });
+          return undefined;
+        }),
+    });
     logger.log("info", "surface: task from a message", {
       taskId: id,
       messageId: message.id,
       channel: message.channelName ?? message.channelId,
       agent: route.input.agent ?? null,
     });
-    queue.enqueue({ id, input: { ...route.input, id } }).catch((error: unknown) => {
-      const reason = isTroupeError(error) ? error.reason : errorText(error);
-      logger.log("error", "surface: the work queue refused a task", { taskId: id, error: reason });
-      void post(task, { content: `${statusSymbols.failed.symbol} not queued: ${reason}` });
-      settle(task, "failed");
-    });
+    enqueue(task, { ...route.input, id });
+  };
+
+  /** Start following a new task: its status reaction shows it queued. */
+  const track = (fields: Pick<Tracked, "id" | "message" | "text" | "agent" | "thread">): Tracked => {
+    const task: Tracked = { ...fields, posts: Promise.resolve(), reported: false };
+    tracked.set(task.id, task);
+    coalescer.set(task.id, statusSymbols.queued.symbol);
+    return task;
+  };
+
+  /** Put the task on the work queue (once its input is ready); a refusal is posted and fails it. */
+  const enqueue = (task: Tracked, input: TaskInput | Promise<TaskInput>) => {
+    Promise.resolve(input)
+      .then((ready) => queue.enqueue({ id: task.id, input: ready }))
+      .catch((error: unknown) => {
+        const reason = isTroupeError(error) ? error.reason : errorText(error);
+        logger.log("error", "surface: the work queue refused a task", { taskId: task.id, error: reason });
+        void post(task, { content: `${statusSymbols.failed.symbol} not queued: ${reason}` });
+        settle(task, "failed");
+      });
   };
   const stopListening = surface.onMessage(onMessage);
 

@@ -5,6 +5,16 @@ import { Result, Schema } from "effect";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 
+/** One earlier message of the conversation a task continues: who wrote it and what they said. */
+export const ConversationTurn = Schema.Struct({
+  /** "user" for a person, "assistant" for an agent (or the surface's bot). */
+  role: Schema.Literals(["user", "assistant"]),
+  /** The author's display name: a person's, or the agent's. */
+  name: Schema.String,
+  content: Schema.String,
+});
+export type ConversationTurn = typeof ConversationTurn.Type;
+
 export const TaskInput = Schema.Struct({
   /** Free text of the request, as a person typed it. */
   text: Schema.optional(Schema.String),
@@ -24,6 +34,13 @@ export const TaskInput = Schema.Struct({
   deadline: Schema.optional(Schema.Union([Schema.Number, Schema.String])),
   /** A caller-chosen id; one is generated when absent. */
   id: Schema.optional(Schema.String),
+  /**
+   * The conversation this task continues, oldest first, without the request itself: a chat thread's
+   * earlier messages on a follow-up (bounded by whoever builds it).
+   */
+  conversation: Schema.optional(Schema.Array(ConversationTurn)),
+  /** The task's working memory: notes to keep in mind (a thread's pinned messages on Discord). */
+  notes: Schema.optional(Schema.Array(Schema.String)),
 });
 export type TaskInput = typeof TaskInput.Type;
 
@@ -41,6 +58,10 @@ export interface Task<TInput = unknown> {
   readonly fanOutId: string | undefined;
   readonly createdAt: number;
   readonly deadlineMs: number | undefined;
+  /** Earlier turns of the conversation this task continues, oldest first (empty when none). */
+  readonly conversation: readonly ConversationTurn[];
+  /** Working memory: notes to keep in mind while working on it (empty when none). */
+  readonly notes: readonly string[];
 }
 
 const decodeTaskInput = Schema.decodeUnknownResult(TaskInput);
@@ -102,6 +123,8 @@ export const createTask = (
       fanOutId: extra.fanOutId,
       createdAt: extra.now,
       deadlineMs,
+      conversation: input.conversation ?? [],
+      notes: input.notes ?? [],
     },
   };
 };
