@@ -92,7 +92,6 @@ export interface SurfaceBridge {
 interface Tracked {
   readonly id: string;
   readonly message: SurfaceMessageRef;
-  readonly text: string;
   /** The thread's id, or undefined when it could not be created (posts then go to the channel). */
   readonly thread: Promise<string | undefined>;
   agent: string | undefined;
@@ -296,7 +295,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       const task = track({
         id,
         message: { channelId: route.threadId, messageId: message.id },
-        text: route.text,
         agent: route.thread.agent(),
         thread: Promise.resolve(route.threadId),
       });
@@ -314,7 +312,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const task = track({
       id,
       message: ref,
-      text,
       agent: route.input.agent,
       thread: surface
         .startThread(ref, name)
@@ -344,7 +341,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   };
 
   /** Start following a new task: its status reaction shows it queued. */
-  const track = (fields: Pick<Tracked, "id" | "message" | "text" | "agent" | "thread">): Tracked => {
+  const track = (fields: Pick<Tracked, "id" | "message" | "agent" | "thread">): Tracked => {
     const task: Tracked = { ...fields, posts: Promise.resolve(), reported: false };
     tracked.set(task.id, task);
     coalescer.set(task.id, statusSymbols.queued.symbol);
