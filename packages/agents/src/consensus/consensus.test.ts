@@ -154,6 +154,10 @@ describe("the consensus agent", () => {
       winner: null,
       summary: "Use Postgres; both agree it fits, they differ on hosting.",
     });
+    expect(result.votes.map((vote) => [vote.voter, vote.via])).toEqual([
+      ["agent:a", "answer"],
+      ["agent:b", "answer"],
+    ]);
     const prompt = model.messages(0).at(-1)?.content ?? "";
     expect(prompt).toContain("Postgres, self-hosted.");
     expect(prompt).toContain("Postgres on a managed service.");

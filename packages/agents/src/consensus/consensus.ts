@@ -22,8 +22,11 @@ export const ConsensusVote = Schema.Struct({
   voter: Schema.String,
   /** The choice voted for; null when an agent's answer picked none, or it failed. */
   choice: Schema.NullOr(Schema.String),
-  /** How the vote was read: an agent's exact answer, the model's reading of it, a person's reaction. */
-  via: Schema.Literals(["exact", "model", "person", "failed"]),
+  /**
+   * How the vote was read: an agent's exact answer, the model's reading of it, a person's reaction;
+   * `answer`: a free answer to weigh (no choices); `failed`: the agent gave none.
+   */
+  via: Schema.Literals(["exact", "model", "person", "answer", "failed"]),
   /** An agent's own words. */
   answer: Schema.optional(Schema.String),
   /** Why there is no vote: the agent failed or the model could not read its answer. */
@@ -151,7 +154,7 @@ const weigh = async (request: ConsensusRequest, ctx: AgentContext): Promise<Cons
     voter: `agent:${request.agents[index]}`,
     choice: null,
     ...("answer" in answered
-      ? { via: "exact", answer: answered.answer }
+      ? { via: "answer", answer: answered.answer }
       : { via: "failed", problem: answered.problem }),
   }));
   const given = votes.filter((vote) => vote.answer !== undefined && vote.answer !== "");
