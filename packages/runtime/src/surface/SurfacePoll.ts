@@ -2,8 +2,7 @@
 // keycap emojis (1️⃣ … 🔟), the surface adds those reactions, and each person's keycap reaction on
 // that message is a vote (their latest one counts; bots never count; with roles, only members who
 // hold one). It resolves as soon as one choice has the quorum, or at the expiry with the tally.
-import type { PollRequest, PollResult } from "../human/Poll.ts";
-import { PollTally } from "../human/Poll.ts";
+import { type PollRequest, type PollResult, PollTally } from "../human/Poll.ts";
 import type { PollContext } from "../human/requestPoll.ts";
 import type { Logger } from "../log/Logger.ts";
 import { hasAnyRole } from "./hasAnyRole.ts";
