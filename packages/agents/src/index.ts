@@ -16,6 +16,19 @@ export {
   createCodeAgent,
   Finding,
 } from "./code/code.ts";
+export {
+  ConsensusInput,
+  type ConsensusRequest,
+  parseConsensusText,
+  readConsensusRequest,
+} from "./consensus/ConsensusRequest.ts";
+export { type ChoiceOfAnswer, choiceOfAnswer, exactChoice } from "./consensus/choiceOfAnswer.ts";
+export {
+  ConsensusResult,
+  ConsensusVote,
+  consensusFormatters,
+  createConsensus,
+} from "./consensus/consensus.ts";
 export { type EchoOutput, echo, echoText } from "./echo/echo.ts";
 export { defineFormatters, type Formatters, shorten, textOf } from "./format/Formatters.ts";
 export {

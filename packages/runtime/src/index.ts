@@ -43,6 +43,18 @@ export {
 } from "./human/Approval.ts";
 export { canonicalJson } from "./human/canonicalJson.ts";
 export {
+  DEFAULT_POLL_EXPIRY_MS,
+  MAX_POLL_CHOICES,
+  type PollOptions,
+  type PollRequest,
+  type PollResult,
+  PollTally,
+  type PollVote,
+  type ValidPoll,
+  validatePoll,
+} from "./human/Poll.ts";
+export type { PollContext, PollGateway } from "./human/requestPoll.ts";
+export {
   ActorRecord,
   createInspector,
   decodeTraceRecord,

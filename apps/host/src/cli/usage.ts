@@ -20,8 +20,8 @@ const ENVIRONMENT = `Environment:
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
   TROUPE_AGENTS         Agents that need a local model, added to the team: orchestrator, research,
-                        code (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST (see troupe
-                        models)
+                        code, consensus (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST
+                        (see troupe models)
   DISCORD_TOKEN         The bot's token: set, troupe runs on Discord instead of the local console.
                         Never printed or logged; read from the environment only.
   DISCORD_CHANNELS      Channels Troupe reads (required with a token): channel=agent for a channel

@@ -190,7 +190,7 @@ const resolveStore = (
 };
 
 /** The agents of `@troupe/agents` that need a model and can join the host's team. */
-export const MODEL_AGENTS = ["orchestrator", "research", "code"] as const;
+export const MODEL_AGENTS = ["orchestrator", "research", "code", "consensus"] as const;
 export type ModelAgentName = (typeof MODEL_AGENTS)[number];
 
 const resolveModelAgents = (env: NodeJS.ProcessEnv): ModelAgentName[] => {

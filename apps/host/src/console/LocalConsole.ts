@@ -344,6 +344,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         return println(
           options.human?.decide(command.taskId, command.kind === "approve", command.hash) ?? noHuman,
         );
+      case "vote":
+        return println(options.human?.vote(command.taskId, command.choice) ?? noHuman);
       case "error":
         return println(command.message);
     }

@@ -2,7 +2,9 @@
 // `{ text }` as the text, a string as is, anything else as indented JSON.
 import {
   type CodeResult,
+  type ConsensusResult,
   codeFormatters,
+  consensusFormatters,
   formatReport,
   type OrchestratorResult,
   orchestratorFormatters,
@@ -16,6 +18,7 @@ const formatters: Readonly<Record<string, (output: unknown) => string>> = {
   research: (output) => researchFormatters.text(output as ResearchResult),
   code: (output) => codeFormatters.text(output as CodeResult),
   orchestrator: (output) => orchestratorFormatters.text(output as OrchestratorResult),
+  consensus: (output) => consensusFormatters.text(output as ConsensusResult),
 };
 
 export const formatResult = (agent: string, output: unknown): string => {

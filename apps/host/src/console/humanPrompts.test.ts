@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bindAction, type Task } from "@troupe/runtime";
+import { bindAction, type PollRequest, type Task } from "@troupe/runtime";
 import { describe, expect, it } from "vitest";
 import { spawnTroupe } from "../testing/spawnTroupe.ts";
-import { createConsoleHumanGateway, type HumanPrompt } from "./ConsoleHumanGateway.ts";
+import { createConsoleHumanGateway, describePrompt, type HumanPrompt } from "./ConsoleHumanGateway.ts";
 
 const task = { id: "t-1", text: "x", attempt: 1 } as Task;
 
@@ -28,6 +28,54 @@ describe("the console's human gateway", () => {
     );
     await expect(decided).resolves.toEqual({ hash: bound.hash, approved: true, by: "console:ana" });
     expect(gateway.decide("t-1", false)).toBe("task t-1 is not waiting for an approval");
+  });
+
+  it("takes the console person's vote (the latest counts) until a choice has the quorum, or the expiry", async () => {
+    const gateway = createConsoleHumanGateway({ now: () => 0, by: "console:ana" });
+    const shown: HumanPrompt[] = [];
+    gateway.attach((prompt) => shown.push(prompt));
+    const request: PollRequest = {
+      question: "Ship on Friday?",
+      choices: ["yes", "no"],
+      quorum: 2,
+      expiresInMs: 600_000,
+      expiresAt: 600_000,
+      roles: [],
+      votes: [{ voter: "agent:research", choice: "yes" }],
+    };
+    const signal = new AbortController().signal;
+    const decided = gateway.poll!(request, { task, agent: "consensus", signal, expiry: signal });
+    expect(describePrompt(shown[0]!)).toEqual([
+      "[t-1] consensus asks for a vote (2 to win, closes in 10m): Ship on Friday?",
+      "[t-1]   1. yes",
+      "[t-1]   2. no",
+      "[t-1] reply with /vote t-1 <number>",
+    ]);
+    expect(gateway.vote("t-1", 3)).toBe("/vote takes a choice's number, 1 to 2");
+    expect(gateway.vote("t-1", 2)).toBe("[t-1] voted no (1 of 2 needed)");
+    expect(gateway.vote("t-1", 1)).toBe("[t-1] voted yes: it has the quorum of 2");
+    await expect(decided).resolves.toMatchObject({
+      winner: "yes",
+      votes: [
+        { voter: "agent:research", choice: "yes" },
+        { voter: "console:ana", choice: "yes" },
+      ],
+    });
+    expect(gateway.vote("t-1", 1)).toBe("task t-1 is not waiting for a vote");
+
+    const expiry = new AbortController();
+    const closed = gateway.poll!(
+      { ...request, votes: [] },
+      { task, agent: "consensus", signal, expiry: expiry.signal },
+    );
+    gateway.vote("t-1", 2);
+    expiry.abort();
+    await expect(closed).resolves.toMatchObject({
+      winner: null,
+      closedBy: "expiry",
+      votes: [{ voter: "console:ana", choice: "no" }],
+    });
+    expect(gateway.waiting).toEqual([]);
   });
 
   it("forgets a prompt whose task was cancelled", async () => {

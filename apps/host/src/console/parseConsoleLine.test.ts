@@ -35,6 +35,8 @@ describe("parseConsoleLine", () => {
     expect(parseConsoleLine("/deny t-1")).toEqual({ kind: "deny", taskId: "t-1", hash: undefined });
     expect(parseConsoleLine("/answer t-1")).toMatchObject({ kind: "error" });
     expect(parseConsoleLine("/deny")).toMatchObject({ kind: "error" });
+    expect(parseConsoleLine("/vote t-1 2")).toEqual({ kind: "vote", taskId: "t-1", choice: 2 });
+    expect(parseConsoleLine("/vote t-1 yes")).toMatchObject({ kind: "error" });
   });
 
   it("tells mentions from plain text", () => {

@@ -14,6 +14,8 @@ export type ConsoleCommand =
   /** Answer a task's question, or approve or deny its pending approval (`hash`: optional short hash). */
   | { readonly kind: "answer"; readonly taskId: string; readonly text: string }
   | { readonly kind: "approve" | "deny"; readonly taskId: string; readonly hash: string | undefined }
+  /** Vote for a choice (1-based) of a task's open poll. */
+  | { readonly kind: "vote"; readonly taskId: string; readonly choice: number }
   /** `@agent text`: the mention routes it. */
   | { readonly kind: "mention"; readonly agent: string; readonly text: string }
   /** A plain line, routed by the team's rules. */
@@ -31,6 +33,7 @@ export const consoleHelp = `Commands:
   /answer <taskId> <text>  answer the question a task asks (✋)
   /approve <taskId> [#hash]  approve the action a task waits on (✋); with the short hash, only that one
   /deny <taskId>        deny it
+  /vote <taskId> <n>    vote for choice n of the poll a task holds open (✋); a later vote replaces it
   /quit                 finish running tasks and exit (as end of input does)
   @agent <text>         give a task to the agent named by the mention
   <text>                routed by rules: a mention, then an agent with a capability named in the
@@ -87,6 +90,12 @@ export const parseConsoleLine = (raw: string): ConsoleCommand => {
       if (taskId === undefined || extra !== undefined)
         return { kind: "error", message: `/${kind} needs a task id: /${kind} <taskId> [#hash]` };
       return { kind, taskId, hash };
+    }
+    case "/vote": {
+      const [taskId, number, extra] = words;
+      if (taskId === undefined || number === undefined || !/^\d+$/.test(number) || extra !== undefined)
+        return { kind: "error", message: "/vote needs a task id and a choice's number: /vote <taskId> <n>" };
+      return { kind: "vote", taskId, choice: Number(number) };
     }
     default:
       return { kind: "error", message: `unknown command "${word}": type /help to see the commands` };

@@ -5,6 +5,7 @@
 // The host passes its bus (shared with the work queue and the Redis mirror) and its snapshot store.
 import {
   createCodeAgent,
+  createConsensus,
   createOrchestrator,
   createResearch,
   createSystemMonitor,
@@ -52,6 +53,8 @@ const modelAgent = (name: ModelAgentName): AnyAgentDefinition => {
     case "code":
       // Without a workspace the code agent reads and answers; it never writes or runs anything.
       return createCodeAgent();
+    case "consensus":
+      return createConsensus();
   }
 };
 

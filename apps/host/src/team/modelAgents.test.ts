@@ -45,7 +45,7 @@ describe("TROUPE_AGENTS", { timeout: 20_000 }, () => {
     const troupe = spawnTroupe(["start"], { TROUPE_AGENTS: "code,wizard" });
     expect(await troupe.exited).toBe(2);
     expect(troupe.stderr.join("\n")).toMatch(
-      /TROUPE_AGENTS.*knows orchestrator, research, code, got "wizard"/,
+      /TROUPE_AGENTS.*knows orchestrator, research, code, consensus, got "wizard"/,
     );
   });
 });

@@ -1,6 +1,7 @@
 // What an agent's code is given while it works on a task: cancellation, liveness, progress,
 // typed custom events, sub-tasks and a way to ask a person.
 import type { Approval, BoundAction } from "../human/Approval.ts";
+import type { PollOptions, PollResult, ValidPoll } from "../human/Poll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
 import type { TaskMemory } from "../memory/TaskMemory.ts";
 import type { Task, TaskInput } from "../task/Task.ts";
@@ -29,6 +30,14 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
    * `approved: false`. The task shows ✋ while waiting; the decision survives a restart.
    */
   askApproval(action: unknown, options?: { readonly expiresIn?: Duration }): Promise<Approval>;
+  /**
+   * Put a question to people as a vote on 2–10 numbered choices: it resolves as soon as one choice
+   * has `quorum` votes, or at the expiry (default 10m) with the tally and `winner: null`. One vote per
+   * person (a later one replaces the earlier), bots never count, `roles` limits who may vote. Bad
+   * options fail with `InvalidPoll`; a team whose gateway cannot take votes fails with
+   * `InvalidCommand`. The task shows ✋ while the poll is open.
+   */
+  poll(options: PollOptions): Promise<PollResult>;
   /**
    * The model of this agent's role (`defineAgent({ model })`, resolved by the team's `llm` factory):
    * calls are cancelled with the task, and streamed tokens count as heartbeats and show as progress.
@@ -76,6 +85,7 @@ export interface AgentPort {
     expiresIn: Duration | undefined,
     signal: AbortSignal,
   ): Promise<Approval>;
+  poll(agent: string, task: Task, poll: ValidPoll, signal: AbortSignal): Promise<PollResult>;
   llm(agent: string, task: Task, signal: AbortSignal): Llm;
   tools(agent: string): readonly LlmTool[];
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory;

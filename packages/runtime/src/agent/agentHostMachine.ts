@@ -3,6 +3,7 @@
 // machine agents); outcomes go to the supervisor as events, observations through the AgentPort.
 import { type AnyStateMachine, assign, fromPromise, sendParent, sendTo, setup } from "xstate";
 import { bindAction } from "../human/Approval.ts";
+import { validatePoll } from "../human/Poll.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
 import { persistentRunner } from "./persistentRunner.ts";
@@ -82,6 +83,15 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
       self.send({ type: "troupe.human.asked", question: bound.question });
       try {
         return await port.askApproval(agent, task, bound, options?.expiresIn, signal);
+      } finally {
+        if (!signal.aborted) self.send({ type: "troupe.human.answered" });
+      }
+    },
+    poll: async (options) => {
+      const poll = validatePoll(options); // bad options fail here, before ✋
+      self.send({ type: "troupe.human.asked", question: poll.question });
+      try {
+        return await port.poll(agent, task, poll, signal);
       } finally {
         if (!signal.aborted) self.send({ type: "troupe.human.answered" });
       }

@@ -34,6 +34,8 @@ export type TroupeErrorTag =
   | "InvalidAction"
   | "ApprovalMismatch"
   | "ApprovalExpired"
+  // Polls: a question put to a vote with bad choices, quorum or expiry.
+  | "InvalidPoll"
   // Tools over MCP: a server that cannot be reached or listed, a bad MCP configuration.
   | "McpUnavailable"
   | "InvalidMcpConfig"

@@ -12,7 +12,9 @@ import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError
 import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
+import type { PollResult, ValidPoll } from "../human/Poll.ts";
 import { type ApprovalGateway, requestApproval } from "../human/requestApproval.ts";
+import { type PollGateway, requestPoll } from "../human/requestPoll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type StepBudget, taskLlm } from "../llm/taskLlm.ts";
 import type { Logger } from "../log/Logger.ts";
@@ -31,8 +33,9 @@ import { WaitForGraph } from "./WaitForGraph.ts";
 /**
  * A person answering an agent's question (the console, Discord…). `approve` answers `ctx.askApproval`:
  * it gets the exact action and its hash, and answers with that hash, the decision and who decided.
+ * `poll` answers `ctx.poll`: people vote on numbered choices until one has the quorum or it expires.
  */
-export interface HumanGateway extends ApprovalGateway {
+export interface HumanGateway extends ApprovalGateway, PollGateway {
   ask(question: string, context: { task: Task; agent: string; signal: AbortSignal }): Promise<string>;
 }
 
@@ -807,6 +810,10 @@ export class SupervisorCore implements AgentPort {
         throw error;
       },
     );
+  }
+
+  poll(agent: string, task: Task, poll: ValidPoll, signal: AbortSignal): Promise<PollResult> {
+    return requestPoll({ gateway: this.#settings.human, clock: this.clock, task, agent, poll, signal });
   }
 
   // ── outcomes from agents ─────────────────────────────────────────────────

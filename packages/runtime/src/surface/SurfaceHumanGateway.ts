@@ -3,11 +3,14 @@
 // its short hash, the surface adds ✅ and ❌, and the first of those added by a member with one of the
 // approver roles decides (anyone's counts when no role is configured). The surface is attached once
 // connected (the team needs its gateway before); a task with no thread on it goes to the fallback.
+// A poll (`ctx.poll`) is run in the thread by SurfacePoll.
 import type { ApprovalAnswer, ApprovalRequest } from "../human/Approval.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
 import type { Task } from "../task/Task.ts";
+import { hasAnyRole } from "./hasAnyRole.ts";
 import type { InboundReaction, Surface, SurfaceMessageRef } from "./Surface.ts";
+import { runSurfacePoll } from "./SurfacePoll.ts";
 
 export interface SurfaceHumanGatewayOptions {
   /** Role names or ids whose members may approve; empty: anyone who is not a bot. */
@@ -59,11 +62,7 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
   };
 
   const mayApprove = (reaction: InboundReaction) =>
-    !reaction.fromBot &&
-    (roles.length === 0 ||
-      reaction.roles.some(
-        (role) => roles.includes(role.id) || (role.name !== undefined && roles.includes(role.name)),
-      ));
+    !reaction.fromBot && (roles.length === 0 || hasAnyRole(reaction, roles));
 
   /** Resolve with the first value `listen` hands over, until `signal` aborts; unsubscribes either way. */
   const until = <T>(signal: AbortSignal, listen: (settle: (value: T) => void) => () => void): Promise<T> => {
@@ -153,6 +152,15 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
       await surface.react(posted, APPROVE);
       await surface.react(posted, DENY);
       return decision;
+    },
+
+    async poll(request, context) {
+      const place = await placeOf(context.task, context.signal);
+      if (!place) {
+        if (options.fallback?.poll) return options.fallback.poll(request, context);
+        throw new Error(`task ${context.task.id} has no thread to put its vote in`);
+      }
+      return runSurfacePoll(place, request, context, logger);
     },
   };
 };
