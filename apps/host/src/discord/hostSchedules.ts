@@ -4,12 +4,14 @@
 // answered in the channel it was scheduled from.
 import { parseSchedule, type ScheduledJob, Scheduler } from "@troupe/agents";
 import {
+  isTroupeError,
   type Logger,
   newId,
   type ScheduledRun,
   type SnapshotStore,
   type SurfaceSchedule,
   type SurfaceSchedules,
+  TroupeError,
   type WorkQueue,
 } from "@troupe/runtime";
 
@@ -32,6 +34,19 @@ const viewOf = (job: ScheduledJob): SurfaceSchedule => ({
 const quoted = (when: string) => {
   const trimmed = when.trim();
   return /^(every|at)\s/i.test(trimmed) || /^["@]/.test(trimmed) ? trimmed : `"${trimmed}"`;
+};
+
+/** `when` and `text` as a schedule; a bad `when` says how to write it as /schedule's option. */
+const parseWhen = (when: string, text: string) => {
+  try {
+    return parseSchedule(`${quoted(when)} ${text}`);
+  } catch (error) {
+    if (!isTroupeError(error, "InvalidCommand")) throw error;
+    throw new TroupeError(
+      "InvalidCommand",
+      `${error.reason.replace(/\. Use \/schedule[\s\S]*$/, "")}. Write \`when\` as every 5m, at 2026-12-01T09:00:00Z, or a cron expression such as 0 9 * * 1-5.`,
+    );
+  }
 };
 
 export const createHostSchedules = (options: {
@@ -63,7 +78,7 @@ export const createHostSchedules = (options: {
   });
   return {
     async add(request) {
-      const { spec, text } = parseSchedule(`${quoted(request.when)} ${request.text}`);
+      const { spec, text } = parseWhen(request.when, request.text);
       const job = await scheduler.schedule(spec, text, {
         agent: request.agent,
         from: request.from,
