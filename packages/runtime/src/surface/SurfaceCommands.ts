@@ -114,14 +114,20 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     return `${statusText("failed")} (task ${id}): ${record?.error?.reason ?? "unknown error"}`;
   };
 
-  /** Wait (within answerWithinMs) for the queue to record task `id`'s end, and send its outcome. */
+  /**
+   * Send task `id`'s outcome once the queue recorded it (within answerWithinMs), `heading` on the
+   * first line. `enqueue` puts it on the queue after listening starts, so its end cannot be missed.
+   */
   const answerWhenRecorded = async (
-    id: string,
-    agent: string | undefined,
+    task: {
+      readonly id: string;
+      readonly agent: string | undefined;
+      readonly heading?: string;
+      readonly enqueue?: () => Promise<void>;
+    },
     send: Send,
-    heading: string | undefined,
-    queued: Promise<void>,
   ) => {
+    const { id, heading } = task;
     const recorded = bus.waitFor(
       (event) =>
         (event.type === "task.recorded" || event.type === "task.dead_lettered") && event.taskId === id,
@@ -129,12 +135,13 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     );
     recorded.catch(() => {});
     try {
-      await queued;
+      await task.enqueue?.();
     } catch (error) {
       return send(`${statusText("failed")}: not queued: ${errorText(error)}`);
     }
     const final = (record: TaskRecord | undefined) =>
       record?.status === "succeeded" || record?.status === "cancelled" || record?.status === "dead";
+    // A task queued elsewhere (a scheduled run) may have ended before listening started.
     let record = await queue.record(id);
     if (!final(record)) {
       try {
@@ -146,17 +153,24 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       }
       record = await queue.record(id);
     }
-    return sendText(send, outcomeText(id, agent, record), heading);
+    return sendText(send, outcomeText(id, task.agent, record), heading);
   };
 
-  /** Queue `item` (listening first, so its end is not missed) and answer with its outcome. */
+  const replyTo =
+    (command: InboundCommand): Send =>
+    (content, files) =>
+      command.reply(content, files ? { files } : {});
+
+  /** Queue `item` and answer the command with its outcome. */
   const queueAndAnswer = (item: WorkItem, command: InboundCommand, heading?: string) =>
     answerWhenRecorded(
-      item.id,
-      item.input.agent,
-      (content, files) => command.reply(content, files ? { files } : {}),
-      heading,
-      Promise.resolve().then(() => queue.enqueue({ id: item.id, input: { ...item.input, id: item.id } })),
+      {
+        id: item.id,
+        agent: item.input.agent,
+        ...(heading === undefined ? {} : { heading }),
+        enqueue: () => queue.enqueue({ id: item.id, input: { ...item.input, id: item.id } }),
+      },
+      replyTo(command),
     );
 
   const ask = async (command: InboundCommand) => {
@@ -210,10 +224,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
         return command.reply(`${statusText("failed")}: the fan-out failed: ${errorText(error)}`);
       result = { join: joinName(parsed.join), succeeded: false, branches };
     }
-    await sendText(
-      (content, files) => command.reply(content, files ? { files } : {}),
-      fanOutAnswer(result, format),
-    );
+    await sendText(replyTo(command), fanOutAnswer(result, format));
   };
 
   const status = async (command: InboundCommand) => {
@@ -268,51 +279,50 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     await queueAndAnswer(item, command, `${statusText("retrying")} dead letter ${id} as task ${item.id}:`);
   };
 
-  const schedule = async (command: InboundCommand) => {
-    if (!schedules)
-      return command.reply("This host runs no scheduler, so /schedule is not available here.", ephemeral);
-    const { when: written, text, agent, id } = command.options;
-    const action = command.options.action ?? (written || text ? "add" : "list");
-    if (action === "list") {
-      await command.defer();
-      const listed = schedules.list();
-      return sendText(
-        (content, files) => command.reply(content, files ? { files } : {}),
-        listed.length === 0
-          ? "No scheduled tasks. Add one with /schedule when:<every 5m | at ISO time | cron> text:<task>."
-          : [
-              `${listed.length} scheduled task${listed.length === 1 ? "" : "s"}:`,
-              ...listed.map(scheduleLine),
-            ].join("\n"),
+  const listSchedules = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
+    await command.defer();
+    const listed = scheduled.list();
+    await sendText(
+      replyTo(command),
+      listed.length === 0
+        ? "No scheduled tasks. Add one with /schedule when:<every 5m | at ISO time | cron> text:<task>."
+        : [
+            `${listed.length} scheduled task${listed.length === 1 ? "" : "s"}:`,
+            ...listed.map(scheduleLine),
+          ].join("\n"),
+    );
+  };
+
+  const cancelSchedule = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
+    const id = (command.options.id ?? "").trim();
+    if (id === "")
+      return command.reply(
+        "/schedule action:cancel needs the id of a scheduled task (job-…); /schedule action:list shows them.",
+        ephemeral,
       );
-    }
-    if (action === "cancel") {
-      if (!id)
-        return command.reply(
-          "/schedule action:cancel needs the id of a scheduled task (job-…); /schedule action:list shows them.",
-          ephemeral,
-        );
-      if (!(await schedules.cancel(id.trim())))
-        return command.reply(
-          `No scheduled task has the id "${id}"; /schedule action:list shows them.`,
-          ephemeral,
-        );
-      await command.defer();
-      return command.reply(statusText("cancelled", `the scheduled task ${id.trim()}`));
-    }
-    if (action !== "add")
-      return command.reply(`Unknown action "${action}": use add, list or cancel.`, ephemeral);
+    if (!(await scheduled.cancel(id)))
+      return command.reply(
+        `No scheduled task has the id "${id}"; /schedule action:list shows them.`,
+        ephemeral,
+      );
+    await command.defer();
+    await command.reply(statusText("cancelled", `the scheduled task ${id}`));
+  };
+
+  const addSchedule = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
+    const { when: written, agent } = command.options;
+    const text = (command.options.text ?? "").trim();
     if (agent && !agentNames().includes(agent)) return command.reply(unknownAgent(agent), ephemeral);
-    if (!written || !text?.trim())
+    if (!written || text === "")
       return command.reply(
         "/schedule needs `when` (every 5m, at 2026-12-01T09:00:00Z, or a cron expression) and `text` (the task).",
         ephemeral,
       );
     let added: SurfaceSchedule;
     try {
-      added = await schedules.add({
+      added = await scheduled.add({
         when: written,
-        text: text.trim(),
+        text,
         ...(agent ? { agent } : {}),
         from: command.userId,
         channelId: command.channelId,
@@ -325,6 +335,17 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       `⏰ Scheduled ${added.id} (${added.schedule}), next run ${when(added.nextRunAt)}: ${taskOf(added)}\n` +
         `Each run is answered here; /schedule action:cancel id:${added.id} cancels it.`,
     );
+  };
+
+  /** `action`: add (the default when `when` or `text` is given), list (the default otherwise), cancel. */
+  const schedule = async (command: InboundCommand) => {
+    if (!schedules)
+      return command.reply("This host runs no scheduler, so /schedule is not available here.", ephemeral);
+    const { action = command.options.when || command.options.text ? "add" : "list" } = command.options;
+    if (action === "list") return listSchedules(command, schedules);
+    if (action === "cancel") return cancelSchedule(command, schedules);
+    if (action === "add") return addSchedule(command, schedules);
+    return command.reply(`Unknown action "${action}": use add, list or cancel.`, ephemeral);
   };
 
   const handlers: Record<SurfaceCommandName, (command: InboundCommand) => Promise<unknown>> = {
@@ -343,11 +364,8 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       const channelId = run.channelId;
       track(
         answerWhenRecorded(
-          run.taskId,
-          run.agent,
+          { id: run.taskId, agent: run.agent, heading: `⏰ ${run.scheduleId} ran as task ${run.taskId}:` },
           (content, files) => surface.post(channelId, { content, ...(files ? { files } : {}) }),
-          `⏰ ${run.scheduleId} ran as task ${run.taskId}:`,
-          Promise.resolve(),
         )
           .then(() => {})
           .catch((error: unknown) =>
