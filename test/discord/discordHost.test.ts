@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { longReply } from "../../apps/host/src/testing/longReplyAgent.ts";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { type DiscordStandIn, type StandInEvent, startDiscordStandIn } from "../harness/discordStandIn.ts";
+import { interactionAnswers, interactionCallback } from "../harness/interactionAnswers.ts";
 
 const STATUS = ["📥", "👀", "⚙️", "✋", "🔁", "✅", "❌", "🚫"];
 
@@ -179,34 +180,31 @@ describe("troupe start on Discord", () => {
   it("registers the slash commands with troupe register-commands", async () => {
     const run = spawnTroupe(["register-commands"], discordEnv());
     expect(await run.exited).toBe(0);
-    expect(run.stdout).toContain(`Registered /ask, /status, /agents, /cancel in server ${standIn.guildId}.`);
+    expect(run.stdout).toContain(
+      `Registered /ask, /fanout, /status, /agents, /cancel, /retry, /schedule in server ${standIn.guildId}.`,
+    );
     expect(standIn.commands.get(`guild:${standIn.guildId}`)?.map((command) => command.name)).toEqual([
       "ask",
+      "fanout",
       "status",
       "agents",
       "cancel",
+      "retry",
+      "schedule",
     ]);
   });
 
   it("defers /status and /ask, then answers them; a bad /ask is answered at once, ephemeral", async () => {
-    const callback = (id: string) =>
-      standIn.waitFor(
-        (event): event is Extract<StandInEvent, { kind: "interaction-callback" }> =>
-          event.kind === "interaction-callback" && event.interactionId === id,
-        `the callback of ${id}`,
-      );
-    const answer = (id: string) =>
-      standIn.waitFor(
-        (event): event is Extract<StandInEvent, { kind: "followup" }> =>
-          event.kind === "followup" && event.interactionId === id,
-        `the answer to ${id}`,
-      );
+    const callback = (id: string) => interactionCallback(standIn, id);
+    const answer = async (id: string) => (await interactionAnswers(standIn, id))[0]!;
     const status = standIn.interact("general", "status");
     expect((await callback(status)).body).toMatchObject({ type: 5 }); // deferred
     const statusAnswer = await answer(status);
     expect(statusAnswer.op).toBe("edit-original");
-    for (const agent of ["echo", "system-monitor", "gate", "long"])
-      expect(statusAnswer.body.content).toContain(agent);
+    const fields = (statusAnswer.body.embeds as { fields: { name: string }[] }[]).flatMap(
+      (embed) => embed.fields,
+    );
+    expect(fields.map((field) => field.name)).toEqual(["echo", "system-monitor", "gate", "long"]);
 
     const asked = standIn.interact("general", "ask", { agent: "long", text: "12" });
     expect((await callback(asked)).body).toMatchObject({ type: 5 });

@@ -141,3 +141,36 @@ describe("the Discord stand-in with discord.js", () => {
     ).toHaveLength(1);
   });
 });
+
+describe("embeds on the stand-in", () => {
+  const huge = {
+    title: "t".repeat(400),
+    description: "d".repeat(5_000),
+    fields: Array.from({ length: 30 }, (_, index) => ({ name: `agent-${index}`, value: "v".repeat(2_000) })),
+    footer: { text: "f".repeat(3_000) },
+    author: { name: "a".repeat(300) },
+  };
+
+  it("refuses embeds over Discord's limits with 400, as Discord does", async () => {
+    const response = await fetch(`${standIn.apiUrl}/v10/channels/${standIn.channelId("general")}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bot ${standIn.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ content: "too much", embeds: [huge] }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("Invalid Form Body: embeds.0.fields: at most 25");
+  });
+
+  it("takes the surface's over-large embeds fitted within the limits, from the bot and a webhook", async () => {
+    const general = standIn.channelId("general");
+    await surface.post(general, { content: "", embeds: [huge, ...Array.from({ length: 11 }, () => huge)] });
+    await surface.post(general, { content: "as an agent", identity: { name: "research" }, embeds: [huge] });
+    const posted = [...standIn.messages.values()].filter((message) => message.channelId === general);
+    expect(posted).toHaveLength(2);
+    for (const message of posted) {
+      const embeds = message.embeds as { footer?: { text: string } }[];
+      expect(embeds.length).toBeGreaterThan(0);
+      expect(embeds.at(-1)!.footer!.text).toMatch(/^Left out to fit Discord's limits: [\d,]+ characters/);
+    }
+  });
+});

@@ -1,15 +1,16 @@
 // Test support: a Discord-compatible stand-in, driven by the real discord.js through DISCORD_API_URL.
 // REST v10 (the routes Troupe uses: gateway info, channels, messages with attachments, threads, own
-// reactions, webhooks, interaction callbacks, follow-ups and application commands; a channel's recent
-// messages and its pins, which a person adds with `pin`) with rate-limit
-// headers on every answer, published per-bucket limits, and 429s on demand; a JSON gateway over
-// WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, dispatches with sequence
-// numbers, RESUME with replay). Everything the client did is kept as events a test waits for,
-// instead of sleeping. It listens on 127.0.0.1 only.
+// reactions, webhooks, interaction callbacks, follow-ups and application commands; embeds checked
+// against Discord's limits; a channel's recent messages and its pins, which a person adds with `pin`)
+// with rate-limit headers on every answer, published per-bucket limits, and 429s on demand; a JSON
+// gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, dispatches with
+// sequence numbers, RESUME with replay). Everything the client did is kept as events a test waits
+// for, instead of sleeping. It listens on 127.0.0.1 only.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
+import { embedLimitBroken } from "./discordEmbedLimits.ts";
 
 export interface StandInUser {
   readonly id: string;
@@ -24,6 +25,8 @@ export interface StandInMessage {
   readonly webhookId: string | undefined;
   readonly content: string;
   readonly files: readonly { readonly name: string; readonly data: Buffer }[];
+  /** Embeds as the client sent them (within Discord's limits, or the message was refused). */
+  readonly embeds?: readonly Record<string, unknown>[];
   /** allowed_mentions as the client sent it (undefined when it sent none). */
   readonly allowedMentions: unknown;
   /** The bot's own reactions on it now. */
@@ -446,7 +449,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
         url: `http://127.0.0.1:${port}/attachments/${message.id}/${file.name}`,
         proxy_url: `http://127.0.0.1:${port}/attachments/${message.id}/${file.name}`,
       })),
-      embeds: [],
+      embeds: message.embeds ?? [],
       pinned: pins.get(message.channelId)?.some((pin) => pin.messageId === message.id) ?? false,
       flags: 0,
       ...(thread ? { position: 0 } : {}),
@@ -462,7 +465,11 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     const content = typeof body.content === "string" ? body.content : "";
     if (content.length > 2_000)
       throw new HttpError(400, 50035, "Invalid Form Body: content longer than 2000");
-    if (content === "" && files.length === 0) throw new HttpError(400, 50006, "Cannot send an empty message");
+    const embedProblem = embedLimitBroken(body.embeds);
+    if (embedProblem) throw new HttpError(400, 50035, `Invalid Form Body: ${embedProblem}`);
+    const embeds = (body.embeds as Record<string, unknown>[] | undefined) ?? [];
+    if (content === "" && files.length === 0 && embeds.length === 0)
+      throw new HttpError(400, 50006, "Cannot send an empty message");
     const message: StandInMessage = {
       id: snowflake(),
       channelId,
@@ -470,6 +477,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       webhookId,
       content,
       files,
+      ...(embeds.length > 0 ? { embeds } : {}),
       allowedMentions: body.allowed_mentions,
       reactions: new Set(),
     };
@@ -696,6 +704,8 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       if (interactions.get(third ?? "")?.id !== second)
         throw new HttpError(404, 10062, "Unknown interaction");
       const { json } = await readBody(request);
+      const embedProblem = embedLimitBroken((json.data as { embeds?: unknown } | undefined)?.embeds);
+      if (embedProblem) throw new HttpError(400, 50035, `Invalid Form Body: ${embedProblem}`);
       record({ kind: "interaction-callback", interactionId: second, body: json });
       return { status: 204 };
     }

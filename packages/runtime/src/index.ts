@@ -15,6 +15,7 @@ export {
   fanOutJoinMachine,
 } from "./durable/DurableFanOuts.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
+export { retryOfDeadLetter } from "./durable/retryOfDeadLetter.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export type {
   DeadLetter,
@@ -104,6 +105,7 @@ export {
   supervisorInput,
   Team,
 } from "./supervisor/Team.ts";
+export { EMBED_LIMITS, embedLength, fitEmbeds } from "./surface/fitEmbeds.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
 export {
   type ApplyReaction,
@@ -117,6 +119,8 @@ export type {
   InboundMessage,
   InboundReaction,
   Surface,
+  SurfaceEmbed,
+  SurfaceEmbedField,
   SurfaceFile,
   SurfaceIdentity,
   SurfaceMessageRef,
@@ -139,6 +143,7 @@ export {
   type SurfaceHumanGateway,
   type SurfaceHumanGatewayOptions,
 } from "./surface/SurfaceHumanGateway.ts";
+export type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./surface/SurfaceSchedules.ts";
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";

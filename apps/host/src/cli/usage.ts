@@ -59,7 +59,8 @@ Commands:
   start      Run the team with the local console (or on Discord with DISCORD_TOKEN) and the HTTP
              server (the default command)
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
-  register-commands  Register the slash commands (/ask, /status, /agents, /cancel) with Discord
+  register-commands  Register the slash commands (/ask, /fanout, /status, /agents, /cancel, /retry,
+             /schedule) with Discord
   mcp        Serve the team over MCP on stdio (ask_human, dispatch) for an external agent
   kakao      troupe kakao login: authorise the KakaoTalk alert sink (prints the address, reads the code)
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl

@@ -44,7 +44,16 @@ export type StoreConfig =
   /** `url` may hold a password: log `redactedUrl` only. */
   | { readonly kind: "redis"; readonly url: string; readonly redactedUrl: string };
 
-export const TEST_AGENTS = ["slow", "gate", "long", "approver", "asker", "tooler", "recaller"] as const;
+export const TEST_AGENTS = [
+  "slow",
+  "gate",
+  "long",
+  "approver",
+  "asker",
+  "tooler",
+  "recaller",
+  "file",
+] as const;
 export type TestAgentName = (typeof TEST_AGENTS)[number];
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";

@@ -13,6 +13,7 @@ import {
   isTroupeError,
   type Logger,
   newId,
+  retryOfDeadLetter,
   statusSymbols,
   statusText,
   type TaskEvent,
@@ -256,12 +257,10 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   };
 
   const retry = async (taskId: string) => {
-    const dead = (await queue.deadLetters(1_000)).findLast((letter) => letter.taskId === taskId);
-    if (!dead) return println(`no dead letter has the id "${taskId}"`);
-    const { id: _oldId, ...input } = dead.input;
-    const id = newId("t");
-    say(id, `${statusText("retrying")} dead letter ${taskId} as a new task`);
-    await enqueueAndFollow(input, id);
+    const item = await retryOfDeadLetter(queue, taskId);
+    if (!item) return println(`no dead letter has the id "${taskId}"`);
+    say(item.id, `${statusText("retrying")} dead letter ${taskId} as a new task`);
+    await enqueueAndFollow(item.input, item.id);
   };
 
   const cancel = async (taskId: string) => {

@@ -1,8 +1,8 @@
-// `troupe register-commands`: register /ask, /status, /agents and /cancel with Discord for the
-// application in DISCORD_APPLICATION_ID — in DISCORD_GUILD_ID when set (at once), else globally.
-// Uses DISCORD_TOKEN and DISCORD_API_URL like `troupe start`; the token is never printed.
+// `troupe register-commands`: register the slash commands (/ask, /fanout, /status, /agents, /cancel,
+// /retry, /schedule) with Discord for the application in DISCORD_APPLICATION_ID — in
+// DISCORD_GUILD_ID when set (at once), else globally. Uses DISCORD_TOKEN and DISCORD_API_URL like `troupe start`; the token is never printed.
 import type { Writable } from "node:stream";
-import { TroupeError } from "@troupe/runtime";
+import { SURFACE_COMMANDS, TroupeError } from "@troupe/runtime";
 import { resolveDiscordConfig } from "../config/discordConfig.ts";
 
 export const registerCommandsUsage = `troupe register-commands: register Troupe's slash commands with Discord.
@@ -10,9 +10,9 @@ export const registerCommandsUsage = `troupe register-commands: register Troupe'
 Usage:
   troupe register-commands
 
-Registers /ask, /status, /agents and /cancel for the application DISCORD_APPLICATION_ID, in the
-server DISCORD_GUILD_ID when it is set (shown at once) or globally (Discord may take up to an hour).
-Running it again replaces the list. Needs DISCORD_TOKEN; reads DISCORD_API_URL and DISCORD_CONFIG
+Registers ${SURFACE_COMMANDS.map((command) => `/${command.name}`).join(", ")} for the application
+DISCORD_APPLICATION_ID, in the server DISCORD_GUILD_ID when it is set (shown at once) or globally
+(Discord may take up to an hour). Running it again replaces the list. Needs DISCORD_TOKEN; reads DISCORD_API_URL and DISCORD_CONFIG
 like troupe start.
 `;
 

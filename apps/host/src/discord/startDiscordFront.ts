@@ -2,8 +2,9 @@
 // every mapped channel names an agent of the team, and run the surface bridge — messages in Troupe's
 // channels become tasks on the host's durable queue, each with its thread, status reaction and reply.
 // Stopping takes no new messages and waits, within the drain timeout, for the outcomes of the tasks
-// Discord started to be posted and their reactions to settle.
-import type { Logger, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
+// Discord started to be posted and their reactions to settle. Slash commands are answered too, and
+// the scheduled tasks of /schedule run while troupe is on Discord.
+import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
 import { handleSurfaceCommands, startSurfaceBridge, TroupeError } from "@troupe/runtime";
 import { createDiscordMetrics } from "@troupe/runtime/metrics";
 import { Effect } from "effect";
@@ -11,6 +12,7 @@ import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import { formatResult } from "../console/formatResult.ts";
 import type { DrainClock } from "../start/drainClock.ts";
+import { createHostSchedules } from "./hostSchedules.ts";
 
 export interface DiscordFrontOptions {
   readonly discord: DiscordConfig;
@@ -22,6 +24,8 @@ export interface DiscordFrontOptions {
   readonly registry?: Registry;
   /** Asks questions and approvals in the tasks' threads once attached here. */
   readonly human?: SurfaceHumanGateway;
+  /** Where /schedule keeps its scheduled tasks; no scheduler without it. */
+  readonly snapshots?: SnapshotStore;
   /** How long connecting may take (default 30s). */
   readonly connectTimeoutMs?: number;
 }
@@ -83,6 +87,9 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
     });
     onRateLimited = (ms) => bridge.pressure(ms);
     const detachHuman = options.human?.attach({ surface, threadOf: (taskId) => bridge.threadOf(taskId) });
+    const schedules = options.snapshots
+      ? createHostSchedules({ store: options.snapshots, queue, logger })
+      : undefined;
     // Slash commands (registered with `troupe register-commands`).
     const commands = handleSurfaceCommands({
       surface,
@@ -91,7 +98,14 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       bus: team.bus,
       format: formatResult,
       logger,
+      ...(schedules ? { schedules } : {}),
     });
+    // Started once /schedule listens for the runs, so a run missed while troupe was down is answered too.
+    if (schedules)
+      yield* Effect.acquireRelease(
+        Effect.promise(() => schedules.start()),
+        () => Effect.sync(() => schedules.stop()),
+      );
     logger.log("info", "discord surface started", {
       channels: Object.fromEntries(discord.channels),
       guildId: discord.guildId ?? null,

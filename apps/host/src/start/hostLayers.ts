@@ -31,6 +31,7 @@ import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../
 import { createHostTeam } from "../team/createHostTeam.ts";
 import { approverAgent } from "../testing/approverAgent.ts";
 import { askerAgent } from "../testing/askerAgent.ts";
+import { fileAgent } from "../testing/fileAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { recallerAgent } from "../testing/recallerAgent.ts";
@@ -92,6 +93,7 @@ const TEST_AGENTS = {
   asker: askerAgent,
   tooler: toolAgent,
   recaller: recallerAgent,
+  file: fileAgent,
 } as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>

@@ -24,6 +24,8 @@ export const ScheduledJob = Schema.Struct({
   at: Schema.optional(Schema.Number),
   /** The task text submitted at each run. */
   text: Schema.String,
+  /** The agent each run goes to; routed by the team's rules when absent. */
+  agent: Schema.optional(Schema.String),
   from: Schema.optional(Schema.String),
   channel: Schema.optional(Schema.String),
   createdAt: Schema.Number,
@@ -112,7 +114,7 @@ export class Scheduler {
   async schedule(
     spec: ScheduleSpec,
     text: string,
-    extra: { from?: string | undefined; channel?: string | undefined } = {},
+    extra: { from?: string | undefined; channel?: string | undefined; agent?: string | undefined } = {},
   ): Promise<ScheduledJob> {
     const now = this.#clock.now();
     const nextRunAt = nextRunAfter(spec, now);
@@ -129,6 +131,7 @@ export class Scheduler {
       ...(spec.kind === "every" ? { everyMs: spec.everyMs } : {}),
       ...(spec.kind === "at" ? { at: spec.at } : {}),
       text,
+      ...(extra.agent ? { agent: extra.agent } : {}),
       ...(extra.from ? { from: extra.from } : {}),
       ...(extra.channel ? { channel: extra.channel } : {}),
       createdAt: now,
@@ -196,6 +199,7 @@ export class Scheduler {
       await this.#options.submit(
         {
           text: job.text,
+          ...(job.agent ? { agent: job.agent } : {}),
           ...(job.from ? { from: job.from } : {}),
           ...(job.channel ? { channel: job.channel } : {}),
         },

@@ -20,11 +20,13 @@ import {
 } from "discord.js";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import { fitEmbeds } from "../surface/fitEmbeds.ts";
 import type {
   InboundCommand,
   InboundMessage,
   InboundReaction,
   Surface,
+  SurfaceEmbed,
   SurfaceFile,
   SurfaceHistoryMessage,
   SurfaceIdentity,
@@ -191,6 +193,12 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       ? { files: files.map((file) => new AttachmentBuilder(Buffer.from(file.data), { name: file.name })) }
       : {};
 
+  /** Embeds as Discord's API objects, fitted to its limits. */
+  const embedsOf = (embeds: readonly SurfaceEmbed[] | undefined) =>
+    embeds?.length
+      ? { embeds: fitEmbeds(embeds).map((embed) => ({ ...embed, fields: [...(embed.fields ?? [])] })) }
+      : {};
+
   const commandOf = (interaction: ChatInputCommandInteraction): InboundCommand => {
     const options: Record<string, string> = {};
     for (const option of interaction.options.data)
@@ -211,7 +219,12 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         await interaction.deferReply(deferOptions?.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
       },
       async reply(content, replyOptions) {
-        const payload = { content, allowedMentions: { parse: [] }, ...filesOf(replyOptions?.files) };
+        const payload = {
+          content,
+          allowedMentions: { parse: [] },
+          ...filesOf(replyOptions?.files),
+          ...embedsOf(replyOptions?.embeds),
+        };
         const flags = replyOptions?.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {};
         if (!interaction.deferred && !interaction.replied) await interaction.reply({ ...payload, ...flags });
         else if (interaction.deferred && !answered) await interaction.editReply(payload);
@@ -305,6 +318,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
           files: post.files.map((file) => new AttachmentBuilder(Buffer.from(file.data), { name: file.name })),
         }
       : {}),
+    ...embedsOf(post.embeds),
   });
 
   const surface: DiscordSurface = {

@@ -1,8 +1,9 @@
-// `troupe register-commands`: put the surface's slash commands (/ask, /status, /agents, /cancel) on
-// Discord, for one guild (at once) or globally (Discord may take up to an hour to show them). A PUT
-// replaces the whole list, so running it again is harmless.
+// `troupe register-commands`: put the surface's slash commands (SURFACE_COMMANDS: /ask, /fanout,
+// /status, /agents, /cancel, /retry, /schedule) on Discord, for one guild (at once) or globally
+// (Discord may take up to an hour to show them). A PUT replaces the whole list, so running it again
+// is harmless.
 import { ApplicationCommandOptionType, REST, Routes } from "discord.js";
-import { SURFACE_COMMANDS } from "../surface/SurfaceCommands.ts";
+import { SURFACE_COMMANDS, type SurfaceCommandOption } from "../surface/surfaceCommandList.ts";
 
 export interface RegisterDiscordCommandsOptions {
   readonly token: string;
@@ -19,11 +20,14 @@ export const discordCommandBodies = () =>
     name: command.name,
     description: command.description,
     type: 1,
-    options: command.options.map((option) => ({
+    options: command.options.map((option: SurfaceCommandOption) => ({
       name: option.name,
       description: option.description,
       type: ApplicationCommandOptionType.String,
       required: option.required,
+      ...(option.choices
+        ? { choices: option.choices.map((choice) => ({ name: choice, value: choice })) }
+        : {}),
     })),
   }));
 

@@ -32,8 +32,8 @@ export const cancelTask = async (
 /** What to tell the person who asked, for each outcome. */
 export const cancelText = (taskId: string, outcome: CancelOutcome): string =>
   ({
-    cancelled: `task ${taskId} cancelled`,
-    withdrawn: `task ${taskId} cancelled before it ran (taken off the work queue)`,
+    cancelled: `cancelled task ${taskId}`,
+    withdrawn: `cancelled task ${taskId} before it ran (taken off the work queue)`,
     elsewhere: `task ${taskId} is running on another host; cancel it there`,
     ended: `task ${taskId} has already ended`,
     unknown: `no task has the id "${taskId}"; /status shows the running ones`,

@@ -20,9 +20,27 @@ export interface SurfaceFile {
   readonly data: Uint8Array;
 }
 
+/** A rich block under a message (an embed on Discord); `fitEmbeds` keeps a message's within the limits. */
+export interface SurfaceEmbed {
+  readonly title?: string;
+  readonly description?: string;
+  readonly fields?: readonly SurfaceEmbedField[];
+  readonly footer?: { readonly text: string };
+  readonly author?: { readonly name: string };
+  /** 0xRRGGBB */
+  readonly color?: number;
+}
+
+export interface SurfaceEmbedField {
+  readonly name: string;
+  readonly value: string;
+  readonly inline?: boolean;
+}
+
 export interface SurfacePost {
   readonly content: string;
   readonly files?: readonly SurfaceFile[];
+  readonly embeds?: readonly SurfaceEmbed[];
   /** Post under this identity; the surface's own (bot) identity when absent or when it cannot. */
   readonly identity?: SurfaceIdentity;
   /**
@@ -86,7 +104,11 @@ export interface InboundCommand {
    */
   reply(
     content: string,
-    options?: { readonly ephemeral?: boolean; readonly files?: readonly SurfaceFile[] },
+    options?: {
+      readonly ephemeral?: boolean;
+      readonly files?: readonly SurfaceFile[];
+      readonly embeds?: readonly SurfaceEmbed[];
+    },
   ): Promise<void>;
 }
 

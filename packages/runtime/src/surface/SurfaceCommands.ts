@@ -1,25 +1,39 @@
-// The commands a chat surface offers (slash commands on Discord): /ask puts a task on the durable
-// queue and answers with its result, /status shows the team and the queue, /agents the agents,
-// /cancel cancels a task, running or still waiting in the queue. Each is acknowledged at once
-// (deferred) and answered when ready; a command that cannot work is answered at once, visible only to
-// whoever ran it, saying what to do.
+// The commands a chat surface offers (slash commands on Discord, listed in surfaceCommandList.ts):
+// /ask puts a task on the durable queue and answers with its result, /fanout asks several agents at
+// once and joins their answers, /status shows the team and the queue, /agents the agents, /cancel
+// cancels a task (running, or still waiting in the queue), /retry queues a dead letter again,
+// /schedule adds, lists and cancels scheduled tasks (whose runs are answered in the channel they were
+// scheduled from). Each is
+// acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
+// once, visible only to whoever ran it, saying what to do.
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
-import type { WorkQueue } from "../durable/WorkQueue.ts";
+import { retryOfDeadLetter } from "../durable/retryOfDeadLetter.ts";
+import type { TaskRecord, WorkItem, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import type { FanOutBranchResult } from "../supervisor/FanOutJoins.ts";
+import { joinName } from "../supervisor/joinPolicy.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { newId } from "../task/Task.ts";
+import { fanOutAnswer, parseJoin } from "./fanOutAnswer.ts";
 import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
-import type { InboundCommand, Surface } from "./Surface.ts";
+import type { InboundCommand, Surface, SurfaceFile } from "./Surface.ts";
+import type { SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
+import { statusEmbeds } from "./statusEmbeds.ts";
 import { statusText } from "./statusSymbols.ts";
+import { commandNames, type SurfaceCommandName } from "./surfaceCommandList.ts";
+
+export { SURFACE_COMMANDS } from "./surfaceCommandList.ts";
 
 export interface SurfaceCommandsOptions {
   readonly surface: Surface;
   readonly team: Team;
   readonly queue: WorkQueue;
   readonly bus: EventBus;
+  /** Scheduled tasks for /schedule; without it /schedule says the host has no scheduler. */
+  readonly schedules?: SurfaceSchedules;
   /** A task's output as text (default: `{ text }`, a string, or JSON). */
   readonly format?: (agent: string, output: unknown) => string;
   /** How long /ask waits for a result before saying where to look (default 14 minutes: Discord's token lasts 15). */
@@ -34,24 +48,8 @@ export interface SurfaceCommands {
   stop(signal?: AbortSignal): Promise<void>;
 }
 
-/** The commands, for registration on a surface (names, descriptions and options). */
-export const SURFACE_COMMANDS = [
-  {
-    name: "ask",
-    description: "Give a task to one agent",
-    options: [
-      { name: "agent", description: "The agent (see /agents)", required: true },
-      { name: "text", description: "What to do", required: true },
-    ],
-  },
-  { name: "status", description: "The team, its queue and the latest dead letters", options: [] },
-  { name: "agents", description: "The agents: state, capabilities, breaker", options: [] },
-  {
-    name: "cancel",
-    description: "Cancel a task, running or still waiting in the queue",
-    options: [{ name: "task", description: "The task id (t-…)", required: true }],
-  },
-] as const;
+/** Sends one message of an answer: a command's reply, or a post in a channel. */
+type Send = (content: string, files?: readonly SurfaceFile[]) => Promise<unknown>;
 
 const table = (rows: readonly (readonly string[])[]): string => {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -64,8 +62,22 @@ const table = (rows: readonly (readonly string[])[]): string => {
   return `\`\`\`\n${lines.join("\n")}\n\`\`\``;
 };
 
+const errorText = (error: unknown) =>
+  isTroupeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
+
+const when = (at: number | null) => (at === null ? "never again" : new Date(at).toISOString());
+
+/** What a scheduled task runs: "@agent text", or the text alone when the team routes it. */
+const taskOf = (schedule: SurfaceSchedule) =>
+  `${schedule.agent ? `@${schedule.agent} ` : ""}${schedule.text}`;
+
+const scheduleLine = (schedule: SurfaceSchedule) =>
+  `- \`${schedule.id}\` ${schedule.schedule} · next ${when(schedule.nextRunAt)} · ${schedule.runs} run${schedule.runs === 1 ? "" : "s"} → ${taskOf(schedule)}`;
+
+const ephemeral = { ephemeral: true } as const;
+
 export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceCommands => {
-  const { surface, team, queue, bus } = options;
+  const { surface, team, queue, bus, schedules } = options;
   const logger = options.logger ?? silentLogger;
   const format = options.format ?? formatOutput;
   const answerWithinMs = options.answerWithinMs ?? 14 * 60_000;
@@ -73,27 +85,51 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
   const stopping = new AbortController();
   let accepting = true;
 
-  const agentNames = () => team.status().agents.map((agent) => agent.name);
+  const track = (work: Promise<void>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
 
-  const ask = async (command: InboundCommand) => {
-    const agent = command.options.agent ?? "";
-    const text = (command.options.text ?? "").trim();
-    if (!agentNames().includes(agent))
-      return command.reply(
-        `Unknown agent "${agent}": the agents are ${agentNames().join(", ")} (see /agents).`,
-        {
-          ephemeral: true,
-        },
-      );
-    if (text === "")
-      return command.reply("/ask needs some text: what should the agent do?", { ephemeral: true });
-    if (!team.status().accepting)
-      return command.reply("The team is shutting down and takes no new tasks; try again shortly.", {
-        ephemeral: true,
-      });
-    await command.defer();
-    const id = newId("t");
-    // Listen before enqueueing, so an outcome recorded in between is not missed.
+  const agentNames = () => team.status().agents.map((agent) => agent.name);
+  const unknownAgent = (agent: string) =>
+    `Unknown agent "${agent}": the agents are ${agentNames().join(", ")} (see /agents).`;
+  const notAccepting = "The team is shutting down and takes no new tasks; try again shortly.";
+
+  /** Send `text` as one or more messages (a file when long), `heading` on its first line. */
+  const sendText = async (send: Send, text: string, heading?: string) => {
+    const plan = planReply(heading === undefined ? text : `${heading}\n${text}`, {
+      maxChars: surface.maxMessageChars,
+    });
+    for (const [index, content] of plan.messages.entries()) {
+      const last = index === plan.messages.length - 1;
+      await send(content, last && plan.file ? [plan.file] : undefined);
+    }
+  };
+
+  const outcomeText = (id: string, agent: string | undefined, record: TaskRecord | undefined) => {
+    if (record?.status === "succeeded") {
+      const text = format(agent ?? "", record.output);
+      return text.trim() === "" ? statusText("succeeded", `(task ${id}, empty reply)`) : text;
+    }
+    if (record?.status === "cancelled")
+      return statusText("cancelled", `(task ${id})${record.error ? `: ${record.error.reason}` : ""}`);
+    return `${statusText("failed")} (task ${id}): ${record?.error?.reason ?? "unknown error"}`;
+  };
+
+  /**
+   * Send task `id`'s outcome once the queue recorded it (within answerWithinMs), `heading` on the
+   * first line. `enqueue` puts it on the queue after listening starts, so its end cannot be missed.
+   */
+  const answerWhenRecorded = async (
+    task: {
+      readonly id: string;
+      readonly agent: string | undefined;
+      readonly heading?: string;
+      readonly enqueue?: () => Promise<void>;
+    },
+    send: Send,
+  ) => {
+    const { id, heading } = task;
     const recorded = bus.waitFor(
       (event) =>
         (event.type === "task.recorded" || event.type === "task.dead_lettered") && event.taskId === id,
@@ -101,33 +137,96 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     );
     recorded.catch(() => {});
     try {
-      await queue.enqueue({
-        id,
-        input: { id, text, agent, channel: command.channelName ?? command.channelId, from: command.userId },
-      });
+      await task.enqueue?.();
     } catch (error) {
-      return command.reply(
-        `${statusText("failed")}: not queued: ${isTroupeError(error) ? error.reason : String(error)}`,
-      );
+      return send(`${statusText("failed")}: not queued: ${errorText(error)}`);
     }
-    try {
-      await recorded;
-    } catch {
-      return command.reply(`${statusText("working")}: task ${id} is still running; /status shows it.`);
-    }
-    const record = await queue.record(id);
-    if (record?.status === "succeeded") {
-      const plan = planReply(format(agent, record.output), { maxChars: surface.maxMessageChars });
-      if (plan.messages.length === 0)
-        return command.reply(statusText("succeeded", `(task ${id}, empty reply)`));
-      for (const [index, content] of plan.messages.entries()) {
-        const last = index === plan.messages.length - 1;
-        await command.reply(content, last && plan.file ? { files: [plan.file] } : {});
+    const final = (record: TaskRecord | undefined) =>
+      record?.status === "succeeded" || record?.status === "cancelled" || record?.status === "dead";
+    // A task queued elsewhere (a scheduled run) may have ended before listening started.
+    let record = await queue.record(id);
+    if (!final(record)) {
+      try {
+        await recorded;
+      } catch {
+        return send(
+          `${heading ? `${heading}\n` : ""}${statusText("working")}: task ${id} is still running; /status shows it.`,
+        );
       }
-      return;
+      record = await queue.record(id);
     }
-    if (record?.status === "cancelled") return command.reply(statusText("cancelled", `(task ${id})`));
-    return command.reply(`${statusText("failed")} (task ${id}): ${record?.error?.reason ?? "unknown error"}`);
+    return sendText(send, outcomeText(id, task.agent, record), heading);
+  };
+
+  const replyTo =
+    (command: InboundCommand): Send =>
+    (content, files) =>
+      command.reply(content, files ? { files } : {});
+
+  /** Queue `item` and answer the command with its outcome. */
+  const queueAndAnswer = (item: WorkItem, command: InboundCommand, heading?: string) =>
+    answerWhenRecorded(
+      {
+        id: item.id,
+        agent: item.input.agent,
+        ...(heading === undefined ? {} : { heading }),
+        enqueue: () => queue.enqueue({ id: item.id, input: { ...item.input, id: item.id } }),
+      },
+      replyTo(command),
+    );
+
+  const ask = async (command: InboundCommand) => {
+    const agent = command.options.agent ?? "";
+    const text = (command.options.text ?? "").trim();
+    if (!agentNames().includes(agent)) return command.reply(unknownAgent(agent), ephemeral);
+    if (text === "") return command.reply("/ask needs some text: what should the agent do?", ephemeral);
+    if (!team.status().accepting) return command.reply(notAccepting, ephemeral);
+    await command.defer();
+    const id = newId("t");
+    await queueAndAnswer(
+      { id, input: { text, agent, channel: command.channelName ?? command.channelId, from: command.userId } },
+      command,
+    );
+  };
+
+  const fanout = async (command: InboundCommand) => {
+    const agents = [
+      ...new Set(
+        (command.options.agents ?? "")
+          .split(/[\s,]+/)
+          .map((name) => name.replace(/^@/, ""))
+          .filter((name) => name !== ""),
+      ),
+    ];
+    const text = (command.options.text ?? "").trim();
+    if (agents.length === 0)
+      return command.reply("/fanout needs agents: their names separated by commas (see /agents).", ephemeral);
+    const unknown = agents.find((agent) => !agentNames().includes(agent));
+    if (unknown !== undefined) return command.reply(unknownAgent(unknown), ephemeral);
+    if (text === "")
+      return command.reply("/fanout needs some text: what should the agents answer?", ephemeral);
+    const parsed = parseJoin(command.options.join, agents.length);
+    if ("error" in parsed) return command.reply(parsed.error, ephemeral);
+    if (!team.status().accepting) return command.reply(notAccepting, ephemeral);
+    await command.defer();
+    let result: { join: string; succeeded: boolean; branches: readonly FanOutBranchResult[] };
+    try {
+      const joined = await team.fanOut(
+        agents,
+        { text, channel: command.channelName ?? command.channelId, from: command.userId },
+        {
+          join: parsed.join,
+          signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(answerWithinMs)]),
+        },
+      );
+      result = { join: joined.join, succeeded: true, branches: joined.branches };
+    } catch (error) {
+      const branches = isTroupeError(error) ? error.data.branches : undefined;
+      if (!Array.isArray(branches))
+        return command.reply(`${statusText("failed")}: the fan-out failed: ${errorText(error)}`);
+      result = { join: joinName(parsed.join), succeeded: false, branches };
+    }
+    await sendText(replyTo(command), fanOutAnswer(result, format));
   };
 
   const status = async (command: InboundCommand) => {
@@ -135,24 +234,12 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     const team_ = team.status();
     const state = team_.escalated ? "escalated" : team_.accepting ? "accepting tasks" : "draining";
     const [stats, dead] = await Promise.all([queue.stats(), queue.deadLetters(5)]);
-    const agents = table([
-      ["agent", "state", "breaker", "queue", "task"],
-      ...team_.agents.map((agent) => [
-        agent.name,
-        agent.state,
-        agent.breaker,
-        String(agent.queue),
-        agent.task ?? "-",
-      ]),
-    ]);
-    const deadLines = dead.map((letter) => `- ${letter.taskId}: ${letter.error.tag}: ${letter.error.reason}`);
     await command.reply(
       [
-        `Team: ${state}, ${team_.queued} queued, ${team_.inFlight} in flight.`,
-        agents,
+        `Team: ${state}, ${team_.queued} queued, ${team_.inFlight} in flight, ${team_.fanOuts} fan-outs.`,
         `Work queue: ${stats.ready} ready, ${stats.leased} leased, ${stats.delayed} delayed, ${stats.dead} dead.`,
-        ...(deadLines.length > 0 ? ["Latest dead letters:", ...deadLines] : []),
       ].join("\n"),
+      { embeds: statusEmbeds(team_, [...dead].reverse()) },
     );
   };
 
@@ -175,48 +262,151 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
 
   const cancel = async (command: InboundCommand) => {
     const id = (command.options.task ?? "").trim();
-    await command.defer({ ephemeral: true });
+    await command.defer(ephemeral);
     const outcome = await cancelTask({ team, queue, bus }, id, `cancelled by ${command.userId} with /cancel`);
     const text = cancelText(id, outcome);
-    await command.reply(outcome === "cancelled" || outcome === "withdrawn" ? `🚫 ${text}` : text, {
-      ephemeral: true,
-    });
+    await command.reply(outcome === "cancelled" || outcome === "withdrawn" ? `🚫 ${text}` : text, ephemeral);
   };
 
-  const handlers: Record<string, (command: InboundCommand) => Promise<void>> = {
+  const retry = async (command: InboundCommand) => {
+    const id = (command.options.task ?? "").trim();
+    const item = await retryOfDeadLetter(queue, id);
+    if (!item)
+      return command.reply(
+        `No dead letter has the id "${id}"; /status lists the latest dead letters.`,
+        ephemeral,
+      );
+    if (!team.status().accepting) return command.reply(notAccepting, ephemeral);
+    await command.defer();
+    await queueAndAnswer(item, command, `${statusText("retrying")} dead letter ${id} as task ${item.id}:`);
+  };
+
+  const listSchedules = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
+    await command.defer();
+    const listed = scheduled.list();
+    await sendText(
+      replyTo(command),
+      listed.length === 0
+        ? "No scheduled tasks. Add one with /schedule when:<every 5m | at ISO time | cron> text:<task>."
+        : [
+            `${listed.length} scheduled task${listed.length === 1 ? "" : "s"}:`,
+            ...listed.map(scheduleLine),
+          ].join("\n"),
+    );
+  };
+
+  const cancelSchedule = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
+    const id = (command.options.id ?? "").trim();
+    if (id === "")
+      return command.reply(
+        "/schedule action:cancel needs the id of a scheduled task (job-…); /schedule action:list shows them.",
+        ephemeral,
+      );
+    if (!(await scheduled.cancel(id)))
+      return command.reply(
+        `No scheduled task has the id "${id}"; /schedule action:list shows them.`,
+        ephemeral,
+      );
+    await command.defer();
+    await command.reply(statusText("cancelled", `the scheduled task ${id}`));
+  };
+
+  const addSchedule = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
+    const { when: written, agent } = command.options;
+    const text = (command.options.text ?? "").trim();
+    if (agent && !agentNames().includes(agent)) return command.reply(unknownAgent(agent), ephemeral);
+    if (!written || text === "")
+      return command.reply(
+        "/schedule needs `when` (every 5m, at 2026-12-01T09:00:00Z, or a cron expression) and `text` (the task).",
+        ephemeral,
+      );
+    let added: SurfaceSchedule;
+    try {
+      added = await scheduled.add({
+        when: written,
+        text,
+        ...(agent ? { agent } : {}),
+        from: command.userId,
+        channelId: command.channelId,
+      });
+    } catch (error) {
+      return command.reply(errorText(error), ephemeral);
+    }
+    await command.defer();
+    await command.reply(
+      `⏰ Scheduled ${added.id} (${added.schedule}), next run ${when(added.nextRunAt)}: ${taskOf(added)}\n` +
+        `Each run is answered here; /schedule action:cancel id:${added.id} cancels it.`,
+    );
+  };
+
+  /** `action`: add (the default when `when` or `text` is given), list (the default otherwise), cancel. */
+  const schedule = async (command: InboundCommand) => {
+    if (!schedules)
+      return command.reply("This host runs no scheduler, so /schedule is not available here.", ephemeral);
+    const { action = command.options.when || command.options.text ? "add" : "list" } = command.options;
+    if (action === "list") return listSchedules(command, schedules);
+    if (action === "cancel") return cancelSchedule(command, schedules);
+    if (action === "add") return addSchedule(command, schedules);
+    return command.reply(`Unknown action "${action}": use add, list or cancel.`, ephemeral);
+  };
+
+  const handlers: Record<SurfaceCommandName, (command: InboundCommand) => Promise<unknown>> = {
     ask,
+    fanout,
     status,
     agents,
     cancel,
+    retry,
+    schedule,
   };
+
+  const stopRuns =
+    schedules?.onRun((run) => {
+      if (!accepting || run.channelId === undefined) return;
+      const channelId = run.channelId;
+      track(
+        answerWhenRecorded(
+          { id: run.taskId, agent: run.agent, heading: `⏰ ${run.scheduleId} ran as task ${run.taskId}:` },
+          (content, files) => surface.post(channelId, { content, ...(files ? { files } : {}) }),
+        )
+          .then(() => {})
+          .catch((error: unknown) =>
+            logger.log("error", "surface: a scheduled run's answer could not be posted", {
+              taskId: run.taskId,
+              error: errorText(error),
+            }),
+          ),
+      );
+    }) ?? (() => {});
 
   const stopListening =
     surface.onCommand?.((command) => {
-      const handler = handlers[command.name];
+      const handler = Object.hasOwn(handlers, command.name)
+        ? handlers[command.name as SurfaceCommandName]
+        : undefined;
       const work = (async () => {
-        if (!accepting)
-          return command.reply("Troupe is stopping and takes no commands now.", { ephemeral: true });
+        if (!accepting) return command.reply("Troupe is stopping and takes no commands now.", ephemeral);
         if (!handler)
           return command.reply(
-            `Unknown command /${command.name}: the commands are /ask, /status, /agents, /cancel.`,
-            {
-              ephemeral: true,
-            },
+            `Unknown command /${command.name}: the commands are ${commandNames()}.`,
+            ephemeral,
           );
         await handler(command);
-      })().catch((error: unknown) => {
-        logger.log("error", "surface: a command failed", {
-          command: command.name,
-          error: error instanceof Error ? error.message : String(error),
+      })()
+        .then(() => {})
+        .catch((error: unknown) => {
+          logger.log("error", "surface: a command failed", {
+            command: command.name,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          return command
+            .reply(
+              `/${command.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+              ephemeral,
+            )
+            .catch(() => {});
         });
-        return command
-          .reply(`/${command.name} failed: ${error instanceof Error ? error.message : String(error)}`, {
-            ephemeral: true,
-          })
-          .catch(() => {});
-      });
-      running.add(work);
-      void work.finally(() => running.delete(work));
+      track(work);
     }) ?? (() => {});
 
   return {
@@ -225,6 +415,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     },
     async stop(signal) {
       accepting = false;
+      stopRuns();
       const abort = () => stopping.abort();
       if (signal?.aborted) abort();
       signal?.addEventListener("abort", abort, { once: true });

@@ -1,0 +1,99 @@
+// The scheduled tasks of `troupe start` on Discord: /schedule's port on the Scheduler of
+// @troupe/agents. Jobs are saved in the host's snapshot store (they survive a restart; a run missed
+// while the host was down runs once at start), and each run is a new task on the durable work queue,
+// answered in the channel it was scheduled from.
+import { parseSchedule, type ScheduledJob, Scheduler } from "@troupe/agents";
+import {
+  isTroupeError,
+  type Logger,
+  newId,
+  type ScheduledRun,
+  type SnapshotStore,
+  type SurfaceSchedule,
+  type SurfaceSchedules,
+  TroupeError,
+  type WorkQueue,
+} from "@troupe/runtime";
+
+export interface HostSchedules extends SurfaceSchedules {
+  /** Load the saved jobs and arm their timers (after whoever answers the runs has subscribed). */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+const viewOf = (job: ScheduledJob): SurfaceSchedule => ({
+  id: job.id,
+  schedule: job.schedule,
+  text: job.text,
+  ...(job.agent ? { agent: job.agent } : {}),
+  nextRunAt: job.nextRunAt,
+  runs: job.runs,
+});
+
+/** `when` as parseSchedule reads it: a cron expression (which has spaces) in quotes. */
+const quoted = (when: string) => {
+  const trimmed = when.trim();
+  return /^(every|at)\s/i.test(trimmed) || /^["@]/.test(trimmed) ? trimmed : `"${trimmed}"`;
+};
+
+/** `when` and `text` as a schedule; a bad `when` says how to write it as /schedule's option. */
+const parseWhen = (when: string, text: string) => {
+  try {
+    return parseSchedule(`${quoted(when)} ${text}`);
+  } catch (error) {
+    if (!isTroupeError(error, "InvalidCommand")) throw error;
+    throw new TroupeError(
+      "InvalidCommand",
+      `${error.reason.replace(/\. Use \/schedule[\s\S]*$/, "")}. Write \`when\` as every 5m, at 2026-12-01T09:00:00Z, or a cron expression such as 0 9 * * 1-5.`,
+    );
+  }
+};
+
+export const createHostSchedules = (options: {
+  readonly store: SnapshotStore;
+  readonly queue: WorkQueue;
+  readonly logger: Logger;
+}): HostSchedules => {
+  const { queue, logger } = options;
+  const listeners = new Set<(run: ScheduledRun) => void>();
+  const scheduler = new Scheduler({
+    store: options.store,
+    async submit(input, job) {
+      const taskId = newId("t");
+      await queue.enqueue({ id: taskId, input: { ...input, id: taskId } });
+      logger.log("info", "scheduler: a scheduled task was queued", { scheduleId: job.id, taskId });
+      const run: ScheduledRun = {
+        taskId,
+        scheduleId: job.id,
+        ...(job.agent ? { agent: job.agent } : {}),
+        ...(job.channel ? { channelId: job.channel } : {}),
+      };
+      for (const listener of listeners) listener(run);
+    },
+    onError: (error, job) =>
+      logger.log("error", "scheduler: a scheduled task could not be queued", {
+        scheduleId: job.id,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  return {
+    async add(request) {
+      const { spec, text } = parseWhen(request.when, request.text);
+      const job = await scheduler.schedule(spec, text, {
+        agent: request.agent,
+        from: request.from,
+        channel: request.channelId,
+      });
+      logger.log("info", "scheduler: a task was scheduled", { scheduleId: job.id, schedule: job.schedule });
+      return viewOf(job);
+    },
+    list: () => scheduler.list().map(viewOf),
+    cancel: (id) => scheduler.unschedule(id),
+    onRun(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
+  };
+};
