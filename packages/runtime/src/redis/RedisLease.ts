@@ -30,7 +30,10 @@ export interface RedisLeaseOptions {
   readonly ttlMs: number;
   /** How often the holder renews (default a third of the ttl). */
   readonly renewEveryMs?: number;
-  /** How often a standby tries to take the lease in `waitUntilAcquired` (default renewEveryMs). */
+  /**
+   * How often a standby tries to take the lease in `waitUntilAcquired` (default renewEveryMs, at most
+   * 1 s: a released lease is taken within a second, a dead holder's within the ttl and a second).
+   */
   readonly pollEveryMs?: number;
   /** Who holds it: the start of the token stored in the key, so `GET key` names the holder. */
   readonly holder?: string;
@@ -73,7 +76,7 @@ export class RedisLease {
     this.key = options.key;
     this.ttlMs = options.ttlMs;
     this.#renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(options.ttlMs / 3));
-    this.#pollEveryMs = options.pollEveryMs ?? this.#renewEveryMs;
+    this.#pollEveryMs = options.pollEveryMs ?? Math.min(this.#renewEveryMs, 1_000);
     this.#holder = options.holder ?? "lease";
     this.#logger = options.logger ?? silentLogger;
   }
@@ -86,6 +89,11 @@ export class RedisLease {
   /** The token stored in the key while held, e.g. `host-a/6f1c…`. */
   get token(): string {
     return this.#token;
+  }
+
+  /** Who holds the lease now according to Redis (the holder's token), or undefined when nobody does. */
+  async holder(): Promise<string | undefined> {
+    return (await this.#redis.get(this.key)) ?? undefined;
   }
 
   /** Be told when the lease is lost (not when it is released); returns the unsubscribe. */
