@@ -1,7 +1,8 @@
 // Two `troupe start` hosts on one Redis and one Discord (the stand-in): only the holder of the gateway
 // lease connects (one IDENTIFY), the other stands by and still runs tasks from the shared queue; a
 // message is handled once. When the holder is SIGKILLed the standby takes the gateway over after the
-// lease's ttl and handles the next message; when the holder stops cleanly it hands the lease over at
+// lease's ttl and handles the next message; a holder whose lease was taken disconnects at once and
+// connects again when it gets the lease back; a holder that stops cleanly hands the lease over at
 // once (well before a long ttl).
 import { randomUUID } from "node:crypto";
 import { deleteNamespace } from "@troupe/runtime/redis";
@@ -109,6 +110,36 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
     const second = await handled(standIn, 6);
     expect(second.threadCalls.map((call) => call.status)).toEqual([201]);
     expect(second.posts.map((post) => post.content)).toEqual([longReply(6)]);
+  });
+
+  it("disconnects a holder whose lease was taken over at once, and reconnects when it gets the lease back", async () => {
+    const { standIn, redis, key, start } = await setUp();
+    const a = start("host-a", "2s");
+    await a.log("discord surface started");
+    const [first] = identifies(standIn);
+    // Another host took the lease (as after a pause longer than the ttl): a's next renewal finds out.
+    await redis.set(key, "host-x/intruder", "PX", 60_000);
+    expect(
+      await a.log("discord gateway: lost the gateway lease; disconnecting and standing by"),
+    ).toMatchObject({
+      reason: "taken",
+    });
+    await standIn.waitFor(
+      (event) => event.kind === "gateway" && event.op === "closed" && event.session === first!.session,
+      "a's gateway session closed",
+    );
+    const lostAt = a.logs.length;
+    expect(
+      (await a.log("discord gateway: standing by until this host holds the gateway lease", { from: lostAt }))
+        .holder,
+    ).toBe("host-x/intruder");
+    expect(await redis.get(key)).toBe("host-x/intruder");
+
+    await redis.del(key); // the other host let go
+    await a.log("discord surface started", { from: lostAt });
+    expect(identifies(standIn)).toHaveLength(2);
+    const { posts } = await handled(standIn, 8);
+    expect(posts.map((post) => post.content)).toEqual([longReply(8)]);
   });
 
   it("hands the gateway over at once when the holder stops cleanly", async () => {
