@@ -2,8 +2,8 @@
 // lease connects (one IDENTIFY), the other stands by and still runs tasks from the shared queue; a
 // message is handled once. When the holder is SIGKILLed the standby takes the gateway over after the
 // lease's ttl and handles the next message; a holder whose lease was taken disconnects at once and
-// connects again when it gets the lease back; a holder that stops cleanly hands the lease over at
-// once (well before a long ttl).
+// connects again when it gets the lease back; a standby stops without touching the lease; a holder
+// that stops cleanly hands the lease over at once (well before a long ttl).
 import { randomUUID } from "node:crypto";
 import { deleteNamespace } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
@@ -80,15 +80,22 @@ const handled = async (standIn: DiscordStandIn, n: number) => {
   };
 };
 
+/** The host's troupe_discord_gateway_held, from its /metrics. */
+const gatewayHeld = async (troupe: TroupeProcess) => {
+  const { url } = (await troupe.log("http listening")) as { url: string };
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^troupe_discord_gateway_held (\d+)$/m.exec(metrics)?.[1]);
+};
+
 const standingBy = (troupe: TroupeProcess) =>
   troupe.log("discord gateway: standing by until this host holds the gateway lease");
 
 describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () => {
   it("lets only the lease holder connect, and the standby takes over when the holder is killed", async () => {
     const { standIn, redis, key, start } = await setUp();
-    const a = start("host-a", "2s");
+    const a = start("host-a", "3s");
     await a.log("discord surface started");
-    const b = start("host-b", "2s");
+    const b = start("host-b", "3s");
     expect((await standingBy(b)).holder).toMatch(/^host-a\//);
     await b.log("troupe started");
 
@@ -98,6 +105,7 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
     expect(identifies(standIn)).toHaveLength(1);
     expect(b.logs.map((record) => record.msg)).not.toContain("discord surface started");
     expect(await redis.get(key)).toMatch(/^host-a\//);
+    expect([await gatewayHeld(a), await gatewayHeld(b)]).toEqual([1, 0]);
 
     a.child.kill("SIGKILL");
     expect(await a.exited).toBe("SIGKILL");
@@ -106,6 +114,7 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
     expect(sessions).toHaveLength(2);
     expect(new Set(sessions).size).toBe(2);
     expect(await redis.get(key)).toMatch(/^host-b\//);
+    expect(await gatewayHeld(b)).toBe(1);
 
     const second = await handled(standIn, 6);
     expect(second.threadCalls.map((call) => call.status)).toEqual([201]);
@@ -114,7 +123,7 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
 
   it("disconnects a holder whose lease was taken over at once, and reconnects when it gets the lease back", async () => {
     const { standIn, redis, key, start } = await setUp();
-    const a = start("host-a", "2s");
+    const a = start("host-a", "3s");
     await a.log("discord surface started");
     const [first] = identifies(standIn);
     // Another host took the lease (as after a pause longer than the ttl): a's next renewal finds out.
@@ -140,6 +149,20 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
     expect(identifies(standIn)).toHaveLength(2);
     const { posts } = await handled(standIn, 8);
     expect(posts.map((post) => post.content)).toEqual([longReply(8)]);
+  });
+
+  it("stops a standby on SIGTERM without touching the holder's lease", async () => {
+    const { standIn, redis, key, start } = await setUp();
+    const a = start("host-a", "60s");
+    await a.log("discord surface started");
+    const b = start("host-b", "60s");
+    await standingBy(b);
+    b.child.kill("SIGTERM");
+    expect(await b.exited).toBe(0);
+    expect(b.logs.map((record) => record.msg)).not.toContain("lease released");
+    expect(await redis.get(key)).toMatch(/^host-a\//);
+    expect(identifies(standIn)).toHaveLength(1);
+    expect(standIn.events.some((event) => event.kind === "gateway" && event.op === "closed")).toBe(false);
   });
 
   it("hands the gateway over at once when the holder stops cleanly", async () => {

@@ -6,6 +6,7 @@
 // standby host takes the gateway over without waiting for the ttl.
 import type { LeaseLostReason, RedisLease } from "@troupe/runtime/redis";
 import { Cause, Effect } from "effect";
+import { Gauge, type Registry } from "prom-client";
 import {
   checkChannelAgents,
   type DiscordFront,
@@ -34,10 +35,23 @@ const nextLoss = (lease: RedisLease) =>
     ({ unsubscribe }) => Effect.sync(unsubscribe),
   ).pipe(Effect.map(({ lost }) => lost));
 
+/** `troupe_discord_gateway_held`: 1 on the host holding the gateway lease, 0 on those standing by. */
+const countHeld = (registry: Registry, lease: RedisLease) =>
+  (registry.getSingleMetric("troupe_discord_gateway_held") as Gauge | undefined) ??
+  new Gauge({
+    name: "troupe_discord_gateway_held",
+    help: "1 while this host holds the Discord gateway lease (and connects to Discord), 0 while it stands by.",
+    registers: [registry],
+    collect() {
+      this.set(lease.held ? 1 : 0);
+    },
+  });
+
 export const holdDiscordWhileLeased = (options: LeasedDiscordFrontOptions) =>
   Effect.gen(function* () {
     const { lease, logger } = options;
     checkChannelAgents(options.discord, options.team); // a bad map stops every host, not only the holder
+    if (options.registry) countHeld(options.registry, lease);
     const stopping = new AbortController();
     let stopReason = "stopped";
     let current: DiscordFront | undefined;
