@@ -60,6 +60,7 @@ export const holdDiscordWhileLeased = (options: LeasedDiscordFrontOptions) =>
     const hold = Effect.scoped(
       Effect.gen(function* () {
         const lost = yield* nextLoss(lease);
+        if (!lease.held) return; // lost before we listened: stand by again
         logger.log("info", "discord gateway: this host holds the gateway lease; connecting", {
           key: lease.key,
           holder: lease.token,
