@@ -68,7 +68,12 @@ export type StandInEvent =
       /** The bot's reactions on the message after the change. */
       readonly shown: readonly string[];
     }
-  | { readonly kind: "gateway"; readonly op: "identify" | "resume" | "ready" | "resumed" | "closed" }
+  | {
+      readonly kind: "gateway";
+      readonly op: "identify" | "resume" | "ready" | "resumed" | "closed";
+      /** The gateway session (one per IDENTIFY); undefined for a connection closed before it had one. */
+      readonly session: string | undefined;
+    }
   | { readonly kind: "interaction-callback"; readonly interactionId: string; readonly body: unknown }
   | {
       readonly kind: "followup";
@@ -370,9 +375,9 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       if (payload.op === 1) return send(socket, { op: 11 });
       if (payload.op === 2) {
         if (payload.d?.token !== token) return socket.close(4004, "Authentication failed.");
-        record({ kind: "gateway", op: "identify" });
         session = { id: randomBytes(16).toString("hex"), seq: 0, sent: [], socket };
         sessions.set(session.id, session);
+        record({ kind: "gateway", op: "identify", session: session.id });
         const url = `ws://127.0.0.1:${port}/gateway`;
         dispatch("READY", {
           v: 10,
@@ -390,25 +395,25 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
           geo_ordered_rtc_regions: [],
           guild_join_requests: [],
         });
-        record({ kind: "gateway", op: "ready" });
+        record({ kind: "gateway", op: "ready", session: session.id });
         dispatch("GUILD_CREATE", guildJson());
         return;
       }
       if (payload.op === 6) {
         const resumed = sessions.get(String(payload.d?.session_id));
         if (payload.d?.token !== token || !resumed) return send(socket, { op: 9, d: false });
-        record({ kind: "gateway", op: "resume" });
+        record({ kind: "gateway", op: "resume", session: resumed.id });
         session = resumed;
         resumed.socket = socket;
         const seq = Number(payload.d?.seq ?? 0);
         for (const event of resumed.sent) if (event.s > seq) send(socket, { op: 0, ...event });
         dispatch("RESUMED", {});
-        record({ kind: "gateway", op: "resumed" });
+        record({ kind: "gateway", op: "resumed", session: resumed.id });
       }
     });
     socket.on("close", () => {
       if (session && session.socket === socket) session.socket = undefined;
-      record({ kind: "gateway", op: "closed" });
+      record({ kind: "gateway", op: "closed", session: session?.id });
     });
   });
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));

@@ -24,6 +24,7 @@ describe("resolveHostConfig", () => {
       namespace: "default",
       consumer: defaultConsumer(),
       leaseMs: 30_000,
+      gatewayLeaseMs: 15_000,
       testAgents: [],
       modelAgents: [],
       notify: {
@@ -50,6 +51,7 @@ describe("resolveHostConfig", () => {
       TROUPE_NAMESPACE: "team-a",
       TROUPE_CONSUMER: "box-1",
       TROUPE_LEASE: "1m",
+      TROUPE_GATEWAY_LEASE: "5s",
     };
     expect(resolveHostConfig({}, env, "/srv/app")).toEqual({
       httpHost: "0.0.0.0",
@@ -62,6 +64,7 @@ describe("resolveHostConfig", () => {
       namespace: "team-a",
       consumer: "box-1",
       leaseMs: 60_000,
+      gatewayLeaseMs: 5_000,
       testAgents: [],
       modelAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
@@ -139,6 +142,10 @@ describe("resolveHostConfig", () => {
     expect(reasonOf(() => resolveHostConfig({ lease: "200ms" }, {}))).toBe(
       '--lease must be at least 1s, got "200ms"',
     );
+    for (const bad of ["soon", "500ms"])
+      expect(reasonOf(() => resolveHostConfig({}, { TROUPE_GATEWAY_LEASE: bad }))).toBe(
+        `TROUPE_GATEWAY_LEASE must be a time of at least 1s such as 5s, 15s or 1m, got "${bad}"`,
+      );
     expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
   });
 });

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
+import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
@@ -27,6 +28,8 @@ export interface HostConfig {
   readonly consumer: string;
   /** How long a lease lasts without renewal: a dead host's tasks are taken over after it. */
   readonly leaseMs: number;
+  /** With Redis and Discord: how long the gateway lease lasts unrenewed (TROUPE_GATEWAY_LEASE). */
+  readonly gatewayLeaseMs: number;
   /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
   readonly testAgents: readonly TestAgentName[];
   /** Agents that need a local model, added to the team (TROUPE_AGENTS, e.g. `research,code`). */
@@ -159,6 +162,7 @@ export const resolveHostConfig = (
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,
     consumer: consumer?.value ?? defaultConsumer(),
     leaseMs,
+    gatewayLeaseMs: resolveGatewayLeaseMs(env),
     testAgents: resolveTestAgents(env),
     modelAgents: resolveModelAgents(env),
     notify: resolveNotifyConfig(env, {

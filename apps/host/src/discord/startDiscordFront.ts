@@ -34,18 +34,29 @@ export interface DiscordFront {
   /** Resolves once stop() finished draining. */
   readonly done: Promise<void>;
   stop(reason: string): Promise<void>;
+  /**
+   * Stop at once, without waiting for open tasks' outcomes (another host holds the gateway now); the
+   * tasks run on and stay in the work queue.
+   */
+  letGo(reason: string): Promise<void>;
 }
+
+/** Every agent DISCORD_CHANNELS names is in the team; throws InvalidCommand naming the first that is not. */
+export const checkChannelAgents = (discord: DiscordConfig, team: Team): readonly string[] => {
+  const agents = team.status().agents.map((agent) => agent.name);
+  for (const [channel, agent] of discord.channels)
+    if (agent !== null && !agents.includes(agent))
+      throw new TroupeError(
+        "InvalidCommand",
+        `DISCORD_CHANNELS maps "${channel}" to the agent "${agent}", which is not in the team (${agents.join(", ")})`,
+      );
+  return agents;
+};
 
 export const startDiscordFront = (options: DiscordFrontOptions) =>
   Effect.gen(function* () {
     const { discord, team, queue, drain, logger } = options;
-    const agents = team.status().agents.map((agent) => agent.name);
-    for (const [channel, agent] of discord.channels)
-      if (agent !== null && !agents.includes(agent))
-        throw new TroupeError(
-          "InvalidCommand",
-          `DISCORD_CHANNELS maps "${channel}" to the agent "${agent}", which is not in the team (${agents.join(", ")})`,
-        );
+    const agents = checkChannelAgents(discord, team);
     const { createDiscordSurface } = yield* Effect.promise(() => import("@troupe/runtime/discord"));
     let onRateLimited = (_ms: number) => {};
     const surface = yield* Effect.acquireRelease(
@@ -117,14 +128,20 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       resolveDone = resolve;
     });
     let stopping: Promise<void> | undefined;
-    const stop = (reason: string): Promise<void> => {
+    /** Stop; with `drainTasks`, first wait (within the drain timeout) for open tasks' outcomes. */
+    const finish = (reason: string, drainTasks: boolean): Promise<void> => {
       stopping ??= (async () => {
-        drain.start();
-        logger.log("info", "discord surface stopping: posting the outcomes of its open tasks", {
-          reason,
-          open: bridge.open,
-        });
-        const deadline = AbortSignal.timeout(Math.max(1, drain.remainingMs()));
+        if (drainTasks) drain.start();
+        logger.log(
+          "info",
+          drainTasks
+            ? "discord surface stopping: posting the outcomes of its open tasks"
+            : "discord surface stopping at once",
+          { reason, open: bridge.open },
+        );
+        const deadline = drainTasks
+          ? AbortSignal.timeout(Math.max(1, drain.remainingMs()))
+          : AbortSignal.abort();
         await Promise.all([bridge.stop(deadline), commands.stop(deadline)]);
         detachHuman?.();
         if (bridge.open > 0)
@@ -136,6 +153,10 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       })();
       return stopping;
     };
-    const front: DiscordFront = { done, stop };
+    const front: DiscordFront = {
+      done,
+      stop: (reason) => finish(reason, true),
+      letGo: (reason) => finish(reason, false),
+    };
     return front;
   });

@@ -21,6 +21,7 @@ import {
   createWorkQueueMetrics,
   type RuntimeMetrics,
 } from "@troupe/runtime/metrics";
+import type { RedisLease } from "@troupe/runtime/redis";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
@@ -65,6 +66,11 @@ export class HostMetrics extends Context.Service<HostMetrics, RuntimeMetrics>()(
 
 export class HostMirror extends Context.Service<HostMirror, { readonly active: boolean }>()(
   "@troupe/host/HostMirror",
+) {}
+
+/** With Redis and Discord: the lease that lets exactly one host of several hold the Discord gateway. */
+export class HostGatewayLease extends Context.Service<HostGatewayLease, RedisLease | undefined>()(
+  "@troupe/host/HostGatewayLease",
 ) {}
 
 /** The worker, started by the host once the console listens, so it sees every resumed task's events. */
@@ -186,6 +192,29 @@ const mirrorLayer = (config: HostConfig, logger: Logger) =>
         origin: mirror.origin,
       });
       return { active: true };
+    }),
+  );
+
+/** Held only while this host runs the Discord front; released (if still held) when troupe stops. */
+const gatewayLeaseLayer = (config: HostConfig, logger: Logger) =>
+  Layer.effect(
+    HostGatewayLease,
+    Effect.gen(function* () {
+      const { redis } = yield* HostQueue;
+      if (!redis || !config.discord) return undefined;
+      return yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const { RedisLease } = await import("@troupe/runtime/redis");
+          return new RedisLease({
+            redis,
+            key: `troupe:${config.namespace}:discord:gateway`,
+            ttlMs: config.gatewayLeaseMs,
+            holder: config.consumer,
+            logger,
+          });
+        }),
+        (lease) => Effect.promise(() => lease.release()),
+      );
     }),
   );
 
@@ -323,9 +352,10 @@ const notifierLayer = (config: HostConfig, logger: Logger) =>
     }),
   );
 
-/** Bus, store, team, metrics, mirror, notifier, worker and HTTP server for `troupe start`, released in reverse order. */
+/** Bus, store, team, metrics, mirror, notifier, worker, HTTP server and gateway lease for `troupe start`, released in reverse order. */
 export const hostLayer = (config: HostConfig, logger: Logger) =>
   httpLayer(config, logger).pipe(
+    Layer.provideMerge(gatewayLeaseLayer(config, logger)),
     Layer.provideMerge(workerLayer(config, logger)),
     Layer.provideMerge(notifierLayer(config, logger)),
     Layer.provideMerge(mirrorLayer(config, logger)),

@@ -6,9 +6,11 @@ import { jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
-import { type DiscordFront, startDiscordFront } from "../discord/startDiscordFront.ts";
+import { holdDiscordWhileLeased, type RunningFront } from "../discord/holdDiscordWhileLeased.ts";
+import { startDiscordFront } from "../discord/startDiscordFront.ts";
 import {
   HostDrain,
+  HostGatewayLease,
   HostHttp,
   HostHuman,
   HostMetrics,
@@ -47,7 +49,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const human = yield* HostHuman;
     const notifier = yield* HostNotifier;
     let localConsole: LocalConsole | undefined;
-    let discordFront: DiscordFront | undefined;
+    let discordFront: RunningFront | undefined;
     let interrupts = 0;
     const interrupt = (signal: string) => {
       interrupts += 1;
@@ -77,7 +79,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     );
     if (config.discord) {
       // Discord instead of the console: messages in the mapped channels are the input.
-      const front = yield* startDiscordFront({
+      const frontOptions = {
         discord: config.discord,
         registry: (yield* HostMetrics).registry,
         team,
@@ -86,7 +88,12 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         drain,
         logger,
         human: yield* HostSurfaceHuman,
-      });
+      };
+      // With Redis, several hosts may share the team: only the gateway lease's holder connects.
+      const lease = yield* HostGatewayLease;
+      const front = lease
+        ? yield* holdDiscordWhileLeased({ ...frontOptions, lease })
+        : yield* startDiscordFront(frontOptions);
       discordFront = front;
       worker.start();
       logger.log("info", "troupe started", {

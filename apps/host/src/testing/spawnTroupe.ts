@@ -24,8 +24,8 @@ export interface TroupeProcess {
   end(): void;
   /** The first stdout line (at index `from` or later) that matches. */
   line(match: string | RegExp, options?: { from?: number }): Promise<string>;
-  /** The first log record whose `msg` is `msg`. */
-  log(msg: string): Promise<Record<string, unknown>>;
+  /** The first log record (at index `from` or later) whose `msg` is `msg`. */
+  log(msg: string, options?: { from?: number }): Promise<Record<string, unknown>>;
   /** The exit code once it exited and its output was read (a signal is reported as its name). */
   readonly exited: Promise<number | string>;
 }
@@ -130,7 +130,8 @@ export const spawnTroupe = (args: readonly string[], env: Record<string, string 
             .find((line) => (typeof match === "string" ? line.includes(match) : match.test(line))),
         `stdout line matching ${String(match)}`,
       ),
-    log: (msg) => waitFor(() => logs.find((record) => record.msg === msg), `log "${msg}"`),
+    log: (msg, { from = 0 } = {}) =>
+      waitFor(() => logs.slice(from).find((record) => record.msg === msg), `log "${msg}"`),
     exited,
   };
   return process_;

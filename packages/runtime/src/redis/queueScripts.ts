@@ -15,7 +15,7 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-const script = (name: string, body: string): LuaScript => {
+export const script = (name: string, body: string): LuaScript => {
   const source = `${PRELUDE}\n${body}`;
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 };

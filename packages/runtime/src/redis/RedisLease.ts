@@ -1,0 +1,200 @@
+// A lease in Redis that at most one holder has at a time, such as the Discord gateway among several
+// hosts on one Redis. SET NX PX takes it, a compare-and-PEXPIRE script renews it and a
+// compare-and-DEL script gives it back, so only the holder's token ever extends or deletes the key.
+// Fencing: the holder counts its lease valid for the ttl from the moment it *sent* its last
+// successful renewal; when that time passes without another (Redis unreachable, the process stalled)
+// it takes the lease as lost, even before Redis expires the key, and says so to its listeners.
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { type Logger, silentLogger } from "../log/Logger.ts";
+import { runScript, script } from "./queueScripts.ts";
+
+const RENEW = script(
+  "lease-renew",
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`,
+);
+const RELEASE = script(
+  "lease-release",
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+);
+
+/** Why a holder lost its lease: the key holds another token (or none), or no renewal got through in time. */
+export type LeaseLostReason = "taken" | "unreachable";
+
+export interface RedisLeaseOptions {
+  readonly redis: Redis;
+  /** The key, e.g. `troupe:<namespace>:discord:gateway`. */
+  readonly key: string;
+  readonly ttlMs: number;
+  /** How often the holder renews (default a third of the ttl). */
+  readonly renewEveryMs?: number;
+  /**
+   * How often a standby tries to take the lease in `waitUntilAcquired` (default renewEveryMs, at most
+   * 1 s: a released lease is taken within a second, a dead holder's within the ttl and a second).
+   */
+  readonly pollEveryMs?: number;
+  /** Who holds it: the start of the token stored in the key, so `GET key` names the holder. */
+  readonly holder?: string;
+  readonly logger?: Logger;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+export class RedisLease {
+  readonly key: string;
+  readonly ttlMs: number;
+  readonly #redis: Redis;
+  readonly #renewEveryMs: number;
+  readonly #pollEveryMs: number;
+  readonly #holder: string;
+  readonly #logger: Logger;
+  readonly #lostListeners = new Set<(reason: LeaseLostReason) => void>();
+  /** The token of the current (or last) acquisition: fresh each time, so a stale one never counts. */
+  #token = "";
+  #held = false;
+  #renewTimer: ReturnType<typeof setTimeout> | undefined;
+  #fenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Renewals that failed in a row (logged once per outage). */
+  #failures = 0;
+
+  constructor(options: RedisLeaseOptions) {
+    this.#redis = options.redis;
+    this.key = options.key;
+    this.ttlMs = options.ttlMs;
+    this.#renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(options.ttlMs / 3));
+    this.#pollEveryMs = options.pollEveryMs ?? Math.min(this.#renewEveryMs, 1_000);
+    this.#holder = options.holder ?? "lease";
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** Whether this holder may act on the lease now. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** The token stored in the key while held, e.g. `host-a/6f1c…`. */
+  get token(): string {
+    return this.#token;
+  }
+
+  /** Who holds the lease now according to Redis (the holder's token), or undefined when nobody does. */
+  async holder(): Promise<string | undefined> {
+    return (await this.#redis.get(this.key)) ?? undefined;
+  }
+
+  /** Be told when the lease is lost (not when it is released); returns the unsubscribe. */
+  onLost(listener: (reason: LeaseLostReason) => void): () => void {
+    this.#lostListeners.add(listener);
+    return () => this.#lostListeners.delete(listener);
+  }
+
+  /** Take the lease if nobody holds it; true when held. Throws when Redis does not answer. */
+  async tryAcquire(): Promise<boolean> {
+    if (this.#held) return true;
+    const token = `${this.#holder}/${randomUUID()}`;
+    const sentAt = Date.now();
+    const answer = await this.#redis.set(this.key, token, "PX", this.ttlMs, "NX");
+    if (answer !== "OK" || this.#held) return this.#held;
+    this.#token = token;
+    this.#held = true;
+    this.#failures = 0;
+    this.#fence(sentAt);
+    this.#scheduleRenewal();
+    this.#logger.log("info", "lease acquired", { key: this.key, holder: token, ttlMs: this.ttlMs });
+    return true;
+  }
+
+  /** Try every poll interval until the lease is held (true) or `signal` aborts (false). */
+  async waitUntilAcquired(signal: AbortSignal): Promise<boolean> {
+    let failing = false;
+    while (!signal.aborted) {
+      try {
+        if (await this.tryAcquire()) return true;
+        failing = false;
+      } catch (error) {
+        if (!failing)
+          this.#logger.log("warn", "lease: cannot reach Redis; still trying", {
+            key: this.key,
+            error: message(error),
+          });
+        failing = true;
+      }
+      await pause(this.#pollEveryMs, signal);
+    }
+    return false;
+  }
+
+  /** Give the lease back at once, so another holder can take it without waiting for the ttl. */
+  async release(): Promise<void> {
+    if (!this.#held) return;
+    this.#stop();
+    await runScript(this.#redis, RELEASE, [this.key], [this.#token]).catch(() => 0);
+    this.#logger.log("info", "lease released", { key: this.key, holder: this.#token });
+  }
+
+  #stop() {
+    this.#held = false;
+    clearTimeout(this.#renewTimer);
+    clearTimeout(this.#fenceTimer);
+  }
+
+  /** The lease counts as held until `ttl` after `sentAt`, when the last renewal that got through was sent. */
+  #fence(sentAt: number) {
+    clearTimeout(this.#fenceTimer);
+    this.#fenceTimer = setTimeout(() => this.#lose("unreachable"), sentAt + this.ttlMs - Date.now());
+    this.#fenceTimer.unref();
+  }
+
+  #scheduleRenewal() {
+    this.#renewTimer = setTimeout(() => void this.#renew(), this.#renewEveryMs);
+    this.#renewTimer.unref();
+  }
+
+  async #renew() {
+    const token = this.#token;
+    const sentAt = Date.now();
+    let renewed: unknown;
+    try {
+      renewed = await runScript(this.#redis, RENEW, [this.key], [token, this.ttlMs]);
+    } catch (error) {
+      if (this.#failures === 0)
+        this.#logger.log("warn", "lease renewal failed; holding it until the ttl runs out", {
+          key: this.key,
+          error: message(error),
+        });
+      this.#failures += 1;
+      if (this.#held && this.#token === token) this.#scheduleRenewal();
+      return;
+    }
+    if (!this.#held || this.#token !== token) return;
+    if (renewed === 1) {
+      this.#failures = 0;
+      this.#fence(sentAt);
+      this.#scheduleRenewal();
+    } else this.#lose("taken");
+  }
+
+  #lose(reason: LeaseLostReason) {
+    if (!this.#held) return;
+    const token = this.#token;
+    this.#stop();
+    this.#logger.log("warn", "lease lost", { key: this.key, holder: token, reason });
+    // Once Redis answers again, take our key away if it is still there (a late renewal may have kept it).
+    if (reason === "unreachable") void runScript(this.#redis, RELEASE, [this.key], [token]).catch(() => 0);
+    for (const listener of [...this.#lostListeners]) listener(reason);
+  }
+}
