@@ -90,6 +90,7 @@ export {
   supervisorInput,
   Team,
 } from "./supervisor/Team.ts";
+export { isTransientSurfaceError } from "./surface/isTransientSurfaceError.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
 export {
   type ApplyReaction,
@@ -128,6 +129,13 @@ export {
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
+export {
+  type FileDropOptions,
+  type FileDropOutcome,
+  type FileDropStats,
+  type FileDropSurface,
+  withFileDrop,
+} from "./surface/withFileDrop.ts";
 export { newId, type Task, TaskInput } from "./task/Task.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";
