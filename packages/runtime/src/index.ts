@@ -99,6 +99,7 @@ export {
   type ReactionStats,
 } from "./surface/ReactionCoalescer.ts";
 export { type ChannelMap, type InboundRoute, routeInbound } from "./surface/routeInbound.ts";
+export type { SpooledOperation } from "./surface/SpoolDirectory.ts";
 export type {
   InboundCommand,
   InboundMessage,

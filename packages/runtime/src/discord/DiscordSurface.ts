@@ -20,6 +20,7 @@ import {
 } from "discord.js";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import { isTransientSurfaceError } from "../surface/isTransientSurfaceError.ts";
 import type {
   InboundCommand,
   InboundMessage,
@@ -261,6 +262,11 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         logger.log("info", "discord: webhook created", { channelId: channel.id, agent: identity.name });
         return created;
       })().catch((error: unknown) => {
+        if (isTransientSurfaceError(error)) {
+          // Discord unreachable, not a refusal: the next post tries the webhook again.
+          webhooks.delete(key);
+          throw error;
+        }
         // Not allowed (Manage Webhooks missing) or full: the bot posts for every agent here.
         noWebhooks.add(channel.id);
         webhooks.delete(key);
