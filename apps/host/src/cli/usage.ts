@@ -35,6 +35,9 @@ const ENVIRONMENT = `Environment:
   DISCORD_API_URL       REST base of a Discord-compatible server (default https://discord.com/api)
   DISCORD_CONFIG        A JSON file with the same settings (applicationId, guildId, channels,
                         approverRoles, threadAutoArchive, apiUrl, privacy); variables win over it
+  TROUPE_DISCORD_FALLBACK_DIR  Where outgoing Discord messages wait while Discord's REST keeps
+                        failing, replayed in order when it is back or at the next start (default
+                        <data dir>/discord-fallback; refused ones go to its rejected/ folder)
 
 Notifier (alerts; environment only, see the README's notifier section; a bad value is logged and
 that sink left out, troupe runs on):
