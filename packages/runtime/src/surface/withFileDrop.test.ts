@@ -223,6 +223,16 @@ describe("withFileDrop", () => {
     expect(surface.stats()).toMatchObject({ spooled: 4, coalesced: 3, replayed: 1 });
   });
 
+  it("refuses a folder it cannot use when it opens, naming it", async () => {
+    const notAFolder = join(dir, "file");
+    writeFileSync(notAFolder, "");
+    const refused = await withFileDrop(fakeSurface().surface, { dir: notAFolder }).catch(
+      (error: unknown) => error,
+    );
+    expect(isTroupeError(refused, "InvalidCommand")).toBe(true);
+    expect((refused as Error).message).toContain(`the file-drop folder ${notAFolder} cannot be used`);
+  });
+
   it("refuses calls beyond maxFiles with SurfaceUnavailable, and keeps what it has", async () => {
     const fake = fakeSurface();
     const surface = await open(fake.surface, { maxFiles: 2 });

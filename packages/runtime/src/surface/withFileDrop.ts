@@ -316,11 +316,12 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
 
   /** Call the surface, or spool: while anything is spooled, or when the call fails transiently. */
   const perform = async <T>(direct: () => Promise<T>, spooled: () => Promise<T>, signal?: AbortSignal) => {
-    if (pending.length > 0 && !closed) return spooled();
+    // Even after close(): what comes later stays behind what is spooled, for the next start.
+    if (pending.length > 0) return spooled();
     try {
       return await direct();
     } catch (error) {
-      if (closed || signal?.aborted || !isTransient(error)) throw error;
+      if (signal?.aborted || !isTransient(error)) throw error;
       if (pending.length === 0)
         logger.log("warn", "surface fallback: outgoing calls fail; spooling them to the file drop", {
           surface: surface.kind,
