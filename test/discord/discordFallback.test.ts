@@ -2,6 +2,7 @@
 // (the gateway stays up, so messages still arrive). A task's thread, status reaction and reply land
 // as files in the file-drop folder; when REST is back they reach Discord in the order they were
 // spooled (the reply in the task's real thread, under the agent's webhook) and the folder empties.
+// A question asked in a thread made during the outage is answered in the real thread once it exists.
 // Spooled operations left when troupe stops are replayed by the next start.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ let troupe: TroupeProcess | undefined;
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "troupe-fallback-"));
-  standIn = await startDiscordStandIn({ channels: ["gated"] });
+  standIn = await startDiscordStandIn({ channels: ["gated", "questions"] });
 });
 
 afterEach(async () => {
@@ -38,8 +39,8 @@ const start = (fallbackDir: string) => {
     DISCORD_API_URL: standIn.apiUrl,
     DISCORD_GUILD_ID: standIn.guildId,
     DISCORD_APPLICATION_ID: standIn.applicationId,
-    DISCORD_CHANNELS: "gated=gate",
-    TROUPE_TEST_AGENTS: "gate",
+    DISCORD_CHANNELS: "gated=gate,questions=asker",
+    TROUPE_TEST_AGENTS: "gate,asker",
     TROUPE_DISCORD_FALLBACK_DIR: fallbackDir,
   });
   return troupe;
@@ -138,6 +139,30 @@ describe("Discord REST down", () => {
     expect(reply?.channelId).toBe(asked.id);
     expect(reply?.webhookId).toBeDefined();
     expect([...(standIn.messages.get(asked.id)?.reactions ?? [])]).toEqual(["✅"]);
+  });
+
+  it("takes the answer to a question asked during the outage from the replayed thread", async () => {
+    const dir = join(scratch, "question");
+    const troupe = start(dir);
+    await troupe.log("discord surface started");
+    standIn.restDown(true);
+    const asked = standIn.say("questions", "which region?");
+    await spooledWhen(dir, (found) =>
+      found.some((operation) => operation.op === "post" && operation.post.content.includes("asker asks")),
+    );
+    standIn.restDown(false);
+    await troupe.log("surface fallback: the surface is back; the file drop is replayed");
+    const question = [...standIn.messages.values()].find((message) => message.content.includes("asker asks"));
+    expect(question?.channelId).toBe(asked.id);
+
+    standIn.say(asked.id, "eu-west", { id: "2000000000000000003", username: "cy" });
+    await standIn.waitFor(
+      (event) =>
+        event.kind === "message" &&
+        event.message.channelId === asked.id &&
+        event.message.content === "answered: eu-west",
+      "the reply in the thread",
+    );
   });
 
   it("keeps what is spooled on disk when troupe stops, and the next start replays it", async () => {
