@@ -6,11 +6,11 @@
 // anything is spooled, later calls are spooled behind it, so the order is kept.
 //
 // What the caller gets back while spooling: startThread and post resolve to placeholder ids
-// ("spooled-42"). Later calls that name a placeholder are spooled with it and the replay puts the
-// real id in (a post into a spooled thread lands in that thread once it exists, or in its parent
-// channel when the thread was refused); after the replay, calls with a placeholder are translated,
-// and inbound messages and reactions in a replayed thread or on a replayed post carry the placeholder
-// the caller knows, so a question asked during the outage is still answered in its thread.
+// ("spooled-42", PlaceholderIds). Later calls that name a placeholder are spooled with it and the
+// replay puts the real id in (a post into a spooled thread lands in that thread once it exists, or in
+// its parent channel when the thread was refused); after the replay, calls with a placeholder are
+// translated, and inbound messages and reactions in a replayed thread or on a replayed post carry the
+// placeholder the caller knows, so a question asked during the outage is still answered in its thread.
 //
 // A background probe retries the oldest operation with exponential backoff; once the surface answers,
 // everything is replayed in order, each file deleted after delivery. An operation refused for good
@@ -23,13 +23,14 @@ import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
 import { isTransientSurfaceError } from "./isTransientSurfaceError.ts";
+import { isPlaceholder, PlaceholderIds } from "./PlaceholderIds.ts";
 import {
   openSpoolDirectory,
   type SpoolEntry,
   type SpooledOperation,
   spoolFileName,
 } from "./SpoolDirectory.ts";
-import type { InboundMessage, InboundReaction, Surface, SurfaceMessageRef } from "./Surface.ts";
+import type { InboundReaction, Surface, SurfaceMessageRef } from "./Surface.ts";
 
 export type FileDropOutcome = "spooled" | "replayed" | "rejected" | "coalesced" | "dropped";
 
@@ -70,9 +71,18 @@ export interface FileDropSurface extends Surface {
   close(signal?: AbortSignal): Promise<void>;
 }
 
-const PLACEHOLDER = "spooled-";
-const isPlaceholder = (id: string) => id.startsWith(PLACEHOLDER);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Resolves when the callback given to `register` is called, or when `signal` aborts. */
+const calledOrAborted = (signal: AbortSignal | undefined, register: (done: () => void) => void) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    register(done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 
 interface Pending extends SpoolEntry {
   /** Resolves once the file is on disk (false when it could not be written). */
@@ -93,12 +103,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
 
   const pending: Pending[] = spool.leftovers.map((entry) => ({ ...entry, written: Promise.resolve(true) }));
   let nextSeq = (pending.at(-1)?.seq ?? 0) + 1;
-  /** Placeholder → the real id, once its operation was delivered (or the channel to use instead). */
-  const realIds = new Map<string, string>();
-  /** Real id → the placeholder the caller knows, for inbound messages and reactions. */
-  const placeholders = new Map<string, string>();
-  /** Thread placeholder → the channel it was started in. */
-  const parentOf = new Map<string, string>();
+  const ids = new PlaceholderIds();
   const counts = { spooled: 0, replayed: 0, rejected: 0, coalesced: 0, dropped: 0 };
   let delivering: Pending | undefined;
   let failures = 0;
@@ -112,16 +117,6 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
     counts[outcome] += 1;
     options.metrics?.outcome(outcome);
     options.metrics?.pending(pending.length);
-  };
-  const real = (id: string) => realIds.get(id) ?? id;
-  const realRef = (ref: SurfaceMessageRef) => ({
-    channelId: real(ref.channelId),
-    messageId: real(ref.messageId),
-  });
-  const known = (id: string) => placeholders.get(id) ?? id;
-  const learn = (placeholder: string, id: string) => {
-    realIds.set(placeholder, id);
-    placeholders.set(id, placeholder);
   };
 
   const sleep = (ms: number) =>
@@ -153,7 +148,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
   };
 
   const resolvedRef = (ref: SurfaceMessageRef) => {
-    const resolved = realRef(ref);
+    const resolved = ids.realRef(ref);
     if (isPlaceholder(resolved.channelId) || isPlaceholder(resolved.messageId))
       throw new TroupeError("InvalidCommand", "it names a message or thread that was never delivered");
     return resolved;
@@ -162,15 +157,18 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
   const deliver = async (operation: SpooledOperation): Promise<void> => {
     switch (operation.op) {
       case "startThread":
-        learn(operation.placeholder, await surface.startThread(resolvedRef(operation.on), operation.name));
+        ids.learn(
+          operation.placeholder,
+          await surface.startThread(resolvedRef(operation.on), operation.name),
+        );
         return;
       case "post": {
-        const channelId = isPlaceholder(real(operation.channelId))
+        const channelId = isPlaceholder(ids.real(operation.channelId))
           ? operation.fallbackChannelId
-          : real(operation.channelId);
+          : ids.real(operation.channelId);
         if (channelId === undefined || isPlaceholder(channelId))
           throw new TroupeError("InvalidCommand", "it names a thread that was never delivered");
-        learn(operation.placeholder, (await surface.post(channelId, operation.post)).messageId);
+        ids.learn(operation.placeholder, (await surface.post(channelId, operation.post)).messageId);
         return;
       }
       case "react":
@@ -192,10 +190,9 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
       }
       // An answer, even a refusal: the surface is reachable again.
       failures = 0;
-      if (entry.operation.op === "startThread") {
-        // Its posts go to the channel instead, as the bridge does when a thread cannot be made.
-        realIds.set(entry.operation.placeholder, real(entry.operation.on.channelId));
-      }
+      // Its posts go to the channel instead, as the bridge does when a thread cannot be made.
+      if (entry.operation.op === "startThread")
+        ids.threadRefused(entry.operation.placeholder, entry.operation.on.channelId);
       logger.log("error", "surface fallback: an operation was refused; moved to rejected/", {
         dir,
         file: entry.file,
@@ -279,7 +276,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
     }
     const seq = nextSeq;
     nextSeq += 1;
-    const operation = make(`${PLACEHOLDER}${seq}`);
+    const operation = make(ids.for(seq));
     const write = spool.write(seq, operation);
     const stored: Pending = {
       seq,
@@ -334,7 +331,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
   };
 
   const sameRef = (a: SurfaceMessageRef, b: SurfaceMessageRef) =>
-    real(a.channelId) === real(b.channelId) && real(a.messageId) === real(b.messageId);
+    ids.real(a.channelId) === ids.real(b.channelId) && ids.real(a.messageId) === ids.real(b.messageId);
   /** A spooled, undelivered `react` of this emoji on this message. */
   const spooledReaction = (on: SurfaceMessageRef, emoji: string) =>
     pending.find(
@@ -344,17 +341,6 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
         entry.operation.emoji === emoji &&
         sameRef(entry.operation.on, on),
     );
-
-  const inboundMessage = (message: InboundMessage): InboundMessage => ({
-    ...message,
-    channelId: known(message.channelId),
-    threadId: message.threadId === undefined ? undefined : known(message.threadId),
-  });
-  const inboundReaction = (reaction: InboundReaction): InboundReaction => ({
-    ...reaction,
-    channelId: known(reaction.channelId),
-    messageId: known(reaction.messageId),
-  });
 
   const wrapped: FileDropSurface = {
     kind: surface.kind,
@@ -366,10 +352,10 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
 
     startThread: (on, name, signal) =>
       perform(
-        () => surface.startThread(realRef(on), name, signal),
+        () => surface.startThread(ids.realRef(on), name, signal),
         async () => {
           const operation = await enqueue((placeholder) => {
-            parentOf.set(placeholder, on.channelId);
+            ids.threadStarted(placeholder, on.channelId);
             return { op: "startThread" as const, on, name, placeholder };
           });
           return operation.placeholder;
@@ -379,9 +365,12 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
 
     post: (channelId, post, signal) =>
       perform(
-        async () => ({ channelId, messageId: (await surface.post(real(channelId), post, signal)).messageId }),
+        async () => ({
+          channelId,
+          messageId: (await surface.post(ids.real(channelId), post, signal)).messageId,
+        }),
         async () => {
-          const fallbackChannelId = parentOf.get(channelId);
+          const fallbackChannelId = ids.parentOf(channelId);
           const operation = await enqueue((placeholder) => ({
             op: "post" as const,
             channelId,
@@ -396,7 +385,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
 
     react: (on, emoji, signal) =>
       perform(
-        () => surface.react(realRef(on), emoji, signal),
+        () => surface.react(ids.realRef(on), emoji, signal),
         async () => {
           if (spooledReaction(on, emoji)) return;
           await enqueue(() => ({ op: "react" as const, on, emoji }));
@@ -406,7 +395,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
 
     unreact: (on, emoji, signal) =>
       perform(
-        () => surface.unreact(realRef(on), emoji, signal),
+        () => surface.unreact(ids.realRef(on), emoji, signal),
         async () => {
           const cancelled = spooledReaction(on, emoji);
           if (cancelled) {
@@ -421,11 +410,11 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
         signal,
       ),
 
-    onMessage: (listener) => surface.onMessage((message) => listener(inboundMessage(message))),
+    onMessage: (listener) => surface.onMessage((message) => listener(ids.inboundMessage(message))),
     ...(surface.onReaction
       ? {
           onReaction: (listener: (reaction: InboundReaction) => void) =>
-            surface.onReaction!((reaction) => listener(inboundReaction(reaction))),
+            surface.onReaction!((reaction) => listener(ids.inboundReaction(reaction))),
         }
       : {}),
     ...(surface.roleIds ? { roleIds: (names: readonly string[]) => surface.roleIds!(names) } : {}),
@@ -436,28 +425,13 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
     drained: (signal) =>
       pending.length === 0 || signal?.aborted
         ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const done = () => {
-              signal?.removeEventListener("abort", done);
-              resolve();
-            };
-            drainedWaiters.push(done);
-            signal?.addEventListener("abort", done, { once: true });
-          }),
+        : calledOrAborted(signal, (done) => drainedWaiters.push(done)),
 
     async close(signal) {
       closed = true;
       wake?.();
       const running = loop;
-      if (running)
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            signal?.removeEventListener("abort", done);
-            resolve();
-          };
-          void running.finally(done);
-          signal?.addEventListener("abort", done, { once: true });
-        });
+      if (running) await calledOrAborted(signal, (done) => void running.finally(done));
       if (pending.length > 0)
         logger.log("info", "surface fallback: operations stay in the file drop for the next start", {
           dir,
