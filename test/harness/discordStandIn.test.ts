@@ -1,8 +1,9 @@
 // The stand-in driven by the real discord.js through the Discord surface adapter: login and
 // clientReady, messages in, threads, webhooks per identity (created once), files, own reactions,
-// a forced 429 waited out, and a dropped gateway resumed without losing or doubling a message.
+// a forced 429 waited out, a dropped gateway resumed without losing or doubling a message, and REST
+// down failing calls transiently without giving up the agents' webhooks.
 
-import type { InboundMessage } from "@troupe/runtime";
+import { type InboundMessage, isTransientSurfaceError } from "@troupe/runtime";
 import { createDiscordSurface, type DiscordSurface } from "@troupe/runtime/discord";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type DiscordStandIn, startDiscordStandIn } from "./discordStandIn.ts";
@@ -41,6 +42,19 @@ afterEach(async () => {
 });
 
 describe("the Discord stand-in with discord.js", () => {
+  it("fails calls with a transient error while REST is down, and posts by the webhook once it is back", async () => {
+    const channelId = standIn.channelId("research");
+    standIn.restDown(true);
+    const failed = await surface
+      .post(channelId, { content: "while down", identity: { name: "research" } })
+      .catch((error: unknown) => error);
+    expect(isTransientSurfaceError(failed)).toBe(true);
+    standIn.restDown(false);
+    await surface.post(channelId, { content: "back", identity: { name: "research" } });
+    const back = [...standIn.messages.values()].find((message) => message.content === "back");
+    expect(back?.webhookId).toBeDefined();
+  });
+
   it("delivers messages and takes threads, webhook posts, files and reactions", async () => {
     const asked = standIn.say("research", "why is the sky blue?");
     await received(1);

@@ -2,10 +2,10 @@
 // REST v10 (the routes Troupe uses: gateway info, channels, messages with attachments, threads, own
 // reactions, webhooks, interaction callbacks, follow-ups and application commands; embeds checked
 // against Discord's limits; a channel's recent messages and its pins, which a person adds with `pin`)
-// with rate-limit headers on every answer, published per-bucket limits, and 429s on demand; a JSON
-// gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, dispatches with
-// sequence numbers, RESUME with replay). Everything the client did is kept as events a test waits
-// for, instead of sleeping. It listens on 127.0.0.1 only.
+// with rate-limit headers on every answer, published per-bucket limits, 429s on demand and 503s while
+// it is "down"; a JSON gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and
+// ACKs, dispatches with sequence numbers, RESUME with replay). Everything the client did is kept as
+// events a test waits for, instead of sleeping. It listens on 127.0.0.1 only.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -136,6 +136,8 @@ export interface DiscordStandIn {
   rateLimitNext(match: { method?: string; path: RegExp }, retryAfterMs: number, count?: number): void;
   /** Close the gateway connections with a resumable code; the client resumes. */
   dropGateway(code?: number): void;
+  /** While down, every REST request is answered 503 (the gateway stays up); false brings it back. */
+  restDown(down: boolean): void;
   /** The first event (already seen or to come) matching, within `deadlineMs` (default 10s). */
   waitFor<E extends StandInEvent>(
     match: (event: StandInEvent) => event is E,
@@ -219,6 +221,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   const stats = { unforced429: 0, earlyRetries: 0, forced429: 0 };
   const buckets = new Map<string, { remaining: number; resetAt: number; blockedUntil: number }>();
   const forced: { method?: string; path: RegExp; retryAfterMs: number; count: number }[] = [];
+  let restIsDown = false;
 
   const record = (event: StandInEvent) => {
     events.push(event);
@@ -751,6 +754,10 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     }
     const parts = url.pathname.slice("/api/v10/".length).split("/").filter(Boolean);
     const { route, major } = routeOf(`/${parts.join("/")}`);
+    if (restIsDown) {
+      request.resume();
+      return answer(503, { message: "503: Service Unavailable", code: 0 }, {}, route);
+    }
     const key = `${method} ${route} ${major}`;
     const now = Date.now();
     let bucket = buckets.get(key);
@@ -933,6 +940,9 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     },
     dropGateway(code = 4000) {
       for (const session of sessions.values()) session.socket?.close(code, "stand-in: dropped");
+    },
+    restDown(down) {
+      restIsDown = down;
     },
     waitFor(match: (event: StandInEvent) => boolean, what: string, deadlineMs = 10_000): Promise<never> {
       return new Promise((resolve, reject) => {

@@ -106,6 +106,7 @@ export {
   Team,
 } from "./supervisor/Team.ts";
 export { EMBED_LIMITS, embedLength, fitEmbeds } from "./surface/fitEmbeds.ts";
+export { isTransientSurfaceError } from "./surface/isTransientSurfaceError.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
 export {
   type ApplyReaction,
@@ -114,6 +115,7 @@ export {
   type ReactionStats,
 } from "./surface/ReactionCoalescer.ts";
 export { type ChannelMap, type InboundRoute, routeInbound } from "./surface/routeInbound.ts";
+export type { SpooledOperation } from "./surface/SpoolDirectory.ts";
 export type {
   InboundCommand,
   InboundMessage,
@@ -147,6 +149,13 @@ export type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./surface/
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
+export {
+  type FileDropOptions,
+  type FileDropOutcome,
+  type FileDropStats,
+  type FileDropSurface,
+  withFileDrop,
+} from "./surface/withFileDrop.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

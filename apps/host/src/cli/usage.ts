@@ -39,6 +39,9 @@ const ENVIRONMENT = `Environment:
                         least 1s; renewed every third of it; a clean stop hands it over at once)
   DISCORD_CONFIG        A JSON file with the same settings (applicationId, guildId, channels,
                         approverRoles, threadAutoArchive, apiUrl, privacy); variables win over it
+  TROUPE_DISCORD_FALLBACK_DIR  Where outgoing Discord messages wait while Discord's REST keeps
+                        failing, replayed in order when it is back or at the next start (default
+                        <data dir>/discord-fallback; refused ones go to its rejected/ folder)
 
 Notifier (alerts; environment only, see the README's notifier section; a bad value is logged and
 that sink left out, troupe runs on):

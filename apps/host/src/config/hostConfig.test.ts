@@ -20,6 +20,7 @@ describe("resolveHostConfig", () => {
       logLevel: "info",
       drainTimeoutMs: 30_000,
       discordTokenSet: false,
+      discordFallbackDir: "/srv/app/.troupe/discord-fallback",
       store: { kind: "sqlite", dataDir: "/srv/app/.troupe", path: "/srv/app/.troupe/default.sqlite" },
       namespace: "default",
       consumer: defaultConsumer(),
@@ -37,6 +38,12 @@ describe("resolveHostConfig", () => {
       memory: { path: "/srv/app/.troupe/default.memory.sqlite", postgres: undefined },
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
+  });
+
+  it("puts the Discord file-drop fallback where TROUPE_DISCORD_FALLBACK_DIR says, relative to the working directory", () => {
+    expect(
+      resolveHostConfig({}, { TROUPE_DISCORD_FALLBACK_DIR: "spool/discord" }, "/srv/app").discordFallbackDir,
+    ).toBe("/srv/app/spool/discord");
   });
 
   it("reads the environment, and options win over it", () => {
@@ -60,6 +67,7 @@ describe("resolveHostConfig", () => {
       drainTimeoutMs: 120_000,
       discordTokenSet: true,
       discord: expect.objectContaining({ channels: new Map([["general", null]]) }),
+      discordFallbackDir: "/var/lib/troupe/discord-fallback",
       store: { kind: "sqlite", dataDir: "/var/lib/troupe", path: "/var/lib/troupe/team-a.sqlite" },
       namespace: "team-a",
       consumer: "box-1",

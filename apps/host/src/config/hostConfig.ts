@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
+import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
@@ -20,6 +21,8 @@ export interface HostConfig {
   readonly discordTokenSet: boolean;
   /** The Discord surface's settings when DISCORD_TOKEN is set: `troupe start` then runs on Discord. */
   readonly discord: DiscordConfig | undefined;
+  /** The Discord surface's file-drop fallback folder (TROUPE_DISCORD_FALLBACK_DIR). */
+  readonly discordFallbackDir: string;
   /** Where the work queue lives: Redis when REDIS_URL is set, else the embedded SQLite file. */
   readonly store: StoreConfig;
   /** Separates teams sharing one Redis (key prefix) or one data folder (file name). */
@@ -146,8 +149,10 @@ export const resolveHostConfig = (
     throw invalid(lease?.source ?? "lease", `must be at least 1s, got "${lease?.value}"`);
 
   const store = resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE);
+  const dataDir =
+    store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR);
   const toolsMemory = resolveToolsMemoryConfig(env, {
-    dataDir: store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR),
+    dataDir,
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,
     cwd,
   });
@@ -158,6 +163,7 @@ export const resolveHostConfig = (
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
     discord: resolveDiscordConfig(env, cwd),
+    discordFallbackDir: resolveDiscordFallbackDir(env, { dataDir, cwd }),
     store,
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,
     consumer: consumer?.value ?? defaultConsumer(),
@@ -165,11 +171,7 @@ export const resolveHostConfig = (
     gatewayLeaseMs: resolveGatewayLeaseMs(env),
     testAgents: resolveTestAgents(env),
     modelAgents: resolveModelAgents(env),
-    notify: resolveNotifyConfig(env, {
-      dataDir:
-        store.kind === "sqlite" ? store.dataDir : resolve(cwd, env.TROUPE_DATA_DIR || DEFAULT_DATA_DIR),
-      cwd,
-    }),
+    notify: resolveNotifyConfig(env, { dataDir, cwd }),
     mcp: toolsMemory.mcp,
     memory: toolsMemory.memory,
   };

@@ -3,10 +3,18 @@
 // channels become tasks on the host's durable queue, each with its thread, status reaction and reply.
 // Stopping takes no new messages and waits, within the drain timeout, for the outcomes of the tasks
 // Discord started to be posted and their reactions to settle. Slash commands are answered too, and
-// the scheduled tasks of /schedule run while troupe is on Discord.
+// the scheduled tasks of /schedule run while troupe is on Discord. While Discord's REST keeps failing,
+// the outgoing messages go to the file-drop folder and are replayed in order when it is back (or at
+// the next start: they stay on disk when troupe stops).
 import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
-import { handleSurfaceCommands, startSurfaceBridge, TroupeError } from "@troupe/runtime";
-import { createDiscordMetrics } from "@troupe/runtime/metrics";
+import {
+  handleSurfaceCommands,
+  isTroupeError,
+  startSurfaceBridge,
+  TroupeError,
+  withFileDrop,
+} from "@troupe/runtime";
+import { createDiscordMetrics, createFileDropMetrics } from "@troupe/runtime/metrics";
 import { Effect } from "effect";
 import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
@@ -28,6 +36,8 @@ export interface DiscordFrontOptions {
   readonly snapshots?: SnapshotStore;
   /** How long connecting may take (default 30s). */
   readonly connectTimeoutMs?: number;
+  /** The file-drop folder for outgoing messages while Discord's REST keeps failing (none: no fallback). */
+  readonly fallbackDir?: string;
 }
 
 export interface DiscordFront {
@@ -59,7 +69,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
     const agents = checkChannelAgents(discord, team);
     const { createDiscordSurface } = yield* Effect.promise(() => import("@troupe/runtime/discord"));
     let onRateLimited = (_ms: number) => {};
-    const surface = yield* Effect.acquireRelease(
+    const discordSurface = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
           const created = createDiscordSurface({
@@ -86,6 +96,37 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
           );
         }),
     );
+    // Released before the client: a replay under way finishes (within the drain time) or stays on disk.
+    const fallbackDir = options.fallbackDir;
+    const surface =
+      fallbackDir === undefined
+        ? discordSurface
+        : yield* Effect.acquireRelease(
+            Effect.tryPromise({
+              try: () =>
+                withFileDrop(discordSurface, {
+                  dir: fallbackDir,
+                  logger,
+                  ...(options.registry
+                    ? { metrics: createFileDropMetrics({ registry: options.registry }) }
+                    : {}),
+                }),
+              catch: (error) =>
+                isTroupeError(error)
+                  ? new TroupeError("InvalidCommand", `TROUPE_DISCORD_FALLBACK_DIR: ${error.reason}`, {
+                      cause: error,
+                    })
+                  : error,
+            }),
+            (fileDrop) =>
+              Effect.promise(async () => {
+                await fileDrop.close(AbortSignal.timeout(Math.max(1, drain.remainingMs())));
+                logger.log("info", "discord: file-drop fallback closed", {
+                  dir: fileDrop.dir,
+                  ...fileDrop.stats(),
+                });
+              }),
+          );
     const bridge = startSurfaceBridge({
       surface,
       bus: team.bus,
@@ -121,6 +162,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       channels: Object.fromEntries(discord.channels),
       guildId: discord.guildId ?? null,
       privacy: discord.privacy,
+      fallbackDir: fallbackDir ?? null,
     });
 
     let resolveDone!: () => void;

@@ -81,6 +81,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       // Discord instead of the console: messages in the mapped channels are the input.
       const frontOptions = {
         discord: config.discord,
+        fallbackDir: config.discordFallbackDir,
         registry: (yield* HostMetrics).registry,
         team,
         queue: store.queue,

@@ -21,6 +21,7 @@ import {
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { fitEmbeds } from "../surface/fitEmbeds.ts";
+import { isTransientSurfaceError } from "../surface/isTransientSurfaceError.ts";
 import type {
   InboundCommand,
   InboundMessage,
@@ -291,6 +292,11 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         logger.log("info", "discord: webhook created", { channelId: channel.id, agent: identity.name });
         return created;
       })().catch((error: unknown) => {
+        if (isTransientSurfaceError(error)) {
+          // Discord unreachable, not a refusal: the next post tries the webhook again.
+          webhooks.delete(key);
+          throw error;
+        }
         // Not allowed (Manage Webhooks missing) or full: the bot posts for every agent here.
         noWebhooks.add(channel.id);
         webhooks.delete(key);

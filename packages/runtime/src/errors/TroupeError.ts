@@ -40,7 +40,9 @@ export type TroupeErrorTag =
   | "McpUnavailable"
   | "InvalidMcpConfig"
   // Memory: a store (PostgreSQL) that cannot be reached or set up.
-  | "MemoryUnavailable";
+  | "MemoryUnavailable"
+  // A chat surface that cannot take an outgoing call now, not even into its file-drop fallback.
+  | "SurfaceUnavailable";
 
 export class TroupeError extends Error {
   readonly _tag: TroupeErrorTag;

@@ -2,6 +2,7 @@
 // host at /metrics. A separate entry so code that does not serve metrics never loads prom-client.
 
 export { createDiscordMetrics, type DiscordMetricsHook, statusClass } from "./DiscordMetrics.ts";
+export { createFileDropMetrics, type FileDropMetricsHook } from "./FileDropMetrics.ts";
 export {
   createNotifierMetrics,
   createWorkQueueMetrics,

@@ -1,8 +1,9 @@
 // Alerts as files in a folder (the file drop): one JSON file per message, named by its
 // deterministic id and written atomically (a temporary file renamed into place), so a redelivery
 // overwrites the same file instead of adding a copy. The last resort at the end of a fallback order.
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { writeFileAtomically } from "../../internal/writeFileAtomically.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
 
 export interface FileDropSinkOptions {
@@ -19,14 +20,12 @@ export const createFileDropSink = (options: FileDropSinkOptions): Sink => {
     format: { maxLength: 100_000, style: "plain" },
     async send(message: OutboundMessage): Promise<SendResult> {
       const path = join(dir, fileNameOf(message.id));
-      const temporary = `${path}.${process.pid}.tmp`;
       try {
         await mkdir(dir, { recursive: true });
-        await writeFile(
-          temporary,
+        await writeFileAtomically(
+          path,
           `${JSON.stringify({ ...message, writtenAt: new Date().toISOString() })}\n`,
         );
-        await rename(temporary, path);
         return { kind: "ok" };
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
