@@ -2,8 +2,9 @@
 // every mapped channel names an agent of the team, and run the surface bridge — messages in Troupe's
 // channels become tasks on the host's durable queue, each with its thread, status reaction and reply.
 // Stopping takes no new messages and waits, within the drain timeout, for the outcomes of the tasks
-// Discord started to be posted and their reactions to settle.
-import type { Logger, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
+// Discord started to be posted and their reactions to settle. With the host's store, the tasks a
+// previous run left open are reconciled before the worker starts (threads, outcomes, one reaction).
+import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
 import { handleSurfaceCommands, startSurfaceBridge, TroupeError } from "@troupe/runtime";
 import { createDiscordMetrics } from "@troupe/runtime/metrics";
 import { Effect } from "effect";
@@ -20,6 +21,8 @@ export interface DiscordFrontOptions {
   readonly logger: Logger;
   /** Where Discord REST responses and rate limits are counted (the host's /metrics registry). */
   readonly registry?: Registry;
+  /** Where the bridge's open tasks and the approvals' messages are remembered across a restart. */
+  readonly snapshots?: SnapshotStore;
   /** Asks questions and approvals in the tasks' threads once attached here. */
   readonly human?: SurfaceHumanGateway;
   /** How long connecting may take (default 30s). */
@@ -80,9 +83,17 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       privacy: discord.privacy,
       format: formatResult,
       logger,
+      ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     onRateLimited = (ms) => bridge.pressure(ms);
-    const detachHuman = options.human?.attach({ surface, threadOf: (taskId) => bridge.threadOf(taskId) });
+    const reconciled = yield* Effect.promise(() => bridge.reconcile());
+    if (reconciled > 0)
+      logger.log("info", "discord: tasks left open before the restart reconciled", { reconciled });
+    const detachHuman = options.human?.attach({
+      surface,
+      threadOf: (taskId) => bridge.threadOf(taskId),
+      ...(options.snapshots ? { store: options.snapshots } : {}),
+    });
     // Slash commands (registered with `troupe register-commands`).
     const commands = handleSurfaceCommands({
       surface,

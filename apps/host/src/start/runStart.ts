@@ -82,6 +82,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         registry: (yield* HostMetrics).registry,
         team,
         queue: store.queue,
+        ...(store.snapshots ? { snapshots: store.snapshots } : {}),
         drain,
         logger,
         human: yield* HostSurfaceHuman,

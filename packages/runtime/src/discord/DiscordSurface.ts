@@ -368,6 +368,48 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       );
     },
 
+    async ownReactions(on) {
+      const found = (await client.rest.get(Routes.channelMessage(on.channelId, on.messageId))) as {
+        readonly reactions?: readonly {
+          readonly me?: boolean;
+          readonly emoji: { readonly name: string | null };
+        }[];
+      };
+      return (found.reactions ?? [])
+        .filter((reaction) => reaction.me)
+        .map((reaction) => reaction.emoji.name ?? "");
+    },
+
+    async reactionsOn(on, emoji) {
+      const users = (await client.rest.get(
+        Routes.channelMessageReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
+        { query: new URLSearchParams({ limit: "100" }) },
+      )) as readonly { readonly id: string; readonly username: string; readonly bot?: boolean }[];
+      const channel = await channelOf(on.channelId);
+      const guild = "guild" in channel ? channel.guild : undefined;
+      const reactions: InboundReaction[] = [];
+      for (const user of users) {
+        const fromBot = user.bot === true || user.id === client.user?.id;
+        // The member's roles now, one REST call per person (only people: bots never decide).
+        const member =
+          fromBot || !guild
+            ? undefined
+            : ((await client.rest.get(Routes.guildMember(guild.id, user.id))) as {
+                readonly roles?: readonly string[];
+              });
+        reactions.push({
+          channelId: on.channelId,
+          messageId: on.messageId,
+          emoji,
+          userId: user.id,
+          userName: user.username,
+          fromBot,
+          roles: (member?.roles ?? []).map((id) => ({ id, name: guild?.roles.cache.get(id)?.name })),
+        });
+      }
+      return reactions;
+    },
+
     onMessage(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -4,9 +4,10 @@
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
 // mode. It never imports a chat library: everything goes through the Surface port.
 
+import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
-import { type RuntimeEvent, type TaskState, taskStateOf } from "../events/catalogue.ts";
+import type { RuntimeEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { newId } from "../task/Task.ts";
@@ -17,9 +18,12 @@ import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
+import { afterRestart, finalStateOf, tidyStatusReactions } from "./reconcileSurfaceTask.ts";
 import { type ChannelMap, routeInbound } from "./routeInbound.ts";
 import type { InboundMessage, Surface, SurfaceIdentity, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
+import { type SurfaceTaskEntry, SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
 import { statusSymbols, statusText } from "./statusSymbols.ts";
+import { surfaceStateOf } from "./surfaceStateOf.ts";
 import { threadNameFor } from "./threadName.ts";
 import { UserRateLimit } from "./UserRateLimit.ts";
 
@@ -43,6 +47,11 @@ export interface SurfaceBridgeOptions {
   /** Messages a reply may take before it goes as a file (default 4). */
   readonly maxChunks?: number;
   readonly reactions?: Omit<ReactionCoalescerOptions, "apply" | "clock">;
+  /**
+   * Where its open tasks are remembered (message, thread, reaction, outcome posted), so that
+   * `reconcile()` after a restart brings them back in line; in memory only when absent.
+   */
+  readonly store?: SnapshotStore;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -67,6 +76,12 @@ export interface SurfaceBridge {
   threadOf(taskId: string): Promise<string | undefined>;
   /** The surface reported a rate limit: status reactions wait `ms` before changing again. */
   pressure(ms: number): void;
+  /**
+   * Once at start, before the worker runs: the tasks an earlier run left open (with `store`) get
+   * their thread, their outcome posted when finished, one status reaction, and are tracked again.
+   * Resolves to how many there were.
+   */
+  reconcile(): Promise<number>;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
   idle(signal?: AbortSignal): Promise<void>;
   /**
@@ -87,6 +102,10 @@ interface Tracked {
   /** Posts of this task, one after the other. */
   posts: Promise<void>;
   reported: boolean;
+  /** Its outcome was posted before a restart: only the final reaction is left to set. */
+  readonly posted: boolean;
+  /** The last question posted in its thread. */
+  question: string | undefined;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -117,6 +136,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   };
   let idleWaiters: (() => void)[] = [];
   let accepting = true;
+  const ledger = options.store ? new SurfaceTaskLedger(options.store, logger) : undefined;
 
   const coalescer = new ReactionCoalescer({
     ...options.reactions,
@@ -128,6 +148,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       // Remove first, then add: the message never shows two status reactions.
       if (from !== undefined) await surface.unreact(message, from);
       await surface.react(message, to);
+      ledger?.update(taskId, { reaction: to });
     },
     onError: (taskId, error, gaveUp) =>
       logger.log(gaveUp ? "error" : "warn", "surface: a status reaction could not be changed", {
@@ -158,8 +179,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const settle = (task: Tracked, state: TaskState) => {
     task.reported = true;
     messageOf.set(task.id, task.message);
-    coalescer.set(task.id, statusSymbols[state].symbol, { final: true });
+    const final = statusSymbols[state].symbol;
+    ledger?.update(task.id, { final });
+    coalescer.set(task.id, final, { final: true });
     void task.posts.finally(() => {
+      ledger?.update(task.id, { posted: true });
       tracked.delete(task.id);
       void coalescer.settled().then(() => {
         if (!tracked.has(task.id)) messageOf.delete(task.id);
@@ -177,6 +201,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
 
   const report = async (task: Tracked, record: TaskRecord | undefined) => {
     if (task.reported) return;
+    if (task.posted) return settle(task, finalStateOf(record));
     if (record?.status === "succeeded") {
       const text = format(task.agent ?? "", record.output);
       if (privacy) {
@@ -222,7 +247,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (!("taskId" in event)) return;
     const task = tracked.get(event.taskId);
     if (!task || task.reported) return;
-    if ("agent" in event && typeof event.agent === "string") task.agent = event.agent;
+    if ("agent" in event && typeof event.agent === "string" && event.agent !== task.agent) {
+      task.agent = event.agent;
+      ledger?.update(task.id, { agent: event.agent });
+    }
     if (event.type === "task.recorded" || event.type === "task.dead_lettered") {
       void queue.record(task.id).then(
         (record) => report(task, record),
@@ -236,13 +264,78 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       );
       return;
     }
-    const state = taskStateOf(event);
+    const state = surfaceStateOf(event);
     // A failure the worker will retry is not the end: the queue's record decides.
     if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
-    if (state === "awaiting_human" && event.type === "task.awaiting_human" && !privacy)
+    // The same question asked again (its task run again after a restart) is not posted twice.
+    if (event.type === "task.awaiting_human" && !privacy && event.question !== task.question) {
+      task.question = event.question;
+      ledger?.update(task.id, { question: event.question });
       void post(task, { content: `${statusText("awaiting_human")}: ${event.question}`, ...identity(task) });
+    }
   };
   const unsubscribe = bus.subscribe(onEvent);
+
+  const openThread = (id: string, ref: SurfaceMessageRef, name: string) =>
+    surface.startThread(ref, name).then(
+      (thread) => {
+        ledger?.update(id, { thread });
+        return thread;
+      },
+      (error: unknown) => {
+        logger.log("warn", "surface: no thread for the task; posting in the channel", {
+          taskId: id,
+          error: errorText(error),
+        });
+        return undefined;
+      },
+    );
+
+  /** A task an earlier run left open: tracked again, its message tidied, its outcome posted if over. */
+  const resume = async (entry: SurfaceTaskEntry) => {
+    const record = await queue.record(entry.taskId).catch((error: unknown) => {
+      logger.log("warn", "surface: the task's record could not be read after a restart", {
+        taskId: entry.taskId,
+        error: errorText(error),
+      });
+      return undefined;
+    });
+    const next = afterRestart(entry.taskId, record);
+    const wanted = statusSymbols[next.kind === "open" ? next.state : finalStateOf(next.record)].symbol;
+    const shown = await tidyStatusReactions(surface, entry.message, entry.reaction, wanted).catch(
+      (error: unknown) => {
+        logger.log("warn", "surface: stale status reactions could not be removed", {
+          taskId: entry.taskId,
+          error: errorText(error),
+        });
+        return entry.reaction;
+      },
+    );
+    const task: Tracked = {
+      id: entry.taskId,
+      message: entry.message,
+      text: "",
+      agent: entry.agent,
+      thread:
+        entry.thread === undefined
+          ? openThread(entry.taskId, entry.message, entry.threadName)
+          : Promise.resolve(entry.thread),
+      posts: Promise.resolve(),
+      reported: false,
+      posted: entry.posted,
+      question: entry.question,
+    };
+    tracked.set(task.id, task);
+    if (shown !== entry.reaction) ledger?.update(task.id, { reaction: shown });
+    if (shown !== undefined) coalescer.showing(task.id, shown);
+    logger.log("info", "surface: a task left open before the restart", {
+      taskId: task.id,
+      queue: record?.status ?? null,
+      shown: shown ?? null,
+    });
+    if (next.kind === "open") coalescer.set(task.id, wanted);
+    else await report(task, next.record);
+  };
 
   const onMessage = (message: InboundMessage) => {
     counts.received += 1;
@@ -271,20 +364,23 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const id = newId("t");
     counts.tasks += 1;
     const name = privacy ? `task ${id}` : threadNameFor(route.input.text ?? "", `task ${id}`);
+    ledger?.open({
+      taskId: id,
+      message: ref,
+      threadName: name,
+      ...(route.input.agent === undefined ? {} : { agent: route.input.agent }),
+      posted: false,
+    });
     const task: Tracked = {
       id,
       message: ref,
       text: route.input.text ?? "",
       agent: route.input.agent,
-      thread: surface.startThread(ref, name).catch((error: unknown) => {
-        logger.log("warn", "surface: no thread for the task; posting in the channel", {
-          taskId: id,
-          error: errorText(error),
-        });
-        return undefined;
-      }),
+      thread: openThread(id, ref, name),
       posts: Promise.resolve(),
       reported: false,
+      posted: false,
+      question: undefined,
     };
     tracked.set(id, task);
     coalescer.set(id, statusSymbols.queued.symbol);
@@ -321,6 +417,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     },
     stats: () => ({ ...counts, reactions: coalescer.stats() }),
     threadOf: async (taskId) => tracked.get(taskId)?.thread,
+    async reconcile() {
+      const entries = ledger ? await ledger.load() : [];
+      await Promise.all(entries.map(resume));
+      return entries.length;
+    },
     pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {
@@ -329,6 +430,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       await idle(signal);
       await coalescer.settled(signal);
       coalescer.close();
+      await ledger?.flushed();
       unsubscribe();
     },
   };
