@@ -3,7 +3,9 @@
 // bot posts instead when webhooks are not allowed), files as attachments, and allowed_mentions empty
 // unless a post names who it may ping. All REST goes through discord.js's client, so its rate-limit
 // handling applies (a 429 is waited out, never retried early); `apiUrl` points REST — and through
-// GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged.
+// GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged. After a
+// restart, a message's own reactions and people's reactions (with the members' roles) are read back
+// through REST.
 import {
   AttachmentBuilder,
   type Channel,

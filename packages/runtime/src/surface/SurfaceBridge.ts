@@ -2,7 +2,8 @@
 // durable work queue (like the console's), each task gets a thread on its message and one status
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
-// mode. It never imports a chat library: everything goes through the Surface port.
+// mode. It never imports a chat library: everything goes through the Surface port. With a store, its
+// open tasks are kept in a ledger and reconciled after a restart (`reconcile()`).
 
 import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
@@ -95,7 +96,6 @@ export interface SurfaceBridge {
 interface Tracked {
   readonly id: string;
   readonly message: SurfaceMessageRef;
-  readonly text: string;
   /** The thread's id, or undefined when it could not be created (posts then go to the channel). */
   readonly thread: Promise<string | undefined>;
   agent: string | undefined;
@@ -314,7 +314,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const task: Tracked = {
       id: entry.taskId,
       message: entry.message,
-      text: "",
       agent: entry.agent,
       thread:
         entry.thread === undefined
@@ -374,7 +373,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const task: Tracked = {
       id,
       message: ref,
-      text: route.input.text ?? "",
       agent: route.input.agent,
       thread: openThread(id, ref, name),
       posts: Promise.resolve(),
