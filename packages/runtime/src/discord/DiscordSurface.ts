@@ -76,6 +76,9 @@ export const DISCORD_INTENTS = [
   GatewayIntentBits.MessageContent,
 ] as const;
 
+/** Discord's error code for a thread asked on a message that already has one. */
+const THREAD_ALREADY_CREATED = 160_004;
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSurface => {
@@ -327,12 +330,18 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       const channel = await channelOf(on.channelId);
       if (!channel.isTextBased() || channel.isThread() || channel.isDMBased() || !("threads" in channel))
         throw new TroupeError("InvalidCommand", `discord: channel ${on.channelId} cannot have threads`);
-      const thread = await (channel as TextChannel).threads.create({
-        name,
-        startMessage: on.messageId,
-        autoArchiveDuration: archive,
-      });
-      return thread.id;
+      try {
+        const thread = await (channel as TextChannel).threads.create({
+          name,
+          startMessage: on.messageId,
+          autoArchiveDuration: archive,
+        });
+        return thread.id;
+      } catch (error) {
+        // Started before a restart that forgot it: a message's thread has the message's id.
+        if ((error as { code?: unknown }).code === THREAD_ALREADY_CREATED) return on.messageId;
+        throw error;
+      }
     },
 
     async post(channelId: string, post: SurfacePost) {
