@@ -1,7 +1,8 @@
 // The stand-in driven by the real discord.js through the Discord surface adapter: login and
 // clientReady, messages in, threads, webhooks per identity (created once), files, own reactions,
 // a forced 429 waited out, a dropped gateway resumed without losing or doubling a message, and REST
-// down failing calls transiently without giving up the agents' webhooks.
+// down failing calls transiently without giving up the agents' webhooks. After a restart: own and
+// people's reactions (with roles) read back, a message's thread found again.
 
 import { type InboundMessage, isTransientSurfaceError } from "@troupe/runtime";
 import { createDiscordSurface, type DiscordSurface } from "@troupe/runtime/discord";
@@ -27,7 +28,7 @@ const received = (count: number) =>
 
 beforeEach(async () => {
   inbound.length = 0;
-  standIn = await startDiscordStandIn({ channels: ["general", "research"] });
+  standIn = await startDiscordStandIn({ channels: ["general", "research"], roles: ["deployers"] });
   surface = createDiscordSurface({ token: standIn.token, apiUrl: standIn.apiUrl, guildId: standIn.guildId });
   surface.onMessage((message) => {
     inbound.push(message);
@@ -153,6 +154,29 @@ describe("the Discord stand-in with discord.js", () => {
     expect(
       standIn.events.filter((event) => event.kind === "gateway" && event.op === "identify"),
     ).toHaveLength(1);
+  });
+
+  it("reads back its own reactions, people's reactions with their roles, and a message's existing thread", async () => {
+    const asked = standIn.say("research", "deploy?");
+    await received(1);
+    const ref = { channelId: asked.channelId, messageId: asked.id };
+    await surface.react(ref, "⚙️");
+    standIn.react(asked.id, "✅", { id: "2000000000000000001", username: "ana" }, ["deployers"]);
+    standIn.react(asked.id, "✅", { id: "2000000000000000002", username: "bo" });
+    expect(await surface.ownReactions!(ref)).toEqual(["⚙️"]);
+    expect(await surface.reactionsOn!(ref, "✅")).toEqual([
+      expect.objectContaining({
+        messageId: asked.id,
+        emoji: "✅",
+        userName: "ana",
+        fromBot: false,
+        roles: [{ id: standIn.roleId("deployers"), name: "deployers" }],
+      }),
+      expect.objectContaining({ userName: "bo", roles: [] }),
+    ]);
+    expect(await surface.reactionsOn!(ref, "❌")).toEqual([]);
+    const thread = await surface.startThread(ref, "deploy?");
+    expect(await surface.startThread(ref, "deploy? again")).toBe(thread);
   });
 });
 

@@ -1,11 +1,12 @@
 // Test support: a Discord-compatible stand-in, driven by the real discord.js through DISCORD_API_URL.
 // REST v10 (the routes Troupe uses: gateway info, channels, messages with attachments, threads, own
-// reactions, webhooks, interaction callbacks, follow-ups and application commands; embeds checked
-// against Discord's limits; a channel's recent messages and its pins, which a person adds with `pin`)
-// with rate-limit headers on every answer, published per-bucket limits, 429s on demand and 503s while
-// it is "down"; a JSON gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and
-// ACKs, dispatches with sequence numbers, RESUME with replay). Everything the client did is kept as
-// events a test waits for, instead of sleeping. It listens on 127.0.0.1 only.
+// reactions, people's reactions and members' roles read back, webhooks, interaction callbacks,
+// follow-ups and application commands; embeds checked against Discord's limits; a channel's recent
+// messages and its pins, which a person adds with `pin`) with rate-limit headers on every answer,
+// published per-bucket limits, 429s on demand and 503s while it is "down"; a JSON gateway over
+// WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, dispatches with sequence
+// numbers, RESUME with replay). Everything the client did is kept as events a test waits for, instead
+// of sleeping. It listens on 127.0.0.1 only.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -120,7 +121,10 @@ export interface DiscordStandIn {
   channelId(name: string): string;
   /** The id of a role given in the options. */
   roleId(name: string): string;
-  /** A member with these roles (by name) adds a reaction: dispatched as MESSAGE_REACTION_ADD. */
+  /**
+   * A member with these roles (by name) adds a reaction: kept on the message (GET reactions lists it,
+   * GET member gives the roles) and dispatched as MESSAGE_REACTION_ADD.
+   */
   react(messageId: string, emoji: string, user: StandInUser, roles?: readonly string[]): void;
   /** A person (or a bot) writes in a channel or thread: stored, and dispatched as MESSAGE_CREATE. */
   say(where: string, content: string, author?: StandInUser): StandInMessage;
@@ -214,6 +218,10 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   const pins = new Map<string, { readonly messageId: string; readonly at: string }[]>();
   const webhooks = new Map<string, StandInWebhook>();
   const commands = new Map<string, { name: string }[]>();
+  /** People's reactions: message id → emoji → who. */
+  const peoplesReactions = new Map<string, Map<string, Map<string, StandInUser>>>();
+  /** Members who reacted, with their role ids. */
+  const members = new Map<string, { user: StandInUser; roles: string[] }>();
   /** Interactions by token: their id and channel. */
   const interactions = new Map<string, { id: string; channelId: string }>();
   const events: StandInEvent[] = [];
@@ -463,6 +471,22 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       ...(thread ? { position: 0 } : {}),
     };
   };
+  /** Who reacted with `emoji` on a message: the bot (its own reaction) and people. */
+  const reactorsOf = (message: StandInMessage, emoji: string): StandInUser[] => [
+    ...(message.reactions.has(emoji) ? [bot] : []),
+    ...(peoplesReactions.get(message.id)?.get(emoji)?.values() ?? []),
+  ];
+  const reactionsJson = (message: StandInMessage) =>
+    [...new Set([...message.reactions, ...(peoplesReactions.get(message.id)?.keys() ?? [])])].map(
+      (emoji) => ({
+        emoji: { id: null, name: emoji },
+        count: reactorsOf(message, emoji).length,
+        count_details: { burst: 0, normal: reactorsOf(message, emoji).length },
+        me: message.reactions.has(emoji),
+        me_burst: false,
+        burst_colors: [],
+      }),
+    );
   const createMessage = (
     channelId: string,
     body: Record<string, unknown>,
@@ -564,6 +588,21 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       }
       if (method === "GET") return { status: 200, body: commands.get(key) ?? [] };
     }
+    if (first === "guilds" && second === guildId && third === "members" && fourth !== undefined) {
+      const member = members.get(fourth);
+      if (!member || method !== "GET") throw new HttpError(404, 10007, "Unknown Member");
+      return {
+        status: 200,
+        body: {
+          user: userJson(member.user),
+          roles: member.roles,
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+      };
+    }
     if (first === "channels" && second !== undefined) {
       const target = findChannel(second);
       if (third === undefined && method === "GET")
@@ -604,7 +643,10 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       if (third === "messages" && fourth !== undefined) {
         const message = messages.get(fourth);
         if (!message || message.channelId !== second) throw new HttpError(404, 10008, "Unknown Message");
-        if (fifth === undefined && method === "GET") return { status: 200, body: messageJson(message) };
+        if (fifth === undefined && method === "GET")
+          return { status: 200, body: { ...messageJson(message), reactions: reactionsJson(message) } };
+        if (fifth === "reactions" && sixth !== undefined && parts[6] === undefined && method === "GET")
+          return { status: 200, body: reactorsOf(message, decodeURIComponent(sixth)).map(userJson) };
         if (fifth === "threads" && method === "POST") {
           if (target.kind !== "channel")
             throw new HttpError(400, 50024, "Cannot execute action on this channel type");
@@ -846,6 +888,12 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     react(messageId, emoji, user, roleNames = []) {
       const message = messages.get(messageId);
       if (!message) throw new Error(`no message ${messageId}`);
+      const roleIds = roleNames.map((name) => standIn.roleId(name));
+      members.set(user.id, { user, roles: roleIds });
+      const byEmoji = peoplesReactions.get(messageId) ?? new Map<string, Map<string, StandInUser>>();
+      peoplesReactions.set(messageId, byEmoji);
+      const who = byEmoji.get(emoji) ?? new Map<string, StandInUser>();
+      byEmoji.set(emoji, who.set(user.id, user));
       dispatch("MESSAGE_REACTION_ADD", {
         user_id: user.id,
         channel_id: message.channelId,
@@ -853,7 +901,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
         guild_id: guildId,
         member: {
           user: userJson(user),
-          roles: roleNames.map((name) => standIn.roleId(name)),
+          roles: roleIds,
           joined_at: new Date().toISOString(),
           deaf: false,
           mute: false,

@@ -5,7 +5,8 @@
 // Discord started to be posted and their reactions to settle. Slash commands are answered too, and
 // the scheduled tasks of /schedule run while troupe is on Discord. While Discord's REST keeps failing,
 // the outgoing messages go to the file-drop folder and are replayed in order when it is back (or at
-// the next start: they stay on disk when troupe stops).
+// the next start: they stay on disk when troupe stops). With the host's store, the tasks a previous
+// run left open are reconciled before the worker starts (threads, outcomes, one reaction).
 import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
 import {
   handleSurfaceCommands,
@@ -30,10 +31,13 @@ export interface DiscordFrontOptions {
   readonly logger: Logger;
   /** Where Discord REST responses and rate limits are counted (the host's /metrics registry). */
   readonly registry?: Registry;
+  /**
+   * The host's store: the bridge's open tasks and the approvals' messages are remembered there across
+   * a restart, and /schedule keeps its scheduled tasks there (no scheduler without it).
+   */
+  readonly snapshots?: SnapshotStore;
   /** Asks questions and approvals in the tasks' threads once attached here. */
   readonly human?: SurfaceHumanGateway;
-  /** Where /schedule keeps its scheduled tasks; no scheduler without it. */
-  readonly snapshots?: SnapshotStore;
   /** How long connecting may take (default 30s). */
   readonly connectTimeoutMs?: number;
   /** The file-drop folder for outgoing messages while Discord's REST keeps failing (none: no fallback). */
@@ -136,9 +140,17 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       privacy: discord.privacy,
       format: formatResult,
       logger,
+      ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     onRateLimited = (ms) => bridge.pressure(ms);
-    const detachHuman = options.human?.attach({ surface, threadOf: (taskId) => bridge.threadOf(taskId) });
+    const reconciled = yield* Effect.promise(() => bridge.reconcile());
+    if (reconciled > 0)
+      logger.log("info", "discord: tasks left open before the restart reconciled", { reconciled });
+    const detachHuman = options.human?.attach({
+      surface,
+      threadOf: (taskId) => bridge.threadOf(taskId),
+      ...(options.snapshots ? { store: options.snapshots } : {}),
+    });
     const schedules = options.snapshots
       ? createHostSchedules({ store: options.snapshots, queue, logger })
       : undefined;

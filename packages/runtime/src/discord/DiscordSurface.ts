@@ -3,7 +3,9 @@
 // bot posts instead when webhooks are not allowed), files as attachments, a thread's recent messages
 // and pins (a follow-up's memory), and allowed_mentions empty unless a post names who it may ping. All REST goes through discord.js's client, so its rate-limit
 // handling applies (a 429 is waited out, never retried early); `apiUrl` points REST — and through
-// GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged.
+// GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged. After a
+// restart, a message's own reactions and people's reactions (with the members' roles) are read back
+// through REST.
 import {
   AttachmentBuilder,
   type Channel,
@@ -77,6 +79,9 @@ export const DISCORD_INTENTS = [
   GatewayIntentBits.GuildMessageReactions,
   GatewayIntentBits.MessageContent,
 ] as const;
+
+/** Discord's error code for a thread asked on a message that already has one. */
+const THREAD_ALREADY_CREATED = 160_004;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -362,12 +367,18 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       const channel = await channelOf(on.channelId);
       if (!channel.isTextBased() || channel.isThread() || channel.isDMBased() || !("threads" in channel))
         throw new TroupeError("InvalidCommand", `discord: channel ${on.channelId} cannot have threads`);
-      const thread = await (channel as TextChannel).threads.create({
-        name,
-        startMessage: on.messageId,
-        autoArchiveDuration: archive,
-      });
-      return thread.id;
+      try {
+        const thread = await (channel as TextChannel).threads.create({
+          name,
+          startMessage: on.messageId,
+          autoArchiveDuration: archive,
+        });
+        return thread.id;
+      } catch (error) {
+        // Started before a restart that forgot it: a message's thread has the message's id.
+        if ((error as { code?: unknown }).code === THREAD_ALREADY_CREATED) return on.messageId;
+        throw error;
+      }
     },
 
     async post(channelId: string, post: SurfacePost) {
@@ -421,6 +432,48 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       const messages = await messagesOf(threadId);
       const { items } = await messages.fetchPins({ cache: false });
       return items.toReversed().map((pin) => historyMessageOf(pin.message));
+    },
+
+    async ownReactions(on) {
+      const found = (await client.rest.get(Routes.channelMessage(on.channelId, on.messageId))) as {
+        readonly reactions?: readonly {
+          readonly me?: boolean;
+          readonly emoji: { readonly name: string | null };
+        }[];
+      };
+      return (found.reactions ?? [])
+        .filter((reaction) => reaction.me)
+        .map((reaction) => reaction.emoji.name ?? "");
+    },
+
+    async reactionsOn(on, emoji) {
+      const users = (await client.rest.get(
+        Routes.channelMessageReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
+        { query: new URLSearchParams({ limit: "100" }) },
+      )) as readonly { readonly id: string; readonly username: string; readonly bot?: boolean }[];
+      const channel = await channelOf(on.channelId);
+      const guild = "guild" in channel ? channel.guild : undefined;
+      const reactions: InboundReaction[] = [];
+      for (const user of users) {
+        const fromBot = user.bot === true || user.id === client.user?.id;
+        // The member's roles now, one REST call per person (only people: bots never decide).
+        const member =
+          fromBot || !guild
+            ? undefined
+            : ((await client.rest.get(Routes.guildMember(guild.id, user.id))) as {
+                readonly roles?: readonly string[];
+              });
+        reactions.push({
+          channelId: on.channelId,
+          messageId: on.messageId,
+          emoji,
+          userId: user.id,
+          userName: user.username,
+          fromBot,
+          roles: (member?.roles ?? []).map((id) => ({ id, name: guild?.roles.cache.get(id)?.name })),
+        });
+      }
+      return reactions;
     },
 
     onMessage(listener) {

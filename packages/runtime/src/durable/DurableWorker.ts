@@ -38,7 +38,7 @@ export interface Worker {
 
 /**
  * Failures that will not go away by trying again: buried at once (a missing model needs `ollama
- * pull` first). ShuttingDown is not a failure at all.
+ * pull` first; an approval that expired stays expired). ShuttingDown is not a failure at all.
  */
 const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
   "InvalidTask",
@@ -47,6 +47,7 @@ const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
   "Deadlock",
   "ModelNotFound",
   "ModelRejected",
+  "ApprovalExpired",
 ]);
 
 export const backoffDelay = (

@@ -1,6 +1,7 @@
 // The coalescer on a simulated clock: the first state goes out at once, a burst costs one more change
 // (intermediate states skipped, never queued), changes of one message are spaced, a limited number
 // run at once, failures and rate-limit notices back off, and a final state is forgotten once shown.
+// A reaction found on a message after a restart (`showing`) is the one the next change removes.
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { flush } from "../testing/index.ts";
@@ -130,5 +131,22 @@ describe("ReactionCoalescer", () => {
     await finishAll();
     await flush(2);
     expect(settled).toBe(true);
+  });
+
+  it("moves a message from the reaction it was found showing after a restart, and not at all when it is the wanted one", async () => {
+    const { calls, coalescer, finishAll } = setup();
+    coalescer.showing("t1", "⚙️");
+    coalescer.showing("t2", "✅");
+    expect(calls).toEqual([]);
+    coalescer.set("t1", "📥");
+    coalescer.set("t2", "✅", { final: true });
+    expect(calls.map(({ key, from, to }) => ({ key, from, to }))).toEqual([
+      { key: "t1", from: "⚙️", to: "📥" },
+    ]);
+    await finishAll();
+    expect(coalescer.shown("t1")).toBe("📥");
+    expect(coalescer.shown("t2")).toBeUndefined(); // final and shown: forgotten
+    coalescer.showing("t1", "❌"); // already tracked: ignored
+    expect(coalescer.shown("t1")).toBe("📥");
   });
 });

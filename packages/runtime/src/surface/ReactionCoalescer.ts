@@ -46,6 +46,17 @@ interface Entry {
   timer: any;
 }
 
+const newEntry = (shown: string | undefined, desired: string): Entry => ({
+  shown,
+  desired,
+  final: false,
+  inFlight: false,
+  applying: undefined,
+  notBefore: 0,
+  failures: 0,
+  timer: undefined,
+});
+
 export class ReactionCoalescer {
   readonly #apply: ApplyReaction;
   readonly #clock: Clock;
@@ -84,16 +95,7 @@ export class ReactionCoalescer {
     this.#stats.requested += 1;
     let entry = this.#entries.get(key);
     if (!entry) {
-      entry = {
-        shown: undefined,
-        desired: emoji,
-        final: false,
-        inFlight: false,
-        applying: undefined,
-        notBefore: 0,
-        failures: 0,
-        timer: undefined,
-      };
+      entry = newEntry(undefined, emoji);
       this.#entries.set(key, entry);
     } else {
       if (entry.final) return; // the end state was set already
@@ -103,6 +105,15 @@ export class ReactionCoalescer {
     }
     entry.final = options.final ?? false;
     this.#schedule(key, entry);
+  }
+
+  /**
+   * The message already shows `emoji` (found after a restart): the next `set` moves it from there.
+   * Ignored for a message this coalescer already tracks.
+   */
+  showing(key: string, emoji: string): void {
+    if (this.#closed || this.#entries.has(key)) return;
+    this.#entries.set(key, newEntry(emoji, emoji));
   }
 
   /** The surface reported a rate limit: no change starts for `ms`. */

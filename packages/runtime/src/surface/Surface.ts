@@ -144,4 +144,15 @@ export interface Surface {
   pinned?(threadId: string, signal?: AbortSignal): Promise<readonly SurfaceHistoryMessage[]>;
   /** Commands as they arrive, on surfaces that have them; returns unsubscribe. */
   onCommand?(listener: (command: InboundCommand) => void): () => void;
+  /** The surface's own reactions on a message now (to tidy stale status reactions after a restart). */
+  ownReactions?(on: SurfaceMessageRef, signal?: AbortSignal): Promise<readonly string[]>;
+  /**
+   * The reactions `emoji` on a message now, each with who added it and their roles (to count the
+   * reactions added while the host was down).
+   */
+  reactionsOn?(
+    on: SurfaceMessageRef,
+    emoji: string,
+    signal?: AbortSignal,
+  ): Promise<readonly InboundReaction[]>;
 }

@@ -1,13 +1,17 @@
 // The bridge on a recording surface, a real team and the in-memory work queue: a message becomes a
 // task with a thread, one status reaction at a time, and the result in the thread under the agent's
 // name; bots and duplicates start nothing; privacy mode posts metadata only; mentions stay off.
+// With a store, its open tasks are remembered and reconciled after a restart.
 import { afterEach, describe, expect, it } from "vitest";
 import { defineAgent } from "../agent/defineAgent.ts";
 import { startWorker, type Worker } from "../durable/DurableWorker.ts";
+import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
+import { flush } from "../testing/index.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
 import type { InboundMessage, Surface, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
 import { type SurfaceBridge, startSurfaceBridge } from "./SurfaceBridge.ts";
+import type { SurfaceTaskEntry } from "./SurfaceTaskLedger.ts";
 import { statusSymbolSet } from "./statusSymbols.ts";
 
 const recordingSurface = () => {
@@ -146,5 +150,120 @@ describe("startSurfaceBridge", () => {
     const content = fake.posts[0]!.post.content;
     expect(content).toMatch(/^✅ done · task t-\w+ · shouter · reply of 24 characters kept local$/);
     expect(content).not.toContain("SECRET");
+  });
+});
+
+describe("the bridge across a restart", () => {
+  const store = () => new MemorySnapshotStore();
+  /** A bridge on `fake` whose surface can read its own reactions, remembering its tasks in `snapshots`. */
+  const bridgeOn = (
+    fake: ReturnType<typeof recordingSurface>,
+    queue: MemoryWorkQueue,
+    snapshots: MemorySnapshotStore,
+    agents: readonly string[],
+  ) =>
+    startSurfaceBridge({
+      surface: {
+        ...fake.surface,
+        ownReactions: async (on) => [...(fake.reactions.get(on.messageId) ?? [])],
+      },
+      bus: team!.bus,
+      queue,
+      channels: new Map([["general", null]]),
+      agents: () => agents,
+      reactions: { intervalMs: 0 },
+      store: snapshots,
+    });
+  const remembered = async (snapshots: MemorySnapshotStore) =>
+    Promise.all((await snapshots.keys("surface/task/")).map((key) => snapshots.load(key)));
+  const leftOpen = (entry: Partial<SurfaceTaskEntry>): SurfaceTaskEntry => ({
+    taskId: "t-1",
+    message: { channelId: "c1", messageId: "m1" },
+    threadName: "hello",
+    thread: "thread-m1",
+    agent: "shouter",
+    reaction: "⚙️",
+    posted: false,
+    ...entry,
+  });
+
+  it("remembers an open task (message, thread, reaction) and forgets it once its outcome and ✅ are out", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const held = defineAgent({
+      name: "held",
+      handle: async (task) => {
+        await gate;
+        return { text: `done: ${task.text}` };
+      },
+    });
+    const fake = recordingSurface();
+    const snapshots = store();
+    const queue = new MemoryWorkQueue();
+    team = createSupervisor({ agents: [held], fallback: "held" });
+    worker = startWorker({ team, queue, consumer: "test", pollWait: "20ms" });
+    bridge = bridgeOn(fake, queue, snapshots, ["held"]);
+    fake.say({ content: "hold on" });
+    await fake.until(() => fake.reactions.get("m1")?.has("⚙️") === true);
+    await flush();
+    expect(await remembered(snapshots)).toMatchObject([
+      {
+        message: { channelId: "c1", messageId: "m1" },
+        threadName: "hold on",
+        thread: "thread-m1",
+        agent: "held",
+        reaction: "⚙️",
+        posted: false,
+      },
+    ]);
+    open();
+    await fake.until(() => fake.reactions.get("m1")?.has("✅") === true && fake.posts.length === 1);
+    await bridge.stop(AbortSignal.timeout(2_000));
+    expect(await remembered(snapshots)).toEqual([]);
+  });
+
+  it("posts the outcome of a task that finished while it was down, and leaves ✅ as the one status reaction", async () => {
+    const fake = recordingSurface();
+    const snapshots = store();
+    await snapshots.save("surface/task/t-1", leftOpen({}));
+    fake.reactions.set("m1", new Set(["📥", "⚙️", "🎉"])); // a stale status reaction too, and a person's
+    const queue = new MemoryWorkQueue();
+    await queue.enqueue({ id: "t-1", input: { id: "t-1", text: "hello", agent: "shouter" } });
+    const [lease] = await queue.lease("gone", { max: 1, waitMs: 0 });
+    await queue.finish(lease!, { status: "succeeded", output: { text: "the answer" } });
+    team = createSupervisor({ agents: [shouter], fallback: "shouter" });
+    bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);
+    expect(await bridge.reconcile()).toBe(1);
+    await fake.until(() => fake.reactions.get("m1")?.has("✅") === true && fake.posts.length === 1);
+    await bridge.stop(AbortSignal.timeout(2_000));
+    expect(fake.posts).toMatchObject([
+      { channelId: "thread-m1", post: { content: "the answer", identity: { name: "shouter" } } },
+    ]);
+    expect([...fake.reactions.get("m1")!]).toEqual(["🎉", "✅"]);
+    expect(fake.threads).toEqual([]);
+    expect(await remembered(snapshots)).toEqual([]);
+  });
+
+  it("tracks an unfinished task again: a thread when it had none, 📥 instead of a stale ⚙️, then its events as usual", async () => {
+    const fake = recordingSurface();
+    const snapshots = store();
+    await snapshots.save("surface/task/t-1", leftOpen({ thread: undefined }));
+    fake.reactions.set("m1", new Set(["⚙️"]));
+    const queue = new MemoryWorkQueue();
+    await queue.enqueue({ id: "t-1", input: { id: "t-1", text: "hello", agent: "shouter" } });
+    team = createSupervisor({ agents: [shouter], fallback: "shouter" });
+    bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);
+    expect(await bridge.reconcile()).toBe(1);
+    await fake.until(() => fake.reactions.get("m1")?.has("📥") === true);
+    expect([...fake.reactions.get("m1")!]).toEqual(["📥"]);
+    expect(fake.threads).toEqual([{ on: { channelId: "c1", messageId: "m1" }, name: "hello" }]);
+    worker = startWorker({ team, queue, consumer: "test", pollWait: "20ms" });
+    await fake.until(() => fake.reactions.get("m1")?.has("✅") === true && fake.posts.length === 1);
+    await bridge.stop(AbortSignal.timeout(2_000));
+    expect(fake.posts).toMatchObject([{ channelId: "thread-m1", post: { content: "HELLO @everyone" } }]);
+    expect([...fake.reactions.get("m1")!]).toEqual(["✅"]);
+    expect(await remembered(snapshots)).toEqual([]);
   });
 });

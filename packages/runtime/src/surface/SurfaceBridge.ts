@@ -3,14 +3,16 @@
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
 // mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
-// its memory (followUps.ts). It never imports a chat library: everything goes through the Surface port.
+// its memory (followUps.ts). With a store, its open tasks are kept in a ledger and reconciled after a
+// restart (`reconcile()`). It never imports a chat library: everything goes through the Surface port.
 
+import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
-import { type RuntimeEvent, type TaskState, taskStateOf } from "../events/catalogue.ts";
+import type { RuntimeEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
-import { newId, type TaskInput } from "../task/Task.ts";
+import { type ConversationTurn, newId, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { systemClock } from "../time/Clock.ts";
 import { formatMillis } from "../time/duration.ts";
@@ -25,9 +27,12 @@ import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
+import { afterRestart, finalStateOf, tidyStatusReactions } from "./reconcileSurfaceTask.ts";
 import { type ChannelMap, routeInbound } from "./routeInbound.ts";
 import type { InboundMessage, Surface, SurfaceIdentity, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
+import { type SurfaceTaskEntry, SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
 import { statusSymbols, statusText } from "./statusSymbols.ts";
+import { surfaceStateOf } from "./surfaceStateOf.ts";
 import { threadNameFor } from "./threadName.ts";
 import { UserRateLimit } from "./UserRateLimit.ts";
 
@@ -53,6 +58,11 @@ export interface SurfaceBridgeOptions {
   readonly reactions?: Omit<ReactionCoalescerOptions, "apply" | "clock">;
   /** How much of a thread's history and pins a follow-up in it carries (see followUps.ts). */
   readonly followUps?: FollowUpLimits;
+  /**
+   * Where its open tasks are remembered (message, thread, reaction, outcome posted), so that
+   * `reconcile()` after a restart brings them back in line; in memory only when absent.
+   */
+  readonly store?: SnapshotStore;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -79,6 +89,12 @@ export interface SurfaceBridge {
   threadOf(taskId: string): Promise<string | undefined>;
   /** The surface reported a rate limit: status reactions wait `ms` before changing again. */
   pressure(ms: number): void;
+  /**
+   * Once at start, before the worker runs: the tasks an earlier run left open (with `store`) get
+   * their thread, their outcome posted when finished, one status reaction, and are tracked again.
+   * Resolves to how many there were.
+   */
+  reconcile(): Promise<number>;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
   idle(signal?: AbortSignal): Promise<void>;
   /**
@@ -98,6 +114,8 @@ interface Tracked {
   /** Posts of this task, one after the other. */
   posts: Promise<void>;
   reported: boolean;
+  /** Its outcome was posted before a restart: only the final reaction is left to set. */
+  readonly posted: boolean;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -131,6 +149,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   };
   let idleWaiters: (() => void)[] = [];
   let accepting = true;
+  const ledger = options.store ? new SurfaceTaskLedger(options.store, logger) : undefined;
 
   const coalescer = new ReactionCoalescer({
     ...options.reactions,
@@ -142,6 +161,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       // Remove first, then add: the message never shows two status reactions.
       if (from !== undefined) await surface.unreact(message, from);
       await surface.react(message, to);
+      ledger?.update(taskId, { reaction: to });
     },
     onError: (taskId, error, gaveUp) =>
       logger.log(gaveUp ? "error" : "warn", "surface: a status reaction could not be changed", {
@@ -177,8 +197,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     task.reported = true;
     awaitsHuman(task, false);
     messageOf.set(task.id, task.message);
-    coalescer.set(task.id, statusSymbols[state].symbol, { final: true });
+    const final = statusSymbols[state].symbol;
+    ledger?.update(task.id, { final });
+    coalescer.set(task.id, final, { final: true });
     void task.posts.finally(() => {
+      ledger?.update(task.id, { posted: true });
       tracked.delete(task.id);
       void coalescer.settled().then(() => {
         if (!tracked.has(task.id)) messageOf.delete(task.id);
@@ -196,6 +219,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
 
   const report = async (task: Tracked, record: TaskRecord | undefined) => {
     if (task.reported) return;
+    if (task.posted) return settle(task, finalStateOf(record));
     if (record?.status === "succeeded") {
       const text = format(task.agent ?? "", record.output);
       if (privacy) {
@@ -241,7 +265,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (!("taskId" in event)) return;
     const task = tracked.get(event.taskId);
     if (!task || task.reported) return;
-    if ("agent" in event && typeof event.agent === "string") task.agent = event.agent;
+    if ("agent" in event && typeof event.agent === "string" && event.agent !== task.agent) {
+      task.agent = event.agent;
+      ledger?.update(task.id, { agent: event.agent });
+    }
     if (event.type === "task.recorded" || event.type === "task.dead_lettered") {
       void queue.record(task.id).then(
         (record) => report(task, record),
@@ -255,7 +282,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       );
       return;
     }
-    const state = taskStateOf(event);
+    const state = surfaceStateOf(event);
     // A failure the worker will retry is not the end: the queue's record decides.
     if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
     // The question itself is posted by the HumanGateway; the ✋ reaction shows the wait.
@@ -263,6 +290,65 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (event.type === "task.resumed") awaitsHuman(task, false);
   };
   const unsubscribe = bus.subscribe(onEvent);
+
+  const openThread = (id: string, ref: SurfaceMessageRef, name: string) =>
+    surface.startThread(ref, name).then(
+      (thread) => {
+        ledger?.update(id, { thread });
+        return thread;
+      },
+      (error: unknown) => {
+        logger.log("warn", "surface: no thread for the task; posting in the channel", {
+          taskId: id,
+          error: errorText(error),
+        });
+        return undefined;
+      },
+    );
+
+  /** A task an earlier run left open: tracked again, its message tidied, its outcome posted if over. */
+  const resume = async (entry: SurfaceTaskEntry) => {
+    const record = await queue.record(entry.taskId).catch((error: unknown) => {
+      logger.log("warn", "surface: the task's record could not be read after a restart", {
+        taskId: entry.taskId,
+        error: errorText(error),
+      });
+      return undefined;
+    });
+    const next = afterRestart(entry.taskId, record);
+    const wanted = statusSymbols[next.kind === "open" ? next.state : finalStateOf(next.record)].symbol;
+    const shown = await tidyStatusReactions(surface, entry.message, entry.reaction, wanted).catch(
+      (error: unknown) => {
+        logger.log("warn", "surface: stale status reactions could not be removed", {
+          taskId: entry.taskId,
+          error: errorText(error),
+        });
+        return entry.reaction;
+      },
+    );
+    const task: Tracked = {
+      id: entry.taskId,
+      message: entry.message,
+      agent: entry.agent,
+      thread:
+        entry.thread === undefined
+          ? openThread(entry.taskId, entry.message, entry.threadName)
+          : Promise.resolve(entry.thread),
+      posts: Promise.resolve(),
+      reported: false,
+      posted: entry.posted,
+    };
+    tracked.set(task.id, task);
+    if (shown !== entry.reaction) ledger?.update(task.id, { reaction: shown });
+    if (shown !== undefined) coalescer.showing(task.id, shown);
+    logger.log("info", "surface: a task left open before the restart", {
+      taskId: task.id,
+      queue: record?.status ?? null,
+      shown: shown ?? null,
+    });
+    if (next.kind === "open") coalescer.set(task.id, wanted);
+    else await report(task, next.record);
+  };
 
   const onMessage = (message: InboundMessage) => {
     counts.received += 1;
@@ -292,12 +378,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     counts.tasks += 1;
     if (route.kind === "follow-up") {
       counts.followUps += 1;
-      const task = track({
-        id,
-        message: { channelId: route.threadId, messageId: message.id },
-        agent: route.thread.agent(),
-        thread: Promise.resolve(route.threadId),
-      });
+      const task = track(
+        { id, message: { channelId: route.threadId, messageId: message.id }, agent: route.thread.agent() },
+        { thread: route.threadId },
+      );
       logger.log("info", "surface: follow-up in a task's thread", {
         taskId: id,
         messageId: message.id,
@@ -309,28 +393,14 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const ref = { channelId: message.channelId, messageId: message.id };
     const text = route.input.text ?? "";
     const name = privacy ? `task ${id}` : threadNameFor(text, `task ${id}`);
-    const task = track({
-      id,
-      message: ref,
-      agent: route.input.agent,
-      thread: surface
-        .startThread(ref, name)
-        .then((thread) => {
-          threads.remember(thread, {
-            agent: () => task.agent,
-            channel: route.input.channel ?? message.channelId,
-            opening: { role: "user", name: message.authorName, content: text },
-          });
-          return thread;
-        })
-        .catch((error: unknown) => {
-          logger.log("warn", "surface: no thread for the task; posting in the channel", {
-            taskId: id,
-            error: errorText(error),
-          });
-          return undefined;
-        }),
-    });
+    const task = track(
+      { id, message: ref, agent: route.input.agent },
+      {
+        name,
+        opening: { role: "user", name: message.authorName, content: text },
+        channel: route.input.channel ?? message.channelId,
+      },
+    );
     logger.log("info", "surface: task from a message", {
       taskId: id,
       messageId: message.id,
@@ -340,9 +410,37 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     enqueue(task, { ...route.input, id });
   };
 
-  /** Start following a new task: its status reaction shows it queued. */
-  const track = (fields: Pick<Tracked, "id" | "message" | "agent" | "thread">): Tracked => {
-    const task: Tracked = { ...fields, posts: Promise.resolve(), reported: false };
+  /**
+   * Start following a new task (its status reaction shows it queued) and write it in the ledger: a
+   * follow-up in the thread it continues, or a task from a channel message in a thread opened for it.
+   */
+  const track = (
+    fields: Pick<Tracked, "id" | "message" | "agent">,
+    where:
+      | { readonly thread: string }
+      | { readonly name: string; readonly opening: ConversationTurn; readonly channel: string },
+  ): Tracked => {
+    ledger?.open({
+      taskId: fields.id,
+      message: fields.message,
+      threadName: "name" in where ? where.name : "",
+      ...("thread" in where ? { thread: where.thread } : {}),
+      ...(fields.agent === undefined ? {} : { agent: fields.agent }),
+      posted: false,
+    });
+    const thread =
+      "thread" in where
+        ? Promise.resolve(where.thread)
+        : openThread(fields.id, fields.message, where.name).then((opened) => {
+            if (opened !== undefined)
+              threads.remember(opened, {
+                agent: () => task.agent,
+                channel: where.channel,
+                opening: where.opening,
+              });
+            return opened;
+          });
+    const task: Tracked = { ...fields, thread, posts: Promise.resolve(), reported: false, posted: false };
     tracked.set(task.id, task);
     coalescer.set(task.id, statusSymbols.queued.symbol);
     return task;
@@ -379,6 +477,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     },
     stats: () => ({ ...counts, reactions: coalescer.stats() }),
     threadOf: async (taskId) => tracked.get(taskId)?.thread,
+    async reconcile() {
+      const entries = ledger ? await ledger.load() : [];
+      await Promise.all(entries.map(resume));
+      return entries.length;
+    },
     pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {
@@ -387,6 +490,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       await idle(signal);
       await coalescer.settled(signal);
       coalescer.close();
+      await ledger?.flushed();
       unsubscribe();
     },
   };

@@ -1,8 +1,10 @@
 // The surface's HumanGateway on a scripted surface: it waits to be attached, asks in the task's
 // thread, takes the next person's message there as the answer, and decides an approval on the first
 // ✅/❌ from a member with an approver role (bots, other messages and other members are ignored); a
-// task with no thread goes to the fallback; an abort stops the wait.
+// task with no thread goes to the fallback; an abort stops the wait. After a restart, an approval
+// asked again finds its message in the store and counts the ✅ added while the host was down.
 import { describe, expect, it } from "vitest";
+import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { bindAction } from "../human/Approval.ts";
 import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
 import { createTask } from "../task/Task.ts";
@@ -158,5 +160,56 @@ describe("createSurfaceHumanGateway", () => {
     stop.abort(new Error("deadline"));
     await expect(waiting).rejects.toThrow("deadline");
     expect(scripted.listening()).toBe(0);
+  });
+});
+
+describe("an approval asked again after a restart", () => {
+  it("finds the message it posted and counts a ✅ from an approver added meanwhile, posting nothing", async () => {
+    const store = new MemorySnapshotStore();
+    const request = requestOf({ kind: "deploy", target: "prod" });
+    const before = scriptedSurface();
+    const first = createSurfaceHumanGateway({ approverRoles: ["deployers"] });
+    first.attach({ surface: before.surface, threadOf: async () => "thread-1", store });
+    const died = new AbortController();
+    const pending = first.approve!(request, context("t-9", died.signal));
+    await before.reactedTwice();
+    died.abort(new Error("the host died"));
+    await expect(pending).rejects.toThrow("the host died");
+    expect(before.posts).toHaveLength(1);
+
+    const after = scriptedSurface();
+    const reactionOf = (emoji: string, userName: string, role: string): InboundReaction => ({
+      channelId: "thread-1",
+      messageId: "p1",
+      emoji,
+      userId: userName,
+      userName,
+      fromBot: false,
+      roles: [{ id: `id-${role}`, name: role }],
+    });
+    const asked: string[] = [];
+    const second = createSurfaceHumanGateway({ approverRoles: ["deployers"] });
+    second.attach({
+      surface: {
+        ...after.surface,
+        reactionsOn: async (on, emoji) => {
+          asked.push(`${on.messageId} ${emoji}`);
+          return emoji === "✅"
+            ? [reactionOf("✅", "bo", "visitors"), reactionOf("✅", "ana", "deployers")]
+            : [];
+        },
+      },
+      threadOf: async () => "thread-1",
+      store,
+    });
+    await expect(second.approve!(request, context("t-9"))).resolves.toEqual({
+      hash: request.hash,
+      approved: true,
+      by: "test:ana",
+    });
+    expect(asked).toEqual(["p1 ❌", "p1 ✅"]);
+    expect(after.posts).toEqual([]);
+    expect(after.reactions).toEqual([]);
+    expect(after.listening()).toBe(0);
   });
 });

@@ -4,10 +4,14 @@
 // approver roles decides (anyone's counts when no role is configured). The surface is attached once
 // connected (the team needs its gateway before); a task with no thread on it goes to the fallback.
 // A poll (`ctx.poll`) is run in the thread by SurfacePoll.
+// With a store, an approval asked again after a restart finds the message it posted before and the
+// ✅/❌ added to it meanwhile (approvalMessage.ts) instead of posting a second one.
+import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { ApprovalAnswer, ApprovalRequest } from "../human/Approval.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
 import type { Task } from "../task/Task.ts";
+import { findApprovalMessage, reactionsSoFar, saveApprovalMessage } from "./approvalMessage.ts";
 import { hasAnyRole } from "./hasAnyRole.ts";
 import type { InboundReaction, Surface, SurfaceMessageRef } from "./Surface.ts";
 import { runSurfacePoll } from "./SurfacePoll.ts";
@@ -24,6 +28,8 @@ export interface SurfaceTarget {
   readonly surface: Surface;
   /** The task's thread on the surface, undefined when it has none. */
   threadOf(taskId: string): Promise<string | undefined>;
+  /** Where the approval messages it posts are remembered across a restart (the host's store). */
+  readonly store?: SnapshotStore;
 }
 
 export interface SurfaceHumanGateway extends HumanGateway {
@@ -53,7 +59,7 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
   const placeOf = async (task: Task, signal: AbortSignal) => {
     const on = await Promise.race([target, aborted(signal)]);
     const thread = on ? await on.threadOf(task.id) : undefined;
-    return on && thread !== undefined ? { surface: on.surface, thread } : undefined;
+    return on && thread !== undefined ? { surface: on.surface, thread, store: on.store } : undefined;
   };
 
   const mentionsOf = (surface: Surface) => {
@@ -61,6 +67,22 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
     return { prefix: ids.map((id) => `<@&${id}> `).join(""), mentions: { roles: ids } };
   };
 
+  /** The approval as posted: the action, its short hash, its expiry and how to answer. */
+  const approvalPost = (request: ApprovalRequest, agent: string, surface: Surface) => {
+    const { prefix, mentions } = mentionsOf(surface);
+    const shown =
+      request.canonical.length > MAX_ACTION_CHARS
+        ? `${request.canonical.slice(0, MAX_ACTION_CHARS)}…`
+        : request.canonical;
+    const expires = Math.floor(request.expiresAt / 1_000);
+    return {
+      content:
+        `${prefix}✋ ${agent} asks for approval of #${request.shortHash} (expires <t:${expires}:R>):\n` +
+        `\`\`\`json\n${shown}\n\`\`\`\nReact ${APPROVE} to approve or ${DENY} to deny` +
+        (roles.length > 0 ? ` (members with the role ${roles.join(" or ")}).` : "."),
+      mentions,
+    };
+  };
   const mayApprove = (reaction: InboundReaction) =>
     !reaction.fromBot && (roles.length === 0 || hasAnyRole(reaction, roles));
 
@@ -110,47 +132,61 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
         if (options.fallback?.approve) return options.fallback.approve(request, context);
         throw new Error(`task ${context.task.id} has no thread to ask its approval in`);
       }
-      const { surface, thread } = place;
+      const { surface, thread, store } = place;
       if (!surface.onReaction) throw new Error(`the ${surface.kind} surface cannot take reactions`);
-      const { prefix, mentions } = mentionsOf(surface);
-      const shown =
-        request.canonical.length > MAX_ACTION_CHARS
-          ? `${request.canonical.slice(0, MAX_ACTION_CHARS)}…`
-          : request.canonical;
-      const expires = Math.floor(request.expiresAt / 1_000);
-      const posted: SurfaceMessageRef = await surface.post(thread, {
-        content:
-          `${prefix}✋ ${context.agent} asks for approval of #${request.shortHash} (expires <t:${expires}:R>):\n` +
-          `\`\`\`json\n${shown}\n\`\`\`\nReact ${APPROVE} to approve or ${DENY} to deny` +
-          (roles.length > 0 ? ` (members with the role ${roles.join(" or ")}).` : "."),
-        mentions,
-      });
-      const decision = until<ApprovalAnswer>(context.signal, (settle) =>
-        surface.onReaction!((reaction) => {
-          if (reaction.messageId !== posted.messageId || reaction.fromBot) return;
-          if (reaction.emoji !== APPROVE && reaction.emoji !== DENY) return;
-          if (!mayApprove(reaction)) {
-            logger.log(
-              "info",
-              "surface: an approval reaction from someone without an approver role, ignored",
-              {
-                taskId: context.task.id,
-                hash: request.shortHash,
-                user: reaction.userName,
-              },
-            );
-            return;
-          }
-          settle({
-            hash: request.hash,
-            approved: reaction.emoji === APPROVE,
-            by: `${surface.kind}:${reaction.userName}`,
+      const taskId = context.task.id;
+      const judge = (reaction: InboundReaction): ApprovalAnswer | undefined => {
+        if (reaction.fromBot || (reaction.emoji !== APPROVE && reaction.emoji !== DENY)) return undefined;
+        if (!mayApprove(reaction)) {
+          logger.log("info", "surface: an approval reaction from someone without an approver role, ignored", {
+            taskId,
+            hash: request.shortHash,
+            user: reaction.userName,
           });
-        }),
-      );
+          return undefined;
+        }
+        return {
+          hash: request.hash,
+          approved: reaction.emoji === APPROVE,
+          by: `${surface.kind}:${reaction.userName}`,
+        };
+      };
+      const earlier = await findApprovalMessage(store, taskId, request.hash);
+      const posted: SurfaceMessageRef =
+        earlier ?? (await surface.post(thread, approvalPost(request, context.agent, surface)));
+      if (earlier)
+        logger.log("info", "surface: the approval's message from before the restart, found again", {
+          taskId,
+          hash: request.shortHash,
+          messageId: earlier.messageId,
+        });
+      else await saveApprovalMessage(store, taskId, request.hash, posted);
+      const decision = until<ApprovalAnswer>(context.signal, (settle) => {
+        const decide = (reaction: InboundReaction) => {
+          if (reaction.messageId !== posted.messageId) return;
+          const answer = judge(reaction);
+          if (answer) settle(answer);
+        };
+        const stop = surface.onReaction!(decide);
+        // Reactions added while the host was down (a ❌ counts before a ✅): read back from the surface.
+        if (earlier)
+          void reactionsSoFar(surface, posted, [DENY, APPROVE]).then(
+            (found) => {
+              for (const reaction of found) decide({ ...reaction, messageId: posted.messageId });
+            },
+            (error: unknown) =>
+              logger.log("warn", "surface: the approval's reactions could not be read", {
+                taskId,
+                error: error instanceof Error ? error.message : String(error),
+              }),
+          );
+        return stop;
+      });
       decision.catch(() => {}); // awaited below; not unhandled if it aborts while reacting
-      await surface.react(posted, APPROVE);
-      await surface.react(posted, DENY);
+      if (!earlier) {
+        await surface.react(posted, APPROVE);
+        await surface.react(posted, DENY);
+      }
       return decision;
     },
 

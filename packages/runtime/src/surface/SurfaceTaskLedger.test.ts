@@ -1,0 +1,44 @@
+// The bridge's ledger on an in-memory SnapshotStore: what one run writes, the next one loads; an entry
+// is deleted once its outcome is posted and its final reaction applied, and a malformed one is dropped.
+import { describe, expect, it } from "vitest";
+import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
+import { SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
+
+const opened = {
+  taskId: "t-1",
+  message: { channelId: "c1", messageId: "m1" },
+  threadName: "hi",
+  posted: false,
+};
+
+describe("SurfaceTaskLedger", () => {
+  it("keeps the latest state of each open task for the next run, and deletes it once nothing is left to do", async () => {
+    const store = new MemorySnapshotStore();
+    const before = new SurfaceTaskLedger(store);
+    before.open(opened);
+    before.update("t-1", { thread: "th-1" });
+    before.update("t-1", { reaction: "📥" });
+    before.update("t-1", { reaction: "⚙️", agent: "echo" });
+    before.update("t-unknown", { reaction: "✅" }); // not a task of the ledger: ignored
+    await before.flushed();
+    expect(await store.keys("surface/task/")).toEqual(["surface/task/t-1"]);
+
+    const after = new SurfaceTaskLedger(store);
+    expect(await after.load()).toEqual([{ ...opened, thread: "th-1", reaction: "⚙️", agent: "echo" }]);
+    after.update("t-1", { final: "✅" });
+    after.update("t-1", { posted: true });
+    await after.flushed();
+    expect(await store.load("surface/task/t-1")).toMatchObject({ final: "✅", posted: true, reaction: "⚙️" });
+    after.update("t-1", { reaction: "✅" });
+    await after.flushed();
+    expect(after.get("t-1")).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it("drops a malformed entry when loading", async () => {
+    const store = new MemorySnapshotStore();
+    await store.save("surface/task/t-2", { taskId: "t-2" });
+    expect(await new SurfaceTaskLedger(store).load()).toEqual([]);
+    expect(store.size).toBe(0);
+  });
+});
