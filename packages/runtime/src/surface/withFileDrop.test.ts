@@ -46,6 +46,11 @@ const fakeSurface = () => {
       })),
     react: (on, emoji) => call(`react ${ref(on)} ${emoji}`, () => undefined),
     unreact: (on, emoji) => call(`unreact ${ref(on)} ${emoji}`, () => undefined),
+    history: (threadId, options) =>
+      call(`history ${threadId}${options.before ? ` before ${options.before}` : ""}`, () => [
+        { id: "h1", authorName: "ana", fromBot: false, content: "earlier" },
+      ]),
+    pinned: (threadId) => call(`pinned ${threadId}`, () => []),
     onMessage: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -149,6 +154,23 @@ describe("withFileDrop", () => {
       content: "answer",
     });
     expect(seen[0]).toMatchObject({ channelId: "C1", threadId: thread });
+  });
+
+  it("passes reads to the surface on the real ids, and reads nothing of what is only spooled yet", async () => {
+    const fake = fakeSurface();
+    const surface = await open(fake.surface);
+    fake.down = () => failure(503);
+    const thread = await surface.startThread(message, "work");
+    const posted = await surface.post(thread, { content: "first" });
+    expect(await surface.history!(thread, { limit: 10 })).toEqual([]);
+    expect(await surface.pinned!(thread)).toEqual([]);
+    backUp(fake);
+    await surface.drained();
+    expect(await surface.history!(thread, { limit: 10, before: posted.messageId })).toEqual([
+      { id: "h1", authorName: "ana", fromBot: false, content: "earlier" },
+    ]);
+    expect(await surface.pinned!(thread)).toEqual([]);
+    expect(fake.calls.slice(-2)).toEqual(["history T1 before M2", "pinned T1"]);
   });
 
   it("takes network errors as transient too", async () => {

@@ -342,6 +342,12 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
         sameRef(entry.operation.on, on),
     );
 
+  /** A read of what only exists once the replay made it: `none` until then, else `read(real id)`. */
+  const unlessSpooled = <T>(id: string, none: T, read: (real: string) => Promise<T>): Promise<T> => {
+    const real = ids.real(id);
+    return isPlaceholder(real) ? Promise.resolve(none) : read(real);
+  };
+
   const wrapped: FileDropSurface = {
     kind: surface.kind,
     maxMessageChars: surface.maxMessageChars,
@@ -419,6 +425,45 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
       : {}),
     ...(surface.roleIds ? { roleIds: (names: readonly string[]) => surface.roleIds!(names) } : {}),
     ...(surface.onCommand ? { onCommand: surface.onCommand.bind(surface) } : {}),
+    // Reads go straight to the surface, on the real ids; what is still only spooled has nothing yet.
+    ...(surface.history
+      ? {
+          history: (
+            threadId: string,
+            options: { readonly limit: number; readonly before?: string },
+            signal?: AbortSignal,
+          ) =>
+            unlessSpooled(threadId, [], (real) =>
+              surface.history!(
+                real,
+                options.before === undefined ? options : { ...options, before: ids.real(options.before) },
+                signal,
+              ),
+            ),
+        }
+      : {}),
+    ...(surface.pinned
+      ? {
+          pinned: (threadId: string, signal?: AbortSignal) =>
+            unlessSpooled(threadId, [], (real) => surface.pinned!(real, signal)),
+        }
+      : {}),
+    ...(surface.ownReactions
+      ? {
+          ownReactions: (on: SurfaceMessageRef, signal?: AbortSignal) =>
+            unlessSpooled(on.messageId, [], () => surface.ownReactions!(ids.realRef(on), signal)),
+        }
+      : {}),
+    ...(surface.reactionsOn
+      ? {
+          reactionsOn: (on: SurfaceMessageRef, emoji: string, signal?: AbortSignal) =>
+            unlessSpooled(on.messageId, [], async () =>
+              (await surface.reactionsOn!(ids.realRef(on), emoji, signal)).map((reaction) =>
+                ids.inboundReaction(reaction),
+              ),
+            ),
+        }
+      : {}),
 
     stats: () => ({ ...counts, pending: pending.length }),
 
