@@ -266,4 +266,32 @@ describe("the bridge across a restart", () => {
     expect([...fake.reactions.get("m1")!]).toEqual(["✅"]);
     expect(await remembered(snapshots)).toEqual([]);
   });
+
+  it("takes a follow-up in a thread an earlier run opened, for the same agent", async () => {
+    const fake = recordingSurface();
+    const snapshots = store();
+    const queue = new MemoryWorkQueue();
+    team = createSupervisor({ agents: [shouter], fallback: "shouter" });
+    worker = startWorker({ team, queue, consumer: "test", pollWait: "20ms" });
+    bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);
+    fake.say({ content: "first" });
+    await fake.until(() => fake.reactions.get("m1")?.has("✅") === true && fake.posts.length === 1);
+    await bridge.stop(AbortSignal.timeout(2_000));
+    expect(await snapshots.load("surface/thread/thread-m1")).toEqual({
+      threadId: "thread-m1",
+      agent: "shouter",
+      channel: "general",
+      opening: { role: "user", name: "ana", content: "first" },
+    });
+
+    bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);
+    expect(await bridge.reconcile()).toBe(0);
+    fake.say({ id: "m2", channelId: "c1", threadId: "thread-m1", content: "and again" });
+    await fake.until(() => fake.reactions.get("m2")?.has("✅") === true && fake.posts.length === 2);
+    expect(fake.posts[1]).toMatchObject({
+      channelId: "thread-m1",
+      post: { content: "AND AGAIN @everyone", identity: { name: "shouter" } },
+    });
+    expect(fake.threads).toHaveLength(1);
+  });
 });

@@ -91,8 +91,8 @@ export interface SurfaceBridge {
   pressure(ms: number): void;
   /**
    * Once at start, before the worker runs: the tasks an earlier run left open (with `store`) get
-   * their thread, their outcome posted when finished, one status reaction, and are tracked again.
-   * Resolves to how many there were.
+   * their thread, their outcome posted when finished, one status reaction, and are tracked again; the
+   * threads earlier runs opened take follow-ups again. Resolves to how many tasks there were.
    */
   reconcile(): Promise<number>;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
@@ -116,6 +116,8 @@ interface Tracked {
   reported: boolean;
   /** Its outcome was posted before a restart: only the final reaction is left to set. */
   readonly posted: boolean;
+  /** It opened its thread from this channel with this request (follow-ups there continue it). */
+  readonly opened?: { readonly channel: string; readonly opening: ConversationTurn };
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -134,7 +136,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     clock,
   });
   const tracked = new Map<string, Tracked>();
-  const threads = new TaskThreads();
   const followUpLimits = options.followUps ?? DEFAULT_FOLLOW_UP_LIMITS;
   const counts = {
     received: 0,
@@ -150,6 +151,18 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   let idleWaiters: (() => void)[] = [];
   let accepting = true;
   const ledger = options.store ? new SurfaceTaskLedger(options.store, logger) : undefined;
+  const threads = new TaskThreads(1_000, (threadId) => ledger?.forgetThread(threadId));
+  /** Follow-ups in the thread continue its opening task: with its agent, in its channel. */
+  const rememberThread = (
+    threadId: string,
+    agent: () => string | undefined,
+    channel: string,
+    opening: ConversationTurn,
+  ) => {
+    threads.remember(threadId, { agent, channel, opening });
+    const known = agent();
+    ledger?.rememberThread({ threadId, channel, opening, ...(known === undefined ? {} : { agent: known }) });
+  };
 
   const coalescer = new ReactionCoalescer({
     ...options.reactions,
@@ -200,6 +213,13 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const final = statusSymbols[state].symbol;
     ledger?.update(task.id, { final });
     coalescer.set(task.id, final, { final: true });
+    const { opened } = task;
+    // Its agent is known by now: kept with its thread for follow-ups after a restart.
+    if (opened && task.agent !== undefined)
+      void task.thread.then(
+        (thread) =>
+          thread !== undefined && rememberThread(thread, () => task.agent, opened.channel, opened.opening),
+      );
     void task.posts.finally(() => {
       ledger?.update(task.id, { posted: true });
       tracked.delete(task.id);
@@ -432,15 +452,17 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       "thread" in where
         ? Promise.resolve(where.thread)
         : openThread(fields.id, fields.message, where.name).then((opened) => {
-            if (opened !== undefined)
-              threads.remember(opened, {
-                agent: () => task.agent,
-                channel: where.channel,
-                opening: where.opening,
-              });
+            if (opened !== undefined) rememberThread(opened, () => task.agent, where.channel, where.opening);
             return opened;
           });
-    const task: Tracked = { ...fields, thread, posts: Promise.resolve(), reported: false, posted: false };
+    const task: Tracked = {
+      ...fields,
+      thread,
+      posts: Promise.resolve(),
+      reported: false,
+      posted: false,
+      ...("name" in where ? { opened: { channel: where.channel, opening: where.opening } } : {}),
+    };
     tracked.set(task.id, task);
     coalescer.set(task.id, statusSymbols.queued.symbol);
     return task;
@@ -478,6 +500,12 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     stats: () => ({ ...counts, reactions: coalescer.stats() }),
     threadOf: async (taskId) => tracked.get(taskId)?.thread,
     async reconcile() {
+      for (const thread of ledger ? await ledger.loadThreads() : [])
+        threads.remember(thread.threadId, {
+          agent: () => thread.agent,
+          channel: thread.channel,
+          opening: thread.opening,
+        });
       const entries = ledger ? await ledger.load() : [];
       await Promise.all(entries.map(resume));
       return entries.length;

@@ -1,10 +1,13 @@
-// What the surface bridge must remember of its open tasks to survive a restart or a SIGKILL: per task
-// the message it came from, its thread, its agent, the status reaction last applied, the final one
-// wanted and whether the outcome was posted. Kept in the host's SnapshotStore (used here as a
-// key-value store under `surface/task/<taskId>`), written as the task moves and deleted once its
-// outcome is posted and its final reaction applied; read once at start to reconcile.
+// What the surface bridge must remember to survive a restart or a SIGKILL. Per open task: the message
+// it came from, its thread, its agent, the status reaction last applied, the final one wanted and
+// whether the outcome was posted — written as the task moves and deleted once its outcome is posted
+// and its final reaction applied. Per thread a task opened: its agent, channel and opening request, so
+// a follow-up there after a restart still continues the task. Kept in the host's SnapshotStore (used
+// here as a key-value store under `surface/task/<taskId>` and `surface/thread/<threadId>`), read once
+// at start.
 import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import type { ConversationTurn } from "../task/Task.ts";
 import type { SurfaceMessageRef } from "./Surface.ts";
 
 export interface SurfaceTaskEntry {
@@ -22,7 +25,17 @@ export interface SurfaceTaskEntry {
   readonly posted: boolean;
 }
 
+/** A thread opened for a task: what a follow-up in it needs. */
+export interface SurfaceThreadEntry {
+  readonly threadId: string;
+  /** The opening task's agent, once it was known. */
+  readonly agent?: string;
+  readonly channel: string;
+  readonly opening: ConversationTurn;
+}
+
 const PREFIX = "surface/task/";
+const THREADS = "surface/thread/";
 
 const isEntry = (value: unknown): value is SurfaceTaskEntry =>
   typeof value === "object" &&
@@ -30,6 +43,13 @@ const isEntry = (value: unknown): value is SurfaceTaskEntry =>
   typeof (value as SurfaceTaskEntry).taskId === "string" &&
   typeof (value as SurfaceTaskEntry).message?.messageId === "string" &&
   typeof (value as SurfaceTaskEntry).message?.channelId === "string";
+
+const isThread = (value: unknown): value is SurfaceThreadEntry =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as SurfaceThreadEntry).threadId === "string" &&
+  typeof (value as SurfaceThreadEntry).channel === "string" &&
+  typeof (value as SurfaceThreadEntry).opening?.content === "string";
 
 /** Nothing is left to do for the task on the surface. */
 const finished = (entry: SurfaceTaskEntry) =>
@@ -39,7 +59,8 @@ export class SurfaceTaskLedger {
   readonly #store: SnapshotStore;
   readonly #logger: Logger;
   readonly #entries = new Map<string, SurfaceTaskEntry>();
-  /** Each task's writes, one after the other, so the store ends with the latest. */
+  readonly #threads = new Map<string, SurfaceThreadEntry>();
+  /** Each key's writes, one after the other, so the store ends with the latest. */
   readonly #writes = new Map<string, Promise<void>>();
 
   constructor(store: SnapshotStore, logger: Logger = silentLogger) {
@@ -48,15 +69,51 @@ export class SurfaceTaskLedger {
   }
 
   /** The tasks an earlier run left open (malformed entries are dropped). */
-  async load(): Promise<readonly SurfaceTaskEntry[]> {
-    const loaded: SurfaceTaskEntry[] = [];
-    for (const key of await this.#store.keys(PREFIX)) {
+  load(): Promise<readonly SurfaceTaskEntry[]> {
+    return this.#loadAll(
+      PREFIX,
+      (value, id): value is SurfaceTaskEntry => isEntry(value) && value.taskId === id,
+      this.#entries,
+      "task",
+    );
+  }
+
+  /** The threads earlier runs opened for tasks (malformed entries are dropped). */
+  loadThreads(): Promise<readonly SurfaceThreadEntry[]> {
+    return this.#loadAll(
+      THREADS,
+      (value, id): value is SurfaceThreadEntry => isThread(value) && value.threadId === id,
+      this.#threads,
+      "thread",
+    );
+  }
+
+  /** A thread was opened for a task (or its opening task's agent became known). */
+  rememberThread(thread: SurfaceThreadEntry): void {
+    this.#threads.set(thread.threadId, thread);
+    this.#write(THREADS + thread.threadId, () => this.#threads.get(thread.threadId));
+  }
+
+  forgetThread(threadId: string): void {
+    this.#threads.delete(threadId);
+    this.#write(THREADS + threadId, () => this.#threads.get(threadId));
+  }
+
+  async #loadAll<T>(
+    prefix: string,
+    valid: (value: unknown, id: string) => value is T,
+    into: Map<string, T>,
+    what: string,
+  ): Promise<readonly T[]> {
+    const loaded: T[] = [];
+    for (const key of await this.#store.keys(prefix)) {
       const value = await this.#store.load(key);
-      if (isEntry(value) && key === PREFIX + value.taskId) {
-        this.#entries.set(value.taskId, value);
+      const id = key.slice(prefix.length);
+      if (valid(value, id)) {
+        into.set(id, value);
         loaded.push(value);
       } else {
-        this.#logger.log("warn", "surface: a malformed task record was dropped", { key });
+        this.#logger.log("warn", `surface: a malformed ${what} record was dropped`, { key });
         await this.#store.delete(key);
       }
     }
@@ -70,7 +127,7 @@ export class SurfaceTaskLedger {
   /** A new task on the surface. */
   open(entry: SurfaceTaskEntry): void {
     this.#entries.set(entry.taskId, entry);
-    this.#write(entry.taskId);
+    this.#writeTask(entry.taskId);
   }
 
   /** Something changed for a task; once nothing is left to do for it, it is deleted. */
@@ -80,7 +137,7 @@ export class SurfaceTaskLedger {
     const next = { ...entry, ...change };
     if (finished(next)) this.#entries.delete(taskId);
     else this.#entries.set(taskId, next);
-    this.#write(taskId);
+    this.#writeTask(taskId);
   }
 
   /** Resolves once every write asked for so far is done. */
@@ -88,23 +145,27 @@ export class SurfaceTaskLedger {
     await Promise.all(this.#writes.values());
   }
 
-  #write(taskId: string): void {
-    const key = PREFIX + taskId;
-    const write = (this.#writes.get(taskId) ?? Promise.resolve())
+  #writeTask(taskId: string): void {
+    this.#write(PREFIX + taskId, () => this.#entries.get(taskId));
+  }
+
+  /** Save the key's latest value (`latest()` when the write runs), or delete it when there is none. */
+  #write(key: string, latest: () => unknown): void {
+    const write = (this.#writes.get(key) ?? Promise.resolve())
       .then(() => {
         // The latest state when this write runs: a burst of changes costs one write each, in order.
-        const entry = this.#entries.get(taskId);
-        return entry ? this.#store.save(key, entry) : this.#store.delete(key);
+        const value = latest();
+        return value === undefined ? this.#store.delete(key) : this.#store.save(key, value);
       })
       .catch((error: unknown) =>
-        this.#logger.log("warn", "surface: the task's record could not be saved", {
-          taskId,
+        this.#logger.log("warn", "surface: a record could not be saved", {
+          key,
           error: error instanceof Error ? error.message : String(error),
         }),
       );
-    this.#writes.set(taskId, write);
+    this.#writes.set(key, write);
     void write.finally(() => {
-      if (this.#writes.get(taskId) === write) this.#writes.delete(taskId);
+      if (this.#writes.get(key) === write) this.#writes.delete(key);
     });
   }
 }

@@ -53,15 +53,22 @@ export class TaskThreads {
   /** Thread id → ids of its tasks waiting for a human answer. */
   readonly #waiting = new Map<string, Set<string>>();
 
-  constructor(limit = 1_000) {
+  readonly #forgotten: (threadId: string) => void;
+
+  /** `forgotten` is told of each thread dropped to stay within `limit`. */
+  constructor(limit = 1_000, forgotten: (threadId: string) => void = () => {}) {
     this.#limit = limit;
+    this.#forgotten = forgotten;
   }
 
   remember(threadId: string, thread: TaskThread): void {
     this.#threads.set(threadId, thread);
     if (this.#threads.size > this.#limit) {
       const oldest = this.#threads.keys().next().value;
-      if (oldest !== undefined) this.#threads.delete(oldest);
+      if (oldest !== undefined) {
+        this.#threads.delete(oldest);
+        this.#forgotten(oldest);
+      }
     }
   }
 
