@@ -5,6 +5,9 @@
 // connects again when it gets the lease back; a standby stops without touching the lease; a holder
 // that stops cleanly hands the lease over at once (well before a long ttl).
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { deleteNamespace } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,7 +24,7 @@ afterEach(async () => {
 
 /** A stand-in and a fresh namespace on the shared Redis, both gone after the test. */
 const setUp = async () => {
-  const standIn = await startDiscordStandIn({ channels: ["general", "long"] });
+  const standIn = await startDiscordStandIn({ channels: ["general", "long", "gated"] });
   const namespace = `lease-test-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL);
   cleanups.push(async () => {
@@ -35,8 +38,10 @@ const setUp = async () => {
       DISCORD_API_URL: standIn.apiUrl,
       DISCORD_GUILD_ID: standIn.guildId,
       DISCORD_APPLICATION_ID: standIn.applicationId,
-      DISCORD_CHANNELS: "long=long,general",
-      TROUPE_TEST_AGENTS: "long",
+      DISCORD_CHANNELS: "long=long,gated=gate,general",
+      TROUPE_TEST_AGENTS: "long,gate",
+      // Short work-queue leases: a task the killed host was running is taken over soon.
+      TROUPE_LEASE: "3s",
       REDIS_URL,
       TROUPE_NAMESPACE: namespace,
       TROUPE_CONSUMER: consumer,
@@ -119,6 +124,42 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
     const second = await handled(standIn, 6);
     expect(second.threadCalls.map((call) => call.status)).toEqual([201]);
     expect(second.posts.map((post) => post.content)).toEqual([longReply(6)]);
+  });
+
+  it("posts, from the host that takes over, the outcome of a task the killed holder was following", async () => {
+    const { standIn, start } = await setUp();
+    const gates = mkdtempSync(join(tmpdir(), "troupe-lease-gates-"));
+    cleanups.push(async () => rmSync(gates, { recursive: true, force: true }));
+    const a = start("host-a", "3s");
+    await a.log("discord surface started");
+    const b = start("host-b", "3s");
+    await standingBy(b);
+    const gate = join(gates, "open");
+    const asked = standIn.say("gated", gate);
+    const onMessage = (emoji: string) =>
+      standIn.waitFor(
+        (event) =>
+          event.kind === "reaction" &&
+          event.op === "add" &&
+          event.messageId === asked.id &&
+          event.emoji === emoji,
+        `${emoji} on ${asked.id}`,
+      );
+    await onMessage("⚙️");
+
+    a.child.kill("SIGKILL");
+    await b.log("discord surface started");
+    // Written whole, then moved into place: the gate never reads a half-written file.
+    writeFileSync(`${gate}.tmp`, "opened after the takeover");
+    renameSync(`${gate}.tmp`, gate);
+    await onMessage("✅");
+    const replies = () =>
+      [...standIn.messages.values()].filter(
+        (message) => message.channelId === asked.id && message.content === "opened after the takeover",
+      );
+    await standIn.waitFor(() => replies().length > 0, "the reply in the task's thread");
+    expect(replies()).toHaveLength(1);
+    expect([...standIn.messages.get(asked.id)!.reactions]).toEqual(["✅"]);
   });
 
   it("disconnects a holder whose lease was taken over at once, and reconnects when it gets the lease back", async () => {
