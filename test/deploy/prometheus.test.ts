@@ -84,10 +84,7 @@ beforeAll(async () => {
     KAKAO_TOKEN_FILE: tokenFile,
     TROUPE_AGENTS: "research",
     OLLAMA_HOST: ollama.url,
-    DISCORD_TOKEN: discord.token,
-    DISCORD_API_URL: discord.apiUrl,
-    DISCORD_GUILD_ID: discord.guildId,
-    DISCORD_APPLICATION_ID: discord.applicationId,
+    ...discord.hostEnv(),
     DISCORD_CHANNELS: "research=research",
   });
   try {
@@ -97,14 +94,7 @@ beforeAll(async () => {
     // One 429 on the first status reaction: discord.js waits it out (and counts it).
     discord.rateLimitNext({ method: "PUT", path: /reactions/ }, 200);
     const asked = discord.say("research", "what is two and two?");
-    await discord.waitFor(
-      (event) =>
-        event.kind === "reaction" &&
-        event.op === "add" &&
-        event.messageId === asked.id &&
-        event.emoji === "✅",
-      "✅ on the research task",
-    );
+    await discord.reactionAdded(asked.id, "✅");
     const delivered = new Promise<void>((resolve) => {
       const again = setInterval(() => {
         if (kakao.memos.length > 0) {

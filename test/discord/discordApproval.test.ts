@@ -16,10 +16,7 @@ beforeAll(async () => {
     roles: ["deployers", "visitors"],
   });
   troupe = spawnTroupe(["start"], {
-    DISCORD_TOKEN: standIn.token,
-    DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guildId,
-    DISCORD_APPLICATION_ID: standIn.applicationId,
+    ...standIn.hostEnv(),
     DISCORD_CHANNELS: "deploys=approver,questions=asker",
     DISCORD_APPROVER_ROLES: "deployers",
     TROUPE_TEST_AGENTS: "approver,asker",
@@ -36,11 +33,7 @@ afterAll(async () => {
 describe("approvals on Discord", () => {
   it("asks in the thread with ✅/❌, ignores a member without the role and proceeds on one with it", async () => {
     const asked = standIn.say("deploys", "prod");
-    const { thread } = await standIn.waitFor(
-      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-        event.kind === "thread" && event.thread.id === asked.id,
-      "the task's thread",
-    );
+    const thread = await standIn.threadOn(asked.id);
     const { shortHash } = bindAction({ kind: "deploy", target: "prod" });
     const { message: approval } = await standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
@@ -62,10 +55,7 @@ describe("approvals on Discord", () => {
     await troupe.log("surface: an approval reaction from someone without an approver role, ignored");
     standIn.react(approval.id, "✅", { id: "2000000000000000001", username: "ana" }, ["deployers"]);
 
-    await standIn.waitFor(
-      (event) => event.kind === "reaction" && event.messageId === asked.id && event.emoji === "✅",
-      "✅ on the task's message",
-    );
+    await standIn.reactionAdded(asked.id, "✅");
     const { message: reply } = await standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
@@ -78,11 +68,7 @@ describe("approvals on Discord", () => {
 
   it("posts a question in the thread and takes the next person's message there as the answer", async () => {
     const asked = standIn.say("questions", "which region?");
-    const { thread } = await standIn.waitFor(
-      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-        event.kind === "thread" && event.thread.id === asked.id,
-      "the task's thread",
-    );
+    const thread = await standIn.threadOn(asked.id);
     await standIn.waitFor(
       (event) =>
         event.kind === "message" &&
@@ -91,10 +77,7 @@ describe("approvals on Discord", () => {
       "the question in the thread",
     );
     const answer = standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
-    await standIn.waitFor(
-      (event) => event.kind === "reaction" && event.messageId === asked.id && event.emoji === "✅",
-      "✅ on the task's message",
-    );
+    await standIn.reactionAdded(asked.id, "✅");
     await standIn.waitFor(
       (event) =>
         event.kind === "message" &&

@@ -22,10 +22,7 @@ beforeAll(async () => {
   files = mkdtempSync(join(tmpdir(), "troupe-commands-"));
   standIn = await startDiscordStandIn({ channels: ["general", "gated"] });
   troupe = spawnTroupe(["start"], {
-    DISCORD_TOKEN: standIn.token,
-    DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guildId,
-    DISCORD_APPLICATION_ID: standIn.applicationId,
+    ...standIn.hostEnv(),
     DISCORD_CHANNELS: "gated=gate,general",
     TROUPE_TEST_AGENTS: "gate,long,file",
   });
@@ -80,10 +77,7 @@ describe("slash commands on Discord", () => {
 
   it("/cancel cancels a running task (found in /status), and the task's answer says so", async () => {
     const asked = standIn.say("gated", join(files, "never-written"));
-    await standIn.waitFor(
-      (event) => event.kind === "reaction" && event.messageId === asked.id && event.emoji === "⚙️",
-      "the gate task working",
-    );
+    await standIn.reactionAdded(asked.id, "⚙️");
     const statusId = standIn.interact("general", "status");
     await answerText(standIn, statusId);
     const statusAnswer = standIn.events.find(
@@ -98,10 +92,7 @@ describe("slash commands on Discord", () => {
     expect(gate.value).toBe(`working · breaker closed · queue 0 · task ${taskId}`);
 
     expect(await deferred("cancel", { task: taskId })).toBe(`🚫 cancelled task ${taskId}`);
-    await standIn.waitFor(
-      (event) => event.kind === "reaction" && event.messageId === asked.id && event.emoji === "🚫",
-      "🚫 on the task's message",
-    );
+    await standIn.reactionAdded(asked.id, "🚫");
     const answer = await standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" && event.message.channelId === asked.id && event.message.author.bot === true,

@@ -13,10 +13,7 @@ let troupe: TroupeProcess;
 beforeAll(async () => {
   standIn = await startDiscordStandIn({ channels: ["votes"] });
   troupe = spawnTroupe(["start"], {
-    DISCORD_TOKEN: standIn.token,
-    DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guildId,
-    DISCORD_APPLICATION_ID: standIn.applicationId,
+    ...standIn.hostEnv(),
     DISCORD_CHANNELS: "votes=consensus",
     TROUPE_AGENTS: "consensus",
   });
@@ -36,11 +33,7 @@ const otherBot = { id: "2000000000000000009", username: "otherbot", bot: true };
 describe("consensus votes on Discord", () => {
   it("takes one vote per person by keycap reaction, ignores bots, and posts the result at the quorum", async () => {
     const asked = standIn.say("votes", "Ship on Friday?\n- yes\n- no\nquorum: 2");
-    const { thread } = await standIn.waitFor(
-      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-        event.kind === "thread" && event.thread.id === asked.id,
-      "the task's thread",
-    );
+    const thread = await standIn.threadOn(asked.id);
     const { message: poll } = await standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
@@ -76,9 +69,6 @@ describe("consensus votes on Discord", () => {
         "Votes: discord:ana → yes, discord:bo → yes",
       ].join("\n"),
     );
-    await standIn.waitFor(
-      (event) => event.kind === "reaction" && event.messageId === asked.id && event.emoji === "✅",
-      "✅ on the task's message",
-    );
+    await standIn.reactionAdded(asked.id, "✅");
   });
 });

@@ -35,10 +35,7 @@ afterAll(async () => {
 
 const start = (fallbackDir: string) => {
   troupe = spawnTroupe(["start"], {
-    DISCORD_TOKEN: standIn.token,
-    DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guildId,
-    DISCORD_APPLICATION_ID: standIn.applicationId,
+    ...standIn.hostEnv(),
     DISCORD_CHANNELS: "gated=gate,questions=asker",
     TROUPE_TEST_AGENTS: "gate,asker",
     TROUPE_DISCORD_FALLBACK_DIR: fallbackDir,

@@ -18,10 +18,7 @@ let troupe: TroupeProcess;
 beforeAll(async () => {
   standIn = await startDiscordStandIn({ channels: ["memo"] });
   troupe = spawnTroupe(["start"], {
-    DISCORD_TOKEN: standIn.token,
-    DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guildId,
-    DISCORD_APPLICATION_ID: standIn.applicationId,
+    ...standIn.hostEnv(),
     DISCORD_CHANNELS: "memo=recaller",
     TROUPE_TEST_AGENTS: "recaller",
   });
@@ -45,21 +42,13 @@ const replyIn = async (threadId: string, after: string) => {
   );
   return message;
 };
-const done = (message: StandInMessage) =>
-  standIn.waitFor(
-    (event) => event.kind === "reaction" && event.messageId === message.id && event.emoji === "✅",
-    `✅ on ${message.id}`,
-  );
+const done = (message: StandInMessage) => standIn.reactionAdded(message.id, "✅");
 const received = (reply: StandInMessage) => JSON.parse(reply.content) as Record<string, unknown>;
 
 describe("follow-ups in a thread on Discord", () => {
   it("continue the task with the thread as conversation and its pins as notes", async () => {
     const asked = standIn.say("memo", "the budget is 40 euros");
-    const { thread } = await standIn.waitFor(
-      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-        event.kind === "thread" && event.thread.id === asked.id,
-      "the task's thread",
-    );
+    const thread = await standIn.threadOn(asked.id);
     const first = await replyIn(thread.id, asked.id);
     await done(asked);
     expect(received(first)).toEqual({ text: "the budget is 40 euros", conversation: [], notes: [] });

@@ -20,10 +20,7 @@ let troupe: TroupeProcess;
 let gates: string;
 
 const discordEnv = () => ({
-  DISCORD_TOKEN: standIn.token,
-  DISCORD_API_URL: standIn.apiUrl,
-  DISCORD_GUILD_ID: standIn.guildId,
-  DISCORD_APPLICATION_ID: standIn.applicationId,
+  ...standIn.hostEnv(),
   DISCORD_CHANNELS: "gated=gate,long=long,general",
   TROUPE_TEST_AGENTS: "gate,long",
 });
@@ -42,21 +39,6 @@ afterAll(async () => {
   rmSync(gates, { recursive: true, force: true });
 });
 
-const threadOf = (messageId: string) =>
-  standIn.waitFor(
-    (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-      event.kind === "thread" && event.thread.id === messageId,
-    `a thread on ${messageId}`,
-  );
-const reaction = (messageId: string, emoji: string) =>
-  standIn.waitFor(
-    (event) =>
-      event.kind === "reaction" &&
-      event.op === "add" &&
-      event.messageId === messageId &&
-      event.emoji === emoji,
-    `${emoji} on ${messageId}`,
-  );
 /** Messages posted in a thread so far. */
 const postsIn = (threadId: string) =>
   [...standIn.messages.values()].filter((message) => message.channelId === threadId);
@@ -74,11 +56,11 @@ describe("troupe start on Discord", () => {
   it("turns a message into a thread, reactions 📥 … ⚙️ … ✅ one at a time, and the reply by the agent's webhook", async () => {
     const gate = join(gates, "first");
     const asked = standIn.say("gated", gate);
-    const { thread } = await threadOf(asked.id);
+    const thread = await standIn.threadOn(asked.id);
     expect(thread.name).toBe(gate.slice(0, 100));
-    await reaction(asked.id, "⚙️"); // the task is held in working until the gate opens
+    await standIn.reactionAdded(asked.id, "⚙️"); // the task is held in working until the gate opens
     writeFileSync(gate, "the gate is open");
-    await reaction(asked.id, "✅");
+    await standIn.reactionAdded(asked.id, "✅");
     const [reply] = await posts(thread.id, 1);
     expect(reply).toMatchObject({ content: "the gate is open", author: { username: "gate" } });
     expect(reply!.webhookId).toBeDefined();
@@ -102,9 +84,9 @@ describe("troupe start on Discord", () => {
   it("posts a 3,000-character reply as balanced chunks and a 20,000-character one as a file", async () => {
     const medium = standIn.say("long", "3000");
     const large = standIn.say("long", "20000");
-    const [{ thread: mediumThread }, { thread: largeThread }] = await Promise.all([
-      threadOf(medium.id),
-      threadOf(large.id),
+    const [mediumThread, largeThread] = await Promise.all([
+      standIn.threadOn(medium.id),
+      standIn.threadOn(large.id),
     ]);
     const expected = splitMessage(longReply(3_000));
     expect(expected.length).toBeGreaterThan(1);
@@ -132,7 +114,7 @@ describe("troupe start on Discord", () => {
     });
     const elsewhere = standIn.say("random", "@long 10");
     const person = standIn.say("general", "@long 10");
-    await threadOf(person.id);
+    await standIn.threadOn(person.id);
     expect(standIn.threads.has(fromBot.id)).toBe(false);
     expect(standIn.threads.has(elsewhere.id)).toBe(false);
     // Every reply Troupe posted came back through the gateway as a message: none became a task.
@@ -144,8 +126,8 @@ describe("troupe start on Discord", () => {
   it("waits out a 429's retry-after before creating the thread", async () => {
     standIn.rateLimitNext({ method: "POST", path: /\/threads$/ }, 400);
     const asked = standIn.say("long", "5");
-    await threadOf(asked.id);
-    await reaction(asked.id, "✅");
+    await standIn.threadOn(asked.id);
+    await standIn.reactionAdded(asked.id, "✅");
     expect(standIn.stats.forced429).toBe(1);
     expect(standIn.stats.earlyRetries).toBe(0);
     expect(standIn.stats.unforced429).toBe(0);
@@ -158,14 +140,18 @@ describe("troupe start on Discord", () => {
 
   it("resumes after a gateway drop and handles a message delivered twice only once", async () => {
     const before = standIn.say("long", "7");
-    await threadOf(before.id);
+    await standIn.threadOn(before.id);
     standIn.dropGateway();
     const during = standIn.say("long", "8");
     await standIn.waitFor((event) => event.kind === "gateway" && event.op === "resumed", "a resume");
     standIn.redeliver(before.id);
     standIn.redeliver(during.id);
     const after = standIn.say("long", "9");
-    await Promise.all([threadOf(during.id), threadOf(after.id), reaction(after.id, "✅")]);
+    await Promise.all([
+      standIn.threadOn(during.id),
+      standIn.threadOn(after.id),
+      standIn.reactionAdded(after.id, "✅"),
+    ]);
     const threadCalls = standIn
       .restCalls(/\/threads$/)
       .filter((call) =>

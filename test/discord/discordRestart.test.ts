@@ -32,10 +32,7 @@ afterAll(async () => {
 /** troupe on Discord, on `dataDir`, once its surface started (after reconciling). */
 const startTroupe = async (dataDir: string) => {
   const troupe = spawnTroupe(["start"], {
-    DISCORD_TOKEN: standIn.token,
-    DISCORD_API_URL: standIn.apiUrl,
-    DISCORD_GUILD_ID: standIn.guildId,
-    DISCORD_APPLICATION_ID: standIn.applicationId,
+    ...standIn.hostEnv(),
     DISCORD_CHANNELS: "gated=gate,deploys=approver",
     DISCORD_APPROVER_ROLES: "deployers",
     TROUPE_TEST_AGENTS: "gate,approver",
@@ -59,23 +56,7 @@ const openGate = (path: string, content: string) => {
   renameSync(`${path}.tmp`, path);
 };
 
-const threadOf = async (messageId: string) =>
-  (
-    await standIn.waitFor(
-      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-        event.kind === "thread" && event.thread.id === messageId,
-      `a thread on ${messageId}`,
-    )
-  ).thread.id;
-const reaction = (messageId: string, emoji: string) =>
-  standIn.waitFor(
-    (event) =>
-      event.kind === "reaction" &&
-      event.op === "add" &&
-      event.messageId === messageId &&
-      event.emoji === emoji,
-    `${emoji} on ${messageId}`,
-  );
+const threadOf = async (messageId: string) => (await standIn.threadOn(messageId)).id;
 const postIn = async (threadId: string, match: (content: string) => boolean, what: string) =>
   (
     await standIn.waitFor(
@@ -113,7 +94,7 @@ describe("troupe on Discord after a SIGKILL", { timeout: 60_000 }, () => {
     const first = await startTroupe(dataDir);
     const asked = standIn.say("gated", gate);
     const thread = await threadOf(asked.id);
-    await reaction(asked.id, "⚙️");
+    await standIn.reactionAdded(asked.id, "⚙️");
     await kill(first);
     expect(statusShown(asked.id)).toEqual(["⚙️"]);
 
@@ -125,7 +106,7 @@ describe("troupe on Discord after a SIGKILL", { timeout: 60_000 }, () => {
     openGate(gate, "finished after the restart");
     const reply = await postIn(thread, (content) => content === "finished after the restart", "the reply");
     expect(reply.author.username).toBe("gate");
-    await reaction(asked.id, "✅");
+    await standIn.reactionAdded(asked.id, "✅");
     // Stopping waits for the reactions to settle: then exactly one status reaction is left.
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
@@ -152,14 +133,14 @@ describe("troupe on Discord after a SIGKILL", { timeout: 60_000 }, () => {
       (event) => event.kind === "reaction" && event.messageId === approval.id && event.shown.length === 2,
       "✅ and ❌ on the approval",
     );
-    await reaction(asked.id, "✋");
+    await standIn.reactionAdded(asked.id, "✋");
     await kill(first);
 
     standIn.react(approval.id, "✅", ANA, ["deployers"]);
     const second = await startTroupe(dataDir);
     await second.log("surface: the approval's message from before the restart, found again");
     await postIn(thread, (content) => content === "deployed prod (approved by discord:ana)", "the reply");
-    await reaction(asked.id, "✅");
+    await standIn.reactionAdded(asked.id, "✅");
     expect(postsIn(thread, isApproval)).toHaveLength(1);
   });
 });
@@ -184,7 +165,7 @@ describe("troupe on Discord, approvals and 👀", { timeout: 60_000 }, () => {
     expect(refusal.content).toMatch(
       new RegExp(`^❌ failed: the approval of action #${shortHash} expired .* the action was not approved$`),
     );
-    await reaction(asked.id, "❌");
+    await standIn.reactionAdded(asked.id, "❌");
     expect(postsIn(thread, (content) => content.startsWith("deployed"))).toEqual([]);
   });
 
@@ -192,14 +173,14 @@ describe("troupe on Discord, approvals and 👀", { timeout: 60_000 }, () => {
     const busyGate = join(folder, "busy-gate");
     const waitingGate = join(folder, "waiting-gate");
     const busy = standIn.say("gated", busyGate);
-    await reaction(busy.id, "⚙️");
+    await standIn.reactionAdded(busy.id, "⚙️");
     const waiting = standIn.say("gated", waitingGate);
-    await reaction(waiting.id, "👀"); // leased by the worker, queued behind the busy task
+    await standIn.reactionAdded(waiting.id, "👀"); // leased by the worker, queued behind the busy task
     expect(statusShown(waiting.id)).toEqual(["👀"]);
     openGate(busyGate, "the first");
-    await reaction(waiting.id, "⚙️");
+    await standIn.reactionAdded(waiting.id, "⚙️");
     openGate(waitingGate, "the second");
-    await reaction(waiting.id, "✅");
+    await standIn.reactionAdded(waiting.id, "✅");
     expect(added(waiting.id)).toEqual(["📥", "👀", "⚙️", "✅"]);
   });
 });

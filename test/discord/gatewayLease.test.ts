@@ -34,10 +34,7 @@ const setUp = async () => {
   });
   const start = (consumer: string, gatewayLease: string) => {
     const troupe = spawnTroupe(["start"], {
-      DISCORD_TOKEN: standIn.token,
-      DISCORD_API_URL: standIn.apiUrl,
-      DISCORD_GUILD_ID: standIn.guildId,
-      DISCORD_APPLICATION_ID: standIn.applicationId,
+      ...standIn.hostEnv(),
       DISCORD_CHANNELS: "long=long,gated=gate,general",
       TROUPE_TEST_AGENTS: "long,gate",
       // Short work-queue leases: a task the killed host was running is taken over soon.
@@ -65,16 +62,8 @@ const identifies = (standIn: DiscordStandIn) =>
 /** Say `n` in #long and wait until the task is done and its reply posted; returns the thread's posts. */
 const handled = async (standIn: DiscordStandIn, n: number) => {
   const asked = standIn.say("long", String(n));
-  const { thread } = await standIn.waitFor(
-    (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-      event.kind === "thread" && event.thread.id === asked.id,
-    `a thread on ${asked.id}`,
-  );
-  await standIn.waitFor(
-    (event) =>
-      event.kind === "reaction" && event.op === "add" && event.messageId === asked.id && event.emoji === "✅",
-    `✅ on ${asked.id}`,
-  );
+  const thread = await standIn.threadOn(asked.id);
+  await standIn.reactionAdded(asked.id, "✅");
   const posts = () => [...standIn.messages.values()].filter((message) => message.channelId === thread.id);
   await standIn.waitFor(() => posts().length > 0, `the reply in ${thread.id}`);
   return {
@@ -136,15 +125,7 @@ describe("several hosts on one Redis and one Discord", { timeout: 60_000 }, () =
     await standingBy(b);
     const gate = join(gates, "open");
     const asked = standIn.say("gated", gate);
-    const onMessage = (emoji: string) =>
-      standIn.waitFor(
-        (event) =>
-          event.kind === "reaction" &&
-          event.op === "add" &&
-          event.messageId === asked.id &&
-          event.emoji === emoji,
-        `${emoji} on ${asked.id}`,
-      );
+    const onMessage = (emoji: string) => standIn.reactionAdded(asked.id, emoji);
     await onMessage("⚙️");
 
     a.child.kill("SIGKILL");

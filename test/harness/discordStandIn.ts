@@ -149,6 +149,12 @@ export interface DiscordStandIn {
     deadlineMs?: number,
   ): Promise<E>;
   waitFor(match: (event: StandInEvent) => boolean, what: string, deadlineMs?: number): Promise<StandInEvent>;
+  /** The thread started on a message (already or within the deadline). */
+  threadOn(messageId: string): Promise<StandInThread>;
+  /** The bot's `emoji` reaction added to a message (already or within the deadline). */
+  reactionAdded(messageId: string, emoji: string): Promise<Extract<StandInEvent, { kind: "reaction" }>>;
+  /** The settings that point a `troupe start` host here: DISCORD_TOKEN, DISCORD_API_URL, the ids. */
+  hostEnv(): Record<string, string>;
   /** REST calls seen so far, optionally only those whose route matches. */
   restCalls(route?: RegExp): Extract<StandInEvent, { kind: "rest" }>[];
   close(): Promise<void>;
@@ -1017,6 +1023,30 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
         check();
       });
     },
+    async threadOn(messageId) {
+      const { thread } = await standIn.waitFor(
+        (event): event is Extract<StandInEvent, { kind: "thread" }> =>
+          event.kind === "thread" && event.thread.id === messageId,
+        `a thread on ${messageId}`,
+      );
+      return thread;
+    },
+    reactionAdded(messageId, emoji) {
+      return standIn.waitFor(
+        (event): event is Extract<StandInEvent, { kind: "reaction" }> =>
+          event.kind === "reaction" &&
+          event.op === "add" &&
+          event.messageId === messageId &&
+          event.emoji === emoji,
+        `${emoji} on ${messageId}`,
+      );
+    },
+    hostEnv: () => ({
+      DISCORD_TOKEN: token,
+      DISCORD_API_URL: apiUrl,
+      DISCORD_GUILD_ID: guildId,
+      DISCORD_APPLICATION_ID: applicationId,
+    }),
     restCalls(route) {
       return events.filter(
         (event): event is Extract<StandInEvent, { kind: "rest" }> =>
