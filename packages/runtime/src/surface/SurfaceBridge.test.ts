@@ -9,77 +9,19 @@ import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { flush } from "../testing/index.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
-import type { InboundMessage, Surface, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
+import { recordingSurface } from "../testing/RecordingSurface.ts";
+import type { InboundMessage } from "./Surface.ts";
 import { type SurfaceBridge, startSurfaceBridge } from "./SurfaceBridge.ts";
 import type { SurfaceTaskEntry } from "./SurfaceTaskLedger.ts";
 import { statusSymbolSet } from "./statusSymbols.ts";
 
-const recordingSurface = () => {
-  const listeners = new Set<(message: InboundMessage) => void>();
-  const reactions = new Map<string, Set<string>>();
-  const history: string[] = [];
-  const posts: { channelId: string; post: SurfacePost }[] = [];
-  const threads: { on: SurfaceMessageRef; name: string }[] = [];
-  let maxShown = 0;
-  const waiters = new Set<() => void>();
-  const changed = () => {
-    for (const wake of waiters) wake();
+/** A recording surface where a person says "hello" in #general unless told otherwise. */
+const bridgeSurface = () => {
+  const recording = recordingSurface();
+  return {
+    ...recording,
+    say: (fields: Partial<InboundMessage>) => recording.say({ content: "hello", ...fields }),
   };
-  const surface: Surface = {
-    kind: "test",
-    maxMessageChars: 2_000,
-    async startThread(on, name) {
-      threads.push({ on, name });
-      changed();
-      return `thread-${on.messageId}`;
-    },
-    async post(channelId, post) {
-      posts.push({ channelId, post });
-      changed();
-      return { channelId, messageId: `p${posts.length}` };
-    },
-    async react(on, emoji) {
-      const shown = reactions.get(on.messageId) ?? new Set();
-      shown.add(emoji);
-      reactions.set(on.messageId, shown);
-      maxShown = Math.max(maxShown, [...shown].filter((e) => statusSymbolSet.has(e)).length);
-      history.push(emoji);
-      changed();
-    },
-    async unreact(on, emoji) {
-      reactions.get(on.messageId)?.delete(emoji);
-      changed();
-    },
-    onMessage(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const until = (check: () => boolean) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        if (!check()) return;
-        waiters.delete(wake);
-        resolve();
-      };
-      waiters.add(wake);
-      wake();
-    });
-  const say = (fields: Partial<InboundMessage>) => {
-    const message: InboundMessage = {
-      id: "m1",
-      channelId: "c1",
-      channelName: "general",
-      threadId: undefined,
-      authorId: "u1",
-      authorName: "ana",
-      fromBot: false,
-      content: "hello",
-      ...fields,
-    };
-    for (const listener of listeners) listener(message);
-  };
-  return { surface, reactions, history, posts, threads, until, say, maxShown: () => maxShown };
 };
 
 const shouter = defineAgent({
@@ -97,7 +39,7 @@ afterEach(async () => {
 });
 
 const start = (options: { privacy?: boolean } = {}) => {
-  const fake = recordingSurface();
+  const fake = bridgeSurface();
   team = createSupervisor({ agents: [shouter], fallback: "shouter" });
   const queue = new MemoryWorkQueue();
   worker = startWorker({ team, queue, consumer: "test", pollWait: "20ms" });
@@ -125,9 +67,12 @@ describe("startSurfaceBridge", () => {
       post: { content: "HELLO THERE @everyone", identity: { name: "shouter" } },
     });
     expect(fake.posts[0]!.post.mentions).toBeUndefined(); // nobody may be pinged
-    expect(fake.history[0]).toBe("📥");
-    expect(fake.history.at(-1)).toBe("✅");
-    expect(fake.maxShown()).toBe(1);
+    expect(fake.reactionLog[0]).toBe("m1 📥");
+    expect(fake.reactionLog.at(-1)).toBe("m1 ✅");
+    const statusShown = fake.reactionStates.map(({ shown }) =>
+      shown.filter((emoji) => statusSymbolSet.has(emoji)),
+    );
+    expect(Math.max(...statusShown.map((shown) => shown.length))).toBe(1);
     expect([...fake.reactions.get("m1")!]).toEqual(["✅"]);
   });
 
@@ -199,7 +144,7 @@ describe("the bridge across a restart", () => {
         return { text: `done: ${task.text}` };
       },
     });
-    const fake = recordingSurface();
+    const fake = bridgeSurface();
     const snapshots = store();
     const queue = new MemoryWorkQueue();
     team = createSupervisor({ agents: [held], fallback: "held" });
@@ -225,7 +170,7 @@ describe("the bridge across a restart", () => {
   });
 
   it("posts the outcome of a task that finished while it was down, and leaves ✅ as the one status reaction", async () => {
-    const fake = recordingSurface();
+    const fake = bridgeSurface();
     const snapshots = store();
     await snapshots.save("surface/task/t-1", leftOpen({}));
     fake.reactions.set("m1", new Set(["📥", "⚙️", "🎉"])); // a stale status reaction too, and a person's
@@ -247,7 +192,7 @@ describe("the bridge across a restart", () => {
   });
 
   it("tracks an unfinished task again: a thread when it had none, 📥 instead of a stale ⚙️, then its events as usual", async () => {
-    const fake = recordingSurface();
+    const fake = bridgeSurface();
     const snapshots = store();
     await snapshots.save("surface/task/t-1", leftOpen({ thread: undefined }));
     fake.reactions.set("m1", new Set(["⚙️"]));
@@ -268,7 +213,7 @@ describe("the bridge across a restart", () => {
   });
 
   it("takes a follow-up in a thread an earlier run opened, for the same agent", async () => {
-    const fake = recordingSurface();
+    const fake = bridgeSurface();
     const snapshots = store();
     const queue = new MemoryWorkQueue();
     team = createSupervisor({ agents: [shouter], fallback: "shouter" });

@@ -7,91 +7,21 @@ import { startWorker, type Worker } from "../durable/DurableWorker.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
+import { type RecordedCommand, recordingSurface } from "../testing/RecordingSurface.ts";
 import { EMBED_LIMITS, embedLength } from "./fitEmbeds.ts";
-import type { InboundCommand, Surface, SurfaceEmbed, SurfacePost } from "./Surface.ts";
+import type { SurfaceEmbed } from "./Surface.ts";
 import { handleSurfaceCommands, SURFACE_COMMANDS, type SurfaceCommands } from "./SurfaceCommands.ts";
 import type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
 
-interface Reply {
-  readonly content: string;
-  readonly ephemeral: boolean;
-  readonly embeds: readonly SurfaceEmbed[];
-}
-
-interface Ran {
-  readonly deferred: () => boolean;
-  readonly replies: Reply[];
-}
-
-/** A surface that only takes commands (and posts, for scheduled runs), recording every answer. */
+/** A recording surface where the test runs commands as u1 in #general and reads their answers. */
 const commandSurface = () => {
-  let listener: ((command: InboundCommand) => void) | undefined;
-  const posts: { channelId: string; post: SurfacePost }[] = [];
-  const waiters = new Set<() => void>();
-  const changed = () => {
-    for (const wake of [...waiters]) wake();
-  };
-  const surface: Surface = {
-    kind: "test",
-    maxMessageChars: 2_000,
-    startThread: async () => "thread",
-    async post(channelId, post) {
-      posts.push({ channelId, post });
-      changed();
-      return { channelId, messageId: `p${posts.length}` };
-    },
-    react: async () => {},
-    unreact: async () => {},
-    onMessage: () => () => {},
-    onCommand(next) {
-      listener = next;
-      return () => {
-        listener = undefined;
-      };
-    },
-  };
-  const until = (check: () => boolean) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        if (!check()) return;
-        waiters.delete(wake);
-        resolve();
-      };
-      waiters.add(wake);
-      wake();
-    });
-  let ids = 0;
-  const run = (name: string, options: Record<string, string> = {}): Ran => {
-    let deferred = false;
-    const replies: Reply[] = [];
-    ids += 1;
-    listener!({
-      id: `i${ids}`,
-      name,
-      options,
-      userId: "u1",
-      channelId: "c1",
-      channelName: "general",
-      async defer() {
-        deferred = true;
-      },
-      async reply(content, replyOptions) {
-        replies.push({
-          content,
-          ephemeral: replyOptions?.ephemeral === true,
-          embeds: replyOptions?.embeds ?? [],
-        });
-        changed();
-      },
-    });
-    return { deferred: () => deferred, replies };
-  };
-  /** The first reply of a command, once it came. */
-  const answer = async (ran: Ran, count = 1) => {
-    await until(() => ran.replies.length >= count);
+  const recording = recordingSurface();
+  /** The `count`th answer of a command, once it came. */
+  const answer = async (ran: RecordedCommand, count = 1) => {
+    await recording.until(() => ran.replies.length >= count);
     return ran.replies[count - 1]!;
   };
-  return { surface, posts, until, run, answer };
+  return { ...recording, run: recording.command, answer };
 };
 
 /** Scheduled tasks in memory; `fire` runs one now, as the scheduler would at its time. */
@@ -194,7 +124,12 @@ describe("handleSurfaceCommands", () => {
   it("/ask defers and answers with the agent's reply; an unknown agent is refused at once, ephemeral", async () => {
     const fake = start();
     const asked = fake.run("ask", { agent: "say", text: "hello" });
-    expect(await fake.answer(asked)).toEqual({ content: "said: hello", ephemeral: false, embeds: [] });
+    expect(await fake.answer(asked)).toEqual({
+      content: "said: hello",
+      ephemeral: false,
+      embeds: [],
+      files: [],
+    });
     expect(asked.deferred()).toBe(true);
     const bad = fake.run("ask", { agent: "nobody", text: "hello" });
     const refused = await fake.answer(bad);
@@ -315,7 +250,7 @@ describe("handleSurfaceCommands", () => {
     expect(listed.content).toContain("1 scheduled task:\n- `job-1` every 1h");
     await fake.fire("job-1");
     await fake.until(() => fake.posts.length === 1);
-    expect(fake.posts[0]).toEqual({
+    expect(fake.posts[0]).toMatchObject({
       channelId: "c1",
       post: { content: "⏰ job-1 ran as task t-run0:\nHELLO" },
     });
@@ -348,6 +283,7 @@ describe("handleSurfaceCommands", () => {
       content: `Unknown command /dance: the commands are ${SURFACE_COMMANDS.map((command) => `/${command.name}`).join(", ")}.`,
       ephemeral: true,
       embeds: [],
+      files: [],
     });
     expect(refused.content).toContain("/ask, /fanout, /status, /agents, /cancel, /retry, /schedule");
   });

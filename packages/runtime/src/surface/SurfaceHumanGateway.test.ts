@@ -8,81 +8,21 @@ import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { bindAction } from "../human/Approval.ts";
 import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
 import { createTask } from "../task/Task.ts";
-import type { InboundMessage, InboundReaction, Surface, SurfacePost } from "./Surface.ts";
+import { recordingSurface } from "../testing/RecordingSurface.ts";
+import type { InboundReaction } from "./Surface.ts";
 import { createSurfaceHumanGateway } from "./SurfaceHumanGateway.ts";
 
+/** A recording surface with the gateway test's words for what people do. */
 const scriptedSurface = () => {
-  const messageListeners = new Set<(message: InboundMessage) => void>();
-  const reactionListeners = new Set<(reaction: InboundReaction) => void>();
-  const posts: { channelId: string; post: SurfacePost }[] = [];
-  const reactions: string[] = [];
-  let posted!: () => void;
-  const firstPost = new Promise<void>((resolve) => {
-    posted = resolve;
-  });
-  const reacted: (() => void)[] = [];
-  const surface: Surface = {
-    kind: "test",
-    maxMessageChars: 2_000,
-    startThread: async () => "thread",
-    async post(channelId, post) {
-      posts.push({ channelId, post });
-      posted();
-      return { channelId, messageId: `p${posts.length}` };
-    },
-    async react(on, emoji) {
-      reactions.push(`${on.messageId} ${emoji}`);
-      for (const wake of reacted.splice(0)) wake();
-    },
-    unreact: async () => {},
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onReaction(listener) {
-      reactionListeners.add(listener);
-      return () => reactionListeners.delete(listener);
-    },
-    roleIds: (names) => names.map((name) => `id-${name}`),
-  };
+  const recording = recordingSurface();
   return {
-    surface,
-    posts,
-    reactions,
-    firstPost,
-    listening: () => messageListeners.size + reactionListeners.size,
-    reactedTwice: () =>
-      reactions.length >= 2
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const check = () => (reactions.length >= 2 ? resolve() : reacted.push(check));
-            reacted.push(check);
-          }),
-    say: (threadId: string, content: string, fromBot = false) => {
-      for (const listener of [...messageListeners])
-        listener({
-          id: content,
-          channelId: "channel",
-          channelName: "general",
-          threadId,
-          authorId: "u1",
-          authorName: "ana",
-          fromBot,
-          content,
-        });
-    },
-    react: (messageId: string, emoji: string, userName: string, roles: string[], fromBot = false) => {
-      for (const listener of [...reactionListeners])
-        listener({
-          channelId: "thread",
-          messageId,
-          emoji,
-          userId: userName,
-          userName,
-          fromBot,
-          roles: roles.map((name) => ({ id: `id-${name}`, name })),
-        });
-    },
+    ...recording,
+    firstPost: recording.until(() => recording.posts.length > 0),
+    reactedTwice: () => recording.until(() => recording.reactionLog.length >= 2),
+    sayIn: (threadId: string, content: string, fromBot = false) =>
+      recording.say({ id: content, channelId: "channel", threadId, content, fromBot }),
+    react: (messageId: string, emoji: string, userName: string, roles: string[], fromBot = false) =>
+      recording.reactAs({ messageId, emoji, userName, roles, fromBot }),
   };
 };
 
@@ -108,9 +48,9 @@ describe("createSurfaceHumanGateway", () => {
         mentions: { roles: ["id-deployers"] },
       },
     });
-    scripted.say("other-thread", "us-east");
-    scripted.say("thread-1", "from a bot", true);
-    scripted.say("thread-1", "eu-west");
+    scripted.sayIn("other-thread", "us-east");
+    scripted.sayIn("thread-1", "from a bot", true);
+    scripted.sayIn("thread-1", "eu-west");
     await expect(answer).resolves.toBe("eu-west");
     expect(scripted.listening()).toBe(0);
   });
@@ -122,7 +62,7 @@ describe("createSurfaceHumanGateway", () => {
     const request = requestOf({ kind: "deploy", target: "prod" });
     const answer = gateway.approve!(request, context("t-2"));
     await scripted.reactedTwice();
-    expect(scripted.reactions).toEqual(["p1 ✅", "p1 ❌"]);
+    expect(scripted.reactionLog).toEqual(["p1 ✅", "p1 ❌"]);
     expect(scripted.posts[0]!.post.content).toContain(`#${request.shortHash}`);
     scripted.react("p1", "✅", "troupe", [], true);
     scripted.react("p1", "✅", "bo", ["visitors"]);
@@ -209,7 +149,7 @@ describe("an approval asked again after a restart", () => {
     });
     expect(asked).toEqual(["p1 ❌", "p1 ✅"]);
     expect(after.posts).toEqual([]);
-    expect(after.reactions).toEqual([]);
+    expect(after.reactionLog).toEqual([]);
     expect(after.listening()).toBe(0);
   });
 });

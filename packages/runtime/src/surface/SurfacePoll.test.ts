@@ -6,62 +6,29 @@ import { describe, expect, it } from "vitest";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { PollOptions, PollResult } from "../human/Poll.ts";
 import { createTestTeam, scriptedAgent } from "../testing/index.ts";
-import type { InboundReaction, Surface, SurfacePost } from "./Surface.ts";
+import { recordingSurface } from "../testing/RecordingSurface.ts";
 import { createSurfaceHumanGateway } from "./SurfaceHumanGateway.ts";
 
-/** A surface that records posts and reactions and lets the test react as anyone. */
+/** A recording surface where the test votes as anyone on the poll's message (p1). */
 const pollSurface = () => {
-  const listeners = new Set<(reaction: InboundReaction) => void>();
-  const posts: { channelId: string; post: SurfacePost }[] = [];
-  const reactions: string[] = [];
-  const waiters: (() => void)[] = [];
-  const surface: Surface = {
-    kind: "test",
-    maxMessageChars: 2_000,
-    startThread: async () => "thread",
-    async post(channelId, post) {
-      posts.push({ channelId, post });
-      return { channelId, messageId: `p${posts.length}` };
-    },
-    async react(on, emoji) {
-      reactions.push(`${on.messageId} ${emoji}`);
-      for (const wake of waiters.splice(0)) wake();
-    },
-    unreact: async () => {},
-    onMessage: () => () => {},
-    onReaction(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    roleIds: (names) => names.map((name) => `id-${name}`),
-  };
+  const recording = recordingSurface();
   return {
-    surface,
-    posts,
-    reactions,
-    listening: () => listeners.size,
+    ...recording,
     /** Resolves once the surface has added `count` reactions. */
-    reacted: (count: number): Promise<void> =>
-      new Promise((resolve) => {
-        const check = () => (reactions.length >= count ? resolve() : waiters.push(check));
-        check();
-      }),
+    reacted: (count: number) => recording.until(() => recording.reactionLog.length >= count),
     react: (
       emoji: string,
       userName: string,
       options: { roles?: string[]; bot?: boolean; on?: string } = {},
-    ) => {
-      for (const listener of [...listeners])
-        listener({
-          channelId: "thread-1",
-          messageId: options.on ?? "p1",
-          emoji,
-          userId: userName,
-          userName,
-          fromBot: options.bot ?? false,
-          roles: (options.roles ?? []).map((name) => ({ id: `id-${name}`, name })),
-        });
-    },
+    ) =>
+      recording.reactAs({
+        channelId: "thread-1",
+        messageId: options.on ?? "p1",
+        emoji,
+        userName,
+        ...(options.roles ? { roles: options.roles } : {}),
+        ...(options.bot ? { fromBot: true } : {}),
+      }),
   };
 };
 
@@ -83,7 +50,7 @@ describe("polls on a chat surface", () => {
       quorum: 2,
     });
     await scripted.reacted(3);
-    expect(scripted.reactions).toEqual(["p1 1️⃣", "p1 2️⃣", "p1 3️⃣"]);
+    expect(scripted.reactionLog).toEqual(["p1 1️⃣", "p1 2️⃣", "p1 3️⃣"]);
     expect(scripted.posts[0]).toMatchObject({ channelId: "thread-1" });
     const content = scripted.posts[0]!.post.content;
     expect(content).toContain("voter asks for a vote: Ship on Friday?");

@@ -9,107 +9,18 @@ import { startWorker, type Worker } from "../durable/DurableWorker.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import type { ConversationTurn } from "../task/Task.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
+import { type RecordedPost, recordingSurface } from "../testing/RecordingSurface.ts";
 import { boundNotes, boundTurns } from "./followUps.ts";
-import type { InboundMessage, Surface, SurfaceHistoryMessage } from "./Surface.ts";
 import { type SurfaceBridge, startSurfaceBridge } from "./SurfaceBridge.ts";
 import { createSurfaceHumanGateway } from "./SurfaceHumanGateway.ts";
 
-/** A surface that keeps every channel's and thread's messages, and a thread's pins. */
+/** A recording surface where the test speaks in channel c1 or in a thread, as ana unless told. */
 const threadedSurface = () => {
-  const listeners = new Set<(message: InboundMessage) => void>();
-  const logs = new Map<string, SurfaceHistoryMessage[]>();
-  const pins = new Map<string, SurfaceHistoryMessage[]>();
-  const reactions = new Map<string, Set<string>>();
-  const historyLimits: number[] = [];
-  const waiters = new Set<() => void>();
-  let posted = 0;
-  const changed = () => {
-    for (const wake of waiters) wake();
-  };
-  const logOf = (channelId: string) => {
-    const log = logs.get(channelId) ?? [];
-    logs.set(channelId, log);
-    return log;
-  };
-  const surface: Surface = {
-    kind: "test",
-    maxMessageChars: 2_000,
-    startThread: async (on) => `thread-${on.messageId}`,
-    async post(channelId, post) {
-      posted += 1;
-      const id = `p${posted}`;
-      logOf(channelId).push({
-        id,
-        authorName: post.identity?.name ?? "troupe",
-        fromBot: true,
-        content: post.content,
-      });
-      changed();
-      return { channelId, messageId: id };
-    },
-    async react(on, emoji) {
-      reactions.set(on.messageId, (reactions.get(on.messageId) ?? new Set()).add(emoji));
-      changed();
-    },
-    async unreact(on, emoji) {
-      reactions.get(on.messageId)?.delete(emoji);
-      changed();
-    },
-    onMessage(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async history(threadId, { limit, before }) {
-      historyLimits.push(limit);
-      const log = logOf(threadId);
-      const end = before === undefined ? log.length : log.findIndex((message) => message.id === before);
-      return log.slice(Math.max(0, (end < 0 ? log.length : end) - limit), end < 0 ? log.length : end);
-    },
-    pinned: async (threadId) => pins.get(threadId) ?? [],
-  };
-  let said = 0;
+  const recording = recordingSurface();
   return {
-    surface,
-    reactions,
-    historyLimits,
-    /** Posts in a channel or thread, in order. */
-    posts: (channelId: string) => logOf(channelId).filter((message) => message.id.startsWith("p")),
-    until: (check: () => boolean) =>
-      new Promise<void>((resolve) => {
-        const wake = () => {
-          if (!check()) return;
-          waiters.delete(wake);
-          resolve();
-        };
-        waiters.add(wake);
-        wake();
-      }),
-    say(content: string, where: { threadId?: string; fromBot?: boolean; authorName?: string } = {}) {
-      said += 1;
-      const message: InboundMessage = {
-        id: `m${said}`,
-        channelId: "c1",
-        channelName: "general",
-        threadId: where.threadId,
-        authorId: `u-${where.authorName ?? "ana"}`,
-        authorName: where.authorName ?? "ana",
-        fromBot: where.fromBot ?? false,
-        content,
-      };
-      logOf(where.threadId ?? "c1").push({
-        id: message.id,
-        authorName: message.authorName,
-        fromBot: message.fromBot,
-        content,
-      });
-      for (const listener of listeners) listener(message);
-      return message;
-    },
-    pin(threadId: string, messageId: string) {
-      const message = logOf(threadId).find((candidate) => candidate.id === messageId);
-      if (!message) throw new Error(`no message ${messageId} in ${threadId}`);
-      pins.set(threadId, [...(pins.get(threadId) ?? []), message]);
-    },
+    ...recording,
+    say: (content: string, where: { threadId?: string; fromBot?: boolean; authorName?: string } = {}) =>
+      recording.say({ content, ...where }),
   };
 };
 
@@ -156,8 +67,12 @@ const start = (followUps?: { turns: number; chars: number; notes: number; noteCh
   return fake;
 };
 
-const replyOf = (post: SurfaceHistoryMessage | undefined) =>
-  JSON.parse(post?.content ?? "null") as { text: string; conversation: ConversationTurn[]; notes: string[] };
+const replyOf = (posted: RecordedPost | undefined) =>
+  JSON.parse(posted?.post.content ?? "null") as {
+    text: string;
+    conversation: ConversationTurn[];
+    notes: string[];
+  };
 
 describe("follow-ups in a task's thread", () => {
   it("go to the same agent with the thread as conversation and its pins as notes, answered in the thread", async () => {
@@ -165,25 +80,25 @@ describe("follow-ups in a task's thread", () => {
     const opening = fake.say("@recorder what is in the box?");
     const thread = `thread-${opening.id}`;
     await fake.until(
-      () => fake.posts(thread).length === 1 && fake.reactions.get(opening.id)?.has("✅") === true,
+      () => fake.postsIn(thread).length === 1 && fake.reactions.get(opening.id)?.has("✅") === true,
     );
-    const first = fake.posts(thread)[0]!;
-    fake.pin(thread, first.id);
+    const first = fake.postsIn(thread)[0]!;
+    fake.pin(thread, first.messageId);
 
     const followUp = fake.say("and under it?", { threadId: thread, authorName: "bo" });
     await fake.until(
-      () => fake.posts(thread).length === 2 && fake.reactions.get(followUp.id)?.has("✅") === true,
+      () => fake.postsIn(thread).length === 2 && fake.reactions.get(followUp.id)?.has("✅") === true,
     );
 
-    const second = fake.posts(thread)[1]!;
-    expect(second.authorName).toBe("recorder");
+    const second = fake.postsIn(thread)[1]!;
+    expect(second.post.identity?.name).toBe("recorder");
     expect(replyOf(second)).toEqual({
       text: "and under it?",
       conversation: [
         { role: "user", name: "ana", content: "what is in the box?" },
-        { role: "assistant", name: "recorder", content: first.content },
+        { role: "assistant", name: "recorder", content: first.post.content },
       ],
-      notes: [first.content],
+      notes: [first.post.content],
     });
     expect([...fake.reactions.get(followUp.id)!]).toEqual(["✅"]);
     expect(bridge!.stats()).toMatchObject({ tasks: 2, followUps: 1 });
@@ -194,13 +109,13 @@ describe("follow-ups in a task's thread", () => {
     const opening = fake.say("@asker which region?");
     const thread = `thread-${opening.id}`;
     await fake.until(() =>
-      fake.posts(thread).some((post) => post.content.includes("asker asks: which region?")),
+      fake.postsIn(thread).some(({ post }) => post.content.includes("asker asks: which region?")),
     );
     const answer = fake.say("eu-west", { threadId: thread, authorName: "cy" });
-    await fake.until(() => fake.posts(thread).some((post) => post.content === "answered: eu-west"));
+    await fake.until(() => fake.postsIn(thread).some(({ post }) => post.content === "answered: eu-west"));
     await bridge!.idle();
     expect(fake.reactions.get(answer.id)).toBeUndefined();
-    expect(fake.posts(thread).filter((post) => post.content.includes("which region?"))).toHaveLength(1);
+    expect(fake.postsIn(thread).filter(({ post }) => post.content.includes("which region?"))).toHaveLength(1);
     expect(bridge!.stats()).toMatchObject({ tasks: 1, followUps: 0, ignored: 1 });
   });
 
@@ -208,7 +123,7 @@ describe("follow-ups in a task's thread", () => {
     const fake = start();
     const opening = fake.say("@recorder hello");
     const thread = `thread-${opening.id}`;
-    await fake.until(() => fake.posts(thread).length === 1);
+    await fake.until(() => fake.postsIn(thread).length === 1);
     await bridge!.idle();
     fake.say("a bot speaks", { threadId: thread, fromBot: true, authorName: "otherbot" });
     fake.say("someone else's thread", { threadId: "thread-elsewhere" });
@@ -220,15 +135,15 @@ describe("follow-ups in a task's thread", () => {
     const fake = start({ turns: 3, chars: 8_000, notes: 10, noteChars: 4_000 });
     const opening = fake.say("@recorder one");
     const thread = `thread-${opening.id}`;
-    await fake.until(() => fake.posts(thread).length === 1);
+    await fake.until(() => fake.postsIn(thread).length === 1);
     await bridge!.idle();
     fake.say("two", { threadId: thread });
-    await fake.until(() => fake.posts(thread).length === 2);
+    await fake.until(() => fake.postsIn(thread).length === 2);
     await bridge!.idle();
     fake.say("three", { threadId: thread });
-    await fake.until(() => fake.posts(thread).length === 3);
-    const { conversation } = replyOf(fake.posts(thread)[2]);
-    expect(fake.historyLimits).toEqual([3, 3]);
+    await fake.until(() => fake.postsIn(thread).length === 3);
+    const { conversation } = replyOf(fake.postsIn(thread)[2]);
+    expect(fake.historyCalls.map((call) => call.limit)).toEqual([3, 3]);
     expect(conversation.map((turn) => turn.role)).toEqual(["assistant", "user", "assistant"]);
     expect(conversation[1]!.content).toBe("two");
   });

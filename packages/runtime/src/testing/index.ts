@@ -99,6 +99,14 @@ export const scriptedAgent = (
 
 export { MemoryWorkQueue } from "./MemoryWorkQueue.ts";
 export {
+  type CommandReply,
+  type ReactionBy,
+  type RecordedCommand,
+  type RecordedPost,
+  type RecordingSurface,
+  recordingSurface,
+} from "./RecordingSurface.ts";
+export {
   type ModelStep,
   type ScriptedCall,
   ScriptedModel,
