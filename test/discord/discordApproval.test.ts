@@ -3,39 +3,28 @@
 // is ignored, one from a member with the role decides, and the task completes. A question is posted
 // in the thread once and the next message a person writes there answers it (it starts no follow-up).
 import { bindAction } from "@troupe/runtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
-import { type DiscordStandIn, type StandInEvent, startDiscordStandIn } from "../harness/discordStandIn.ts";
+import { describe, expect, it } from "vitest";
+import { discordHostFixture } from "../harness/discordHostFixture.ts";
+import type { StandInEvent } from "../harness/discordStandIn.ts";
 
-let standIn: DiscordStandIn;
-let troupe: TroupeProcess;
-
-beforeAll(async () => {
-  standIn = await startDiscordStandIn({
+const host = discordHostFixture({
+  standIn: {
     channels: ["deploys", "questions"],
     roles: ["deployers", "visitors"],
-  });
-  troupe = spawnTroupe(["start"], {
-    ...standIn.hostEnv(),
+  },
+  env: {
     DISCORD_CHANNELS: "deploys=approver,questions=asker",
     DISCORD_APPROVER_ROLES: "deployers",
     TROUPE_TEST_AGENTS: "approver,asker",
-  });
-  await troupe.log("discord surface started");
-});
-
-afterAll(async () => {
-  troupe?.child.kill("SIGTERM");
-  await troupe?.exited;
-  await standIn?.close();
+  },
 });
 
 describe("approvals on Discord", () => {
   it("asks in the thread with ✅/❌, ignores a member without the role and proceeds on one with it", async () => {
-    const asked = standIn.say("deploys", "prod");
-    const thread = await standIn.threadOn(asked.id);
+    const asked = host.standIn.say("deploys", "prod");
+    const thread = await host.standIn.threadOn(asked.id);
     const { shortHash } = bindAction({ kind: "deploy", target: "prod" });
-    const { message: approval } = await standIn.waitFor(
+    const { message: approval } = await host.standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
@@ -43,20 +32,24 @@ describe("approvals on Discord", () => {
       "the approval in the thread",
     );
     expect(approval.content).toContain('{"kind":"deploy","target":"prod"}');
-    expect(approval.content.startsWith(`<@&${standIn.roleId("deployers")}>`)).toBe(true);
-    expect(approval.allowedMentions).toEqual({ parse: [], users: [], roles: [standIn.roleId("deployers")] });
-    await standIn.waitFor(
+    expect(approval.content.startsWith(`<@&${host.standIn.roleId("deployers")}>`)).toBe(true);
+    expect(approval.allowedMentions).toEqual({
+      parse: [],
+      users: [],
+      roles: [host.standIn.roleId("deployers")],
+    });
+    await host.standIn.waitFor(
       (event) => event.kind === "reaction" && event.messageId === approval.id && event.shown.length === 2,
       "✅ and ❌ on the approval",
     );
     expect([...approval.reactions]).toEqual(["✅", "❌"]);
 
-    standIn.react(approval.id, "✅", { id: "2000000000000000002", username: "bo" }, ["visitors"]);
-    await troupe.log("surface: an approval reaction from someone without an approver role, ignored");
-    standIn.react(approval.id, "✅", { id: "2000000000000000001", username: "ana" }, ["deployers"]);
+    host.standIn.react(approval.id, "✅", { id: "2000000000000000002", username: "bo" }, ["visitors"]);
+    await host.troupe.log("surface: an approval reaction from someone without an approver role, ignored");
+    host.standIn.react(approval.id, "✅", { id: "2000000000000000001", username: "ana" }, ["deployers"]);
 
-    await standIn.reactionAdded(asked.id, "✅");
-    const { message: reply } = await standIn.waitFor(
+    await host.standIn.reactionAdded(asked.id, "✅");
+    const { message: reply } = await host.standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
@@ -67,18 +60,18 @@ describe("approvals on Discord", () => {
   });
 
   it("posts a question in the thread and takes the next person's message there as the answer", async () => {
-    const asked = standIn.say("questions", "which region?");
-    const thread = await standIn.threadOn(asked.id);
-    await standIn.waitFor(
+    const asked = host.standIn.say("questions", "which region?");
+    const thread = await host.standIn.threadOn(asked.id);
+    await host.standIn.waitFor(
       (event) =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
         event.message.content.includes("asker asks: which region?"),
       "the question in the thread",
     );
-    const answer = standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
-    await standIn.reactionAdded(asked.id, "✅");
-    await standIn.waitFor(
+    const answer = host.standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
+    await host.standIn.reactionAdded(asked.id, "✅");
+    await host.standIn.waitFor(
       (event) =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
@@ -86,7 +79,7 @@ describe("approvals on Discord", () => {
       "the reply",
     );
     // The question is posted once (by the gateway, with its reviewers); the answer starts no follow-up.
-    const inThread = [...standIn.messages.values()].filter((message) => message.channelId === thread.id);
+    const inThread = [...host.standIn.messages.values()].filter((message) => message.channelId === thread.id);
     expect(inThread.filter((message) => message.content.includes("which region?"))).toHaveLength(1);
     expect([...answer.reactions]).toEqual([]);
   });

@@ -8,45 +8,38 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { longReply } from "../../apps/host/src/testing/longReplyAgent.ts";
-import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
-import { type DiscordStandIn, type StandInEvent, startDiscordStandIn } from "../harness/discordStandIn.ts";
+import { discordHostFixture } from "../harness/discordHostFixture.ts";
+import type { StandInEvent } from "../harness/discordStandIn.ts";
 import { answerText, interactionCallback } from "../harness/interactionAnswers.ts";
 
 const EPHEMERAL = 64;
 
-let standIn: DiscordStandIn;
-let troupe: TroupeProcess;
 let files: string;
-
-beforeAll(async () => {
+beforeAll(() => {
   files = mkdtempSync(join(tmpdir(), "troupe-commands-"));
-  standIn = await startDiscordStandIn({ channels: ["general", "gated"] });
-  troupe = spawnTroupe(["start"], {
-    ...standIn.hostEnv(),
+});
+afterAll(() => {
+  rmSync(files, { recursive: true, force: true });
+});
+const host = discordHostFixture({
+  standIn: { channels: ["general", "gated"] },
+  env: {
     DISCORD_CHANNELS: "gated=gate,general",
     TROUPE_TEST_AGENTS: "gate,long,file",
-  });
-  await troupe.log("discord surface started");
-});
-
-afterAll(async () => {
-  troupe?.child.kill("SIGTERM");
-  await troupe?.exited;
-  await standIn?.close();
-  rmSync(files, { recursive: true, force: true });
+  },
 });
 
 /** Run a command and expect it deferred; resolves to its first answer's text. */
 const deferred = async (name: string, options: Record<string, string> = {}) => {
-  const id = standIn.interact("general", name, options);
-  expect((await interactionCallback(standIn, id)).body).toMatchObject({ type: 5 });
-  return answerText(standIn, id, 20_000);
+  const id = host.standIn.interact("general", name, options);
+  expect((await interactionCallback(host.standIn, id)).body).toMatchObject({ type: 5 });
+  return answerText(host.standIn, id, 20_000);
 };
 
 /** Run a command and expect it refused at once, ephemeral; resolves to what it said. */
 const refused = async (name: string, options: Record<string, string> = {}) => {
-  const id = standIn.interact("general", name, options);
-  const body = (await interactionCallback(standIn, id)).body as {
+  const id = host.standIn.interact("general", name, options);
+  const body = (await interactionCallback(host.standIn, id)).body as {
     type: number;
     data: { content: string; flags: number };
   };
@@ -57,11 +50,11 @@ const refused = async (name: string, options: Record<string, string> = {}) => {
 
 /** A message Troupe posted in a channel (not a thread) whose content matches. */
 const postedIn = (channel: string, match: RegExp) =>
-  standIn
+  host.standIn
     .waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
-        event.message.channelId === standIn.channelId(channel) &&
+        event.message.channelId === host.standIn.channelId(channel) &&
         event.message.author.bot === true &&
         match.test(event.message.content),
       `a post in #${channel} matching ${match}`,
@@ -76,11 +69,11 @@ describe("slash commands on Discord", () => {
   });
 
   it("/cancel cancels a running task (found in /status), and the task's answer says so", async () => {
-    const asked = standIn.say("gated", join(files, "never-written"));
-    await standIn.reactionAdded(asked.id, "⚙️");
-    const statusId = standIn.interact("general", "status");
-    await answerText(standIn, statusId);
-    const statusAnswer = standIn.events.find(
+    const asked = host.standIn.say("gated", join(files, "never-written"));
+    await host.standIn.reactionAdded(asked.id, "⚙️");
+    const statusId = host.standIn.interact("general", "status");
+    await answerText(host.standIn, statusId);
+    const statusAnswer = host.standIn.events.find(
       (event): event is Extract<StandInEvent, { kind: "followup" }> =>
         event.kind === "followup" && event.interactionId === statusId,
     )!;
@@ -92,8 +85,8 @@ describe("slash commands on Discord", () => {
     expect(gate.value).toBe(`working · breaker closed · queue 0 · task ${taskId}`);
 
     expect(await deferred("cancel", { task: taskId })).toBe(`🚫 cancelled task ${taskId}`);
-    await standIn.reactionAdded(asked.id, "🚫");
-    const answer = await standIn.waitFor(
+    await host.standIn.reactionAdded(asked.id, "🚫");
+    const answer = await host.standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" && event.message.channelId === asked.id && event.message.author.bot === true,
       "the task's answer in its thread",
@@ -126,9 +119,9 @@ describe("slash commands on Discord", () => {
     const path = join(files, "retry-me");
     const failed = await deferred("ask", { agent: "file", text: path });
     const deadId = /^❌ failed \(task (t-\w+)\): file: there is no file/.exec(failed)![1]!;
-    const statusId = standIn.interact("general", "status");
-    await answerText(standIn, statusId);
-    const statusAnswer = standIn.events.find(
+    const statusId = host.standIn.interact("general", "status");
+    await answerText(host.standIn, statusId);
+    const statusAnswer = host.standIn.events.find(
       (event): event is Extract<StandInEvent, { kind: "followup" }> =>
         event.kind === "followup" && event.interactionId === statusId,
     )!;
@@ -167,8 +160,8 @@ describe("slash commands on Discord", () => {
   });
 
   it("stops cleanly, with no errors logged", async () => {
-    troupe.child.kill("SIGTERM");
-    expect(await troupe.exited).toBe(0);
-    expect(troupe.logs.filter((record) => record.level === "error")).toEqual([]);
+    host.troupe.child.kill("SIGTERM");
+    expect(await host.troupe.exited).toBe(0);
+    expect(host.troupe.logs.filter((record) => record.level === "error")).toEqual([]);
   });
 });

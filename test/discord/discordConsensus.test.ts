@@ -3,27 +3,16 @@
 // and the keycap reactions added; a bot's reaction and a person's second reaction do not count, and
 // when a second member reacts 1️⃣ the quorum of 2 is reached: the result is posted in the thread and
 // the task's message gets ✅.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
-import { type DiscordStandIn, type StandInEvent, startDiscordStandIn } from "../harness/discordStandIn.ts";
+import { describe, expect, it } from "vitest";
+import { discordHostFixture } from "../harness/discordHostFixture.ts";
+import type { StandInEvent } from "../harness/discordStandIn.ts";
 
-let standIn: DiscordStandIn;
-let troupe: TroupeProcess;
-
-beforeAll(async () => {
-  standIn = await startDiscordStandIn({ channels: ["votes"] });
-  troupe = spawnTroupe(["start"], {
-    ...standIn.hostEnv(),
+const host = discordHostFixture({
+  standIn: { channels: ["votes"] },
+  env: {
     DISCORD_CHANNELS: "votes=consensus",
     TROUPE_AGENTS: "consensus",
-  });
-  await troupe.log("discord surface started");
-});
-
-afterAll(async () => {
-  troupe?.child.kill("SIGTERM");
-  await troupe?.exited;
-  await standIn?.close();
+  },
 });
 
 const ana = { id: "2000000000000000001", username: "ana" };
@@ -32,9 +21,9 @@ const otherBot = { id: "2000000000000000009", username: "otherbot", bot: true };
 
 describe("consensus votes on Discord", () => {
   it("takes one vote per person by keycap reaction, ignores bots, and posts the result at the quorum", async () => {
-    const asked = standIn.say("votes", "Ship on Friday?\n- yes\n- no\nquorum: 2");
-    const thread = await standIn.threadOn(asked.id);
-    const { message: poll } = await standIn.waitFor(
+    const asked = host.standIn.say("votes", "Ship on Friday?\n- yes\n- no\nquorum: 2");
+    const thread = await host.standIn.threadOn(asked.id);
+    const { message: poll } = await host.standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
@@ -43,18 +32,18 @@ describe("consensus votes on Discord", () => {
     );
     expect(poll.content).toContain("1️⃣ yes\n2️⃣ no");
     expect(poll.allowedMentions).toEqual({ parse: [], users: [], roles: [] });
-    await standIn.waitFor(
+    await host.standIn.waitFor(
       (event) => event.kind === "reaction" && event.messageId === poll.id && event.shown.length === 2,
       "1️⃣ and 2️⃣ on the vote",
     );
     expect([...poll.reactions]).toEqual(["1️⃣", "2️⃣"]);
 
-    standIn.react(poll.id, "1️⃣", otherBot);
-    standIn.react(poll.id, "1️⃣", ana);
-    standIn.react(poll.id, "1️⃣", ana);
-    standIn.react(poll.id, "1️⃣", bo);
+    host.standIn.react(poll.id, "1️⃣", otherBot);
+    host.standIn.react(poll.id, "1️⃣", ana);
+    host.standIn.react(poll.id, "1️⃣", ana);
+    host.standIn.react(poll.id, "1️⃣", bo);
 
-    const { message: result } = await standIn.waitFor(
+    const { message: result } = await host.standIn.waitFor(
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
@@ -69,6 +58,6 @@ describe("consensus votes on Discord", () => {
         "Votes: discord:ana → yes, discord:bo → yes",
       ].join("\n"),
     );
-    await standIn.reactionAdded(asked.id, "✅");
+    await host.standIn.reactionAdded(asked.id, "✅");
   });
 });

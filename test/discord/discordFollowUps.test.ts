@@ -3,36 +3,20 @@
 // becomes a new task for the same agent, which receives the opening request and the reply as
 // conversation and the pinned message as a note; its reply comes in the same thread and the follow-up
 // message gets the status reactions, ending with ✅.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
-import {
-  type DiscordStandIn,
-  type StandInEvent,
-  type StandInMessage,
-  startDiscordStandIn,
-} from "../harness/discordStandIn.ts";
+import { describe, expect, it } from "vitest";
+import { discordHostFixture } from "../harness/discordHostFixture.ts";
+import type { StandInEvent, StandInMessage } from "../harness/discordStandIn.ts";
 
-let standIn: DiscordStandIn;
-let troupe: TroupeProcess;
-
-beforeAll(async () => {
-  standIn = await startDiscordStandIn({ channels: ["memo"] });
-  troupe = spawnTroupe(["start"], {
-    ...standIn.hostEnv(),
+const host = discordHostFixture({
+  standIn: { channels: ["memo"] },
+  env: {
     DISCORD_CHANNELS: "memo=recaller",
     TROUPE_TEST_AGENTS: "recaller",
-  });
-  await troupe.log("discord surface started");
-});
-
-afterAll(async () => {
-  troupe?.child.kill("SIGTERM");
-  await troupe?.exited;
-  await standIn?.close();
+  },
 });
 
 const replyIn = async (threadId: string, after: string) => {
-  const { message } = await standIn.waitFor(
+  const { message } = await host.standIn.waitFor(
     (event): event is Extract<StandInEvent, { kind: "message" }> =>
       event.kind === "message" &&
       event.message.channelId === threadId &&
@@ -42,19 +26,19 @@ const replyIn = async (threadId: string, after: string) => {
   );
   return message;
 };
-const done = (message: StandInMessage) => standIn.reactionAdded(message.id, "✅");
+const done = (message: StandInMessage) => host.standIn.reactionAdded(message.id, "✅");
 const received = (reply: StandInMessage) => JSON.parse(reply.content) as Record<string, unknown>;
 
 describe("follow-ups in a thread on Discord", () => {
   it("continue the task with the thread as conversation and its pins as notes", async () => {
-    const asked = standIn.say("memo", "the budget is 40 euros");
-    const thread = await standIn.threadOn(asked.id);
+    const asked = host.standIn.say("memo", "the budget is 40 euros");
+    const thread = await host.standIn.threadOn(asked.id);
     const first = await replyIn(thread.id, asked.id);
     await done(asked);
     expect(received(first)).toEqual({ text: "the budget is 40 euros", conversation: [], notes: [] });
-    standIn.pin(first.id);
+    host.standIn.pin(first.id);
 
-    const followUp = standIn.say(thread.id, "what was the budget?", {
+    const followUp = host.standIn.say(thread.id, "what was the budget?", {
       id: "2000000000000000002",
       username: "bo",
     });
@@ -70,6 +54,6 @@ describe("follow-ups in a thread on Discord", () => {
       notes: [first.content],
     });
     expect([...followUp.reactions]).toEqual(["✅"]);
-    expect(standIn.threads.size).toBe(1); // the follow-up stayed in the task's thread
+    expect(host.standIn.threads.size).toBe(1); // the follow-up stayed in the task's thread
   });
 });

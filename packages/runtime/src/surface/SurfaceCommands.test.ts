@@ -9,7 +9,6 @@ import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
 import { type RecordedCommand, recordingSurface } from "../testing/RecordingSurface.ts";
 import { EMBED_LIMITS, embedLength } from "./fitEmbeds.ts";
-import type { SurfaceEmbed } from "./Surface.ts";
 import { handleSurfaceCommands, SURFACE_COMMANDS, type SurfaceCommands } from "./SurfaceCommands.ts";
 import type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
 
