@@ -24,14 +24,14 @@ import {
   TaskThreads,
 } from "./followUps.ts";
 import { formatOutput } from "./formatOutput.ts";
-import { planReply } from "./planReply.ts";
+import { outcomePosts } from "./outcomePosts.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
 import { afterRestart, finalStateOf, tidyStatusReactions } from "./reconcileSurfaceTask.ts";
 import { type ChannelMap, routeInbound } from "./routeInbound.ts";
 import type { InboundMessage, Surface, SurfaceIdentity, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
 import { type SurfaceTaskEntry, SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
-import { statusSymbols, statusText } from "./statusSymbols.ts";
+import { statusSymbols } from "./statusSymbols.ts";
 import { surfaceStateOf } from "./surfaceStateOf.ts";
 import { threadNameFor } from "./threadName.ts";
 import { UserRateLimit } from "./UserRateLimit.ts";
@@ -200,8 +200,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     return task.posts;
   };
 
-  const identity = (task: Tracked) => (task.agent === undefined ? {} : { identity: identityOf(task.agent) });
-
   /** Whether the task's thread is waiting for a person's answer (then a message there is no follow-up). */
   const awaitsHuman = (task: Tracked, waits: boolean) =>
     void task.thread.then((thread) => thread !== undefined && threads.waiting(thread, task.id, waits));
@@ -234,51 +232,18 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     });
   };
 
-  const metadata = (task: Tracked, state: TaskState, detail: string) =>
-    `${statusText(state)} · task ${task.id}${task.agent ? ` · ${task.agent}` : ""}${detail}`;
-
   const report = async (task: Tracked, record: TaskRecord | undefined) => {
     if (task.reported) return;
     if (task.posted) return settle(task, finalStateOf(record));
-    if (record?.status === "succeeded") {
-      const text = format(task.agent ?? "", record.output);
-      if (privacy) {
-        void post(task, {
-          content: metadata(task, "succeeded", ` · reply of ${text.length} characters kept local`),
-        });
-      } else {
-        const plan = planReply(text, {
-          maxChars: surface.maxMessageChars,
-          ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
-        });
-        plan.messages.forEach((content, index) => {
-          const last = index === plan.messages.length - 1;
-          void post(task, {
-            content,
-            ...identity(task),
-            ...(last && plan.file ? { files: [plan.file] } : {}),
-          });
-        });
-        if (plan.messages.length === 0)
-          void post(task, { content: statusText("succeeded", "(empty reply)"), ...identity(task) });
-      }
-      return settle(task, "succeeded");
-    }
-    if (record?.status === "cancelled") {
-      void post(task, {
-        content: privacy
-          ? metadata(task, "cancelled", "")
-          : statusText("cancelled", `: ${record.error?.reason ?? ""}`.trimEnd()),
-      });
-      return settle(task, "cancelled");
-    }
-    const reason = record?.error?.reason ?? "the task failed";
-    void post(task, {
-      content: privacy
-        ? metadata(task, "failed", ` · after ${record?.attempts ?? "?"} attempts`)
-        : `${statusText("failed")}: ${reason}`,
+    const { state, posts } = outcomePosts(task, record, {
+      privacy,
+      format,
+      maxChars: surface.maxMessageChars,
+      identityOf,
+      ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
     });
-    return settle(task, "failed");
+    for (const content of posts) void post(task, content);
+    settle(task, state);
   };
 
   const onEvent = (event: RuntimeEvent) => {

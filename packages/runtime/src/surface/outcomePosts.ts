@@ -1,0 +1,70 @@
+// What the bridge posts in a task's thread once the work queue has its outcome: the reply under the
+// agent's identity (as is, split on line and fence boundaries, or attached as a file when long), or
+// the failure or cancellation with its reason; in privacy mode metadata only (task id, agent, state,
+// the reply's size, attempts), the content staying local.
+import type { TaskRecord } from "../durable/WorkQueue.ts";
+import type { TaskState } from "../events/catalogue.ts";
+import { planReply } from "./planReply.ts";
+import { finalStateOf } from "./reconcileSurfaceTask.ts";
+import type { SurfaceIdentity, SurfacePost } from "./Surface.ts";
+import { statusText } from "./statusSymbols.ts";
+
+export interface OutcomeOptions {
+  readonly privacy: boolean;
+  /** The reply's text from the task's output. */
+  readonly format: (agent: string, output: unknown) => string;
+  readonly maxChars: number;
+  /** Messages a reply may take before it goes as a file. */
+  readonly maxChunks?: number;
+  /** Who the agent posts as. */
+  readonly identityOf: (agent: string) => SurfaceIdentity;
+}
+
+export const outcomePosts = (
+  task: { readonly id: string; readonly agent: string | undefined },
+  record: TaskRecord | undefined,
+  options: OutcomeOptions,
+): {
+  readonly state: Extract<TaskState, "succeeded" | "cancelled" | "failed">;
+  readonly posts: SurfacePost[];
+} => {
+  const state = finalStateOf(record);
+  const metadata = (detail: string) =>
+    `${statusText(state)} · task ${task.id}${task.agent ? ` · ${task.agent}` : ""}${detail}`;
+  const withReason = (reason: string | undefined) =>
+    reason ? `${statusText(state)}: ${reason}` : statusText(state);
+  if (state === "cancelled")
+    return {
+      state,
+      posts: [{ content: options.privacy ? metadata("") : withReason(record?.error?.reason) }],
+    };
+  if (state === "failed")
+    return {
+      state,
+      posts: [
+        {
+          content: options.privacy
+            ? metadata(` · after ${record?.attempts ?? "?"} attempts`)
+            : withReason(record?.error?.reason ?? "the task failed"),
+        },
+      ],
+    };
+  const text = options.format(task.agent ?? "", record?.output);
+  if (options.privacy)
+    return { state, posts: [{ content: metadata(` · reply of ${text.length} characters kept local`) }] };
+  const identity = task.agent === undefined ? {} : { identity: options.identityOf(task.agent) };
+  const plan = planReply(text, {
+    maxChars: options.maxChars,
+    ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
+  });
+  if (plan.messages.length === 0)
+    return { state, posts: [{ content: statusText("succeeded", "(empty reply)"), ...identity }] };
+  return {
+    state,
+    posts: plan.messages.map((content, index) => ({
+      content,
+      ...identity,
+      ...(index === plan.messages.length - 1 && plan.file ? { files: [plan.file] } : {}),
+    })),
+  };
+};
