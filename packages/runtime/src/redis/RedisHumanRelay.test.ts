@@ -2,7 +2,9 @@
 // (the Discord gateway's holder): a question, an approval and a vote are answered by the serving host;
 // a request asked while nobody serves is answered once someone does; a holder that stops mid-question
 // leaves it to the next one; a cancelled task's request is withdrawn; two holders answering (during a
-// handover) give one answer; an error on the holder reaches the task with its tag.
+// handover) give one answer; an error on the holder reaches the task with its tag. Past its expiry, a
+// vote nobody serves closes with the votes already cast, and a holder drops an expired approval whose
+// asking host died.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -29,15 +31,16 @@ afterEach(async () => {
 });
 
 /** A host's relay on its own connection, closed after the test. */
-const host = () => {
+const hostWith = (options: { expiryGraceMs?: number } = {}) => {
   const connection = new Redis(URL);
-  const relay = new RedisHumanRelay({ redis: connection, namespace });
+  const relay = new RedisHumanRelay({ redis: connection, namespace, ...options });
   cleanups.push(async () => {
     await relay.close();
-    await connection.quit();
+    connection.disconnect();
   });
-  return relay;
+  return { relay, connection };
 };
+const host = () => hostWith().relay;
 
 interface Call {
   readonly kind: "ask" | "approve" | "poll";
@@ -219,5 +222,38 @@ describe("RedisHumanRelay", () => {
     const error = await question.catch((caught: unknown) => caught);
     expect(isTroupeError(error, "InvalidCommand")).toBe(true);
     expect((error as TroupeError).reason).toBe("task t6 has no thread to ask its question in");
+  });
+
+  it("closes a vote nobody serves at its expiry with the votes already cast", async () => {
+    const asking = hostWith({ expiryGraceMs: 0 }).relay;
+    const expired = new AbortController();
+    expired.abort();
+    const poll = {
+      question: "ship it?",
+      choices: ["yes", "no"],
+      quorum: 2,
+      expiresInMs: 1_000,
+      roles: [],
+      votes: [{ voter: "agent:research", choice: "yes" }],
+      expiresAt: Date.now(),
+    };
+    const result = await asking.gateway.poll!(poll, { ...context("t7"), expiry: expired.signal });
+    expect(result).toMatchObject({ winner: null, closedBy: "expiry", votes: poll.votes });
+    expect(await leftIn("pending")).toBe(0);
+  });
+
+  it("drops an approval past its expiry whose asking host died, without asking it", async () => {
+    const dying = hostWith();
+    const request = { ...bindAction({ kind: "deploy", target: "prod" }), expiresAt: Date.now() - 1 };
+    const asked = dying.relay.gateway.approve!(request, context("t8"));
+    await vi.waitFor(async () => expect(await leftIn("pending")).toBe(1));
+    dying.connection.disconnect(); // the host died with its request pending
+    await asked.catch(() => {});
+
+    const local = localGateway();
+    const serving = serve(hostWith({ expiryGraceMs: 0 }).relay, local.gateway);
+    await vi.waitFor(async () => expect(await leftIn("pending")).toBe(0));
+    await serving.stop();
+    expect(local.calls).toHaveLength(0);
   });
 });

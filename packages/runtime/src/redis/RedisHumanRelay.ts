@@ -11,6 +11,9 @@
 //   request again (an approval finds its message again through the shared store).
 // - The task ends (cancelled, deadline, approval expired): the asking host withdraws the request and
 //   the holder stops asking.
+// - A vote closes at its expiry on the holder, which answers the tally; with no holder, the asking
+//   host counts the votes it already had once a grace has passed. A holder drops an approval or vote
+//   past its expiry and the grace that nobody collected (its asking host died).
 // A request's id is its kind, task and what is asked, so a task run again after its host died takes
 // over its own request instead of asking a second time.
 import { createHash } from "node:crypto";
@@ -54,10 +57,11 @@ export interface HumanRelayOptions {
   /** How often each side looks at the shared record in case a notice was lost (default 2s). */
   readonly recheckEveryMs?: number;
   /**
-   * How long a host asking for a vote waits past the vote's expiry for the holder's tally before it
-   * withdraws the vote and counts only the votes it already had (default 10s; no holder at all).
+   * How long past an approval's or a vote's expiry its request is kept (default 10s): a host asking
+   * for a vote then stops waiting for the holder's tally and counts only the votes it already had (no
+   * holder at all), and a holder drops a request nobody will collect (its asking host died).
    */
-  readonly pollGraceMs?: number;
+  readonly expiryGraceMs?: number;
   readonly logger?: Logger;
 }
 
@@ -132,7 +136,7 @@ export class RedisHumanRelay {
   readonly #answers: string;
   readonly #channel: string;
   readonly #recheckMs: number;
-  readonly #pollGraceMs: number;
+  readonly #expiryGraceMs: number;
   readonly #logger: Logger;
   readonly #listeners = new Set<(notice: Notice) => void>();
   #subscriber: Promise<Redis> | undefined;
@@ -145,7 +149,7 @@ export class RedisHumanRelay {
     this.#answers = `${prefix}:answers`;
     this.#channel = prefix;
     this.#recheckMs = options.recheckEveryMs ?? 2_000;
-    this.#pollGraceMs = options.pollGraceMs ?? 10_000;
+    this.#expiryGraceMs = options.expiryGraceMs ?? 10_000;
     this.#logger = options.logger ?? silentLogger;
     this.gateway = {
       ask: (question, { task, agent, signal }) =>
@@ -175,7 +179,7 @@ export class RedisHumanRelay {
         this.#logger.log("warn", "human relay: a malformed forwarded request was skipped", {});
         return;
       }
-      if (stopped || serving.has(request.id) || answered.has(request.id)) return;
+      if (stopped || serving.has(request.id) || answered.has(request.id) || this.#stale(request)) return;
       const controller = new AbortController();
       const done = this.#answer(local, request, controller.signal)
         .then((written) => {
@@ -199,7 +203,12 @@ export class RedisHumanRelay {
       for (const [id, { controller }] of serving)
         if (!(id in pending)) controller.abort(new Error(`request ${id} withdrawn`));
       for (const id of answered) if (!(id in pending)) answered.delete(id);
-      for (const [id, raw] of Object.entries(pending)) if (!done.includes(id)) take(raw);
+      for (const [id, raw] of Object.entries(pending)) {
+        const request = parse(raw);
+        if (isPending(request) && this.#stale(request))
+          await this.#withdraw(id, "expired, and nobody collected it");
+        else if (!done.includes(id)) take(raw);
+      }
     };
     const rescan = () =>
       void scan().catch((error: unknown) =>
@@ -312,14 +321,14 @@ export class RedisHumanRelay {
         }
         signal.throwIfAborted();
         if (giveUp?.signal.aborted) {
-          await this.#withdraw(id);
+          await this.#withdraw(id, "past its expiry, and no tally came");
           return giveUp.value();
         }
         await wakeup.wait(this.#recheckMs, giveUp ? [signal, giveUp.signal] : [signal]);
       }
     } catch (error) {
       if (signal.aborted)
-        await this.#withdraw(id).catch((failure: unknown) =>
+        await this.#withdraw(id, "the task ended").catch((failure: unknown) =>
           this.#logger.log("warn", "human relay: a request could not be withdrawn", {
             id,
             error: errorText(failure),
@@ -336,7 +345,7 @@ export class RedisHumanRelay {
     const graceOver = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const startGrace = () => {
-      timer = setTimeout(() => graceOver.abort(), this.#pollGraceMs);
+      timer = setTimeout(() => graceOver.abort(), this.#expiryGraceMs);
     };
     if (context.expiry.aborted) startGrace();
     else context.expiry.addEventListener("abort", startGrace, { once: true });
@@ -353,10 +362,15 @@ export class RedisHumanRelay {
     });
   }
 
-  async #withdraw(id: string) {
+  /** An approval or a vote past its expiry and the grace: its asking host would have withdrawn it. */
+  #stale(request: Pending): boolean {
+    return request.kind !== "ask" && Date.now() > request.request.expiresAt + this.#expiryGraceMs;
+  }
+
+  async #withdraw(id: string, why: string) {
     await this.#redis.multi().hdel(this.#pending, id).hdel(this.#answers, id).exec();
     await this.#notify({ kind: "withdrawn", id });
-    this.#logger.log("info", "human relay: request withdrawn", { id });
+    this.#logger.log("info", "human relay: request withdrawn", { id, why });
   }
 
   #notify(notice: Notice) {
