@@ -1,10 +1,12 @@
-// Approvals of tasks that run on a standby host, end to end: two `troupe start` processes on one Redis
-// and the Discord stand-in. The holder of the gateway lease has every worker slot taken by gated tasks
-// before the standby starts, so the approver's task can only run on the standby. Its approval is
-// forwarded through Redis, posted by the holder (the only host connected) in the task's thread, and a
-// ✅ from an approver lets the task finish: its reply and ✅ arrive. When the holder is SIGKILLed with
-// the approval pending, the standby takes the gateway and the request over, finds the approval's
-// message again (no second one) and counts the ✅ added meanwhile.
+// Questions and approvals of tasks that run on a standby host, end to end: two `troupe start`
+// processes on one Redis and the Discord stand-in. The holder of the gateway lease has every worker
+// slot taken by gated tasks before the standby starts, so the next task can only run on the standby.
+// Its approval is forwarded through Redis, posted by the holder (the only host connected) in the
+// task's thread, and a ✅ from an approver lets the task finish: its reply and ✅ arrive. When the
+// holder is SIGKILLed with the approval pending, the standby takes the gateway and the request over,
+// finds the approval's message again (no second one) and counts the ✅ added meanwhile. A question of
+// a task on the standby is posted by the holder too, and the next message a person writes in the
+// thread answers it.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +29,10 @@ afterEach(async () => {
 });
 
 const setUp = async () => {
-  const standIn = await startDiscordStandIn({ channels: ["deploys", "gated"], roles: ["deployers"] });
+  const standIn = await startDiscordStandIn({
+    channels: ["deploys", "gated", "questions"],
+    roles: ["deployers"],
+  });
   const namespace = `standby-human-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL);
   const gates = mkdtempSync(join(tmpdir(), "troupe-standby-gates-"));
@@ -43,9 +48,9 @@ const setUp = async () => {
       DISCORD_API_URL: standIn.apiUrl,
       DISCORD_GUILD_ID: standIn.guildId,
       DISCORD_APPLICATION_ID: standIn.applicationId,
-      DISCORD_CHANNELS: "deploys=approver,gated=gate",
+      DISCORD_CHANNELS: "deploys=approver,gated=gate,questions=asker",
       DISCORD_APPROVER_ROLES: "deployers",
-      TROUPE_TEST_AGENTS: "approver,gate",
+      TROUPE_TEST_AGENTS: "approver,gate,asker",
       REDIS_URL,
       TROUPE_NAMESPACE: namespace,
       TROUPE_CONSUMER: consumer,
@@ -128,7 +133,7 @@ const setUp = async () => {
 const forwardedBy = (standby: TroupeProcess) =>
   standby.log("human relay: request forwarded to the host holding the surface");
 
-describe("approvals of tasks that run on a standby host", { timeout: 90_000 }, () => {
+describe("questions and approvals of tasks that run on a standby host", { timeout: 90_000 }, () => {
   it("posts the approval from the holder in the task's thread, and the ✅ lets the task on the standby proceed", async () => {
     const { standIn, reaction, postIn, holderBusyAndStandby, approvalAsked, identifies } = await setUp();
     const { holder, standby } = await holderBusyAndStandby();
@@ -171,5 +176,27 @@ describe("approvals of tasks that run on a standby host", { timeout: 90_000 }, (
         (message) => message.channelId === thread && isApproval(message.content),
       ),
     ).toHaveLength(1);
+  });
+
+  it("posts a question of a task on the standby in its thread, and the reply there answers it", async () => {
+    const { standIn, reaction, postIn, holderBusyAndStandby } = await setUp();
+    const { holder, standby } = await holderBusyAndStandby();
+    const from = holder.logs.length;
+    const asked = standIn.say("questions", "which region?");
+    const { taskId } = await holder.log("surface: task from a message", { from });
+    const { thread } = await standIn.waitFor(
+      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
+        event.kind === "thread" && event.thread.id === asked.id,
+      "the task's thread",
+    );
+    await postIn(thread.id, (content) => content.includes("asker asks: which region?"), "the question");
+    expect(await forwardedBy(standby)).toMatchObject({ taskId, agent: "asker" });
+
+    const answer = standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
+    await postIn(thread.id, (content) => content === "answered: eu-west", "the reply");
+    await reaction(asked.id, "✅");
+    const inThread = [...standIn.messages.values()].filter((message) => message.channelId === thread.id);
+    expect(inThread.filter((message) => message.content.includes("which region?"))).toHaveLength(1);
+    expect([...answer.reactions]).toEqual([]); // the answer started no follow-up
   });
 });
