@@ -196,11 +196,13 @@ export class RedisHumanRelay {
     };
 
     const scan = async () => {
+      // Only what was served before the read can be missing from it because it was withdrawn.
+      const before = [...serving];
       const [pending, done] = await Promise.all([
         this.#redis.hgetall(this.#pending),
         this.#redis.hkeys(this.#answers),
       ]);
-      for (const [id, { controller }] of serving)
+      for (const [id, { controller }] of before)
         if (!(id in pending)) controller.abort(new Error(`request ${id} withdrawn`));
       for (const id of answered) if (!(id in pending)) answered.delete(id);
       for (const [id, raw] of Object.entries(pending)) {
