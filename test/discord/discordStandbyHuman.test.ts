@@ -6,7 +6,7 @@
 // holder is SIGKILLed with the approval pending, the standby takes the gateway and the request over,
 // finds the approval's message again (no second one) and counts the ✅ added meanwhile. A question of
 // a task on the standby is posted by the holder too, and the next message a person writes in the
-// thread answers it.
+// thread answers it (no follow-up), also when the question is asked again by a new holder.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -198,5 +198,34 @@ describe("questions and approvals of tasks that run on a standby host", { timeou
     const inThread = [...standIn.messages.values()].filter((message) => message.channelId === thread.id);
     expect(inThread.filter((message) => message.content.includes("which region?"))).toHaveLength(1);
     expect([...answer.reactions]).toEqual([]); // the answer started no follow-up
+  });
+
+  it("asks a pending question again from the new holder when the holder is killed, and the reply answers it", async () => {
+    const { standIn, reaction, postIn, holderBusyAndStandby } = await setUp();
+    const { holder, standby } = await holderBusyAndStandby();
+    const asked = standIn.say("questions", "which region?");
+    const { thread } = await standIn.waitFor(
+      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
+        event.kind === "thread" && event.thread.id === asked.id,
+      "the task's thread",
+    );
+    const isQuestion = (content: string) => content.includes("asker asks: which region?");
+    await postIn(thread.id, isQuestion, "the question");
+
+    holder.child.kill("SIGKILL");
+    await holder.exited;
+    const from = standby.logs.length;
+    await standby.log("discord surface started", { from });
+    await standby.log("human relay: serving a forwarded request", { from });
+    await standIn.waitFor(
+      () => [...standIn.messages.values()].filter((message) => isQuestion(message.content)).length === 2,
+      "the question asked again by the new holder",
+    );
+
+    const answer = standIn.say(thread.id, "eu-west", { id: "2000000000000000003", username: "cy" });
+    await postIn(thread.id, (content) => content === "answered: eu-west", "the reply");
+    await reaction(asked.id, "✅");
+    expect([...answer.reactions]).toEqual([]); // the answer started no follow-up
+    expect(standby.logs.some((record) => record.msg === "surface: follow-up in a task's thread")).toBe(false);
   });
 });
