@@ -245,10 +245,13 @@ describe("RedisHumanRelay", () => {
   it("drops an approval past its expiry whose asking host died, without asking it", async () => {
     const dying = hostWith();
     const request = { ...bindAction({ kind: "deploy", target: "prod" }), expiresAt: Date.now() - 1 };
-    const asked = dying.relay.gateway.approve!(request, context("t8"));
+    const end = new AbortController();
+    const asked = dying.relay.gateway.approve!(request, context("t8", end.signal));
     await vi.waitFor(async () => expect(await leftIn("pending")).toBe(1));
-    dying.connection.disconnect(); // the host died with its request pending
+    dying.connection.disconnect(); // the host died with its request pending: it cannot withdraw it
+    end.abort();
     await asked.catch(() => {});
+    expect(await leftIn("pending")).toBe(1);
 
     const local = localGateway();
     const serving = serve(hostWith({ expiryGraceMs: 0 }).relay, local.gateway);

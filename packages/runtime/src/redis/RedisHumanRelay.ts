@@ -315,10 +315,25 @@ export class RedisHumanRelay {
         taskId: task.id,
         agent,
       });
+      let unreachable = false;
       for (;;) {
-        const raw = await this.#redis.hget(this.#answers, id);
+        // Redis out of reach for a while: keep waiting (the task's deadline or the expiry still ends it).
+        const raw = await this.#redis.hget(this.#answers, id).catch((error: unknown) => {
+          if (!unreachable)
+            this.#logger.log("warn", "human relay: cannot read the answer; still waiting", {
+              id,
+              error: errorText(error),
+            });
+          unreachable = true;
+          return null;
+        });
         if (raw !== null) {
-          await this.#redis.multi().hdel(this.#pending, id).hdel(this.#answers, id).exec();
+          await this.#redis
+            .multi()
+            .hdel(this.#pending, id)
+            .hdel(this.#answers, id)
+            .exec()
+            .catch(() => {}); // answered already: a leftover record is never served again
           return settle(parse(raw) as Outcome) as T;
         }
         signal.throwIfAborted();
