@@ -34,7 +34,8 @@ const ENVIRONMENT = `Environment:
   DISCORD_PRIVACY       true: post metadata only (task id, agent, state, timing) (default false)
   DISCORD_API_URL       REST base of a Discord-compatible server (default https://discord.com/api)
   TROUPE_GATEWAY_LEASE  With REDIS_URL: only the host holding the gateway lease in Redis connects to
-                        Discord, the others stand by (and still run queued tasks); a dead holder's
+                        Discord, the others stand by (and still run queued tasks; the holder asks
+                        their questions, approvals and votes in the tasks' threads); a dead holder's
                         lease runs out after this long and a standby takes over (default 15s, at
                         least 1s; renewed every third of it; a clean stop hands it over at once)
   DISCORD_CONFIG        A JSON file with the same settings (applicationId, guildId, channels,

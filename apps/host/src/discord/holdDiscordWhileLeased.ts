@@ -3,8 +3,10 @@
 // until this host takes the lease, then connect and run the bridge and the slash commands; when the
 // lease is lost (another host holds it, or Redis was out of reach for a whole ttl) disconnect at once
 // and stand by again. Stopping drains the front as usual, disconnects, and releases the lease so a
-// standby host takes the gateway over without waiting for the ttl.
-import type { LeaseLostReason, RedisLease } from "@troupe/runtime/redis";
+// standby host takes the gateway over without waiting for the ttl. While it holds the gateway, the
+// host also serves the questions, approvals and votes of every host's tasks (the human relay) in the
+// tasks' threads; it stops serving before it lets go, so the next holder takes the open ones over.
+import type { LeaseLostReason, RedisHumanRelay, RedisLease } from "@troupe/runtime/redis";
 import { Cause, Effect } from "effect";
 import { Gauge, type Registry } from "prom-client";
 import {
@@ -20,6 +22,8 @@ export type RunningFront = Pick<DiscordFront, "done" | "stop">;
 export interface LeasedDiscordFrontOptions extends DiscordFrontOptions {
   /** The lease `troupe:<namespace>:discord:gateway`, shared by every host on the Redis. */
   readonly lease: RedisLease;
+  /** Where every host's tasks ask people: served here, with `human`, while this host holds the gateway. */
+  readonly relay?: RedisHumanRelay;
 }
 
 /** Resolves with why the lease was lost, the first time it is after this call. */
@@ -68,8 +72,12 @@ export const holdDiscordWhileLeased = (options: LeasedDiscordFrontOptions) =>
         const front = yield* startDiscordFront(options);
         current = front;
         if (stopping.signal.aborted) void front.stop(stopReason);
+        const { relay, human } = options;
+        const serving = relay && human ? relay.serve(human) : undefined;
+        yield* Effect.addFinalizer(() => Effect.promise(() => serving?.stop() ?? Promise.resolve()));
         const reason = yield* Effect.promise(() => Promise.race([front.done.then(() => undefined), lost]));
         current = undefined;
+        yield* Effect.promise(() => serving?.stop() ?? Promise.resolve());
         if (reason === undefined) return;
         logger.log("warn", "discord gateway: lost the gateway lease; disconnecting and standing by", {
           key: lease.key,

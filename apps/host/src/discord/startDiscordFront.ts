@@ -149,6 +149,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
     const detachHuman = options.human?.attach({
       surface,
       threadOf: (taskId) => bridge.threadOf(taskId),
+      awaitsAnswer: (taskId, waits) => bridge.awaitsAnswer(taskId, waits),
       ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     const schedules = options.snapshots

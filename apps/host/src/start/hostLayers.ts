@@ -21,7 +21,7 @@ import {
   createWorkQueueMetrics,
   type RuntimeMetrics,
 } from "@troupe/runtime/metrics";
-import type { RedisLease } from "@troupe/runtime/redis";
+import type { RedisHumanRelay, RedisLease } from "@troupe/runtime/redis";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
@@ -54,6 +54,14 @@ export class HostSurfaceHuman extends Context.Service<HostSurfaceHuman, SurfaceH
   "@troupe/host/HostSurfaceHuman",
 ) {}
 export class HostHuman extends Context.Service<HostHuman, ConsoleHumanGateway>()("@troupe/host/HostHuman") {}
+
+/**
+ * With Redis and Discord: the team's questions, approvals and votes go through Redis to whichever
+ * host holds the Discord gateway (this one too), which serves them while it holds it.
+ */
+export class HostHumanRelay extends Context.Service<HostHumanRelay, RedisHumanRelay | undefined>()(
+  "@troupe/host/HostHumanRelay",
+) {}
 
 /** The agents' MCP tools (per allow-list) and memory stores. */
 export class HostToolsMemory extends Context.Service<HostToolsMemory, ToolsMemory>()(
@@ -124,7 +132,8 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
     Effect.gen(function* () {
       const bus = yield* HostBus;
       const { snapshots } = yield* HostQueue;
-      const human = (yield* HostSurfaceHuman) ?? (yield* HostHuman);
+      const relay = yield* HostHumanRelay;
+      const human = relay?.gateway ?? (yield* HostSurfaceHuman) ?? (yield* HostHuman);
       const { tools, memory } = yield* HostToolsMemory;
       return yield* Effect.acquireRelease(
         Effect.sync(() =>
@@ -192,6 +201,22 @@ const mirrorLayer = (config: HostConfig, logger: Logger) =>
         origin: mirror.origin,
       });
       return { active: true };
+    }),
+  );
+
+const humanRelayLayer = (config: HostConfig, logger: Logger) =>
+  Layer.effect(
+    HostHumanRelay,
+    Effect.gen(function* () {
+      const { redis } = yield* HostQueue;
+      if (!redis || !config.discord) return undefined;
+      return yield* Effect.acquireRelease(
+        Effect.promise(async () => {
+          const { RedisHumanRelay } = await import("@troupe/runtime/redis");
+          return new RedisHumanRelay({ redis, namespace: config.namespace, logger });
+        }),
+        (relay) => Effect.promise(() => relay.close()),
+      );
     }),
   );
 
@@ -361,6 +386,7 @@ export const hostLayer = (config: HostConfig, logger: Logger) =>
     Layer.provideMerge(mirrorLayer(config, logger)),
     Layer.provideMerge(metricsLayer),
     Layer.provideMerge(teamLayer(config, logger)),
+    Layer.provideMerge(humanRelayLayer(config, logger)),
     Layer.provideMerge(queueLayer(config, logger)),
     Layer.provideMerge(
       Layer.effect(

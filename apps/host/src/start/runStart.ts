@@ -13,6 +13,7 @@ import {
   HostGatewayLease,
   HostHttp,
   HostHuman,
+  HostHumanRelay,
   HostMetrics,
   HostNotifier,
   HostQueue,
@@ -93,7 +94,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       // With Redis, several hosts may share the team: only the gateway lease's holder connects.
       const lease = yield* HostGatewayLease;
       const front = lease
-        ? yield* holdDiscordWhileLeased({ ...frontOptions, lease })
+        ? yield* holdDiscordWhileLeased({ ...frontOptions, lease, relay: yield* HostHumanRelay })
         : yield* startDiscordFront(frontOptions);
       discordFront = front;
       worker.start();

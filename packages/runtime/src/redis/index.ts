@@ -11,6 +11,7 @@ export {
   mirrorEvents,
   RedisEventMirror,
 } from "./RedisEventMirror.ts";
+export { type HumanRelayOptions, type HumanRelayServing, RedisHumanRelay } from "./RedisHumanRelay.ts";
 export { type LeaseLostReason, RedisLease, type RedisLeaseOptions } from "./RedisLease.ts";
 export { RedisOutboxStore, type RedisOutboxStoreOptions } from "./RedisOutboxStore.ts";
 export { RedisSnapshotStore } from "./RedisSnapshotStore.ts";

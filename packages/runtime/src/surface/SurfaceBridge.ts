@@ -87,6 +87,12 @@ export interface SurfaceBridge {
   stats(): SurfaceBridgeStats;
   /** The thread of a task started here (undefined when it is not one, or it has no thread). */
   threadOf(taskId: string): Promise<string | undefined>;
+  /**
+   * A question of the task waits for (or got) a person's answer in its thread: a message there then
+   * answers it and starts no follow-up. Its events say so too, but those of a task another host runs
+   * may have come before this host held the surface.
+   */
+  awaitsAnswer(taskId: string, waits: boolean): void;
   /** The surface reported a rate limit: status reactions wait `ms` before changing again. */
   pressure(ms: number): void;
   /**
@@ -464,6 +470,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     },
     stats: () => ({ ...counts, reactions: coalescer.stats() }),
     threadOf: async (taskId) => tracked.get(taskId)?.thread,
+    awaitsAnswer(taskId, waits) {
+      const task = tracked.get(taskId);
+      if (task) awaitsHuman(task, waits);
+    },
     async reconcile() {
       for (const thread of ledger ? await ledger.loadThreads() : [])
         threads.remember(thread.threadId, {

@@ -39,8 +39,14 @@ describe("createSurfaceHumanGateway", () => {
     const scripted = scriptedSurface();
     const gateway = createSurfaceHumanGateway({ approverRoles: ["deployers"] });
     const answer = gateway.ask("which region?", context("t-1"));
-    gateway.attach({ surface: scripted.surface, threadOf: async () => "thread-1" });
+    const waits: string[] = [];
+    gateway.attach({
+      surface: scripted.surface,
+      threadOf: async () => "thread-1",
+      awaitsAnswer: (taskId, waiting) => waits.push(`${taskId} ${waiting}`),
+    });
     await scripted.firstPost;
+    expect(waits).toEqual(["t-1 true"]); // the bridge takes the answer for no follow-up
     expect(scripted.posts[0]).toMatchObject({
       channelId: "thread-1",
       post: {
@@ -53,6 +59,7 @@ describe("createSurfaceHumanGateway", () => {
     scripted.sayIn("thread-1", "eu-west");
     await expect(answer).resolves.toBe("eu-west");
     expect(scripted.listening()).toBe(0);
+    expect(waits).toEqual(["t-1 true", "t-1 false"]);
   });
 
   it("decides an approval on the first ✅/❌ from a member with an approver role", async () => {

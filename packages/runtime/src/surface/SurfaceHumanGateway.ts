@@ -3,7 +3,8 @@
 // its short hash, the surface adds ✅ and ❌, and the first of those added by a member with one of the
 // approver roles decides (anyone's counts when no role is configured). The surface is attached once
 // connected (the team needs its gateway before); a task with no thread on it goes to the fallback.
-// A poll (`ctx.poll`) is run in the thread by SurfacePoll.
+// A poll (`ctx.poll`) is run in the thread by SurfacePoll. While a question waits, the target is told
+// (`awaitsAnswer`), so the bridge takes the answer for no follow-up even without the task's events.
 // With a store, an approval asked again after a restart finds the message it posted before and the
 // ✅/❌ added to it meanwhile (approvalMessage.ts) instead of posting a second one.
 import type { SnapshotStore } from "../durable/SnapshotStore.ts";
@@ -30,6 +31,8 @@ export interface SurfaceTarget {
   threadOf(taskId: string): Promise<string | undefined>;
   /** Where the approval messages it posts are remembered across a restart (the host's store). */
   readonly store?: SnapshotStore;
+  /** Told while a question waits for its answer in the task's thread (the bridge's `awaitsAnswer`). */
+  awaitsAnswer?(taskId: string, waits: boolean): void;
 }
 
 export interface SurfaceHumanGateway extends HumanGateway {
@@ -59,7 +62,9 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
   const placeOf = async (task: Task, signal: AbortSignal) => {
     const on = await Promise.race([target, aborted(signal)]);
     const thread = on ? await on.threadOf(task.id) : undefined;
-    return on && thread !== undefined ? { surface: on.surface, thread, store: on.store } : undefined;
+    return on && thread !== undefined
+      ? { surface: on.surface, thread, store: on.store, awaitsAnswer: on.awaitsAnswer }
+      : undefined;
   };
 
   const mentionsOf = (surface: Surface) => {
@@ -110,7 +115,7 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
         if (options.fallback) return options.fallback.ask(question, context);
         throw new Error(`task ${context.task.id} has no thread to ask its question in`);
       }
-      const { surface, thread } = place;
+      const { surface, thread, awaitsAnswer } = place;
       const { prefix, mentions } = mentionsOf(surface);
       const answer = until<string>(context.signal, (settle) =>
         surface.onMessage((message) => {
@@ -119,11 +124,16 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
         }),
       );
       answer.catch(() => {}); // awaited below; not unhandled if it aborts while posting
-      await surface.post(thread, {
-        content: `${prefix}❓ ${context.agent} asks: ${question}\nReply in this thread to answer.`,
-        mentions,
-      });
-      return answer;
+      awaitsAnswer?.(context.task.id, true);
+      try {
+        await surface.post(thread, {
+          content: `${prefix}❓ ${context.agent} asks: ${question}\nReply in this thread to answer.`,
+          mentions,
+        });
+        return await answer;
+      } finally {
+        awaitsAnswer?.(context.task.id, false);
+      }
     },
 
     async approve(request: ApprovalRequest, context): Promise<ApprovalAnswer> {
