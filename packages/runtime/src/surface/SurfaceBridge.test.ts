@@ -212,6 +212,23 @@ describe("the bridge across a restart", () => {
     expect(await remembered(snapshots)).toEqual([]);
   });
 
+  it("leaves a task another host is running as it showed it (✋ waiting for a person), not 📥", async () => {
+    const fake = bridgeSurface();
+    const snapshots = store();
+    await snapshots.save("surface/task/t-1", leftOpen({ reaction: "✋" }));
+    fake.reactions.set("m1", new Set(["✋"]));
+    const queue = new MemoryWorkQueue();
+    await queue.enqueue({ id: "t-1", input: { id: "t-1", text: "hello", agent: "shouter" } });
+    await queue.lease("another-host", { max: 1, waitMs: 0 });
+    team = createSupervisor({ agents: [shouter], fallback: "shouter" });
+    bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);
+    expect(await bridge.reconcile()).toBe(1);
+    await flush();
+    expect([...fake.reactions.get("m1")!]).toEqual(["✋"]);
+    expect(fake.reactionLog).toEqual([]);
+    expect(fake.posts).toEqual([]);
+  });
+
   it("takes a follow-up in a thread an earlier run opened, for the same agent", async () => {
     const fake = bridgeSurface();
     const snapshots = store();

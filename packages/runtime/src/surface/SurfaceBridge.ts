@@ -307,7 +307,12 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return undefined;
     });
     const next = afterRestart(entry.taskId, record);
-    const wanted = statusSymbols[next.kind === "open" ? next.state : finalStateOf(next.record)].symbol;
+    const wanted =
+      next.kind === "running"
+        ? entry.reaction !== undefined && entry.reaction !== entry.final
+          ? entry.reaction
+          : statusSymbols.claimed.symbol
+        : statusSymbols[next.kind === "open" ? next.state : finalStateOf(next.record)].symbol;
     const shown = await tidyStatusReactions(surface, entry.message, entry.reaction, wanted).catch(
       (error: unknown) => {
         logger.log("warn", "surface: stale status reactions could not be removed", {
@@ -337,7 +342,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       queue: record?.status ?? null,
       shown: shown ?? null,
     });
-    if (next.kind === "open") coalescer.set(task.id, wanted);
+    if (next.kind !== "finished") coalescer.set(task.id, wanted);
     else await report(task, next.record);
   };
 

@@ -1,6 +1,8 @@
 // After a restart, what a task the surface bridge left open should become: the work queue's record
-// decides (finished → its outcome is posted and the final reaction set; still queued, leased or
-// waiting for a retry → tracked again, showing 📥 or 🔁 until its events move it on), and the status
+// decides (finished → its outcome is posted and the final reaction set; still queued or waiting for a
+// retry → tracked again, showing 📥 or 🔁 until its events move it on; leased → tracked again, still
+// showing what it showed, since a host may be running it right now — ⚙️, or ✋ while it waits for a
+// person, as after a takeover of the Discord gateway), and the status
 // reactions left on its message are tidied to one — read from the surface when it can tell its own
 // reactions, else trusted from what the ledger recorded.
 import type { TaskRecord } from "../durable/WorkQueue.ts";
@@ -10,7 +12,8 @@ import { statusSymbolSet } from "./statusSymbols.ts";
 
 export type AfterRestart =
   | { readonly kind: "finished"; readonly record: TaskRecord }
-  | { readonly kind: "open"; readonly state: Extract<TaskState, "queued" | "retrying"> };
+  | { readonly kind: "open"; readonly state: Extract<TaskState, "queued" | "retrying"> }
+  | { readonly kind: "running" };
 
 export const afterRestart = (taskId: string, record: TaskRecord | undefined): AfterRestart => {
   if (!record)
@@ -25,8 +28,9 @@ export const afterRestart = (taskId: string, record: TaskRecord | undefined): Af
     };
   switch (record.status) {
     case "queued":
-    case "leased":
       return { kind: "open", state: "queued" };
+    case "leased":
+      return { kind: "running" };
     case "delayed":
       return { kind: "open", state: "retrying" };
     default:
