@@ -1,7 +1,7 @@
 // The local console, driven through a pipe as a script would drive it: the real `troupe start`
 // in a child process, its stdout read line by line; and in-process, for a full work queue.
 import { PassThrough } from "node:stream";
-import { createSupervisor, silentLogger, TroupeError, type WorkItem } from "@troupe/runtime";
+import { createSupervisor, silentLogger, TroupeError, type WorkItem, type WorkQueue } from "@troupe/runtime";
 import { MemoryWorkQueue } from "@troupe/runtime/testing";
 import { describe, expect, it } from "vitest";
 import { spawnTroupe } from "../testing/spawnTroupe.ts";
@@ -123,8 +123,49 @@ describe("the console and the work queue", () => {
     expect(await troupe.exited).toBe(0);
   });
 
+  /** A console in this process on `queue`, with no worker (what is queued stays queued), its lines kept. */
+  const consoleOn = (queue: WorkQueue) => {
+    const team = createSupervisor({ agents: [] });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const lines: string[] = [];
+    const waiters = new Set<() => void>();
+    output.on("data", (chunk: Buffer) => {
+      lines.push(...chunk.toString().split("\n").filter(Boolean));
+      for (const wake of [...waiters]) wake();
+    });
+    const running = startLocalConsole({
+      team,
+      queue,
+      input,
+      output,
+      logger: silentLogger,
+      drainTimeoutMs: 1_000,
+    });
+    return {
+      input,
+      lines,
+      /** The first line matching, once printed. */
+      line: (match: RegExp) =>
+        new Promise<string>((resolve) => {
+          const look = () => {
+            const found = lines.find((line) => match.test(line));
+            if (found === undefined) return;
+            waiters.delete(look);
+            resolve(found);
+          };
+          waiters.add(look);
+          look();
+        }),
+      async end(text = "") {
+        input.end(text);
+        await running.done;
+        team.stop();
+      },
+    };
+  };
+
   it("/cancel takes a task still waiting in the queue off it, so it never runs", async () => {
-    // No worker: whatever is queued stays queued until cancelled.
     let queued!: (id: string) => void;
     const enqueued = new Promise<string>((resolve) => {
       queued = resolve;
@@ -136,35 +177,14 @@ describe("the console and the work queue", () => {
       }
     }
     const queue = new WatchedQueue();
-    const team = createSupervisor({ agents: [] });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    const cancelled = new Promise<string>((resolve) =>
-      output.on("data", (chunk: Buffer) => {
-        const line = chunk
-          .toString()
-          .split("\n")
-          .find((text) => text.includes("🚫"));
-        if (line) resolve(line);
-      }),
-    );
-    const running = startLocalConsole({
-      team,
-      queue,
-      input,
-      output,
-      logger: silentLogger,
-      drainTimeoutMs: 1_000,
-    });
-    input.write("a task that waits\n");
+    const console_ = consoleOn(queue);
+    console_.input.write("a task that waits\n");
     const id = await enqueued;
-    input.write(`/cancel ${id}\n`);
-    expect(await cancelled).toBe(`[${id}] 🚫 cancelled: cancelled from the console`);
+    console_.input.write(`/cancel ${id}\n`);
+    expect(await console_.line(/🚫/)).toBe(`[${id}] 🚫 cancelled: cancelled from the console`);
     expect(await queue.record(id)).toMatchObject({ status: "cancelled" });
     expect(await queue.stats()).toMatchObject({ ready: 0, leased: 0 });
-    input.end();
-    await running.done;
-    team.stop();
+    await console_.end();
   });
 
   it("says clearly when the queue is full, and queues nothing", async () => {
@@ -177,24 +197,10 @@ describe("the console and the work queue", () => {
       }
     }
     const queue = new FullQueue();
-    const team = createSupervisor({ agents: [] });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    const lines: string[] = [];
-    output.on("data", (chunk: Buffer) => lines.push(...chunk.toString().split("\n").filter(Boolean)));
-    const running = startLocalConsole({
-      team,
-      queue,
-      input,
-      output,
-      logger: silentLogger,
-      drainTimeoutMs: 1_000,
-    });
-    input.end("a task\n");
-    await running.done;
-    team.stop();
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
+    const console_ = consoleOn(queue);
+    await console_.end("a task\n");
+    expect(console_.lines).toHaveLength(1);
+    expect(console_.lines[0]).toMatch(
       /^❌ not queued: the work queue is full \(limit 0\); task t-[0-9a-f]+ was not queued$/,
     );
     expect(await queue.stats()).toMatchObject({ ready: 0 });
