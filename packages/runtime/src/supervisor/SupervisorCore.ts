@@ -5,140 +5,35 @@
 
 import { createHash } from "node:crypto";
 import type { AgentPort } from "../agent/AgentContext.ts";
-import type { AgentHostEvent, AgentHostInput } from "../agent/agentHostMachine.ts";
-import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
-import type { SnapshotStore } from "../durable/SnapshotStore.ts";
+import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
-import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
+import type { AgentState, RuntimeEventInput, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
-import { type ApprovalGateway, requestApproval } from "../human/requestApproval.ts";
-import { type PollGateway, requestPoll } from "../human/requestPoll.ts";
+import { requestApproval } from "../human/requestApproval.ts";
+import { requestPoll } from "../human/requestPoll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
-import { type StepBudget, taskLlm } from "../llm/taskLlm.ts";
-import type { Logger } from "../log/Logger.ts";
-import { type TaskMemory, type TeamMemory, taskMemory } from "../memory/TaskMemory.ts";
+import { taskLlm } from "../llm/taskLlm.ts";
+import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis, toMillis } from "../time/duration.ts";
-import { CircuitBreaker } from "./CircuitBreaker.ts";
-import { DeadlineSchedule } from "./DeadlineSchedule.ts";
-import { FanOutJoins, type FanOutResult } from "./FanOutJoins.ts";
+import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
+import type { CircuitBreaker } from "./CircuitBreaker.ts";
+import type { FanOutResult } from "./FanOutJoins.ts";
 import type { BranchOutcome, JoinPolicy } from "./joinPolicy.ts";
-import { childrenToRestart, type RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
-import type { Classifier, Route, RouteMatch } from "./routing.ts";
-import { WaitForGraph } from "./WaitForGraph.ts";
+import { childrenToRestart } from "./restartStrategy.ts";
+import type { RouteMatch } from "./routing.ts";
+import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
+import type { SupervisorSettings } from "./SupervisorSettings.ts";
+import { SupervisorState } from "./SupervisorState.ts";
+import { newTaskEntry, type PreparedTask, type RunHandle, type TaskEntry } from "./TaskEntry.ts";
 
-/**
- * A person answering an agent's question (the console, Discord…). `approve` answers `ctx.askApproval`:
- * it gets the exact action and its hash, and answers with that hash, the decision and who decided.
- * `poll` answers `ctx.poll`: people vote on numbered choices until one has the quorum or it expires.
- */
-export interface HumanGateway extends ApprovalGateway, PollGateway {
-  ask(question: string, context: { task: Task; agent: string; signal: AbortSignal }): Promise<string>;
-}
-
-export interface SupervisorSettings {
-  readonly agents: readonly AnyAgentDefinition[];
-  readonly routes: readonly Route[];
-  readonly classify: Classifier | undefined;
-  readonly fallback: string | undefined;
-  readonly strategy: RestartStrategy;
-  readonly intensity: RestartIntensity;
-  readonly mailboxLimit: number;
-  readonly defaultDeadlineMs: number;
-  readonly clock: Clock;
-  readonly bus: EventBus;
-  readonly logger: Logger;
-  readonly human: HumanGateway | undefined;
-  readonly snapshots: SnapshotStore | undefined;
-  /** The model for a role (`defineAgent({ model })`, else the agent's name). */
-  readonly llm: ((role: string) => Llm) | undefined;
-  /** The tools an agent may give its model (its allow-list), for `ctx.tools`. */
-  readonly tools: ((agent: string) => readonly LlmTool[]) | undefined;
-  /** The team's memory stores, for `ctx.memory`. */
-  readonly memory: TeamMemory | undefined;
-}
-
-export type TimerEvent =
-  | { type: "troupe.timer.heartbeat"; taskId: string; attempt: number }
-  | { type: "troupe.timer.deadline" }
-  | { type: "troupe.timer.breaker"; agent: string }
-  | { type: "troupe.timer.auction"; taskId: string };
-
-/** What the core asks of the actor system; implemented by the supervisor machine. */
-export interface SupervisorEffects {
-  /** Spawn several children in one step (a team of thousands starts in linear time). */
-  spawnAll(children: readonly { agent: AnyAgentDefinition; childId: string; input: AgentHostInput }[]): void;
-  spawn(agent: AnyAgentDefinition, childId: string, input: AgentHostInput): void;
-  stop(childId: string): void;
-  send(childId: string, event: AgentHostEvent): void;
-  /** Schedule a timer event; `id` must not be scheduled already (every caller uses a fresh or fired id). */
-  schedule(event: TimerEvent, delayMs: number, id: string): void;
-  unschedule(id: string): void;
-  escalate(error: TroupeError): void;
-}
-
-/** Sends an event to the supervisor actor itself (results of async work: classifier, bids). */
-export type SelfSend = (event: AsyncResultEvent) => void;
-export type AsyncResultEvent =
-  | { type: "troupe.classified"; taskId: string; agent: string | undefined; error: unknown }
-  | { type: "troupe.bid"; taskId: string; agent: string; bid: number | undefined };
-
-/** A validated task, ready to be submitted. */
-export interface PreparedTask {
-  readonly task: Task;
-  readonly agent: string | undefined;
-  readonly handle: RunHandle;
-  readonly snapshot: unknown;
-}
-
-export interface RunHandle {
-  resolve(output: unknown): void;
-  reject(error: TroupeError): void;
-  record(event: TaskEvent): void;
-}
-
-interface TaskEntry {
-  task: Task;
-  readonly handle: RunHandle;
-  /** The deadline's length, the key it is kept under in the DeadlineSchedule. */
-  deadlineMs: number;
-  /** A machine agent's saved run to resume from, and whether this run saved one. */
-  snapshot: unknown;
-  persisted: boolean;
-  state: TaskState | "routing";
-  agent: string | undefined;
-  match: RouteMatch | undefined;
-  /** The wait-for edge this task holds while its parent waits on it. */
-  waitEdge: { from: string; to: string } | undefined;
-  controller: AbortController | undefined;
-  auction: Map<string, number | undefined> | undefined;
-  settled: boolean;
-}
-
-interface Running {
-  readonly entry: TaskEntry;
-  readonly controller: AbortController;
-  readonly startedAt: number;
-  lastBeatAt: number;
-  awaitingHuman: boolean;
-  /** Model calls this run made through ctx.llm, against the agent's maxSteps. */
-  readonly steps: StepBudget;
-}
-
-interface AgentSlot {
-  readonly definition: AnyAgentDefinition;
-  incarnation: number;
-  childId: string;
-  state: AgentState;
-  running: Running | undefined;
-  readonly mailbox: TaskEntry[];
-  readonly breaker: CircuitBreaker;
-  readonly limit: number;
-  restarts: number;
-}
+export type { HumanGateway } from "./HumanGateway.ts";
+export type { AsyncResultEvent, SelfSend, SupervisorEffects, TimerEvent } from "./SupervisorEffects.ts";
+export type { SupervisorSettings } from "./SupervisorSettings.ts";
+export type { PreparedTask, RunHandle } from "./TaskEntry.ts";
 
 export interface AgentStatus {
   readonly name: string;
@@ -163,71 +58,48 @@ export interface TeamStatus {
 }
 
 const DEADLINE_TIMER = "deadlines";
-const childIdOf = (agent: string, incarnation: number) => `${agent}#${incarnation}`;
 
 export class SupervisorCore implements AgentPort {
-  readonly #settings: SupervisorSettings;
-  readonly #selfSend: SelfSend;
-  readonly #slots = new Map<string, AgentSlot>();
-  readonly #startOrder: string[] = [];
-  readonly #tasks = new Map<string, TaskEntry>();
-  readonly #pool: TaskEntry[] = [];
-  readonly #fanOuts: FanOutJoins;
-  readonly #waits = new WaitForGraph();
-  readonly #deadlines = new DeadlineSchedule();
-  #accepting = true;
-  #escalated = false;
+  readonly #state: SupervisorState;
   #idleWaiters: (() => void)[] = [];
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
   readonly #direct: SupervisorEffects;
 
   constructor(settings: SupervisorSettings, selfSend: SelfSend, direct: SupervisorEffects) {
-    this.#settings = settings;
-    this.#selfSend = selfSend;
+    this.#state = new SupervisorState(settings, selfSend);
     this.#direct = direct;
-    this.#fanOuts = new FanOutJoins(settings.bus);
   }
 
   get bus(): EventBus {
-    return this.#settings.bus;
+    return this.#state.settings.bus;
   }
 
   get clock(): Clock {
-    return this.#settings.clock;
+    return this.#state.clock;
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
 
   start(fx: SupervisorEffects): void {
-    for (const definition of this.#settings.agents) {
-      const slot: AgentSlot = {
-        definition,
-        incarnation: 0,
-        childId: "",
-        state: "idle",
-        running: undefined,
-        mailbox: [],
-        breaker: new CircuitBreaker(definition.breaker.maxFailures),
-        limit: definition.mailboxLimit ?? this.#settings.mailboxLimit,
-        restarts: 0,
-      };
-      this.#slots.set(definition.name, slot);
-      this.#startOrder.push(definition.name);
+    for (const definition of this.#state.settings.agents) {
+      const slot = newAgentSlot(definition, this.#state.settings.mailboxLimit);
+      this.#state.slots.set(definition.name, slot);
+      this.#state.startOrder.push(definition.name);
     }
-    const slots = [...this.#slots.values()];
+    const slots = [...this.#state.slots.values()];
     fx.spawnAll(slots.map((slot) => this.#nextIncarnation(slot)));
     for (const slot of slots) this.#announce(slot);
   }
 
   /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
   stopAccepting(): void {
-    this.#accepting = false;
+    this.#state.accepting = false;
     this.#checkIdle();
   }
 
   whenIdle(): Promise<void> {
-    if (this.#tasks.size === 0) return Promise.resolve();
+    if (this.#state.tasks.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -237,7 +109,7 @@ export class SupervisorCore implements AgentPort {
    */
   interruptAll(fx: SupervisorEffects, reason: string): void {
     const error = new TroupeError("ShuttingDown", reason);
-    for (const entry of [...this.#tasks.values()]) {
+    for (const entry of [...this.#state.tasks.values()]) {
       this.#takeAway(entry, error, fx);
       this.#fail(entry, error, fx);
     }
@@ -256,29 +128,16 @@ export class SupervisorCore implements AgentPort {
       parentTaskId: extra.parentTaskId,
       fanOutId: extra.fanOutId,
     });
-    if (this.#tasks.has(task.id)) {
+    if (this.#state.tasks.has(task.id)) {
       throw new TroupeError("InvalidTask", `invalid task: id "${task.id}" is already in use by an open task`);
     }
     return { task, agent, handle, snapshot: extra.snapshot };
   }
 
   submit(prepared: PreparedTask, fx: SupervisorEffects): void {
-    const entry: TaskEntry = {
-      task: prepared.task,
-      handle: prepared.handle,
-      state: "routing",
-      deadlineMs: 0,
-      snapshot: prepared.snapshot,
-      persisted: false,
-      agent: undefined,
-      match: undefined,
-      waitEdge: undefined,
-      controller: undefined,
-      auction: undefined,
-      settled: false,
-    };
-    this.#tasks.set(entry.task.id, entry);
-    this.#publishTask(entry, {
+    const entry = newTaskEntry(prepared);
+    this.#state.tasks.set(entry.task.id, entry);
+    this.#state.publishTask(entry, {
       type: "task.queued",
       taskId: entry.task.id,
       agent: prepared.agent ?? null,
@@ -286,7 +145,7 @@ export class SupervisorCore implements AgentPort {
       channel: entry.task.channel ?? null,
       parentTaskId: entry.task.parentTaskId ?? null,
     });
-    if (!this.#accepting) {
+    if (!this.#state.accepting) {
       return this.#fail(
         entry,
         new TroupeError("ShuttingDown", "the team is shutting down and takes no new tasks"),
@@ -294,7 +153,7 @@ export class SupervisorCore implements AgentPort {
       );
     }
     entry.deadlineMs = entry.task.deadlineMs ?? this.#defaultDeadline(prepared.agent);
-    if (this.#deadlines.add(entry.task.id, entry.deadlineMs, this.clock.now())) {
+    if (this.#state.deadlines.add(entry.task.id, entry.deadlineMs, this.clock.now())) {
       fx.unschedule(DEADLINE_TIMER);
       fx.schedule({ type: "troupe.timer.deadline" }, entry.deadlineMs, DEADLINE_TIMER);
     }
@@ -302,7 +161,9 @@ export class SupervisorCore implements AgentPort {
   }
 
   #defaultDeadline(agent: string | undefined): number {
-    return (agent && this.#slots.get(agent)?.definition.deadlineMs) || this.#settings.defaultDeadlineMs;
+    return (
+      (agent && this.#state.slots.get(agent)?.definition.deadlineMs) || this.#state.settings.defaultDeadlineMs
+    );
   }
 
   // ── routing ──────────────────────────────────────────────────────────────
@@ -310,7 +171,7 @@ export class SupervisorCore implements AgentPort {
   #route(entry: TaskEntry, explicit: string | undefined, fx: SupervisorEffects): void {
     const { task } = entry;
     if (explicit !== undefined) {
-      if (!this.#slots.has(explicit)) {
+      if (!this.#state.slots.has(explicit)) {
         return this.#fail(entry, this.#noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
       }
       return this.#allocate(
@@ -319,12 +180,12 @@ export class SupervisorCore implements AgentPort {
         fx,
       );
     }
-    const agents = this.#settings.agents;
-    for (const rule of this.#settings.routes) {
+    const agents = this.#state.settings.agents;
+    for (const rule of this.#state.settings.routes) {
       const match = rule.match(task, agents);
       if (match) return this.#allocate(entry, match, fx);
     }
-    const classify = this.#settings.classify;
+    const classify = this.#state.settings.classify;
     if (classify) {
       const controller = new AbortController();
       entry.controller = controller;
@@ -336,9 +197,10 @@ export class SupervisorCore implements AgentPort {
       Promise.resolve()
         .then(() => classify(task, summaries, controller.signal))
         .then(
-          (agent) => this.#selfSend({ type: "troupe.classified", taskId: task.id, agent, error: undefined }),
+          (agent) =>
+            this.#state.selfSend({ type: "troupe.classified", taskId: task.id, agent, error: undefined }),
           (error: unknown) =>
-            this.#selfSend({ type: "troupe.classified", taskId: task.id, agent: undefined, error }),
+            this.#state.selfSend({ type: "troupe.classified", taskId: task.id, agent: undefined, error }),
         );
       return;
     }
@@ -346,13 +208,13 @@ export class SupervisorCore implements AgentPort {
   }
 
   classified(event: Extract<AsyncResultEvent, { type: "troupe.classified" }>, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(event.taskId);
+    const entry = this.#state.tasks.get(event.taskId);
     if (entry?.state !== "routing" || entry.match) return;
     entry.controller = undefined;
     if (event.error !== undefined) {
-      this.#warn(`the classifier failed on task ${event.taskId}; using the fallback`, event.error);
+      this.#state.warn(`the classifier failed on task ${event.taskId}; using the fallback`, event.error);
     }
-    if (event.agent !== undefined && this.#slots.has(event.agent)) {
+    if (event.agent !== undefined && this.#state.slots.has(event.agent)) {
       return this.#allocate(
         entry,
         { rule: "classifier", candidates: [event.agent], allocation: { kind: "least-loaded" } },
@@ -363,16 +225,16 @@ export class SupervisorCore implements AgentPort {
   }
 
   #routeAfterRules(entry: TaskEntry, classified: string | undefined, fx: SupervisorEffects): void {
-    const fallback = this.#settings.fallback;
-    if (fallback !== undefined && this.#slots.has(fallback)) {
+    const fallback = this.#state.settings.fallback;
+    if (fallback !== undefined && this.#state.slots.has(fallback)) {
       return this.#allocate(
         entry,
         { rule: "fallback", candidates: [fallback], allocation: { kind: "least-loaded" } },
         fx,
       );
     }
-    const tried = this.#settings.routes.map((rule) => rule.kind);
-    if (this.#settings.classify)
+    const tried = this.#state.settings.routes.map((rule) => rule.kind);
+    if (this.#state.settings.classify)
       tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");
     tried.push(fallback ? `fallback (no agent "${fallback}")` : "fallback (none configured)");
     this.#fail(entry, this.#noRoute(entry.task, tried), fx);
@@ -389,7 +251,7 @@ export class SupervisorCore implements AgentPort {
 
   #allocate(entry: TaskEntry, match: RouteMatch, fx: SupervisorEffects): void {
     entry.match = match;
-    const known = match.candidates.filter((name) => this.#slots.has(name));
+    const known = match.candidates.filter((name) => this.#state.slots.has(name));
     if (known.length === 0) {
       return this.#fail(
         entry,
@@ -397,11 +259,11 @@ export class SupervisorCore implements AgentPort {
         fx,
       );
     }
-    const open = known.filter((name) => this.#slots.get(name)!.breaker.state !== "closed");
+    const open = known.filter((name) => this.#state.slots.get(name)!.breaker.state !== "closed");
     const usable = known.filter((name) => !open.includes(name));
     if (usable.length === 0) {
       // Half-open agents still take a task as their one probe.
-      const probe = open.find((name) => this.#slots.get(name)!.breaker.allowsDispatch);
+      const probe = open.find((name) => this.#state.slots.get(name)!.breaker.allowsDispatch);
       if (probe) return this.#enqueue(entry, probe, fx);
       return this.#fail(
         entry,
@@ -415,17 +277,17 @@ export class SupervisorCore implements AgentPort {
       case "least-loaded":
         return this.#enqueue(entry, this.#leastLoaded(usable), fx);
       case "first-idle": {
-        const idle = usable.find((name) => this.#isIdle(this.#slots.get(name)!));
+        const idle = usable.find((name) => this.#isIdle(this.#state.slots.get(name)!));
         if (idle) return this.#enqueue(entry, idle, fx);
-        if (this.#pool.length >= this.#settings.mailboxLimit) {
+        if (this.#state.pool.length >= this.#state.settings.mailboxLimit) {
           return this.#fail(
             entry,
-            this.#mailboxFull(`the shared queue of ${match.rule}`, this.#settings.mailboxLimit),
+            this.#mailboxFull(`the shared queue of ${match.rule}`, this.#state.settings.mailboxLimit),
             fx,
           );
         }
         entry.state = "queued";
-        this.#pool.push(entry);
+        this.#state.pool.push(entry);
         return;
       }
       case "auction":
@@ -444,7 +306,7 @@ export class SupervisorCore implements AgentPort {
   #leastLoaded(names: readonly string[]): string {
     let best = names[0]!;
     for (const name of names)
-      if (this.#load(this.#slots.get(name)!) < this.#load(this.#slots.get(best)!)) best = name;
+      if (this.#load(this.#state.slots.get(name)!) < this.#load(this.#state.slots.get(best)!)) best = name;
     return best;
   }
 
@@ -454,33 +316,33 @@ export class SupervisorCore implements AgentPort {
     deadlineMs: number,
     fx: SupervisorEffects,
   ): void {
-    const bidders = candidates.filter((name) => this.#slots.get(name)!.definition.bid);
+    const bidders = candidates.filter((name) => this.#state.slots.get(name)!.definition.bid);
     if (bidders.length === 0) return this.#enqueue(entry, this.#leastLoaded(candidates), fx);
     entry.auction = new Map();
     const { task } = entry;
     for (const name of bidders) {
-      const bid = this.#slots.get(name)!.definition.bid!;
+      const bid = this.#state.slots.get(name)!.definition.bid!;
       Promise.resolve()
         .then(() => bid(task))
         .then(
           (value) =>
-            this.#selfSend({
+            this.#state.selfSend({
               type: "troupe.bid",
               taskId: task.id,
               agent: name,
               bid: typeof value === "number" && Number.isFinite(value) ? value : undefined,
             }),
-          () => this.#selfSend({ type: "troupe.bid", taskId: task.id, agent: name, bid: undefined }),
+          () => this.#state.selfSend({ type: "troupe.bid", taskId: task.id, agent: name, bid: undefined }),
         );
     }
     fx.schedule({ type: "troupe.timer.auction", taskId: task.id }, deadlineMs, `auction:${task.id}`);
   }
 
   bid(event: Extract<AsyncResultEvent, { type: "troupe.bid" }>, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(event.taskId);
+    const entry = this.#state.tasks.get(event.taskId);
     if (!entry?.auction || entry.state !== "routing") return;
     entry.auction.set(event.agent, event.bid);
-    const bidders = entry.match!.candidates.filter((name) => this.#slots.get(name)?.definition.bid);
+    const bidders = entry.match!.candidates.filter((name) => this.#state.slots.get(name)?.definition.bid);
     if (bidders.every((name) => entry.auction!.has(name))) {
       fx.unschedule(`auction:${entry.task.id}`);
       this.#closeAuction(entry, fx);
@@ -488,7 +350,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   auctionTimedOut(taskId: string, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
+    const entry = this.#state.tasks.get(taskId);
     if (entry?.auction && entry.state === "routing") this.#closeAuction(entry, fx);
   }
 
@@ -498,7 +360,8 @@ export class SupervisorCore implements AgentPort {
     entry.auction = undefined;
     bids.sort(([nameA, bidA], [nameB, bidB]) => bidA - bidB || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0));
     const winner =
-      bids[0]?.[0] ?? this.#leastLoaded(entry.match!.candidates.filter((name) => this.#slots.has(name)));
+      bids[0]?.[0] ??
+      this.#leastLoaded(entry.match!.candidates.filter((name) => this.#state.slots.has(name)));
     this.#enqueue(entry, winner, fx);
   }
 
@@ -515,12 +378,12 @@ export class SupervisorCore implements AgentPort {
   }
 
   #enqueue(entry: TaskEntry, agent: string, fx: SupervisorEffects): void {
-    const slot = this.#slots.get(agent)!;
-    const parent = entry.task.parentTaskId ? this.#tasks.get(entry.task.parentTaskId) : undefined;
+    const slot = this.#state.slots.get(agent)!;
+    const parent = entry.task.parentTaskId ? this.#state.tasks.get(entry.task.parentTaskId) : undefined;
     if (parent?.agent && !entry.waitEdge) {
-      const cycle = this.#waits.cycleThrough(parent.agent, agent);
+      const cycle = this.#state.waits.cycleThrough(parent.agent, agent);
       if (cycle) {
-        this.#settings.bus.publish({ type: "deadlock.detected", taskId: entry.task.id, cycle });
+        this.#state.settings.bus.publish({ type: "deadlock.detected", taskId: entry.task.id, cycle });
         return this.#fail(
           entry,
           new TroupeError(
@@ -539,12 +402,12 @@ export class SupervisorCore implements AgentPort {
     }
     if (parent?.agent && !entry.waitEdge) {
       entry.waitEdge = { from: parent.agent, to: agent };
-      this.#waits.add(parent.agent, agent);
+      this.#state.waits.add(parent.agent, agent);
     }
     entry.agent = agent;
     entry.state = "queued";
     slot.mailbox.push(entry);
-    this.#publishTask(entry, {
+    this.#state.publishTask(entry, {
       type: "task.routed",
       taskId: entry.task.id,
       agent,
@@ -554,10 +417,10 @@ export class SupervisorCore implements AgentPort {
   }
 
   #dispatchNext(slot: AgentSlot, fx: SupervisorEffects): void {
-    if (slot.running || !slot.breaker.allowsDispatch || this.#escalated) return;
+    if (slot.running || !slot.breaker.allowsDispatch || this.#state.escalated) return;
     const entry = slot.mailbox.shift() ?? this.#claimFromPool(slot.definition.name);
     if (!entry) {
-      this.#setAgentState(slot, "idle");
+      this.#state.setAgentState(slot, "idle");
       return;
     }
     const controller = new AbortController();
@@ -573,13 +436,13 @@ export class SupervisorCore implements AgentPort {
     slot.breaker.dispatched();
     entry.agent = slot.definition.name;
     entry.controller = controller;
-    this.#publishTask(entry, {
+    this.#state.publishTask(entry, {
       type: "task.claimed",
       taskId: entry.task.id,
       agent: slot.definition.name,
       attempt: entry.task.attempt,
     });
-    this.#setAgentState(slot, "working");
+    this.#state.setAgentState(slot, "working");
     const heartbeatMs = slot.definition.heartbeatDeadlineMs;
     if (heartbeatMs !== undefined) {
       const { id, attempt } = entry.task;
@@ -595,12 +458,12 @@ export class SupervisorCore implements AgentPort {
 
   /** First come, first served: the oldest pooled task this agent may take. */
   #claimFromPool(agent: string): TaskEntry | undefined {
-    const index = this.#pool.findIndex((entry) => entry.match?.candidates.includes(agent));
+    const index = this.#state.pool.findIndex((entry) => entry.match?.candidates.includes(agent));
     if (index < 0) return undefined;
-    const [entry] = this.#pool.splice(index, 1);
+    const [entry] = this.#state.pool.splice(index, 1);
     if (entry) {
       entry.agent = agent;
-      this.#publishTask(entry, {
+      this.#state.publishTask(entry, {
         type: "task.routed",
         taskId: entry.task.id,
         agent,
@@ -610,40 +473,27 @@ export class SupervisorCore implements AgentPort {
     return entry;
   }
 
-  #setAgentState(slot: AgentSlot, state: AgentState): void {
-    if (slot.state === state) return;
-    slot.state = state;
-    this.#settings.bus.publish({ type: "agent.state", agent: slot.definition.name, state });
-  }
-
   // ── the AgentPort: observations from running agents ─────────────────────
 
-  #current(agent: string, taskId: string, attempt: number): Running | undefined {
-    const running = this.#slots.get(agent)?.running;
-    return running && running.entry.task.id === taskId && running.entry.task.attempt === attempt
-      ? running
-      : undefined;
-  }
-
   started(agent: string, taskId: string, attempt: number): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (running) this.#publishTask(running.entry, { type: "task.started", taskId, agent, attempt });
+    const running = this.#state.current(agent, taskId, attempt);
+    if (running) this.#state.publishTask(running.entry, { type: "task.started", taskId, agent, attempt });
   }
 
   persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
-    const running = this.#current(agent, taskId, attempt);
-    const store = this.#settings.snapshots;
+    const running = this.#state.current(agent, taskId, attempt);
+    const store = this.#state.settings.snapshots;
     if (!running || !store) return;
     running.lastBeatAt = this.clock.now();
     running.entry.persisted = true;
     store
       .save(taskId, snapshot)
-      .catch((error: unknown) => this.#warn(`saving the state of task ${taskId} failed`, error));
+      .catch((error: unknown) => this.#state.warn(`saving the state of task ${taskId} failed`, error));
   }
 
   /** Delete what was saved for a task that is over: its run and its human answers. */
   #forget(taskId: string): void {
-    const store = this.#settings.snapshots;
+    const store = this.#state.settings.snapshots;
     if (!store) return;
     const forget = async () => {
       const saved = [
@@ -654,15 +504,15 @@ export class SupervisorCore implements AgentPort {
       for (const key of saved) await store.delete(key);
     };
     forget().catch((error: unknown) =>
-      this.#warn(`deleting the saved state of task ${taskId} failed`, error),
+      this.#state.warn(`deleting the saved state of task ${taskId} failed`, error),
     );
   }
 
   readonly #models = new Map<string, Llm>();
 
   llm(agent: string, task: Task, signal: AbortSignal): Llm {
-    const definition = this.#slots.get(agent)?.definition;
-    const factory = this.#settings.llm;
+    const definition = this.#state.slots.get(agent)?.definition;
+    const factory = this.#state.settings.llm;
     if (!definition || !factory) {
       throw new TroupeError(
         "InvalidAgent",
@@ -676,7 +526,7 @@ export class SupervisorCore implements AgentPort {
       this.#models.set(role, model);
     }
     const { id, attempt } = task;
-    const budget = this.#current(agent, id, attempt)?.steps;
+    const budget = this.#state.current(agent, id, attempt)?.steps;
     return taskLlm(model, {
       signal,
       ...(budget ? { budget } : {}),
@@ -687,54 +537,59 @@ export class SupervisorCore implements AgentPort {
   }
 
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
-    return taskMemory(this.#settings.memory, agent, task, signal);
+    return taskMemory(this.#state.settings.memory, agent, task, signal);
   }
 
   tools(agent: string): readonly LlmTool[] {
-    return this.#settings.tools?.(agent) ?? [];
+    return this.#state.settings.tools?.(agent) ?? [];
   }
 
   heartbeat(agent: string, taskId: string, attempt: number): void {
-    const running = this.#current(agent, taskId, attempt);
+    const running = this.#state.current(agent, taskId, attempt);
     if (running) running.lastBeatAt = this.clock.now();
   }
 
   progress(agent: string, taskId: string, attempt: number, message: string): void {
-    const running = this.#current(agent, taskId, attempt);
+    const running = this.#state.current(agent, taskId, attempt);
     if (!running) return;
     running.lastBeatAt = this.clock.now();
-    this.#publishTask(running.entry, { type: "task.progress", taskId, agent, message: String(message) });
+    this.#state.publishTask(running.entry, {
+      type: "task.progress",
+      taskId,
+      agent,
+      message: String(message),
+    });
   }
 
   emit(agent: string, taskId: string, attempt: number, event: { type: string }): void {
-    const running = this.#current(agent, taskId, attempt);
+    const running = this.#state.current(agent, taskId, attempt);
     if (!running) return;
     running.lastBeatAt = this.clock.now();
-    this.#publishTask(running.entry, { type: "task.emitted", taskId, agent, event });
+    this.#state.publishTask(running.entry, { type: "task.emitted", taskId, agent, event });
   }
 
   awaitingHuman(agent: string, taskId: string, attempt: number, question: string): void {
-    const running = this.#current(agent, taskId, attempt);
+    const running = this.#state.current(agent, taskId, attempt);
     if (!running) return;
     running.awaitingHuman = true;
-    this.#publishTask(running.entry, { type: "task.awaiting_human", taskId, agent, question });
-    this.#setAgentState(this.#slots.get(agent)!, "awaiting_human");
+    this.#state.publishTask(running.entry, { type: "task.awaiting_human", taskId, agent, question });
+    this.#state.setAgentState(this.#state.slots.get(agent)!, "awaiting_human");
   }
 
   resumed(agent: string, taskId: string, attempt: number): void {
-    const running = this.#current(agent, taskId, attempt);
+    const running = this.#state.current(agent, taskId, attempt);
     if (!running) return;
     running.awaitingHuman = false;
     running.lastBeatAt = this.clock.now();
-    this.#publishTask(running.entry, { type: "task.resumed", taskId, agent });
-    this.#setAgentState(this.#slots.get(agent)!, "working");
+    this.#state.publishTask(running.entry, { type: "task.resumed", taskId, agent });
+    this.#state.setAgentState(this.#state.slots.get(agent)!, "working");
   }
 
   /** Set by the team: submits a sub-task and returns its result. */
   delegateTo: ((parent: Task, input: TaskInput, signal: AbortSignal) => Promise<unknown>) | undefined;
 
   delegate(agent: string, parent: Task, input: TaskInput, signal: AbortSignal): Promise<unknown> {
-    if (!this.#current(agent, parent.id, parent.attempt)) {
+    if (!this.#state.current(agent, parent.id, parent.attempt)) {
       return Promise.reject(
         new TroupeError("Cancelled", `task ${parent.id} is no longer running on ${agent}`),
       );
@@ -743,7 +598,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string> {
-    const human = this.#settings.human;
+    const human = this.#state.settings.human;
     if (!human) {
       return Promise.reject(
         new TroupeError(
@@ -752,10 +607,10 @@ export class SupervisorCore implements AgentPort {
         ),
       );
     }
-    const store = this.#settings.snapshots;
+    const store = this.#state.settings.snapshots;
     if (!store) return human.ask(question, { task, agent, signal });
     // A task run again after a crash gets the answers it already had, instead of asking twice.
-    const running = this.#current(agent, task.id, task.attempt);
+    const running = this.#state.current(agent, task.id, task.attempt);
     if (running) running.entry.persisted = true;
     const key = `human/${task.id}/${createHash("sha256").update(question).digest("hex").slice(0, 16)}`;
     return store.load(key).then(async (saved) => {
@@ -773,11 +628,11 @@ export class SupervisorCore implements AgentPort {
     expiresIn: Duration | undefined,
     signal: AbortSignal,
   ): Promise<Approval> {
-    const running = this.#current(agent, task.id, task.attempt);
-    if (running && this.#settings.snapshots) running.entry.persisted = true;
+    const running = this.#state.current(agent, task.id, task.attempt);
+    if (running && this.#state.settings.snapshots) running.entry.persisted = true;
     const publish = (decision: "approved" | "denied" | "expired" | "refused", by: string | null) => {
       if (running) {
-        this.#publishTask(running.entry, {
+        this.#state.publishTask(running.entry, {
           type: "task.approval",
           taskId: task.id,
           agent,
@@ -789,8 +644,8 @@ export class SupervisorCore implements AgentPort {
     };
     const asked = Promise.resolve().then(() =>
       requestApproval({
-        gateway: this.#settings.human,
-        store: this.#settings.snapshots,
+        gateway: this.#state.settings.human,
+        store: this.#state.settings.snapshots,
         clock: this.clock,
         task,
         agent,
@@ -813,7 +668,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   poll(agent: string, task: Task, poll: ValidPoll, signal: AbortSignal): Promise<PollResult> {
-    return requestPoll({ gateway: this.#settings.human, clock: this.clock, task, agent, poll, signal });
+    return requestPoll({ gateway: this.#state.settings.human, clock: this.clock, task, agent, poll, signal });
   }
 
   // ── outcomes from agents ─────────────────────────────────────────────────
@@ -824,7 +679,7 @@ export class SupervisorCore implements AgentPort {
     taskId: string;
     attempt: number;
   }): AgentSlot | undefined {
-    const slot = this.#slots.get(event.agent);
+    const slot = this.#state.slots.get(event.agent);
     if (!slot || slot.incarnation !== event.incarnation) return undefined;
     return slot.running &&
       slot.running.entry.task.id === event.taskId &&
@@ -868,7 +723,7 @@ export class SupervisorCore implements AgentPort {
     this.#fail(entry, error, fx);
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
     if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
-    this.#dispatchNext(this.#slots.get(event.agent)!, fx);
+    this.#dispatchNext(this.#state.slots.get(event.agent)!, fx);
   }
 
   /** Detach the running task from its agent and stop its timers. */
@@ -883,8 +738,8 @@ export class SupervisorCore implements AgentPort {
   // ── timers ───────────────────────────────────────────────────────────────
 
   heartbeatDue(taskId: string, attempt: number, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
-    const slot = entry?.agent ? this.#slots.get(entry.agent) : undefined;
+    const entry = this.#state.tasks.get(taskId);
+    const slot = entry?.agent ? this.#state.slots.get(entry.agent) : undefined;
     const running = slot?.running;
     if (!slot || !running || running.entry !== entry || entry.task.attempt !== attempt) return;
     const deadlineMs = slot.definition.heartbeatDeadlineMs!;
@@ -900,7 +755,7 @@ export class SupervisorCore implements AgentPort {
   #hung(slot: AgentSlot, running: Running, deadlineMs: number, fx: SupervisorEffects): void {
     const { entry } = running;
     const agent = slot.definition.name;
-    this.#settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
+    this.#state.settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
     const reason = `agent ${agent} missed its heartbeat deadline of ${formatMillis(deadlineMs)}`;
     this.#takeAway(entry, new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }), fx);
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
@@ -916,7 +771,7 @@ export class SupervisorCore implements AgentPort {
         fx,
       );
     }
-    this.#dispatchNext(this.#slots.get(agent)!, fx);
+    this.#dispatchNext(this.#state.slots.get(agent)!, fx);
   }
 
   /** Put a task back through allocation on its route, as a new attempt. */
@@ -925,7 +780,7 @@ export class SupervisorCore implements AgentPort {
     entry.task = { ...entry.task, attempt: entry.task.attempt + 1 };
     entry.controller = undefined;
     entry.state = "retrying";
-    this.#publishTask(entry, {
+    this.#state.publishTask(entry, {
       type: "task.retrying",
       taskId: entry.task.id,
       agent: previous,
@@ -945,14 +800,14 @@ export class SupervisorCore implements AgentPort {
 
   deadlinesDue(fx: SupervisorEffects): void {
     const now = this.clock.now();
-    for (const taskId of this.#deadlines.takeDue(now)) this.#deadlineDue(taskId, fx);
-    const next = this.#deadlines.claimNext();
+    for (const taskId of this.#state.deadlines.takeDue(now)) this.#deadlineDue(taskId, fx);
+    const next = this.#state.deadlines.claimNext();
     if (next !== undefined)
       fx.schedule({ type: "troupe.timer.deadline" }, Math.max(0, next - now), DEADLINE_TIMER);
   }
 
   #deadlineDue(taskId: string, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
+    const entry = this.#state.tasks.get(taskId);
     if (!entry || entry.settled) return;
     const error = new TroupeError("Timeout", `task ${taskId} passed its deadline`, {
       data: { agent: entry.agent },
@@ -965,7 +820,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
-    const slot = this.#slots.get(agent);
+    const slot = this.#state.slots.get(agent);
     if (!slot) return;
     this.#breakerChanged(slot, slot.breaker.resetTimeoutElapsed(), fx);
     this.#dispatchNext(slot, fx);
@@ -978,7 +833,7 @@ export class SupervisorCore implements AgentPort {
   ): void {
     if (!transition) return;
     const agent = slot.definition.name;
-    this.#settings.bus.publish({ type: "breaker.changed", agent, ...transition });
+    this.#state.settings.bus.publish({ type: "breaker.changed", agent, ...transition });
     if (transition.to !== "open") return;
     fx.schedule(
       { type: "troupe.timer.breaker", agent },
@@ -993,7 +848,7 @@ export class SupervisorCore implements AgentPort {
 
   /** Restart after `slot`'s child crashed; false when the intensity was exceeded and the supervisor escalated. */
   #restart(crashed: AgentSlot, cause: string, fx: SupervisorEffects): boolean {
-    const { intensity, strategy } = this.#settings;
+    const { intensity, strategy } = this.#state.settings;
     if (!intensity.record(this.clock.now())) {
       this.#escalate(
         `more than ${intensity.intensity} restarts within ${formatMillis(intensity.periodMs)} (last: ${crashed.definition.name} ${cause})`,
@@ -1001,8 +856,8 @@ export class SupervisorCore implements AgentPort {
       );
       return false;
     }
-    for (const name of childrenToRestart(strategy, this.#startOrder, crashed.definition.name)) {
-      const slot = this.#slots.get(name)!;
+    for (const name of childrenToRestart(strategy, this.#state.startOrder, crashed.definition.name)) {
+      const slot = this.#state.slots.get(name)!;
       const collateral = slot.running;
       if (collateral) {
         this.#release(slot, fx);
@@ -1013,7 +868,7 @@ export class SupervisorCore implements AgentPort {
       fx.stop(slot.childId);
       slot.restarts += 1;
       this.#spawn(slot, fx);
-      this.#settings.bus.publish({
+      this.#state.settings.bus.publish({
         type: "agent.restarted",
         agent: name,
         incarnation: slot.incarnation,
@@ -1023,7 +878,7 @@ export class SupervisorCore implements AgentPort {
       if (collateral) {
         // Not this task's fault: back to the head of the queue, same attempt.
         collateral.entry.state = "retrying";
-        this.#publishTask(collateral.entry, {
+        this.#state.publishTask(collateral.entry, {
           type: "task.retrying",
           taskId: collateral.entry.task.id,
           agent: name,
@@ -1058,33 +913,33 @@ export class SupervisorCore implements AgentPort {
   }
 
   #announce(slot: AgentSlot): void {
-    this.#settings.bus.publish({
+    this.#state.settings.bus.publish({
       type: "agent.started",
       agent: slot.definition.name,
       incarnation: slot.incarnation,
     });
-    this.#setAgentState(slot, "idle");
+    this.#state.setAgentState(slot, "idle");
   }
 
   #escalate(reason: string, fx: SupervisorEffects): void {
-    this.#escalated = true;
-    this.#accepting = false;
-    const { intensity } = this.#settings;
-    this.#settings.bus.publish({
+    this.#state.escalated = true;
+    this.#state.accepting = false;
+    const { intensity } = this.#state.settings;
+    this.#state.settings.bus.publish({
       type: "supervisor.escalated",
       restarts: intensity.recent,
       periodMs: intensity.periodMs,
       reason,
     });
     const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, { data: { reason } });
-    for (const slot of this.#slots.values()) {
+    for (const slot of this.#state.slots.values()) {
       if (slot.running) this.#release(slot, fx).controller.abort(error);
       slot.mailbox.length = 0;
-      this.#setAgentState(slot, "stopped");
+      this.#state.setAgentState(slot, "stopped");
       fx.stop(slot.childId);
     }
-    this.#pool.length = 0;
-    for (const entry of [...this.#tasks.values()]) this.#fail(entry, error, fx);
+    this.#state.pool.length = 0;
+    for (const entry of [...this.#state.tasks.values()]) this.#fail(entry, error, fx);
     fx.escalate(error);
   }
 
@@ -1092,11 +947,11 @@ export class SupervisorCore implements AgentPort {
 
   /** Cancel a task or a whole fan-out by id; false when nothing open has that id. */
   cancel(id: string, reason: string, fx: SupervisorEffects): boolean {
-    if (this.#fanOuts.has(id)) {
-      this.#cancelLosers(this.#fanOuts.cancel(id, reason), fx);
+    if (this.#state.fanOuts.has(id)) {
+      this.#cancelLosers(this.#state.fanOuts.cancel(id, reason), fx);
       return true;
     }
-    const entry = this.#tasks.get(id);
+    const entry = this.#state.tasks.get(id);
     if (!entry || entry.settled) return false;
     const error = new TroupeError("Cancelled", reason, { data: { taskId: id } });
     const slot = this.#takeAway(entry, error, fx);
@@ -1108,7 +963,7 @@ export class SupervisorCore implements AgentPort {
     );
     entry.handle.reject(error);
     if (slot) this.#dispatchNext(slot, fx);
-    for (const child of [...this.#tasks.values()]) {
+    for (const child of [...this.#state.tasks.values()]) {
       if (child.task.parentTaskId === id) this.cancel(child.task.id, `parent task ${id} was cancelled`, fx);
     }
     return true;
@@ -1119,7 +974,7 @@ export class SupervisorCore implements AgentPort {
    * returns to idle) when it runs, out of its queue when it waits. Returns the slot it ran on.
    */
   #takeAway(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): AgentSlot | undefined {
-    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
+    const slot = entry.agent ? this.#state.slots.get(entry.agent) : undefined;
     if (slot?.running?.entry === entry) {
       this.#release(slot, fx).controller.abort(error);
       fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
@@ -1131,8 +986,8 @@ export class SupervisorCore implements AgentPort {
   }
 
   #unqueue(entry: TaskEntry): void {
-    const from = entry.agent ? this.#slots.get(entry.agent)?.mailbox : undefined;
-    for (const queue of [from, this.#pool]) {
+    const from = entry.agent ? this.#state.slots.get(entry.agent)?.mailbox : undefined;
+    for (const queue of [from, this.#state.pool]) {
       const index = queue?.indexOf(entry) ?? -1;
       if (index >= 0) queue!.splice(index, 1);
     }
@@ -1171,39 +1026,25 @@ export class SupervisorCore implements AgentPort {
   #settle(entry: TaskEntry, state: TaskState, event: RuntimeEventInput, fx: SupervisorEffects): void {
     entry.settled = true;
     entry.state = state;
-    this.#deadlines.remove(entry.task.id, entry.deadlineMs);
+    this.#state.deadlines.remove(entry.task.id, entry.deadlineMs);
     const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
     if (entry.persisted && !interrupted) this.#forget(entry.task.id);
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
-    if (entry.waitEdge) this.#waits.remove(entry.waitEdge.from, entry.waitEdge.to);
-    this.#tasks.delete(entry.task.id);
-    this.#publishTask(entry, event);
+    if (entry.waitEdge) this.#state.waits.remove(entry.waitEdge.from, entry.waitEdge.to);
+    this.#state.tasks.delete(entry.task.id);
+    this.#state.publishTask(entry, event);
     this.#checkIdle();
   }
 
   #checkIdle(): void {
-    if (this.#tasks.size > 0 || this.#idleWaiters.length === 0) return;
+    if (this.#state.tasks.size > 0 || this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const wake of waiters) wake();
   }
 
-  #publishTask(entry: TaskEntry, input: RuntimeEventInput): void {
-    const event = this.#settings.bus.publish(input) as TaskEvent;
-    entry.handle.record(event);
-  }
-
-  #warn(message: string, detail: unknown): void {
-    this.#settings.logger.log("warn", message, { detail });
-    this.#settings.bus.publish({
-      type: "runtime.warning",
-      message,
-      detail: detail instanceof Error ? detail.message : detail,
-    });
-  }
-
   reportUnknownEvent(type: unknown): void {
-    this.#warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
+    this.#state.warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
   }
 
   // ── fan-out ──────────────────────────────────────────────────────────────
@@ -1214,12 +1055,12 @@ export class SupervisorCore implements AgentPort {
     branches: readonly { agent: string; taskId: string }[],
     settle: { resolve: (result: FanOutResult) => void; reject: (error: TroupeError) => void },
   ): void {
-    this.#fanOuts.open(id, join, branches, settle);
+    this.#state.fanOuts.open(id, join, branches, settle);
   }
 
   #branchSettled(entry: TaskEntry, outcome: BranchOutcome, fx: SupervisorEffects): void {
     const { fanOutId, id } = entry.task;
-    if (fanOutId) this.#cancelLosers(this.#fanOuts.branchSettled(fanOutId, id, outcome), fx);
+    if (fanOutId) this.#cancelLosers(this.#state.fanOuts.branchSettled(fanOutId, id, outcome), fx);
   }
 
   #cancelLosers(
@@ -1236,10 +1077,10 @@ export class SupervisorCore implements AgentPort {
   // ── reading ──────────────────────────────────────────────────────────────
 
   status(): TeamStatus {
-    let queued = this.#pool.length;
+    let queued = this.#state.pool.length;
     let inFlight = 0;
-    const agents = this.#startOrder.map((name): AgentStatus => {
-      const slot = this.#slots.get(name)!;
+    const agents = this.#state.startOrder.map((name): AgentStatus => {
+      const slot = this.#state.slots.get(name)!;
       queued += slot.mailbox.length;
       if (slot.running) inFlight += 1;
       return {
@@ -1259,36 +1100,36 @@ export class SupervisorCore implements AgentPort {
       agents,
       queued,
       inFlight,
-      fanOuts: this.#fanOuts.size,
-      accepting: this.#accepting,
-      escalated: this.#escalated,
+      fanOuts: this.#state.fanOuts.size,
+      accepting: this.#state.accepting,
+      escalated: this.#state.escalated,
     };
   }
 
   childIdOf(agent: string): string | undefined {
-    return this.#slots.get(agent)?.childId;
+    return this.#state.slots.get(agent)?.childId;
   }
 
   /** The agent running `taskId` now, if any. */
   runningAgentOf(taskId: string): string | undefined {
-    const agent = this.#tasks.get(taskId)?.agent;
-    return agent !== undefined && this.#slots.get(agent)?.running?.entry.task.id === taskId
+    const agent = this.#state.tasks.get(taskId)?.agent;
+    return agent !== undefined && this.#state.slots.get(agent)?.running?.entry.task.id === taskId
       ? agent
       : undefined;
   }
 
   isFanOut(id: string): boolean {
-    return this.#fanOuts.has(id);
+    return this.#state.fanOuts.has(id);
   }
 
   isOpen(taskId: string): boolean {
-    return this.#tasks.has(taskId);
+    return this.#state.tasks.has(taskId);
   }
 
   /** Forward a typed event to the machine-form agent running `taskId`. */
   forward(taskId: string, event: { type: string }, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
-    const slot = entry?.agent ? this.#slots.get(entry.agent) : undefined;
+    const entry = this.#state.tasks.get(taskId);
+    const slot = entry?.agent ? this.#state.slots.get(entry.agent) : undefined;
     if (!slot || slot.running?.entry !== entry) return;
     fx.send(slot.childId, { type: "troupe.task.event", taskId, event });
   }
