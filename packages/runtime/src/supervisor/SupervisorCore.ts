@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { AgentPort } from "../agent/AgentContext.ts";
 import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
-import type { AgentState, RuntimeEventInput, TaskState } from "../events/catalogue.ts";
+import type { RuntimeEventInput, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
@@ -29,33 +29,13 @@ import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./Supervisor
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
 import { SupervisorState } from "./SupervisorState.ts";
 import { newTaskEntry, type PreparedTask, type RunHandle, type TaskEntry } from "./TaskEntry.ts";
+import { type TeamStatus, teamStatus } from "./TeamStatus.ts";
 
 export type { HumanGateway } from "./HumanGateway.ts";
 export type { AsyncResultEvent, SelfSend, SupervisorEffects, TimerEvent } from "./SupervisorEffects.ts";
 export type { SupervisorSettings } from "./SupervisorSettings.ts";
 export type { PreparedTask, RunHandle } from "./TaskEntry.ts";
-
-export interface AgentStatus {
-  readonly name: string;
-  readonly state: AgentState;
-  readonly incarnation: number;
-  readonly restarts: number;
-  readonly breaker: CircuitBreaker["state"];
-  readonly failures: number;
-  readonly queue: number;
-  readonly task: string | undefined;
-  readonly capabilities: readonly string[];
-  readonly description: string;
-}
-
-export interface TeamStatus {
-  readonly agents: readonly AgentStatus[];
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly fanOuts: number;
-  readonly accepting: boolean;
-  readonly escalated: boolean;
-}
+export type { AgentStatus, TeamStatus } from "./TeamStatus.ts";
 
 const DEADLINE_TIMER = "deadlines";
 
@@ -1077,33 +1057,7 @@ export class SupervisorCore implements AgentPort {
   // ── reading ──────────────────────────────────────────────────────────────
 
   status(): TeamStatus {
-    let queued = this.#state.pool.length;
-    let inFlight = 0;
-    const agents = this.#state.startOrder.map((name): AgentStatus => {
-      const slot = this.#state.slots.get(name)!;
-      queued += slot.mailbox.length;
-      if (slot.running) inFlight += 1;
-      return {
-        name,
-        state: slot.state,
-        incarnation: slot.incarnation,
-        restarts: slot.restarts,
-        breaker: slot.breaker.state,
-        failures: slot.breaker.failures,
-        queue: slot.mailbox.length,
-        task: slot.running?.entry.task.id,
-        capabilities: slot.definition.capabilities,
-        description: slot.definition.description,
-      };
-    });
-    return {
-      agents,
-      queued,
-      inFlight,
-      fanOuts: this.#state.fanOuts.size,
-      accepting: this.#state.accepting,
-      escalated: this.#state.escalated,
-    };
+    return teamStatus(this.#state);
   }
 
   childIdOf(agent: string): string | undefined {
