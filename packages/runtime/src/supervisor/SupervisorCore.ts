@@ -3,28 +3,27 @@
 // must happen to actors or timers goes through `SupervisorEffects`, which the supervisor machine
 // implements with XState actions (so timers run on the actor system's clock, simulated in tests).
 
-import { createHash } from "node:crypto";
 import type { AgentPort } from "../agent/AgentContext.ts";
 import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { RuntimeEventInput, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
-import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
+import type { Approval, BoundAction } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
-import { requestApproval } from "../human/requestApproval.ts";
-import { requestPoll } from "../human/requestPoll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { taskLlm } from "../llm/taskLlm.ts";
 import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
-import { type Duration, formatMillis, toMillis } from "../time/duration.ts";
+import { type Duration, formatMillis } from "../time/duration.ts";
 import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
 import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
+import { HumanRequests } from "./HumanRequests.ts";
 import type { BranchOutcome, JoinPolicy } from "./joinPolicy.ts";
 import { childrenToRestart } from "./restartStrategy.ts";
 import type { RouteMatch } from "./routing.ts";
+import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
 import { SupervisorState } from "./SupervisorState.ts";
@@ -41,6 +40,8 @@ const DEADLINE_TIMER = "deadlines";
 
 export class SupervisorCore implements AgentPort {
   readonly #state: SupervisorState;
+  readonly #saved: SavedRuns;
+  readonly #human: HumanRequests;
   #idleWaiters: (() => void)[] = [];
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
@@ -48,6 +49,8 @@ export class SupervisorCore implements AgentPort {
 
   constructor(settings: SupervisorSettings, selfSend: SelfSend, direct: SupervisorEffects) {
     this.#state = new SupervisorState(settings, selfSend);
+    this.#saved = new SavedRuns(this.#state);
+    this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
 
@@ -461,31 +464,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    const store = this.#state.settings.snapshots;
-    if (!running || !store) return;
-    running.lastBeatAt = this.clock.now();
-    running.entry.persisted = true;
-    store
-      .save(taskId, snapshot)
-      .catch((error: unknown) => this.#state.warn(`saving the state of task ${taskId} failed`, error));
-  }
-
-  /** Delete what was saved for a task that is over: its run and its human answers. */
-  #forget(taskId: string): void {
-    const store = this.#state.settings.snapshots;
-    if (!store) return;
-    const forget = async () => {
-      const saved = [
-        taskId,
-        ...(await store.keys(`human/${taskId}/`)),
-        ...(await store.keys(`approval/${taskId}/`)),
-      ];
-      for (const key of saved) await store.delete(key);
-    };
-    forget().catch((error: unknown) =>
-      this.#state.warn(`deleting the saved state of task ${taskId} failed`, error),
-    );
+    this.#saved.persist(agent, taskId, attempt, snapshot);
   }
 
   readonly #models = new Map<string, Llm>();
@@ -578,27 +557,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string> {
-    const human = this.#state.settings.human;
-    if (!human) {
-      return Promise.reject(
-        new TroupeError(
-          "InvalidCommand",
-          `agent ${agent} asked a person, but no human gateway is configured`,
-        ),
-      );
-    }
-    const store = this.#state.settings.snapshots;
-    if (!store) return human.ask(question, { task, agent, signal });
-    // A task run again after a crash gets the answers it already had, instead of asking twice.
-    const running = this.#state.current(agent, task.id, task.attempt);
-    if (running) running.entry.persisted = true;
-    const key = `human/${task.id}/${createHash("sha256").update(question).digest("hex").slice(0, 16)}`;
-    return store.load(key).then(async (saved) => {
-      if (typeof saved === "string") return saved;
-      const answer = await human.ask(question, { task, agent, signal });
-      await store.save(key, answer);
-      return answer;
-    });
+    return this.#human.ask(agent, task, question, signal);
   }
 
   askApproval(
@@ -608,47 +567,11 @@ export class SupervisorCore implements AgentPort {
     expiresIn: Duration | undefined,
     signal: AbortSignal,
   ): Promise<Approval> {
-    const running = this.#state.current(agent, task.id, task.attempt);
-    if (running && this.#state.settings.snapshots) running.entry.persisted = true;
-    const publish = (decision: "approved" | "denied" | "expired" | "refused", by: string | null) => {
-      if (running) {
-        this.#state.publishTask(running.entry, {
-          type: "task.approval",
-          taskId: task.id,
-          agent,
-          hash: bound.hash,
-          decision,
-          by,
-        });
-      }
-    };
-    const asked = Promise.resolve().then(() =>
-      requestApproval({
-        gateway: this.#state.settings.human,
-        store: this.#state.settings.snapshots,
-        clock: this.clock,
-        task,
-        agent,
-        bound,
-        expiresInMs: expiresIn === undefined ? DEFAULT_APPROVAL_EXPIRY_MS : toMillis(expiresIn, "expiresIn"),
-        signal,
-      }),
-    );
-    return asked.then(
-      (approval) => {
-        publish(approval.approved ? "approved" : "denied", approval.by);
-        return approval;
-      },
-      (error: unknown) => {
-        if (isTroupeError(error, "ApprovalExpired")) publish("expired", null);
-        if (isTroupeError(error, "ApprovalMismatch")) publish("refused", null);
-        throw error;
-      },
-    );
+    return this.#human.approve(agent, task, bound, expiresIn, signal);
   }
 
   poll(agent: string, task: Task, poll: ValidPoll, signal: AbortSignal): Promise<PollResult> {
-    return requestPoll({ gateway: this.#state.settings.human, clock: this.clock, task, agent, poll, signal });
+    return this.#human.poll(agent, task, poll, signal);
   }
 
   // ── outcomes from agents ─────────────────────────────────────────────────
@@ -1008,7 +931,7 @@ export class SupervisorCore implements AgentPort {
     entry.state = state;
     this.#state.deadlines.remove(entry.task.id, entry.deadlineMs);
     const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
-    if (entry.persisted && !interrupted) this.#forget(entry.task.id);
+    if (entry.persisted && !interrupted) this.#saved.forget(entry.task.id);
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
     if (entry.waitEdge) this.#state.waits.remove(entry.waitEdge.from, entry.waitEdge.to);
     this.#state.tasks.delete(entry.task.id);
