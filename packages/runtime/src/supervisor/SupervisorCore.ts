@@ -18,6 +18,7 @@ import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis } from "../time/duration.ts";
 import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
 import type { CircuitBreaker } from "./CircuitBreaker.ts";
+import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
 import type { BranchOutcome, JoinPolicy } from "./joinPolicy.ts";
@@ -40,6 +41,7 @@ const DEADLINE_TIMER = "deadlines";
 
 export class SupervisorCore implements AgentPort {
   readonly #state: SupervisorState;
+  readonly #dispatch: Dispatcher;
   readonly #saved: SavedRuns;
   readonly #human: HumanRequests;
   #idleWaiters: (() => void)[] = [];
@@ -49,6 +51,7 @@ export class SupervisorCore implements AgentPort {
 
   constructor(settings: SupervisorSettings, selfSend: SelfSend, direct: SupervisorEffects) {
     this.#state = new SupervisorState(settings, selfSend);
+    this.#dispatch = new Dispatcher(this.#state);
     this.#saved = new SavedRuns(this.#state);
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
@@ -396,64 +399,7 @@ export class SupervisorCore implements AgentPort {
       agent,
       rule: entry.match?.rule ?? `agent:${agent}`,
     });
-    this.#dispatchNext(slot, fx);
-  }
-
-  #dispatchNext(slot: AgentSlot, fx: SupervisorEffects): void {
-    if (slot.running || !slot.breaker.allowsDispatch || this.#state.escalated) return;
-    const entry = slot.mailbox.shift() ?? this.#claimFromPool(slot.definition.name);
-    if (!entry) {
-      this.#state.setAgentState(slot, "idle");
-      return;
-    }
-    const controller = new AbortController();
-    const now = this.clock.now();
-    slot.running = {
-      entry,
-      controller,
-      startedAt: now,
-      lastBeatAt: now,
-      awaitingHuman: false,
-      steps: { limit: slot.definition.maxSteps, used: 0 },
-    };
-    slot.breaker.dispatched();
-    entry.agent = slot.definition.name;
-    entry.controller = controller;
-    this.#state.publishTask(entry, {
-      type: "task.claimed",
-      taskId: entry.task.id,
-      agent: slot.definition.name,
-      attempt: entry.task.attempt,
-    });
-    this.#state.setAgentState(slot, "working");
-    const heartbeatMs = slot.definition.heartbeatDeadlineMs;
-    if (heartbeatMs !== undefined) {
-      const { id, attempt } = entry.task;
-      fx.schedule({ type: "troupe.timer.heartbeat", taskId: id, attempt }, heartbeatMs, `heartbeat:${id}`);
-    }
-    fx.send(slot.childId, {
-      type: "troupe.task.assign",
-      task: entry.task,
-      signal: controller.signal,
-      ...(entry.snapshot === undefined ? {} : { snapshot: entry.snapshot }),
-    });
-  }
-
-  /** First come, first served: the oldest pooled task this agent may take. */
-  #claimFromPool(agent: string): TaskEntry | undefined {
-    const index = this.#state.pool.findIndex((entry) => entry.match?.candidates.includes(agent));
-    if (index < 0) return undefined;
-    const [entry] = this.#state.pool.splice(index, 1);
-    if (entry) {
-      entry.agent = agent;
-      this.#state.publishTask(entry, {
-        type: "task.routed",
-        taskId: entry.task.id,
-        agent,
-        rule: entry.match!.rule,
-      });
-    }
-    return entry;
+    this.#dispatch.next(slot, fx);
   }
 
   // ── the AgentPort: observations from running agents ─────────────────────
@@ -606,10 +552,10 @@ export class SupervisorCore implements AgentPort {
     const slot = this.#running(event);
     if (!slot) return;
     const { entry, startedAt } = slot.running!;
-    this.#release(slot, fx);
+    this.#dispatch.release(slot, fx);
     this.#breakerChanged(slot, slot.breaker.succeeded(), fx);
     this.#succeed(entry, event.output, this.clock.now() - startedAt, fx);
-    this.#dispatchNext(slot, fx);
+    this.#dispatch.next(slot, fx);
   }
 
   agentFailed(
@@ -619,23 +565,14 @@ export class SupervisorCore implements AgentPort {
     const slot = this.#running(event);
     if (!slot) return;
     const { entry } = slot.running!;
-    this.#release(slot, fx);
+    this.#dispatch.release(slot, fx);
     const error = isTroupeError(event.error)
       ? event.error
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
     this.#fail(entry, error, fx);
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
     if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
-    this.#dispatchNext(this.#state.slots.get(event.agent)!, fx);
-  }
-
-  /** Detach the running task from its agent and stop its timers. */
-  #release(slot: AgentSlot, fx: SupervisorEffects): Running {
-    const running = slot.running!;
-    slot.running = undefined;
-    if (slot.definition.heartbeatDeadlineMs !== undefined)
-      fx.unschedule(`heartbeat:${running.entry.task.id}`);
-    return running;
+    this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
   }
 
   // ── timers ───────────────────────────────────────────────────────────────
@@ -674,7 +611,7 @@ export class SupervisorCore implements AgentPort {
         fx,
       );
     }
-    this.#dispatchNext(this.#state.slots.get(agent)!, fx);
+    this.#dispatch.next(this.#state.slots.get(agent)!, fx);
   }
 
   /** Put a task back through allocation on its route, as a new attempt. */
@@ -719,14 +656,14 @@ export class SupervisorCore implements AgentPort {
     this.#fail(entry, error, fx);
     if (!slot) return;
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
-    this.#dispatchNext(slot, fx);
+    this.#dispatch.next(slot, fx);
   }
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
     const slot = this.#state.slots.get(agent);
     if (!slot) return;
     this.#breakerChanged(slot, slot.breaker.resetTimeoutElapsed(), fx);
-    this.#dispatchNext(slot, fx);
+    this.#dispatch.next(slot, fx);
   }
 
   #breakerChanged(
@@ -763,7 +700,7 @@ export class SupervisorCore implements AgentPort {
       const slot = this.#state.slots.get(name)!;
       const collateral = slot.running;
       if (collateral) {
-        this.#release(slot, fx);
+        this.#dispatch.release(slot, fx);
         collateral.controller.abort(
           new TroupeError("Cancelled", `agent ${name} is restarting (${strategy})`),
         );
@@ -791,7 +728,7 @@ export class SupervisorCore implements AgentPort {
         collateral.entry.state = "queued";
         slot.mailbox.unshift(collateral.entry);
       }
-      if (slot !== crashed) this.#dispatchNext(slot, fx);
+      if (slot !== crashed) this.#dispatch.next(slot, fx);
     }
     return true;
   }
@@ -836,7 +773,7 @@ export class SupervisorCore implements AgentPort {
     });
     const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, { data: { reason } });
     for (const slot of this.#state.slots.values()) {
-      if (slot.running) this.#release(slot, fx).controller.abort(error);
+      if (slot.running) this.#dispatch.release(slot, fx).controller.abort(error);
       slot.mailbox.length = 0;
       this.#state.setAgentState(slot, "stopped");
       fx.stop(slot.childId);
@@ -865,7 +802,7 @@ export class SupervisorCore implements AgentPort {
       fx,
     );
     entry.handle.reject(error);
-    if (slot) this.#dispatchNext(slot, fx);
+    if (slot) this.#dispatch.next(slot, fx);
     for (const child of [...this.#state.tasks.values()]) {
       if (child.task.parentTaskId === id) this.cancel(child.task.id, `parent task ${id} was cancelled`, fx);
     }
@@ -879,7 +816,7 @@ export class SupervisorCore implements AgentPort {
   #takeAway(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): AgentSlot | undefined {
     const slot = entry.agent ? this.#state.slots.get(entry.agent) : undefined;
     if (slot?.running?.entry === entry) {
-      this.#release(slot, fx).controller.abort(error);
+      this.#dispatch.release(slot, fx).controller.abort(error);
       fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
       return slot;
     }
