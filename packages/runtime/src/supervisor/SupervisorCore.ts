@@ -6,7 +6,6 @@
 import type { AgentPort } from "../agent/AgentContext.ts";
 import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
-import type { RuntimeEventInput, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import type { Approval, BoundAction } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
@@ -21,7 +20,7 @@ import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
-import type { BranchOutcome, JoinPolicy } from "./joinPolicy.ts";
+import type { JoinPolicy } from "./joinPolicy.ts";
 import { childrenToRestart } from "./restartStrategy.ts";
 import type { RouteMatch } from "./routing.ts";
 import { SavedRuns } from "./SavedRuns.ts";
@@ -29,6 +28,7 @@ import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./Supervisor
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
 import { SupervisorState } from "./SupervisorState.ts";
 import { newTaskEntry, type PreparedTask, type RunHandle, type TaskEntry } from "./TaskEntry.ts";
+import { TaskLedger } from "./TaskLedger.ts";
 import { type TeamStatus, teamStatus } from "./TeamStatus.ts";
 
 export type { HumanGateway } from "./HumanGateway.ts";
@@ -43,8 +43,8 @@ export class SupervisorCore implements AgentPort {
   readonly #state: SupervisorState;
   readonly #dispatch: Dispatcher;
   readonly #saved: SavedRuns;
+  readonly #ledger: TaskLedger;
   readonly #human: HumanRequests;
-  #idleWaiters: (() => void)[] = [];
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
   readonly #direct: SupervisorEffects;
@@ -53,6 +53,7 @@ export class SupervisorCore implements AgentPort {
     this.#state = new SupervisorState(settings, selfSend);
     this.#dispatch = new Dispatcher(this.#state);
     this.#saved = new SavedRuns(this.#state);
+    this.#ledger = new TaskLedger(this.#state, this.#dispatch, this.#saved);
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
@@ -81,12 +82,11 @@ export class SupervisorCore implements AgentPort {
   /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
   stopAccepting(): void {
     this.#state.accepting = false;
-    this.#checkIdle();
+    this.#ledger.checkIdle();
   }
 
   whenIdle(): Promise<void> {
-    if (this.#state.tasks.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#ledger.whenIdle();
   }
 
   /**
@@ -94,11 +94,7 @@ export class SupervisorCore implements AgentPort {
    * Unlike a cancellation, saved runs are kept, so a durable queue delivers them again after a restart.
    */
   interruptAll(fx: SupervisorEffects, reason: string): void {
-    const error = new TroupeError("ShuttingDown", reason);
-    for (const entry of [...this.#state.tasks.values()]) {
-      this.#takeAway(entry, error, fx);
-      this.#fail(entry, error, fx);
-    }
+    this.#ledger.interruptAll(fx, reason);
   }
 
   // ── submitting ───────────────────────────────────────────────────────────
@@ -132,7 +128,7 @@ export class SupervisorCore implements AgentPort {
       parentTaskId: entry.task.parentTaskId ?? null,
     });
     if (!this.#state.accepting) {
-      return this.#fail(
+      return this.#ledger.fail(
         entry,
         new TroupeError("ShuttingDown", "the team is shutting down and takes no new tasks"),
         fx,
@@ -158,7 +154,7 @@ export class SupervisorCore implements AgentPort {
     const { task } = entry;
     if (explicit !== undefined) {
       if (!this.#state.slots.has(explicit)) {
-        return this.#fail(entry, this.#noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
+        return this.#ledger.fail(entry, this.#noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
       }
       return this.#allocate(
         entry,
@@ -223,7 +219,7 @@ export class SupervisorCore implements AgentPort {
     if (this.#state.settings.classify)
       tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");
     tried.push(fallback ? `fallback (no agent "${fallback}")` : "fallback (none configured)");
-    this.#fail(entry, this.#noRoute(entry.task, tried), fx);
+    this.#ledger.fail(entry, this.#noRoute(entry.task, tried), fx);
   }
 
   #noRoute(task: Task, tried: readonly string[]): TroupeError {
@@ -239,7 +235,7 @@ export class SupervisorCore implements AgentPort {
     entry.match = match;
     const known = match.candidates.filter((name) => this.#state.slots.has(name));
     if (known.length === 0) {
-      return this.#fail(
+      return this.#ledger.fail(
         entry,
         this.#noRoute(entry.task, [`${match.rule} → ${match.candidates.join(", ")} (no such agent)`]),
         fx,
@@ -251,7 +247,7 @@ export class SupervisorCore implements AgentPort {
       // Half-open agents still take a task as their one probe.
       const probe = open.find((name) => this.#state.slots.get(name)!.breaker.allowsDispatch);
       if (probe) return this.#enqueue(entry, probe, fx);
-      return this.#fail(
+      return this.#ledger.fail(
         entry,
         new TroupeError("BreakerOpen", `the circuit breaker of ${open.join(", ")} is open; try again later`, {
           data: { agents: open, rule: match.rule },
@@ -266,7 +262,7 @@ export class SupervisorCore implements AgentPort {
         const idle = usable.find((name) => this.#isIdle(this.#state.slots.get(name)!));
         if (idle) return this.#enqueue(entry, idle, fx);
         if (this.#state.pool.length >= this.#state.settings.mailboxLimit) {
-          return this.#fail(
+          return this.#ledger.fail(
             entry,
             this.#mailboxFull(`the shared queue of ${match.rule}`, this.#state.settings.mailboxLimit),
             fx,
@@ -370,7 +366,7 @@ export class SupervisorCore implements AgentPort {
       const cycle = this.#state.waits.cycleThrough(parent.agent, agent);
       if (cycle) {
         this.#state.settings.bus.publish({ type: "deadlock.detected", taskId: entry.task.id, cycle });
-        return this.#fail(
+        return this.#ledger.fail(
           entry,
           new TroupeError(
             "Deadlock",
@@ -384,7 +380,7 @@ export class SupervisorCore implements AgentPort {
       }
     }
     if (slot.mailbox.length >= slot.limit) {
-      return this.#fail(entry, this.#mailboxFull(`agent ${agent}'s queue`, slot.limit), fx);
+      return this.#ledger.fail(entry, this.#mailboxFull(`agent ${agent}'s queue`, slot.limit), fx);
     }
     if (parent?.agent && !entry.waitEdge) {
       entry.waitEdge = { from: parent.agent, to: agent };
@@ -554,7 +550,7 @@ export class SupervisorCore implements AgentPort {
     const { entry, startedAt } = slot.running!;
     this.#dispatch.release(slot, fx);
     this.#breakerChanged(slot, slot.breaker.succeeded(), fx);
-    this.#succeed(entry, event.output, this.clock.now() - startedAt, fx);
+    this.#ledger.succeed(entry, event.output, this.clock.now() - startedAt, fx);
     this.#dispatch.next(slot, fx);
   }
 
@@ -569,7 +565,7 @@ export class SupervisorCore implements AgentPort {
     const error = isTroupeError(event.error)
       ? event.error
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
-    this.#fail(entry, error, fx);
+    this.#ledger.fail(entry, error, fx);
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
     if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
     this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
@@ -579,7 +575,7 @@ export class SupervisorCore implements AgentPort {
 
   heartbeatDue(taskId: string, attempt: number, fx: SupervisorEffects): void {
     const entry = this.#state.tasks.get(taskId);
-    const slot = entry?.agent ? this.#state.slots.get(entry.agent) : undefined;
+    const slot = entry && this.#state.slotOf(entry);
     const running = slot?.running;
     if (!slot || !running || running.entry !== entry || entry.task.attempt !== attempt) return;
     const deadlineMs = slot.definition.heartbeatDeadlineMs!;
@@ -597,13 +593,17 @@ export class SupervisorCore implements AgentPort {
     const agent = slot.definition.name;
     this.#state.settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
     const reason = `agent ${agent} missed its heartbeat deadline of ${formatMillis(deadlineMs)}`;
-    this.#takeAway(entry, new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }), fx);
+    this.#ledger.takeAway(
+      entry,
+      new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }),
+      fx,
+    );
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
     if (!this.#restart(slot, `hung: ${reason}`, fx)) return;
     if (entry.task.attempt < slot.definition.hungAttempts) {
       this.#retry(entry, reason, fx);
     } else {
-      this.#fail(
+      this.#ledger.fail(
         entry,
         new TroupeError("Hung", `${reason} on ${entry.task.attempt} attempt(s); giving up`, {
           data: { agent, attempts: entry.task.attempt },
@@ -652,8 +652,8 @@ export class SupervisorCore implements AgentPort {
     const error = new TroupeError("Timeout", `task ${taskId} passed its deadline`, {
       data: { agent: entry.agent },
     });
-    const slot = this.#takeAway(entry, error, fx);
-    this.#fail(entry, error, fx);
+    const slot = this.#ledger.takeAway(entry, error, fx);
+    this.#ledger.fail(entry, error, fx);
     if (!slot) return;
     this.#breakerChanged(slot, slot.breaker.failed(), fx);
     this.#dispatch.next(slot, fx);
@@ -779,7 +779,7 @@ export class SupervisorCore implements AgentPort {
       fx.stop(slot.childId);
     }
     this.#state.pool.length = 0;
-    for (const entry of [...this.#state.tasks.values()]) this.#fail(entry, error, fx);
+    for (const entry of [...this.#state.tasks.values()]) this.#ledger.fail(entry, error, fx);
     fx.escalate(error);
   }
 
@@ -787,101 +787,10 @@ export class SupervisorCore implements AgentPort {
 
   /** Cancel a task or a whole fan-out by id; false when nothing open has that id. */
   cancel(id: string, reason: string, fx: SupervisorEffects): boolean {
-    if (this.#state.fanOuts.has(id)) {
-      this.#cancelLosers(this.#state.fanOuts.cancel(id, reason), fx);
-      return true;
-    }
-    const entry = this.#state.tasks.get(id);
-    if (!entry || entry.settled) return false;
-    const error = new TroupeError("Cancelled", reason, { data: { taskId: id } });
-    const slot = this.#takeAway(entry, error, fx);
-    this.#settle(
-      entry,
-      "cancelled",
-      { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
-      fx,
-    );
-    entry.handle.reject(error);
-    if (slot) this.#dispatch.next(slot, fx);
-    for (const child of [...this.#state.tasks.values()]) {
-      if (child.task.parentTaskId === id) this.cancel(child.task.id, `parent task ${id} was cancelled`, fx);
-    }
-    return true;
-  }
-
-  /**
-   * Take an open task away from wherever it is, its signal aborted with `error`: off its agent (which
-   * returns to idle) when it runs, out of its queue when it waits. Returns the slot it ran on.
-   */
-  #takeAway(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): AgentSlot | undefined {
-    const slot = entry.agent ? this.#state.slots.get(entry.agent) : undefined;
-    if (slot?.running?.entry === entry) {
-      this.#dispatch.release(slot, fx).controller.abort(error);
-      fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
-      return slot;
-    }
-    entry.controller?.abort(error);
-    this.#unqueue(entry);
-    return undefined;
-  }
-
-  #unqueue(entry: TaskEntry): void {
-    const from = entry.agent ? this.#state.slots.get(entry.agent)?.mailbox : undefined;
-    for (const queue of [from, this.#state.pool]) {
-      const index = queue?.indexOf(entry) ?? -1;
-      if (index >= 0) queue!.splice(index, 1);
-    }
+    return this.#ledger.cancel(id, reason, fx);
   }
 
   // ── settling ─────────────────────────────────────────────────────────────
-
-  #succeed(entry: TaskEntry, output: unknown, durationMs: number, fx: SupervisorEffects): void {
-    this.#settle(
-      entry,
-      "succeeded",
-      { type: "task.succeeded", taskId: entry.task.id, agent: entry.agent!, durationMs },
-      fx,
-    );
-    entry.handle.resolve(output);
-    this.#branchSettled(entry, { status: "succeeded", output }, fx);
-  }
-
-  #fail(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): void {
-    if (entry.settled) return;
-    this.#settle(
-      entry,
-      "failed",
-      {
-        type: "task.failed",
-        taskId: entry.task.id,
-        agent: entry.agent ?? null,
-        error: { tag: error._tag, reason: error.reason },
-      },
-      fx,
-    );
-    entry.handle.reject(error);
-    this.#branchSettled(entry, { status: "failed", error }, fx);
-  }
-
-  #settle(entry: TaskEntry, state: TaskState, event: RuntimeEventInput, fx: SupervisorEffects): void {
-    entry.settled = true;
-    entry.state = state;
-    this.#state.deadlines.remove(entry.task.id, entry.deadlineMs);
-    const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
-    if (entry.persisted && !interrupted) this.#saved.forget(entry.task.id);
-    if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
-    if (entry.waitEdge) this.#state.waits.remove(entry.waitEdge.from, entry.waitEdge.to);
-    this.#state.tasks.delete(entry.task.id);
-    this.#state.publishTask(entry, event);
-    this.#checkIdle();
-  }
-
-  #checkIdle(): void {
-    if (this.#state.tasks.size > 0 || this.#idleWaiters.length === 0) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
-  }
 
   reportUnknownEvent(type: unknown): void {
     this.#state.warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
@@ -896,18 +805,6 @@ export class SupervisorCore implements AgentPort {
     settle: { resolve: (result: FanOutResult) => void; reject: (error: TroupeError) => void },
   ): void {
     this.#state.fanOuts.open(id, join, branches, settle);
-  }
-
-  #branchSettled(entry: TaskEntry, outcome: BranchOutcome, fx: SupervisorEffects): void {
-    const { fanOutId, id } = entry.task;
-    if (fanOutId) this.#cancelLosers(this.#state.fanOuts.branchSettled(fanOutId, id, outcome), fx);
-  }
-
-  #cancelLosers(
-    losers: { taskIds: readonly string[]; reason: string } | undefined,
-    fx: SupervisorEffects,
-  ): void {
-    for (const taskId of losers?.taskIds ?? []) this.cancel(taskId, losers!.reason, fx);
   }
 
   newFanOutId(): string {
@@ -943,7 +840,7 @@ export class SupervisorCore implements AgentPort {
   /** Forward a typed event to the machine-form agent running `taskId`. */
   forward(taskId: string, event: { type: string }, fx: SupervisorEffects): void {
     const entry = this.#state.tasks.get(taskId);
-    const slot = entry?.agent ? this.#state.slots.get(entry.agent) : undefined;
+    const slot = entry && this.#state.slotOf(entry);
     if (!slot || slot.running?.entry !== entry) return;
     fx.send(slot.childId, { type: "troupe.task.event", taskId, event });
   }
