@@ -16,13 +16,13 @@ import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis } from "../time/duration.ts";
 import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
+import { Allocation, noRoute } from "./Allocation.ts";
 import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
 import { childrenToRestart } from "./restartStrategy.ts";
-import type { RouteMatch } from "./routing.ts";
 import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
@@ -44,6 +44,7 @@ export class SupervisorCore implements AgentPort {
   readonly #dispatch: Dispatcher;
   readonly #saved: SavedRuns;
   readonly #ledger: TaskLedger;
+  readonly #allocation: Allocation;
   readonly #human: HumanRequests;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
@@ -54,6 +55,7 @@ export class SupervisorCore implements AgentPort {
     this.#dispatch = new Dispatcher(this.#state);
     this.#saved = new SavedRuns(this.#state);
     this.#ledger = new TaskLedger(this.#state, this.#dispatch, this.#saved);
+    this.#allocation = new Allocation(this.#state, this.#dispatch, this.#ledger);
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
@@ -154,9 +156,9 @@ export class SupervisorCore implements AgentPort {
     const { task } = entry;
     if (explicit !== undefined) {
       if (!this.#state.slots.has(explicit)) {
-        return this.#ledger.fail(entry, this.#noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
+        return this.#ledger.fail(entry, noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
       }
-      return this.#allocate(
+      return this.#allocation.allocate(
         entry,
         { rule: `agent:${explicit}`, candidates: [explicit], allocation: { kind: "least-loaded" } },
         fx,
@@ -165,7 +167,7 @@ export class SupervisorCore implements AgentPort {
     const agents = this.#state.settings.agents;
     for (const rule of this.#state.settings.routes) {
       const match = rule.match(task, agents);
-      if (match) return this.#allocate(entry, match, fx);
+      if (match) return this.#allocation.allocate(entry, match, fx);
     }
     const classify = this.#state.settings.classify;
     if (classify) {
@@ -197,7 +199,7 @@ export class SupervisorCore implements AgentPort {
       this.#state.warn(`the classifier failed on task ${event.taskId}; using the fallback`, event.error);
     }
     if (event.agent !== undefined && this.#state.slots.has(event.agent)) {
-      return this.#allocate(
+      return this.#allocation.allocate(
         entry,
         { rule: "classifier", candidates: [event.agent], allocation: { kind: "least-loaded" } },
         fx,
@@ -209,7 +211,7 @@ export class SupervisorCore implements AgentPort {
   #routeAfterRules(entry: TaskEntry, classified: string | undefined, fx: SupervisorEffects): void {
     const fallback = this.#state.settings.fallback;
     if (fallback !== undefined && this.#state.slots.has(fallback)) {
-      return this.#allocate(
+      return this.#allocation.allocate(
         entry,
         { rule: "fallback", candidates: [fallback], allocation: { kind: "least-loaded" } },
         fx,
@@ -219,183 +221,17 @@ export class SupervisorCore implements AgentPort {
     if (this.#state.settings.classify)
       tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");
     tried.push(fallback ? `fallback (no agent "${fallback}")` : "fallback (none configured)");
-    this.#ledger.fail(entry, this.#noRoute(entry.task, tried), fx);
-  }
-
-  #noRoute(task: Task, tried: readonly string[]): TroupeError {
-    const what = task.command ?? (task.text ? `"${task.text.slice(0, 60)}"` : "the task");
-    return new TroupeError("NoRoute", `no agent can take ${what}; tried: ${tried.join(", ")}`, {
-      data: { tried, channel: task.channel, command: task.command, needs: task.needs },
-    });
+    this.#ledger.fail(entry, noRoute(entry.task, tried), fx);
   }
 
   // ── allocation ───────────────────────────────────────────────────────────
 
-  #allocate(entry: TaskEntry, match: RouteMatch, fx: SupervisorEffects): void {
-    entry.match = match;
-    const known = match.candidates.filter((name) => this.#state.slots.has(name));
-    if (known.length === 0) {
-      return this.#ledger.fail(
-        entry,
-        this.#noRoute(entry.task, [`${match.rule} → ${match.candidates.join(", ")} (no such agent)`]),
-        fx,
-      );
-    }
-    const open = known.filter((name) => this.#state.slots.get(name)!.breaker.state !== "closed");
-    const usable = known.filter((name) => !open.includes(name));
-    if (usable.length === 0) {
-      // Half-open agents still take a task as their one probe.
-      const probe = open.find((name) => this.#state.slots.get(name)!.breaker.allowsDispatch);
-      if (probe) return this.#enqueue(entry, probe, fx);
-      return this.#ledger.fail(
-        entry,
-        new TroupeError("BreakerOpen", `the circuit breaker of ${open.join(", ")} is open; try again later`, {
-          data: { agents: open, rule: match.rule },
-        }),
-        fx,
-      );
-    }
-    switch (match.allocation.kind) {
-      case "least-loaded":
-        return this.#enqueue(entry, this.#leastLoaded(usable), fx);
-      case "first-idle": {
-        const idle = usable.find((name) => this.#isIdle(this.#state.slots.get(name)!));
-        if (idle) return this.#enqueue(entry, idle, fx);
-        if (this.#state.pool.length >= this.#state.settings.mailboxLimit) {
-          return this.#ledger.fail(
-            entry,
-            this.#mailboxFull(`the shared queue of ${match.rule}`, this.#state.settings.mailboxLimit),
-            fx,
-          );
-        }
-        entry.state = "queued";
-        this.#state.pool.push(entry);
-        return;
-      }
-      case "auction":
-        return this.#openAuction(entry, usable, match.allocation.bidDeadlineMs, fx);
-    }
-  }
-
-  #isIdle(slot: AgentSlot): boolean {
-    return slot.running === undefined && slot.mailbox.length === 0 && slot.breaker.allowsDispatch;
-  }
-
-  #load(slot: AgentSlot): number {
-    return slot.mailbox.length + (slot.running ? 1 : 0);
-  }
-
-  #leastLoaded(names: readonly string[]): string {
-    let best = names[0]!;
-    for (const name of names)
-      if (this.#load(this.#state.slots.get(name)!) < this.#load(this.#state.slots.get(best)!)) best = name;
-    return best;
-  }
-
-  #openAuction(
-    entry: TaskEntry,
-    candidates: readonly string[],
-    deadlineMs: number,
-    fx: SupervisorEffects,
-  ): void {
-    const bidders = candidates.filter((name) => this.#state.slots.get(name)!.definition.bid);
-    if (bidders.length === 0) return this.#enqueue(entry, this.#leastLoaded(candidates), fx);
-    entry.auction = new Map();
-    const { task } = entry;
-    for (const name of bidders) {
-      const bid = this.#state.slots.get(name)!.definition.bid!;
-      Promise.resolve()
-        .then(() => bid(task))
-        .then(
-          (value) =>
-            this.#state.selfSend({
-              type: "troupe.bid",
-              taskId: task.id,
-              agent: name,
-              bid: typeof value === "number" && Number.isFinite(value) ? value : undefined,
-            }),
-          () => this.#state.selfSend({ type: "troupe.bid", taskId: task.id, agent: name, bid: undefined }),
-        );
-    }
-    fx.schedule({ type: "troupe.timer.auction", taskId: task.id }, deadlineMs, `auction:${task.id}`);
-  }
-
   bid(event: Extract<AsyncResultEvent, { type: "troupe.bid" }>, fx: SupervisorEffects): void {
-    const entry = this.#state.tasks.get(event.taskId);
-    if (!entry?.auction || entry.state !== "routing") return;
-    entry.auction.set(event.agent, event.bid);
-    const bidders = entry.match!.candidates.filter((name) => this.#state.slots.get(name)?.definition.bid);
-    if (bidders.every((name) => entry.auction!.has(name))) {
-      fx.unschedule(`auction:${entry.task.id}`);
-      this.#closeAuction(entry, fx);
-    }
+    this.#allocation.bid(event, fx);
   }
 
   auctionTimedOut(taskId: string, fx: SupervisorEffects): void {
-    const entry = this.#state.tasks.get(taskId);
-    if (entry?.auction && entry.state === "routing") this.#closeAuction(entry, fx);
-  }
-
-  /** The lowest bid wins; equal bids go to the agent whose name sorts first, so the result is deterministic. */
-  #closeAuction(entry: TaskEntry, fx: SupervisorEffects): void {
-    const bids = [...entry.auction!].filter((pair): pair is [string, number] => pair[1] !== undefined);
-    entry.auction = undefined;
-    bids.sort(([nameA, bidA], [nameB, bidB]) => bidA - bidB || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0));
-    const winner =
-      bids[0]?.[0] ??
-      this.#leastLoaded(entry.match!.candidates.filter((name) => this.#state.slots.has(name)));
-    this.#enqueue(entry, winner, fx);
-  }
-
-  // ── queueing and dispatch ────────────────────────────────────────────────
-
-  #mailboxFull(what: string, limit: number): TroupeError {
-    return new TroupeError(
-      "MailboxFull",
-      `${what} is full (${limit} tasks); try again later or raise mailbox.limit`,
-      {
-        data: { limit },
-      },
-    );
-  }
-
-  #enqueue(entry: TaskEntry, agent: string, fx: SupervisorEffects): void {
-    const slot = this.#state.slots.get(agent)!;
-    const parent = entry.task.parentTaskId ? this.#state.tasks.get(entry.task.parentTaskId) : undefined;
-    if (parent?.agent && !entry.waitEdge) {
-      const cycle = this.#state.waits.cycleThrough(parent.agent, agent);
-      if (cycle) {
-        this.#state.settings.bus.publish({ type: "deadlock.detected", taskId: entry.task.id, cycle });
-        return this.#ledger.fail(
-          entry,
-          new TroupeError(
-            "Deadlock",
-            `deadlock: ${cycle.join(" → ")} would wait on each other; the wait was refused`,
-            {
-              data: { cycle },
-            },
-          ),
-          fx,
-        );
-      }
-    }
-    if (slot.mailbox.length >= slot.limit) {
-      return this.#ledger.fail(entry, this.#mailboxFull(`agent ${agent}'s queue`, slot.limit), fx);
-    }
-    if (parent?.agent && !entry.waitEdge) {
-      entry.waitEdge = { from: parent.agent, to: agent };
-      this.#state.waits.add(parent.agent, agent);
-    }
-    entry.agent = agent;
-    entry.state = "queued";
-    slot.mailbox.push(entry);
-    this.#state.publishTask(entry, {
-      type: "task.routed",
-      taskId: entry.task.id,
-      agent,
-      rule: entry.match?.rule ?? `agent:${agent}`,
-    });
-    this.#dispatch.next(slot, fx);
+    this.#allocation.auctionTimedOut(taskId, fx);
   }
 
   // ── the AgentPort: observations from running agents ─────────────────────
@@ -627,7 +463,7 @@ export class SupervisorCore implements AgentPort {
       attempt: entry.task.attempt,
       reason,
     });
-    this.#allocate(
+    this.#allocation.allocate(
       entry,
       entry.match ?? {
         rule: `agent:${previous}`,
@@ -681,7 +517,7 @@ export class SupervisorCore implements AgentPort {
       `breaker:${agent}`,
     );
     // Fail fast: what waits in an open agent's queue goes to another capable agent, or fails now.
-    for (const entry of slot.mailbox.splice(0)) this.#allocate(entry, entry.match!, fx);
+    for (const entry of slot.mailbox.splice(0)) this.#allocation.allocate(entry, entry.match!, fx);
   }
 
   // ── restarts ─────────────────────────────────────────────────────────────
