@@ -16,12 +16,13 @@ import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis } from "../time/duration.ts";
 import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
-import { Allocation, noRoute } from "./Allocation.ts";
+import { Allocation } from "./Allocation.ts";
 import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
+import { Router, toOneAgent } from "./Router.ts";
 import { childrenToRestart } from "./restartStrategy.ts";
 import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
@@ -45,6 +46,7 @@ export class SupervisorCore implements AgentPort {
   readonly #saved: SavedRuns;
   readonly #ledger: TaskLedger;
   readonly #allocation: Allocation;
+  readonly #router: Router;
   readonly #human: HumanRequests;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
@@ -56,6 +58,7 @@ export class SupervisorCore implements AgentPort {
     this.#saved = new SavedRuns(this.#state);
     this.#ledger = new TaskLedger(this.#state, this.#dispatch, this.#saved);
     this.#allocation = new Allocation(this.#state, this.#dispatch, this.#ledger);
+    this.#router = new Router(this.#state, this.#allocation, this.#ledger);
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
@@ -141,7 +144,7 @@ export class SupervisorCore implements AgentPort {
       fx.unschedule(DEADLINE_TIMER);
       fx.schedule({ type: "troupe.timer.deadline" }, entry.deadlineMs, DEADLINE_TIMER);
     }
-    this.#route(entry, prepared.agent, fx);
+    this.#router.route(entry, prepared.agent, fx);
   }
 
   #defaultDeadline(agent: string | undefined): number {
@@ -152,76 +155,8 @@ export class SupervisorCore implements AgentPort {
 
   // ── routing ──────────────────────────────────────────────────────────────
 
-  #route(entry: TaskEntry, explicit: string | undefined, fx: SupervisorEffects): void {
-    const { task } = entry;
-    if (explicit !== undefined) {
-      if (!this.#state.slots.has(explicit)) {
-        return this.#ledger.fail(entry, noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
-      }
-      return this.#allocation.allocate(
-        entry,
-        { rule: `agent:${explicit}`, candidates: [explicit], allocation: { kind: "least-loaded" } },
-        fx,
-      );
-    }
-    const agents = this.#state.settings.agents;
-    for (const rule of this.#state.settings.routes) {
-      const match = rule.match(task, agents);
-      if (match) return this.#allocation.allocate(entry, match, fx);
-    }
-    const classify = this.#state.settings.classify;
-    if (classify) {
-      const controller = new AbortController();
-      entry.controller = controller;
-      const summaries = agents.map(({ name, description, capabilities }) => ({
-        name,
-        description,
-        capabilities,
-      }));
-      Promise.resolve()
-        .then(() => classify(task, summaries, controller.signal))
-        .then(
-          (agent) =>
-            this.#state.selfSend({ type: "troupe.classified", taskId: task.id, agent, error: undefined }),
-          (error: unknown) =>
-            this.#state.selfSend({ type: "troupe.classified", taskId: task.id, agent: undefined, error }),
-        );
-      return;
-    }
-    this.#routeAfterRules(entry, undefined, fx);
-  }
-
   classified(event: Extract<AsyncResultEvent, { type: "troupe.classified" }>, fx: SupervisorEffects): void {
-    const entry = this.#state.tasks.get(event.taskId);
-    if (entry?.state !== "routing" || entry.match) return;
-    entry.controller = undefined;
-    if (event.error !== undefined) {
-      this.#state.warn(`the classifier failed on task ${event.taskId}; using the fallback`, event.error);
-    }
-    if (event.agent !== undefined && this.#state.slots.has(event.agent)) {
-      return this.#allocation.allocate(
-        entry,
-        { rule: "classifier", candidates: [event.agent], allocation: { kind: "least-loaded" } },
-        fx,
-      );
-    }
-    this.#routeAfterRules(entry, event.agent, fx);
-  }
-
-  #routeAfterRules(entry: TaskEntry, classified: string | undefined, fx: SupervisorEffects): void {
-    const fallback = this.#state.settings.fallback;
-    if (fallback !== undefined && this.#state.slots.has(fallback)) {
-      return this.#allocation.allocate(
-        entry,
-        { rule: "fallback", candidates: [fallback], allocation: { kind: "least-loaded" } },
-        fx,
-      );
-    }
-    const tried = this.#state.settings.routes.map((rule) => rule.kind);
-    if (this.#state.settings.classify)
-      tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");
-    tried.push(fallback ? `fallback (no agent "${fallback}")` : "fallback (none configured)");
-    this.#ledger.fail(entry, noRoute(entry.task, tried), fx);
+    this.#router.classified(event, fx);
   }
 
   // ── allocation ───────────────────────────────────────────────────────────
@@ -463,15 +398,7 @@ export class SupervisorCore implements AgentPort {
       attempt: entry.task.attempt,
       reason,
     });
-    this.#allocation.allocate(
-      entry,
-      entry.match ?? {
-        rule: `agent:${previous}`,
-        candidates: [previous],
-        allocation: { kind: "least-loaded" },
-      },
-      fx,
-    );
+    this.#allocation.allocate(entry, entry.match ?? toOneAgent(`agent:${previous}`, previous), fx);
   }
 
   deadlinesDue(fx: SupervisorEffects): void {
