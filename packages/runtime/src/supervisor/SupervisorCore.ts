@@ -17,7 +17,7 @@ import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis } from "../time/duration.ts";
 import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
 import { Allocation } from "./Allocation.ts";
-import type { CircuitBreaker } from "./CircuitBreaker.ts";
+import { Breakers } from "./Breakers.ts";
 import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
@@ -47,6 +47,7 @@ export class SupervisorCore implements AgentPort {
   readonly #ledger: TaskLedger;
   readonly #allocation: Allocation;
   readonly #router: Router;
+  readonly #breakers: Breakers;
   readonly #human: HumanRequests;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
@@ -59,6 +60,7 @@ export class SupervisorCore implements AgentPort {
     this.#ledger = new TaskLedger(this.#state, this.#dispatch, this.#saved);
     this.#allocation = new Allocation(this.#state, this.#dispatch, this.#ledger);
     this.#router = new Router(this.#state, this.#allocation, this.#ledger);
+    this.#breakers = new Breakers(this.#state, this.#allocation, this.#dispatch);
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
@@ -320,7 +322,7 @@ export class SupervisorCore implements AgentPort {
     if (!slot) return;
     const { entry, startedAt } = slot.running!;
     this.#dispatch.release(slot, fx);
-    this.#breakerChanged(slot, slot.breaker.succeeded(), fx);
+    this.#breakers.succeeded(slot, fx);
     this.#ledger.succeed(entry, event.output, this.clock.now() - startedAt, fx);
     this.#dispatch.next(slot, fx);
   }
@@ -337,7 +339,7 @@ export class SupervisorCore implements AgentPort {
       ? event.error
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
     this.#ledger.fail(entry, error, fx);
-    this.#breakerChanged(slot, slot.breaker.failed(), fx);
+    this.#breakers.failed(slot, fx);
     if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
     this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
   }
@@ -369,7 +371,7 @@ export class SupervisorCore implements AgentPort {
       new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }),
       fx,
     );
-    this.#breakerChanged(slot, slot.breaker.failed(), fx);
+    this.#breakers.failed(slot, fx);
     if (!this.#restart(slot, `hung: ${reason}`, fx)) return;
     if (entry.task.attempt < slot.definition.hungAttempts) {
       this.#retry(entry, reason, fx);
@@ -418,33 +420,12 @@ export class SupervisorCore implements AgentPort {
     const slot = this.#ledger.takeAway(entry, error, fx);
     this.#ledger.fail(entry, error, fx);
     if (!slot) return;
-    this.#breakerChanged(slot, slot.breaker.failed(), fx);
+    this.#breakers.failed(slot, fx);
     this.#dispatch.next(slot, fx);
   }
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
-    const slot = this.#state.slots.get(agent);
-    if (!slot) return;
-    this.#breakerChanged(slot, slot.breaker.resetTimeoutElapsed(), fx);
-    this.#dispatch.next(slot, fx);
-  }
-
-  #breakerChanged(
-    slot: AgentSlot,
-    transition: ReturnType<CircuitBreaker["failed"]>,
-    fx: SupervisorEffects,
-  ): void {
-    if (!transition) return;
-    const agent = slot.definition.name;
-    this.#state.settings.bus.publish({ type: "breaker.changed", agent, ...transition });
-    if (transition.to !== "open") return;
-    fx.schedule(
-      { type: "troupe.timer.breaker", agent },
-      slot.definition.breaker.resetAfterMs,
-      `breaker:${agent}`,
-    );
-    // Fail fast: what waits in an open agent's queue goes to another capable agent, or fails now.
-    for (const entry of slot.mailbox.splice(0)) this.#allocation.allocate(entry, entry.match!, fx);
+    this.#breakers.resetDue(agent, fx);
   }
 
   // ── restarts ─────────────────────────────────────────────────────────────
