@@ -4,7 +4,6 @@
 // implements with XState actions (so timers run on the actor system's clock, simulated in tests).
 
 import type { AgentPort } from "../agent/AgentContext.ts";
-import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import type { Approval, BoundAction } from "../human/Approval.ts";
@@ -15,7 +14,8 @@ import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { type Duration, formatMillis } from "../time/duration.ts";
-import { type AgentSlot, childIdOf, newAgentSlot, type Running } from "./AgentSlot.ts";
+import { AgentLifecycle } from "./AgentLifecycle.ts";
+import type { AgentSlot, Running } from "./AgentSlot.ts";
 import { Allocation } from "./Allocation.ts";
 import { Breakers } from "./Breakers.ts";
 import { Dispatcher } from "./Dispatcher.ts";
@@ -23,7 +23,6 @@ import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
 import { Router, toOneAgent } from "./Router.ts";
-import { childrenToRestart } from "./restartStrategy.ts";
 import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
@@ -48,6 +47,7 @@ export class SupervisorCore implements AgentPort {
   readonly #allocation: Allocation;
   readonly #router: Router;
   readonly #breakers: Breakers;
+  readonly #lifecycle: AgentLifecycle;
   readonly #human: HumanRequests;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
@@ -61,6 +61,7 @@ export class SupervisorCore implements AgentPort {
     this.#allocation = new Allocation(this.#state, this.#dispatch, this.#ledger);
     this.#router = new Router(this.#state, this.#allocation, this.#ledger);
     this.#breakers = new Breakers(this.#state, this.#allocation, this.#dispatch);
+    this.#lifecycle = new AgentLifecycle(this.#state, this.#dispatch, this.#ledger, this);
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
@@ -76,14 +77,7 @@ export class SupervisorCore implements AgentPort {
   // ── lifecycle ────────────────────────────────────────────────────────────
 
   start(fx: SupervisorEffects): void {
-    for (const definition of this.#state.settings.agents) {
-      const slot = newAgentSlot(definition, this.#state.settings.mailboxLimit);
-      this.#state.slots.set(definition.name, slot);
-      this.#state.startOrder.push(definition.name);
-    }
-    const slots = [...this.#state.slots.values()];
-    fx.spawnAll(slots.map((slot) => this.#nextIncarnation(slot)));
-    for (const slot of slots) this.#announce(slot);
+    this.#lifecycle.startAll(fx);
   }
 
   /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
@@ -340,7 +334,7 @@ export class SupervisorCore implements AgentPort {
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
     this.#ledger.fail(entry, error, fx);
     this.#breakers.failed(slot, fx);
-    if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
+    if (!this.#lifecycle.restart(slot, `crashed: ${error.reason}`, fx)) return;
     this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
   }
 
@@ -372,7 +366,7 @@ export class SupervisorCore implements AgentPort {
       fx,
     );
     this.#breakers.failed(slot, fx);
-    if (!this.#restart(slot, `hung: ${reason}`, fx)) return;
+    if (!this.#lifecycle.restart(slot, `hung: ${reason}`, fx)) return;
     if (entry.task.attempt < slot.definition.hungAttempts) {
       this.#retry(entry, reason, fx);
     } else {
@@ -426,105 +420,6 @@ export class SupervisorCore implements AgentPort {
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
     this.#breakers.resetDue(agent, fx);
-  }
-
-  // ── restarts ─────────────────────────────────────────────────────────────
-
-  /** Restart after `slot`'s child crashed; false when the intensity was exceeded and the supervisor escalated. */
-  #restart(crashed: AgentSlot, cause: string, fx: SupervisorEffects): boolean {
-    const { intensity, strategy } = this.#state.settings;
-    if (!intensity.record(this.clock.now())) {
-      this.#escalate(
-        `more than ${intensity.intensity} restarts within ${formatMillis(intensity.periodMs)} (last: ${crashed.definition.name} ${cause})`,
-        fx,
-      );
-      return false;
-    }
-    for (const name of childrenToRestart(strategy, this.#state.startOrder, crashed.definition.name)) {
-      const slot = this.#state.slots.get(name)!;
-      const collateral = slot.running;
-      if (collateral) {
-        this.#dispatch.release(slot, fx);
-        collateral.controller.abort(
-          new TroupeError("Cancelled", `agent ${name} is restarting (${strategy})`),
-        );
-      }
-      fx.stop(slot.childId);
-      slot.restarts += 1;
-      this.#spawn(slot, fx);
-      this.#state.settings.bus.publish({
-        type: "agent.restarted",
-        agent: name,
-        incarnation: slot.incarnation,
-        strategy,
-        cause: `${crashed.definition.name} ${cause}`,
-      });
-      if (collateral) {
-        // Not this task's fault: back to the head of the queue, same attempt.
-        collateral.entry.state = "retrying";
-        this.#state.publishTask(collateral.entry, {
-          type: "task.retrying",
-          taskId: collateral.entry.task.id,
-          agent: name,
-          attempt: collateral.entry.task.attempt,
-          reason: `agent ${name} restarted (${strategy} after ${crashed.definition.name} ${cause})`,
-        });
-        collateral.entry.state = "queued";
-        slot.mailbox.unshift(collateral.entry);
-      }
-      if (slot !== crashed) this.#dispatch.next(slot, fx);
-    }
-    return true;
-  }
-
-  #spawn(slot: AgentSlot, fx: SupervisorEffects): void {
-    const { agent, childId, input } = this.#nextIncarnation(slot);
-    fx.spawn(agent, childId, input);
-    this.#announce(slot);
-  }
-
-  #nextIncarnation(slot: AgentSlot) {
-    slot.incarnation += 1;
-    slot.childId = childIdOf(slot.definition.name, slot.incarnation);
-    const { definition } = slot;
-    const input: AgentHostInput = {
-      agent: definition.name,
-      incarnation: slot.incarnation,
-      port: this,
-      handle: definition.handle,
-    };
-    return { agent: definition, childId: slot.childId, input };
-  }
-
-  #announce(slot: AgentSlot): void {
-    this.#state.settings.bus.publish({
-      type: "agent.started",
-      agent: slot.definition.name,
-      incarnation: slot.incarnation,
-    });
-    this.#state.setAgentState(slot, "idle");
-  }
-
-  #escalate(reason: string, fx: SupervisorEffects): void {
-    this.#state.escalated = true;
-    this.#state.accepting = false;
-    const { intensity } = this.#state.settings;
-    this.#state.settings.bus.publish({
-      type: "supervisor.escalated",
-      restarts: intensity.recent,
-      periodMs: intensity.periodMs,
-      reason,
-    });
-    const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, { data: { reason } });
-    for (const slot of this.#state.slots.values()) {
-      if (slot.running) this.#dispatch.release(slot, fx).controller.abort(error);
-      slot.mailbox.length = 0;
-      this.#state.setAgentState(slot, "stopped");
-      fx.stop(slot.childId);
-    }
-    this.#state.pool.length = 0;
-    for (const entry of [...this.#state.tasks.values()]) this.#ledger.fail(entry, error, fx);
-    fx.escalate(error);
   }
 
   // ── cancellation ─────────────────────────────────────────────────────────
