@@ -13,31 +13,30 @@ import { taskLlm } from "../llm/taskLlm.ts";
 import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
-import { type Duration, formatMillis } from "../time/duration.ts";
+import type { Duration } from "../time/duration.ts";
 import { AgentLifecycle } from "./AgentLifecycle.ts";
-import type { AgentSlot, Running } from "./AgentSlot.ts";
+import type { AgentSlot } from "./AgentSlot.ts";
 import { Allocation } from "./Allocation.ts";
 import { Breakers } from "./Breakers.ts";
 import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
-import { Router, toOneAgent } from "./Router.ts";
+import { Router } from "./Router.ts";
 import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
 import { SupervisorState } from "./SupervisorState.ts";
-import { newTaskEntry, type PreparedTask, type RunHandle, type TaskEntry } from "./TaskEntry.ts";
+import { newTaskEntry, type PreparedTask, type RunHandle } from "./TaskEntry.ts";
 import { TaskLedger } from "./TaskLedger.ts";
 import { type TeamStatus, teamStatus } from "./TeamStatus.ts";
+import { Watchdog } from "./Watchdog.ts";
 
 export type { HumanGateway } from "./HumanGateway.ts";
 export type { AsyncResultEvent, SelfSend, SupervisorEffects, TimerEvent } from "./SupervisorEffects.ts";
 export type { SupervisorSettings } from "./SupervisorSettings.ts";
 export type { PreparedTask, RunHandle } from "./TaskEntry.ts";
 export type { AgentStatus, TeamStatus } from "./TeamStatus.ts";
-
-const DEADLINE_TIMER = "deadlines";
 
 export class SupervisorCore implements AgentPort {
   readonly #state: SupervisorState;
@@ -48,6 +47,7 @@ export class SupervisorCore implements AgentPort {
   readonly #router: Router;
   readonly #breakers: Breakers;
   readonly #lifecycle: AgentLifecycle;
+  readonly #watchdog: Watchdog;
   readonly #human: HumanRequests;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
@@ -62,6 +62,13 @@ export class SupervisorCore implements AgentPort {
     this.#router = new Router(this.#state, this.#allocation, this.#ledger);
     this.#breakers = new Breakers(this.#state, this.#allocation, this.#dispatch);
     this.#lifecycle = new AgentLifecycle(this.#state, this.#dispatch, this.#ledger, this);
+    this.#watchdog = new Watchdog(this.#state, {
+      dispatch: this.#dispatch,
+      ledger: this.#ledger,
+      allocation: this.#allocation,
+      breakers: this.#breakers,
+      lifecycle: this.#lifecycle,
+    });
     this.#human = new HumanRequests(this.#state);
     this.#direct = direct;
   }
@@ -135,18 +142,8 @@ export class SupervisorCore implements AgentPort {
         fx,
       );
     }
-    entry.deadlineMs = entry.task.deadlineMs ?? this.#defaultDeadline(prepared.agent);
-    if (this.#state.deadlines.add(entry.task.id, entry.deadlineMs, this.clock.now())) {
-      fx.unschedule(DEADLINE_TIMER);
-      fx.schedule({ type: "troupe.timer.deadline" }, entry.deadlineMs, DEADLINE_TIMER);
-    }
+    this.#watchdog.startDeadline(entry, prepared.agent, fx);
     this.#router.route(entry, prepared.agent, fx);
-  }
-
-  #defaultDeadline(agent: string | undefined): number {
-    return (
-      (agent && this.#state.slots.get(agent)?.definition.deadlineMs) || this.#state.settings.defaultDeadlineMs
-    );
   }
 
   // ── routing ──────────────────────────────────────────────────────────────
@@ -341,81 +338,11 @@ export class SupervisorCore implements AgentPort {
   // ── timers ───────────────────────────────────────────────────────────────
 
   heartbeatDue(taskId: string, attempt: number, fx: SupervisorEffects): void {
-    const entry = this.#state.tasks.get(taskId);
-    const slot = entry && this.#state.slotOf(entry);
-    const running = slot?.running;
-    if (!slot || !running || running.entry !== entry || entry.task.attempt !== attempt) return;
-    const deadlineMs = slot.definition.heartbeatDeadlineMs!;
-    const silentFor = this.clock.now() - running.lastBeatAt;
-    if (running.awaitingHuman || silentFor < deadlineMs) {
-      const wait = running.awaitingHuman ? deadlineMs : deadlineMs - silentFor;
-      fx.schedule({ type: "troupe.timer.heartbeat", taskId, attempt }, wait, `heartbeat:${taskId}`);
-      return;
-    }
-    this.#hung(slot, running, deadlineMs, fx);
-  }
-
-  #hung(slot: AgentSlot, running: Running, deadlineMs: number, fx: SupervisorEffects): void {
-    const { entry } = running;
-    const agent = slot.definition.name;
-    this.#state.settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
-    const reason = `agent ${agent} missed its heartbeat deadline of ${formatMillis(deadlineMs)}`;
-    this.#ledger.takeAway(
-      entry,
-      new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }),
-      fx,
-    );
-    this.#breakers.failed(slot, fx);
-    if (!this.#lifecycle.restart(slot, `hung: ${reason}`, fx)) return;
-    if (entry.task.attempt < slot.definition.hungAttempts) {
-      this.#retry(entry, reason, fx);
-    } else {
-      this.#ledger.fail(
-        entry,
-        new TroupeError("Hung", `${reason} on ${entry.task.attempt} attempt(s); giving up`, {
-          data: { agent, attempts: entry.task.attempt },
-        }),
-        fx,
-      );
-    }
-    this.#dispatch.next(this.#state.slots.get(agent)!, fx);
-  }
-
-  /** Put a task back through allocation on its route, as a new attempt. */
-  #retry(entry: TaskEntry, reason: string, fx: SupervisorEffects): void {
-    const previous = entry.agent!;
-    entry.task = { ...entry.task, attempt: entry.task.attempt + 1 };
-    entry.controller = undefined;
-    entry.state = "retrying";
-    this.#state.publishTask(entry, {
-      type: "task.retrying",
-      taskId: entry.task.id,
-      agent: previous,
-      attempt: entry.task.attempt,
-      reason,
-    });
-    this.#allocation.allocate(entry, entry.match ?? toOneAgent(`agent:${previous}`, previous), fx);
+    this.#watchdog.heartbeatDue(taskId, attempt, fx);
   }
 
   deadlinesDue(fx: SupervisorEffects): void {
-    const now = this.clock.now();
-    for (const taskId of this.#state.deadlines.takeDue(now)) this.#deadlineDue(taskId, fx);
-    const next = this.#state.deadlines.claimNext();
-    if (next !== undefined)
-      fx.schedule({ type: "troupe.timer.deadline" }, Math.max(0, next - now), DEADLINE_TIMER);
-  }
-
-  #deadlineDue(taskId: string, fx: SupervisorEffects): void {
-    const entry = this.#state.tasks.get(taskId);
-    if (!entry || entry.settled) return;
-    const error = new TroupeError("Timeout", `task ${taskId} passed its deadline`, {
-      data: { agent: entry.agent },
-    });
-    const slot = this.#ledger.takeAway(entry, error, fx);
-    this.#ledger.fail(entry, error, fx);
-    if (!slot) return;
-    this.#breakers.failed(slot, fx);
-    this.#dispatch.next(slot, fx);
+    this.#watchdog.deadlinesDue(fx);
   }
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
