@@ -1,7 +1,10 @@
-// The supervisor's logic as a plain object: routing, allocation, mailboxes, heartbeats, breakers,
-// restarts, deadlock detection and fan-out joins. It never touches XState directly: everything that
-// must happen to actors or timers goes through `SupervisorEffects`, which the supervisor machine
-// implements with XState actions (so timers run on the actor system's clock, simulated in tests).
+// The supervisor's logic as a plain object: the coordinator of its parts, each in a module of its
+// own — Router and Allocation (who takes a task), Dispatcher (starting it), TaskLedger (settling and
+// cancelling), Breakers, AgentLifecycle (restarts and escalation), Watchdog (heartbeats, deadlines),
+// RunReports, TaskModels and HumanRequests (the AgentPort), over one SupervisorState. It never
+// touches XState directly: everything that must happen to actors or timers goes through
+// `SupervisorEffects`, which the supervisor machine implements with XState actions (so timers run
+// on the actor system's clock, simulated in tests).
 
 import type { AgentPort } from "../agent/AgentContext.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
@@ -9,7 +12,6 @@ import type { EventBus } from "../events/EventBus.ts";
 import type { Approval, BoundAction } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
-import { taskLlm } from "../llm/taskLlm.ts";
 import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
@@ -23,12 +25,14 @@ import type { FanOutResult } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
 import { Router } from "./Router.ts";
+import { RunReports } from "./RunReports.ts";
 import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
 import { SupervisorState } from "./SupervisorState.ts";
 import { newTaskEntry, type PreparedTask, type RunHandle } from "./TaskEntry.ts";
 import { TaskLedger } from "./TaskLedger.ts";
+import { TaskModels } from "./TaskModels.ts";
 import { type TeamStatus, teamStatus } from "./TeamStatus.ts";
 import { Watchdog } from "./Watchdog.ts";
 
@@ -49,6 +53,8 @@ export class SupervisorCore implements AgentPort {
   readonly #lifecycle: AgentLifecycle;
   readonly #watchdog: Watchdog;
   readonly #human: HumanRequests;
+  readonly #reports: RunReports;
+  readonly #models: TaskModels;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
   readonly #direct: SupervisorEffects;
@@ -70,6 +76,8 @@ export class SupervisorCore implements AgentPort {
       lifecycle: this.#lifecycle,
     });
     this.#human = new HumanRequests(this.#state);
+    this.#reports = new RunReports(this.#state);
+    this.#models = new TaskModels(this.#state, this.#reports);
     this.#direct = direct;
   }
 
@@ -162,43 +170,38 @@ export class SupervisorCore implements AgentPort {
     this.#allocation.auctionTimedOut(taskId, fx);
   }
 
-  // ── the AgentPort: observations from running agents ─────────────────────
+  // ── the AgentPort: what running agents report and ask for ───────────────
 
   started(agent: string, taskId: string, attempt: number): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    if (running) this.#state.publishTask(running.entry, { type: "task.started", taskId, agent, attempt });
+    this.#reports.started(agent, taskId, attempt);
+  }
+
+  heartbeat(agent: string, taskId: string, attempt: number): void {
+    this.#reports.heartbeat(agent, taskId, attempt);
+  }
+
+  progress(agent: string, taskId: string, attempt: number, message: string): void {
+    this.#reports.progress(agent, taskId, attempt, message);
+  }
+
+  emit(agent: string, taskId: string, attempt: number, event: { type: string }): void {
+    this.#reports.emit(agent, taskId, attempt, event);
+  }
+
+  awaitingHuman(agent: string, taskId: string, attempt: number, question: string): void {
+    this.#reports.awaitingHuman(agent, taskId, attempt, question);
+  }
+
+  resumed(agent: string, taskId: string, attempt: number): void {
+    this.#reports.resumed(agent, taskId, attempt);
   }
 
   persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
     this.#saved.persist(agent, taskId, attempt, snapshot);
   }
 
-  readonly #models = new Map<string, Llm>();
-
   llm(agent: string, task: Task, signal: AbortSignal): Llm {
-    const definition = this.#state.slots.get(agent)?.definition;
-    const factory = this.#state.settings.llm;
-    if (!definition || !factory) {
-      throw new TroupeError(
-        "InvalidAgent",
-        `agent ${agent} used ctx.llm, but the team has no models: pass \`llm: (role) => …\` to createSupervisor`,
-      );
-    }
-    const role = definition.model ?? definition.name;
-    let model = this.#models.get(role);
-    if (!model) {
-      model = factory(role);
-      this.#models.set(role, model);
-    }
-    const { id, attempt } = task;
-    const budget = this.#state.current(agent, id, attempt)?.steps;
-    return taskLlm(model, {
-      signal,
-      ...(budget ? { budget } : {}),
-      heartbeat: () => this.heartbeat(agent, id, attempt),
-      progress: (message) => this.progress(agent, id, attempt, message),
-      now: () => this.clock.now(),
-    });
+    return this.#models.forTask(agent, task, signal);
   }
 
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
@@ -207,47 +210,6 @@ export class SupervisorCore implements AgentPort {
 
   tools(agent: string): readonly LlmTool[] {
     return this.#state.settings.tools?.(agent) ?? [];
-  }
-
-  heartbeat(agent: string, taskId: string, attempt: number): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    if (running) running.lastBeatAt = this.clock.now();
-  }
-
-  progress(agent: string, taskId: string, attempt: number, message: string): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    if (!running) return;
-    running.lastBeatAt = this.clock.now();
-    this.#state.publishTask(running.entry, {
-      type: "task.progress",
-      taskId,
-      agent,
-      message: String(message),
-    });
-  }
-
-  emit(agent: string, taskId: string, attempt: number, event: { type: string }): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    if (!running) return;
-    running.lastBeatAt = this.clock.now();
-    this.#state.publishTask(running.entry, { type: "task.emitted", taskId, agent, event });
-  }
-
-  awaitingHuman(agent: string, taskId: string, attempt: number, question: string): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    if (!running) return;
-    running.awaitingHuman = true;
-    this.#state.publishTask(running.entry, { type: "task.awaiting_human", taskId, agent, question });
-    this.#state.setAgentState(this.#state.slots.get(agent)!, "awaiting_human");
-  }
-
-  resumed(agent: string, taskId: string, attempt: number): void {
-    const running = this.#state.current(agent, taskId, attempt);
-    if (!running) return;
-    running.awaitingHuman = false;
-    running.lastBeatAt = this.clock.now();
-    this.#state.publishTask(running.entry, { type: "task.resumed", taskId, agent });
-    this.#state.setAgentState(this.#state.slots.get(agent)!, "working");
   }
 
   /** Set by the team: submits a sub-task and returns its result. */
@@ -356,12 +318,6 @@ export class SupervisorCore implements AgentPort {
     return this.#ledger.cancel(id, reason, fx);
   }
 
-  // ── settling ─────────────────────────────────────────────────────────────
-
-  reportUnknownEvent(type: unknown): void {
-    this.#state.warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
-  }
-
   // ── fan-out ──────────────────────────────────────────────────────────────
 
   openFanOut(
@@ -409,5 +365,10 @@ export class SupervisorCore implements AgentPort {
     const slot = entry && this.#state.slotOf(entry);
     if (!slot || slot.running?.entry !== entry) return;
     fx.send(slot.childId, { type: "troupe.task.event", taskId, event });
+  }
+
+  /** The supervisor machine got an event it does not know: a warning, not a failure. */
+  reportUnknownEvent(type: unknown): void {
+    this.#state.warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
   }
 }
