@@ -9,21 +9,19 @@
 import type { AgentPort } from "../agent/AgentContext.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
-import type { Approval, BoundAction } from "../human/Approval.ts";
+import type { Approval } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
-import type { Duration } from "../time/duration.ts";
 import { AgentLifecycle } from "./AgentLifecycle.ts";
 import type { AgentSlot } from "./AgentSlot.ts";
 import { Allocation } from "./Allocation.ts";
 import { Breakers } from "./Breakers.ts";
 import { Dispatcher } from "./Dispatcher.ts";
-import type { FanOutResult } from "./FanOutJoins.ts";
+import type { FanOutJoins } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
-import type { JoinPolicy } from "./joinPolicy.ts";
 import { Router } from "./Router.ts";
 import { RunReports } from "./RunReports.ts";
 import { SavedRuns } from "./SavedRuns.ts";
@@ -228,14 +226,8 @@ export class SupervisorCore implements AgentPort {
     return this.#human.ask(agent, task, question, signal);
   }
 
-  askApproval(
-    agent: string,
-    task: Task,
-    bound: BoundAction,
-    expiresIn: Duration | undefined,
-    signal: AbortSignal,
-  ): Promise<Approval> {
-    return this.#human.approve(agent, task, bound, expiresIn, signal);
+  askApproval(...request: Parameters<AgentPort["askApproval"]>): Promise<Approval> {
+    return this.#human.approve(...request);
   }
 
   poll(agent: string, task: Task, poll: ValidPoll, signal: AbortSignal): Promise<PollResult> {
@@ -320,13 +312,8 @@ export class SupervisorCore implements AgentPort {
 
   // ── fan-out ──────────────────────────────────────────────────────────────
 
-  openFanOut(
-    id: string,
-    join: JoinPolicy,
-    branches: readonly { agent: string; taskId: string }[],
-    settle: { resolve: (result: FanOutResult) => void; reject: (error: TroupeError) => void },
-  ): void {
-    this.#state.fanOuts.open(id, join, branches, settle);
+  openFanOut(...fanOut: Parameters<FanOutJoins["open"]>): void {
+    this.#state.fanOuts.open(...fanOut);
   }
 
   newFanOutId(): string {
