@@ -36,6 +36,7 @@ export class Allocation {
     this.#ledger = ledger;
   }
 
+  /** Give the task to one of the match's candidates (or the shared queue, or an auction); fail it when none can. */
   allocate(entry: TaskEntry, match: RouteMatch, fx: SupervisorEffects): void {
     entry.match = match;
     const known = match.candidates.filter((name) => this.#state.slots.has(name));
@@ -51,7 +52,7 @@ export class Allocation {
     if (usable.length === 0) {
       // Half-open agents still take a task as their one probe.
       const probe = open.find((name) => this.#state.slots.get(name)!.breaker.allowsDispatch);
-      if (probe) return this.enqueue(entry, probe, fx);
+      if (probe) return this.#enqueue(entry, probe, fx);
       return this.#ledger.fail(
         entry,
         new TroupeError("BreakerOpen", `the circuit breaker of ${open.join(", ")} is open; try again later`, {
@@ -62,10 +63,10 @@ export class Allocation {
     }
     switch (match.allocation.kind) {
       case "least-loaded":
-        return this.enqueue(entry, this.#leastLoaded(usable), fx);
+        return this.#enqueue(entry, this.#leastLoaded(usable), fx);
       case "first-idle": {
         const idle = usable.find((name) => this.#isIdle(this.#state.slots.get(name)!));
-        if (idle) return this.enqueue(entry, idle, fx);
+        if (idle) return this.#enqueue(entry, idle, fx);
         if (this.#state.pool.length >= this.#state.settings.mailboxLimit) {
           return this.#ledger.fail(
             entry,
@@ -97,7 +98,7 @@ export class Allocation {
     return best;
   }
 
-  enqueue(entry: TaskEntry, agent: string, fx: SupervisorEffects): void {
+  #enqueue(entry: TaskEntry, agent: string, fx: SupervisorEffects): void {
     const slot = this.#state.slots.get(agent)!;
     const parent = entry.task.parentTaskId ? this.#state.tasks.get(entry.task.parentTaskId) : undefined;
     if (parent?.agent && !entry.waitEdge) {
@@ -143,7 +144,7 @@ export class Allocation {
     fx: SupervisorEffects,
   ): void {
     const bidders = candidates.filter((name) => this.#state.slots.get(name)!.definition.bid);
-    if (bidders.length === 0) return this.enqueue(entry, this.#leastLoaded(candidates), fx);
+    if (bidders.length === 0) return this.#enqueue(entry, this.#leastLoaded(candidates), fx);
     entry.auction = new Map();
     const { task } = entry;
     for (const name of bidders) {
@@ -164,6 +165,7 @@ export class Allocation {
     fx.schedule({ type: "troupe.timer.auction", taskId: task.id }, deadlineMs, `auction:${task.id}`);
   }
 
+  /** A bidder answered (or failed to): close the auction once every bidder has. */
   bid(event: Extract<AsyncResultEvent, { type: "troupe.bid" }>, fx: SupervisorEffects): void {
     const entry = this.#state.tasks.get(event.taskId);
     if (!entry?.auction || entry.state !== "routing") return;
@@ -175,6 +177,7 @@ export class Allocation {
     }
   }
 
+  /** The bid deadline passed: close the auction with the bids that came. */
   auctionTimedOut(taskId: string, fx: SupervisorEffects): void {
     const entry = this.#state.tasks.get(taskId);
     if (entry?.auction && entry.state === "routing") this.#closeAuction(entry, fx);
@@ -188,6 +191,6 @@ export class Allocation {
     const winner =
       bids[0]?.[0] ??
       this.#leastLoaded(entry.match!.candidates.filter((name) => this.#state.slots.has(name)));
-    this.enqueue(entry, winner, fx);
+    this.#enqueue(entry, winner, fx);
   }
 }

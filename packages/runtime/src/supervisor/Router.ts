@@ -26,6 +26,7 @@ export class Router {
     this.#ledger = ledger;
   }
 
+  /** Find the agents that may take a new task and allocate it, or ask the classifier. */
   route(entry: TaskEntry, explicit: string | undefined, fx: SupervisorEffects): void {
     const { task } = entry;
     if (explicit !== undefined) {
@@ -61,6 +62,7 @@ export class Router {
     this.#routeAfterRules(entry, undefined, fx);
   }
 
+  /** The classifier answered (or failed): allocate to its agent, else go on to the fallback. */
   classified(event: Extract<AsyncResultEvent, { type: "troupe.classified" }>, fx: SupervisorEffects): void {
     const entry = this.#state.tasks.get(event.taskId);
     if (entry?.state !== "routing" || entry.match) return;

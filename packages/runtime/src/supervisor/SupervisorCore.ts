@@ -103,10 +103,7 @@ export class SupervisorCore implements AgentPort {
     return this.#ledger.whenIdle();
   }
 
-  /**
-   * The team is stopping: every open task fails with ShuttingDown (running ones' signals abort).
-   * Unlike a cancellation, saved runs are kept, so a durable queue delivers them again after a restart.
-   */
+  /** The team is stopping: every open task fails with ShuttingDown, its saved run kept. */
   interruptAll(fx: SupervisorEffects, reason: string): void {
     this.#ledger.interruptAll(fx, reason);
   }

@@ -91,6 +91,7 @@ export class TaskLedger {
     }
   }
 
+  /** The task's agent finished it: resolve its run (and decide its fan-out, if it is a branch). */
   succeed(entry: TaskEntry, output: unknown, durationMs: number, fx: SupervisorEffects): void {
     this.#settle(
       entry,
@@ -102,6 +103,7 @@ export class TaskLedger {
     this.#branchSettled(entry, { status: "succeeded", output }, fx);
   }
 
+  /** Fail an open task (once: a settled task stays as it settled). */
   fail(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): void {
     if (entry.settled) return;
     this.#settle(
