@@ -1,246 +1,111 @@
-// The supervisor's logic as a plain object: routing, allocation, mailboxes, heartbeats, breakers,
-// restarts, deadlock detection and fan-out joins. It never touches XState directly: everything that
-// must happen to actors or timers goes through `SupervisorEffects`, which the supervisor machine
-// implements with XState actions (so timers run on the actor system's clock, simulated in tests).
+// The supervisor's logic as a plain object: the coordinator of its parts, each in a module of its
+// own — Router and Allocation (who takes a task), Dispatcher (starting it), TaskLedger (settling and
+// cancelling), Breakers, AgentLifecycle (restarts and escalation), Watchdog (heartbeats, deadlines),
+// RunReports, TaskModels and HumanRequests (the AgentPort), over one SupervisorState. It never
+// touches XState directly: everything that must happen to actors or timers goes through
+// `SupervisorEffects`, which the supervisor machine implements with XState actions (so timers run
+// on the actor system's clock, simulated in tests).
 
-import { createHash } from "node:crypto";
 import type { AgentPort } from "../agent/AgentContext.ts";
-import type { AgentHostEvent, AgentHostInput } from "../agent/agentHostMachine.ts";
-import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
-import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
-import type { AgentState, RuntimeEventInput, TaskEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
-import { type Approval, type BoundAction, DEFAULT_APPROVAL_EXPIRY_MS } from "../human/Approval.ts";
+import type { Approval } from "../human/Approval.ts";
 import type { PollResult, ValidPoll } from "../human/Poll.ts";
-import { type ApprovalGateway, requestApproval } from "../human/requestApproval.ts";
-import { type PollGateway, requestPoll } from "../human/requestPoll.ts";
 import type { Llm, LlmTool } from "../llm/Llm.ts";
-import { type StepBudget, taskLlm } from "../llm/taskLlm.ts";
-import type { Logger } from "../log/Logger.ts";
-import { type TaskMemory, type TeamMemory, taskMemory } from "../memory/TaskMemory.ts";
+import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
-import { type Duration, formatMillis, toMillis } from "../time/duration.ts";
-import { CircuitBreaker } from "./CircuitBreaker.ts";
-import { DeadlineSchedule } from "./DeadlineSchedule.ts";
-import { FanOutJoins, type FanOutResult } from "./FanOutJoins.ts";
-import type { BranchOutcome, JoinPolicy } from "./joinPolicy.ts";
-import { childrenToRestart, type RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
-import type { Classifier, Route, RouteMatch } from "./routing.ts";
-import { WaitForGraph } from "./WaitForGraph.ts";
+import { AgentLifecycle } from "./AgentLifecycle.ts";
+import type { AgentSlot } from "./AgentSlot.ts";
+import { Allocation } from "./Allocation.ts";
+import { Breakers } from "./Breakers.ts";
+import { Dispatcher } from "./Dispatcher.ts";
+import type { FanOutJoins } from "./FanOutJoins.ts";
+import { HumanRequests } from "./HumanRequests.ts";
+import { Router } from "./Router.ts";
+import { RunReports } from "./RunReports.ts";
+import { SavedRuns } from "./SavedRuns.ts";
+import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
+import type { SupervisorSettings } from "./SupervisorSettings.ts";
+import { SupervisorState } from "./SupervisorState.ts";
+import { newTaskEntry, type PreparedTask, type RunHandle } from "./TaskEntry.ts";
+import { TaskLedger } from "./TaskLedger.ts";
+import { TaskModels } from "./TaskModels.ts";
+import { type TeamStatus, teamStatus } from "./TeamStatus.ts";
+import { Watchdog } from "./Watchdog.ts";
 
-/**
- * A person answering an agent's question (the console, Discord…). `approve` answers `ctx.askApproval`:
- * it gets the exact action and its hash, and answers with that hash, the decision and who decided.
- * `poll` answers `ctx.poll`: people vote on numbered choices until one has the quorum or it expires.
- */
-export interface HumanGateway extends ApprovalGateway, PollGateway {
-  ask(question: string, context: { task: Task; agent: string; signal: AbortSignal }): Promise<string>;
-}
-
-export interface SupervisorSettings {
-  readonly agents: readonly AnyAgentDefinition[];
-  readonly routes: readonly Route[];
-  readonly classify: Classifier | undefined;
-  readonly fallback: string | undefined;
-  readonly strategy: RestartStrategy;
-  readonly intensity: RestartIntensity;
-  readonly mailboxLimit: number;
-  readonly defaultDeadlineMs: number;
-  readonly clock: Clock;
-  readonly bus: EventBus;
-  readonly logger: Logger;
-  readonly human: HumanGateway | undefined;
-  readonly snapshots: SnapshotStore | undefined;
-  /** The model for a role (`defineAgent({ model })`, else the agent's name). */
-  readonly llm: ((role: string) => Llm) | undefined;
-  /** The tools an agent may give its model (its allow-list), for `ctx.tools`. */
-  readonly tools: ((agent: string) => readonly LlmTool[]) | undefined;
-  /** The team's memory stores, for `ctx.memory`. */
-  readonly memory: TeamMemory | undefined;
-}
-
-export type TimerEvent =
-  | { type: "troupe.timer.heartbeat"; taskId: string; attempt: number }
-  | { type: "troupe.timer.deadline" }
-  | { type: "troupe.timer.breaker"; agent: string }
-  | { type: "troupe.timer.auction"; taskId: string };
-
-/** What the core asks of the actor system; implemented by the supervisor machine. */
-export interface SupervisorEffects {
-  /** Spawn several children in one step (a team of thousands starts in linear time). */
-  spawnAll(children: readonly { agent: AnyAgentDefinition; childId: string; input: AgentHostInput }[]): void;
-  spawn(agent: AnyAgentDefinition, childId: string, input: AgentHostInput): void;
-  stop(childId: string): void;
-  send(childId: string, event: AgentHostEvent): void;
-  /** Schedule a timer event; `id` must not be scheduled already (every caller uses a fresh or fired id). */
-  schedule(event: TimerEvent, delayMs: number, id: string): void;
-  unschedule(id: string): void;
-  escalate(error: TroupeError): void;
-}
-
-/** Sends an event to the supervisor actor itself (results of async work: classifier, bids). */
-export type SelfSend = (event: AsyncResultEvent) => void;
-export type AsyncResultEvent =
-  | { type: "troupe.classified"; taskId: string; agent: string | undefined; error: unknown }
-  | { type: "troupe.bid"; taskId: string; agent: string; bid: number | undefined };
-
-/** A validated task, ready to be submitted. */
-export interface PreparedTask {
-  readonly task: Task;
-  readonly agent: string | undefined;
-  readonly handle: RunHandle;
-  readonly snapshot: unknown;
-}
-
-export interface RunHandle {
-  resolve(output: unknown): void;
-  reject(error: TroupeError): void;
-  record(event: TaskEvent): void;
-}
-
-interface TaskEntry {
-  task: Task;
-  readonly handle: RunHandle;
-  /** The deadline's length, the key it is kept under in the DeadlineSchedule. */
-  deadlineMs: number;
-  /** A machine agent's saved run to resume from, and whether this run saved one. */
-  snapshot: unknown;
-  persisted: boolean;
-  state: TaskState | "routing";
-  agent: string | undefined;
-  match: RouteMatch | undefined;
-  /** The wait-for edge this task holds while its parent waits on it. */
-  waitEdge: { from: string; to: string } | undefined;
-  controller: AbortController | undefined;
-  auction: Map<string, number | undefined> | undefined;
-  settled: boolean;
-}
-
-interface Running {
-  readonly entry: TaskEntry;
-  readonly controller: AbortController;
-  readonly startedAt: number;
-  lastBeatAt: number;
-  awaitingHuman: boolean;
-  /** Model calls this run made through ctx.llm, against the agent's maxSteps. */
-  readonly steps: StepBudget;
-}
-
-interface AgentSlot {
-  readonly definition: AnyAgentDefinition;
-  incarnation: number;
-  childId: string;
-  state: AgentState;
-  running: Running | undefined;
-  readonly mailbox: TaskEntry[];
-  readonly breaker: CircuitBreaker;
-  readonly limit: number;
-  restarts: number;
-}
-
-export interface AgentStatus {
-  readonly name: string;
-  readonly state: AgentState;
-  readonly incarnation: number;
-  readonly restarts: number;
-  readonly breaker: CircuitBreaker["state"];
-  readonly failures: number;
-  readonly queue: number;
-  readonly task: string | undefined;
-  readonly capabilities: readonly string[];
-  readonly description: string;
-}
-
-export interface TeamStatus {
-  readonly agents: readonly AgentStatus[];
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly fanOuts: number;
-  readonly accepting: boolean;
-  readonly escalated: boolean;
-}
-
-const DEADLINE_TIMER = "deadlines";
-const childIdOf = (agent: string, incarnation: number) => `${agent}#${incarnation}`;
+export type { HumanGateway } from "./HumanGateway.ts";
+export type { AsyncResultEvent, SelfSend, SupervisorEffects, TimerEvent } from "./SupervisorEffects.ts";
+export type { SupervisorSettings } from "./SupervisorSettings.ts";
+export type { PreparedTask, RunHandle } from "./TaskEntry.ts";
+export type { AgentStatus, TeamStatus } from "./TeamStatus.ts";
 
 export class SupervisorCore implements AgentPort {
-  readonly #settings: SupervisorSettings;
-  readonly #selfSend: SelfSend;
-  readonly #slots = new Map<string, AgentSlot>();
-  readonly #startOrder: string[] = [];
-  readonly #tasks = new Map<string, TaskEntry>();
-  readonly #pool: TaskEntry[] = [];
-  readonly #fanOuts: FanOutJoins;
-  readonly #waits = new WaitForGraph();
-  readonly #deadlines = new DeadlineSchedule();
-  #accepting = true;
-  #escalated = false;
-  #idleWaiters: (() => void)[] = [];
+  readonly #state: SupervisorState;
+  readonly #dispatch: Dispatcher;
+  readonly #saved: SavedRuns;
+  readonly #ledger: TaskLedger;
+  readonly #allocation: Allocation;
+  readonly #router: Router;
+  readonly #breakers: Breakers;
+  readonly #lifecycle: AgentLifecycle;
+  readonly #watchdog: Watchdog;
+  readonly #human: HumanRequests;
+  readonly #reports: RunReports;
+  readonly #models: TaskModels;
 
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
   readonly #direct: SupervisorEffects;
 
   constructor(settings: SupervisorSettings, selfSend: SelfSend, direct: SupervisorEffects) {
-    this.#settings = settings;
-    this.#selfSend = selfSend;
+    this.#state = new SupervisorState(settings, selfSend);
+    this.#dispatch = new Dispatcher(this.#state);
+    this.#saved = new SavedRuns(this.#state);
+    this.#ledger = new TaskLedger(this.#state, this.#dispatch, this.#saved);
+    this.#allocation = new Allocation(this.#state, this.#dispatch, this.#ledger);
+    this.#router = new Router(this.#state, this.#allocation, this.#ledger);
+    this.#breakers = new Breakers(this.#state, this.#allocation, this.#dispatch);
+    this.#lifecycle = new AgentLifecycle(this.#state, this.#dispatch, this.#ledger, this);
+    this.#watchdog = new Watchdog(this.#state, {
+      dispatch: this.#dispatch,
+      ledger: this.#ledger,
+      allocation: this.#allocation,
+      breakers: this.#breakers,
+      lifecycle: this.#lifecycle,
+    });
+    this.#human = new HumanRequests(this.#state);
+    this.#reports = new RunReports(this.#state);
+    this.#models = new TaskModels(this.#state, this.#reports);
     this.#direct = direct;
-    this.#fanOuts = new FanOutJoins(settings.bus);
   }
 
   get bus(): EventBus {
-    return this.#settings.bus;
+    return this.#state.settings.bus;
   }
 
   get clock(): Clock {
-    return this.#settings.clock;
+    return this.#state.clock;
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
 
   start(fx: SupervisorEffects): void {
-    for (const definition of this.#settings.agents) {
-      const slot: AgentSlot = {
-        definition,
-        incarnation: 0,
-        childId: "",
-        state: "idle",
-        running: undefined,
-        mailbox: [],
-        breaker: new CircuitBreaker(definition.breaker.maxFailures),
-        limit: definition.mailboxLimit ?? this.#settings.mailboxLimit,
-        restarts: 0,
-      };
-      this.#slots.set(definition.name, slot);
-      this.#startOrder.push(definition.name);
-    }
-    const slots = [...this.#slots.values()];
-    fx.spawnAll(slots.map((slot) => this.#nextIncarnation(slot)));
-    for (const slot of slots) this.#announce(slot);
+    this.#lifecycle.startAll(fx);
   }
 
   /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
   stopAccepting(): void {
-    this.#accepting = false;
-    this.#checkIdle();
+    this.#state.accepting = false;
+    this.#ledger.checkIdle();
   }
 
   whenIdle(): Promise<void> {
-    if (this.#tasks.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#ledger.whenIdle();
   }
 
-  /**
-   * The team is stopping: every open task fails with ShuttingDown (running ones' signals abort).
-   * Unlike a cancellation, saved runs are kept, so a durable queue delivers them again after a restart.
-   */
+  /** The team is stopping: every open task fails with ShuttingDown, its saved run kept. */
   interruptAll(fx: SupervisorEffects, reason: string): void {
-    const error = new TroupeError("ShuttingDown", reason);
-    for (const entry of [...this.#tasks.values()]) {
-      this.#takeAway(entry, error, fx);
-      this.#fail(entry, error, fx);
-    }
+    this.#ledger.interruptAll(fx, reason);
   }
 
   // ── submitting ───────────────────────────────────────────────────────────
@@ -256,29 +121,16 @@ export class SupervisorCore implements AgentPort {
       parentTaskId: extra.parentTaskId,
       fanOutId: extra.fanOutId,
     });
-    if (this.#tasks.has(task.id)) {
+    if (this.#state.tasks.has(task.id)) {
       throw new TroupeError("InvalidTask", `invalid task: id "${task.id}" is already in use by an open task`);
     }
     return { task, agent, handle, snapshot: extra.snapshot };
   }
 
   submit(prepared: PreparedTask, fx: SupervisorEffects): void {
-    const entry: TaskEntry = {
-      task: prepared.task,
-      handle: prepared.handle,
-      state: "routing",
-      deadlineMs: 0,
-      snapshot: prepared.snapshot,
-      persisted: false,
-      agent: undefined,
-      match: undefined,
-      waitEdge: undefined,
-      controller: undefined,
-      auction: undefined,
-      settled: false,
-    };
-    this.#tasks.set(entry.task.id, entry);
-    this.#publishTask(entry, {
+    const entry = newTaskEntry(prepared);
+    this.#state.tasks.set(entry.task.id, entry);
+    this.#state.publishTask(entry, {
       type: "task.queued",
       taskId: entry.task.id,
       agent: prepared.agent ?? null,
@@ -286,455 +138,80 @@ export class SupervisorCore implements AgentPort {
       channel: entry.task.channel ?? null,
       parentTaskId: entry.task.parentTaskId ?? null,
     });
-    if (!this.#accepting) {
-      return this.#fail(
+    if (!this.#state.accepting) {
+      return this.#ledger.fail(
         entry,
         new TroupeError("ShuttingDown", "the team is shutting down and takes no new tasks"),
         fx,
       );
     }
-    entry.deadlineMs = entry.task.deadlineMs ?? this.#defaultDeadline(prepared.agent);
-    if (this.#deadlines.add(entry.task.id, entry.deadlineMs, this.clock.now())) {
-      fx.unschedule(DEADLINE_TIMER);
-      fx.schedule({ type: "troupe.timer.deadline" }, entry.deadlineMs, DEADLINE_TIMER);
-    }
-    this.#route(entry, prepared.agent, fx);
-  }
-
-  #defaultDeadline(agent: string | undefined): number {
-    return (agent && this.#slots.get(agent)?.definition.deadlineMs) || this.#settings.defaultDeadlineMs;
+    this.#watchdog.startDeadline(entry, prepared.agent, fx);
+    this.#router.route(entry, prepared.agent, fx);
   }
 
   // ── routing ──────────────────────────────────────────────────────────────
 
-  #route(entry: TaskEntry, explicit: string | undefined, fx: SupervisorEffects): void {
-    const { task } = entry;
-    if (explicit !== undefined) {
-      if (!this.#slots.has(explicit)) {
-        return this.#fail(entry, this.#noRoute(task, [`agent:${explicit} (no such agent)`]), fx);
-      }
-      return this.#allocate(
-        entry,
-        { rule: `agent:${explicit}`, candidates: [explicit], allocation: { kind: "least-loaded" } },
-        fx,
-      );
-    }
-    const agents = this.#settings.agents;
-    for (const rule of this.#settings.routes) {
-      const match = rule.match(task, agents);
-      if (match) return this.#allocate(entry, match, fx);
-    }
-    const classify = this.#settings.classify;
-    if (classify) {
-      const controller = new AbortController();
-      entry.controller = controller;
-      const summaries = agents.map(({ name, description, capabilities }) => ({
-        name,
-        description,
-        capabilities,
-      }));
-      Promise.resolve()
-        .then(() => classify(task, summaries, controller.signal))
-        .then(
-          (agent) => this.#selfSend({ type: "troupe.classified", taskId: task.id, agent, error: undefined }),
-          (error: unknown) =>
-            this.#selfSend({ type: "troupe.classified", taskId: task.id, agent: undefined, error }),
-        );
-      return;
-    }
-    this.#routeAfterRules(entry, undefined, fx);
-  }
-
   classified(event: Extract<AsyncResultEvent, { type: "troupe.classified" }>, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(event.taskId);
-    if (entry?.state !== "routing" || entry.match) return;
-    entry.controller = undefined;
-    if (event.error !== undefined) {
-      this.#warn(`the classifier failed on task ${event.taskId}; using the fallback`, event.error);
-    }
-    if (event.agent !== undefined && this.#slots.has(event.agent)) {
-      return this.#allocate(
-        entry,
-        { rule: "classifier", candidates: [event.agent], allocation: { kind: "least-loaded" } },
-        fx,
-      );
-    }
-    this.#routeAfterRules(entry, event.agent, fx);
-  }
-
-  #routeAfterRules(entry: TaskEntry, classified: string | undefined, fx: SupervisorEffects): void {
-    const fallback = this.#settings.fallback;
-    if (fallback !== undefined && this.#slots.has(fallback)) {
-      return this.#allocate(
-        entry,
-        { rule: "fallback", candidates: [fallback], allocation: { kind: "least-loaded" } },
-        fx,
-      );
-    }
-    const tried = this.#settings.routes.map((rule) => rule.kind);
-    if (this.#settings.classify)
-      tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");
-    tried.push(fallback ? `fallback (no agent "${fallback}")` : "fallback (none configured)");
-    this.#fail(entry, this.#noRoute(entry.task, tried), fx);
-  }
-
-  #noRoute(task: Task, tried: readonly string[]): TroupeError {
-    const what = task.command ?? (task.text ? `"${task.text.slice(0, 60)}"` : "the task");
-    return new TroupeError("NoRoute", `no agent can take ${what}; tried: ${tried.join(", ")}`, {
-      data: { tried, channel: task.channel, command: task.command, needs: task.needs },
-    });
+    this.#router.classified(event, fx);
   }
 
   // ── allocation ───────────────────────────────────────────────────────────
 
-  #allocate(entry: TaskEntry, match: RouteMatch, fx: SupervisorEffects): void {
-    entry.match = match;
-    const known = match.candidates.filter((name) => this.#slots.has(name));
-    if (known.length === 0) {
-      return this.#fail(
-        entry,
-        this.#noRoute(entry.task, [`${match.rule} → ${match.candidates.join(", ")} (no such agent)`]),
-        fx,
-      );
-    }
-    const open = known.filter((name) => this.#slots.get(name)!.breaker.state !== "closed");
-    const usable = known.filter((name) => !open.includes(name));
-    if (usable.length === 0) {
-      // Half-open agents still take a task as their one probe.
-      const probe = open.find((name) => this.#slots.get(name)!.breaker.allowsDispatch);
-      if (probe) return this.#enqueue(entry, probe, fx);
-      return this.#fail(
-        entry,
-        new TroupeError("BreakerOpen", `the circuit breaker of ${open.join(", ")} is open; try again later`, {
-          data: { agents: open, rule: match.rule },
-        }),
-        fx,
-      );
-    }
-    switch (match.allocation.kind) {
-      case "least-loaded":
-        return this.#enqueue(entry, this.#leastLoaded(usable), fx);
-      case "first-idle": {
-        const idle = usable.find((name) => this.#isIdle(this.#slots.get(name)!));
-        if (idle) return this.#enqueue(entry, idle, fx);
-        if (this.#pool.length >= this.#settings.mailboxLimit) {
-          return this.#fail(
-            entry,
-            this.#mailboxFull(`the shared queue of ${match.rule}`, this.#settings.mailboxLimit),
-            fx,
-          );
-        }
-        entry.state = "queued";
-        this.#pool.push(entry);
-        return;
-      }
-      case "auction":
-        return this.#openAuction(entry, usable, match.allocation.bidDeadlineMs, fx);
-    }
-  }
-
-  #isIdle(slot: AgentSlot): boolean {
-    return slot.running === undefined && slot.mailbox.length === 0 && slot.breaker.allowsDispatch;
-  }
-
-  #load(slot: AgentSlot): number {
-    return slot.mailbox.length + (slot.running ? 1 : 0);
-  }
-
-  #leastLoaded(names: readonly string[]): string {
-    let best = names[0]!;
-    for (const name of names)
-      if (this.#load(this.#slots.get(name)!) < this.#load(this.#slots.get(best)!)) best = name;
-    return best;
-  }
-
-  #openAuction(
-    entry: TaskEntry,
-    candidates: readonly string[],
-    deadlineMs: number,
-    fx: SupervisorEffects,
-  ): void {
-    const bidders = candidates.filter((name) => this.#slots.get(name)!.definition.bid);
-    if (bidders.length === 0) return this.#enqueue(entry, this.#leastLoaded(candidates), fx);
-    entry.auction = new Map();
-    const { task } = entry;
-    for (const name of bidders) {
-      const bid = this.#slots.get(name)!.definition.bid!;
-      Promise.resolve()
-        .then(() => bid(task))
-        .then(
-          (value) =>
-            this.#selfSend({
-              type: "troupe.bid",
-              taskId: task.id,
-              agent: name,
-              bid: typeof value === "number" && Number.isFinite(value) ? value : undefined,
-            }),
-          () => this.#selfSend({ type: "troupe.bid", taskId: task.id, agent: name, bid: undefined }),
-        );
-    }
-    fx.schedule({ type: "troupe.timer.auction", taskId: task.id }, deadlineMs, `auction:${task.id}`);
-  }
-
   bid(event: Extract<AsyncResultEvent, { type: "troupe.bid" }>, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(event.taskId);
-    if (!entry?.auction || entry.state !== "routing") return;
-    entry.auction.set(event.agent, event.bid);
-    const bidders = entry.match!.candidates.filter((name) => this.#slots.get(name)?.definition.bid);
-    if (bidders.every((name) => entry.auction!.has(name))) {
-      fx.unschedule(`auction:${entry.task.id}`);
-      this.#closeAuction(entry, fx);
-    }
+    this.#allocation.bid(event, fx);
   }
 
   auctionTimedOut(taskId: string, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
-    if (entry?.auction && entry.state === "routing") this.#closeAuction(entry, fx);
+    this.#allocation.auctionTimedOut(taskId, fx);
   }
 
-  /** The lowest bid wins; equal bids go to the agent whose name sorts first, so the result is deterministic. */
-  #closeAuction(entry: TaskEntry, fx: SupervisorEffects): void {
-    const bids = [...entry.auction!].filter((pair): pair is [string, number] => pair[1] !== undefined);
-    entry.auction = undefined;
-    bids.sort(([nameA, bidA], [nameB, bidB]) => bidA - bidB || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0));
-    const winner =
-      bids[0]?.[0] ?? this.#leastLoaded(entry.match!.candidates.filter((name) => this.#slots.has(name)));
-    this.#enqueue(entry, winner, fx);
-  }
-
-  // ── queueing and dispatch ────────────────────────────────────────────────
-
-  #mailboxFull(what: string, limit: number): TroupeError {
-    return new TroupeError(
-      "MailboxFull",
-      `${what} is full (${limit} tasks); try again later or raise mailbox.limit`,
-      {
-        data: { limit },
-      },
-    );
-  }
-
-  #enqueue(entry: TaskEntry, agent: string, fx: SupervisorEffects): void {
-    const slot = this.#slots.get(agent)!;
-    const parent = entry.task.parentTaskId ? this.#tasks.get(entry.task.parentTaskId) : undefined;
-    if (parent?.agent && !entry.waitEdge) {
-      const cycle = this.#waits.cycleThrough(parent.agent, agent);
-      if (cycle) {
-        this.#settings.bus.publish({ type: "deadlock.detected", taskId: entry.task.id, cycle });
-        return this.#fail(
-          entry,
-          new TroupeError(
-            "Deadlock",
-            `deadlock: ${cycle.join(" → ")} would wait on each other; the wait was refused`,
-            {
-              data: { cycle },
-            },
-          ),
-          fx,
-        );
-      }
-    }
-    if (slot.mailbox.length >= slot.limit) {
-      return this.#fail(entry, this.#mailboxFull(`agent ${agent}'s queue`, slot.limit), fx);
-    }
-    if (parent?.agent && !entry.waitEdge) {
-      entry.waitEdge = { from: parent.agent, to: agent };
-      this.#waits.add(parent.agent, agent);
-    }
-    entry.agent = agent;
-    entry.state = "queued";
-    slot.mailbox.push(entry);
-    this.#publishTask(entry, {
-      type: "task.routed",
-      taskId: entry.task.id,
-      agent,
-      rule: entry.match?.rule ?? `agent:${agent}`,
-    });
-    this.#dispatchNext(slot, fx);
-  }
-
-  #dispatchNext(slot: AgentSlot, fx: SupervisorEffects): void {
-    if (slot.running || !slot.breaker.allowsDispatch || this.#escalated) return;
-    const entry = slot.mailbox.shift() ?? this.#claimFromPool(slot.definition.name);
-    if (!entry) {
-      this.#setAgentState(slot, "idle");
-      return;
-    }
-    const controller = new AbortController();
-    const now = this.clock.now();
-    slot.running = {
-      entry,
-      controller,
-      startedAt: now,
-      lastBeatAt: now,
-      awaitingHuman: false,
-      steps: { limit: slot.definition.maxSteps, used: 0 },
-    };
-    slot.breaker.dispatched();
-    entry.agent = slot.definition.name;
-    entry.controller = controller;
-    this.#publishTask(entry, {
-      type: "task.claimed",
-      taskId: entry.task.id,
-      agent: slot.definition.name,
-      attempt: entry.task.attempt,
-    });
-    this.#setAgentState(slot, "working");
-    const heartbeatMs = slot.definition.heartbeatDeadlineMs;
-    if (heartbeatMs !== undefined) {
-      const { id, attempt } = entry.task;
-      fx.schedule({ type: "troupe.timer.heartbeat", taskId: id, attempt }, heartbeatMs, `heartbeat:${id}`);
-    }
-    fx.send(slot.childId, {
-      type: "troupe.task.assign",
-      task: entry.task,
-      signal: controller.signal,
-      ...(entry.snapshot === undefined ? {} : { snapshot: entry.snapshot }),
-    });
-  }
-
-  /** First come, first served: the oldest pooled task this agent may take. */
-  #claimFromPool(agent: string): TaskEntry | undefined {
-    const index = this.#pool.findIndex((entry) => entry.match?.candidates.includes(agent));
-    if (index < 0) return undefined;
-    const [entry] = this.#pool.splice(index, 1);
-    if (entry) {
-      entry.agent = agent;
-      this.#publishTask(entry, {
-        type: "task.routed",
-        taskId: entry.task.id,
-        agent,
-        rule: entry.match!.rule,
-      });
-    }
-    return entry;
-  }
-
-  #setAgentState(slot: AgentSlot, state: AgentState): void {
-    if (slot.state === state) return;
-    slot.state = state;
-    this.#settings.bus.publish({ type: "agent.state", agent: slot.definition.name, state });
-  }
-
-  // ── the AgentPort: observations from running agents ─────────────────────
-
-  #current(agent: string, taskId: string, attempt: number): Running | undefined {
-    const running = this.#slots.get(agent)?.running;
-    return running && running.entry.task.id === taskId && running.entry.task.attempt === attempt
-      ? running
-      : undefined;
-  }
+  // ── the AgentPort: what running agents report and ask for ───────────────
 
   started(agent: string, taskId: string, attempt: number): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (running) this.#publishTask(running.entry, { type: "task.started", taskId, agent, attempt });
-  }
-
-  persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
-    const running = this.#current(agent, taskId, attempt);
-    const store = this.#settings.snapshots;
-    if (!running || !store) return;
-    running.lastBeatAt = this.clock.now();
-    running.entry.persisted = true;
-    store
-      .save(taskId, snapshot)
-      .catch((error: unknown) => this.#warn(`saving the state of task ${taskId} failed`, error));
-  }
-
-  /** Delete what was saved for a task that is over: its run and its human answers. */
-  #forget(taskId: string): void {
-    const store = this.#settings.snapshots;
-    if (!store) return;
-    const forget = async () => {
-      const saved = [
-        taskId,
-        ...(await store.keys(`human/${taskId}/`)),
-        ...(await store.keys(`approval/${taskId}/`)),
-      ];
-      for (const key of saved) await store.delete(key);
-    };
-    forget().catch((error: unknown) =>
-      this.#warn(`deleting the saved state of task ${taskId} failed`, error),
-    );
-  }
-
-  readonly #models = new Map<string, Llm>();
-
-  llm(agent: string, task: Task, signal: AbortSignal): Llm {
-    const definition = this.#slots.get(agent)?.definition;
-    const factory = this.#settings.llm;
-    if (!definition || !factory) {
-      throw new TroupeError(
-        "InvalidAgent",
-        `agent ${agent} used ctx.llm, but the team has no models: pass \`llm: (role) => …\` to createSupervisor`,
-      );
-    }
-    const role = definition.model ?? definition.name;
-    let model = this.#models.get(role);
-    if (!model) {
-      model = factory(role);
-      this.#models.set(role, model);
-    }
-    const { id, attempt } = task;
-    const budget = this.#current(agent, id, attempt)?.steps;
-    return taskLlm(model, {
-      signal,
-      ...(budget ? { budget } : {}),
-      heartbeat: () => this.heartbeat(agent, id, attempt),
-      progress: (message) => this.progress(agent, id, attempt, message),
-      now: () => this.clock.now(),
-    });
-  }
-
-  memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
-    return taskMemory(this.#settings.memory, agent, task, signal);
-  }
-
-  tools(agent: string): readonly LlmTool[] {
-    return this.#settings.tools?.(agent) ?? [];
+    this.#reports.started(agent, taskId, attempt);
   }
 
   heartbeat(agent: string, taskId: string, attempt: number): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (running) running.lastBeatAt = this.clock.now();
+    this.#reports.heartbeat(agent, taskId, attempt);
   }
 
   progress(agent: string, taskId: string, attempt: number, message: string): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (!running) return;
-    running.lastBeatAt = this.clock.now();
-    this.#publishTask(running.entry, { type: "task.progress", taskId, agent, message: String(message) });
+    this.#reports.progress(agent, taskId, attempt, message);
   }
 
   emit(agent: string, taskId: string, attempt: number, event: { type: string }): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (!running) return;
-    running.lastBeatAt = this.clock.now();
-    this.#publishTask(running.entry, { type: "task.emitted", taskId, agent, event });
+    this.#reports.emit(agent, taskId, attempt, event);
   }
 
   awaitingHuman(agent: string, taskId: string, attempt: number, question: string): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (!running) return;
-    running.awaitingHuman = true;
-    this.#publishTask(running.entry, { type: "task.awaiting_human", taskId, agent, question });
-    this.#setAgentState(this.#slots.get(agent)!, "awaiting_human");
+    this.#reports.awaitingHuman(agent, taskId, attempt, question);
   }
 
   resumed(agent: string, taskId: string, attempt: number): void {
-    const running = this.#current(agent, taskId, attempt);
-    if (!running) return;
-    running.awaitingHuman = false;
-    running.lastBeatAt = this.clock.now();
-    this.#publishTask(running.entry, { type: "task.resumed", taskId, agent });
-    this.#setAgentState(this.#slots.get(agent)!, "working");
+    this.#reports.resumed(agent, taskId, attempt);
+  }
+
+  persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
+    this.#saved.persist(agent, taskId, attempt, snapshot);
+  }
+
+  llm(agent: string, task: Task, signal: AbortSignal): Llm {
+    return this.#models.forTask(agent, task, signal);
+  }
+
+  memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
+    return taskMemory(this.#state.settings.memory, agent, task, signal);
+  }
+
+  tools(agent: string): readonly LlmTool[] {
+    return this.#state.settings.tools?.(agent) ?? [];
   }
 
   /** Set by the team: submits a sub-task and returns its result. */
   delegateTo: ((parent: Task, input: TaskInput, signal: AbortSignal) => Promise<unknown>) | undefined;
 
   delegate(agent: string, parent: Task, input: TaskInput, signal: AbortSignal): Promise<unknown> {
-    if (!this.#current(agent, parent.id, parent.attempt)) {
+    if (!this.#state.current(agent, parent.id, parent.attempt)) {
       return Promise.reject(
         new TroupeError("Cancelled", `task ${parent.id} is no longer running on ${agent}`),
       );
@@ -743,77 +220,15 @@ export class SupervisorCore implements AgentPort {
   }
 
   askHuman(agent: string, task: Task, question: string, signal: AbortSignal): Promise<string> {
-    const human = this.#settings.human;
-    if (!human) {
-      return Promise.reject(
-        new TroupeError(
-          "InvalidCommand",
-          `agent ${agent} asked a person, but no human gateway is configured`,
-        ),
-      );
-    }
-    const store = this.#settings.snapshots;
-    if (!store) return human.ask(question, { task, agent, signal });
-    // A task run again after a crash gets the answers it already had, instead of asking twice.
-    const running = this.#current(agent, task.id, task.attempt);
-    if (running) running.entry.persisted = true;
-    const key = `human/${task.id}/${createHash("sha256").update(question).digest("hex").slice(0, 16)}`;
-    return store.load(key).then(async (saved) => {
-      if (typeof saved === "string") return saved;
-      const answer = await human.ask(question, { task, agent, signal });
-      await store.save(key, answer);
-      return answer;
-    });
+    return this.#human.ask(agent, task, question, signal);
   }
 
-  askApproval(
-    agent: string,
-    task: Task,
-    bound: BoundAction,
-    expiresIn: Duration | undefined,
-    signal: AbortSignal,
-  ): Promise<Approval> {
-    const running = this.#current(agent, task.id, task.attempt);
-    if (running && this.#settings.snapshots) running.entry.persisted = true;
-    const publish = (decision: "approved" | "denied" | "expired" | "refused", by: string | null) => {
-      if (running) {
-        this.#publishTask(running.entry, {
-          type: "task.approval",
-          taskId: task.id,
-          agent,
-          hash: bound.hash,
-          decision,
-          by,
-        });
-      }
-    };
-    const asked = Promise.resolve().then(() =>
-      requestApproval({
-        gateway: this.#settings.human,
-        store: this.#settings.snapshots,
-        clock: this.clock,
-        task,
-        agent,
-        bound,
-        expiresInMs: expiresIn === undefined ? DEFAULT_APPROVAL_EXPIRY_MS : toMillis(expiresIn, "expiresIn"),
-        signal,
-      }),
-    );
-    return asked.then(
-      (approval) => {
-        publish(approval.approved ? "approved" : "denied", approval.by);
-        return approval;
-      },
-      (error: unknown) => {
-        if (isTroupeError(error, "ApprovalExpired")) publish("expired", null);
-        if (isTroupeError(error, "ApprovalMismatch")) publish("refused", null);
-        throw error;
-      },
-    );
+  askApproval(...request: Parameters<AgentPort["askApproval"]>): Promise<Approval> {
+    return this.#human.approve(...request);
   }
 
   poll(agent: string, task: Task, poll: ValidPoll, signal: AbortSignal): Promise<PollResult> {
-    return requestPoll({ gateway: this.#settings.human, clock: this.clock, task, agent, poll, signal });
+    return this.#human.poll(agent, task, poll, signal);
   }
 
   // ── outcomes from agents ─────────────────────────────────────────────────
@@ -824,7 +239,7 @@ export class SupervisorCore implements AgentPort {
     taskId: string;
     attempt: number;
   }): AgentSlot | undefined {
-    const slot = this.#slots.get(event.agent);
+    const slot = this.#state.slots.get(event.agent);
     if (!slot || slot.incarnation !== event.incarnation) return undefined;
     return slot.running &&
       slot.running.entry.task.id === event.taskId &&
@@ -848,10 +263,10 @@ export class SupervisorCore implements AgentPort {
     const slot = this.#running(event);
     if (!slot) return;
     const { entry, startedAt } = slot.running!;
-    this.#release(slot, fx);
-    this.#breakerChanged(slot, slot.breaker.succeeded(), fx);
-    this.#succeed(entry, event.output, this.clock.now() - startedAt, fx);
-    this.#dispatchNext(slot, fx);
+    this.#dispatch.release(slot, fx);
+    this.#breakers.succeeded(slot, fx);
+    this.#ledger.succeed(entry, event.output, this.clock.now() - startedAt, fx);
+    this.#dispatch.next(slot, fx);
   }
 
   agentFailed(
@@ -861,372 +276,41 @@ export class SupervisorCore implements AgentPort {
     const slot = this.#running(event);
     if (!slot) return;
     const { entry } = slot.running!;
-    this.#release(slot, fx);
+    this.#dispatch.release(slot, fx);
     const error = isTroupeError(event.error)
       ? event.error
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
-    this.#fail(entry, error, fx);
-    this.#breakerChanged(slot, slot.breaker.failed(), fx);
-    if (!this.#restart(slot, `crashed: ${error.reason}`, fx)) return;
-    this.#dispatchNext(this.#slots.get(event.agent)!, fx);
-  }
-
-  /** Detach the running task from its agent and stop its timers. */
-  #release(slot: AgentSlot, fx: SupervisorEffects): Running {
-    const running = slot.running!;
-    slot.running = undefined;
-    if (slot.definition.heartbeatDeadlineMs !== undefined)
-      fx.unschedule(`heartbeat:${running.entry.task.id}`);
-    return running;
+    this.#ledger.fail(entry, error, fx);
+    this.#breakers.failed(slot, fx);
+    if (!this.#lifecycle.restart(slot, `crashed: ${error.reason}`, fx)) return;
+    this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
   }
 
   // ── timers ───────────────────────────────────────────────────────────────
 
   heartbeatDue(taskId: string, attempt: number, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
-    const slot = entry?.agent ? this.#slots.get(entry.agent) : undefined;
-    const running = slot?.running;
-    if (!slot || !running || running.entry !== entry || entry.task.attempt !== attempt) return;
-    const deadlineMs = slot.definition.heartbeatDeadlineMs!;
-    const silentFor = this.clock.now() - running.lastBeatAt;
-    if (running.awaitingHuman || silentFor < deadlineMs) {
-      const wait = running.awaitingHuman ? deadlineMs : deadlineMs - silentFor;
-      fx.schedule({ type: "troupe.timer.heartbeat", taskId, attempt }, wait, `heartbeat:${taskId}`);
-      return;
-    }
-    this.#hung(slot, running, deadlineMs, fx);
-  }
-
-  #hung(slot: AgentSlot, running: Running, deadlineMs: number, fx: SupervisorEffects): void {
-    const { entry } = running;
-    const agent = slot.definition.name;
-    this.#settings.bus.publish({ type: "heartbeat.missed", agent, taskId: entry.task.id, deadlineMs });
-    const reason = `agent ${agent} missed its heartbeat deadline of ${formatMillis(deadlineMs)}`;
-    this.#takeAway(entry, new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }), fx);
-    this.#breakerChanged(slot, slot.breaker.failed(), fx);
-    if (!this.#restart(slot, `hung: ${reason}`, fx)) return;
-    if (entry.task.attempt < slot.definition.hungAttempts) {
-      this.#retry(entry, reason, fx);
-    } else {
-      this.#fail(
-        entry,
-        new TroupeError("Hung", `${reason} on ${entry.task.attempt} attempt(s); giving up`, {
-          data: { agent, attempts: entry.task.attempt },
-        }),
-        fx,
-      );
-    }
-    this.#dispatchNext(this.#slots.get(agent)!, fx);
-  }
-
-  /** Put a task back through allocation on its route, as a new attempt. */
-  #retry(entry: TaskEntry, reason: string, fx: SupervisorEffects): void {
-    const previous = entry.agent!;
-    entry.task = { ...entry.task, attempt: entry.task.attempt + 1 };
-    entry.controller = undefined;
-    entry.state = "retrying";
-    this.#publishTask(entry, {
-      type: "task.retrying",
-      taskId: entry.task.id,
-      agent: previous,
-      attempt: entry.task.attempt,
-      reason,
-    });
-    this.#allocate(
-      entry,
-      entry.match ?? {
-        rule: `agent:${previous}`,
-        candidates: [previous],
-        allocation: { kind: "least-loaded" },
-      },
-      fx,
-    );
+    this.#watchdog.heartbeatDue(taskId, attempt, fx);
   }
 
   deadlinesDue(fx: SupervisorEffects): void {
-    const now = this.clock.now();
-    for (const taskId of this.#deadlines.takeDue(now)) this.#deadlineDue(taskId, fx);
-    const next = this.#deadlines.claimNext();
-    if (next !== undefined)
-      fx.schedule({ type: "troupe.timer.deadline" }, Math.max(0, next - now), DEADLINE_TIMER);
-  }
-
-  #deadlineDue(taskId: string, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
-    if (!entry || entry.settled) return;
-    const error = new TroupeError("Timeout", `task ${taskId} passed its deadline`, {
-      data: { agent: entry.agent },
-    });
-    const slot = this.#takeAway(entry, error, fx);
-    this.#fail(entry, error, fx);
-    if (!slot) return;
-    this.#breakerChanged(slot, slot.breaker.failed(), fx);
-    this.#dispatchNext(slot, fx);
+    this.#watchdog.deadlinesDue(fx);
   }
 
   breakerResetDue(agent: string, fx: SupervisorEffects): void {
-    const slot = this.#slots.get(agent);
-    if (!slot) return;
-    this.#breakerChanged(slot, slot.breaker.resetTimeoutElapsed(), fx);
-    this.#dispatchNext(slot, fx);
-  }
-
-  #breakerChanged(
-    slot: AgentSlot,
-    transition: ReturnType<CircuitBreaker["failed"]>,
-    fx: SupervisorEffects,
-  ): void {
-    if (!transition) return;
-    const agent = slot.definition.name;
-    this.#settings.bus.publish({ type: "breaker.changed", agent, ...transition });
-    if (transition.to !== "open") return;
-    fx.schedule(
-      { type: "troupe.timer.breaker", agent },
-      slot.definition.breaker.resetAfterMs,
-      `breaker:${agent}`,
-    );
-    // Fail fast: what waits in an open agent's queue goes to another capable agent, or fails now.
-    for (const entry of slot.mailbox.splice(0)) this.#allocate(entry, entry.match!, fx);
-  }
-
-  // ── restarts ─────────────────────────────────────────────────────────────
-
-  /** Restart after `slot`'s child crashed; false when the intensity was exceeded and the supervisor escalated. */
-  #restart(crashed: AgentSlot, cause: string, fx: SupervisorEffects): boolean {
-    const { intensity, strategy } = this.#settings;
-    if (!intensity.record(this.clock.now())) {
-      this.#escalate(
-        `more than ${intensity.intensity} restarts within ${formatMillis(intensity.periodMs)} (last: ${crashed.definition.name} ${cause})`,
-        fx,
-      );
-      return false;
-    }
-    for (const name of childrenToRestart(strategy, this.#startOrder, crashed.definition.name)) {
-      const slot = this.#slots.get(name)!;
-      const collateral = slot.running;
-      if (collateral) {
-        this.#release(slot, fx);
-        collateral.controller.abort(
-          new TroupeError("Cancelled", `agent ${name} is restarting (${strategy})`),
-        );
-      }
-      fx.stop(slot.childId);
-      slot.restarts += 1;
-      this.#spawn(slot, fx);
-      this.#settings.bus.publish({
-        type: "agent.restarted",
-        agent: name,
-        incarnation: slot.incarnation,
-        strategy,
-        cause: `${crashed.definition.name} ${cause}`,
-      });
-      if (collateral) {
-        // Not this task's fault: back to the head of the queue, same attempt.
-        collateral.entry.state = "retrying";
-        this.#publishTask(collateral.entry, {
-          type: "task.retrying",
-          taskId: collateral.entry.task.id,
-          agent: name,
-          attempt: collateral.entry.task.attempt,
-          reason: `agent ${name} restarted (${strategy} after ${crashed.definition.name} ${cause})`,
-        });
-        collateral.entry.state = "queued";
-        slot.mailbox.unshift(collateral.entry);
-      }
-      if (slot !== crashed) this.#dispatchNext(slot, fx);
-    }
-    return true;
-  }
-
-  #spawn(slot: AgentSlot, fx: SupervisorEffects): void {
-    const { agent, childId, input } = this.#nextIncarnation(slot);
-    fx.spawn(agent, childId, input);
-    this.#announce(slot);
-  }
-
-  #nextIncarnation(slot: AgentSlot) {
-    slot.incarnation += 1;
-    slot.childId = childIdOf(slot.definition.name, slot.incarnation);
-    const { definition } = slot;
-    const input: AgentHostInput = {
-      agent: definition.name,
-      incarnation: slot.incarnation,
-      port: this,
-      handle: definition.handle,
-    };
-    return { agent: definition, childId: slot.childId, input };
-  }
-
-  #announce(slot: AgentSlot): void {
-    this.#settings.bus.publish({
-      type: "agent.started",
-      agent: slot.definition.name,
-      incarnation: slot.incarnation,
-    });
-    this.#setAgentState(slot, "idle");
-  }
-
-  #escalate(reason: string, fx: SupervisorEffects): void {
-    this.#escalated = true;
-    this.#accepting = false;
-    const { intensity } = this.#settings;
-    this.#settings.bus.publish({
-      type: "supervisor.escalated",
-      restarts: intensity.recent,
-      periodMs: intensity.periodMs,
-      reason,
-    });
-    const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, { data: { reason } });
-    for (const slot of this.#slots.values()) {
-      if (slot.running) this.#release(slot, fx).controller.abort(error);
-      slot.mailbox.length = 0;
-      this.#setAgentState(slot, "stopped");
-      fx.stop(slot.childId);
-    }
-    this.#pool.length = 0;
-    for (const entry of [...this.#tasks.values()]) this.#fail(entry, error, fx);
-    fx.escalate(error);
+    this.#breakers.resetDue(agent, fx);
   }
 
   // ── cancellation ─────────────────────────────────────────────────────────
 
   /** Cancel a task or a whole fan-out by id; false when nothing open has that id. */
   cancel(id: string, reason: string, fx: SupervisorEffects): boolean {
-    if (this.#fanOuts.has(id)) {
-      this.#cancelLosers(this.#fanOuts.cancel(id, reason), fx);
-      return true;
-    }
-    const entry = this.#tasks.get(id);
-    if (!entry || entry.settled) return false;
-    const error = new TroupeError("Cancelled", reason, { data: { taskId: id } });
-    const slot = this.#takeAway(entry, error, fx);
-    this.#settle(
-      entry,
-      "cancelled",
-      { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
-      fx,
-    );
-    entry.handle.reject(error);
-    if (slot) this.#dispatchNext(slot, fx);
-    for (const child of [...this.#tasks.values()]) {
-      if (child.task.parentTaskId === id) this.cancel(child.task.id, `parent task ${id} was cancelled`, fx);
-    }
-    return true;
-  }
-
-  /**
-   * Take an open task away from wherever it is, its signal aborted with `error`: off its agent (which
-   * returns to idle) when it runs, out of its queue when it waits. Returns the slot it ran on.
-   */
-  #takeAway(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): AgentSlot | undefined {
-    const slot = entry.agent ? this.#slots.get(entry.agent) : undefined;
-    if (slot?.running?.entry === entry) {
-      this.#release(slot, fx).controller.abort(error);
-      fx.send(slot.childId, { type: "troupe.task.cancel", taskId: entry.task.id });
-      return slot;
-    }
-    entry.controller?.abort(error);
-    this.#unqueue(entry);
-    return undefined;
-  }
-
-  #unqueue(entry: TaskEntry): void {
-    const from = entry.agent ? this.#slots.get(entry.agent)?.mailbox : undefined;
-    for (const queue of [from, this.#pool]) {
-      const index = queue?.indexOf(entry) ?? -1;
-      if (index >= 0) queue!.splice(index, 1);
-    }
-  }
-
-  // ── settling ─────────────────────────────────────────────────────────────
-
-  #succeed(entry: TaskEntry, output: unknown, durationMs: number, fx: SupervisorEffects): void {
-    this.#settle(
-      entry,
-      "succeeded",
-      { type: "task.succeeded", taskId: entry.task.id, agent: entry.agent!, durationMs },
-      fx,
-    );
-    entry.handle.resolve(output);
-    this.#branchSettled(entry, { status: "succeeded", output }, fx);
-  }
-
-  #fail(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): void {
-    if (entry.settled) return;
-    this.#settle(
-      entry,
-      "failed",
-      {
-        type: "task.failed",
-        taskId: entry.task.id,
-        agent: entry.agent ?? null,
-        error: { tag: error._tag, reason: error.reason },
-      },
-      fx,
-    );
-    entry.handle.reject(error);
-    this.#branchSettled(entry, { status: "failed", error }, fx);
-  }
-
-  #settle(entry: TaskEntry, state: TaskState, event: RuntimeEventInput, fx: SupervisorEffects): void {
-    entry.settled = true;
-    entry.state = state;
-    this.#deadlines.remove(entry.task.id, entry.deadlineMs);
-    const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
-    if (entry.persisted && !interrupted) this.#forget(entry.task.id);
-    if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
-    if (entry.waitEdge) this.#waits.remove(entry.waitEdge.from, entry.waitEdge.to);
-    this.#tasks.delete(entry.task.id);
-    this.#publishTask(entry, event);
-    this.#checkIdle();
-  }
-
-  #checkIdle(): void {
-    if (this.#tasks.size > 0 || this.#idleWaiters.length === 0) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  #publishTask(entry: TaskEntry, input: RuntimeEventInput): void {
-    const event = this.#settings.bus.publish(input) as TaskEvent;
-    entry.handle.record(event);
-  }
-
-  #warn(message: string, detail: unknown): void {
-    this.#settings.logger.log("warn", message, { detail });
-    this.#settings.bus.publish({
-      type: "runtime.warning",
-      message,
-      detail: detail instanceof Error ? detail.message : detail,
-    });
-  }
-
-  reportUnknownEvent(type: unknown): void {
-    this.#warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
+    return this.#ledger.cancel(id, reason, fx);
   }
 
   // ── fan-out ──────────────────────────────────────────────────────────────
 
-  openFanOut(
-    id: string,
-    join: JoinPolicy,
-    branches: readonly { agent: string; taskId: string }[],
-    settle: { resolve: (result: FanOutResult) => void; reject: (error: TroupeError) => void },
-  ): void {
-    this.#fanOuts.open(id, join, branches, settle);
-  }
-
-  #branchSettled(entry: TaskEntry, outcome: BranchOutcome, fx: SupervisorEffects): void {
-    const { fanOutId, id } = entry.task;
-    if (fanOutId) this.#cancelLosers(this.#fanOuts.branchSettled(fanOutId, id, outcome), fx);
-  }
-
-  #cancelLosers(
-    losers: { taskIds: readonly string[]; reason: string } | undefined,
-    fx: SupervisorEffects,
-  ): void {
-    for (const taskId of losers?.taskIds ?? []) this.cancel(taskId, losers!.reason, fx);
+  openFanOut(...fanOut: Parameters<FanOutJoins["open"]>): void {
+    this.#state.fanOuts.open(...fanOut);
   }
 
   newFanOutId(): string {
@@ -1236,60 +320,39 @@ export class SupervisorCore implements AgentPort {
   // ── reading ──────────────────────────────────────────────────────────────
 
   status(): TeamStatus {
-    let queued = this.#pool.length;
-    let inFlight = 0;
-    const agents = this.#startOrder.map((name): AgentStatus => {
-      const slot = this.#slots.get(name)!;
-      queued += slot.mailbox.length;
-      if (slot.running) inFlight += 1;
-      return {
-        name,
-        state: slot.state,
-        incarnation: slot.incarnation,
-        restarts: slot.restarts,
-        breaker: slot.breaker.state,
-        failures: slot.breaker.failures,
-        queue: slot.mailbox.length,
-        task: slot.running?.entry.task.id,
-        capabilities: slot.definition.capabilities,
-        description: slot.definition.description,
-      };
-    });
-    return {
-      agents,
-      queued,
-      inFlight,
-      fanOuts: this.#fanOuts.size,
-      accepting: this.#accepting,
-      escalated: this.#escalated,
-    };
+    return teamStatus(this.#state);
   }
 
   childIdOf(agent: string): string | undefined {
-    return this.#slots.get(agent)?.childId;
+    return this.#state.slots.get(agent)?.childId;
   }
 
   /** The agent running `taskId` now, if any. */
   runningAgentOf(taskId: string): string | undefined {
-    const agent = this.#tasks.get(taskId)?.agent;
-    return agent !== undefined && this.#slots.get(agent)?.running?.entry.task.id === taskId
+    const agent = this.#state.tasks.get(taskId)?.agent;
+    return agent !== undefined && this.#state.slots.get(agent)?.running?.entry.task.id === taskId
       ? agent
       : undefined;
   }
 
   isFanOut(id: string): boolean {
-    return this.#fanOuts.has(id);
+    return this.#state.fanOuts.has(id);
   }
 
   isOpen(taskId: string): boolean {
-    return this.#tasks.has(taskId);
+    return this.#state.tasks.has(taskId);
   }
 
   /** Forward a typed event to the machine-form agent running `taskId`. */
   forward(taskId: string, event: { type: string }, fx: SupervisorEffects): void {
-    const entry = this.#tasks.get(taskId);
-    const slot = entry?.agent ? this.#slots.get(entry.agent) : undefined;
+    const entry = this.#state.tasks.get(taskId);
+    const slot = entry && this.#state.slotOf(entry);
     if (!slot || slot.running?.entry !== entry) return;
     fx.send(slot.childId, { type: "troupe.task.event", taskId, event });
+  }
+
+  /** The supervisor machine got an event it does not know: a warning, not a failure. */
+  reportUnknownEvent(type: unknown): void {
+    this.#state.warn(`the supervisor ignored an event of unknown type ${JSON.stringify(type)}`, { type });
   }
 }

@@ -1,0 +1,41 @@
+// What a task keeps in the team's SnapshotStore while it is open — a machine agent's run (to resume
+// it after a crash) and, beside it, the answers people gave it — and deleting all of it once the
+// task is over. Saving is fire-and-forget: a failure is a warning, never the task's failure.
+import type { SupervisorState } from "./SupervisorState.ts";
+
+export class SavedRuns {
+  readonly #state: SupervisorState;
+
+  constructor(state: SupervisorState) {
+    this.#state = state;
+  }
+
+  /** A machine agent's run moved: save its snapshot (the save counts as a heartbeat). */
+  persist(agent: string, taskId: string, attempt: number, snapshot: unknown): void {
+    const running = this.#state.current(agent, taskId, attempt);
+    const store = this.#state.settings.snapshots;
+    if (!running || !store) return;
+    running.lastBeatAt = this.#state.clock.now();
+    running.entry.persisted = true;
+    store
+      .save(taskId, snapshot)
+      .catch((error: unknown) => this.#state.warn(`saving the state of task ${taskId} failed`, error));
+  }
+
+  /** Delete what was saved for a task that is over: its run and its human answers. */
+  forget(taskId: string): void {
+    const store = this.#state.settings.snapshots;
+    if (!store) return;
+    const forget = async () => {
+      const saved = [
+        taskId,
+        ...(await store.keys(`human/${taskId}/`)),
+        ...(await store.keys(`approval/${taskId}/`)),
+      ];
+      for (const key of saved) await store.delete(key);
+    };
+    forget().catch((error: unknown) =>
+      this.#state.warn(`deleting the saved state of task ${taskId} failed`, error),
+    );
+  }
+}

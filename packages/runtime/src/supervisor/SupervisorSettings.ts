@@ -1,0 +1,34 @@
+// What a supervisor is built from: its agents, routes, restart policy, limits, clock, bus and the
+// optional ports (people, saved runs, models, tools, memory). Read by every part of the supervisor.
+import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import type { SnapshotStore } from "../durable/SnapshotStore.ts";
+import type { EventBus } from "../events/EventBus.ts";
+import type { Llm, LlmTool } from "../llm/Llm.ts";
+import type { Logger } from "../log/Logger.ts";
+import type { TeamMemory } from "../memory/TaskMemory.ts";
+import type { Clock } from "../time/Clock.ts";
+import type { HumanGateway } from "./HumanGateway.ts";
+import type { RestartIntensity, RestartStrategy } from "./restartStrategy.ts";
+import type { Classifier, Route } from "./routing.ts";
+
+export interface SupervisorSettings {
+  readonly agents: readonly AnyAgentDefinition[];
+  readonly routes: readonly Route[];
+  readonly classify: Classifier | undefined;
+  readonly fallback: string | undefined;
+  readonly strategy: RestartStrategy;
+  readonly intensity: RestartIntensity;
+  readonly mailboxLimit: number;
+  readonly defaultDeadlineMs: number;
+  readonly clock: Clock;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly human: HumanGateway | undefined;
+  readonly snapshots: SnapshotStore | undefined;
+  /** The model for a role (`defineAgent({ model })`, else the agent's name). */
+  readonly llm: ((role: string) => Llm) | undefined;
+  /** The tools an agent may give its model (its allow-list), for `ctx.tools`. */
+  readonly tools: ((agent: string) => readonly LlmTool[]) | undefined;
+  /** The team's memory stores, for `ctx.memory`. */
+  readonly memory: TeamMemory | undefined;
+}
