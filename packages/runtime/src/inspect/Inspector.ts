@@ -210,24 +210,23 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const { redact } = options;
   const safe = (value: unknown, path: readonly string[]): Json =>
     toJsonSafe(value, path, { maxBytes, redact });
-  /** A runtime event's field: short primitives are copied as they are (the hot path), the rest cut. */
-  const safeField = (value: unknown, key: string): Json => {
-    if (redact === undefined) {
-      switch (typeof value) {
-        case "string":
-          if (value.length < maxBytes - 2) return value;
-          break;
-        case "number":
-          if (Number.isFinite(value)) return value;
-          break;
-        case "boolean":
-          return value;
-        default:
-          if (value === null) return null;
-      }
+  /** A value recorded as it is: a short string, a finite number, a boolean, null or undefined. */
+  const keptAsIs = (value: unknown): boolean => {
+    switch (typeof value) {
+      case "string":
+        return value.length < maxBytes - 2;
+      case "number":
+        return Number.isFinite(value);
+      case "boolean":
+      case "undefined":
+        return true;
+      default:
+        return value === null;
     }
-    return safe(value, ["event", key]);
   };
+  /** A runtime event's field: short primitives are copied as they are (the hot path), the rest cut. */
+  const safeField = (value: unknown, key: string): Json =>
+    redact === undefined && keptAsIs(value) ? (value as Json) : safe(value, ["event", key]);
 
   // The ring keeps each record as its JSON line: one flat string per record is far cheaper for the
   // garbage collector to keep than the record's object tree, and the line is what readers want.
@@ -465,6 +464,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   };
 
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
+    // The hot path: an event of short primitives only is recorded as it is, without a copy.
+    if (redact === undefined && Object.values(event).every(keptAsIs)) return { kind: "runtime", event };
     // Field by field so the catalogued shape survives: only a field's own value is ever cut.
     const fields: Record<string, Json> = {};
     for (const key in event) {
