@@ -1,6 +1,7 @@
 // recorder-overhead: supervisor-routed no-op tasks a second with the recorder on (an Inspector
-// watching the team — every actor, event, snapshot, microstep, runtime event and supervision
-// status — written to a JSONL trace) divided by the same team with no recorder, in the same run.
+// watching the team — its machines' actors, events and snapshots, runtime events and supervision
+// status, as recorded by default — written to a JSONL trace) divided by the same team with no
+// recorder, in the same run.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

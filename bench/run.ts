@@ -1,5 +1,6 @@
-// `npm run bench`: runs every benchmark in turn and prints one line per figure, a ratio against a
-// raw baseline measured in the same run (`name: ratio (goal …)`); progress goes to stderr.
+// `npm run bench [-- <name>…]`: runs the named benchmarks (every one when none is named) in turn
+// and prints one line per figure, a ratio against a raw baseline measured in the same run
+// (`name: ratio (goal …)`); progress goes to stderr. `--help` lists the names and goals.
 import { alertDelivery } from "./alert-delivery.ts";
 import { discord429sAt100Tasks, discordRestPerTask } from "./discord-rest-per-task.ts";
 import { fanOutWall } from "./fan-out-wall.ts";
@@ -14,27 +15,38 @@ import { queueScaling } from "./queue-scaling.ts";
 import { queueThroughput } from "./queue-throughput.ts";
 import { recorderOverhead } from "./recorder-overhead.ts";
 import { routedThroughput } from "./routed-throughput.ts";
+import { type BenchmarkEntry, selectBenchmarks } from "./select.ts";
 
-const benchmarks: readonly (readonly [string, () => Promise<Figure>])[] = [
-  ["routed-throughput", routedThroughput],
-  ["recorder-overhead", recorderOverhead],
-  ["fan-out-wall", fanOutWall],
-  ["idle-agent-heap", idleAgentHeap],
-  ["llm-first-token", llmFirstToken],
-  ["orchestrator-fanout", orchestratorFanout],
-  ["mirror-throughput", mirrorThroughput],
-  ["mirror-latency", mirrorLatency],
-  ["queue-throughput", queueThroughput],
-  ["queue-scaling", queueScaling],
-  ["discord-rest-per-task", discordRestPerTask],
-  ["discord-429s-100-tasks", discord429sAt100Tasks],
-  ["outbox-throughput", outboxThroughput],
-  ["alert-delivery", alertDelivery],
+const benchmarks: readonly BenchmarkEntry<() => Promise<Figure>>[] = [
+  { name: "routed-throughput", goal: "≥ 0.5", run: routedThroughput },
+  { name: "recorder-overhead", goal: "≥ 0.8", run: recorderOverhead },
+  { name: "fan-out-wall", goal: "≤ 1.1", run: fanOutWall },
+  { name: "idle-agent-heap", goal: "≤ 1.5", run: idleAgentHeap },
+  { name: "llm-first-token", goal: "≤ 1.05", run: llmFirstToken },
+  { name: "orchestrator-fanout", goal: "≤ 1.1", run: orchestratorFanout },
+  { name: "mirror-throughput", goal: "≥ 0.8", run: mirrorThroughput },
+  { name: "mirror-latency", goal: "p99 added ≤ 1 ms", run: mirrorLatency },
+  { name: "queue-throughput", goal: "≥ 0.5", run: queueThroughput },
+  { name: "queue-scaling", goal: "≥ 1.6", run: queueScaling },
+  { name: "discord-rest-per-task", goal: "≤ 4 calls", run: discordRestPerTask },
+  { name: "discord-429s-100-tasks", goal: "0 429s", run: discord429sAt100Tasks },
+  { name: "outbox-throughput", goal: "≥ 0.5", run: outboxThroughput },
+  { name: "alert-delivery", goal: "p99 ≤ 50 ms", run: alertDelivery },
 ];
+
+const selection = selectBenchmarks(benchmarks, process.argv.slice(2));
+if (selection.kind === "help") {
+  console.log(selection.text);
+  process.exit(0);
+}
+if (selection.kind === "unknown") {
+  process.stderr.write(`${selection.message}\n`);
+  process.exit(2);
+}
 
 const startedAt = performance.now();
 const missed: string[] = [];
-for (const [name, run] of benchmarks) {
+for (const { name, run } of selection.benchmarks) {
   process.stderr.write(`running ${name}…\n`);
   const result = await run();
   const unit = "unit" in result ? ` ${result.unit}` : ""; // a difference (mirror-latency), not a ratio

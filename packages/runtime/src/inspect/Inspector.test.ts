@@ -57,8 +57,8 @@ describe("Inspector", () => {
     const agent = actors.find((actor) => actor.machine === "agent")!;
     expect(supervisor).toMatchObject({ parent: null, root: supervisor.actor });
     expect(agent).toMatchObject({ id: "echo#1", parent: supervisor.actor, root: supervisor.actor });
-    const runner = actors.find((actor) => actor.parent === agent.actor)!;
-    expect(runner).toMatchObject({ id: "task", machine: null });
+    // The promise that runs the task is not recorded by default; its outcome is the agent's done event.
+    expect(actors.filter((actor) => actor.machine === null)).toEqual([]);
 
     const events = ofKind(records, "event");
     // Tasks reach the agent straight from the supervisor's core (no supervisor macrostep per task).
@@ -77,18 +77,19 @@ describe("Inspector", () => {
       value: { busy: "working" },
       context: { port: "[object SupervisorCore]", signal: "[object AbortSignal]", task: { text: "hello" } },
     });
-    expect(
-      snapshots.find((snapshot) => snapshot.actor === runner.actor && snapshot.status === "done"),
-    ).toMatchObject({ output: "echo hello" });
+    expect(events.find((event) => event.type === "xstate.done.actor.task")).toMatchObject({
+      target: agent.actor,
+      event: { output: "echo hello" },
+    });
     expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "stopped" });
 
-    expect(ofKind(records, "microstep")).toContainEqual(
-      expect.objectContaining({
-        actor: agent.actor,
-        cause: "troupe.task.assign",
-        transitions: [{ source: "agent.idle", targets: ["agent.busy"], eventType: "troupe.task.assign" }],
-      }),
-    );
+    // The transitions a macrostep took go on the snapshot that ends it (no microstep records).
+    expect(ofKind(records, "microstep")).toEqual([]);
+    expect(
+      snapshots.find((snapshot) => snapshot.actor === agent.actor && snapshot.cause === "troupe.task.assign"),
+    ).toMatchObject({
+      transitions: [{ source: "agent.idle", targets: ["agent.busy"], eventType: "troupe.task.assign" }],
+    });
 
     const runtime = ofKind(records, "runtime").map((record) => record.event.type);
     expect(runtime).toEqual(
@@ -107,6 +108,28 @@ describe("Inspector", () => {
     expect(seqOf((record) => record.kind === "runtime" && record.event.type === "task.queued")).toBeLessThan(
       seqOf((record) => record.kind === "runtime" && record.event.type === "task.succeeded"),
     );
+  });
+
+  it("records microsteps and the promise that runs a task when asked", async () => {
+    const inspector = createInspector({ microsteps: true, nonMachineActors: true });
+    expect(await runOneTask(inspector)).toBe("echo hello");
+    const records = inspector.records();
+    const agent = ofKind(records, "actor").find((actor) => actor.machine === "agent")!;
+    const runner = ofKind(records, "actor").find((actor) => actor.parent === agent.actor)!;
+    expect(runner).toMatchObject({ id: "task", machine: null });
+    expect(
+      ofKind(records, "snapshot").find(
+        (snapshot) => snapshot.actor === runner.actor && snapshot.status === "done",
+      ),
+    ).toMatchObject({ output: "echo hello" });
+    expect(ofKind(records, "microstep")).toContainEqual(
+      expect.objectContaining({
+        actor: agent.actor,
+        cause: "troupe.task.assign",
+        transitions: [{ source: "agent.idle", targets: ["agent.busy"], eventType: "troupe.task.assign" }],
+      }),
+    );
+    expect(ofKind(records, "snapshot").some((snapshot) => snapshot.transitions !== undefined)).toBe(false);
   });
 
   it("hands each record to subscribers as it is made and keeps only `capacity` in the ring", async () => {

@@ -26,8 +26,17 @@ export interface InspectorOptions {
   readonly maxValueBytes?: number;
   /** How many records `records()` keeps, oldest dropped first (default 10,000). */
   readonly capacity?: number;
-  /** Record microsteps (default true). */
+  /**
+   * Write each microstep as its own record (default false: the transitions a macrostep took go on
+   * the snapshot that ends it, as its `transitions`, which is what the visualizer flashes).
+   */
   readonly microsteps?: boolean;
+  /**
+   * Record actors that are not state machines (the promise that runs one task, callbacks): their
+   * actor records, the events sent to them and their snapshots (default false: the machine that
+   * invoked one records its outcome as the done or error event it receives).
+   */
+  readonly nonMachineActors?: boolean;
   /** Write a checkpoint record after this many records (default 1,000; 0 for never). */
   readonly checkpointEvery?: number;
   /** Least time between two supervision records of one team (default 200 ms of wall time). */
@@ -130,6 +139,8 @@ interface LiveActor {
   error?: Json;
 }
 
+type MicrostepTransition = TraceRecordOf<"microstep">["transitions"][number];
+
 const SNAPSHOT_STATUSES = new Set(["active", "done", "error", "stopped"]);
 
 interface MachineLike {
@@ -192,28 +203,30 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   }
   const supervisionEveryMs = options.supervisionEveryMs ?? 200;
   const clock = options.clock ?? Date;
-  const recordMicrosteps = options.microsteps ?? true;
+  const recordMicrosteps = options.microsteps ?? false;
+  const recordNonMachineActors = options.nonMachineActors ?? false;
+  /** Transitions of the macrostep under way, per actor, for the snapshot that ends it. */
+  const pendingTransitions = new Map<string, MicrostepTransition[]>();
   const { redact } = options;
   const safe = (value: unknown, path: readonly string[]): Json =>
     toJsonSafe(value, path, { maxBytes, redact });
-  /** A runtime event's field: short primitives are copied as they are (the hot path), the rest cut. */
-  const safeField = (value: unknown, key: string): Json => {
-    if (redact === undefined) {
-      switch (typeof value) {
-        case "string":
-          if (value.length < maxBytes - 2) return value;
-          break;
-        case "number":
-          if (Number.isFinite(value)) return value;
-          break;
-        case "boolean":
-          return value;
-        default:
-          if (value === null) return null;
-      }
+  /** A value recorded as it is: a short string, a finite number, a boolean, null or undefined. */
+  const keptAsIs = (value: unknown): boolean => {
+    switch (typeof value) {
+      case "string":
+        return value.length < maxBytes - 2;
+      case "number":
+        return Number.isFinite(value);
+      case "boolean":
+      case "undefined":
+        return true;
+      default:
+        return value === null;
     }
-    return safe(value, ["event", key]);
   };
+  /** A runtime event's field: short primitives are copied as they are (the hot path), the rest cut. */
+  const safeField = (value: unknown, key: string): Json =>
+    redact === undefined && keptAsIs(value) ? (value as Json) : safe(value, ["event", key]);
 
   // The ring keeps each record as its JSON line: one flat string per record is far cheaper for the
   // garbage collector to keep than the record's object tree, and the line is what readers want.
@@ -371,14 +384,16 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
 
   const bodyOf = (event: InspectionEvent): RecordBody | undefined => {
     const actor = event.actorRef as unknown as InspectedActor;
+    const isMachine = machineOf(actor.logic) !== undefined;
     switch (event.type) {
       case "@xstate.actor":
         // Sent from the actor's constructor: its snapshot does not exist yet, so only read fields.
-        return actorBody(actor, event.rootId);
+        return isMachine || recordNonMachineActors ? actorBody(actor, event.rootId) : undefined;
       case "@xstate.event": {
         const source = (event.sourceRef as unknown as InspectedActor | undefined)?.sessionId;
         const type = String(event.event.type);
-        if (machineOf(actor.logic) === undefined) {
+        if (!isMachine) {
+          if (!recordNonMachineActors) return undefined;
           // A promise's or callback's own plumbing (xstate.promise.resolve to itself) says nothing
           // its done snapshot does not; its input is the parent's business (the agent's context).
           if (source === actor.sessionId) return undefined;
@@ -395,31 +410,40 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       }
       case "@xstate.snapshot": {
         const snapshot = event.snapshot as InspectedSnapshot;
-        // A promise's first snapshot (active, nothing yet) adds nothing to its actor record.
-        if (
-          machineOf(actor.logic) === undefined &&
-          snapshot.status === "active" &&
-          snapshot.output === undefined &&
-          snapshot.error === undefined
-        )
-          return undefined;
-        return snapshotBody(actor, String(event.event.type), snapshot);
+        if (!isMachine) {
+          if (!recordNonMachineActors) return undefined;
+          // A promise's first snapshot (active, nothing yet) adds nothing to its actor record.
+          if (snapshot.status === "active" && snapshot.output === undefined && snapshot.error === undefined)
+            return undefined;
+        }
+        const body = snapshotBody(actor, String(event.event.type), snapshot);
+        const transitions = pendingTransitions.get(actor.sessionId);
+        if (transitions === undefined) return body;
+        pendingTransitions.delete(actor.sessionId);
+        (body as { transitions?: readonly MicrostepTransition[] }).transitions = transitions;
+        return body;
       }
       case "@xstate.microstep": {
-        if (!recordMicrosteps) return undefined;
+        const transitions = event._transitions.map((transition): MicrostepTransition => {
+          const eventType = (transition as { eventType?: unknown }).eventType;
+          return {
+            source: stateNodeId(transition.source),
+            targets: (transition.target ?? []).map(stateNodeId),
+            ...(typeof eventType === "string" ? { eventType } : {}),
+          };
+        });
+        if (!recordMicrosteps) {
+          const pending = pendingTransitions.get(actor.sessionId);
+          if (pending) pending.push(...transitions);
+          else pendingTransitions.set(actor.sessionId, transitions);
+          return undefined;
+        }
         return {
           kind: "microstep",
           actor: actor.sessionId,
           cause: String(event.event.type),
           value: safe((event.snapshot as InspectedSnapshot).value, ["value"]),
-          transitions: event._transitions.map((transition) => {
-            const eventType = (transition as { eventType?: unknown }).eventType;
-            return {
-              source: stateNodeId(transition.source),
-              targets: (transition.target ?? []).map(stateNodeId),
-              ...(typeof eventType === "string" ? { eventType } : {}),
-            };
-          }),
+          transitions,
         };
       }
       default:
@@ -440,6 +464,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   };
 
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
+    // The hot path: an event of short primitives only is recorded as it is, without a copy.
+    if (redact === undefined && Object.values(event).every(keptAsIs)) return { kind: "runtime", event };
     // Field by field so the catalogued shape survives: only a field's own value is ever cut.
     const fields: Record<string, Json> = {};
     for (const key in event) {
@@ -516,6 +542,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const announce = (actor: AnyActorRef, rootId: string) => {
     const inspected = actor as unknown as InspectedActor;
     if (live.has(inspected.sessionId)) return;
+    if (!recordNonMachineActors && machineOf(inspected.logic) === undefined) return;
     emit(actorBody(inspected, rootId));
     const snapshot = actor.getSnapshot() as InspectedSnapshot;
     emit(snapshotBody(inspected, "troupe.inspector.attached", snapshot));

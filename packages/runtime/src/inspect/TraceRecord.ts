@@ -13,15 +13,17 @@
 //              actor: session id; id: its id in its parent ("echo#1", "task"); parent: the parent's
 //              session id or null for a root; root: the root actor's session id; machine: the
 //              machine id ("supervisor", "agent") or null when the logic is not a state machine
-//              (a promise); systemId: its system id or null
+//              (a promise); systemId: its system id or null. Actors that are not machines (with
+//              their events and snapshots) are recorded only when the inspector is asked to
 //   event      an event was delivered (@xstate.event)
 //              source: sender's session id or null (sent from outside); target: receiver's session
 //              id; type: the event type; event: the event, JSON-safe
 //   snapshot   an actor has a new snapshot (@xstate.snapshot)
 //              actor; cause: type of the event that led to it; status: active | done | error |
 //              stopped; machines add value (the state value) and context; other logic adds
-//              output and error when present
-//   microstep  one microstep of a machine (@xstate.microstep)
+//              output and error when present; transitions: the transitions the macrostep that
+//              ended in it took (microstep transitions, below), when microsteps are not recorded
+//   microstep  one microstep of a machine (@xstate.microstep), recorded only when asked
 //              actor; cause; value: the state value after it; transitions: [{ source, targets }]
 //              as state node ids ("agent.idle" → ["agent.busy"]; targets empty for a transition
 //              that only runs actions)
@@ -57,7 +59,8 @@
 // Fields added to v1 records: actor.graph (the hash of its machine record, for machines);
 // microstep.transitions[].eventType (the event type the transition was taken on). A snapshot of
 // a machine leaves `context` out when the context is the same object as in that actor's previous
-// snapshot (it did not change); a reader keeps the one it had.
+// snapshot (it did not change); a reader keeps the one it had. snapshot.transitions (the
+// macrostep's transitions, in place of microstep records, which are now recorded only when asked).
 //
 // JSON-safe means: functions, AbortSignals and class instances are short tags such as
 // "[object SupervisorCore]" or "[actor x:1]"; errors are { name, message, tag?, reason?, data? };
@@ -101,6 +104,13 @@ export const EventRecord = Schema.Struct({
   event: Schema.Json,
 });
 
+/** A transition a microstep took, as state node ids. */
+const MicrostepTransition = Schema.Struct({
+  source: Schema.String,
+  targets: Schema.Array(Schema.String),
+  eventType: Schema.optional(Schema.String),
+});
+
 export const SnapshotRecord = Schema.Struct({
   ...common,
   kind: Schema.Literal("snapshot"),
@@ -111,6 +121,8 @@ export const SnapshotRecord = Schema.Struct({
   context: Schema.optional(Schema.Json),
   output: Schema.optional(Schema.Json),
   error: Schema.optional(Schema.Json),
+  /** The transitions the macrostep that ended here took (when microsteps are not recorded). */
+  transitions: Schema.optional(Schema.Array(MicrostepTransition)),
 });
 
 export const MicrostepRecord = Schema.Struct({
@@ -119,13 +131,7 @@ export const MicrostepRecord = Schema.Struct({
   actor: sessionId,
   cause: Schema.String,
   value: Schema.Json,
-  transitions: Schema.Array(
-    Schema.Struct({
-      source: Schema.String,
-      targets: Schema.Array(Schema.String),
-      eventType: Schema.optional(Schema.String),
-    }),
-  ),
+  transitions: Schema.Array(MicrostepTransition),
 });
 
 export const RuntimeRecord = Schema.Struct({

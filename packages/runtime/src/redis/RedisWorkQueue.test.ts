@@ -265,6 +265,18 @@ describe("RedisWorkQueue on Redis", () => {
     expect(await admin.xlen(queue.keys.queue)).toBe(1);
     expect(await queue.stats()).toMatchObject({ ready: 1, leased: 0 });
   });
+
+  it("takes a withdrawn task's entry off the stream even among hundreds enqueued in the same moment", async () => {
+    await setUp();
+    const ids = Array.from({ length: 250 }, (_, index) => `w-${index}`);
+    await Promise.all(ids.map((id) => queue.enqueue({ id, input: { text: id } })));
+    expect(await queue.withdraw("w-230", "not needed")).toBe("withdrawn");
+    expect(await queue.withdraw("w-0", "not needed")).toBe("withdrawn");
+    expect(await admin.xlen(queue.keys.queue)).toBe(248);
+    expect(await queue.stats()).toMatchObject({ ready: 248 });
+    const leased = await queue.lease("w", { max: 300, waitMs: 0 });
+    expect(leased.map((lease) => lease.taskId)).toEqual(ids.filter((id) => id !== "w-230" && id !== "w-0"));
+  });
 });
 
 describe("maxmemoryPolicyWarning", () => {

@@ -90,8 +90,8 @@ for i = 3, #ARGV, 2 do
     out[#out + 1] = 0
   else
     -- No status or fence yet: a record without them is queued and never delivered. Its entry is
-    -- kept so a withdrawal can take it off the stream.
-    redis.call('HSET', key, 'entry', redis.call('XADD', queue, '*', 'task', id, 'input', input))
+    -- not written down (one write less per task): a withdrawal finds it from its time in \`open\`.
+    redis.call('XADD', queue, '*', 'task', id, 'input', input)
     added[#added + 1] = now
     added[#added + 1] = id
     size = size + 1
@@ -339,7 +339,32 @@ local status = rec[2] or 'queued'
 if status == 'leased' then return 'running' end
 if status ~= 'queued' and status ~= 'delayed' then return 'ended' end
 local now = now_ms()
-if rec[3] then redis.call('XDEL', KEYS[2], rec[3]) end
+local entry = rec[3]
+if not entry and status == 'queued' then
+  -- Enqueued and never delivered: its entry was added at or after its time in \`open\` (stream ids
+  -- never go back), within a moment of it; look there for the entry naming this task.
+  local since = tonumber(redis.call('ZSCORE', KEYS[3], ARGV[2]))
+  local from, last = since and string.format('%d', since), since and since + 60000
+  while from do
+    local entries = redis.call('XRANGE', KEYS[2], from, '+', 'COUNT', 100)
+    from = #entries == 100 and '(' .. entries[#entries][1] or nil
+    for _, e in ipairs(entries) do
+      if tonumber(string.match(e[1], '^(%d+)')) > last then
+        from = nil
+        break
+      end
+      local fields = e[2]
+      for i = 1, #fields, 2 do
+        if fields[i] == 'task' and fields[i + 1] == ARGV[2] then entry = e[1] end
+      end
+      if entry then
+        from = nil
+        break
+      end
+    end
+  end
+end
+if entry then redis.call('XDEL', KEYS[2], entry) end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'error', ARGV[1], 'endedAt', now)
 redis.call('ZREM', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])

@@ -63,11 +63,12 @@ CREATE TABLE IF NOT EXISTS troupe_deliveries (
   last_error    TEXT,
   ended_at      INTEGER
 ) STRICT;
--- Partial indexes: only pending deliveries are ever looked for, and sent ones pile up until pruned.
+-- A partial index: only pending deliveries are ever looked for, and sent ones pile up until pruned.
+-- The fallback sweep reads the same index (every pending delivery; the backlog is small): a second
+-- index cost every stored alert one more page written per commit. Files made before drop theirs.
 -- An alert's deliveries are found by their id's prefix (<alertId>/…) on the primary key.
 CREATE INDEX IF NOT EXISTS troupe_deliveries_claim ON troupe_deliveries (sink, eligible_at) WHERE status = 'pending';
-CREATE INDEX IF NOT EXISTS troupe_deliveries_fallback ON troupe_deliveries (due_at)
-  WHERE status = 'pending' AND fallback = 1 AND failed_over = 0;
+DROP INDEX IF EXISTS troupe_deliveries_fallback;
 
 CREATE TABLE IF NOT EXISTS troupe_delivery_dead (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -189,7 +190,8 @@ class SqliteOutbox implements SqliteOutboxStore {
         "INSERT INTO troupe_delivery_dead (id, alert_id, sink, severity, title, failures, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       candidates: db.prepare(
-        `SELECT ${COLUMNS} FROM troupe_deliveries WHERE status = 'pending' AND fallback = 1 AND failed_over = 0
+        `SELECT ${COLUMNS} FROM troupe_deliveries INDEXED BY troupe_deliveries_claim
+         WHERE status = 'pending' AND fallback = 1 AND failed_over = 0
          AND (due_at <= ? OR sink IN (SELECT value FROM json_each(?))) ORDER BY due_at LIMIT ?`,
       ),
       failedOver: db.prepare("UPDATE troupe_deliveries SET failed_over = 1 WHERE id = ?"),

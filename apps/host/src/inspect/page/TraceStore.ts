@@ -33,7 +33,7 @@ export interface TraceStore {
   readonly names: Map<string, ActorName>;
   /** Indices (into records) of the records the timeline lists. */
   readonly rows: number[];
-  /** Indices of each actor's microstep records. */
+  /** Indices of the records holding each actor's transitions: microsteps, snapshots with `transitions`. */
   readonly microsteps: Map<string, number[]>;
   /** The state after the last record. */
   readonly live: ReplayState;
@@ -104,7 +104,7 @@ export const createTraceStore = (): TraceStore => {
         applyRecord(live, record);
         if (record.kind === "actor") remember({ ...record, graph: record.graph ?? null });
         if (record.kind === "checkpoint") for (const actor of record.actors) remember(actor);
-        if (record.kind === "microstep") {
+        if (record.kind === "microstep" || (record.kind === "snapshot" && record.transitions)) {
           const list = microsteps.get(record.actor) ?? [];
           microsteps.set(record.actor, list);
           list.push(index);

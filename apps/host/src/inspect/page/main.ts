@@ -120,7 +120,7 @@ const renderChart = (index: number) => {
   if (last !== flashedIndex) {
     flashedIndex = last;
     const step = last >= 0 ? store.records[last] : undefined;
-    if (step?.kind === "microstep") chart.flash(step.transitions);
+    if (step?.kind === "microstep" || step?.kind === "snapshot") chart.flash(step.transitions ?? []);
   }
 };
 
