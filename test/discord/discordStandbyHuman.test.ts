@@ -108,11 +108,7 @@ const setUp = async () => {
     const from = holder.logs.length;
     const asked = standIn.say("deploys", "prod");
     const { taskId } = await holder.log("surface: task from a message", { from });
-    const { thread } = await standIn.waitFor(
-      (event): event is Extract<StandInEvent, { kind: "thread" }> =>
-        event.kind === "thread" && event.thread.id === asked.id,
-      "the task's thread",
-    );
+    const thread = await standIn.threadOn(asked.id);
     const { shortHash } = bindAction({ kind: "deploy", target: "prod" });
     const isApproval = (content: string) => content.includes(`asks for approval of #${shortHash}`);
     const approval = await postIn(thread.id, isApproval, "the approval in the thread");
@@ -123,28 +119,8 @@ const setUp = async () => {
     return { taskId, asked, thread: thread.id, approval, isApproval };
   };
 
-  const identifies = () =>
-    standIn.events.filter((event) => event.kind === "gateway" && event.op === "identify").length;
-
-  return { standIn, start, reaction, postIn, holderBusyAndStandby, approvalAsked, identifies };
-};
-
-/** The standby ran the approver's task: its team forwarded the approval. */
-const forwardedBy = (standby: TroupeProcess) =>
-  standby.log("human relay: request forwarded to the host holding the surface");
-
-describe("questions and approvals of tasks that run on a standby host", { timeout: 90_000 }, () => {
-  it("posts the approval from the holder in the task's thread, and the ✅ lets the task on the standby proceed", async () => {
-    const { standIn, reaction, postIn, holderBusyAndStandby, approvalAsked, identifies } = await setUp();
-    const { holder, standby } = await holderBusyAndStandby();
-    const { taskId, asked, thread, approval, isApproval } = await approvalAsked(holder);
-
-    expect(await forwardedBy(standby)).toMatchObject({ taskId, agent: "approver" });
-    expect(await holder.log("human relay: serving a forwarded request")).toMatchObject({ taskId });
-    expect(identifies()).toBe(1); // only the holder is connected: it posted the approval
-    expect(approval.content).toContain('{"kind":"deploy","target":"prod"}');
-
-    standIn.react(approval.id, "✅", ANA, ["deployers"]);
+  /** The task was deployed on ana's approval: its reply, ✅, and the approval posted once only. */
+  const deployedOnce = async ({ asked, thread, isApproval }: Awaited<ReturnType<typeof approvalAsked>>) => {
     const reply = await postIn(thread, (content) => content.startsWith("deployed"), "the reply");
     expect(reply.content).toBe("deployed prod (approved by discord:ana)");
     await reaction(asked.id, "✅");
@@ -153,12 +129,39 @@ describe("questions and approvals of tasks that run on a standby host", { timeou
         (message) => message.channelId === thread && isApproval(message.content),
       ),
     ).toHaveLength(1);
+  };
+
+  const identifies = () =>
+    standIn.events.filter((event) => event.kind === "gateway" && event.op === "identify").length;
+
+  return { standIn, start, reaction, postIn, holderBusyAndStandby, approvalAsked, deployedOnce, identifies };
+};
+
+/** The standby ran the approver's task: its team forwarded the approval. */
+const forwardedBy = (standby: TroupeProcess) =>
+  standby.log("human relay: request forwarded to the host holding the surface");
+
+describe("questions and approvals of tasks that run on a standby host", { timeout: 90_000 }, () => {
+  it("posts the approval from the holder in the task's thread, and the ✅ lets the task on the standby proceed", async () => {
+    const { standIn, holderBusyAndStandby, approvalAsked, deployedOnce, identifies } = await setUp();
+    const { holder, standby } = await holderBusyAndStandby();
+    const approvalOf = await approvalAsked(holder);
+    const { taskId, approval } = approvalOf;
+
+    expect(await forwardedBy(standby)).toMatchObject({ taskId, agent: "approver" });
+    expect(await holder.log("human relay: serving a forwarded request")).toMatchObject({ taskId });
+    expect(identifies()).toBe(1); // only the holder is connected: it posted the approval
+    expect(approval.content).toContain('{"kind":"deploy","target":"prod"}');
+
+    standIn.react(approval.id, "✅", ANA, ["deployers"]);
+    await deployedOnce(approvalOf);
   });
 
   it("hands a pending approval over to the standby when the holder is killed, and counts the ✅ added meanwhile", async () => {
-    const { standIn, reaction, postIn, holderBusyAndStandby, approvalAsked } = await setUp();
+    const { standIn, holderBusyAndStandby, approvalAsked, deployedOnce } = await setUp();
     const { holder, standby } = await holderBusyAndStandby();
-    const { taskId, asked, thread, approval, isApproval } = await approvalAsked(holder);
+    const approvalOf = await approvalAsked(holder);
+    const { taskId, approval } = approvalOf;
     expect(await forwardedBy(standby)).toMatchObject({ taskId });
 
     holder.child.kill("SIGKILL");
@@ -168,14 +171,7 @@ describe("questions and approvals of tasks that run on a standby host", { timeou
     expect(await standby.log("human relay: serving a forwarded request")).toMatchObject({ taskId });
     await standby.log("surface: the approval's message from before the restart, found again");
 
-    const reply = await postIn(thread, (content) => content.startsWith("deployed"), "the reply");
-    expect(reply.content).toBe("deployed prod (approved by discord:ana)");
-    await reaction(asked.id, "✅");
-    expect(
-      [...standIn.messages.values()].filter(
-        (message) => message.channelId === thread && isApproval(message.content),
-      ),
-    ).toHaveLength(1);
+    await deployedOnce(approvalOf);
   });
 
   it("posts a question of a task on the standby in its thread, and the reply there answers it", async () => {
