@@ -13,9 +13,9 @@ import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
 import type { Task } from "../task/Task.ts";
 import { findApprovalMessage, reactionsSoFar, saveApprovalMessage } from "./approvalMessage.ts";
-import { hasAnyRole } from "./hasAnyRole.ts";
 import type { InboundReaction, Surface, SurfaceMessageRef } from "./Surface.ts";
 import { runSurfacePoll } from "./SurfacePoll.ts";
+import { holdsAllowedRole, roleMentions } from "./surfaceRoles.ts";
 
 export interface SurfaceHumanGatewayOptions {
   /** Role names or ids whose members may approve; empty: anyone who is not a bot. */
@@ -67,14 +67,9 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
       : undefined;
   };
 
-  const mentionsOf = (surface: Surface) => {
-    const ids = roles.length > 0 ? (surface.roleIds?.(roles) ?? []) : [];
-    return { prefix: ids.map((id) => `<@&${id}> `).join(""), mentions: { roles: ids } };
-  };
-
   /** The approval as posted: the action, its short hash, its expiry and how to answer. */
   const approvalPost = (request: ApprovalRequest, agent: string, surface: Surface) => {
-    const { prefix, mentions } = mentionsOf(surface);
+    const { prefix, mentions } = roleMentions(surface, roles);
     const shown =
       request.canonical.length > MAX_ACTION_CHARS
         ? `${request.canonical.slice(0, MAX_ACTION_CHARS)}…`
@@ -88,8 +83,7 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
       mentions,
     };
   };
-  const mayApprove = (reaction: InboundReaction) =>
-    !reaction.fromBot && (roles.length === 0 || hasAnyRole(reaction, roles));
+  const mayApprove = (reaction: InboundReaction) => !reaction.fromBot && holdsAllowedRole(reaction, roles);
 
   /** Resolve with the first value `listen` hands over, until `signal` aborts; unsubscribes either way. */
   const until = <T>(signal: AbortSignal, listen: (settle: (value: T) => void) => () => void): Promise<T> => {
@@ -116,7 +110,7 @@ export const createSurfaceHumanGateway = (options: SurfaceHumanGatewayOptions): 
         throw new Error(`task ${context.task.id} has no thread to ask its question in`);
       }
       const { surface, thread, awaitsAnswer } = place;
-      const { prefix, mentions } = mentionsOf(surface);
+      const { prefix, mentions } = roleMentions(surface, roles);
       const answer = until<string>(context.signal, (settle) =>
         surface.onMessage((message) => {
           if (message.threadId === thread && !message.fromBot && message.content.trim() !== "")

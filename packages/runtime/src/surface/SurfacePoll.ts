@@ -5,8 +5,8 @@
 import { type PollRequest, type PollResult, PollTally } from "../human/Poll.ts";
 import type { PollContext } from "../human/requestPoll.ts";
 import type { Logger } from "../log/Logger.ts";
-import { hasAnyRole } from "./hasAnyRole.ts";
 import type { InboundReaction, Surface } from "./Surface.ts";
+import { holdsAllowedRole, roleMentions } from "./surfaceRoles.ts";
 
 /** The reaction of each choice, in order. */
 export const KEYCAPS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"] as const;
@@ -46,18 +46,15 @@ export const runSurfacePoll = async (
 ): Promise<PollResult> => {
   const { surface, thread } = place;
   if (!surface.onReaction) throw new Error(`the ${surface.kind} surface cannot take reactions, so no votes`);
-  const roleIds = request.roles.length > 0 ? (surface.roleIds?.(request.roles) ?? []) : [];
-  const posted = await surface.post(thread, {
-    content: pollText(request, context.agent, roleIds.map((id) => `<@&${id}> `).join("")),
-    mentions: { roles: roleIds },
-  });
+  const { prefix, mentions } = roleMentions(surface, request.roles);
+  const posted = await surface.post(thread, { content: pollText(request, context.agent, prefix), mentions });
   const tally = new PollTally(request);
   const choiceOf = (reaction: InboundReaction): string | undefined => {
     if (reaction.messageId !== posted.messageId || reaction.fromBot) return undefined;
     const index = BARE_KEYCAPS.indexOf(bare(reaction.emoji));
     const choice = request.choices[index];
     if (choice === undefined) return undefined;
-    if (request.roles.length > 0 && !hasAnyRole(reaction, request.roles)) {
+    if (!holdsAllowedRole(reaction, request.roles)) {
       logger.log("info", "surface: a vote from someone without a voter role, ignored", {
         taskId: context.task.id,
         user: reaction.userName,
