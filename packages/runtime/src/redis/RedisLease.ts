@@ -5,6 +5,7 @@
 // successful renewal; when that time passes without another (Redis unreachable, the process stalled)
 // it takes the lease as lost, even before Redis expires the key, and says so to its listeners.
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { runScript, script } from "./queueScripts.ts";
@@ -41,18 +42,6 @@ export interface RedisLeaseOptions {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 export class RedisLease {
   readonly key: string;
@@ -133,7 +122,7 @@ export class RedisLease {
           });
         failing = true;
       }
-      await pause(this.#pollEveryMs, signal);
+      await sleep(this.#pollEveryMs, undefined, { signal }).catch(() => {}); // an abort ends the wait
     }
     return false;
   }
