@@ -328,12 +328,7 @@ export class RedisHumanRelay {
           return null;
         });
         if (raw !== null) {
-          await this.#redis
-            .multi()
-            .hdel(this.#pending, id)
-            .hdel(this.#answers, id)
-            .exec()
-            .catch(() => {}); // answered already: a leftover record is never served again
+          await this.#forget(id).catch(() => {}); // answered already: a leftover is never served again
           return settle(parse(raw) as Outcome) as T;
         }
         signal.throwIfAborted();
@@ -384,8 +379,13 @@ export class RedisHumanRelay {
     return request.kind !== "ask" && Date.now() > request.request.expiresAt + this.#expiryGraceMs;
   }
 
+  /** Delete the request and its answer. */
+  #forget(id: string) {
+    return this.#redis.multi().hdel(this.#pending, id).hdel(this.#answers, id).exec();
+  }
+
   async #withdraw(id: string, why: string) {
-    await this.#redis.multi().hdel(this.#pending, id).hdel(this.#answers, id).exec();
+    await this.#forget(id);
     await this.#notify({ kind: "withdrawn", id });
     this.#logger.log("info", "human relay: request withdrawn", { id, why });
   }
