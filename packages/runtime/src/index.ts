@@ -17,20 +17,22 @@ export {
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
 export { retryOfDeadLetter } from "./durable/retryOfDeadLetter.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
-export type {
-  DeadLetter,
-  FailureInfo,
-  FinalOutcome,
-  IdempotencyStore,
-  Lease,
-  LeaseOptions,
-  QueueStats,
-  Settlement,
-  TaskRecord,
-  TaskRecordStatus,
-  WithdrawOutcome,
-  WorkItem,
-  WorkQueue,
+export {
+  type DeadLetter,
+  type EndedRecord,
+  type FailureInfo,
+  type FinalOutcome,
+  type IdempotencyStore,
+  isEnded,
+  type Lease,
+  type LeaseOptions,
+  type QueueStats,
+  type Settlement,
+  type TaskRecord,
+  type TaskRecordStatus,
+  type WithdrawOutcome,
+  type WorkItem,
+  type WorkQueue,
 } from "./durable/WorkQueue.ts";
 export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/TroupeError.ts";
 export * from "./events/catalogue.ts";

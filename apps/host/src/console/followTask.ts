@@ -3,19 +3,14 @@
 // record is read again as soon as `task.recorded` (published once the queue accepted an outcome,
 // here or mirrored from another host) or `task.dead_lettered` names the task, and every few seconds
 // otherwise, since mirrored events may be missed.
-import type { EventBus, TaskRecord, WorkQueue } from "@troupe/runtime";
-
-export type FinalRecord = TaskRecord & { readonly status: "succeeded" | "cancelled" | "dead" };
+import { type EndedRecord, type EventBus, isEnded, type WorkQueue } from "@troupe/runtime";
 
 export interface TaskFollower {
   /** The task's final record, or undefined once `signal` aborts first. */
-  follow(taskId: string, signal: AbortSignal): Promise<FinalRecord | undefined>;
+  follow(taskId: string, signal: AbortSignal): Promise<EndedRecord | undefined>;
   /** Stop listening to the bus. */
   close(): void;
 }
-
-const isFinal = (record: TaskRecord | undefined): record is FinalRecord =>
-  record?.status === "succeeded" || record?.status === "cancelled" || record?.status === "dead";
 
 export const createTaskFollower = (
   queue: WorkQueue,
@@ -28,7 +23,7 @@ export const createTaskFollower = (
     if (event.type === "task.recorded" || event.type === "task.dead_lettered") wakers.get(event.taskId)?.();
   });
 
-  const follow = async (taskId: string, signal: AbortSignal): Promise<FinalRecord | undefined> => {
+  const follow = async (taskId: string, signal: AbortSignal): Promise<EndedRecord | undefined> => {
     while (!signal.aborted) {
       // Listen before reading, so an outcome recorded in between is not missed.
       let wake!: () => void;
@@ -37,7 +32,7 @@ export const createTaskFollower = (
       });
       wakers.set(taskId, wake);
       const record = await queue.record(taskId).catch(() => undefined);
-      if (isFinal(record)) {
+      if (isEnded(record)) {
         wakers.delete(taskId);
         return record;
       }

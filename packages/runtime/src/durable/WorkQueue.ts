@@ -50,6 +50,12 @@ export interface TaskRecord {
   readonly error?: FailureInfo;
 }
 
+/** The record of a task that is over: it will not be delivered again. */
+export type EndedRecord = TaskRecord & { readonly status: "succeeded" | "cancelled" | "dead" };
+
+export const isEnded = (record: TaskRecord | undefined): record is EndedRecord =>
+  record?.status === "succeeded" || record?.status === "cancelled" || record?.status === "dead";
+
 export interface QueueStats {
   /** Waiting to be leased now. */
   readonly ready: number;

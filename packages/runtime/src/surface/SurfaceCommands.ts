@@ -8,7 +8,7 @@
 // once, visible only to whoever ran it, saying what to do.
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
 import { retryOfDeadLetter } from "../durable/retryOfDeadLetter.ts";
-import type { TaskRecord, WorkItem, WorkQueue } from "../durable/WorkQueue.ts";
+import { isEnded, type TaskRecord, type WorkItem, type WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
@@ -141,11 +141,9 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     } catch (error) {
       return send(`${statusText("failed")}: not queued: ${errorText(error)}`);
     }
-    const final = (record: TaskRecord | undefined) =>
-      record?.status === "succeeded" || record?.status === "cancelled" || record?.status === "dead";
     // A task queued elsewhere (a scheduled run) may have ended before listening started.
     let record = await queue.record(id);
-    if (!final(record)) {
+    if (!isEnded(record)) {
       try {
         await recorded;
       } catch {
