@@ -4,12 +4,9 @@
 // mirror → Redis → the mirror of a second bus → its listener. The figure is a difference, not a
 // ratio: p99(mirror) − p99(raw), in milliseconds, on the shared Redis at 127.0.0.1:6379.
 import { randomUUID } from "node:crypto";
-import { EventBus, type RuntimeEventInput } from "@troupe/runtime";
-import { eventChannel, eventChannelPattern, mirrorEvents } from "@troupe/runtime/redis";
-import { Redis } from "ioredis";
 import { type Figure, progress } from "./measure.ts";
+import { eventNumber, openMirrorPair, openRawPubSub } from "./mirrorPaths.ts";
 
-const REDIS_URL = "redis://127.0.0.1:6379";
 const MESSAGES_PER_BLOCK = 250;
 const BLOCKS = 8;
 const WARM_UP_MESSAGES = 500;
@@ -25,13 +22,6 @@ const percentile = (values: readonly number[], fraction: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 };
-
-const eventNumber = (index: number): RuntimeEventInput => ({
-  type: "task.succeeded",
-  taskId: `task-${index}`,
-  agent: "echo",
-  durationMs: index % 1_000,
-});
 
 /** Send `count` messages one after the other with `send`; `arrived` is called by the receiving side. */
 const pingPong = () => {
@@ -58,40 +48,25 @@ const pingPong = () => {
 };
 
 const rawPath = async (namespace: string) => {
-  const publisher = new Redis(REDIS_URL);
-  const subscriber = new Redis(REDIS_URL);
+  const raw = await openRawPubSub(namespace, Math.max(MESSAGES_PER_BLOCK, WARM_UP_MESSAGES));
   const timing = pingPong();
-  subscriber.on("pmessage", timing.arrived);
-  await subscriber.psubscribe(eventChannelPattern(namespace));
-  const channel = eventChannel(namespace, "task.succeeded");
-  const payload = (index: number) =>
-    JSON.stringify({ origin: "bench-raw", event: { ...eventNumber(index), at: Date.now() } });
-  const payloads = Array.from({ length: Math.max(MESSAGES_PER_BLOCK, WARM_UP_MESSAGES) }, (_, index) =>
-    payload(index),
-  );
+  raw.subscriber.on("pmessage", timing.arrived);
   return {
     latencies: timing.latencies,
-    run: (count: number) => timing.run(count, (index) => void publisher.publish(channel, payloads[index]!)),
-    close: () => Promise.all([publisher.quit(), subscriber.quit()]),
+    run: (count: number) =>
+      timing.run(count, (index) => void raw.publisher.publish(raw.channel, raw.payloads[index]!)),
+    close: raw.close,
   };
 };
 
 const mirroredPath = async (namespace: string) => {
-  const source = new Redis(REDIS_URL, { lazyConnect: true });
-  const sending = new EventBus();
-  const receiving = new EventBus();
-  const sender = mirrorEvents({ bus: sending, redis: source, namespace, origin: "bench-sender" });
-  const receiver = mirrorEvents({ bus: receiving, redis: source, namespace, origin: "bench-receiver" });
-  await Promise.all([sender.ready(AbortSignal.timeout(5_000)), receiver.ready(AbortSignal.timeout(5_000))]);
+  const pair = await openMirrorPair(namespace);
   const timing = pingPong();
-  receiving.subscribe(timing.arrived);
+  pair.receiving.subscribe(timing.arrived);
   return {
     latencies: timing.latencies,
-    run: (count: number) => timing.run(count, (index) => void sending.publish(eventNumber(index))),
-    close: async () => {
-      await Promise.all([sender.close(), receiver.close()]);
-      source.disconnect();
-    },
+    run: (count: number) => timing.run(count, (index) => void pair.sending.publish(eventNumber(index))),
+    close: pair.close,
   };
 };
 

@@ -7,27 +7,19 @@
 // parsing, encoding or validation.
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { EventBus, type RuntimeEventInput } from "@troupe/runtime";
-import { eventChannel, eventChannelPattern, mirrorEvents } from "@troupe/runtime/redis";
-import { Redis } from "ioredis";
 import { type Figure, figure, median, progress, timeMs } from "./measure.ts";
+import { eventNumber, openMirrorPair, openRawPubSub } from "./mirrorPaths.ts";
 
-const REDIS_URL = "redis://127.0.0.1:6379";
 const EVENTS_PER_ROUND = 20_000;
 const CHUNK = 500;
 const ROUNDS = 7;
 
-const eventNumber = (index: number): RuntimeEventInput => ({
-  type: "task.succeeded",
-  taskId: `task-${index}`,
-  agent: "echo",
-  durationMs: index % 1_000,
-});
-
 /** The baseline: the mirror's payloads, pipelined PUBLISH, counted by a raw subscriber. */
 const rawPath = async (namespace: string) => {
-  const publisher = new Redis(REDIS_URL);
-  const subscriber = new Redis(REDIS_URL);
+  const { publisher, subscriber, channel, payloads, close } = await openRawPubSub(
+    namespace,
+    EVENTS_PER_ROUND,
+  );
   let received = 0;
   let target = 0;
   let allReceived: (() => void) | undefined;
@@ -35,11 +27,6 @@ const rawPath = async (namespace: string) => {
     received += 1;
     if (received === target) allReceived?.();
   });
-  await subscriber.psubscribe(eventChannelPattern(namespace));
-  const channel = eventChannel(namespace, "task.succeeded");
-  const payloads = Array.from({ length: EVENTS_PER_ROUND }, (_, index) =>
-    JSON.stringify({ origin: "bench-raw", event: { ...eventNumber(index), at: Date.now() } }),
-  );
   return {
     run: async () => {
       received = 0;
@@ -56,18 +43,13 @@ const rawPath = async (namespace: string) => {
       }
       await done;
     },
-    close: () => Promise.all([publisher.quit(), subscriber.quit()]),
+    close,
   };
 };
 
 /** Troupe: two buses, each with its mirror (two processes' worth of connections). */
 const mirroredPath = async (namespace: string) => {
-  const source = new Redis(REDIS_URL, { lazyConnect: true });
-  const sending = new EventBus();
-  const receiving = new EventBus();
-  const sender = mirrorEvents({ bus: sending, redis: source, namespace, origin: "bench-sender" });
-  const receiver = mirrorEvents({ bus: receiving, redis: source, namespace, origin: "bench-receiver" });
-  await Promise.all([sender.ready(AbortSignal.timeout(5_000)), receiver.ready(AbortSignal.timeout(5_000))]);
+  const { sending, receiving, sender, receiver, close } = await openMirrorPair(namespace);
   let received = 0;
   let target = 0;
   let allReceived: (() => void) | undefined;
@@ -90,10 +72,7 @@ const mirroredPath = async (namespace: string) => {
       const dropped = sender.stats().dropped + receiver.stats().malformed;
       if (dropped > 0) throw new Error(`mirror-throughput: ${dropped} events dropped or malformed`);
     },
-    close: async () => {
-      await Promise.all([sender.close(), receiver.close()]);
-      source.disconnect();
-    },
+    close,
   };
 };
 
