@@ -1,3 +1,0 @@
-import { routedThroughput } from "./bench/routed-throughput.ts";
-
-console.log((await routedThroughput()).ratio);
