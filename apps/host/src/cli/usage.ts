@@ -44,7 +44,7 @@ const ENVIRONMENT = `Environment:
                         failing, replayed in order when it is back or at the next start (default
                         <data dir>/discord-fallback; refused ones go to its rejected/ folder)
 
-Notifier (alerts; environment only, see the README's notifier section; a bad value is logged and
+Notifier (alerts; environment only, see docs/alerts.md; a bad value is logged and
 that sink left out, troupe runs on):
   TROUPE_NOTIFY_DISCORD_WEBHOOK  A Discord webhook URL (a secret: never printed)
   TROUPE_NOTIFY_KAKAOWORK_APP_KEY, TROUPE_NOTIFY_KAKAOWORK_CONVERSATION  A KakaoWork bot
@@ -95,7 +95,7 @@ Run "troupe start --help" for the console's commands and how troupe stops.
 `;
 
 export const startUsage = `troupe start: run the team with the local console and the HTTP server.
-With DISCORD_TOKEN set it runs on Discord instead: see the Discord section of the README.
+With DISCORD_TOKEN set it runs on Discord instead: see docs/discord.md.
 
 Usage:
   troupe start [options]

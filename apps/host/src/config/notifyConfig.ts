@@ -163,7 +163,7 @@ export const resolveNotifyConfig = (
         problems.push(`TROUPE_NOTIFY_ORDER: unknown sink "${name}" (known: ${SINK_NAMES.join(", ")})`);
       else if (!available.has(name as SinkName))
         problems.push(
-          `TROUPE_NOTIFY_ORDER: sink "${name}" is not configured (see the README's notifier table for its variables)`,
+          `TROUPE_NOTIFY_ORDER: sink "${name}" is not configured (see docs/configuration.md for its variables)`,
         );
       else if (!chosen.includes(name as SinkName)) chosen.push(name as SinkName);
     }

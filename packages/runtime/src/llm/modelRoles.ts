@@ -3,7 +3,7 @@
 // model, light ones to a small fast one; all of them are small enough for one local machine.
 import { TroupeError } from "../errors/TroupeError.ts";
 
-/** The default model of each built-in role (see the README's "Local models (Ollama)"). */
+/** The default model of each built-in role (see docs/models.md). */
 export const ROLE_MODELS = {
   orchestrator: "qwen3:8b",
   research: "qwen3:8b",

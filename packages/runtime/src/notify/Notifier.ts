@@ -6,7 +6,7 @@
 // quota is used up, batches quiet-hours alerts into digests, and after the attempt budget moves a
 // delivery to the dead letters and sends a notice on another sink. Nothing is dropped: every alert
 // is in the outbox before any network call, and stays there until a sink took it or it is a dead
-// letter (see the README's "never dropped" section for what this does and does not promise).
+// letter (see docs/alerts.md, "Never silently dropped", for what this does and does not promise).
 import { hostname } from "node:os";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
