@@ -151,6 +151,8 @@ describe("MODEL_TIMEOUT", { timeout: 30_000 }, () => {
   it("refuses a value that is not a duration, naming the variable", async () => {
     const troupe = spawnTroupe(["start"], { MODEL_TIMEOUT_CODE: "soon" });
     expect(await troupe.exited).toBe(2);
-    expect(troupe.stderr.join("\n")).toMatch(/MODEL_TIMEOUT_CODE must be a time such as 30s, 2m or 1h, got "soon"/);
+    expect(troupe.stderr.join("\n")).toMatch(
+      /MODEL_TIMEOUT_CODE must be a time such as 30s, 2m or 1h, got "soon"/,
+    );
   });
 });
