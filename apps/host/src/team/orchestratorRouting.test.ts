@@ -140,7 +140,12 @@ describe("MODEL_TIMEOUT", { timeout: 30_000 }, () => {
           ? { content: "never", hold: new Promise(() => {}) }
           : answer(request),
     });
-    const troupe = spawnTroupe(["start"], { ...modelEnv(standIn.url), MODEL_TIMEOUT_RESEARCH: "1s" });
+    const troupe = spawnTroupe(["start"], {
+      ...modelEnv(standIn.url),
+      MODEL_TIMEOUT_RESEARCH: "1s",
+      // The task retries on the hung model: stop without waiting for it.
+      TROUPE_DRAIN_TIMEOUT: "100ms",
+    });
     await troupe.log("troupe started");
     troupe.send("@research what is tea?");
     expect(await troupe.line(/MODEL_TIMEOUT_RESEARCH/)).toMatch(/did not answer within 1\.0s/);
