@@ -25,10 +25,11 @@ const modelEnv = (url: string) => ({
   MODEL_DEFAULT: undefined,
 });
 
-const lastUserText = (request: StandInRequest): string => {
-  const messages = (request.body?.messages ?? []) as { role: string; content: string }[];
-  return messages.findLast((message) => message.role === "user")?.content ?? "";
-};
+const userTexts = (request: StandInRequest): string[] =>
+  ((request.body?.messages ?? []) as { role: string; content: string }[])
+    .filter((message) => message.role === "user")
+    .map((message) => message.content);
+const lastUserText = (request: StandInRequest): string => userTexts(request).at(-1) ?? "";
 
 /** The router sends tea questions to research and loops to code; research and code answer by schema. */
 const answer = (request: StandInRequest): StandInReply => {
@@ -40,10 +41,7 @@ const answer = (request: StandInRequest): StandInReply => {
   }
   if (schema.includes('"steps"')) return { content: JSON.stringify({ steps: ["read about it"] }) };
   if (schema.includes('"sources"')) {
-    const question = (request.body?.messages as { role: string; content: string }[]).find(
-      (message) => message.role === "user",
-    )?.content;
-    return { content: JSON.stringify({ summary: `Research on: ${question}`, sources: [] }) };
+    return { content: JSON.stringify({ summary: `Research on: ${userTexts(request)[0]}`, sources: [] }) };
   }
   return { content: `Code on: ${text}` };
 };
