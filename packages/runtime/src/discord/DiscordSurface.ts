@@ -5,7 +5,8 @@
 // handling applies (a 429 is waited out, never retried early); `apiUrl` points REST — and through
 // GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged. After a
 // restart, a message's own reactions and people's reactions (with the members' roles) are read back
-// through REST.
+// through REST. A mention of the bot itself (`<@id>`) addresses Troupe and is taken off what a person
+// wrote, so it never reaches an agent's model or memory.
 import {
   AttachmentBuilder,
   type Channel,
@@ -134,6 +135,14 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     content: written.content,
   });
 
+  /** What a person wrote, without mentions of the bot itself (`<@id>`, `<@!id>`). */
+  const withoutOwnMention = (content: string): string => {
+    const own = client.user?.id;
+    if (own === undefined) return content;
+    const stripped = content.replace(new RegExp(`<@!?${own}>\\s*`, "g"), "");
+    return stripped === content ? content : stripped.trim();
+  };
+
   client.on(Events.MessageCreate, (incoming: Message) => {
     if (!incoming.inGuild()) return;
     if (options.guildId !== undefined && incoming.guildId !== options.guildId) return;
@@ -148,7 +157,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       authorId: incoming.author.id,
       authorName: incoming.author.username,
       fromBot: fromBot(incoming),
-      content: incoming.content,
+      content: withoutOwnMention(incoming.content),
     };
     for (const listener of listeners) {
       try {
