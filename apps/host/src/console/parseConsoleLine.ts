@@ -38,7 +38,8 @@ export const consoleHelp = `Commands:
   /quit                 finish running tasks and exit (as end of input does)
   @agent <text>         give a task to the agent named by the mention
   <text>                routed by rules: a mention, then an agent with a capability named in the
-                        text (e.g. "system"), else echo`;
+                        text (e.g. "system"), else the orchestrator (its model picks the agent)
+                        when TROUPE_AGENTS has it, else echo`;
 
 export const parseConsoleLine = (raw: string): ConsoleCommand => {
   const line = raw.trim();
