@@ -79,7 +79,7 @@ const routingNote = (result: OrchestratorResult): string => {
   if (part.agent === null || part.routedBy === "team") return "the team routed it";
   if (result.modelUnavailable !== undefined)
     return `${part.agent} took it by the rules: the orchestrator's model is unavailable (${result.modelUnavailable})`;
-  const how = { rule: "by rule", model: "picked by the model", fallback: "as nothing else fit", team: "" };
+  const how = { rule: "by rule", model: "picked by the model", fallback: "as nothing else fit" } as const;
   return `${part.agent} took it, ${how[part.routedBy]}`;
 };
 

@@ -128,12 +128,6 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
   /** Written by a bot, a webhook (an agent's post) or Troupe's own bot user. */
   const fromBot = (written: Message) =>
     written.author.bot || written.webhookId !== null || written.author.id === client.user?.id;
-  const historyMessageOf = (written: Message): SurfaceHistoryMessage => ({
-    id: written.id,
-    authorName: written.author.username,
-    fromBot: fromBot(written),
-    content: written.content,
-  });
 
   /** What a person wrote, without mentions of the bot itself (`<@id>`, `<@!id>`). */
   const withoutOwnMention = (content: string): string => {
@@ -142,6 +136,13 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     const stripped = content.replace(new RegExp(`<@!?${own}>\\s*`, "g"), "");
     return stripped === content ? content : stripped.trim();
   };
+
+  const historyMessageOf = (written: Message): SurfaceHistoryMessage => ({
+    id: written.id,
+    authorName: written.author.username,
+    fromBot: fromBot(written),
+    content: withoutOwnMention(written.content),
+  });
 
   client.on(Events.MessageCreate, (incoming: Message) => {
     if (!incoming.inGuild()) return;
