@@ -165,6 +165,7 @@ export {
   type FileDropSurface,
   withFileDrop,
 } from "./surface/withFileDrop.ts";
+export { addressedTo, type LeadingMention, leadingMention, withoutMentionOf } from "./task/mentions.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

@@ -8,6 +8,8 @@
 // through REST, and so are the messages of a channel written while the gateway was not connected
 // (`messagesSince`, paging with `after`); a new gateway session (READY, after an IDENTIFY that follows
 // op 9 Invalid Session or a drop Discord would not resume) and a RESUMED are told to `onConnected`.
+// A mention of the bot itself (`<@id>`) addresses Troupe and is taken off what a person
+// wrote, so it never reaches an agent's model or memory.
 import {
   AttachmentBuilder,
   type Channel,
@@ -136,11 +138,20 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
   /** Written by a bot, a webhook (an agent's post) or Troupe's own bot user. */
   const fromBot = (written: Message) =>
     written.author.bot || written.webhookId !== null || written.author.id === client.user?.id;
+
+  /** What a person wrote, without mentions of the bot itself (`<@id>`, `<@!id>`). */
+  const withoutOwnMention = (content: string): string => {
+    const own = client.user?.id;
+    if (own === undefined) return content;
+    const stripped = content.replace(new RegExp(`<@!?${own}>\\s*`, "g"), "");
+    return stripped === content ? content : stripped.trim();
+  };
+
   const historyMessageOf = (written: Message): SurfaceHistoryMessage => ({
     id: written.id,
     authorName: written.author.username,
     fromBot: fromBot(written),
-    content: written.content,
+    content: withoutOwnMention(written.content),
   });
 
   /** A guild message as the bridge sees it (undefined for one outside the guild Troupe serves). */
@@ -158,7 +169,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       authorId: incoming.author.id,
       authorName: incoming.author.username,
       fromBot: fromBot(incoming),
-      content: incoming.content,
+      content: withoutOwnMention(incoming.content),
     };
   };
 
