@@ -1,10 +1,12 @@
-// The agents' tools and memory for `troupe start`: the MCP servers of TROUPE_MCP_CONFIG connected and
-// listed (each agent gets the tools on its allow-list), conversation memory in the data folder's
-// SQLite file, and semantic memory there (sqlite-vec when it loads) or in PostgreSQL, embedded by
-// Ollama. A server or database that cannot be reached is logged and the host runs without it.
+// The agents' tools and memory for `troupe start` and `troupe mcp`: the MCP servers of
+// TROUPE_MCP_CONFIG, each connected on its own (each agent gets the tools on its allow-list; a server
+// that cannot be reached is named in a warning and retried in the background), conversation memory in
+// the data folder's SQLite file, and semantic memory there (sqlite-vec when it loads) or in
+// PostgreSQL, embedded by Ollama. A database that cannot be reached is logged and the host runs
+// without it.
 import type { Logger } from "@troupe/runtime";
 import type { LlmTool } from "@troupe/runtime/llm";
-import { connectMcp, type McpToolbox } from "@troupe/runtime/mcp";
+import { connectMcp } from "@troupe/runtime/mcp";
 import {
   openPostgresSemanticMemory,
   openSqliteSemanticMemory,
@@ -28,17 +30,7 @@ export const openHostToolsMemory = async (
   config: Pick<HostConfig, "mcp" | "memory">,
   logger: Logger,
 ): Promise<HostToolsMemory> => {
-  let toolbox: McpToolbox | undefined;
-  if (config.mcp) {
-    try {
-      toolbox = await connectMcp(config.mcp.config, { logger });
-    } catch (error) {
-      logger.log("error", "MCP servers not connected: the agents run without their tools", {
-        file: config.mcp.file,
-        error: message(error),
-      });
-    }
-  }
+  const toolbox = config.mcp ? await connectMcp(config.mcp.config, { logger }) : undefined;
   const conversation = new SqliteConversationMemory({ path: config.memory.path });
   const embedder = createOllamaEmbedder();
   let semantic: SemanticMemory | undefined;
