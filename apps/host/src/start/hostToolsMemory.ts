@@ -2,8 +2,8 @@
 // TROUPE_MCP_CONFIG, each connected on its own (each agent gets the tools on its allow-list; a server
 // that cannot be reached is named in a warning and retried in the background), conversation memory in
 // the data folder's SQLite file, and semantic memory there (sqlite-vec when it loads) or in
-// PostgreSQL, embedded by Ollama. A database that cannot be reached is logged and the host runs
-// without it.
+// PostgreSQL, embedded by Ollama and kept apart per namespace. A database that cannot be reached is
+// logged and the host runs without it.
 import type { Logger } from "@troupe/runtime";
 import type { LlmTool } from "@troupe/runtime/llm";
 import { connectMcp } from "@troupe/runtime/mcp";
@@ -37,7 +37,12 @@ export const openHostToolsMemory = async (
   const { postgres } = config.memory;
   if (postgres) {
     try {
-      semantic = await openPostgresSemanticMemory({ connection: postgres.url, embedder, logger });
+      semantic = await openPostgresSemanticMemory({
+        connection: postgres.url,
+        embedder,
+        team: config.memory.namespace,
+        logger,
+      });
     } catch (error) {
       logger.log("error", "semantic memory in PostgreSQL not opened: running without it", {
         url: postgres.redactedUrl,
@@ -45,7 +50,12 @@ export const openHostToolsMemory = async (
       });
     }
   } else {
-    semantic = openSqliteSemanticMemory({ path: config.memory.path, embedder, logger });
+    semantic = openSqliteSemanticMemory({
+      path: config.memory.path,
+      embedder,
+      team: config.memory.namespace,
+      logger,
+    });
   }
   logger.log("info", "memory", {
     conversation: config.memory.path,
