@@ -116,9 +116,8 @@ describe("troupe start with TROUPE_MCP_CONFIG", { timeout: 30_000 }, () => {
     );
     expect(toolNames).toContain("files_read_text_file");
     expect(toolNames?.every((name) => name.startsWith("files_"))).toBe(true);
-    const toolResults = (chats[1]?.body?.messages as { role: string; content: string }[]).filter(
-      (message) => message.role === "tool",
-    );
+    const messages = (chats[1]?.body?.messages ?? []) as { role: string; content: string }[];
+    const toolResults = messages.filter((message) => message.role === "tool");
     expect(toolResults.map((message) => message.content)).toEqual(["launch: Friday 10:00\n"]);
     troupe.end();
     expect(await troupe.exited).toBe(0);
