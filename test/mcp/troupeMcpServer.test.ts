@@ -1,9 +1,11 @@
 // Troupe's own MCP server, driven by the SDK's own Client over stdio: `troupe mcp` spawned as the
 // client's child process, its tools listed, `dispatch` running a task on the team (waiting for the
 // result, or returning the id), `ask_human` answered by the client's user through elicitation, and
-// bad arguments refused with the schema's complaint.
+// bad arguments refused with the schema's complaint. Its team is `troupe start`'s, built from the same
+// settings: the model agents of TROUPE_AGENTS (research, against the Ollama stand-in) take dispatches,
+// and their MCP tools come from TROUPE_MCP_CONFIG.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -11,6 +13,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../apps/host/src/testing/spawnTroupe.ts";
+import { type OllamaStandIn, startOllamaStandIn } from "../harness/ollamaStandIn.ts";
+import { researchReply } from "../harness/researchReplies.ts";
 
 const asked: string[] = [];
 let client: Client;
@@ -82,5 +86,76 @@ describe("troupe mcp", () => {
     expect(result.isError).toBe(false);
     expect(textOf(result)).toBe("use the blue one");
     expect(asked).toEqual(["mcp asks: which colour?"]);
+  });
+});
+
+describe("troupe mcp's team", () => {
+  let team: Client;
+  let standIn: OllamaStandIn;
+  const teamDataDir = mkdtempSync(join(tmpdir(), "troupe-mcp-team-"));
+
+  beforeAll(async () => {
+    standIn = await startOllamaStandIn({
+      models: ["qwen3:8b", "nomic-embed-text"],
+      defaultReply: researchReply,
+    });
+    const config = join(teamDataDir, "mcp.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        servers: [
+          {
+            name: "fix",
+            command: `${repoRoot}node_modules/.bin/node`,
+            args: ["--conditions=troupe-source", "test/fixtures/mcpToolServer.ts"],
+            cwd: repoRoot,
+          },
+        ],
+        allow: { tooler: ["fix_add"] },
+      }),
+    );
+    const { DISCORD_TOKEN: _token, REDIS_URL: _redis, MODEL_RESEARCH: _model, ...env } = process.env;
+    team = new Client({ name: "test-assistant", version: "1.0.0" });
+    await team.connect(
+      new StdioClientTransport({
+        command: `${repoRoot}node_modules/.bin/node`,
+        args: ["--conditions=troupe-source", "apps/host/src/bin/troupe.ts", "mcp"],
+        cwd: repoRoot,
+        env: {
+          ...(env as Record<string, string>),
+          TROUPE_DATA_DIR: teamDataDir,
+          TROUPE_AGENTS: "research",
+          TROUPE_TEST_AGENTS: "tooler",
+          TROUPE_MCP_CONFIG: config,
+          OLLAMA_HOST: standIn.url,
+          MODEL_DEFAULT: "qwen3:8b",
+        },
+        stderr: "ignore",
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await team?.close();
+    await standIn?.close();
+    rmSync(teamDataDir, { recursive: true, force: true });
+  });
+
+  const dispatch = async (agent: string, text: string) => {
+    const result = await team.callTool({ name: "dispatch", arguments: { text, agent } });
+    expect(result.isError, textOf(result)).toBe(false);
+    return JSON.parse(textOf(result)) as { status: string; output: Record<string, unknown> };
+  };
+
+  it("runs a dispatch on an agent of TROUPE_AGENTS, as troupe start would", async () => {
+    const answer = await dispatch("research", "what is DNS?");
+    expect(answer.status).toBe("succeeded");
+    expect(answer.output).toMatchObject({ question: "what is DNS?", summary: "what is DNS?" });
+    expect(standIn.requestsTo("/api/chat").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("gives the agents the MCP tools on their allow-lists", async () => {
+    const answer = await dispatch("tooler", 'fix_add {"a":1,"b":2}');
+    expect(answer).toMatchObject({ status: "succeeded", output: { text: "fix_add → 3" } });
   });
 });

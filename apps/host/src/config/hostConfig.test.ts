@@ -35,7 +35,7 @@ describe("resolveHostConfig", () => {
         problems: [],
       },
       mcp: undefined,
-      memory: { path: "/srv/app/.troupe/default.memory.sqlite", postgres: undefined },
+      memory: { path: "/srv/app/.troupe/default.memory.sqlite", namespace: "default", postgres: undefined },
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
@@ -77,7 +77,7 @@ describe("resolveHostConfig", () => {
       modelAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
-      memory: { path: "/var/lib/troupe/team-a.memory.sqlite", postgres: undefined },
+      memory: { path: "/var/lib/troupe/team-a.memory.sqlite", namespace: "team-a", postgres: undefined },
     });
     expect(
       resolveHostConfig(

@@ -39,6 +39,7 @@ describe("MCP and memory settings", () => {
     expect(config.mcp?.config.allow).toEqual({ research: ["files_*"] });
     expect(config.memory).toEqual({
       path: "/data/team.memory.sqlite",
+      namespace: "team",
       postgres: {
         url: "postgres://troupe:secret@db:5432/troupe",
         redactedUrl: "postgres://troupe:***@db:5432/troupe",

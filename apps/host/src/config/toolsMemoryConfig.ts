@@ -11,6 +11,8 @@ import { redactUrl } from "./redactUrl.ts";
 export interface MemoryConfig {
   /** The SQLite file of conversation memory (and of semantic memory without PostgreSQL). */
   readonly path: string;
+  /** The team's namespace (TROUPE_NAMESPACE): its semantic memories are kept apart from other teams'. */
+  readonly namespace: string;
   /** Semantic memory in PostgreSQL; `url` may hold a password: log `redactedUrl` only. */
   readonly postgres: { readonly url: string; readonly redactedUrl: string } | undefined;
 }
@@ -68,6 +70,7 @@ export const resolveToolsMemoryConfig = (
     mcp,
     memory: {
       path: resolve(context.dataDir, `${context.namespace}.memory.sqlite`),
+      namespace: context.namespace,
       postgres: url ? { url, redactedUrl: redactUrl(url) } : undefined,
     },
   };

@@ -1,14 +1,14 @@
 // `troupe mcp`: the team as an MCP server on stdio, for an external agent such as a coding assistant
 // (`ask_human`, `dispatch`). stdout carries the protocol, so logs go to stderr as JSON lines and no
-// console runs; the person asked is the MCP client's user (elicitation). Ends when stdin closes.
+// console runs; the person asked is the MCP client's user (elicitation). The team is built from the
+// same settings and by the same function as under `troupe start`. Ends when stdin closes.
 
-import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { type HumanGateway, isTroupeError, jsonLogger, type LogLevel } from "@troupe/runtime";
+import { type HumanGateway, isTroupeError, jsonLogger } from "@troupe/runtime";
 import { createTroupeMcpServer, elicitationGateway, serveMcpOnStdio } from "@troupe/runtime/mcp";
-import { resolveToolsMemoryConfig } from "../config/toolsMemoryConfig.ts";
+import { type HostConfig, resolveHostConfig } from "../config/hostConfig.ts";
 import { openHostToolsMemory } from "../start/hostToolsMemory.ts";
-import { createHostTeam } from "../team/createHostTeam.ts";
+import { teamFromConfig } from "../team/teamFromConfig.ts";
 
 export interface McpIo {
   readonly stdin: Readable;
@@ -24,8 +24,6 @@ Tools: ask_human (a question for the person, asked through the MCP client) and d
 team a task; its result comes back). Logs are JSON lines on stderr.
 `;
 
-const LEVELS = new Set(["debug", "info", "warn", "error"]);
-
 export const runMcp = async (args: readonly string[], io: McpIo): Promise<number> => {
   if (args.includes("--help") || args.includes("-h")) {
     io.stderr.write(mcpUsage);
@@ -35,34 +33,28 @@ export const runMcp = async (args: readonly string[], io: McpIo): Promise<number
     io.stderr.write(`troupe: mcp takes no arguments, got "${args[0]}"\nRun "troupe mcp --help" for usage.\n`);
     return 2;
   }
-  const level = io.env.TROUPE_LOG_LEVEL ?? "info";
-  const logger = jsonLogger({
-    level: (LEVELS.has(level) ? level : "info") as LogLevel,
-    base: { service: "troupe-mcp" },
-    write: (line: string) => io.stderr.write(line),
-  });
-  // The agents get the same MCP tools and memory as under `troupe start`.
-  let settings: ReturnType<typeof resolveToolsMemoryConfig>;
+  // The same settings as `troupe start` reads (TROUPE_AGENTS, TROUPE_MCP_CONFIG, memory…).
+  let config: HostConfig;
   try {
-    const cwd = process.cwd();
-    settings = resolveToolsMemoryConfig(io.env, {
-      dataDir: resolve(cwd, io.env.TROUPE_DATA_DIR || ".troupe"),
-      namespace: io.env.TROUPE_NAMESPACE || "default",
-      cwd,
-    });
+    config = resolveHostConfig({}, io.env, process.cwd());
   } catch (error) {
     if (!isTroupeError(error, "InvalidCommand")) throw error;
     io.stderr.write(`troupe: ${error.reason}\n`);
     return 2;
   }
-  const extras = await openHostToolsMemory(settings, logger);
+  const logger = jsonLogger({
+    level: config.logLevel,
+    base: { service: "troupe-mcp" },
+    write: (line: string) => io.stderr.write(line),
+  });
+  const extras = await openHostToolsMemory(config, logger);
   // The gateway needs the server and the server the team: the team gets a gateway that forwards.
   let gateway: HumanGateway | undefined;
   const human: HumanGateway = {
     ask: (question, context) => gateway!.ask(question, context),
     approve: (request, context) => gateway!.approve!(request, context),
   };
-  const team = createHostTeam({ logger, human, tools: extras.tools, memory: extras.memory });
+  const team = teamFromConfig(config, { logger, human, tools: extras.tools, memory: extras.memory });
   const server = createTroupeMcpServer({ team, human });
   gateway = elicitationGateway(server);
   const closed = new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 // The help text of `troupe models`: what it shows, the pull option, and the variables it reads.
-import { ROLE_MODELS } from "@troupe/runtime/llm";
+import { DEFAULT_EMBED_MODEL, ROLE_MODELS } from "@troupe/runtime/llm";
 
 const roles = Object.entries(ROLE_MODELS)
   .map(([role, model]) => `  ${`MODEL_${role.toUpperCase()}`.padEnd(20)}${model}`)
@@ -11,7 +11,8 @@ Usage:
   troupe models [--pull]
 
 Lists every role, the model it resolves to and from which variable, and whether Ollama has that
-model (GET /api/tags). For each missing model it prints the \`ollama pull\` command to run.
+model (GET /api/tags), then the embedding model of semantic memory (role "embed"). For each missing
+model it prints the \`ollama pull\` command to run.
 
 Options:
   --pull      Pull the missing models through Ollama's API, with progress on stderr
@@ -22,6 +23,8 @@ Environment:
   MODEL_<ROLE>        The model of one role; the defaults:
 ${roles}
   MODEL_DEFAULT       The model of every role without its own MODEL_<ROLE>
+  MODEL_EMBED         The embedding model of semantic memory (default ${DEFAULT_EMBED_MODEL};
+                      MODEL_DEFAULT does not apply to it)
   Any other MODEL_<NAME> adds the role <name> to the list.
 
 Exit codes:

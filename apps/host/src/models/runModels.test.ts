@@ -1,5 +1,6 @@
 // `troupe models`, run as the real command against the Ollama stand-in: the table of roles and
-// models, the pull lines for what is missing, --pull with its progress, and a clear one-line error
+// models (the embedding model of MODEL_EMBED too), the pull lines for what is missing, --pull with its
+// progress, and a clear one-line error
 // with exit code 1 when Ollama is not there.
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -37,11 +38,13 @@ describe("troupe models", { timeout: 20_000 }, () => {
     expect(row(out, "code")).toEqual(["code", "qwen2.5-coder:7b", "default", "no"]);
     expect(row(out, "scheduler")).toEqual(["scheduler", "phi3:mini", "MODEL_SCHEDULER", "no"]);
     expect(row(out, "watchlist")).toEqual(["watchlist", "llama3.2:3b", "default", "no"]);
-    expect(out.slice(out.indexOf("Missing 3 models; pull them with:"))).toEqual([
-      "Missing 3 models; pull them with:",
+    expect(row(out, "embed")).toEqual(["embed", "nomic-embed-text", "default", "no"]);
+    expect(out.slice(out.indexOf("Missing 4 models; pull them with:"))).toEqual([
+      "Missing 4 models; pull them with:",
       "  ollama pull qwen2.5-coder:7b",
       "  ollama pull phi3:mini",
       "  ollama pull llama3.2:3b",
+      "  ollama pull nomic-embed-text",
       "or run: troupe models --pull",
     ]);
     expect(troupe.stderr.join("")).toBe("");
@@ -50,7 +53,7 @@ describe("troupe models", { timeout: 20_000 }, () => {
   });
 
   it("says so when every model is present", async () => {
-    standIn = await startOllamaStandIn({ models: ["qwen3:8b"] });
+    standIn = await startOllamaStandIn({ models: ["qwen3:8b", "nomic-embed-text"] });
     const troupe = models([], { OLLAMA_HOST: standIn.url, MODEL_DEFAULT: "qwen3:8b" });
     expect(await troupe.exited).toBe(0);
     expect(troupe.stdout).toContain("Every model is present.");
@@ -58,7 +61,7 @@ describe("troupe models", { timeout: 20_000 }, () => {
   });
 
   it("--pull pulls the missing models through the API, with plain progress lines on stderr off a terminal", async () => {
-    standIn = await startOllamaStandIn({ models: ["qwen3:8b", "llama3.2:3b"] });
+    standIn = await startOllamaStandIn({ models: ["qwen3:8b", "llama3.2:3b", "nomic-embed-text"] });
     const troupe = models(["--pull"], { OLLAMA_HOST: standIn.url });
     expect(await troupe.exited).toBe(0);
     expect(
@@ -77,8 +80,26 @@ describe("troupe models", { timeout: 20_000 }, () => {
     expect(progress.join("\n")).not.toContain("\r");
   });
 
+  it("lists the embedding model of MODEL_EMBED, and --pull pulls it", async () => {
+    standIn = await startOllamaStandIn({ models: ["qwen3:8b", "nomic-embed-text"] });
+    const env = { OLLAMA_HOST: standIn.url, MODEL_DEFAULT: "qwen3:8b", MODEL_EMBED: "mxbai-embed-large" };
+    const listed = models([], env);
+    expect(await listed.exited).toBe(0);
+    expect(row(listed.stdout, "embed")).toEqual(["embed", "mxbai-embed-large", "MODEL_EMBED", "no"]);
+    expect(listed.stdout).toContain("  ollama pull mxbai-embed-large");
+    const pulled = models(["--pull"], env);
+    expect(await pulled.exited).toBe(0);
+    expect(
+      standIn.requestsTo("/api/pull").map((request) => request.body?.model ?? request.body?.name),
+    ).toEqual(["mxbai-embed-large"]);
+    expect(pulled.stdout.slice(-2)).toEqual(["pulled mxbai-embed-large", "Every model is present."]);
+  });
+
   it("exits 1 naming the model when a pull fails, after trying the others", async () => {
-    standIn = await startOllamaStandIn({ models: ["qwen3:8b"], pullable: (model) => model !== "phi3:mini" });
+    standIn = await startOllamaStandIn({
+      models: ["qwen3:8b", "nomic-embed-text"],
+      pullable: (model) => model !== "phi3:mini",
+    });
     const troupe = models(["--pull"], {
       OLLAMA_HOST: standIn.url,
       MODEL_SCHEDULER: "phi3:mini",
@@ -112,7 +133,14 @@ describe("troupe models", { timeout: 20_000 }, () => {
       expect(await help.exited).toBe(0);
       const text = help.stdout.join("\n");
       expect(text).toContain("troupe models [--pull]");
-      for (const name of ["OLLAMA_HOST", "MODEL_ORCHESTRATOR", "MODEL_CODE", "MODEL_DEFAULT", "--pull"])
+      for (const name of [
+        "OLLAMA_HOST",
+        "MODEL_ORCHESTRATOR",
+        "MODEL_CODE",
+        "MODEL_DEFAULT",
+        "MODEL_EMBED",
+        "--pull",
+      ])
         expect(text).toContain(name);
     }
     expect(await main.exited).toBe(0);

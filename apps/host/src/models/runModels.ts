@@ -1,5 +1,5 @@
-// `troupe models`: each agent role, the model it resolves to (and from which variable), and whether
-// Ollama has it; the `ollama pull` line for each missing one; with --pull, the missing models pulled
+// `troupe models`: each agent role and the embedding model of semantic memory, the model it resolves
+// to (and from which variable), and whether Ollama has it; the `ollama pull` line for each missing one; with --pull, the missing models pulled
 // through Ollama's API with progress on stderr. Returns the process's exit code.
 import type { Writable } from "node:stream";
 import { isTroupeError } from "@troupe/runtime";

@@ -29,15 +29,7 @@ import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
 import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../notify/startHostNotifier.ts";
-import { createHostTeam } from "../team/createHostTeam.ts";
-import { approverAgent } from "../testing/approverAgent.ts";
-import { askerAgent } from "../testing/askerAgent.ts";
-import { fileAgent } from "../testing/fileAgent.ts";
-import { gateAgent } from "../testing/gateAgent.ts";
-import { longReplyAgent } from "../testing/longReplyAgent.ts";
-import { recallerAgent } from "../testing/recallerAgent.ts";
-import { slowAgent } from "../testing/slowAgent.ts";
-import { toolAgent } from "../testing/toolAgent.ts";
+import { teamFromConfig } from "../team/teamFromConfig.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
 import { openHostToolsMemory, type HostToolsMemory as ToolsMemory } from "./hostToolsMemory.ts";
@@ -99,17 +91,6 @@ export class HostNotifier extends Context.Service<HostNotifier, HostNotifierCont
   "@troupe/host/HostNotifier",
 ) {}
 
-const TEST_AGENTS = {
-  slow: slowAgent,
-  gate: gateAgent,
-  long: longReplyAgent,
-  approver: approverAgent,
-  asker: askerAgent,
-  tooler: toolAgent,
-  recaller: recallerAgent,
-  file: fileAgent,
-} as const;
-
 const queueLayer = (config: HostConfig, logger: Logger) =>
   Layer.effect(
     HostQueue,
@@ -137,17 +118,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
       const { tools, memory } = yield* HostToolsMemory;
       return yield* Effect.acquireRelease(
         Effect.sync(() =>
-          createHostTeam({
-            logger,
-            bus,
-            snapshots,
-            human,
-            tools,
-            memory,
-            modelAgents: config.modelAgents,
-            llmMetrics,
-            extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
-          }),
+          teamFromConfig(config, { logger, bus, snapshots, human, tools, memory, llmMetrics }),
         ),
         // The worker's release drains the team; this covers every other way out.
         (team) => Effect.promise(() => team.drain({ deadline: config.drainTimeoutMs })),

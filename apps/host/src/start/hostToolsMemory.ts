@@ -1,10 +1,12 @@
-// The agents' tools and memory for `troupe start`: the MCP servers of TROUPE_MCP_CONFIG connected and
-// listed (each agent gets the tools on its allow-list), conversation memory in the data folder's
-// SQLite file, and semantic memory there (sqlite-vec when it loads) or in PostgreSQL, embedded by
-// Ollama. A server or database that cannot be reached is logged and the host runs without it.
+// The agents' tools and memory for `troupe start` and `troupe mcp`: the MCP servers of
+// TROUPE_MCP_CONFIG, each connected on its own (each agent gets the tools on its allow-list; a server
+// that cannot be reached is named in a warning and retried in the background), conversation memory in
+// the data folder's SQLite file, and semantic memory there (sqlite-vec when it loads) or in
+// PostgreSQL, embedded by Ollama and kept apart per namespace. A database that cannot be reached is
+// logged and the host runs without it.
 import type { Logger } from "@troupe/runtime";
 import type { LlmTool } from "@troupe/runtime/llm";
-import { connectMcp, type McpToolbox } from "@troupe/runtime/mcp";
+import { connectMcp } from "@troupe/runtime/mcp";
 import {
   openPostgresSemanticMemory,
   openSqliteSemanticMemory,
@@ -28,24 +30,19 @@ export const openHostToolsMemory = async (
   config: Pick<HostConfig, "mcp" | "memory">,
   logger: Logger,
 ): Promise<HostToolsMemory> => {
-  let toolbox: McpToolbox | undefined;
-  if (config.mcp) {
-    try {
-      toolbox = await connectMcp(config.mcp.config, { logger });
-    } catch (error) {
-      logger.log("error", "MCP servers not connected: the agents run without their tools", {
-        file: config.mcp.file,
-        error: message(error),
-      });
-    }
-  }
+  const toolbox = config.mcp ? await connectMcp(config.mcp.config, { logger }) : undefined;
   const conversation = new SqliteConversationMemory({ path: config.memory.path });
   const embedder = createOllamaEmbedder();
   let semantic: SemanticMemory | undefined;
   const { postgres } = config.memory;
   if (postgres) {
     try {
-      semantic = await openPostgresSemanticMemory({ connection: postgres.url, embedder, logger });
+      semantic = await openPostgresSemanticMemory({
+        connection: postgres.url,
+        embedder,
+        team: config.memory.namespace,
+        logger,
+      });
     } catch (error) {
       logger.log("error", "semantic memory in PostgreSQL not opened: running without it", {
         url: postgres.redactedUrl,
@@ -53,7 +50,12 @@ export const openHostToolsMemory = async (
       });
     }
   } else {
-    semantic = openSqliteSemanticMemory({ path: config.memory.path, embedder, logger });
+    semantic = openSqliteSemanticMemory({
+      path: config.memory.path,
+      embedder,
+      team: config.memory.namespace,
+      logger,
+    });
   }
   logger.log("info", "memory", {
     conversation: config.memory.path,

@@ -4,8 +4,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ApprovalRequest, createSupervisor, type HumanGateway } from "@troupe/runtime";
+import { defineTool } from "@troupe/runtime/llm";
 import { createOllamaLlm } from "@troupe/runtime/ollama";
 import { createTestTeam, ScriptedModel } from "@troupe/runtime/testing";
+import { Schema } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { type OllamaStandIn, startOllamaStandIn } from "../../../../test/harness/ollamaStandIn.ts";
 import { type CodeActions, localCodeActions } from "./CodeActions.ts";
@@ -118,6 +120,30 @@ describe("code agent", () => {
     });
     expect(model.calls[0]?.options.tools).toBeUndefined();
     expect(codeFormatters.notification(result)).toBe("Use Array.prototype.at(-1).");
+    team.stop();
+  });
+
+  it("gives its model the team's tools for it (its MCP allow-list) and runs them, without a workspace", async () => {
+    const read = defineTool({
+      name: "files_read",
+      description: "Read a file",
+      parameters: Schema.Struct({ path: Schema.String }),
+      run: ({ path }) => `contents of ${path}`,
+    });
+    const model = new ScriptedModel([
+      { toolCalls: [{ name: "files_read", arguments: { path: "a.ts" } }] },
+      "a.ts exports one function.",
+    ]);
+    const code = createCodeAgent();
+    const { team } = createTestTeam({
+      agents: [code],
+      llm: () => model,
+      tools: (agent) => (agent === "code" ? [read] : []),
+    });
+    const result = await team.ask(code, "what does a.ts export?").result;
+    expect(result.text).toBe("a.ts exports one function.");
+    expect(model.calls[0]?.options.tools?.map((tool) => tool.name)).toEqual(["files_read"]);
+    expect(model.messages(1).at(-1)?.content).toBe("contents of a.ts");
     team.stop();
   });
 

@@ -1,8 +1,9 @@
 // The code agent: answers code questions and reviews a diff or a file given to it. A review is
 // structured (findings with severity, file and line) and schema-checked; a question is answered with
-// the model, which may use the write/command tools when the agent has a workspace — and every write
-// or command waits for a person's approval of that exact action (see CodeActions.ts). The task's
-// working memory (notes) and the conversation it continues come before the request.
+// the model, which may use the team's tools for it (`ctx.tools`: the MCP tools on its allow-list) and
+// the write/command tools when the agent has a workspace — and every write or command waits for a
+// person's approval of that exact action (see CodeActions.ts). The task's working memory (notes) and
+// the conversation it continues come before the request.
 import { defineAgent, type Task } from "@troupe/runtime";
 import { taskContextMessages } from "@troupe/runtime/llm";
 import { Schema } from "effect";
@@ -154,14 +155,17 @@ export const createCodeAgent = (options: CodeAgentOptions = {}) =>
         ...taskContextMessages(task),
         { role: "user" as const, content: input.question },
       ];
-      if (!options.workspace) {
+      if (!options.workspace && ctx.tools.length === 0) {
         const reply = await ctx.llm.chat(messages);
         return { kind: "answer", text: reply.content, findings: [], actions: [] };
       }
       const actions: ActionRecord[] = [];
-      const run = await ctx.llm.runTools(messages, approvedActionTools(ctx, options.workspace, actions), {
-        ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
-      });
+      const own = options.workspace ? approvedActionTools(ctx, options.workspace, actions) : [];
+      const run = await ctx.llm.runTools(
+        messages,
+        [...own, ...ctx.tools.filter((tool) => !own.some((mine) => mine.name === tool.name))],
+        { ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}) },
+      );
       return { kind: "answer", text: run.reply.content, findings: [], actions };
     },
   });

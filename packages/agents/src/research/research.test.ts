@@ -62,6 +62,27 @@ describe("research agent", () => {
     team.stop();
   });
 
+  it("limits its own tools by the factory's allow-list and keeps the team's (already allow-listed) ones", async () => {
+    const read = defineTool({
+      name: "files_read",
+      description: "Read a file",
+      parameters: Schema.Struct({ path: Schema.String }),
+      run: () => "",
+    });
+    const hidden = defineTool({
+      name: "hidden",
+      description: "Not on the factory's list",
+      parameters: Schema.Struct({}),
+      run: () => "",
+    });
+    const model = new ScriptedModel([{ json: { steps: ["look"] } }, "Nothing to look up.", { json: answer }]);
+    const research = createResearch({ tools: [search, hidden], allow: ["search"] });
+    const { team } = createTestTeam({ agents: [research], llm: () => model, tools: () => [read] });
+    await team.ask(research, "What caused the 1998 outage?").result;
+    expect(model.calls[1]?.options.tools?.map((tool) => tool.name)).toEqual(["search", "files_read"]);
+    team.stop();
+  });
+
   it("remembers the thread for a follow-up, and keeps threads apart", async () => {
     const model = new ScriptedModel([
       { json: { steps: ["answer"] } },

@@ -146,7 +146,8 @@ export const createResearch = (options: ResearchOptions = {}) => {
       const history = task.conversation.length > 0 ? conversationMessages(task) : await memory.load();
       const notes = workingMemoryMessages(task);
       const related = await ctx.memory.recall(question, { limit: 3, minScore: 0.5 });
-      const tools = [...given, ...ctx.tools.filter((tool) => !given.some((own) => own.name === tool.name))];
+      const teamTools = ctx.tools.filter((tool) => !given.some((own) => own.name === tool.name));
+      const tools = [...given, ...teamTools];
       const asked: ChatMessage = { role: "user", content: question };
       ctx.progress("planning");
       const plan = await ctx.llm.chatStructured(
@@ -183,7 +184,8 @@ export const createResearch = (options: ResearchOptions = {}) => {
           [...conversation, { role: "user", content: "Carry out the plan." }],
           tools,
           {
-            ...(options.allow ? { allow: options.allow } : {}),
+            // The factory's allow-list limits the factory's tools; the team's are allow-listed already.
+            ...(options.allow ? { allow: [...options.allow, ...teamTools.map((tool) => tool.name)] } : {}),
             ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
             onToolCall: (call) => {
               if (call.outcome === "ran") toolsUsed.push(call.name);

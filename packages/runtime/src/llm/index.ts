@@ -31,6 +31,7 @@ export {
 } from "./Llm.ts";
 export {
   type BuiltInRole,
+  DEFAULT_EMBED_MODEL,
   DEFAULT_OLLAMA_HOST,
   FALLBACK_MODEL,
   modelVariable,
@@ -38,6 +39,7 @@ export {
   type OllamaHost,
   type ResolvedModel,
   ROLE_MODELS,
+  resolveEmbedModel,
   resolveModel,
   resolveModels,
   resolveOllamaHost,

@@ -12,14 +12,15 @@ import {
 
 describe("resolveModels", () => {
   it("gives every built-in role its default when nothing is set", () => {
-    expect(resolveModels({})).toEqual(
-      Object.entries(ROLE_MODELS).map(([role, model]) => ({
+    expect(resolveModels({})).toEqual([
+      ...Object.entries(ROLE_MODELS).map(([role, model]) => ({
         role,
         model,
         variable: modelVariable(role),
         source: "default",
       })),
-    );
+      { role: "embed", model: "nomic-embed-text", variable: "MODEL_EMBED", source: "default" },
+    ]);
     expect(resolveModel("code", {}).model).toBe("qwen2.5-coder:7b");
     expect(resolveModel("scheduler", {}).model).toBe("llama3.2:3b");
   });
@@ -31,6 +32,7 @@ describe("resolveModels", () => {
       MODEL_SUMMARIZER: "phi3:mini",
       MODEL_TIMEOUT: "2m",
       MODEL_TIMEOUT_CODE: "30s",
+      MODEL_EMBED: "mxbai-embed-large",
     };
     const table = resolveModels(env);
     expect(table.find((row) => row.role === "code")).toMatchObject({
@@ -42,6 +44,12 @@ describe("resolveModels", () => {
       source: "MODEL_DEFAULT",
     });
     expect(table.at(-1)).toEqual({
+      role: "embed",
+      model: "mxbai-embed-large",
+      variable: "MODEL_EMBED",
+      source: "MODEL_EMBED",
+    });
+    expect(table.at(-2)).toEqual({
       role: "summarizer",
       model: "phi3:mini",
       variable: "MODEL_SUMMARIZER",

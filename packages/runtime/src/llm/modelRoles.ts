@@ -16,6 +16,9 @@ export const ROLE_MODELS = {
 
 export type BuiltInRole = keyof typeof ROLE_MODELS;
 
+/** The embedding model of semantic memory when MODEL_EMBED is not set (MODEL_DEFAULT, a chat model, never applies). */
+export const DEFAULT_EMBED_MODEL = "nomic-embed-text";
+
 /** The model of a role that is not built in and has no variable of its own, nor MODEL_DEFAULT. */
 export const FALLBACK_MODEL = "qwen3:8b";
 
@@ -69,19 +72,33 @@ export const resolveModel = (role: string, env: Env = process.env): ResolvedMode
   return { role, model: builtIn ?? FALLBACK_MODEL, variable, source: "default" };
 };
 
+/** The embedding model of semantic memory (role "embed"): MODEL_EMBED, else the default. */
+export const resolveEmbedModel = (env: Env = process.env): ResolvedModel => {
+  const own = fromEnv(env, "MODEL_EMBED");
+  return {
+    role: "embed",
+    model: own ?? DEFAULT_EMBED_MODEL,
+    variable: "MODEL_EMBED",
+    source: own ? "MODEL_EMBED" : "default",
+  };
+};
+
 /**
  * Every role's model: the built-in roles, then any other role given a `MODEL_<ROLE>` variable
- * (MODEL_SUMMARIZER → "summarizer"; MODEL_TIMEOUT* are deadlines, not roles), in that order.
+ * (MODEL_SUMMARIZER → "summarizer"; MODEL_TIMEOUT* are deadlines, not roles), then the embedding
+ * model of semantic memory, in that order.
  */
 export const resolveModels = (env: Env = process.env): readonly ResolvedModel[] => {
   const roles: string[] = Object.keys(ROLE_MODELS);
   const extra = Object.keys(env)
-    .filter((name) => /^MODEL_[A-Z][A-Z0-9_]*$/.test(name) && name !== "MODEL_DEFAULT")
+    .filter(
+      (name) => /^MODEL_[A-Z][A-Z0-9_]*$/.test(name) && name !== "MODEL_DEFAULT" && name !== "MODEL_EMBED",
+    )
     .filter((name) => !isModelTimeoutVariable(name))
     .map((name) => name.slice("MODEL_".length).toLowerCase())
     .filter((role) => !roles.includes(role) && env[modelVariable(role)]?.trim())
     .sort();
-  return [...roles, ...extra].map((role) => resolveModel(role, env));
+  return [...[...roles, ...extra].map((role) => resolveModel(role, env)), resolveEmbedModel(env)];
 };
 
 /** Where Ollama listens: OLLAMA_HOST as the ollama CLI reads it ("host", "host:port", a URL), or the default. */

@@ -20,10 +20,16 @@ describe("the MCP configuration", () => {
       servers: [
         { name: "files", command: "npx", args: ["-y", "some-server"], env: { ROOT: "/srv" } },
         { name: "web", url: "http://127.0.0.1:8080/mcp", headers: { authorization: "Bearer x" } },
+        { name: "bare", command: "mcp-bare", inheritEnv: false },
       ],
       allow: { research: ["web_*", "files_read"] },
     });
-    expect(config.servers.map((server) => server.transport)).toEqual(["stdio", "http"]);
+    expect(config.servers.map((server) => server.transport)).toEqual(["stdio", "http", "stdio"]);
+    expect(config.servers.map((server) => server.transport === "stdio" && server.inheritEnv)).toEqual([
+      true,
+      false,
+      false,
+    ]);
     expect(config.allow.research).toEqual(["web_*", "files_read"]);
   });
 
@@ -37,6 +43,9 @@ describe("the MCP configuration", () => {
     );
     expect(reasonOf(() => parseMcpConfig({ servers: [{ name: "x", url: "ftp://a" }] }))).toContain(
       "servers[0].url must be http(s)",
+    );
+    expect(reasonOf(() => parseMcpConfig({ servers: [{ name: "x", command: "y", inheritEnv: "no" }] }))).toBe(
+      "MCP configuration: servers[0].inheritEnv must be true or false",
     );
     expect(reasonOf(() => parseMcpConfig({ servers: [], allow: { code: "files_*" } }))).toBe(
       "MCP configuration: allow.code must be a list of strings",

@@ -8,7 +8,10 @@ export type McpServerConfig =
       readonly transport: "stdio";
       readonly command: string;
       readonly args: readonly string[];
+      /** Added to (or, with `inheritEnv: false`, instead of) the parent's environment. */
       readonly env: Readonly<Record<string, string>> | undefined;
+      /** Whether the server starts with troupe's own environment (default true). */
+      readonly inheritEnv: boolean;
       readonly cwd: string | undefined;
     }
   | {
@@ -49,6 +52,9 @@ const stringMap = (value: unknown, field: string): Record<string, string> | unde
   return value as Record<string, string>;
 };
 
+const boolean = (value: unknown, field: string): boolean =>
+  typeof value === "boolean" ? value : bad(field, "must be true or false");
+
 const server = (raw: unknown, index: number): McpServerConfig => {
   const at = `servers[${index}]`;
   if (!isObject(raw)) return bad(at, "must be an object");
@@ -62,6 +68,7 @@ const server = (raw: unknown, index: number): McpServerConfig => {
       command: raw.command,
       args: raw.args === undefined ? [] : strings(raw.args, `${at}.args`),
       env: stringMap(raw.env, `${at}.env`),
+      inheritEnv: raw.inheritEnv === undefined ? true : boolean(raw.inheritEnv, `${at}.inheritEnv`),
       cwd: typeof raw.cwd === "string" ? raw.cwd : undefined,
     };
   }

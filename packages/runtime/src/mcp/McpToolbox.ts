@@ -1,97 +1,139 @@
-// The MCP client side: connect to the configured servers (stdio child processes or streamable HTTP),
-// list their tools, and hand each agent the tools on its allow-list as `LlmTool`s. A server that
-// cannot be reached fails the connection with `McpUnavailable` naming it; `close()` ends them all.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { TroupeError } from "../errors/TroupeError.ts";
+// The MCP client side: each configured server (stdio child process or streamable HTTP) connects on
+// its own, and each agent gets the tools of the connected servers that its allow-list names, as
+// `LlmTool`s. A server that cannot be reached is named in one warning and retried in the background
+// with backoff (its tools join once it connects); the others' tools work meanwhile. `close()` ends
+// them all.
+import { type Actor, createActor, fromPromise } from "xstate";
 import type { LlmTool } from "../llm/Llm.ts";
 import type { Logger } from "../log/Logger.ts";
+import { type Duration, toMillis } from "../time/duration.ts";
+import { connectMcpServer, describeMcpServer, type McpConnection } from "./connectMcpServer.ts";
 import { isAllowed, type McpConfig, type McpServerConfig } from "./McpConfig.ts";
-import { type McpCallResult, type McpToolInfo, toLlmTool } from "./mcpTool.ts";
+import { mcpServerMachine } from "./mcpServerMachine.ts";
+
+export interface McpServerStatus {
+  readonly name: string;
+  readonly state: "connecting" | "connected" | "waiting" | "stopped";
+  /** Its tools while connected (`<server>_<tool>`). */
+  readonly tools: readonly string[];
+  /** Why it is not connected, when it is not. */
+  readonly error: string | undefined;
+}
 
 export interface McpToolbox {
-  /** Every tool of every server, named `<server>_<tool>`. */
+  /** Every tool of every connected server, named `<server>_<tool>`. */
   readonly tools: readonly LlmTool[];
-  /** The tools `agent` may use (its allow-list); none for an agent the configuration does not name. */
+  /** The tools `agent` may use (its allow-list) from the servers connected now. */
   toolsFor(agent: string): readonly LlmTool[];
+  /** Each server's state, in configuration order. */
+  servers(): readonly McpServerStatus[];
   close(): Promise<void>;
 }
 
 export interface ConnectMcpOptions {
   readonly logger?: Logger;
-  /** Limits connecting and listing (default: 30s per server). */
-  readonly signal?: AbortSignal;
+  /** Limits each attempt to connect and list (default 30s). */
+  readonly connectTimeout?: Duration;
   /** Each call's deadline (default 2 minutes), besides the caller's signal. */
   readonly callTimeoutMs?: number;
+  /** Between attempts at a server that is not connected: base · 2^(n−1), capped, with jitter (default 1s, 5m). */
+  readonly backoff?: { readonly base?: Duration; readonly max?: Duration };
 }
 
-const transportFor = (server: McpServerConfig): Transport =>
-  server.transport === "stdio"
-    ? new StdioClientTransport({
-        command: server.command,
-        args: [...server.args],
-        ...(server.env ? { env: { ...(process.env as Record<string, string>), ...server.env } } : {}),
-        ...(server.cwd ? { cwd: server.cwd } : {}),
-        stderr: "inherit",
-      })
-    : new StreamableHTTPClientTransport(
-        new URL(server.url),
-        server.headers ? { requestInit: { headers: { ...server.headers } } } : undefined,
-      );
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-const describe = (server: McpServerConfig) =>
-  server.transport === "stdio" ? `${server.command} ${server.args.join(" ")}`.trim() : server.url;
+type ServerActor = Actor<typeof mcpServerMachine>;
 
-const connectOne = async (server: McpServerConfig, options: ConnectMcpOptions) => {
-  const client = new Client({ name: "troupe", version: "0.1.0" });
-  const signal = options.signal ?? AbortSignal.timeout(30_000);
-  try {
-    await client.connect(transportFor(server), { signal });
-    const tools: McpToolInfo[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : undefined, { signal });
-      tools.push(...(page.tools as McpToolInfo[]));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return { client, tools };
-  } catch (error) {
-    await client.close().catch(() => {});
-    throw new TroupeError(
-      "McpUnavailable",
-      `MCP server "${server.name}" (${describe(server)}) could not be reached or listed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error, data: { server: server.name } },
-    );
-  }
-};
-
-/** Connect to every configured server and list its tools (all or nothing). */
+/**
+ * Connect to every configured server, each on its own. Resolves once each has connected or failed
+ * its first attempt; a failed one keeps being retried in the background until `close()`.
+ */
 export const connectMcp = async (config: McpConfig, options: ConnectMcpOptions = {}): Promise<McpToolbox> => {
-  const settled = await Promise.allSettled(config.servers.map((server) => connectOne(server, options)));
-  const connected = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-  const failed = settled.find((result) => result.status === "rejected");
-  if (failed) {
-    await Promise.allSettled(connected.map(({ client }) => client.close()));
-    throw failed.reason;
-  }
-  const timeout = options.callTimeoutMs ?? 120_000;
-  const tools = connected.flatMap(({ client, tools: infos }, index) => {
-    const server = config.servers[index]!;
-    const call = async (name: string, args: Record<string, unknown>, signal: AbortSignal) =>
-      (await client.callTool({ name, arguments: args }, undefined, { signal, timeout })) as McpCallResult;
-    return infos.map((info) => toLlmTool(server.name, info, call));
+  const logger = options.logger;
+  const connectTimeoutMs = toMillis(options.connectTimeout ?? "30s", "connectTimeout");
+  const callTimeoutMs = options.callTimeoutMs ?? 120_000;
+  const backoff = {
+    baseMs: toMillis(options.backoff?.base ?? "1s", "backoff.base"),
+    maxMs: toMillis(options.backoff?.max ?? "5m", "backoff.max"),
+  };
+  const machine = mcpServerMachine.provide({
+    actors: {
+      connect: fromPromise<McpConnection, McpServerConfig>(({ input, signal }) =>
+        connectMcpServer(input, {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(connectTimeoutMs)]),
+          callTimeoutMs,
+        }),
+      ),
+    },
+    actions: {
+      reportUnavailable: ({ context }) =>
+        logger?.log("warn", "MCP server not connected: its tools are missing until it is, retrying", {
+          server: context.server.name,
+          target: describeMcpServer(context.server),
+          error: message(context.error),
+        }),
+      reportRetryFailed: ({ context }) =>
+        logger?.log("debug", "MCP server still not connected", {
+          server: context.server.name,
+          attempts: context.failures,
+          error: message(context.error),
+        }),
+      reportConnected: ({ context }) =>
+        logger?.log("info", "MCP tools listed", {
+          server: context.server.name,
+          tools: context.connection?.tools.map((tool) => tool.name) ?? [],
+          ...(context.failures > 0 ? { afterFailedAttempts: context.failures } : {}),
+        }),
+    },
   });
-  options.logger?.log("info", "MCP tools listed", {
-    servers: config.servers.map((server) => server.name),
-    tools: tools.map((tool) => tool.name),
-  });
+  const actors: ServerActor[] = config.servers.map((server) =>
+    createActor(machine, { input: { server, backoff } }).start(),
+  );
+  // The first attempt of each, in parallel: settled once no server is still connecting.
+  await Promise.all(
+    actors.map(
+      (actor) =>
+        new Promise<void>((resolve) => {
+          const settled = () => !actor.getSnapshot().matches("connecting");
+          if (settled()) return resolve();
+          const subscription = actor.subscribe(() => {
+            if (!settled()) return;
+            subscription.unsubscribe();
+            resolve();
+          });
+        }),
+    ),
+  );
+  const connected = () =>
+    actors.flatMap((actor) => {
+      const snapshot = actor.getSnapshot();
+      return snapshot.matches("connected") && snapshot.context.connection
+        ? snapshot.context.connection.tools
+        : [];
+    });
   return {
-    tools,
-    toolsFor: (agent) => tools.filter((tool) => isAllowed(config.allow[agent], tool.name)),
+    get tools() {
+      return connected();
+    },
+    toolsFor: (agent) => connected().filter((tool) => isAllowed(config.allow[agent], tool.name)),
+    servers: () =>
+      actors.map((actor) => {
+        const { context, value } = actor.getSnapshot();
+        return {
+          name: context.server.name,
+          state: value as McpServerStatus["state"],
+          tools: value === "connected" ? (context.connection?.tools.map((tool) => tool.name) ?? []) : [],
+          error: value === "connected" || context.error === undefined ? undefined : message(context.error),
+        };
+      }),
     async close() {
-      await Promise.allSettled(connected.map(({ client }) => client.close()));
+      const open = actors.flatMap((actor) => {
+        const { connection } = actor.getSnapshot().context;
+        actor.send({ type: "stop" });
+        actor.stop();
+        return connection ? [connection.client] : [];
+      });
+      await Promise.allSettled(open.map((client) => client.close()));
     },
   };
 };

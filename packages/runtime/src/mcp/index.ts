@@ -5,7 +5,7 @@
 export { elicitationGateway } from "./elicitationGateway.ts";
 export { type JsonSchemaCheck, jsonSchemaCheck } from "./jsonSchemaCheck.ts";
 export { isAllowed, type McpConfig, type McpServerConfig, parseMcpConfig } from "./McpConfig.ts";
-export { type ConnectMcpOptions, connectMcp, type McpToolbox } from "./McpToolbox.ts";
+export { type ConnectMcpOptions, connectMcp, type McpServerStatus, type McpToolbox } from "./McpToolbox.ts";
 export { type McpCallResult, type McpToolInfo, mcpToolName, resultText, toLlmTool } from "./mcpTool.ts";
 export {
   createTroupeMcpServer,

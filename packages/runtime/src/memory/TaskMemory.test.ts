@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineAgent } from "../agent/defineAgent.ts";
+import { TroupeError } from "../errors/TroupeError.ts";
+import type { Logger } from "../log/Logger.ts";
 import { createTestTeam } from "../testing/index.ts";
 import { MemoryConversationMemory } from "./ConversationMemory.ts";
 import type { Embedder } from "./SemanticMemory.ts";
@@ -54,5 +56,49 @@ describe("ctx.memory", () => {
     const { team } = createTestTeam({ agents: [agent] });
     await expect(team.submit({ agent: "plain", text: "x" }).result).resolves.toEqual([[], [], undefined]);
     team.stop();
+  });
+
+  it("runs tasks without recall while the embedding model is missing, with one warning, and recalls again once it is back", async () => {
+    let missing = true;
+    const embedder: Embedder = {
+      model: "nomic-embed-text",
+      embed: async (texts, signal) => {
+        if (missing)
+          throw new TroupeError("ModelNotFound", 'model "nomic-embed-text" is not in Ollama: pull it');
+        return letters.embed(texts, signal);
+      },
+    };
+    const warnings: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+    const logger: Logger = {
+      log: (level, msg, fields) => warnings.push({ level, msg, ...(fields ? { fields } : {}) }),
+    };
+    const semantic = openSqliteSemanticMemory({ path: ":memory:", embedder, vector: "plain" });
+    const agent = defineAgent({
+      name: "researcher",
+      async handle(task, ctx) {
+        const related = await ctx.memory.recall(task.text);
+        const kept = await ctx.memory.remember(task.text);
+        return { related: related.map((memory) => memory.text), kept: kept !== undefined };
+      },
+    });
+    const { team } = createTestTeam({ agents: [agent], memory: { semantic }, logger });
+    const ask = (text: string) => team.submit({ agent: "researcher", text }).result;
+    await expect(ask("zebra zoo")).resolves.toEqual({ related: [], kept: false });
+    await expect(ask("zebra zoo")).resolves.toEqual({ related: [], kept: false });
+    expect(warnings.filter((record) => record.level === "warn")).toEqual([
+      {
+        level: "warn",
+        msg: "semantic memory off: its embedding model is missing; tasks run without recall",
+        fields: { error: 'model "nomic-embed-text" is not in Ollama: pull it' },
+      },
+    ]);
+    missing = false;
+    await expect(ask("zebra zoo")).resolves.toEqual({ related: [], kept: true });
+    await expect(ask("zebra zoo")).resolves.toEqual({ related: ["zebra zoo"], kept: true });
+    expect(warnings.map((record) => record.msg)).toContain(
+      "semantic memory back on: its embedding model answers again",
+    );
+    team.stop();
+    await semantic.close();
   });
 });

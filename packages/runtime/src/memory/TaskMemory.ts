@@ -1,7 +1,11 @@
 // What an agent sees of memory while it works on a task (`ctx.memory`): the conversation of the
 // task's thread (its channel, else the task itself) and semantic recall in the agent's own namespace,
 // so a follow-up in the same thread sees what was said, and related past work can be recalled.
+// While the embedding model is missing (ModelNotFound), recall and remember are off with one warning
+// and the task runs on; they are back as soon as the model answers.
+import { isTroupeError } from "../errors/TroupeError.ts";
 import type { ChatMessage } from "../llm/Llm.ts";
+import type { Logger } from "../log/Logger.ts";
 import type { Task } from "../task/Task.ts";
 import type { ConversationMemory } from "./ConversationMemory.ts";
 import type { Memory, Recalled, SemanticMemory } from "./SemanticMemory.ts";
@@ -19,17 +23,51 @@ export interface TaskMemory {
   history(limit?: number): Promise<readonly ChatMessage[]>;
   /** Add a message to the thread (nothing without a conversation store). */
   append(message: ChatMessage): Promise<void>;
-  /** Related texts remembered before by this agent, best first; empty without a semantic store. */
+  /**
+   * Related texts remembered before by this agent, best first; empty without a semantic store or
+   * while its embedding model is missing.
+   */
   recall(query: string, options?: { limit?: number; minScore?: number }): Promise<readonly Recalled[]>;
-  /** Remember a text for later recall (undefined without a semantic store). */
+  /**
+   * Remember a text for later recall (a text it remembers already is kept once); undefined without a
+   * semantic store or while its embedding model is missing.
+   */
   remember(text: string, metadata?: Record<string, unknown>): Promise<Memory | undefined>;
 }
+
+/** Semantic stores whose embedding model is missing now (warned about once). */
+const embedderMissing = new WeakSet<SemanticMemory>();
+
+/** Run a semantic store's call; while its embedding model is missing, `off` instead. */
+const unlessEmbedderMissing = async <T>(
+  semantic: SemanticMemory,
+  logger: Logger | undefined,
+  call: () => Promise<T>,
+  off: T,
+): Promise<T> => {
+  try {
+    const result = await call();
+    if (embedderMissing.delete(semantic))
+      logger?.log("info", "semantic memory back on: its embedding model answers again");
+    return result;
+  } catch (error) {
+    if (!isTroupeError(error, "ModelNotFound")) throw error;
+    if (!embedderMissing.has(semantic)) {
+      embedderMissing.add(semantic);
+      logger?.log("warn", "semantic memory off: its embedding model is missing; tasks run without recall", {
+        error: error.reason,
+      });
+    }
+    return off;
+  }
+};
 
 export const taskMemory = (
   memory: TeamMemory | undefined,
   agent: string,
   task: Task,
   signal: AbortSignal,
+  logger?: Logger,
 ): TaskMemory => {
   const thread = task.channel ?? task.id;
   return {
@@ -38,13 +76,26 @@ export const taskMemory = (
     append: async (message) => {
       await memory?.conversation?.append(thread, message);
     },
-    recall: async (query, options = {}) =>
-      memory?.semantic ? memory.semantic.recall(query, { ...options, namespace: agent, signal }) : [],
-    remember: async (text, metadata = {}) =>
-      memory?.semantic?.remember(text, {
-        namespace: agent,
-        metadata: { taskId: task.id, ...metadata },
-        signal,
-      }),
+    recall: async (query, options = {}) => {
+      const semantic = memory?.semantic;
+      if (!semantic) return [];
+      return unlessEmbedderMissing(
+        semantic,
+        logger,
+        () => semantic.recall(query, { ...options, namespace: agent, signal }),
+        [],
+      );
+    },
+    remember: async (text, metadata = {}) => {
+      const semantic = memory?.semantic;
+      if (!semantic) return undefined;
+      return unlessEmbedderMissing(
+        semantic,
+        logger,
+        () =>
+          semantic.remember(text, { namespace: agent, metadata: { taskId: task.id, ...metadata }, signal }),
+        undefined,
+      );
+    },
   };
 };

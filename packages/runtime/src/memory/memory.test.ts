@@ -1,9 +1,13 @@
 // Conversation memory (in memory and SQLite) and semantic memory (SQLite with sqlite-vec and plain,
 // PostgreSQL's plain fallback against the local server) with embeddings from the Ollama stand-in
-// through the real `ollama` client.
+// through the real `ollama` client. Every semantic store keeps teams apart and a text once (a
+// property checked against a model of it), and migrates a table of an older Troupe.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OllamaStandIn, startOllamaStandIn } from "../../../../test/harness/ollamaStandIn.ts";
@@ -141,5 +145,184 @@ describe("semantic memory in PostgreSQL (the local server: no pgvector)", () => 
     }).catch((caught: unknown) => caught);
     expect(isTroupeError(error, "MemoryUnavailable")).toBe(true);
     expect((error as Error).message).toContain("PostgreSQL semantic memory could not be opened");
+  });
+});
+
+/** A fast local embedder (a hash as a vector) that counts what it embeds. */
+const hashEmbedder = () => {
+  const embedded: string[] = [];
+  const embedder: Embedder = {
+    model: "hash",
+    embed: async (texts) => {
+      embedded.push(...texts);
+      return texts.map((text) =>
+        [...createHash("sha256").update(text).digest().subarray(0, 8)].map((b) => b - 127.5),
+      );
+    },
+  };
+  return { embedder, embedded };
+};
+
+const TEXTS = ["disk full on host-a", "revenue summary", "retry backoff review", "disk full on host-b"];
+const TEAMS = ["alpha", "beta"];
+const AGENTS = ["research", "code"];
+
+/**
+ * Whatever is remembered, by whichever team and agent, in whatever order: each team and agent recalls
+ * exactly the distinct texts it remembered, and each of those was embedded once.
+ */
+const teamsAndCopiesProperty = (
+  open: (run: string, team: string, embedder: Embedder) => Promise<SemanticMemory>,
+) =>
+  fc.asyncProperty(
+    fc.array(
+      fc.record({
+        team: fc.constantFrom(...TEAMS),
+        agent: fc.constantFrom(...AGENTS),
+        text: fc.constantFrom(...TEXTS),
+      }),
+      { maxLength: 12 },
+    ),
+    async (steps) => {
+      const run = `run${Math.random().toString(36).slice(2, 10)}`;
+      const { embedder, embedded } = hashEmbedder();
+      const stores = new Map<string, SemanticMemory>();
+      for (const team of TEAMS) stores.set(team, await open(run, team, embedder));
+      try {
+        for (const step of steps) await stores.get(step.team)!.remember(step.text, { namespace: step.agent });
+        const keys = new Set(steps.map((step) => `${step.team}/${step.agent}/${step.text}`));
+        expect(embedded).toHaveLength(keys.size);
+        for (const team of TEAMS)
+          for (const agent of AGENTS) {
+            const recalled = await stores.get(team)!.recall("disk", { namespace: agent, limit: 100 });
+            const expected = steps.filter((step) => step.team === team && step.agent === agent);
+            expect(recalled.map((memory) => memory.text).sort()).toEqual(
+              [...new Set(expected.map((step) => step.text))].sort(),
+            );
+          }
+      } finally {
+        for (const store of stores.values()) await store.close();
+      }
+    },
+  );
+
+describe("every semantic store keeps teams apart and a text once", () => {
+  it("in SQLite (two teams sharing one file)", async () => {
+    await fc.assert(
+      teamsAndCopiesProperty(async (run, team, embedder) =>
+        openSqliteSemanticMemory({ path: join(dir, `${run}.sqlite`), embedder, team }),
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("in PostgreSQL (two teams sharing one table)", async () => {
+    const table = `troupe_memories_teams_${process.pid}`;
+    try {
+      await fc.assert(
+        // Each run's teams are its own, so runs sharing the table never meet.
+        teamsAndCopiesProperty((run, team, embedder) =>
+          openPostgresSemanticMemory({ connection: POSTGRES, embedder, table, team: `${run}-${team}` }),
+        ),
+        { numRuns: 15 },
+      );
+    } finally {
+      const pool = new pg.Pool({ connectionString: POSTGRES });
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.end();
+    }
+  });
+});
+
+describe("a semantic memory table of an older Troupe (no team, copies of a text)", () => {
+  it('in PostgreSQL: its rows go to the team "default", each text is kept once', async () => {
+    const table = `troupe_memories_old_${process.pid}`;
+    const pool = new pg.Pool({ connectionString: POSTGRES });
+    const { embedder } = hashEmbedder();
+    try {
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.query(`CREATE TABLE "${table}" (
+        id text PRIMARY KEY, namespace text NOT NULL, text text NOT NULL, metadata jsonb NOT NULL,
+        model text NOT NULL, dims integer NOT NULL, embedding real[] NOT NULL, created_at bigint NOT NULL)`);
+      await pool.query(`CREATE INDEX "${table}_scope" ON "${table}" (namespace, model, dims)`);
+      const old = [
+        ["1", "research", "disk full on host-a", 1],
+        ["2", "research", "disk full on host-a", 2],
+        ["3", "research", "revenue summary", 3],
+      ] as const;
+      for (const [id, namespace, text, at] of old) {
+        const [vector] = await embedder.embed([text]);
+        await pool.query(`INSERT INTO "${table}" VALUES ($1, $2, $3, '{}', 'hash', 8, $4, $5)`, [
+          id,
+          namespace,
+          text,
+          vector,
+          at,
+        ]);
+      }
+      const memory = await openPostgresSemanticMemory({ connection: POSTGRES, embedder, table });
+      const recalled = await memory.recall("disk", { namespace: "research" });
+      expect(recalled.map((item) => [item.id, item.text]).sort()).toEqual([
+        ["1", "disk full on host-a"],
+        ["3", "revenue summary"],
+      ]);
+      expect((await memory.remember("revenue summary", { namespace: "research" })).id).toBe("3");
+      await memory.close();
+      const other = await openPostgresSemanticMemory({
+        connection: POSTGRES,
+        embedder,
+        table,
+        team: "other",
+      });
+      expect(await other.recall("disk", { namespace: "research" })).toEqual([]);
+      await other.close();
+      const { rows } = await pool.query<{ indexname: string }>(
+        "SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname",
+        [table],
+      );
+      expect(rows.map((row) => row.indexname)).toEqual([`${table}_key`, `${table}_pkey`]);
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await pool.end();
+    }
+  });
+
+  it("in SQLite: its rows go to the team that opens the file (it was that namespace's), each text is kept once", async () => {
+    const path = join(dir, "old.memory.sqlite");
+    const { embedder } = hashEmbedder();
+    const db = new DatabaseSync(path);
+    db.exec(`CREATE TABLE troupe_memories (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, text TEXT NOT NULL,
+      metadata TEXT NOT NULL, model TEXT NOT NULL, dims INTEGER NOT NULL, embedding BLOB NOT NULL,
+      created_at INTEGER NOT NULL) STRICT;
+      CREATE INDEX troupe_memories_scope ON troupe_memories (namespace, model, dims);`);
+    const insert = db.prepare("INSERT INTO troupe_memories VALUES (?, 'research', ?, '{}', 'hash', 8, ?, ?)");
+    for (const [id, text, at] of [
+      ["1", "disk full on host-a", 1],
+      ["2", "disk full on host-a", 2],
+      ["3", "revenue summary", 3],
+    ] as const) {
+      const [vector] = await embedder.embed([text]);
+      insert.run(id, text, new Uint8Array(Float32Array.from(vector!).buffer), at);
+    }
+    db.close();
+    const memory = openSqliteSemanticMemory({ path, embedder, team: "alpha", vector: "plain" });
+    expect((await memory.recall("disk", { namespace: "research" })).map((item) => item.id).sort()).toEqual([
+      "1",
+      "3",
+    ]);
+    await memory.close();
+    const other = openSqliteSemanticMemory({ path, embedder, team: "default", vector: "plain" });
+    expect(await other.recall("disk", { namespace: "research" })).toEqual([]);
+    await other.close();
+    const check = new DatabaseSync(path);
+    expect(
+      check
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'troupe_memories' ORDER BY name",
+        )
+        .all()
+        .map((row) => row.name),
+    ).toEqual(["sqlite_autoindex_troupe_memories_1", "troupe_memories_key"]);
+    check.close();
   });
 });

@@ -200,7 +200,7 @@ export class SupervisorCore implements AgentPort {
   }
 
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
-    return taskMemory(this.#state.settings.memory, agent, task, signal);
+    return taskMemory(this.#state.settings.memory, agent, task, signal, this.#state.settings.logger);
   }
 
   tools(agent: string): readonly LlmTool[] {

@@ -2,11 +2,16 @@
 // signal fetch as the chat adapter): the model from `MODEL_EMBED` (default `nomic-embed-text`),
 // failures as the same Model* TroupeErrors (model missing names the pull command).
 import type { Embedder } from "../../memory/SemanticMemory.ts";
-import { normalizeOllamaHost, resolveOllamaHost } from "../modelRoles.ts";
+import {
+  DEFAULT_EMBED_MODEL,
+  normalizeOllamaHost,
+  resolveEmbedModel,
+  resolveOllamaHost,
+} from "../modelRoles.ts";
 import { ollamaClient, withSignal } from "./ollamaClient.ts";
 import { toModelError } from "./toModelError.ts";
 
-export const DEFAULT_EMBED_MODEL = "nomic-embed-text";
+export { DEFAULT_EMBED_MODEL };
 
 export interface OllamaEmbedderOptions {
   /** Default: `MODEL_EMBED`, else `nomic-embed-text`. */
@@ -20,7 +25,7 @@ export interface OllamaEmbedderOptions {
 
 export const createOllamaEmbedder = (options: OllamaEmbedderOptions = {}): Embedder => {
   const env = options.env ?? process.env;
-  const model = options.model ?? (env.MODEL_EMBED || DEFAULT_EMBED_MODEL);
+  const model = options.model ?? resolveEmbedModel(env).model;
   const host =
     options.host === undefined ? resolveOllamaHost(env).url : normalizeOllamaHost(options.host, "host");
   const client = ollamaClient(host);
