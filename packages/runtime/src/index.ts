@@ -34,6 +34,7 @@ export {
   type WorkItem,
   type WorkQueue,
 } from "./durable/WorkQueue.ts";
+export { type ErrorKind, errorKinds } from "./errors/errorKinds.ts";
 export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/TroupeError.ts";
 export * from "./events/catalogue.ts";
 export { EventBus, type Listener } from "./events/EventBus.ts";

@@ -1,10 +1,13 @@
 // The worker between a durable queue and a team: runs and settles leases, retries with backoff,
 // buries poison tasks, and has a late outcome refused once its lease was taken over.
 
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { setup } from "xstate";
 import type { AgentMachineInput } from "../agent/AgentContext.ts";
 import { defineAgent } from "../agent/defineAgent.ts";
+import { errorKinds, type TroupeErrorTag } from "../errors/errorKinds.ts";
+import { TroupeError } from "../errors/TroupeError.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
@@ -71,6 +74,40 @@ describe("DurableWorker", () => {
     await queue.enqueue({ id: "lost", input: { text: "x", agent: "nobody" } });
     const buried = await team.bus.waitFor((event) => event.type === "task.dead_lettered");
     expect(buried).toMatchObject({ attempts: 1, error: { tag: "NoRoute" } });
+  });
+
+  it("retries a failure exactly when its error's tag is transient, whatever the tag", async () => {
+    const tags = (Object.keys(errorKinds) as TroupeErrorTag[]).filter(
+      (tag) => tag !== "Cancelled" && tag !== "ShuttingDown", // an outcome of their own, not a failure
+    );
+    let failWith: TroupeErrorTag = "ModelUnavailable";
+    const failing = defineAgent({
+      name: "failing",
+      breaker: { maxFailures: 1_000 },
+      handle: () => {
+        throw new TroupeError(failWith, `failed with ${failWith}`);
+      },
+    });
+    team = createSupervisor({ agents: [failing] });
+    const queue = new MemoryWorkQueue();
+    worker = startWorker({ team, queue, consumer: "w", maxAttempts: 2, backoff: { base: "1ms" } });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...tags), async (tag) => {
+        failWith = tag;
+        run += 1;
+        const id = `t${run}`;
+        const buried = team.bus.waitFor(
+          (event) => event.type === "task.dead_lettered" && event.taskId === id,
+        );
+        await queue.enqueue({ id, input: { text: "x", agent: "failing" } });
+        expect(await buried).toMatchObject({
+          attempts: errorKinds[tag] === "transient" ? 2 : 1,
+          error: { tag },
+        });
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it("has its outcome refused when its lease was taken over while the task ran", async () => {

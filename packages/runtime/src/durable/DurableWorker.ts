@@ -2,7 +2,7 @@
 // each lease with its outcome — finished, retried after an exponential backoff with jitter, or
 // buried in the dead-letter list. Leases are renewed while tasks run; a lease that was taken over
 // cancels the local run, and a late outcome is refused by the queue's fencing check.
-import { isTroupeError, type TroupeError, type TroupeErrorTag } from "../errors/TroupeError.ts";
+import { isTroupeError, type TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
@@ -35,20 +35,6 @@ export interface Worker {
   /** Tasks running now. */
   readonly inFlight: number;
 }
-
-/**
- * Failures that will not go away by trying again: buried at once (a missing model needs `ollama
- * pull` first; an approval that expired stays expired). ShuttingDown is not a failure at all.
- */
-const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
-  "InvalidTask",
-  "InvalidCommand",
-  "NoRoute",
-  "Deadlock",
-  "ModelNotFound",
-  "ModelRejected",
-  "ApprovalExpired",
-]);
 
 export const backoffDelay = (
   attempt: number,
@@ -98,7 +84,9 @@ export const startWorker = (options: WorkerOptions): Worker => {
 
   const failed = (lease: Lease, error: TroupeError) => {
     const info: FailureInfo = { tag: error._tag, reason: error.reason };
-    if (PERMANENT.has(error._tag) || lease.attempt >= maxAttempts) {
+    // Only a transient error is worth another delivery (a missing model needs `ollama pull` first;
+    // an approval that expired stays expired): the error's tag says which (errorKinds).
+    if (!error.transient || lease.attempt >= maxAttempts) {
       return settle(lease, async () => {
         const settlement = await queue.bury(lease, info);
         if (settlement === "accepted") {

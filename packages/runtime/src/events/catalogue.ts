@@ -100,6 +100,13 @@ export const SupervisorEscalated = event("supervisor.escalated", {
   restarts: Schema.Number,
   periodMs: Schema.Number,
   reason: Schema.String,
+  /** When the team restarts itself (its escalation policy); null when it stops for good. */
+  restartInMs: Schema.NullOr(Schema.Number),
+});
+export const SupervisorRestarted = event("supervisor.restarted", {
+  /** Escalations in a row, this one included (the backoff grew with them). */
+  escalations: Schema.Number,
+  downMs: Schema.Number,
 });
 export const AlertRaised = event("alert.raised", {
   alertId: Schema.String,
@@ -154,6 +161,7 @@ export const RuntimeEvent = Schema.Union([
   FanOutStarted,
   FanOutSettled,
   SupervisorEscalated,
+  SupervisorRestarted,
   AlertRaised,
   AlertResolved,
   TaskDeadLettered,
