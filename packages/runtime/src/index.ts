@@ -110,6 +110,7 @@ export {
 } from "./supervisor/Team.ts";
 export { EMBED_LIMITS, embedLength, fitEmbeds } from "./surface/fitEmbeds.ts";
 export { isTransientSurfaceError } from "./surface/isTransientSurfaceError.ts";
+export { retryText } from "./surface/outcomePosts.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
 export {
   type ApplyReaction,
@@ -151,6 +152,7 @@ export {
 export type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./surface/SurfaceSchedules.ts";
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
+export { teamStateText } from "./surface/teamStateText.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
 export {
   type FileDropOptions,

@@ -1,10 +1,12 @@
 // The bridge from a durable WorkQueue to a Team: lease tasks, run them on the team, and settle
-// each lease with its outcome — finished, retried after an exponential backoff with jitter, or
-// buried in the dead-letter list. Leases are renewed while tasks run; a lease that was taken over
-// cancels the local run, and a late outcome is refused by the queue's fencing check.
+// each lease with its outcome — finished, retried after an exponential backoff with jitter when its
+// error is transient (`task.retrying`: 🔁 with the next attempt and the reason), or buried in the
+// dead-letter list (`task.dead_lettered`: the task's real end). Leases are renewed while tasks run;
+// a lease that was taken over cancels the local run, and a late outcome is refused by the queue's
+// fencing check. While the team does not run (escalated, restarting) nothing new is leased.
 import { isTroupeError, type TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
-import type { Team } from "../supervisor/Team.ts";
+import type { Run, Team } from "../supervisor/Team.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import type { SnapshotStore } from "./SnapshotStore.ts";
 import type { FailureInfo, Lease, Settlement, WorkQueue } from "./WorkQueue.ts";
@@ -82,7 +84,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
     }
   };
 
-  const failed = (lease: Lease, error: TroupeError) => {
+  const failed = (lease: Lease, error: TroupeError, agent: string | null) => {
     const info: FailureInfo = { tag: error._tag, reason: error.reason };
     // Only a transient error is worth another delivery (a missing model needs `ollama pull` first;
     // an approval that expired stays expired): the error's tag says which (errorKinds).
@@ -100,13 +102,34 @@ export const startWorker = (options: WorkerOptions): Worker => {
         return settlement;
       });
     }
-    return settle(lease, () => queue.retry(lease, info, backoffDelay(lease.attempt, baseMs, maxMs)));
+    return settle(lease, async () => {
+      const settlement = await queue.retry(lease, info, backoffDelay(lease.attempt, baseMs, maxMs));
+      if (settlement === "accepted") {
+        team.bus.publish({
+          type: "task.retrying",
+          taskId: lease.taskId,
+          agent,
+          attempt: lease.attempt + 1,
+          reason: error.reason,
+        });
+      }
+      return settlement;
+    });
+  };
+
+  /** The agent the failed run was on, from its task's events. */
+  const agentOf = async (run: Run): Promise<string | null> => {
+    let agent: string | null = null;
+    for await (const event of run.events) if ("agent" in event && event.agent) agent = event.agent;
+    return agent;
   };
 
   const run = async (lease: Lease) => {
+    let run: Run | undefined;
     try {
       const snapshot = lease.attempt > 1 ? await options.snapshots?.load(lease.taskId) : undefined;
-      const output = await team.submit({ ...lease.input, id: lease.taskId }, { snapshot }).result;
+      run = team.submit({ ...lease.input, id: lease.taskId }, { snapshot });
+      const output = await run.result;
       await settle(lease, () => queue.finish(lease, { status: "succeeded", output }), "succeeded");
     } catch (error) {
       if (!isTroupeError(error)) {
@@ -122,7 +145,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
           "cancelled",
         );
       } else {
-        await failed(lease, error);
+        await failed(lease, error, run ? await agentOf(run) : null);
       }
     }
   };
@@ -153,8 +176,25 @@ export const startWorker = (options: WorkerOptions): Worker => {
   const renewTimer = setInterval(() => void renewAll(), toMillis(options.renewEvery ?? "5s", "renewEvery"));
   renewTimer.unref();
 
+  /** Wait `ms`, or less when the worker stops. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener("abort", done, { once: true });
+    });
+
   const loop = (async () => {
     while (!stopping.signal.aborted) {
+      // An escalated team takes no tasks until it restarts: they wait in the queue meanwhile.
+      if (!team.status().accepting) {
+        await pause(waitMs);
+        continue;
+      }
       const room = concurrency - running.size;
       if (room <= 0) {
         await new Promise<void>((resolve) => {
@@ -170,7 +210,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
       } catch (error) {
         if (stopping.signal.aborted) break;
         logger.log("warn", "leasing from the work queue failed; retrying", { consumer, error });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(maxMs, baseMs)));
+        await pause(Math.min(maxMs, baseMs));
       }
     }
   })();

@@ -57,7 +57,8 @@ export const TaskApproval = event("task.approval", {
 });
 export const TaskRetrying = event("task.retrying", {
   taskId,
-  agent,
+  agent: Schema.NullOr(agent),
+  /** The attempt about to be made (2 for the first retry). */
   attempt: Schema.Number,
   reason: Schema.String,
 });
