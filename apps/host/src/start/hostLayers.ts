@@ -30,8 +30,10 @@ import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
 import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../notify/startHostNotifier.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
+import { reportEscalations } from "../team/reportEscalations.ts";
 import { approverAgent } from "../testing/approverAgent.ts";
 import { askerAgent } from "../testing/askerAgent.ts";
+import { crasherAgent } from "../testing/crasherAgent.ts";
 import { fileAgent } from "../testing/fileAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
@@ -108,6 +110,7 @@ const TEST_AGENTS = {
   tooler: toolAgent,
   recaller: recallerAgent,
   file: fileAgent,
+  crasher: crasherAgent,
 } as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>
@@ -135,7 +138,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
       const relay = yield* HostHumanRelay;
       const human = relay?.gateway ?? (yield* HostSurfaceHuman) ?? (yield* HostHuman);
       const { tools, memory } = yield* HostToolsMemory;
-      return yield* Effect.acquireRelease(
+      const team = yield* Effect.acquireRelease(
         Effect.sync(() =>
           createHostTeam({
             logger,
@@ -145,6 +148,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             tools,
             memory,
             modelAgents: config.modelAgents,
+            restart: config.backoffs.teamRestart,
             llmMetrics,
             extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
           }),
@@ -152,6 +156,12 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
         // The worker's release drains the team; this covers every other way out.
         (team) => Effect.promise(() => team.drain({ deadline: config.drainTimeoutMs })),
       );
+      // An escalation is logged once at error level and alerted (critical) through the notifier.
+      yield* Effect.acquireRelease(
+        Effect.sync(() => reportEscalations({ team, logger, host: config.consumer })),
+        (stop) => Effect.sync(stop),
+      );
+      return team;
     }),
   );
 
@@ -282,6 +292,7 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
             logger,
             // Well under the lease, so a busy host never loses a lease it still holds.
             renewEvery: Math.min(5_000, Math.floor(config.leaseMs / 3)),
+            backoff: { base: config.backoffs.retry.baseMs, max: config.backoffs.retry.maxMs },
             ...(snapshots ? { snapshots } : {}),
           });
         },

@@ -282,7 +282,7 @@ export class SupervisorCore implements AgentPort {
       ? event.error
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
     this.#ledger.fail(entry, error, fx);
-    this.#breakers.failed(slot, fx);
+    this.#breakers.failed(slot, error.reason, fx);
     if (crashed && !this.#lifecycle.restart(slot, `crashed: ${error.reason}`, fx)) return;
     this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
   }

@@ -26,6 +26,9 @@ describe("a task failing by its own work", () => {
         transient: true,
       });
     }
+    expect(seen("task.failed").at(-1)?.error.reason).toBe(
+      "the circuit breaker of research (last failure: the connection to Ollama broke: check that Ollama is running) is open; try again later",
+    );
     expect(seen("agent.restarted")).toEqual([]);
     expect(seen("supervisor.escalated")).toEqual([]);
     expect(team.status().agents.find((agent) => agent.name === "research")).toMatchObject({
