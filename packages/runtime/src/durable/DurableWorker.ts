@@ -60,6 +60,24 @@ export const startWorker = (options: WorkerOptions): Worker => {
   const running = new Map<string, { lease: Lease; settled: Promise<void> }>();
   let wakeLoop: (() => void) | undefined;
 
+  /** Wait `ms`, or less when the worker stops. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener("abort", done, { once: true });
+    });
+
+  /** Until the team takes tasks again (it is escalated, or restarting); false when the worker stops first. */
+  const teamRuns = async () => {
+    while (!team.status().accepting && !stopping.signal.aborted) await pause(waitMs);
+    return !stopping.signal.aborted;
+  };
+
   const settle = async (
     lease: Lease,
     outcome: () => Promise<Settlement>,
@@ -126,6 +144,9 @@ export const startWorker = (options: WorkerOptions): Worker => {
 
   const run = async (lease: Lease) => {
     let run: Run | undefined;
+    // A lease taken as the team escalated is held (and renewed) until the team is back: the task
+    // waits, instead of failing on a team that takes none. Stopped meanwhile: the lease stays open.
+    if (!(await teamRuns())) return;
     try {
       const snapshot = lease.attempt > 1 ? await options.snapshots?.load(lease.taskId) : undefined;
       run = team.submit({ ...lease.input, id: lease.taskId }, { snapshot });
@@ -176,25 +197,10 @@ export const startWorker = (options: WorkerOptions): Worker => {
   const renewTimer = setInterval(() => void renewAll(), toMillis(options.renewEvery ?? "5s", "renewEvery"));
   renewTimer.unref();
 
-  /** Wait `ms`, or less when the worker stops. */
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        stopping.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      stopping.signal.addEventListener("abort", done, { once: true });
-    });
-
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       // An escalated team takes no tasks until it restarts: they wait in the queue meanwhile.
-      if (!team.status().accepting) {
-        await pause(waitMs);
-        continue;
-      }
+      if (!(await teamRuns())) break;
       const room = concurrency - running.size;
       if (room <= 0) {
         await new Promise<void>((resolve) => {
