@@ -96,7 +96,9 @@ export {
 } from "./supervisor/routing.ts";
 export type {
   AgentStatus,
+  Escalation,
   HumanGateway,
+  TeamLifecycle,
   TeamStatus,
 } from "./supervisor/SupervisorCore.ts";
 export { supervisorMachine } from "./supervisor/supervisorMachine.ts";
