@@ -34,6 +34,7 @@ export {
   type WorkItem,
   type WorkQueue,
 } from "./durable/WorkQueue.ts";
+export { type ErrorKind, errorKinds } from "./errors/errorKinds.ts";
 export { isTroupeError, TroupeError, type TroupeErrorTag } from "./errors/TroupeError.ts";
 export * from "./events/catalogue.ts";
 export { EventBus, type Listener } from "./events/EventBus.ts";
@@ -95,7 +96,9 @@ export {
 } from "./supervisor/routing.ts";
 export type {
   AgentStatus,
+  Escalation,
   HumanGateway,
+  TeamLifecycle,
   TeamStatus,
 } from "./supervisor/SupervisorCore.ts";
 export { supervisorMachine } from "./supervisor/supervisorMachine.ts";
@@ -114,6 +117,7 @@ export {
 } from "./surface/catchUp.ts";
 export { EMBED_LIMITS, embedLength, fitEmbeds } from "./surface/fitEmbeds.ts";
 export { isTransientSurfaceError } from "./surface/isTransientSurfaceError.ts";
+export { retryText } from "./surface/outcomePosts.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
 export {
   type ApplyReaction,
@@ -157,6 +161,7 @@ export {
 export type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./surface/SurfaceSchedules.ts";
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
+export { teamStateText } from "./surface/teamStateText.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
 export {
   type FileDropOptions,

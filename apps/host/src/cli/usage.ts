@@ -19,6 +19,10 @@ const ENVIRONMENT = `Environment:
                         one machine and one queue need different names)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
+  TROUPE_RETRY_BACKOFF  First wait before a task that failed for a transient reason is tried
+                        again; doubles per attempt, up to 1m, 5 attempts (default 1s)
+  TROUPE_TEAM_RESTART   First wait before a team that escalated (its agents kept crashing) restarts;
+                        doubles per escalation in a row, up to 1m (default 1s)
   TROUPE_AGENTS         Agents that need a local model, added to the team: orchestrator, research,
                         code, consensus (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST
                         (see troupe models). With the orchestrator, what no rule routes goes to it

@@ -26,6 +26,7 @@ describe("resolveHostConfig", () => {
       consumer: defaultConsumer(),
       leaseMs: 30_000,
       gatewayLeaseMs: 15_000,
+      backoffs: { retry: { baseMs: 1_000, maxMs: 60_000 }, teamRestart: { baseMs: 1_000, maxMs: 60_000 } },
       testAgents: [],
       modelAgents: [],
       notify: {
@@ -59,6 +60,8 @@ describe("resolveHostConfig", () => {
       TROUPE_CONSUMER: "box-1",
       TROUPE_LEASE: "1m",
       TROUPE_GATEWAY_LEASE: "5s",
+      TROUPE_RETRY_BACKOFF: "250ms",
+      TROUPE_TEAM_RESTART: "2m",
     };
     expect(resolveHostConfig({}, env, "/srv/app")).toEqual({
       httpHost: "0.0.0.0",
@@ -73,6 +76,7 @@ describe("resolveHostConfig", () => {
       consumer: "box-1",
       leaseMs: 60_000,
       gatewayLeaseMs: 5_000,
+      backoffs: { retry: { baseMs: 250, maxMs: 60_000 }, teamRestart: { baseMs: 120_000, maxMs: 120_000 } },
       testAgents: [],
       modelAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
@@ -121,7 +125,7 @@ describe("resolveHostConfig", () => {
       "code",
     ]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, crasher, got "fast"',
     );
   });
 
@@ -154,6 +158,9 @@ describe("resolveHostConfig", () => {
       expect(reasonOf(() => resolveHostConfig({}, { TROUPE_GATEWAY_LEASE: bad }))).toBe(
         `TROUPE_GATEWAY_LEASE must be a time of at least 1s such as 5s, 15s or 1m, got "${bad}"`,
       );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_RETRY_BACKOFF: "later" }))).toBe(
+      'TROUPE_RETRY_BACKOFF must be a time such as 500ms, 1s or 30s, got "later"',
+    );
     expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
     expect(reasonOf(() => resolveHostConfig({}, { MODEL_TIMEOUT: "0s" }))).toBe(
       'MODEL_TIMEOUT must be a time such as 30s, 2m or 1h, got "0s"',

@@ -7,6 +7,7 @@ import { checkModelTimeouts } from "@troupe/runtime/llm";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
+import { type FailureBackoffs, resolveFailureBackoffs } from "./failureBackoffConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
@@ -34,6 +35,8 @@ export interface HostConfig {
   readonly leaseMs: number;
   /** With Redis and Discord: how long the gateway lease lasts unrenewed (TROUPE_GATEWAY_LEASE). */
   readonly gatewayLeaseMs: number;
+  /** First waits before a failed task is retried (TROUPE_RETRY_BACKOFF) and an escalated team restarts (TROUPE_TEAM_RESTART). */
+  readonly backoffs: FailureBackoffs;
   /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
   readonly testAgents: readonly TestAgentName[];
   /** Agents that need a local model, added to the team (TROUPE_AGENTS, e.g. `research,code`). */
@@ -60,6 +63,7 @@ export const TEST_AGENTS = [
   "tooler",
   "recaller",
   "file",
+  "crasher",
 ] as const;
 export type TestAgentName = (typeof TEST_AGENTS)[number];
 
@@ -173,6 +177,7 @@ export const resolveHostConfig = (
     consumer: consumer?.value ?? defaultConsumer(),
     leaseMs,
     gatewayLeaseMs: resolveGatewayLeaseMs(env),
+    backoffs: resolveFailureBackoffs(env),
     testAgents: resolveTestAgents(env),
     modelAgents: resolveModelAgents(env),
     notify: resolveNotifyConfig(env, { dataDir, cwd }),

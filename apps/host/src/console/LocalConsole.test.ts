@@ -101,7 +101,9 @@ describe("the console and the work queue", () => {
   it("shows dead letters with their error in /status, and /retry queues one again", async () => {
     const troupe = spawnTroupe(["start"], { TROUPE_TEST_AGENTS: "slow" });
     troupe.send("/ask slow not-a-number");
-    const gaveUp = await troupe.line("gave up after 1 attempt; kept as a dead letter (see /status)");
+    const gaveUp = await troupe.line(
+      /❌ failed after 1 attempt: slow needs a whole number of milliseconds up to \d+; kept as a dead letter \(see \/status\)$/,
+    );
     const deadId = /^\[(t-[0-9a-f]+)\]/.exec(gaveUp)![1]!;
     troupe.send("/status");
     const queueLine = await troupe.line(/^queue \(/);
@@ -116,7 +118,7 @@ describe("the console and the work queue", () => {
     const retried = await troupe.line(`🔁 retrying dead letter ${deadId} as a new task`);
     const newId = /^\[(t-[0-9a-f]+)\]/.exec(retried)![1]!;
     expect(newId).not.toBe(deadId);
-    await troupe.line(`[${newId}] ❌ failed: gave up after 1 attempt`);
+    await troupe.line(`[${newId}] ❌ failed after 1 attempt: slow needs a whole number of milliseconds`);
     troupe.send("/retry t-000000000000");
     await troupe.line('no dead letter has the id "t-000000000000"');
     troupe.end();

@@ -1,7 +1,8 @@
 // The local console: the team's surface when no chat is configured. It reads commands line by line
 // from stdin (a terminal or a pipe) and puts tasks on the durable work queue (the worker runs them on
 // the team, under the same ids), prints each task's status from the bus with the same symbols Discord
-// will use, and the result once the queue recorded it. On end of input or stop() it waits, within the
+// will use, and the result once the queue recorded it. A queued task's failed attempt is not its end:
+// the worker's 🔁 (attempt, reason) or the dead letter's ❌ (reason) says what became of it. On end of input or stop() it waits, within the
 // drain timeout, for the tasks it queued; what is left stays in the queue for the next start.
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
@@ -14,11 +15,13 @@ import {
   type Logger,
   newId,
   retryOfDeadLetter,
+  retryText,
   statusSymbols,
   statusText,
   type TaskEvent,
   type TaskInput,
   type Team,
+  teamStateText,
   type WorkQueue,
 } from "@troupe/runtime";
 import type { NotifierStatus } from "@troupe/runtime/notify";
@@ -64,6 +67,8 @@ export interface LocalConsole {
 /** What the console has shown of one task's current run so far. */
 interface Shown {
   queued: boolean;
+  /** A sub-task an agent delegated: it runs on the team only, so its failure is its end. */
+  delegated: boolean;
 }
 
 /** A task this console queued: "✅ done" waits for the recorded result, to print them together. */
@@ -73,8 +78,9 @@ interface Owned {
 }
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
-const deadText = (attempts: number) =>
-  `${statusText("failed")}: gave up after ${plural(attempts, "attempt")}; kept as a dead letter (see /status)`;
+/** The task's real end on the queue: ❌ once, with why its last attempt failed. */
+const deadText = (attempts: number, reason: string | undefined) =>
+  `${statusText("failed", `after ${plural(attempts, "attempt")}`)}: ${reason ?? "no reason recorded"}; kept as a dead letter (see /status)`;
 
 const breakerText = (agent: AgentStatus) => {
   const state = agent.breaker.replace("_", "-");
@@ -127,7 +133,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   const shownOf = (taskId: string): Shown => {
     let entry = shown.get(taskId);
     if (!entry) {
-      entry = { queued: false };
+      entry = { queued: false, delegated: false };
       shown.set(taskId, entry);
     }
     return entry;
@@ -147,6 +153,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     const entry = shownOf(taskId);
     switch (event.type) {
       case "task.queued":
+        entry.delegated = event.parentTaskId !== null;
         if (event.agent) {
           noteAgent(taskId, event.agent);
           showQueued(taskId, entry, `(${event.agent})`);
@@ -175,7 +182,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       case "task.awaiting_human":
         return say(taskId, `${statusText("awaiting_human")}: ${event.question}`);
       case "task.retrying":
-        return say(taskId, `${statusText("retrying")} (attempt ${event.attempt}): ${event.reason}`);
+        return say(taskId, retryText(taskId, event));
       case "task.succeeded": {
         shown.delete(taskId);
         const doneIn = formatMillis(event.durationMs);
@@ -188,6 +195,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       }
       case "task.failed":
         shown.delete(taskId);
+        // A queued task's attempt failed: 🔁 or the dead letter's ❌ follows, from the worker.
+        if (!entry.delegated) return;
         showQueued(taskId, entry);
         return say(taskId, `${statusText("failed")}: ${event.error.reason}`);
       case "task.cancelled":
@@ -204,7 +213,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       case "task.dead_lettered":
         shown.delete(taskId);
         if (owned.has(taskId)) return; // printed once the queue's record says so
-        return say(taskId, deadText(event.attempts));
+        return say(taskId, deadText(event.attempts, event.error.reason));
       case "task.result_refused":
         return say(taskId, `⚠ ${event.reason}`);
       case "task.emitted":
@@ -242,13 +251,21 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       const text = formatResult(mine.agent ?? "", record.output);
       if (text !== "") println(text);
     } else if (record?.status === "dead") {
-      say(id, deadText(record.attempts));
+      say(id, deadText(record.attempts, record.error?.reason));
     }
     // Cancelled: printed from its event. Undefined: the console stopped first; the task stays queued.
   };
 
+  /** The team will run no more tasks: it is stopping, or it escalated and does not restart. */
+  const endedForGood = () => {
+    const { lifecycle, escalation } = team.status();
+    if (lifecycle === "draining" || lifecycle === "stopped") return true;
+    return escalation !== undefined && escalation.restartAt === undefined;
+  };
+
   const submit = (input: TaskInput) => {
-    if (!team.status().accepting) {
+    // While the team restarts after an escalation, tasks wait in the queue for it.
+    if (endedForGood()) {
       println("the team is shutting down and takes no new tasks");
       return;
     }
@@ -282,7 +299,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
 
   const showStatus = async () => {
     const status = team.status();
-    const state = status.escalated ? "escalated" : status.accepting ? "accepting tasks" : "draining";
+    const state = teamStateText(status);
     println(
       `team: ${state}, ${status.queued} queued, ${status.inFlight} in flight, ${status.fanOuts} fan-outs`,
     );
@@ -360,8 +377,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       drainTimeoutMs: options.drainTimeoutMs,
     });
     rl.close();
-    // An escalated team runs nothing more: there is nothing to wait for.
-    if (!team.status().escalated) {
+    // A team that escalated for good runs nothing more: there is nothing to wait for.
+    if (!endedForGood()) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.allSettled([...followers]),
@@ -395,7 +412,13 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
 
   const unsubscribe = team.bus.subscribe((event) => {
     if (event.type === "supervisor.escalated")
-      println(`⚠ the team escalated (${event.reason}): it takes no new tasks`);
+      println(
+        event.restartInMs === null
+          ? `⚠ the team escalated (${event.reason}): it takes no new tasks`
+          : `⚠ the team escalated (${event.reason}): restarting it in ${formatMillis(event.restartInMs)}; new tasks wait in the queue`,
+      );
+    else if (event.type === "supervisor.restarted")
+      println(`✔ the team restarted after ${formatMillis(event.downMs)}`);
     else if ("taskId" in event) showTaskEvent(event);
   });
   void done.then(unsubscribe);

@@ -119,7 +119,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
                 }),
               catch: (error) =>
                 isTroupeError(error)
-                  ? new TroupeError("InvalidCommand", `TROUPE_DISCORD_FALLBACK_DIR: ${error.reason}`, {
+                  ? new TroupeError(error._tag, `TROUPE_DISCORD_FALLBACK_DIR: ${error.reason}`, {
                       cause: error,
                     })
                   : error,

@@ -29,6 +29,7 @@ describe("startHttpServer", () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({
         status: "ok",
+        team: { ok: true, state: "running" },
         accepting: true,
         agents: [
           { name: "echo", state: "idle", breaker: "closed", queue: 0 },
@@ -50,17 +51,34 @@ describe("startHttpServer", () => {
     }
   });
 
-  it("answers 503 on /healthz once the team escalated", async () => {
-    const crashing = scriptedAgent("crashing", [{ fail: "crash" }]);
-    const { team, next } = createTestTeam({ agents: [crashing], restart: { intensity: 0 } });
+  it("answers 503 on /healthz with the reason while the team is escalated, 200 once it restarted", async () => {
+    const crashing = scriptedAgent("crashing", [{ fail: "crash" }, { reply: "fine" }]);
+    const { team, next, advance } = createTestTeam({
+      agents: [crashing],
+      restart: { intensity: 0, escalation: { restartAfter: "2s" } },
+    });
     const metrics = createRuntimeMetrics({ team, defaultMetrics: false });
     const server = await startHttpServer({ team, metrics, host: "127.0.0.1", port: 0 });
     try {
       await expect(team.ask(crashing, "go").result).rejects.toThrow();
-      await next("supervisor.escalated");
+      const { restartInMs, at } = await next("supervisor.escalated");
       const health = await fetch(`${server.url}/healthz`);
       expect(health.status).toBe(503);
-      expect(await health.json()).toMatchObject({ status: "escalated" });
+      expect(await health.json()).toMatchObject({
+        status: "escalated",
+        team: {
+          ok: false,
+          state: "escalated",
+          reason: expect.stringMatching(/^the supervisor gave up: more than 0 restarts within 1m .*crash/),
+          since: new Date(at).toISOString(),
+          restartAt: new Date(at + restartInMs!).toISOString(),
+        },
+      });
+      await advance(restartInMs!);
+      await next("supervisor.restarted");
+      const back = await fetch(`${server.url}/healthz`);
+      expect(back.status).toBe(200);
+      expect(await back.json()).toMatchObject({ status: "ok", team: { ok: true, state: "running" } });
     } finally {
       await server.close();
       metrics.close();

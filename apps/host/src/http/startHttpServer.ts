@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Team } from "@troupe/runtime";
 import type { RuntimeMetrics } from "@troupe/runtime/metrics";
+import { teamHealth } from "./teamHealth.ts";
 
 export interface HttpServerOptions {
   readonly team: Team;
@@ -49,13 +50,15 @@ const sendJson = (response: ServerResponse, status: number, body: unknown) => {
   response.end(`${JSON.stringify(body)}\n`);
 };
 
-/** The /healthz body: 200 while the team works, 503 once it escalated. */
+/** The /healthz body: 200 while the team works, 503 with the reason while it is escalated or stopping. */
 export const healthOf = (team: Team): { status: number; body: Record<string, unknown> } => {
   const status = team.status();
+  const health = teamHealth(status);
   return {
-    status: status.escalated ? 503 : 200,
+    status: health.ok ? 200 : 503,
     body: {
-      status: status.escalated ? "escalated" : "ok",
+      status: health.ok ? "ok" : health.state,
+      team: health,
       accepting: status.accepting,
       queued: status.queued,
       inFlight: status.inFlight,

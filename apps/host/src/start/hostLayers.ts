@@ -29,6 +29,7 @@ import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
 import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../notify/startHostNotifier.ts";
+import { reportEscalations } from "../team/reportEscalations.ts";
 import { teamFromConfig } from "../team/teamFromConfig.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
@@ -116,13 +117,28 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
       const relay = yield* HostHumanRelay;
       const human = relay?.gateway ?? (yield* HostSurfaceHuman) ?? (yield* HostHuman);
       const { tools, memory } = yield* HostToolsMemory;
-      return yield* Effect.acquireRelease(
+      const team = yield* Effect.acquireRelease(
         Effect.sync(() =>
-          teamFromConfig(config, { logger, bus, snapshots, human, tools, memory, llmMetrics }),
+          teamFromConfig(config, {
+            logger,
+            bus,
+            snapshots,
+            human,
+            tools,
+            memory,
+            llmMetrics,
+            restart: config.backoffs.teamRestart,
+          }),
         ),
         // The worker's release drains the team; this covers every other way out.
         (team) => Effect.promise(() => team.drain({ deadline: config.drainTimeoutMs })),
       );
+      // An escalation is logged once at error level and alerted (critical) through the notifier.
+      yield* Effect.acquireRelease(
+        Effect.sync(() => reportEscalations({ team, logger, host: config.consumer })),
+        (stop) => Effect.sync(stop),
+      );
+      return team;
     }),
   );
 
@@ -253,6 +269,7 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
             logger,
             // Well under the lease, so a busy host never loses a lease it still holds.
             renewEvery: Math.min(5_000, Math.floor(config.leaseMs / 3)),
+            backoff: { base: config.backoffs.retry.baseMs, max: config.backoffs.retry.maxMs },
             ...(snapshots ? { snapshots } : {}),
           });
         },

@@ -26,6 +26,7 @@ import {
 import type { LlmMetricsHook, LlmTool } from "@troupe/runtime/llm";
 import type { TeamMemory } from "@troupe/runtime/memory";
 import { createOllamaLlm } from "@troupe/runtime/ollama";
+import type { Backoff } from "../config/failureBackoffConfig.ts";
 import type { ModelAgentName } from "../config/hostConfig.ts";
 
 export interface HostTeamOptions {
@@ -42,6 +43,8 @@ export interface HostTeamOptions {
   readonly llmMetrics?: { readonly hook?: LlmMetricsHook };
   /** Agents that need a local model (TROUPE_AGENTS); each role's model comes from MODEL_<ROLE>. */
   readonly modelAgents?: readonly ModelAgentName[];
+  /** How long an escalated team waits before it restarts (default 1s, growing to 1m). */
+  readonly restart?: Backoff;
   /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
@@ -95,6 +98,14 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
       }),
     routes: [route.mention(), route.capability()],
     fallback: modelAgents.includes("orchestrator") ? "orchestrator" : echo.name,
+    // A team that escalates (a bug crashing its agents past the restart intensity) restarts after a
+    // backoff, as an OTP top-level supervisor restarts its application; its tasks wait in the queue.
+    restart: {
+      escalation: {
+        restartAfter: options.restart?.baseMs ?? 1_000,
+        maxDelay: options.restart?.maxMs ?? 60_000,
+      },
+    },
     logger: options.logger,
     bus,
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),

@@ -5,6 +5,7 @@ import type { Team } from "@troupe/runtime";
 import type { HostConfig, TestAgentName } from "../config/hostConfig.ts";
 import { approverAgent } from "../testing/approverAgent.ts";
 import { askerAgent } from "../testing/askerAgent.ts";
+import { crasherAgent } from "../testing/crasherAgent.ts";
 import { fileAgent } from "../testing/fileAgent.ts";
 import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
@@ -22,6 +23,7 @@ const TEST_AGENTS = {
   tooler: toolAgent,
   recaller: recallerAgent,
   file: fileAgent,
+  crasher: crasherAgent,
 } as const satisfies Record<TestAgentName, unknown>;
 
 export const teamFromConfig = (

@@ -1,6 +1,8 @@
 // Where quotes come from: a small port with a file provider (CSV or JSON, sample data shipped in
 // packages/agents/data) and an HTTP provider (a JSON endpoint). Rows are checked with the QuoteRow
-// schema, so a bad file or answer fails with the row and field named, never a stack trace.
+// schema, so a bad file or answer fails with the row and field named, never a stack trace. A source
+// that does not answer now (down, 5xx, 429, a file being replaced) fails with UpstreamUnavailable,
+// tried again later; an answer that can never be used (4xx, not JSON, bad rows) with UpstreamRejected.
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,13 +26,13 @@ const decodeRow = Schema.decodeUnknownResult(QuoteRow);
 const rowsOf = (raw: unknown, where: string): Quote[] => {
   const list = Array.isArray(raw) ? raw : (raw as { quotes?: unknown } | null)?.quotes;
   if (!Array.isArray(list)) {
-    throw new TroupeError("InvalidCommand", `${where}: expected a list of quotes or { "quotes": [...] }`);
+    throw new TroupeError("UpstreamRejected", `${where}: expected a list of quotes or { "quotes": [...] }`);
   }
   return list.map((row, index) => {
     const decoded = decodeRow(row);
     if (Result.isFailure(decoded)) {
       throw new TroupeError(
-        "InvalidCommand",
+        "UpstreamRejected",
         `${where}: quote ${index + 1} is invalid: ${decoded.failure.message.replace(/\s+/g, " ")}`,
       );
     }
@@ -43,7 +45,7 @@ export const parseQuotesCsv = (text: string, where = "csv"): Quote[] => {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "" && !line.startsWith("#"));
   const header = (lines.shift() ?? "").split(",").map((cell) => cell.trim());
   if (!header.includes("symbol") || !header.includes("price")) {
-    throw new TroupeError("InvalidCommand", `${where}: the header must name at least symbol and price`);
+    throw new TroupeError("UpstreamRejected", `${where}: the header must name at least symbol and price`);
   }
   const numeric = new Set(["price", "previousClose"]);
   const rows = lines.map((line) => {
@@ -79,7 +81,7 @@ export const fileQuoteSource = (path: string): QuoteSource => {
         text = await readFile(path, "utf8");
       } catch (error) {
         throw new TroupeError(
-          "InvalidCommand",
+          "UpstreamUnavailable",
           `watchlist: cannot read ${path}: ${(error as Error).message}`,
         );
       }
@@ -89,7 +91,7 @@ export const fileQuoteSource = (path: string): QuoteSource => {
         json = JSON.parse(text);
       } catch (error) {
         throw new TroupeError(
-          "InvalidCommand",
+          "UpstreamRejected",
           `watchlist: ${path} is not JSON: ${(error as Error).message}`,
         );
       }
@@ -124,19 +126,24 @@ export const httpQuoteSource = (options: HttpQuoteSourceOptions): QuoteSource =>
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         throw new TroupeError(
-          "InvalidCommand",
+          "UpstreamUnavailable",
           `watchlist: ${url.host} did not answer: ${(error as Error).message}`,
         );
       }
       if (!response.ok) {
-        throw new TroupeError("InvalidCommand", `watchlist: ${url.host} answered HTTP ${response.status}`);
+        const { status } = response;
+        const busy = status >= 500 || status === 429 || status === 408;
+        throw new TroupeError(
+          busy ? "UpstreamUnavailable" : "UpstreamRejected",
+          `watchlist: ${url.host} answered HTTP ${status}`,
+        );
       }
       let json: unknown;
       try {
         json = await response.json();
       } catch (error) {
         throw new TroupeError(
-          "InvalidCommand",
+          "UpstreamRejected",
           `watchlist: ${url.host} did not answer JSON: ${(error as Error).message}`,
         );
       }

@@ -58,6 +58,7 @@ describe("quote sources", () => {
         response.writeHead(502).end();
         return;
       }
+
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify([{ symbol: "AAPL", price: 240, previousClose: 230 }]));
     });
@@ -78,6 +79,35 @@ describe("quote sources", () => {
     ]);
     expect(asked[0]).toBe("/quotes?symbols=AAPL%2CMSFT");
     await expect(source.quotes(["BROKEN"])).rejects.toThrow(/answered HTTP 502/);
+  });
+
+  it("says whether a failing source is worth trying again: down or 5xx yes, 4xx or bad data no", async () => {
+    const server: Server = createServer((request, response) => {
+      response.writeHead(request.url?.includes("GONE") ? 404 : 502).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/quotes`;
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(await failure(httpQuoteSource({ url }).quotes(["BROKEN"]))).toMatchObject({
+      _tag: "UpstreamUnavailable",
+      transient: true,
+    });
+    expect(await failure(httpQuoteSource({ url }).quotes(["GONE"]))).toMatchObject({
+      _tag: "UpstreamRejected",
+      transient: false,
+    });
+    await new Promise((resolve) => server.close(resolve));
+    expect(await failure(httpQuoteSource({ url }).quotes(["AAPL"]))).toMatchObject({
+      _tag: "UpstreamUnavailable",
+      reason: expect.stringMatching(/did not answer/),
+      transient: true,
+    });
+    const bad = await tempFile("bad.json", "[{}]");
+    expect(await failure(fileQuoteSource(bad).quotes([]))).toMatchObject({ transient: false });
   });
 });
 

@@ -295,13 +295,13 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
 
   const channelOf = async (id: string): Promise<Channel> => {
     const channel = client.channels.cache.get(id) ?? (await client.channels.fetch(id));
-    if (!channel) throw new TroupeError("InvalidCommand", `discord: no channel ${id}`);
+    if (!channel) throw new TroupeError("SurfaceRefused", `discord: no channel ${id}`);
     return channel;
   };
 
   const messagesOf = async (id: string) => {
     const channel = await channelOf(id);
-    if (!channel.isTextBased()) throw new TroupeError("InvalidCommand", `discord: ${id} has no messages`);
+    if (!channel.isTextBased()) throw new TroupeError("SurfaceRefused", `discord: ${id} has no messages`);
     return channel.messages;
   };
 
@@ -392,9 +392,12 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         await ready;
       } catch (error) {
         await client.destroy().catch(() => {});
-        throw new TroupeError("InvalidCommand", `discord: could not connect: ${message(error)}`, {
-          cause: error,
-        });
+        // Unreachable or too slow: worth another try; a refused token or intent: a person must act.
+        throw new TroupeError(
+          isTransientSurfaceError(error) ? "SurfaceUnavailable" : "SurfaceRefused",
+          `discord: could not connect: ${message(error)}`,
+          { cause: error },
+        );
       }
       logger.log("info", "discord ready", {
         user: client.user?.tag ?? null,
@@ -406,7 +409,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     async startThread(on: SurfaceMessageRef, name: string) {
       const channel = await channelOf(on.channelId);
       if (!channel.isTextBased() || channel.isThread() || channel.isDMBased() || !("threads" in channel))
-        throw new TroupeError("InvalidCommand", `discord: channel ${on.channelId} cannot have threads`);
+        throw new TroupeError("SurfaceRefused", `discord: channel ${on.channelId} cannot have threads`);
       try {
         const thread = await (channel as TextChannel).threads.create({
           name,
@@ -424,7 +427,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     async post(channelId: string, post: SurfacePost) {
       const channel = await channelOf(channelId);
       if (!channel.isSendable())
-        throw new TroupeError("InvalidCommand", `discord: cannot post in ${channelId}`);
+        throw new TroupeError("SurfaceRefused", `discord: cannot post in ${channelId}`);
       const parent = channel.isThread() ? channel.parent : channel;
       if (post.identity && parent && "createWebhook" in parent && !noWebhooks.has(parent.id)) {
         const hook = await webhookFor(parent as TextChannel, post.identity);

@@ -1,10 +1,13 @@
 // The worker between a durable queue and a team: runs and settles leases, retries with backoff,
 // buries poison tasks, and has a late outcome refused once its lease was taken over.
 
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { setup } from "xstate";
+import { SimulatedClock, setup } from "xstate";
 import type { AgentMachineInput } from "../agent/AgentContext.ts";
 import { defineAgent } from "../agent/defineAgent.ts";
+import { errorKinds, type TroupeErrorTag } from "../errors/errorKinds.ts";
+import { TroupeError } from "../errors/TroupeError.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
@@ -54,9 +57,16 @@ describe("DurableWorker", () => {
       backoff: { base: "40ms", max: "1s" },
       pollWait: "10ms",
     });
+    const endings: string[] = [];
+    team.bus.subscribe((event) => {
+      if (event.type === "task.retrying") endings.push(`🔁 ${event.attempt} ${event.agent}: ${event.reason}`);
+      if (event.type === "task.dead_lettered") endings.push(`❌ ${event.attempts}: ${event.error.reason}`);
+    });
     await queue.enqueue({ id: "p", input: { text: "x", agent: "poison" } });
     const buried = await team.bus.waitFor((event) => event.type === "task.dead_lettered");
     expect(buried).toMatchObject({ taskId: "p", attempts: 3, error: { tag: "AgentCrashed" } });
+    const reason = "agent poison crashed on task p: always broken";
+    expect(endings).toEqual([`🔁 2 poison: ${reason}`, `🔁 3 poison: ${reason}`, `❌ 3: ${reason}`]);
     expect(attemptsAt).toHaveLength(3);
     // Equal jitter: the n-th wait is at least half of base · 2^(n−1).
     expect(attemptsAt[1]! - attemptsAt[0]!).toBeGreaterThanOrEqual(20);
@@ -67,10 +77,87 @@ describe("DurableWorker", () => {
   it("buries a task that can never succeed at once", async () => {
     const queue = new MemoryWorkQueue();
     team = createSupervisor({ agents: [echo] });
-    worker = startWorker({ team, queue, consumer: "w", pollWait: "10ms" });
+    worker = startWorker({ team, queue, consumer: "w", pollWait: "10ms", backoff: { base: "10ms" } });
     await queue.enqueue({ id: "lost", input: { text: "x", agent: "nobody" } });
     const buried = await team.bus.waitFor((event) => event.type === "task.dead_lettered");
     expect(buried).toMatchObject({ attempts: 1, error: { tag: "NoRoute" } });
+  });
+
+  it("retries a failure exactly when its error's tag is transient, whatever the tag", async () => {
+    const tags = (Object.keys(errorKinds) as TroupeErrorTag[]).filter(
+      (tag) => tag !== "Cancelled" && tag !== "ShuttingDown", // an outcome of their own, not a failure
+    );
+    let failWith: TroupeErrorTag = "ModelUnavailable";
+    const failing = defineAgent({
+      name: "failing",
+      breaker: { maxFailures: 1_000 },
+      handle: () => {
+        throw new TroupeError(failWith, `failed with ${failWith}`);
+      },
+    });
+    team = createSupervisor({ agents: [failing] });
+    const queue = new MemoryWorkQueue();
+    worker = startWorker({ team, queue, consumer: "w", maxAttempts: 2, backoff: { base: "1ms" } });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...tags), async (tag) => {
+        failWith = tag;
+
+        run += 1;
+        const id = `t${run}`;
+        const buried = team.bus.waitFor(
+          (event) => event.type === "task.dead_lettered" && event.taskId === id,
+        );
+        await queue.enqueue({ id, input: { text: "x", agent: "failing" } });
+        expect(await buried).toMatchObject({
+          attempts: errorKinds[tag] === "transient" ? 2 : 1,
+          error: { tag },
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("keeps what comes while the team is escalated in the queue, and runs it once the team restarted", async () => {
+    const queue = new MemoryWorkQueue();
+    const clock = new SimulatedClock();
+    let crashes = 0;
+    const crashing = defineAgent({
+      name: "crashing",
+      handle: () => {
+        crashes += 1;
+        if (crashes === 1) throw new Error("a bug");
+        return "fine now";
+      },
+    });
+    team = createSupervisor({
+      agents: [crashing, echo],
+      clock,
+      bus: new EventBus({ clock }),
+      restart: { intensity: 0, escalation: { restartAfter: "1s" } },
+    });
+    worker = startWorker({ team, queue, consumer: "w", pollWait: "10ms" });
+    const escalated = team.bus.waitFor((event) => event.type === "supervisor.escalated");
+    await queue.enqueue({ id: "crash", input: { text: "x", agent: "crashing" } });
+    const { restartInMs } = await escalated;
+    const seen: string[] = [];
+    team.bus.subscribe((event) => {
+      if (event.type === "supervisor.restarted") seen.push("restarted");
+      if (event.type === "task.queued" && event.taskId === "waits") seen.push("waits queued on the team");
+    });
+    const answered = team.bus.waitFor((event) => event.type === "task.recorded" && event.taskId === "waits");
+    await queue.enqueue({ id: "waits", input: { text: "hi", agent: "echo" } });
+    clock.increment(restartInMs!);
+    await answered;
+    // It waited in the queue (or held by a lease that was already waiting for work as the team
+    // escalated) until the team was back, and ran on its first delivery.
+    expect(seen).toEqual(["restarted", "waits queued on the team"]);
+    expect(await queue.record("waits")).toMatchObject({
+      status: "succeeded",
+      output: "echo hi",
+      attempts: 1,
+    });
+    await expect.poll(() => queue.record("crash")).toMatchObject({ status: "succeeded", output: "fine now" });
   });
 
   it("has its outcome refused when its lease was taken over while the task ran", async () => {

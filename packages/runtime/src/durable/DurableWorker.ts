@@ -1,10 +1,12 @@
 // The bridge from a durable WorkQueue to a Team: lease tasks, run them on the team, and settle
-// each lease with its outcome — finished, retried after an exponential backoff with jitter, or
-// buried in the dead-letter list. Leases are renewed while tasks run; a lease that was taken over
-// cancels the local run, and a late outcome is refused by the queue's fencing check.
-import { isTroupeError, type TroupeError, type TroupeErrorTag } from "../errors/TroupeError.ts";
+// each lease with its outcome — finished, retried after an exponential backoff with jitter when its
+// error is transient (`task.retrying`: 🔁 with the next attempt and the reason), or buried in the
+// dead-letter list (`task.dead_lettered`: the task's real end). Leases are renewed while tasks run;
+// a lease that was taken over cancels the local run, and a late outcome is refused by the queue's
+// fencing check. While the team does not run (escalated, restarting) nothing new is leased.
+import { isTroupeError, type TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
-import type { Team } from "../supervisor/Team.ts";
+import type { Run, Team } from "../supervisor/Team.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import type { SnapshotStore } from "./SnapshotStore.ts";
 import type { FailureInfo, Lease, Settlement, WorkQueue } from "./WorkQueue.ts";
@@ -36,20 +38,6 @@ export interface Worker {
   readonly inFlight: number;
 }
 
-/**
- * Failures that will not go away by trying again: buried at once (a missing model needs `ollama
- * pull` first; an approval that expired stays expired). ShuttingDown is not a failure at all.
- */
-const PERMANENT: ReadonlySet<TroupeErrorTag> = new Set([
-  "InvalidTask",
-  "InvalidCommand",
-  "NoRoute",
-  "Deadlock",
-  "ModelNotFound",
-  "ModelRejected",
-  "ApprovalExpired",
-]);
-
 export const backoffDelay = (
   attempt: number,
   baseMs: number,
@@ -71,6 +59,24 @@ export const startWorker = (options: WorkerOptions): Worker => {
   const stopping = new AbortController();
   const running = new Map<string, { lease: Lease; settled: Promise<void> }>();
   let wakeLoop: (() => void) | undefined;
+
+  /** Wait `ms`, or less when the worker stops. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener("abort", done, { once: true });
+    });
+
+  /** Until the team takes tasks again (it is escalated, or restarting); false when the worker stops first. */
+  const teamRuns = async () => {
+    while (!team.status().accepting && !stopping.signal.aborted) await pause(waitMs);
+    return !stopping.signal.aborted;
+  };
 
   const settle = async (
     lease: Lease,
@@ -96,9 +102,11 @@ export const startWorker = (options: WorkerOptions): Worker => {
     }
   };
 
-  const failed = (lease: Lease, error: TroupeError) => {
+  const failed = (lease: Lease, error: TroupeError, agent: string | null) => {
     const info: FailureInfo = { tag: error._tag, reason: error.reason };
-    if (PERMANENT.has(error._tag) || lease.attempt >= maxAttempts) {
+    // Only a transient error is worth another delivery (a missing model needs `ollama pull` first;
+    // an approval that expired stays expired): the error's tag says which (errorKinds).
+    if (!error.transient || lease.attempt >= maxAttempts) {
       return settle(lease, async () => {
         const settlement = await queue.bury(lease, info);
         if (settlement === "accepted") {
@@ -112,13 +120,37 @@ export const startWorker = (options: WorkerOptions): Worker => {
         return settlement;
       });
     }
-    return settle(lease, () => queue.retry(lease, info, backoffDelay(lease.attempt, baseMs, maxMs)));
+    return settle(lease, async () => {
+      const settlement = await queue.retry(lease, info, backoffDelay(lease.attempt, baseMs, maxMs));
+      if (settlement === "accepted") {
+        team.bus.publish({
+          type: "task.retrying",
+          taskId: lease.taskId,
+          agent,
+          attempt: lease.attempt + 1,
+          reason: error.reason,
+        });
+      }
+      return settlement;
+    });
+  };
+
+  /** The agent the failed run was on, from its task's events. */
+  const agentOf = async (run: Run): Promise<string | null> => {
+    let agent: string | null = null;
+    for await (const event of run.events) if ("agent" in event && event.agent) agent = event.agent;
+    return agent;
   };
 
   const run = async (lease: Lease) => {
+    let run: Run | undefined;
+    // A lease taken as the team escalated is held (and renewed) until the team is back: the task
+    // waits, instead of failing on a team that takes none. Stopped meanwhile: the lease stays open.
+    if (!(await teamRuns())) return;
     try {
       const snapshot = lease.attempt > 1 ? await options.snapshots?.load(lease.taskId) : undefined;
-      const output = await team.submit({ ...lease.input, id: lease.taskId }, { snapshot }).result;
+      run = team.submit({ ...lease.input, id: lease.taskId }, { snapshot });
+      const output = await run.result;
       await settle(lease, () => queue.finish(lease, { status: "succeeded", output }), "succeeded");
     } catch (error) {
       if (!isTroupeError(error)) {
@@ -134,7 +166,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
           "cancelled",
         );
       } else {
-        await failed(lease, error);
+        await failed(lease, error, run ? await agentOf(run) : null);
       }
     }
   };
@@ -167,6 +199,8 @@ export const startWorker = (options: WorkerOptions): Worker => {
 
   const loop = (async () => {
     while (!stopping.signal.aborted) {
+      // An escalated team takes no tasks until it restarts: they wait in the queue meanwhile.
+      if (!(await teamRuns())) break;
       const room = concurrency - running.size;
       if (room <= 0) {
         await new Promise<void>((resolve) => {
@@ -182,7 +216,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
       } catch (error) {
         if (stopping.signal.aborted) break;
         logger.log("warn", "leasing from the work queue failed; retrying", { consumer, error });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(maxMs, baseMs)));
+        await pause(Math.min(maxMs, baseMs));
       }
     }
   })();

@@ -1,48 +1,10 @@
 // The one error type of the runtime: a tagged error that carries what a caller needs to act on it.
-// `_tag` names the kind (NoRoute, MailboxFull, …); `reason` is a sentence meant for a person;
-// `data` holds the structured facts (the agent, the rules tried, the cycle…).
+// `_tag` names the kind (NoRoute, MailboxFull, …, listed by subsystem in errorKinds); `reason` is a
+// sentence meant for a person; `data` holds the structured facts (the agent, the rules tried, the
+// cycle…); `transient` says, from the tag alone, whether trying again may succeed.
+import { errorKinds, type TroupeErrorTag } from "./errorKinds.ts";
 
-export type TroupeErrorTag =
-  // The notifier: a refused alert, a bad sink setting, an unreadable Kakao token file.
-  | "InvalidAlert"
-  | "InvalidNotifyConfig"
-  | "InvalidTokenFile"
-  | "InvalidTask"
-  | "InvalidCommand"
-  | "InvalidAgent"
-  | "NoRoute"
-  | "MailboxFull"
-  | "BreakerOpen"
-  | "Hung"
-  | "Timeout"
-  | "Cancelled"
-  | "AgentCrashed"
-  | "Deadlock"
-  | "FanOutFailed"
-  | "Escalated"
-  | "ShuttingDown"
-  // The model layer (Llm): each reason says what to do about it.
-  | "ModelNotFound"
-  | "ModelBusy"
-  | "ModelUnavailable"
-  | "ModelTimeout"
-  | "ModelBadResponse"
-  | "ModelRejected"
-  | "ToolCallRefused"
-  | "StepLimit"
-  // Approvals: an action JSON cannot carry, an answer for another action, an answer too late.
-  | "InvalidAction"
-  | "ApprovalMismatch"
-  | "ApprovalExpired"
-  // Polls: a question put to a vote with bad choices, quorum or expiry.
-  | "InvalidPoll"
-  // Tools over MCP: a server that cannot be reached or listed, a bad MCP configuration.
-  | "McpUnavailable"
-  | "InvalidMcpConfig"
-  // Memory: a store (PostgreSQL) that cannot be reached or set up.
-  | "MemoryUnavailable"
-  // A chat surface that cannot take an outgoing call now, not even into its file-drop fallback.
-  | "SurfaceUnavailable";
+export type { ErrorKind, TroupeErrorTag } from "./errorKinds.ts";
 
 export class TroupeError extends Error {
   readonly _tag: TroupeErrorTag;
@@ -59,6 +21,11 @@ export class TroupeError extends Error {
     this._tag = tag;
     this.reason = reason;
     this.data = options.data ?? {};
+  }
+
+  /** Whether trying the same thing again may succeed: the tag's kind in errorKinds. */
+  get transient(): boolean {
+    return errorKinds[this._tag] === "transient";
   }
 
   /** A plain, JSON-safe view for events, logs and traces. */

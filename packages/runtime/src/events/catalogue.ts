@@ -57,7 +57,8 @@ export const TaskApproval = event("task.approval", {
 });
 export const TaskRetrying = event("task.retrying", {
   taskId,
-  agent,
+  agent: Schema.NullOr(agent),
+  /** The attempt about to be made (2 for the first retry). */
   attempt: Schema.Number,
   reason: Schema.String,
 });
@@ -100,6 +101,13 @@ export const SupervisorEscalated = event("supervisor.escalated", {
   restarts: Schema.Number,
   periodMs: Schema.Number,
   reason: Schema.String,
+  /** When the team restarts itself (its escalation policy); null when it stops for good. */
+  restartInMs: Schema.NullOr(Schema.Number),
+});
+export const SupervisorRestarted = event("supervisor.restarted", {
+  /** Escalations in a row, this one included (the backoff grew with them). */
+  escalations: Schema.Number,
+  downMs: Schema.Number,
 });
 export const AlertRaised = event("alert.raised", {
   alertId: Schema.String,
@@ -154,6 +162,7 @@ export const RuntimeEvent = Schema.Union([
   FanOutStarted,
   FanOutSettled,
   SupervisorEscalated,
+  SupervisorRestarted,
   AlertRaised,
   AlertResolved,
   TaskDeadLettered,

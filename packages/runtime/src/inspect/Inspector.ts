@@ -187,7 +187,7 @@ const changesStatus = (type: string): boolean =>
   type.startsWith("task.") ||
   type.startsWith("agent.") ||
   type === "breaker.changed" ||
-  type === "supervisor.escalated" ||
+  type.startsWith("supervisor.") ||
   type.startsWith("fanout.");
 
 export const createInspector = (options: InspectorOptions = {}): Inspector => {

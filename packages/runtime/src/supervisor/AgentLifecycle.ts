@@ -1,7 +1,8 @@
 // The agents' lives, after OTP: the first incarnation of every agent, restarts after a crash or a
 // hang by the restart strategy (one_for_one, one_for_all, rest_for_one) — tasks interrupted by a
 // sibling's restart go back to the head of their queue — and escalation when restarts exceed the
-// intensity: every open task fails with Escalated and the supervisor actor errors.
+// intensity: every open task fails with Escalated, every agent stops, and the supervisor machine
+// moves to `escalated` (where it stops for good, or restarts the whole team: `restartAll`).
 import type { AgentPort } from "../agent/AgentContext.ts";
 import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
@@ -114,17 +115,36 @@ export class AgentLifecycle {
     this.#state.setAgentState(slot, "idle");
   }
 
-  #escalate(reason: string, fx: SupervisorEffects): void {
-    this.#state.escalated = true;
-    this.#state.accepting = false;
-    const { intensity } = this.#state.settings;
-    this.#state.settings.bus.publish({
-      type: "supervisor.escalated",
-      restarts: intensity.recent,
-      periodMs: intensity.periodMs,
-      reason,
+  /**
+   * After an escalation: every agent gets a fresh incarnation, breaker and mailbox, and the restart
+   * intensity starts from nothing, as a freshly started supervisor would.
+   */
+  restartAll(fx: SupervisorEffects): void {
+    this.#state.settings.intensity.clear();
+    const slots = this.#state.startOrder.map((name) => {
+      const old = this.#state.slots.get(name)!;
+      fx.unschedule(`breaker:${name}`);
+      const slot = newAgentSlot(old.definition, this.#state.settings.mailboxLimit);
+      slot.incarnation = old.incarnation;
+      slot.restarts = old.restarts;
+      slot.state = old.state; // stopped: announcing the new incarnation makes it idle
+      this.#state.slots.set(name, slot);
+      return slot;
     });
-    const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, { data: { reason } });
+    fx.spawnAll(slots.map((slot) => this.#nextIncarnation(slot)));
+    for (const slot of slots) this.#announce(slot);
+  }
+
+  #escalate(reason: string, fx: SupervisorEffects): void {
+    const { intensity } = this.#state.settings;
+    const error = new TroupeError("Escalated", `the supervisor gave up: ${reason}`, {
+      data: {
+        reason,
+        restarts: intensity.recent,
+        periodMs: intensity.periodMs,
+        since: this.#state.clock.now(),
+      },
+    });
     for (const slot of this.#state.slots.values()) {
       if (slot.running) this.#dispatch.release(slot, fx).controller.abort(error);
       slot.mailbox.length = 0;

@@ -53,11 +53,19 @@ export class Allocation {
       // Half-open agents still take a task as their one probe.
       const probe = open.find((name) => this.#state.slots.get(name)!.breaker.allowsDispatch);
       if (probe) return this.#enqueue(entry, probe, fx);
+      const described = open.map((name) => {
+        const { lastFailure } = this.#state.slots.get(name)!.breaker;
+        return lastFailure ? `${name} (last failure: ${lastFailure})` : name;
+      });
       return this.#ledger.fail(
         entry,
-        new TroupeError("BreakerOpen", `the circuit breaker of ${open.join(", ")} is open; try again later`, {
-          data: { agents: open, rule: match.rule },
-        }),
+        new TroupeError(
+          "BreakerOpen",
+          `the circuit breaker of ${described.join(", ")} is open; try again later`,
+          {
+            data: { agents: open, rule: match.rule },
+          },
+        ),
         fx,
       );
     }

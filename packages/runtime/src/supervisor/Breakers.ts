@@ -24,9 +24,9 @@ export class Breakers {
     this.#changed(slot, slot.breaker.succeeded(), fx);
   }
 
-  /** The agent failed a task (crashed, hung, or its task timed out on it). */
-  failed(slot: AgentSlot, fx: SupervisorEffects): void {
-    this.#changed(slot, slot.breaker.failed(), fx);
+  /** The agent failed a task (its own work failed, it crashed, hung, or its task timed out on it). */
+  failed(slot: AgentSlot, reason: string, fx: SupervisorEffects): void {
+    this.#changed(slot, slot.breaker.failed(reason), fx);
   }
 
   /** The breaker's reset timer fired: open → half-open, and the agent may take its probe. */

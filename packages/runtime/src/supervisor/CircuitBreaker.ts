@@ -13,6 +13,7 @@ export class CircuitBreaker {
   #state: BreakerState = "closed";
   #failures = 0;
   #probeInFlight = false;
+  #lastFailure: string | undefined;
 
   readonly maxFailures: number;
 
@@ -26,6 +27,11 @@ export class CircuitBreaker {
 
   get failures(): number {
     return this.#failures;
+  }
+
+  /** Why the last failure failed, to say why the breaker is open. */
+  get lastFailure(): string | undefined {
+    return this.#lastFailure;
   }
 
   /** Whether a task may be dispatched now. */
@@ -44,8 +50,9 @@ export class CircuitBreaker {
   }
 
   /** A failure; returns the transition to `open` when this failure opens the breaker. */
-  failed(): BreakerTransition | undefined {
+  failed(reason?: string): BreakerTransition | undefined {
     this.#failures += 1;
+    this.#lastFailure = reason;
     if (this.#state === "half_open") return this.#move("open");
     if (this.#state === "closed" && this.#failures >= this.maxFailures) return this.#move("open");
     return undefined;

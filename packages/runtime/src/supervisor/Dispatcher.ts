@@ -17,7 +17,7 @@ export class Dispatcher {
 
   /** Start the agent's next task, if it is free and its breaker lets it; else mark it idle when nothing waits. */
   next(slot: AgentSlot, fx: SupervisorEffects): void {
-    if (slot.running || !slot.breaker.allowsDispatch || this.#state.escalated) return;
+    if (slot.running || !slot.breaker.allowsDispatch) return;
     const entry = slot.mailbox.shift() ?? this.#claimFromPool(slot.definition.name);
     if (!entry) {
       this.#state.setAgentState(slot, "idle");

@@ -31,14 +31,14 @@ import { SupervisorState } from "./SupervisorState.ts";
 import { newTaskEntry, type PreparedTask, type RunHandle } from "./TaskEntry.ts";
 import { TaskLedger } from "./TaskLedger.ts";
 import { TaskModels } from "./TaskModels.ts";
-import { type TeamStatus, teamStatus } from "./TeamStatus.ts";
+import { type TeamLife, type TeamStatus, teamStatus } from "./TeamStatus.ts";
 import { Watchdog } from "./Watchdog.ts";
 
 export type { HumanGateway } from "./HumanGateway.ts";
 export type { AsyncResultEvent, SelfSend, SupervisorEffects, TimerEvent } from "./SupervisorEffects.ts";
 export type { SupervisorSettings } from "./SupervisorSettings.ts";
 export type { PreparedTask, RunHandle } from "./TaskEntry.ts";
-export type { AgentStatus, TeamStatus } from "./TeamStatus.ts";
+export type { AgentStatus, Escalation, TeamLifecycle, TeamStatus } from "./TeamStatus.ts";
 
 export class SupervisorCore implements AgentPort {
   readonly #state: SupervisorState;
@@ -83,6 +83,10 @@ export class SupervisorCore implements AgentPort {
     return this.#state.settings.bus;
   }
 
+  get settings(): SupervisorSettings {
+    return this.#state.settings;
+  }
+
   get clock(): Clock {
     return this.#state.clock;
   }
@@ -93,12 +97,12 @@ export class SupervisorCore implements AgentPort {
     this.#lifecycle.startAll(fx);
   }
 
-  /** Stop taking new tasks; `whenIdle` resolves once nothing is queued or running. */
-  stopAccepting(): void {
-    this.#state.accepting = false;
-    this.#ledger.checkIdle();
+  /** After an escalation: every agent afresh (see AgentLifecycle.restartAll). */
+  restartAll(fx: SupervisorEffects): void {
+    this.#lifecycle.restartAll(fx);
   }
 
+  /** Resolves once nothing is queued or running. */
   whenIdle(): Promise<void> {
     return this.#ledger.whenIdle();
   }
@@ -138,13 +142,6 @@ export class SupervisorCore implements AgentPort {
       channel: entry.task.channel ?? null,
       parentTaskId: entry.task.parentTaskId ?? null,
     });
-    if (!this.#state.accepting) {
-      return this.#ledger.fail(
-        entry,
-        new TroupeError("ShuttingDown", "the team is shutting down and takes no new tasks"),
-        fx,
-      );
-    }
     this.#watchdog.startDeadline(entry, prepared.agent, fx);
     this.#router.route(entry, prepared.agent, fx);
   }
@@ -277,12 +274,16 @@ export class SupervisorCore implements AgentPort {
     if (!slot) return;
     const { entry } = slot.running!;
     this.#dispatch.release(slot, fx);
+    // A Troupe error is the task failing by its own work (its model is down, its input is bad, a
+    // tool was refused): the task fails and the agent's breaker counts it, the actor is fine.
+    // Anything else thrown is a bug: the actor is restarted, which counts toward restart intensity.
+    const crashed = !isTroupeError(event.error) || event.error._tag === "AgentCrashed";
     const error = isTroupeError(event.error)
       ? event.error
       : toTroupeError(event.error, "AgentCrashed", `agent ${event.agent} crashed on task ${event.taskId}`);
     this.#ledger.fail(entry, error, fx);
-    this.#breakers.failed(slot, fx);
-    if (!this.#lifecycle.restart(slot, `crashed: ${error.reason}`, fx)) return;
+    this.#breakers.failed(slot, error.reason, fx);
+    if (crashed && !this.#lifecycle.restart(slot, `crashed: ${error.reason}`, fx)) return;
     this.#dispatch.next(this.#state.slots.get(event.agent)!, fx);
   }
 
@@ -319,8 +320,8 @@ export class SupervisorCore implements AgentPort {
 
   // ── reading ──────────────────────────────────────────────────────────────
 
-  status(): TeamStatus {
-    return teamStatus(this.#state);
+  status(life: TeamLife): TeamStatus {
+    return teamStatus(this.#state, life);
   }
 
   childIdOf(agent: string): string | undefined {

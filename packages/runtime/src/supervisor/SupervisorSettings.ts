@@ -11,6 +11,11 @@ import type { HumanGateway } from "./HumanGateway.ts";
 import type { RestartIntensity, RestartStrategy } from "./restartStrategy.ts";
 import type { Classifier, Route } from "./routing.ts";
 
+/** What an escalated team does: stop for good, or restart after `restartAfterMs` · 2^(n−1) (n escalations in a row), capped, jittered. */
+export type EscalationPolicy =
+  | { readonly kind: "stop" }
+  | { readonly kind: "restart"; readonly restartAfterMs: number; readonly maxDelayMs: number };
+
 export interface SupervisorSettings {
   readonly agents: readonly AnyAgentDefinition[];
   readonly routes: readonly Route[];
@@ -18,6 +23,8 @@ export interface SupervisorSettings {
   readonly fallback: string | undefined;
   readonly strategy: RestartStrategy;
   readonly intensity: RestartIntensity;
+  /** After an escalation: stop (the actor errors, its parent decides) or restart the team after a backoff. */
+  readonly escalation: EscalationPolicy;
   readonly mailboxLimit: number;
   readonly defaultDeadlineMs: number;
   readonly clock: Clock;

@@ -1,6 +1,7 @@
 // What the supervisor knows, shared by the modules that make up its core: the agents' slots in start
 // order, the open tasks, the shared queue, the fan-outs, the wait-for graph and the deadlines; and
-// the few announcements every module makes (a task's event, an agent's state, a warning).
+// the few announcements every module makes (a task's event, an agent's state, a warning). Whether
+// the team runs, drains or is escalated is the supervisor machine's state, not kept here.
 import type { AgentState, RuntimeEventInput, TaskEvent } from "../events/catalogue.ts";
 import type { Clock } from "../time/Clock.ts";
 import type { AgentSlot, Running } from "./AgentSlot.ts";
@@ -23,8 +24,6 @@ export class SupervisorState {
   readonly fanOuts: FanOutJoins;
   readonly waits = new WaitForGraph();
   readonly deadlines = new DeadlineSchedule();
-  accepting = true;
-  escalated = false;
 
   constructor(settings: SupervisorSettings, selfSend: SelfSend) {
     this.settings = settings;

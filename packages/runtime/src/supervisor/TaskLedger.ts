@@ -125,7 +125,9 @@ export class TaskLedger {
     entry.settled = true;
     entry.state = state;
     this.#state.deadlines.remove(entry.task.id, entry.deadlineMs);
-    const interrupted = event.type === "task.failed" && event.error.tag === "ShuttingDown";
+    // Interrupted, not over: a durable queue delivers the task again, resuming its saved run.
+    const interrupted =
+      event.type === "task.failed" && (event.error.tag === "ShuttingDown" || event.error.tag === "Escalated");
     if (entry.persisted && !interrupted) this.#saved.forget(entry.task.id);
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
     if (entry.waitEdge) this.#state.waits.remove(entry.waitEdge.from, entry.waitEdge.to);

@@ -22,9 +22,11 @@ import type {
   RunHandle,
   SupervisorCore,
   SupervisorSettings,
+  TeamLifecycle,
   TeamStatus,
 } from "./SupervisorCore.ts";
 import { type SupervisorActorRef, supervisorMachine } from "./supervisorMachine.ts";
+import type { TeamLife } from "./TeamStatus.ts";
 
 export interface SupervisorOptions {
   readonly agents: readonly AnyAgentDefinition[];
@@ -38,6 +40,14 @@ export interface SupervisorOptions {
     readonly strategy?: RestartStrategy;
     readonly intensity?: number;
     readonly period?: Duration;
+    /**
+     * When restarts exceed the intensity the team escalates: every open task fails with Escalated
+     * (transient) and every agent stops. `"stop"` (default): the supervisor actor errors and its
+     * parent decides, as in OTP. `{ restartAfter, maxDelay }`: the team restarts itself — fresh agents,
+     * breakers and intensity — after `restartAfter` (default 1s) doubling per escalation in a row up
+     * to `maxDelay` (default 1m), with jitter, as an OTP top-level supervisor restarts its application.
+     */
+    readonly escalation?: "stop" | { readonly restartAfter?: Duration; readonly maxDelay?: Duration };
   };
   /** Per-agent queue limit (default 100); a full queue refuses new tasks at once with MailboxFull. */
   readonly mailbox?: { readonly limit?: number };
@@ -134,6 +144,17 @@ class RunRecorder implements RunHandle {
   }
 }
 
+const escalationPolicy = (
+  option: NonNullable<SupervisorOptions["restart"]>["escalation"],
+): SupervisorSettings["escalation"] =>
+  option === undefined || option === "stop"
+    ? { kind: "stop" }
+    : {
+        kind: "restart",
+        restartAfterMs: toMillis(option.restartAfter ?? "1s", "restart.escalation.restartAfter"),
+        maxDelayMs: toMillis(option.maxDelay ?? "1m", "restart.escalation.maxDelay"),
+      };
+
 const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
   const names = new Set<string>();
   for (const agent of options.agents) {
@@ -168,6 +189,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
       options.restart?.intensity ?? 5,
       toMillis(options.restart?.period ?? "1m", "restart.period"),
     ),
+    escalation: escalationPolicy(options.restart?.escalation),
     mailboxLimit: options.mailbox?.limit ?? 100,
     defaultDeadlineMs: toMillis(options.deadline ?? "10m", "deadline"),
     clock,
@@ -250,12 +272,14 @@ export class Team {
     const recorder = new RunRecorder();
     const prepared = this.#core.prepare(input, recorder, extra);
     const id = prepared.task.id;
-    const status = this.actor.getSnapshot().status;
-    if (status !== "active") {
-      const error = new TroupeError(
-        "ShuttingDown",
-        `the team is ${status === "error" ? "escalated" : "stopped"} and takes no tasks`,
-      );
+    const { lifecycle, escalation } = this.#life();
+    if (lifecycle !== "running") {
+      const error = escalation
+        ? new TroupeError(
+            "Escalated",
+            `the team is escalated and takes no tasks${escalation.restartAt === undefined ? "" : " until it restarts"}: ${escalation.reason}`,
+          )
+        : new TroupeError("ShuttingDown", `the team is ${lifecycle} and takes no new tasks`);
       recorder.record(
         this.bus.publish({
           type: "task.failed",
@@ -372,7 +396,26 @@ export class Team {
   }
 
   status(): TeamStatus {
-    return this.#core.status();
+    return this.#core.status(this.#life());
+  }
+
+  /** Where the team is in its life: the supervisor machine's state, read from its snapshot. */
+  #life(): TeamLife {
+    const snapshot = this.actor.getSnapshot();
+    const { escalation } = snapshot.context;
+    const info = escalation && {
+      reason: escalation.reason,
+      since: escalation.since,
+      restartAt: escalation.restartAt,
+    };
+    if (snapshot.status === "error") {
+      // Gave up for good (the "stop" policy): the machine errored with the Escalated error.
+      const error = snapshot.error as TroupeError;
+      const since = error.data.since as number;
+      return { lifecycle: "escalated", escalation: { reason: error.reason, since, restartAt: undefined } };
+    }
+    if (snapshot.status !== "active") return { lifecycle: "stopped", escalation: undefined };
+    return { lifecycle: snapshot.value as TeamLifecycle, escalation: info };
   }
 
   /**

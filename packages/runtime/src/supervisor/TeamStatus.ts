@@ -1,5 +1,6 @@
-// The team's status as people and dashboards read it: each agent's state, incarnation, restarts,
-// breaker and queue, and the team's totals. A snapshot of SupervisorState, taken on demand.
+// The team's status as people and dashboards read it: where the team is in its life (the supervisor
+// machine's state, and why and until when it is escalated), each agent's state, incarnation,
+// restarts, breaker and queue, and the team's totals. A snapshot taken on demand.
 import type { AgentState } from "../events/catalogue.ts";
 import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import type { SupervisorState } from "./SupervisorState.ts";
@@ -17,16 +18,34 @@ export interface AgentStatus {
   readonly description: string;
 }
 
-export interface TeamStatus {
+/** The supervisor machine's state; `stopped` once the team was stopped (or gave up for good). */
+export type TeamLifecycle = "running" | "draining" | "escalated" | "restarting" | "stopped";
+
+/** Why the team escalated, since when, and when it restarts (undefined: it does not). */
+export interface Escalation {
+  readonly reason: string;
+  readonly since: number;
+  readonly restartAt: number | undefined;
+}
+
+export interface TeamLife {
+  readonly lifecycle: TeamLifecycle;
+  /** Set while the team is escalated or restarting. */
+  readonly escalation: Escalation | undefined;
+}
+
+export interface TeamStatus extends TeamLife {
   readonly agents: readonly AgentStatus[];
   readonly queued: number;
   readonly inFlight: number;
   readonly fanOuts: number;
+  /** The team takes tasks now (it runs). */
   readonly accepting: boolean;
+  /** The team gave up (escalated, or restarting after that). */
   readonly escalated: boolean;
 }
 
-export const teamStatus = (state: SupervisorState): TeamStatus => {
+export const teamStatus = (state: SupervisorState, life: TeamLife): TeamStatus => {
   let queued = state.pool.length;
   let inFlight = 0;
   const agents = state.startOrder.map((name): AgentStatus => {
@@ -51,7 +70,8 @@ export const teamStatus = (state: SupervisorState): TeamStatus => {
     queued,
     inFlight,
     fanOuts: state.fanOuts.size,
-    accepting: state.accepting,
-    escalated: state.escalated,
+    ...life,
+    accepting: life.lifecycle === "running",
+    escalated: life.escalation !== undefined,
   };
 };

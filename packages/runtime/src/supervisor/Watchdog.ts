@@ -84,7 +84,7 @@ export class Watchdog {
       new TroupeError("Hung", reason, { data: { agent, taskId: entry.task.id } }),
       fx,
     );
-    this.#breakers.failed(slot, fx);
+    this.#breakers.failed(slot, reason, fx);
     if (!this.#lifecycle.restart(slot, `hung: ${reason}`, fx)) return;
     if (entry.task.attempt < slot.definition.hungAttempts) {
       this.#retry(entry, reason, fx);
@@ -134,7 +134,7 @@ export class Watchdog {
     const slot = this.#ledger.takeAway(entry, error, fx);
     this.#ledger.fail(entry, error, fx);
     if (!slot) return;
-    this.#breakers.failed(slot, fx);
+    this.#breakers.failed(slot, error.reason, fx);
     this.#dispatch.next(slot, fx);
   }
 }

@@ -85,7 +85,7 @@ describe("restart intensity", () => {
     const escalated = await next("supervisor.escalated");
     expect(escalated.reason).toMatch(/more than 2 restarts within 1m/);
     await expect(team.closed).rejects.toSatisfy((error: unknown) => isTroupeError(error, "Escalated"));
-    await expect(team.submit("after").result).rejects.toMatchObject({ _tag: "ShuttingDown" });
+    await expect(team.submit("after").result).rejects.toMatchObject({ _tag: "Escalated" });
   });
 
   it("does not escalate when the restarts are spread beyond the period", async () => {

@@ -38,6 +38,11 @@ export class RestartIntensity {
     return this.#restarts.length <= this.intensity;
   }
 
+  /** Forget every restart: the team was restarted afresh. */
+  clear(): void {
+    this.#restarts.length = 0;
+  }
+
   get recent(): number {
     return this.#restarts.length;
   }

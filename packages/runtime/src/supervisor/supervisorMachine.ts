@@ -1,18 +1,24 @@
 // The supervisor as an XState actor: it spawns and owns the agent actors, runs every timer on the
-// actor system's clock, and turns each event into a call on SupervisorCore. When the restart
-// intensity is exceeded it errors, which XState reports to its parent actor: OTP's escalation.
+// actor system's clock, and turns each event into a call on SupervisorCore. Its states are the
+// team's life: running → draining when it stops; running → escalated when restarts exceed the
+// intensity (every open task failed, every agent stopped). Escalated, it either errors, which XState
+// reports to its parent actor (OTP's escalation), or — when the team is set to restart itself —
+// waits a backoff and passes through restarting back to running with fresh agents.
 import {
   type ActorRefFrom,
   type AnyActorLogic,
   type AnyActorRef,
+  assign,
   type EventObject,
   enqueueActions,
   setup,
 } from "xstate";
 import type { AgentHostEvent, AgentOutcomeEvent } from "../agent/agentHostMachine.ts";
+import { backoffDelay } from "../durable/DurableWorker.ts";
 import type { TroupeError } from "../errors/TroupeError.ts";
 import {
   type AsyncResultEvent,
+  type Escalation,
   SupervisorCore,
   type SupervisorEffects,
   type SupervisorSettings,
@@ -25,6 +31,8 @@ export type SupervisorEvent =
   | { type: "troupe.forward"; taskId: string; event: { type: string } }
   | { type: "troupe.drain" }
   | { type: "troupe.interrupt-all"; reason: string }
+  /** Raised by the core when restarts exceeded the intensity; it has failed every open task. */
+  | { type: "troupe.escalated"; error: TroupeError }
   | AgentOutcomeEvent
   | AsyncResultEvent
   | TimerEvent;
@@ -40,7 +48,7 @@ interface Enqueue {
   spawnChild(logic: AnyActorLogic, options: { id: string; input: unknown }): void;
   stopChild(id: string): void;
   sendTo(id: string, event: EventObject): void;
-  raise(event: EventObject, options: { delay: number; id: string }): void;
+  raise(event: SupervisorEvent, options?: { delay: number; id: string }): void;
   cancel(id: string): void;
 }
 
@@ -55,10 +63,7 @@ const effectsOf = (enqueue: Enqueue): SupervisorEffects => ({
   send: (childId, event) => enqueue.sendTo(childId, event),
   schedule: (event, delay, id) => enqueue.raise(event, { delay, id }),
   unschedule: (id) => enqueue.cancel(id),
-  escalate: (error: TroupeError) =>
-    enqueue(() => {
-      throw error;
-    }),
+  escalate: (error: TroupeError) => enqueue.raise({ type: "troupe.escalated", error }),
 });
 
 /**
@@ -98,7 +103,8 @@ const handle = (core: SupervisorCore, event: SupervisorEvent, fx: SupervisorEffe
     case "troupe.forward":
       return core.forward(event.taskId, event.event, fx);
     case "troupe.drain":
-      return core.stopAccepting();
+    case "troupe.escalated":
+      return; // the machine's own transitions
     case "troupe.agent.failed":
       return core.agentFailed(event, fx);
     case "troupe.classified":
@@ -118,10 +124,19 @@ const handle = (core: SupervisorCore, event: SupervisorEvent, fx: SupervisorEffe
   }
 };
 
+interface SupervisorContext {
+  readonly core: SupervisorCore;
+  /** Why, since when and until when the team is escalated; undefined while it runs. */
+  readonly escalation: (Escalation & { readonly error: TroupeError }) | undefined;
+  /** Escalations in a row: each within a restart period of the team's last restart. */
+  readonly inARow: number;
+  readonly restartedAt: number | undefined;
+}
+
 export const supervisorMachine = setup({
   types: {
     input: {} as SupervisorSettings,
-    context: {} as { core: SupervisorCore },
+    context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
   },
   actions: {
@@ -131,14 +146,92 @@ export const supervisorMachine = setup({
     toCore: enqueueActions(({ context, event, enqueue }) =>
       handle(context.core, event, effectsOf(enqueue as unknown as Enqueue)),
     ),
+    noteEscalation: assign(({ context, event }) => {
+      const { error } = event as Extract<SupervisorEvent, { type: "troupe.escalated" }>;
+      const { settings } = context.core;
+      const now = error.data.since as number;
+      const inARow =
+        context.restartedAt !== undefined && now - context.restartedAt <= settings.intensity.periodMs
+          ? context.inARow + 1
+          : 1;
+      const policy = settings.escalation;
+      const restartAt =
+        policy.kind === "restart"
+          ? now + Math.round(backoffDelay(inARow, policy.restartAfterMs, policy.maxDelayMs))
+          : undefined;
+      return { inARow, escalation: { reason: error.reason, since: now, restartAt, error } };
+    }),
+    announceEscalation: ({ context, event }) => {
+      const { error } = event as Extract<SupervisorEvent, { type: "troupe.escalated" }>;
+      const { restarts, periodMs, reason } = error.data as {
+        restarts: number;
+        periodMs: number;
+        reason: string;
+      };
+      const restartAt = context.escalation?.restartAt;
+      context.core.bus.publish({
+        type: "supervisor.escalated",
+        restarts,
+        periodMs,
+        reason,
+        restartInMs: restartAt === undefined ? null : restartAt - context.core.clock.now(),
+      });
+    },
+    /** With the "stop" policy: error, so the parent actor (or Team.closed) learns the team gave up. */
+    giveUpUnlessRestarting: ({ context }) => {
+      if (context.core.settings.escalation.kind === "stop") throw context.escalation!.error;
+    },
+    restartTeam: enqueueActions(({ context, enqueue }) => {
+      context.core.restartAll(effectsOf(enqueue as unknown as Enqueue));
+      const now = context.core.clock.now();
+      context.core.bus.publish({
+        type: "supervisor.restarted",
+        escalations: context.inARow,
+        downMs: now - context.escalation!.since,
+      });
+      enqueue.assign({ escalation: undefined, restartedAt: now });
+    }),
+  },
+  delays: {
+    untilRestart: ({ context }) =>
+      Math.max(0, (context.escalation?.restartAt ?? 0) - context.core.clock.now()),
   },
 }).createMachine({
   id: "supervisor",
   context: ({ input, self }) => ({
     core: new SupervisorCore(input, (event) => self.send(event), directEffects(self)),
+    escalation: undefined,
+    inARow: 0,
+    restartedAt: undefined,
   }),
   entry: "startAgents",
   on: { "*": { actions: "toCore" } },
+  initial: "running",
+  states: {
+    running: {
+      on: {
+        "troupe.drain": "draining",
+        "troupe.escalated": { target: "escalated", actions: ["noteEscalation", "announceEscalation"] },
+      },
+    },
+    draining: {
+      // The team stops anyway: an escalation now is said, and nothing restarts.
+      on: { "troupe.escalated": { actions: ["noteEscalation", "announceEscalation"] } },
+    },
+    escalated: {
+      entry: "giveUpUnlessRestarting",
+      after: { untilRestart: "restarting" },
+      on: {
+        "troupe.drain": "draining",
+        // Every agent is stopped and every task failed: late timers and outcomes have nothing to act on.
+        "*": {},
+      },
+    },
+    restarting: {
+      entry: "restartTeam",
+      always: "running",
+    },
+  },
 });
 
 export type SupervisorActorRef = ActorRefFrom<typeof supervisorMachine>;

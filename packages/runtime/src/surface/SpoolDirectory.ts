@@ -95,7 +95,7 @@ export const openSpoolDirectory = async (folder: string): Promise<SpoolDirectory
     names = await readdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TroupeError("InvalidCommand", `the file-drop folder ${dir} cannot be used: ${code ?? error}`, {
+    throw new TroupeError("FolderUnusable", `the file-drop folder ${dir} cannot be used: ${code ?? error}`, {
       cause: error,
       data: { dir },
     });

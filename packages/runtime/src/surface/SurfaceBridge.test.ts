@@ -3,9 +3,10 @@
 // name; bots and duplicates start nothing; privacy mode posts metadata only; mentions stay off.
 // With a store, its open tasks are remembered and reconciled after a restart.
 import { afterEach, describe, expect, it } from "vitest";
-import { defineAgent } from "../agent/defineAgent.ts";
+import { type AnyAgentDefinition, defineAgent } from "../agent/defineAgent.ts";
 import { startWorker, type Worker } from "../durable/DurableWorker.ts";
 import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
+import { TroupeError } from "../errors/TroupeError.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { flush } from "../testing/index.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
@@ -38,11 +39,27 @@ afterEach(async () => {
   team?.stop();
 });
 
-const start = (options: { privacy?: boolean } = {}) => {
+/** Its model is down: every attempt fails with a transient error. */
+const modelDown = defineAgent({
+  name: "model-down",
+  handle: () => {
+    throw new TroupeError("ModelUnavailable", "Ollama is not running");
+  },
+});
+
+const start = (options: { privacy?: boolean; agent?: AnyAgentDefinition } = {}) => {
   const fake = bridgeSurface();
-  team = createSupervisor({ agents: [shouter], fallback: "shouter" });
+  const { agent = shouter, ...bridgeOptions } = options;
+  team = createSupervisor({ agents: [agent], fallback: agent.name });
   const queue = new MemoryWorkQueue();
-  worker = startWorker({ team, queue, consumer: "test", pollWait: "20ms" });
+  worker = startWorker({
+    team,
+    queue,
+    consumer: "test",
+    pollWait: "20ms",
+    maxAttempts: 3,
+    backoff: { base: "5ms" },
+  });
   bridge = startSurfaceBridge({
     surface: fake.surface,
     bus: team.bus,
@@ -50,7 +67,7 @@ const start = (options: { privacy?: boolean } = {}) => {
     channels: new Map([["general", null]]),
     agents: () => ["shouter"],
     reactions: { intervalMs: 0 },
-    ...options,
+    ...bridgeOptions,
   });
   return fake;
 };
@@ -74,6 +91,21 @@ describe("startSurfaceBridge", () => {
     );
     expect(Math.max(...statusShown.map((shown) => shown.length))).toBe(1);
     expect([...fake.reactions.get("m1")!]).toEqual(["✅"]);
+  });
+
+  it("shows 🔁 with the attempt and the reason between attempts, and ❌ once, when the task is over", async () => {
+    const fake = start({ agent: modelDown });
+    fake.say({ content: "what is new?" });
+    await fake.until(() => fake.reactions.get("m1")?.has("❌") === true && fake.posts.length === 3);
+    await bridge!.idle();
+    expect(fake.posts.map(({ post }) => post.content)).toEqual([
+      "🔁 retrying (attempt 2): Ollama is not running",
+      "🔁 retrying (attempt 3): Ollama is not running",
+      "❌ failed: Ollama is not running",
+    ]);
+    const shown = fake.reactionLog.filter((entry) => entry.startsWith("m1 ")).map((entry) => entry.slice(3));
+    expect(shown.filter((emoji) => emoji === "🔁")).toHaveLength(2);
+    expect(shown.indexOf("❌")).toBe(shown.length - 1);
   });
 
   it("starts nothing for bots and for a message delivered twice", async () => {

@@ -30,7 +30,7 @@ import {
   TaskThreads,
 } from "./followUps.ts";
 import { formatOutput } from "./formatOutput.ts";
-import { outcomePosts } from "./outcomePosts.ts";
+import { outcomePosts, retryText } from "./outcomePosts.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
 import { afterRestart, finalStateOf, tidyStatusReactions } from "./reconcileSurfaceTask.ts";
@@ -295,8 +295,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return;
     }
     const state = surfaceStateOf(event);
-    // A failure the worker will retry is not the end: the queue's record decides.
+    // The end (✅, ❌, 🚫) is shown once the queue's record says so, with the outcome's posts.
     if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
+    // Between attempts: 🔁, and in the thread the attempt about to be made and why the last failed.
+    if (event.type === "task.retrying") void post(task, { content: retryText(task.id, event, privacy) });
     // The question itself is posted by the HumanGateway; the ✋ reaction shows the wait.
     if (event.type === "task.awaiting_human") awaitsHuman(task, true);
     if (event.type === "task.resumed") awaitsHuman(task, false);

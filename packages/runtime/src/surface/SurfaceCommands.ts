@@ -24,6 +24,7 @@ import type { SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
 import { statusEmbeds } from "./statusEmbeds.ts";
 import { statusText } from "./statusSymbols.ts";
 import { commandNames, type SurfaceCommandName } from "./surfaceCommandList.ts";
+import { teamStateText } from "./teamStateText.ts";
 
 export { SURFACE_COMMANDS } from "./surfaceCommandList.ts";
 
@@ -94,6 +95,18 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
   const unknownAgent = (agent: string) =>
     `Unknown agent "${agent}": the agents are ${agentNames().join(", ")} (see /agents).`;
   const notAccepting = "The team is shutting down and takes no new tasks; try again shortly.";
+
+  /**
+   * Why the team cannot take a task now, or undefined. A task that goes through the queue (`queued`)
+   * waits there for a team that is restarting after an escalation.
+   */
+  const refusal = (queued: boolean): string | undefined => {
+    const { lifecycle, escalation } = team.status();
+    if (lifecycle === "running") return undefined;
+    if (!escalation) return notAccepting;
+    if (queued && escalation.restartAt !== undefined) return undefined;
+    return `The team escalated (${escalation.reason}); try again once it is back.`;
+  };
 
   /** Send `text` as one or more messages (a file when long), `heading` on its first line. */
   const sendText = async (send: Send, text: string, heading?: string) => {
@@ -178,7 +191,8 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     const text = (command.options.text ?? "").trim();
     if (!agentNames().includes(agent)) return command.reply(unknownAgent(agent), ephemeral);
     if (text === "") return command.reply("/ask needs some text: what should the agent do?", ephemeral);
-    if (!team.status().accepting) return command.reply(notAccepting, ephemeral);
+    const refused = refusal(true);
+    if (refused) return command.reply(refused, ephemeral);
     await command.defer();
     const id = newId("t");
     await queueAndAnswer(
@@ -205,7 +219,8 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       return command.reply("/fanout needs some text: what should the agents answer?", ephemeral);
     const parsed = parseJoin(command.options.join, agents.length);
     if ("error" in parsed) return command.reply(parsed.error, ephemeral);
-    if (!team.status().accepting) return command.reply(notAccepting, ephemeral);
+    const refused = refusal(false);
+    if (refused) return command.reply(refused, ephemeral);
     await command.defer();
     let result: { join: string; succeeded: boolean; branches: readonly FanOutBranchResult[] };
     try {
@@ -230,7 +245,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
   const status = async (command: InboundCommand) => {
     await command.defer();
     const team_ = team.status();
-    const state = team_.escalated ? "escalated" : team_.accepting ? "accepting tasks" : "draining";
+    const state = teamStateText(team_);
     const [stats, dead] = await Promise.all([queue.stats(), queue.deadLetters(5)]);
     await command.reply(
       [
@@ -274,7 +289,8 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
         `No dead letter has the id "${id}"; /status lists the latest dead letters.`,
         ephemeral,
       );
-    if (!team.status().accepting) return command.reply(notAccepting, ephemeral);
+    const refused = refusal(true);
+    if (refused) return command.reply(refused, ephemeral);
     await command.defer();
     await queueAndAnswer(item, command, `${statusText("retrying")} dead letter ${id} as task ${item.id}:`);
   };

@@ -1,7 +1,8 @@
 // What the bridge posts in a task's thread once the work queue has its outcome: the reply under the
 // agent's identity (as is, split on line and fence boundaries, or attached as a file when long), or
 // the failure or cancellation with its reason; in privacy mode metadata only (task id, agent, state,
-// the reply's size, attempts), the content staying local.
+// the reply's size, attempts), the content staying local. And between two attempts, the 🔁 line
+// every surface shows: the attempt about to be made and why the last one failed.
 import type { TaskRecord } from "../durable/WorkQueue.ts";
 import type { TaskState } from "../events/catalogue.ts";
 import { planReply } from "./planReply.ts";
@@ -19,6 +20,16 @@ export interface OutcomeOptions {
   /** Who the agent posts as. */
   readonly identityOf: (agent: string) => SurfaceIdentity;
 }
+
+/** "🔁 retrying (attempt 2): <why the last attempt failed>"; in privacy mode without the reason. */
+export const retryText = (
+  taskId: string,
+  retry: { readonly attempt: number; readonly reason: string },
+  privacy = false,
+): string =>
+  privacy
+    ? `${statusText("retrying")} · task ${taskId} · attempt ${retry.attempt}`
+    : `${statusText("retrying")} (attempt ${retry.attempt}): ${retry.reason}`;
 
 export const outcomePosts = (
   task: { readonly id: string; readonly agent: string | undefined },

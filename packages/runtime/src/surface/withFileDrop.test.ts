@@ -251,7 +251,7 @@ describe("withFileDrop", () => {
     const refused = await withFileDrop(fakeSurface().surface, { dir: notAFolder }).catch(
       (error: unknown) => error,
     );
-    expect(isTroupeError(refused, "InvalidCommand")).toBe(true);
+    expect(isTroupeError(refused, "FolderUnusable")).toBe(true);
     expect((refused as Error).message).toContain(`the file-drop folder ${notAFolder} cannot be used`);
   });
 

@@ -150,7 +150,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
   const resolvedRef = (ref: SurfaceMessageRef) => {
     const resolved = ids.realRef(ref);
     if (isPlaceholder(resolved.channelId) || isPlaceholder(resolved.messageId))
-      throw new TroupeError("InvalidCommand", "it names a message or thread that was never delivered");
+      throw new TroupeError("SurfaceRefused", "it names a message or thread that was never delivered");
     return resolved;
   };
 
@@ -167,7 +167,7 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
           ? operation.fallbackChannelId
           : ids.real(operation.channelId);
         if (channelId === undefined || isPlaceholder(channelId))
-          throw new TroupeError("InvalidCommand", "it names a thread that was never delivered");
+          throw new TroupeError("SurfaceRefused", "it names a thread that was never delivered");
         ids.learn(operation.placeholder, (await surface.post(channelId, operation.post)).messageId);
         return;
       }

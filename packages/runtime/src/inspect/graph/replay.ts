@@ -138,7 +138,11 @@ const applyRuntime = (state: ReplayState, event: Extract<TraceRecord, { kind: "r
       return;
     }
     case "supervisor.escalated":
-      for (const team of Object.values(state.teams)) team.escalated = true;
+    case "supervisor.restarted":
+      for (const team of Object.values(state.teams)) {
+        team.escalated = event.type === "supervisor.escalated";
+        team.accepting = !team.escalated;
+      }
       return;
     default:
       return;

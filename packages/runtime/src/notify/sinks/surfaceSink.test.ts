@@ -51,10 +51,16 @@ describe("createSurfaceSink", () => {
       kind: "permanent",
     });
     expect(
-      await failing(new TroupeError("InvalidCommand", "discord: no channel alerts")).send(message, signal),
+      await failing(new TroupeError("SurfaceRefused", "discord: no channel alerts")).send(message, signal),
     ).toMatchObject({
       kind: "permanent",
     });
+    expect(
+      await failing(new TroupeError("SurfaceUnavailable", "discord: could not connect")).send(
+        message,
+        signal,
+      ),
+    ).toMatchObject({ kind: "retry" });
     expect(
       await failing(Object.assign(new Error("Internal"), { status: 500 })).send(message, signal),
     ).toMatchObject({ kind: "retry" });

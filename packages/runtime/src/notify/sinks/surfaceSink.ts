@@ -35,11 +35,10 @@ export const createSurfaceSink = (options: SurfaceSinkOptions): Sink => ({
       if (signal.aborted) throw error;
       const reason = `${options.surface.kind} refused the post: ${error instanceof Error ? error.message : String(error)}`;
       const status = statusOf(error);
-      if (
-        isTroupeError(error, "InvalidCommand") ||
-        (status !== undefined && status >= 400 && status < 500 && status !== 429)
-      )
-        return { kind: "permanent", reason };
+      const permanent = isTroupeError(error)
+        ? !error.transient
+        : status !== undefined && status >= 400 && status < 500 && status !== 429;
+      if (permanent) return { kind: "permanent", reason };
       return { kind: "retry", reason };
     }
   },
