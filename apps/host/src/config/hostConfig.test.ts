@@ -121,7 +121,7 @@ describe("resolveHostConfig", () => {
       "code",
     ]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, soak, got "fast"',
     );
   });
 

@@ -59,6 +59,7 @@ export const TEST_AGENTS = [
   "tooler",
   "recaller",
   "file",
+  "soak",
 ] as const;
 export type TestAgentName = (typeof TEST_AGENTS)[number];
 

@@ -37,6 +37,7 @@ import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { recallerAgent } from "../testing/recallerAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
+import { soakAgent } from "../testing/soakAgent.ts";
 import { toolAgent } from "../testing/toolAgent.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
@@ -108,6 +109,7 @@ const TEST_AGENTS = {
   tooler: toolAgent,
   recaller: recallerAgent,
   file: fileAgent,
+  soak: soakAgent,
 } as const;
 
 const queueLayer = (config: HostConfig, logger: Logger) =>
