@@ -1,0 +1,98 @@
+// The soak run's Discord side: people (several, so none hits the per-person task limit) write in the
+// #soak channel of the Discord stand-in, and the run reads back what they would see: the status
+// reactions the bot adds on their message (each ✅/❌/🚫 added is a terminal status) and the bot's
+// posts in the task's thread (each a reply; a post in the channel counts for the task whose token it
+// carries). The task's id comes from the Discord host's log ("surface: task from a message").
+import type { DiscordStandIn, StandInUser } from "../harness/discordStandIn.ts";
+import { STOPPED_WORDS } from "./soakConsole.ts";
+import type { Observations, SoakTask, TerminalState } from "./soakObservations.ts";
+
+export const SOAK_CHANNEL = "soak";
+const PEOPLE = 8;
+const TERMINAL: Readonly<Record<string, TerminalState>> = {
+  "✅": "succeeded",
+  "❌": "failed",
+  "🚫": "cancelled",
+};
+
+export interface DiscordSide {
+  /** A person writes a task's text in #soak. */
+  say(token: string, kind: string, text: string): SoakTask;
+  /** Read the stand-in's events that came since the last look, stamping them with `at`. */
+  look(at: number): void;
+  /** A Discord host's log record (the task id of a message). */
+  logged(record: Record<string, unknown>): void;
+  /** At the end: the status reactions left on each message. */
+  finish(): void;
+}
+
+export const createDiscordSide = (
+  observations: Observations,
+  standIn: DiscordStandIn,
+  tokenPattern: RegExp,
+): DiscordSide => {
+  const people: StandInUser[] = Array.from({ length: PEOPLE }, (_, index) => ({
+    id: `30000000000000000${String(index).padStart(2, "0")}`,
+    username: `soaker${index}`,
+  }));
+  const byMessage = new Map<string, SoakTask>();
+  const byToken = new Map<string, SoakTask>();
+  const channel = standIn.channelId(SOAK_CHANNEL);
+  let said = 0;
+  let looked = 0;
+
+  return {
+    say(token, kind, text) {
+      const author = people[said % people.length]!;
+      said += 1;
+      const at = Date.now();
+      const message = standIn.say(SOAK_CHANNEL, text, author);
+      const task: SoakTask = {
+        token,
+        surface: "discord",
+        cluster: "redis",
+        kind,
+        submittedAt: at,
+        messageId: message.id,
+        terminals: [],
+        replies: [],
+      };
+      observations.tasks.push(task);
+      byMessage.set(message.id, task);
+      byToken.set(token, task);
+      return task;
+    },
+    look(at) {
+      const events = standIn.events;
+      for (; looked < events.length; looked += 1) {
+        const event = events[looked]!;
+        if (event.kind === "reaction" && event.op === "add") {
+          const state = TERMINAL[event.emoji];
+          const task = byMessage.get(event.messageId);
+          if (state && task) task.terminals.push({ at, text: event.emoji, state });
+        }
+        if (event.kind !== "message" || !event.message.author.bot) continue;
+        const { message } = event;
+        const inThread = byMessage.get(message.channelId);
+        const token = tokenPattern.exec(message.content)?.[0];
+        const task = inThread ?? (message.channelId === channel && token ? byToken.get(token) : undefined);
+        task?.replies.push({ at, text: message.content });
+        if (task && STOPPED_WORDS.test(message.content))
+          observations.stops.push({
+            at,
+            cluster: "redis",
+            what: `Discord reply to ${task.taskId ?? task.token}: ${message.content.slice(0, 160)}`,
+          });
+      }
+    },
+    logged(record) {
+      if (record.msg !== "surface: task from a message") return;
+      const task = byMessage.get(String(record.messageId));
+      if (task && typeof record.taskId === "string") task.taskId = record.taskId;
+    },
+    finish() {
+      for (const [messageId, task] of byMessage)
+        task.shownAtEnd = [...(standIn.messages.get(messageId)?.reactions ?? [])];
+    },
+  };
+};
