@@ -30,7 +30,7 @@ export interface SoakHost {
   readonly httpUrl: string | undefined;
   /** Every life so far, the current one last. */
   readonly lives: readonly HostLife[];
-  /** Start it and wait until it logs "troupe started" (and `readyLog`, when given). */
+  /** Start it and wait until it logs "troupe started" (and, at its first start, `readyLog`). */
   start(): Promise<void>;
   send(line: string): void;
   kill(): Promise<void>;
@@ -47,7 +47,10 @@ const START_DEADLINE_MS = 120_000;
 export const createSoakHost = (options: {
   readonly name: HostName;
   readonly env: Record<string, string>;
-  /** A log message to wait for besides "troupe started" (e.g. "discord surface started"). */
+  /**
+   * A log message to wait for besides "troupe started" at the first start (e.g. "discord surface
+   * started": later starts of a Redis host stand by while the other one holds the gateway).
+   */
   readonly readyLog?: string;
   /** Where each life's stderr is kept (host-<name>-<life>.log). */
   readonly logDir: string;
@@ -120,7 +123,10 @@ export const createSoakHost = (options: {
         for (const wake of waiters) wake();
         listener.exited?.(host, life);
       });
-      const wanted = ["troupe started", ...(options.readyLog ? [options.readyLog] : [])];
+      const wanted = [
+        "troupe started",
+        ...(options.readyLog && lives.length === 1 ? [options.readyLog] : []),
+      ];
       await new Promise<void>((resolve, reject) => {
         const check = () => {
           if (wanted.every((msg) => started.logs.some((record) => record.msg === msg))) done(resolve);

@@ -182,14 +182,17 @@ const judgeDuplicates = (observations: Observations) => {
   return duplicates;
 };
 
-/** Stretches of time in which no task of a team ended while some had waited longer than STALL_MS. */
+/**
+ * Stretches of the traffic in which no task of a team ended while some had waited longer than
+ * STALL_MS (after the traffic, tasks left over are judged as stuck instead).
+ */
 const stalls = (observations: Observations): StopEvidence[] => {
   const found: StopEvidence[] = [];
   const endOf = (task: SoakTask) => task.terminals[0]?.at;
   for (const cluster of ["redis", "embedded"] as const) {
     const tasks = observations.tasks.filter((task) => task.cluster === cluster);
     const hosts = HOSTS.filter((host) => clusterOf(host) === cluster);
-    for (let at = observations.trafficStart + STALL_MS; at <= observations.checkedAt; at += 5_000) {
+    for (let at = observations.trafficStart + STALL_MS; at <= observations.trafficEnd; at += 5_000) {
       const from = at - STALL_MS;
       const waiting = tasks.filter((task) => {
         const ended = endOf(task);
@@ -357,14 +360,17 @@ export const reportLines = (verdict: SoakVerdict, observations: Observations): s
   const section = (title: string, body: string[]) => {
     if (body.length > 0) lines.push(`FAILED ${title}`, ...body);
   };
+  /** Tasks grouped by the kind of their problems (counts and symbols left out), each listed. */
   const byProblem = (findings: readonly TaskFinding[]) => {
     const groups = new Map<string, TaskFinding[]>();
     for (const finding of findings) {
-      const key = finding.problems.map((problem) => problem.replace(/\d+/g, "N")).join("; ");
-      groups.set(key, [...(groups.get(key) ?? []), finding]);
+      const kind = finding.problems
+        .map((problem) => problem.replace(/ \(.*\)/g, "").replace(/\d+/g, "N"))
+        .join("; ");
+      groups.set(kind, [...(groups.get(kind) ?? []), finding]);
     }
-    return [...groups.values()].flatMap((group) => [
-      `  ${group.length} task(s): ${group[0]!.problems.join("; ")}`,
+    return [...groups].flatMap(([kind, group]) => [
+      `  ${group.length} task(s): ${kind}`,
       ...listed(group, (finding) => `${describeTask(finding.task)}: ${finding.problems.join("; ")}`),
     ]);
   };

@@ -39,7 +39,7 @@ const PROGRESS_EVERY_MS = 10_000;
 const HEALTH_EVERY_MS = 2_000;
 const LOOK_EVERY_MS = 500;
 /** After the traffic: how long the work may take to settle before what is left counts as stuck. */
-const SETTLE_MS = 90_000;
+const SETTLE_MS = 60_000;
 /** Memory is compared from this far into the traffic (minute 2, or half-way in a shorter run). */
 const RSS_FROM_MS = 120_000;
 const STOP_DEADLINE_MS = 30_000;
@@ -226,8 +226,13 @@ export const runSoak = async (options: SoakOptions): Promise<{ verdict: SoakVerd
       });
     const progress = () => {
       const rss = rssNow().reduce((sum, host) => sum + host.mb, 0);
+      const elapsed = Date.now() - start;
+      const when =
+        elapsed <= plan.trafficMs
+          ? `${formatClock(elapsed)}/${formatClock(plan.trafficMs)}`
+          : `${formatClock(elapsed)} settling`;
       out(
-        `soak ${formatClock(Date.now() - start)}/${formatClock(plan.trafficMs)}: ${observations.tasks.length} tasks, ${observations.tasks.length - open()} ended, ${open()} open; faults ${faultsDone}/${plan.faults.length}; hosts ${hostStates()}; model ${model.phase}; rss ${Math.round(rss)} MB`,
+        `soak ${when}: ${observations.tasks.length} tasks, ${observations.tasks.length - open()} ended, ${open()} open; faults ${faultsDone}/${plan.faults.length}; hosts ${hostStates()}; model ${model.phase}; rss ${Math.round(rss)} MB`,
       );
     };
     const probing = new Set<SoakHost>();
