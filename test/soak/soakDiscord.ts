@@ -1,8 +1,11 @@
 // The soak run's Discord side: people (several, so none hits the per-person task limit) write in the
 // #soak channel of the Discord stand-in, and the run reads back what they would see: the status
-// reactions the bot adds on their message (each ✅/❌/🚫 added is a terminal status) and the bot's
-// posts in the task's thread (each a reply; a post in the channel counts for the task whose token it
-// carries). The task's id comes from the Discord host's log ("surface: task from a message").
+// reactions the bot adds on their message (each ✅/❌/🚫 that appears is a terminal status; adding
+// one already shown changes nothing a person sees) and the bot's posts in the task's thread (each a
+// reply, unless it is a progress note that starts with a status symbol such as 🔁; a post in the
+// channel counts for the task whose token it carries). The task's id comes from the Discord host's
+// log ("surface: task from a message").
+import { statusSymbols } from "@troupe/runtime";
 import type { DiscordStandIn, StandInUser } from "../harness/discordStandIn.ts";
 import { STOPPED_WORDS } from "./soakConsole.ts";
 import type { Observations, SoakTask, TerminalState } from "./soakObservations.ts";
@@ -10,10 +13,14 @@ import type { Observations, SoakTask, TerminalState } from "./soakObservations.t
 export const SOAK_CHANNEL = "soak";
 const PEOPLE = 8;
 const TERMINAL: Readonly<Record<string, TerminalState>> = {
-  "✅": "succeeded",
-  "❌": "failed",
-  "🚫": "cancelled",
+  [statusSymbols.succeeded.symbol]: "succeeded",
+  [statusSymbols.failed.symbol]: "failed",
+  [statusSymbols.cancelled.symbol]: "cancelled",
 };
+/** A post that starts with one of these is a progress note (🔁 retrying, ✋ a question…), not a reply. */
+const PROGRESS = Object.values(statusSymbols)
+  .map((status) => status.symbol)
+  .filter((symbol) => TERMINAL[symbol] === undefined);
 
 export interface DiscordSide {
   /** A person writes a task's text in #soak. */
@@ -38,6 +45,8 @@ export const createDiscordSide = (
   const byMessage = new Map<string, SoakTask>();
   const byToken = new Map<string, SoakTask>();
   const channel = standIn.channelId(SOAK_CHANNEL);
+  /** The bot's reactions on each message as of the last event looked at. */
+  const shown = new Map<string, readonly string[]>();
   let said = 0;
   let looked = 0;
 
@@ -66,13 +75,17 @@ export const createDiscordSide = (
       const events = standIn.events;
       for (; looked < events.length; looked += 1) {
         const event = events[looked]!;
-        if (event.kind === "reaction" && event.op === "add") {
+        if (event.kind === "reaction") {
           const state = TERMINAL[event.emoji];
           const task = byMessage.get(event.messageId);
-          if (state && task) task.terminals.push({ at, text: event.emoji, state });
+          const before = shown.get(event.messageId) ?? [];
+          shown.set(event.messageId, event.shown);
+          if (event.op === "add" && state && task && !before.includes(event.emoji))
+            task.terminals.push({ at, text: event.emoji, state });
         }
         if (event.kind !== "message" || !event.message.author.bot) continue;
         const { message } = event;
+        if (PROGRESS.some((symbol) => message.content.startsWith(symbol))) continue;
         const inThread = byMessage.get(message.channelId);
         const token = tokenPattern.exec(message.content)?.[0];
         const task = inThread ?? (message.channelId === channel && token ? byToken.get(token) : undefined);

@@ -117,13 +117,26 @@ const judgeTask = (
       problems: [`the store has it ${record.status} after ${record.attempts} attempt(s)${leased}`],
     };
   }
-  if (task.terminals.length === 0) return { stuck: true, problems: ["no terminal status was ever shown"] };
+  if (task.terminals.length === 0)
+    return {
+      stuck: true,
+      problems: [
+        task.surface === "discord" && task.taskId === undefined
+          ? "no host ever took the message as a task (the bot missed it while away; catching up would answer it)"
+          : "no terminal status was ever shown",
+      ],
+    };
   const problems: string[] = [];
   if (task.terminals.length > 1)
     problems.push(
       `${task.terminals.length} terminal statuses shown (${task.terminals.map((seen) => TERMINAL_SYMBOLS[seen.state]).join(" ")})`,
     );
-  if (task.replies.length !== 1) problems.push(`${task.replies.length} replies`);
+  if (task.replies.length !== 1)
+    problems.push(
+      task.replies.length === 0 && task.surface === "console" && task.terminals.at(-1)!.state === "succeeded"
+        ? "0 replies (the console showed ✅ but never the result)"
+        : `${task.replies.length} replies`,
+    );
   if (task.surface === "discord") {
     const shown = (task.shownAtEnd ?? []).filter((emoji) => STATUS_SYMBOLS.has(emoji));
     if (shown.length !== 1 || !terminalSymbols.has(shown[0]!))
