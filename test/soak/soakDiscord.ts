@@ -29,6 +29,8 @@ export interface DiscordSide {
   look(at: number): void;
   /** A Discord host's log record (the task id of a message). */
   logged(record: Record<string, unknown>): void;
+  /** Whether a person would take the task as over: a reply posted and ✅, ❌ or 🚫 shown now. */
+  settled(task: SoakTask): boolean;
   /** At the end: the status reactions left on each message. */
   finish(): void;
 }
@@ -102,6 +104,10 @@ export const createDiscordSide = (
       if (record.msg !== "surface: task from a message") return;
       const task = byMessage.get(String(record.messageId));
       if (task && typeof record.taskId === "string") task.taskId = record.taskId;
+    },
+    settled(task) {
+      const now = standIn.messages.get(task.messageId ?? "")?.reactions ?? new Set<string>();
+      return task.replies.length > 0 && [...now].some((emoji) => TERMINAL[emoji] !== undefined);
     },
     finish() {
       for (const [messageId, task] of byMessage)
