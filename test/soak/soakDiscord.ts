@@ -65,6 +65,7 @@ export const createDiscordSide = (
         kind,
         submittedAt: at,
         messageId: message.id,
+        takenAs: [],
         terminals: [],
         replies: [],
       };
@@ -103,7 +104,9 @@ export const createDiscordSide = (
     logged(record) {
       if (record.msg !== "surface: task from a message") return;
       const task = byMessage.get(String(record.messageId));
-      if (task && typeof record.taskId === "string") task.taskId = record.taskId;
+      if (!task || typeof record.taskId !== "string") return;
+      task.taskId ??= record.taskId;
+      if (!task.takenAs?.includes(record.taskId)) task.takenAs?.push(record.taskId);
     },
     settled(task) {
       const now = standIn.messages.get(task.messageId ?? "")?.reactions ?? new Set<string>();

@@ -93,6 +93,12 @@ describe("the soak verdict", () => {
     expect(summaryLine(verdict)).toContain("2 tasks, 0 ended once, 0 stuck");
   });
 
+  it("does not count a message two hosts both took as a task as ended once", () => {
+    const seen = observations();
+    seen.tasks.push({ ...discordTask(1), takenAs: ["t-1", "t-1b"] });
+    expect(judge(seen).endedBadly[0]!.problems).toEqual(["the message was taken as 2 tasks (t-1, t-1b)"]);
+  });
+
   it("tells a duplicate in the crash window from one outside it", () => {
     const seen = observations();
     // A ran it, was stopped past its lease before settling; B took it over.

@@ -24,6 +24,7 @@ export interface TaskFinding {
 
 export interface Duplicate {
   readonly token: string;
+  /** Its task id (several when one message or line became several tasks). */
   readonly taskId: string;
   readonly effects: number;
   readonly runs: readonly {
@@ -127,6 +128,8 @@ const judgeTask = (
       ],
     };
   const problems: string[] = [];
+  if ((task.takenAs?.length ?? 0) > 1)
+    problems.push(`the message was taken as ${task.takenAs!.length} tasks (${task.takenAs!.join(", ")})`);
   if (task.terminals.length > 1)
     problems.push(
       `${task.terminals.length} terminal statuses shown (${task.terminals.map((seen) => TERMINAL_SYMBOLS[seen.state]).join(" ")})`,
@@ -176,7 +179,7 @@ const judgeDuplicates = (observations: Observations) => {
     }
     duplicates.push({
       token,
-      taskId: lines[0]!.taskId,
+      taskId: [...new Set(lines.map((line) => line.taskId))].join(", "),
       effects: effects.length,
       runs: starts.map((run) => ({
         pid: run.pid,

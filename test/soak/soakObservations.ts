@@ -27,6 +27,8 @@ export interface SoakTask {
   taskId?: string;
   /** Discord: the message that asked. */
   readonly messageId?: string;
+  /** Discord: every task id a host logged for the message (more than one: it was taken twice). */
+  readonly takenAs?: string[];
   /** Each terminal status shown: a console ✅/❌/🚫 line, or a ✅/❌/🚫 reaction added on Discord. */
   readonly terminals: (Seen & { readonly state: TerminalState })[];
   /** Each reply: the console's result or failure line, a bot's post in the task's thread. */
