@@ -381,7 +381,7 @@ export const reportLines = (verdict: SoakVerdict, observations: Observations): s
     const groups = new Map<string, TaskFinding[]>();
     for (const finding of findings) {
       const kind = finding.problems
-        .map((problem) => problem.replace(/ \(.*\)/g, "").replace(/\d+/g, "N"))
+        .map((problem) => problem.replace(/ \([^)]*\)/g, "").replace(/\d+/g, "N"))
         .join("; ");
       groups.set(kind, [...(groups.get(kind) ?? []), finding]);
     }
