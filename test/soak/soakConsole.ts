@@ -30,8 +30,6 @@ export interface ConsoleSide {
   readonly orphans: ReadonlyMap<string, Pick<SoakTask, "terminals" | "replies">>;
   /** Result lines of tokens that are not (yet) tasks: a task resumed from an earlier life. */
   readonly strayReplies: ReadonlyMap<string, Seen[]>;
-  /** Tokens typed and not yet acknowledged. */
-  readonly waiting: number;
 }
 
 export const createConsoleSide = (observations: Observations, tokenPattern: RegExp): ConsoleSide => {
@@ -73,9 +71,6 @@ export const createConsoleSide = (observations: Observations, tokenPattern: RegE
   return {
     orphans,
     strayReplies,
-    get waiting() {
-      return waiting.length;
-    },
     typed(token, kind, pid, at) {
       waiting.push({ token, kind, pid, at });
     },
@@ -108,11 +103,9 @@ export const createConsoleSide = (observations: Observations, tokenPattern: RegE
         return;
       }
       const [, id = "", text = ""] = status;
-      if (text.startsWith(statusSymbols.queued.symbol) && !seenIds.has(id)) {
-        seenIds.add(id);
-        acknowledge(id, pid);
-      }
+      const firstSight = !seenIds.has(id);
       seenIds.add(id);
+      if (firstSight && text.startsWith(statusSymbols.queued.symbol)) acknowledge(id, pid);
       const state = terminalOf(text);
       if (state === undefined) return;
       const entry = entryOf(id);
