@@ -67,7 +67,7 @@ export const watchRedisEvents = (options: {
   readonly origins: ReadonlyMap<string, HostName>;
 }) => {
   const { observations, origins } = options;
-  const subscriber = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: null });
+  const subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
   subscriber.on("error", () => {
     // reconnects by itself (Redis restarts during the run)
   });
