@@ -125,7 +125,7 @@ describe("resolveHostConfig", () => {
       "code",
     ]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, crasher, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, crasher, soak, got "fast"',
     );
   });
 

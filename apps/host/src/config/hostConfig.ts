@@ -64,6 +64,7 @@ export const TEST_AGENTS = [
   "recaller",
   "file",
   "crasher",
+  "soak",
 ] as const;
 export type TestAgentName = (typeof TEST_AGENTS)[number];
 

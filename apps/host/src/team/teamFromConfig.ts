@@ -11,6 +11,7 @@ import { gateAgent } from "../testing/gateAgent.ts";
 import { longReplyAgent } from "../testing/longReplyAgent.ts";
 import { recallerAgent } from "../testing/recallerAgent.ts";
 import { slowAgent } from "../testing/slowAgent.ts";
+import { soakAgent } from "../testing/soakAgent.ts";
 import { toolAgent } from "../testing/toolAgent.ts";
 import { createHostTeam, type HostTeamOptions } from "./createHostTeam.ts";
 
@@ -24,6 +25,7 @@ const TEST_AGENTS = {
   recaller: recallerAgent,
   file: fileAgent,
   crasher: crasherAgent,
+  soak: soakAgent,
 } as const satisfies Record<TestAgentName, unknown>;
 
 export const teamFromConfig = (

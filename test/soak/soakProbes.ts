@@ -1,0 +1,105 @@
+// What the soak run watches from outside while it runs: each host's /healthz (a sample every few
+// seconds; a body that says the team escalated is a sign it stopped taking work), its work-queue
+// backlog from /metrics, and the Redis team's events on pub/sub (alerts raised, escalations, with
+// the host that published them). /healthz is read defensively: only the status code and whether the
+// body mentions an escalation count, whatever else the body holds.
+import { eventChannel } from "@troupe/runtime/redis";
+import { Redis } from "ioredis";
+import type { SoakHost } from "./soakHosts.ts";
+import type { Observations } from "./soakObservations.ts";
+import type { HostName } from "./soakPlan.ts";
+
+const PROBE_DEADLINE_MS = 1_500;
+
+export const probeHealth = async (host: SoakHost, observations: Observations): Promise<void> => {
+  const at = Date.now();
+  const causedBySoak = host.state !== "up";
+  const url = host.httpUrl;
+  if (url === undefined || host.state === "down") {
+    observations.health.push({ host: host.name, at, status: "unreachable", causedBySoak });
+    return;
+  }
+  try {
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(PROBE_DEADLINE_MS) });
+    const body = await response.text();
+    observations.health.push({ host: host.name, at, status: response.status, causedBySoak });
+    if (response.status !== 200 && /escalat/i.test(body))
+      observations.stops.push({
+        at,
+        cluster: host.cluster,
+        host: host.name,
+        what: `/healthz of host ${host.name} answered ${response.status}: ${body.trim().slice(0, 160)}`,
+      });
+  } catch {
+    observations.health.push({ host: host.name, at, status: "unreachable", causedBySoak });
+  }
+};
+
+/** Tasks ready, leased or delayed in the host's work queue, from its /metrics; undefined when unknown. */
+export const queueBacklog = async (host: SoakHost): Promise<number | undefined> => {
+  if (host.httpUrl === undefined || host.state !== "up") return undefined;
+  try {
+    const response = await fetch(`${host.httpUrl}/metrics`, {
+      signal: AbortSignal.timeout(PROBE_DEADLINE_MS),
+    });
+    const text = await response.text();
+    let total = 0;
+    for (const state of ["ready", "leased", "delayed"]) {
+      const value = new RegExp(`^troupe_work_queue_tasks\\{state="${state}"\\} (\\d+)`, "m").exec(text)?.[1];
+      if (value === undefined) return undefined;
+      total += Number(value);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Listen to the Redis team's `alert.raised` and `supervisor.escalated` events (at most once, as
+ * pub/sub is: those published while Redis restarts are lost). `origins` names the host of each
+ * event mirror (from its "event mirror: Redis pub/sub" log).
+ */
+export const watchRedisEvents = (options: {
+  readonly url: string;
+  readonly namespace: string;
+  readonly observations: Observations;
+  readonly origins: ReadonlyMap<string, HostName>;
+}) => {
+  const { observations, origins } = options;
+  const subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
+  subscriber.on("error", () => {
+    // reconnects by itself (Redis restarts during the run)
+  });
+  const raised = eventChannel(options.namespace, "alert.raised");
+  const escalated = eventChannel(options.namespace, "supervisor.escalated");
+  void subscriber.subscribe(raised, escalated).catch(() => undefined);
+  subscriber.on("message", (channel: string, message: string) => {
+    let payload: { origin?: string; event?: Record<string, unknown> };
+    try {
+      payload = JSON.parse(message) as typeof payload;
+    } catch {
+      return;
+    }
+    const event = payload.event ?? {};
+    const host = origins.get(String(payload.origin));
+    const at = Date.now();
+    if (channel === raised)
+      observations.alerts.push({
+        cluster: "redis",
+        alertId: String(event.alertId),
+        how: "raised",
+        at,
+        ...(typeof event.severity === "string" ? { severity: event.severity } : {}),
+        detail: `raised by ${String(event.source)}${host ? ` on host ${host}` : ""}`,
+      });
+    else
+      observations.stops.push({
+        at,
+        cluster: "redis",
+        ...(host ? { host } : {}),
+        what: `supervisor.escalated${host ? ` on host ${host}` : ""}: ${String(event.reason)}`,
+      });
+  });
+  return { close: () => subscriber.quit().catch(() => subscriber.disconnect()) };
+};
