@@ -2,7 +2,7 @@
 // exit code the process should end with. Usage errors are one line plus a hint, exit code 2.
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { isTroupeError } from "@troupe/runtime";
+import { type AnyAgentDefinition, isTroupeError } from "@troupe/runtime";
 import { resolveHostConfig } from "../config/hostConfig.ts";
 import { registerCommands } from "../discord/registerCommands.ts";
 import { inspectCommand } from "../inspect/inspectCommand.ts";
@@ -21,6 +21,12 @@ export interface MainIo {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** What a program running troupe as a library adds to the team of `troupe start`. */
+export interface HostAgents {
+  /** Agents added after the default ones (echo, system-monitor and those TROUPE_AGENTS names). */
+  readonly agents?: readonly AnyAgentDefinition[];
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -32,7 +38,11 @@ const version = (): string => {
   return manifest.version ?? "unknown";
 };
 
-export const main = async (args: readonly string[], io: MainIo): Promise<number> => {
+export const main = async (
+  args: readonly string[],
+  io: MainIo,
+  { agents }: HostAgents = {},
+): Promise<number> => {
   try {
     // `troupe inspect <trace>` has options of its own: dispatched before start's parser.
     if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
@@ -57,7 +67,7 @@ export const main = async (args: readonly string[], io: MainIo): Promise<number>
         io.stdout.write(`troupe ${version()}\n`);
         return EXIT_OK;
       case "start":
-        return await runStart(resolveHostConfig(commandLine.options, io.env), io);
+        return await runStart(resolveHostConfig(commandLine.options, io.env), { ...io, agents });
     }
   } catch (error) {
     if (isTroupeError(error, "InvalidCommand")) {

@@ -26,7 +26,6 @@ describe("resolveHostConfig", () => {
       consumer: defaultConsumer(),
       leaseMs: 30_000,
       gatewayLeaseMs: 15_000,
-      testAgents: [],
       modelAgents: [],
       notify: {
         sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
@@ -73,7 +72,6 @@ describe("resolveHostConfig", () => {
       consumer: "box-1",
       leaseMs: 60_000,
       gatewayLeaseMs: 5_000,
-      testAgents: [],
       modelAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
@@ -114,15 +112,11 @@ describe("resolveHostConfig", () => {
     expect(redactUrl("redis://cache:6379")).toBe("redis://cache:6379");
   });
 
-  it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
-    expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
+  it("adds the model agents TROUPE_AGENTS names, once each", () => {
     expect(resolveHostConfig({}, { TROUPE_AGENTS: "research, code,research" }).modelAgents).toEqual([
       "research",
       "code",
     ]);
-    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, got "fast"',
-    );
   });
 
   it("names the option or variable that is wrong", () => {

@@ -33,8 +33,6 @@ export interface HostConfig {
   readonly leaseMs: number;
   /** With Redis and Discord: how long the gateway lease lasts unrenewed (TROUPE_GATEWAY_LEASE). */
   readonly gatewayLeaseMs: number;
-  /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
-  readonly testAgents: readonly TestAgentName[];
   /** Agents that need a local model, added to the team (TROUPE_AGENTS, e.g. `research,code`). */
   readonly modelAgents: readonly ModelAgentName[];
   /** The notifier's sinks and settings; a bad one is in `notify.problems` (logged, never fatal). */
@@ -49,18 +47,6 @@ export type StoreConfig =
   | { readonly kind: "sqlite"; readonly dataDir: string; readonly path: string }
   /** `url` may hold a password: log `redactedUrl` only. */
   | { readonly kind: "redis"; readonly url: string; readonly redactedUrl: string };
-
-export const TEST_AGENTS = [
-  "slow",
-  "gate",
-  "long",
-  "approver",
-  "asker",
-  "tooler",
-  "recaller",
-  "file",
-] as const;
-export type TestAgentName = (typeof TEST_AGENTS)[number];
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_HTTP_PORT = 9464;
@@ -169,7 +155,6 @@ export const resolveHostConfig = (
     consumer: consumer?.value ?? defaultConsumer(),
     leaseMs,
     gatewayLeaseMs: resolveGatewayLeaseMs(env),
-    testAgents: resolveTestAgents(env),
     modelAgents: resolveModelAgents(env),
     notify: resolveNotifyConfig(env, { dataDir, cwd }),
     mcp: toolsMemory.mcp,
@@ -217,16 +202,4 @@ const resolveModelAgents = (env: NodeJS.ProcessEnv): ModelAgentName[] => {
     if (!(MODEL_AGENTS as readonly string[]).includes(name))
       throw invalid("TROUPE_AGENTS", `knows ${MODEL_AGENTS.join(", ")}, got "${name}"`);
   return [...new Set(names)] as ModelAgentName[];
-};
-
-const resolveTestAgents = (env: NodeJS.ProcessEnv): TestAgentName[] => {
-  const raw = env.TROUPE_TEST_AGENTS ?? "";
-  const names = raw
-    .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of names)
-    if (!(TEST_AGENTS as readonly string[]).includes(name))
-      throw invalid("TROUPE_TEST_AGENTS", `knows only ${TEST_AGENTS.join(", ")}, got "${name}"`);
-  return names as TestAgentName[];
 };

@@ -5,6 +5,7 @@
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
 // undefined).
 import {
+  type AnyAgentDefinition,
   createInspector,
   createSurfaceHumanGateway,
   EventBus,
@@ -30,14 +31,6 @@ import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
 import { type HostNotifier as HostNotifierControl, startHostNotifier } from "../notify/startHostNotifier.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
-import { approverAgent } from "../testing/approverAgent.ts";
-import { askerAgent } from "../testing/askerAgent.ts";
-import { fileAgent } from "../testing/fileAgent.ts";
-import { gateAgent } from "../testing/gateAgent.ts";
-import { longReplyAgent } from "../testing/longReplyAgent.ts";
-import { recallerAgent } from "../testing/recallerAgent.ts";
-import { slowAgent } from "../testing/slowAgent.ts";
-import { toolAgent } from "../testing/toolAgent.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
 import { openHostToolsMemory, type HostToolsMemory as ToolsMemory } from "./hostToolsMemory.ts";
@@ -99,17 +92,6 @@ export class HostNotifier extends Context.Service<HostNotifier, HostNotifierCont
   "@troupe/host/HostNotifier",
 ) {}
 
-const TEST_AGENTS = {
-  slow: slowAgent,
-  gate: gateAgent,
-  long: longReplyAgent,
-  approver: approverAgent,
-  asker: askerAgent,
-  tooler: toolAgent,
-  recaller: recallerAgent,
-  file: fileAgent,
-} as const;
-
 const queueLayer = (config: HostConfig, logger: Logger) =>
   Layer.effect(
     HostQueue,
@@ -126,7 +108,7 @@ const queueLayer = (config: HostConfig, logger: Logger) =>
     }),
   );
 
-const teamLayer = (config: HostConfig, logger: Logger) =>
+const teamLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgentDefinition[]) =>
   Layer.effect(
     HostTeam,
     Effect.gen(function* () {
@@ -146,7 +128,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             memory,
             modelAgents: config.modelAgents,
             llmMetrics,
-            extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
+            extraAgents: agents,
           }),
         ),
         // The worker's release drains the team; this covers every other way out.
@@ -378,14 +360,15 @@ const notifierLayer = (config: HostConfig, logger: Logger) =>
   );
 
 /** Bus, store, team, metrics, mirror, notifier, worker, HTTP server and gateway lease for `troupe start`, released in reverse order. */
-export const hostLayer = (config: HostConfig, logger: Logger) =>
+/** The host's layers; `agents` are added to the default team. */
+export const hostLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgentDefinition[] = []) =>
   httpLayer(config, logger).pipe(
     Layer.provideMerge(gatewayLeaseLayer(config, logger)),
     Layer.provideMerge(workerLayer(config, logger)),
     Layer.provideMerge(notifierLayer(config, logger)),
     Layer.provideMerge(mirrorLayer(config, logger)),
     Layer.provideMerge(metricsLayer),
-    Layer.provideMerge(teamLayer(config, logger)),
+    Layer.provideMerge(teamLayer(config, logger, agents)),
     Layer.provideMerge(humanRelayLayer(config, logger)),
     Layer.provideMerge(queueLayer(config, logger)),
     Layer.provideMerge(

@@ -2,7 +2,7 @@
 // input ends or a signal arrives, then let the layers release everything in reverse order. Returns
 // the process's exit code.
 import type { Readable, Writable } from "node:stream";
-import { jsonLogger, type Logger } from "@troupe/runtime";
+import { type AnyAgentDefinition, jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
@@ -27,6 +27,8 @@ export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
   readonly stdout: Writable & { readonly isTTY?: boolean };
   readonly logger?: Logger;
+  /** Agents added to the default team (a program running troupe with agents of its own). */
+  readonly agents?: readonly AnyAgentDefinition[] | undefined;
   /** Exit now (a second Ctrl-C); process.exit by default. */
   readonly exitNow?: (code: number) => void;
 }
@@ -135,7 +137,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
   });
 
   const code = await Effect.runPromise(
-    program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger))),
+    program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger, io.agents))),
   );
   logger.log("info", "troupe stopped", { exitCode: code });
   return code;

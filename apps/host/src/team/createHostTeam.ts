@@ -40,7 +40,7 @@ export interface HostTeamOptions {
   readonly llmMetrics?: { readonly hook?: LlmMetricsHook };
   /** Agents that need a local model (TROUPE_AGENTS); each role's model comes from MODEL_<ROLE>. */
   readonly modelAgents?: readonly ModelAgentName[];
-  /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
+  /** Agents added after the default ones (a program's own, given to main(); tests' stand-ins). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 
