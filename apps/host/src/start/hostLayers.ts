@@ -18,6 +18,7 @@ import {
 import type { LlmMetricsHook } from "@troupe/runtime/llm";
 import {
   createLlmMetrics,
+  createMirrorMetrics,
   createRuntimeMetrics,
   createWorkQueueMetrics,
   type RuntimeMetrics,
@@ -174,7 +175,13 @@ const mirrorLayer = (config: HostConfig, logger: Logger) =>
       const mirror = yield* Effect.acquireRelease(
         Effect.promise(async () => {
           const { mirrorEvents } = await import("@troupe/runtime/redis");
-          return mirrorEvents({ bus, redis, namespace: config.namespace, logger, metrics: { registry } });
+          return mirrorEvents({
+            bus,
+            redis,
+            namespace: config.namespace,
+            logger,
+            metrics: createMirrorMetrics({ registry }),
+          });
         }),
         (mirror) => Effect.promise(() => mirror.close()),
       );

@@ -6,19 +6,13 @@
 // GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged. After a
 // restart, a message's own reactions and people's reactions (with the members' roles) are read back
 // through REST.
-import {
-  AttachmentBuilder,
-  type Channel,
-  type ChatInputCommandInteraction,
-  Client,
-  Events,
-  GatewayIntentBits,
-  type Message,
-  MessageFlags,
-  Routes,
-  type TextChannel,
-  type ThreadAutoArchiveDuration,
-  type Webhook,
+import type {
+  Channel,
+  ChatInputCommandInteraction,
+  Message,
+  TextChannel,
+  ThreadAutoArchiveDuration,
+  Webhook,
 } from "discord.js";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
@@ -36,6 +30,7 @@ import type {
   SurfaceMessageRef,
   SurfacePost,
 } from "../surface/Surface.ts";
+import { AttachmentBuilder, Client, Events, GatewayIntentBits, MessageFlags, Routes } from "./discordJs.ts";
 
 export interface DiscordSurfaceOptions {
   /** The bot's token: given to discord.js only, never logged. */
@@ -231,7 +226,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
           ...filesOf(replyOptions?.files),
           ...embedsOf(replyOptions?.embeds),
         };
-        const flags = replyOptions?.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {};
+        const flags = replyOptions?.ephemeral ? ({ flags: MessageFlags.Ephemeral } as const) : {};
         if (!interaction.deferred && !interaction.replied) await interaction.reply({ ...payload, ...flags });
         else if (interaction.deferred && !answered) await interaction.editReply(payload);
         else await interaction.followUp({ ...payload, ...flags });

@@ -1,14 +1,12 @@
 // The MCP client side: connect to the configured servers (stdio child processes or streamable HTTP),
 // list their tools, and hand each agent the tools on its allow-list as `LlmTool`s. A server that
 // cannot be reached fails the connection with `McpUnavailable` naming it; `close()` ends them all.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { LlmTool } from "../llm/Llm.ts";
 import type { Logger } from "../log/Logger.ts";
 import { isAllowed, type McpConfig, type McpServerConfig } from "./McpConfig.ts";
+import { Client, StdioClientTransport, StreamableHTTPClientTransport } from "./mcpSdk.ts";
 import { type McpCallResult, type McpToolInfo, toLlmTool } from "./mcpTool.ts";
 
 export interface McpToolbox {

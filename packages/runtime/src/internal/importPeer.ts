@@ -1,0 +1,34 @@
+// Optional peer dependencies: an adapter entry (@troupe/runtime/redis, /discord, /ollama, /mcp,
+// /metrics) loads its library through here once, so a project without it installed fails with one
+// line naming the package to install, not a resolution error from deep inside the entry. Deliberately
+// a plain Error with a one-line stack and no cause: Node prints an uncaught one as that line alone.
+
+/** Whether `error` says that the package `name` itself cannot be found (not something inside it). */
+const isMissing = (error: unknown, name: string): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : "";
+  return (
+    (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+    (message.includes(`'${name}'`) || message.includes(`'${name}/`) || message.includes(`"${name}"`))
+  );
+};
+
+/** Thrown when an entry's optional peer dependency is not installed. */
+export class MissingPeerDependency extends Error {
+  constructor(entry: string, peer: string) {
+    super(`${entry} needs the ${peer} package, which is not installed: npm install ${peer}`);
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+// On the prototype, not the instance: an own property would be printed after the message.
+MissingPeerDependency.prototype.name = "MissingPeerDependency";
+
+/** Load `peer` with `load` (a literal `import(…)`), or throw MissingPeerDependency when it is absent. */
+export const importPeer = async <T>(entry: string, peer: string, load: () => Promise<T>): Promise<T> => {
+  try {
+    return await load();
+  } catch (error) {
+    if (isMissing(error, peer)) throw new MissingPeerDependency(entry, peer);
+    throw error;
+  }
+};
