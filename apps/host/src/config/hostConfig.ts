@@ -1,7 +1,7 @@
 // The host's settings, from command-line options over environment variables over defaults. Every
 // value is checked here, so a bad one stops troupe at once with a message naming where it came from.
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
@@ -16,6 +16,10 @@ export interface HostConfig {
   /** 0 picks any free port. */
   readonly httpPort: number;
   readonly logLevel: LogLevel;
+  /** Whether --log-level or TROUPE_LOG_LEVEL set the level: logs then stay JSON lines on stderr. */
+  readonly logLevelSet: boolean;
+  /** Where the console's logs go in a terminal: `<namespace>.log` in the data folder. */
+  readonly logFile: string;
   readonly drainTimeoutMs: number;
   /** Whether DISCORD_TOKEN is set; the token itself never leaves the environment. */
   readonly discordTokenSet: boolean;
@@ -146,6 +150,8 @@ export const resolveHostConfig = (
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
     logLevel,
+    logLevelSet: level !== undefined,
+    logFile: join(dataDir, `${namespace?.value ?? DEFAULT_NAMESPACE}.log`),
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
     discord: resolveDiscordConfig(env, cwd),

@@ -6,6 +6,7 @@ import { type AnyAgentDefinition, jsonLogger, type Logger } from "@troupe/runtim
 import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
+import { openTerminalLogs } from "../console/terminalLogs.ts";
 import { holdDiscordWhileLeased, type RunningFront } from "../discord/holdDiscordWhileLeased.ts";
 import { startDiscordFront } from "../discord/startDiscordFront.ts";
 import {
@@ -40,7 +41,19 @@ export const EXIT_ESCALATED = 1;
 export const EXIT_INTERRUPTED = 130;
 
 export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
-  const logger = io.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
+  // The console in a terminal is quiet: logs to a file, warnings and errors above the prompt. Piped,
+  // on Discord, or with a level chosen (--log-level, TROUPE_LOG_LEVEL): JSON lines on stderr.
+  const quiet =
+    !io.logger && !config.discord && !config.logLevelSet && Boolean(io.stdin.isTTY && io.stdout.isTTY);
+  const terminalLogs = quiet
+    ? openTerminalLogs({
+        path: config.logFile,
+        level: config.logLevel,
+        fallback: (line) => io.stdout.write(`${line}\n`),
+      })
+    : undefined;
+  const logger =
+    io.logger ?? terminalLogs?.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
 
   const program = Effect.gen(function* () {
@@ -122,8 +135,10 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       human,
       notifier,
       onInterrupt: onSigint,
+      ...(terminalLogs ? { logFile: terminalLogs.path } : {}),
     });
     localConsole = running;
+    terminalLogs?.printWith(running.print);
     // Only now: the console shows the events of tasks resumed from the queue too.
     worker.start();
     logger.log("info", "troupe started", {
@@ -136,9 +151,13 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     return team.status().escalated ? EXIT_ESCALATED : 0;
   });
 
-  const code = await Effect.runPromise(
-    program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger, io.agents))),
-  );
-  logger.log("info", "troupe stopped", { exitCode: code });
-  return code;
+  try {
+    const code = await Effect.runPromise(
+      program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger, io.agents))),
+    );
+    logger.log("info", "troupe stopped", { exitCode: code });
+    return code;
+  } finally {
+    terminalLogs?.close();
+  }
 };
