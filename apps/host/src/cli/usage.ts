@@ -67,6 +67,7 @@ Usage:
 Commands:
   start      Run the team with the local console (or on Discord with DISCORD_TOKEN) and the HTTP
              server (the default command)
+  init       Start a project of your own with one agent and its test: troupe init my-team
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
   register-commands  Register the slash commands (/ask, /fanout, /status, /agents, /cancel, /retry,
              /schedule) with Discord
