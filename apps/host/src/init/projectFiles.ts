@@ -33,6 +33,7 @@ export const projectFiles = (name: string, version: string): Record<string, stri
         allowImportingTsExtensions: true,
         verbatimModuleSyntax: true,
         erasableSyntaxOnly: true,
+        skipLibCheck: true,
       },
       include: ["src"],
     },
