@@ -13,14 +13,22 @@ const isMissing = (error: unknown, name: string): boolean => {
   );
 };
 
-/** Thrown when an entry's optional peer dependency is not installed. */
-export class MissingPeerDependency extends Error {
-  constructor(entry: string, peer: string) {
-    super(`${entry} needs the ${peer} package, which is not installed: npm install ${peer}`);
-    this.stack = `${this.name}: ${this.message}`;
+/** An error Node prints, uncaught, as its one line: no stack frames, no cause, no fields of its own. */
+export class OneLineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.stack = `${this.name}: ${message}`;
   }
 }
-// On the prototype, not the instance: an own property would be printed after the message.
+
+/** Thrown when an entry's optional peer dependency is not installed. */
+export class MissingPeerDependency extends OneLineError {
+  constructor(entry: string, peer: string) {
+    super(`${entry} needs the ${peer} package, which is not installed: npm install ${peer}`);
+  }
+}
+// Names on the prototypes, not the instances: an own property would be printed after the message.
+OneLineError.prototype.name = "OneLineError";
 MissingPeerDependency.prototype.name = "MissingPeerDependency";
 
 /** Load `peer` with `load` (a literal `import(…)`), or throw MissingPeerDependency when it is absent. */
