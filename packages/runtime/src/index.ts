@@ -107,6 +107,11 @@ export {
   supervisorInput,
   Team,
 } from "./supervisor/Team.ts";
+export {
+  type CatchUpReport,
+  type CatchUpSettings,
+  DEFAULT_CATCH_UP,
+} from "./surface/catchUp.ts";
 export { EMBED_LIMITS, embedLength, fitEmbeds } from "./surface/fitEmbeds.ts";
 export { isTransientSurfaceError } from "./surface/isTransientSurfaceError.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
@@ -122,6 +127,7 @@ export type {
   InboundCommand,
   InboundMessage,
   InboundReaction,
+  MissedMessages,
   Surface,
   SurfaceEmbed,
   SurfaceEmbedField,
@@ -129,6 +135,7 @@ export type {
   SurfaceIdentity,
   SurfaceMessageRef,
   SurfacePost,
+  SurfaceSession,
 } from "./surface/Surface.ts";
 export {
   type SurfaceBridge,

@@ -14,5 +14,6 @@ export const {
   MessageFlags,
   REST,
   Routes,
+  SnowflakeUtil,
 } = discord;
 export type Client = DiscordJs.Client;
