@@ -1,9 +1,11 @@
 // @troupe/host: the pieces of the `troupe` command, for tests and for embedding a host in another
-// program. The executable itself is src/bin/troupe.ts.
+// program: runAsProcess({ agents }) is `troupe` with agents of your own added to its team (what
+// `troupe init` sets up). The executable itself is src/bin/troupe.ts.
 
 export { type StatusSymbol, statusSymbols, statusText } from "@troupe/runtime";
-export { type MainIo, main } from "./cli/main.ts";
+export { type HostAgents, type MainIo, main } from "./cli/main.ts";
 export { type CommandLine, parseCommandLine, type StartOptions } from "./cli/parseCommandLine.ts";
+export { runAsProcess } from "./cli/runAsProcess.ts";
 export { type HostConfig, resolveHostConfig } from "./config/hostConfig.ts";
 export { type LocalConsole, type LocalConsoleOptions, startLocalConsole } from "./console/LocalConsole.ts";
 export {

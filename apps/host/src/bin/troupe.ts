@@ -1,19 +1,7 @@
 #!/usr/bin/env node
-// The `troupe` executable: hands the arguments and the process's streams to main() and exits with
-// its code. Run from the repository with `npm start`, or `node --conditions=troupe-source` on this file.
-import { main } from "../cli/main.ts";
+// The `troupe` executable. Built to dist/bin/troupe.js, which bin/troupe.js (what npm links:
+// `npx troupe`, or `troupe` after a global install) runs. From the repository's sources: `npm start`,
+// or `node --conditions=troupe-source` on this file.
+import { runAsProcess } from "../cli/runAsProcess.ts";
 
-// Once main returns nothing should keep the process alive; if something does, do not hang forever.
-const EXIT_GRACE_MS = 3_000;
-
-const code = await main(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-});
-process.exitCode = code;
-setTimeout(() => {
-  process.stderr.write(`troupe: something kept the process alive after it stopped; exiting with ${code}\n`);
-  process.exit(code);
-}, EXIT_GRACE_MS).unref();
+await runAsProcess();

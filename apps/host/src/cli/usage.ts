@@ -6,7 +6,8 @@ import { consoleHelp } from "../console/parseConsoleLine.ts";
 const ENVIRONMENT = `Environment:
   TROUPE_HTTP_HOST      Address of the HTTP server (default 127.0.0.1)
   TROUPE_HTTP_PORT      Port of the HTTP server; 0 picks a free one (default 9464)
-  TROUPE_LOG_LEVEL      debug, info, warn or error (default info)
+  TROUPE_LOG_LEVEL      debug, info, warn or error (default info); set, logs are JSON lines on stderr
+                        even in a terminal
   TROUPE_DRAIN_TIMEOUT  How long running tasks may take to finish when troupe stops (default 30s)
   REDIS_URL             redis://[user:password@]host:port[/db]: keep the work on Redis, shared by
                         every host on it (default: unset, the embedded SQLite file). The password is
@@ -73,6 +74,7 @@ Usage:
 Commands:
   start      Run the team with the local console (or on Discord with DISCORD_TOKEN) and the HTTP
              server (the default command)
+  init       Start a project of your own with one agent and its test: troupe init my-team
   models     Which model each agent role uses and whether Ollama has it; --pull fetches the missing
   register-commands  Register the slash commands (/ask, /fanout, /status, /agents, /cancel, /retry,
              /schedule) with Discord
@@ -112,7 +114,9 @@ task goes on the durable work queue (an embedded SQLite file, or Redis with REDI
 and result appear on stdout; tasks left unfinished by a crash run again at the next start. Input may
 come from a pipe, so a session can be scripted:
   printf '/agents\\n/ask echo hello\\n' | troupe start
-Logs are JSON lines on stderr; stdout is only the console.
+Piped, logs are JSON lines on stderr and stdout is only the console. In a terminal the console is
+quiet: logs go to <data dir>/<namespace>.log (named once at the start) and only warnings and errors
+show, above the prompt; --log-level or TROUPE_LOG_LEVEL keeps the JSON lines on stderr there too.
 
 Options:
   --host <address>        HTTP address to listen on (default 127.0.0.1, or TROUPE_HTTP_HOST)

@@ -18,6 +18,8 @@ describe("resolveHostConfig", () => {
       httpHost: "127.0.0.1",
       httpPort: 9464,
       logLevel: "info",
+      logLevelSet: false,
+      logFile: "/srv/app/.troupe/default.log",
       drainTimeoutMs: 30_000,
       discordTokenSet: false,
       discordFallbackDir: "/srv/app/.troupe/discord-fallback",
@@ -27,7 +29,6 @@ describe("resolveHostConfig", () => {
       leaseMs: 30_000,
       gatewayLeaseMs: 15_000,
       backoffs: { retry: { baseMs: 1_000, maxMs: 60_000 }, teamRestart: { baseMs: 1_000, maxMs: 60_000 } },
-      testAgents: [],
       modelAgents: [],
       notify: {
         sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
@@ -67,6 +68,8 @@ describe("resolveHostConfig", () => {
       httpHost: "0.0.0.0",
       httpPort: 0,
       logLevel: "warn",
+      logLevelSet: true,
+      logFile: "/var/lib/troupe/team-a.log",
       drainTimeoutMs: 120_000,
       discordTokenSet: true,
       discord: expect.objectContaining({ channels: new Map([["general", null]]) }),
@@ -77,7 +80,6 @@ describe("resolveHostConfig", () => {
       leaseMs: 60_000,
       gatewayLeaseMs: 5_000,
       backoffs: { retry: { baseMs: 250, maxMs: 60_000 }, teamRestart: { baseMs: 120_000, maxMs: 120_000 } },
-      testAgents: [],
       modelAgents: [],
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
@@ -118,15 +120,11 @@ describe("resolveHostConfig", () => {
     expect(redactUrl("redis://cache:6379")).toBe("redis://cache:6379");
   });
 
-  it("adds test agents only when TROUPE_TEST_AGENTS names them", () => {
-    expect(resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow" }).testAgents).toEqual(["slow"]);
+  it("adds the model agents TROUPE_AGENTS names, once each", () => {
     expect(resolveHostConfig({}, { TROUPE_AGENTS: "research, code,research" }).modelAgents).toEqual([
       "research",
       "code",
     ]);
-    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, crasher, soak, got "fast"',
-    );
   });
 
   it("names the option or variable that is wrong", () => {

@@ -1,7 +1,7 @@
 // The host's settings, from command-line options over environment variables over defaults. Every
 // value is checked here, so a bad one stops troupe at once with a message naming where it came from.
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import { checkModelTimeouts } from "@troupe/runtime/llm";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
@@ -18,6 +18,10 @@ export interface HostConfig {
   /** 0 picks any free port. */
   readonly httpPort: number;
   readonly logLevel: LogLevel;
+  /** Whether --log-level or TROUPE_LOG_LEVEL set the level: logs then stay JSON lines on stderr. */
+  readonly logLevelSet: boolean;
+  /** Where the console's logs go in a terminal: `<namespace>.log` in the data folder. */
+  readonly logFile: string;
   readonly drainTimeoutMs: number;
   /** Whether DISCORD_TOKEN is set; the token itself never leaves the environment. */
   readonly discordTokenSet: boolean;
@@ -37,8 +41,6 @@ export interface HostConfig {
   readonly gatewayLeaseMs: number;
   /** First waits before a failed task is retried (TROUPE_RETRY_BACKOFF) and an escalated team restarts (TROUPE_TEAM_RESTART). */
   readonly backoffs: FailureBackoffs;
-  /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
-  readonly testAgents: readonly TestAgentName[];
   /** Agents that need a local model, added to the team (TROUPE_AGENTS, e.g. `research,code`). */
   readonly modelAgents: readonly ModelAgentName[];
   /** The notifier's sinks and settings; a bad one is in `notify.problems` (logged, never fatal). */
@@ -53,20 +55,6 @@ export type StoreConfig =
   | { readonly kind: "sqlite"; readonly dataDir: string; readonly path: string }
   /** `url` may hold a password: log `redactedUrl` only. */
   | { readonly kind: "redis"; readonly url: string; readonly redactedUrl: string };
-
-export const TEST_AGENTS = [
-  "slow",
-  "gate",
-  "long",
-  "approver",
-  "asker",
-  "tooler",
-  "recaller",
-  "file",
-  "crasher",
-  "soak",
-] as const;
-export type TestAgentName = (typeof TEST_AGENTS)[number];
 
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_HTTP_PORT = 9464;
@@ -169,6 +157,8 @@ export const resolveHostConfig = (
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
     logLevel,
+    logLevelSet: level !== undefined,
+    logFile: join(dataDir, `${namespace?.value ?? DEFAULT_NAMESPACE}.log`),
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
     discord: resolveDiscordConfig(env, cwd),
@@ -179,7 +169,6 @@ export const resolveHostConfig = (
     leaseMs,
     gatewayLeaseMs: resolveGatewayLeaseMs(env),
     backoffs: resolveFailureBackoffs(env),
-    testAgents: resolveTestAgents(env),
     modelAgents: resolveModelAgents(env),
     notify: resolveNotifyConfig(env, { dataDir, cwd }),
     mcp: toolsMemory.mcp,
@@ -227,16 +216,4 @@ const resolveModelAgents = (env: NodeJS.ProcessEnv): ModelAgentName[] => {
     if (!(MODEL_AGENTS as readonly string[]).includes(name))
       throw invalid("TROUPE_AGENTS", `knows ${MODEL_AGENTS.join(", ")}, got "${name}"`);
   return [...new Set(names)] as ModelAgentName[];
-};
-
-const resolveTestAgents = (env: NodeJS.ProcessEnv): TestAgentName[] => {
-  const raw = env.TROUPE_TEST_AGENTS ?? "";
-  const names = raw
-    .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean);
-  for (const name of names)
-    if (!(TEST_AGENTS as readonly string[]).includes(name))
-      throw invalid("TROUPE_TEST_AGENTS", `knows only ${TEST_AGENTS.join(", ")}, got "${name}"`);
-  return names as TestAgentName[];
 };

@@ -55,6 +55,8 @@ export interface LocalConsoleOptions {
   readonly human?: ConsoleHumanGateway;
   /** Ctrl-C typed into a terminal (readline takes it before it becomes a signal). */
   readonly onInterrupt?: () => void;
+  /** In a terminal, the file the host's logs go to: named once under the banner. */
+  readonly logFile?: string;
 }
 
 export interface LocalConsole {
@@ -62,6 +64,8 @@ export interface LocalConsole {
   readonly done: Promise<void>;
   /** Stop reading, and wait within the drain timeout for the tasks this console queued. */
   stop(reason: string): Promise<void>;
+  /** Show a line, above the prompt in a terminal (the warnings and errors of the logs). */
+  print(line: string): void;
 }
 
 /** What the console has shown of one task's current run so far. */
@@ -434,8 +438,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
 
   if (terminal) {
     println(`Troupe local console. Agents: ${agentList()}. Type /help for commands, Ctrl-D to quit.`);
+    if (options.logFile) println(`Logs go to ${options.logFile}; warnings and errors show here too.`);
   }
   logger.log("info", "console ready", { agents: agents().map((agent) => agent.name), terminal });
 
-  return { done, stop };
+  return { done, stop, print: println };
 };

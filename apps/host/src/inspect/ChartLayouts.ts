@@ -1,6 +1,8 @@
 // Chart layouts, computed off the main thread (one worker thread running elkjs) and cached per
 // machine hash: a machine is laid out once however many actors run it and however often a page
 // asks. The worker starts on the first request and never keeps the process alive.
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { MachineGraph } from "@troupe/runtime/inspect/graph";
 import type { ChartLayout } from "./ChartLayout.ts";
@@ -11,6 +13,9 @@ export interface ChartLayouts {
   /** Stop the worker; layouts still pending reject. */
   close(): Promise<void>;
 }
+
+// The worker's file has this module's extension: .ts run from the sources, .js once built.
+const WORKER_FILE = new URL(`./layoutWorker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 type Reply = { id: number; layout: ChartLayout } | { id: number; error: string };
 
@@ -32,7 +37,7 @@ export const createChartLayouts = (): ChartLayouts => {
   const workerNow = (): Worker => {
     if (worker) return worker;
     // No execArgv: the worker needs no loader flags, and a test runner's must not leak into it.
-    const started = new Worker(new URL("./layoutWorker.ts", import.meta.url), { execArgv: [] });
+    const started = new Worker(WORKER_FILE, { execArgv: [] });
     started.unref();
     started.on("message", (reply: Reply) => {
       const waiter = pending.get(reply.id);

@@ -4,7 +4,7 @@
 // same settings and by the same function as under `troupe start`. Ends when stdin closes.
 
 import type { Readable, Writable } from "node:stream";
-import { type HumanGateway, isTroupeError, jsonLogger } from "@troupe/runtime";
+import { type AnyAgentDefinition, type HumanGateway, isTroupeError, jsonLogger } from "@troupe/runtime";
 import { createTroupeMcpServer, elicitationGateway, serveMcpOnStdio } from "@troupe/runtime/mcp";
 import { type HostConfig, resolveHostConfig } from "../config/hostConfig.ts";
 import { openHostToolsMemory } from "../start/hostToolsMemory.ts";
@@ -24,7 +24,11 @@ Tools: ask_human (a question for the person, asked through the MCP client) and d
 team a task; its result comes back). Logs are JSON lines on stderr.
 `;
 
-export const runMcp = async (args: readonly string[], io: McpIo): Promise<number> => {
+export const runMcp = async (
+  args: readonly string[],
+  io: McpIo,
+  agents: readonly AnyAgentDefinition[] = [],
+): Promise<number> => {
   if (args.includes("--help") || args.includes("-h")) {
     io.stderr.write(mcpUsage);
     return 0;
@@ -54,7 +58,13 @@ export const runMcp = async (args: readonly string[], io: McpIo): Promise<number
     ask: (question, context) => gateway!.ask(question, context),
     approve: (request, context) => gateway!.approve!(request, context),
   };
-  const team = teamFromConfig(config, { logger, human, tools: extras.tools, memory: extras.memory });
+  const team = teamFromConfig(config, {
+    logger,
+    human,
+    tools: extras.tools,
+    memory: extras.memory,
+    extraAgents: agents,
+  });
   const server = createTroupeMcpServer({ team, human });
   gateway = elicitationGateway(server);
   const closed = new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
 // undefined).
 import {
+  type AnyAgentDefinition,
   createInspector,
   createSurfaceHumanGateway,
   EventBus,
@@ -17,6 +18,7 @@ import {
 import type { LlmMetricsHook } from "@troupe/runtime/llm";
 import {
   createLlmMetrics,
+  createMirrorMetrics,
   createRuntimeMetrics,
   createWorkQueueMetrics,
   type RuntimeMetrics,
@@ -108,7 +110,7 @@ const queueLayer = (config: HostConfig, logger: Logger) =>
     }),
   );
 
-const teamLayer = (config: HostConfig, logger: Logger) =>
+const teamLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgentDefinition[]) =>
   Layer.effect(
     HostTeam,
     Effect.gen(function* () {
@@ -128,6 +130,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             memory,
             llmMetrics,
             restart: config.backoffs.teamRestart,
+            extraAgents: agents,
           }),
         ),
         // The worker's release drains the team; this covers every other way out.
@@ -179,7 +182,13 @@ const mirrorLayer = (config: HostConfig, logger: Logger) =>
       const mirror = yield* Effect.acquireRelease(
         Effect.promise(async () => {
           const { mirrorEvents } = await import("@troupe/runtime/redis");
-          return mirrorEvents({ bus, redis, namespace: config.namespace, logger, metrics: { registry } });
+          return mirrorEvents({
+            bus,
+            redis,
+            namespace: config.namespace,
+            logger,
+            metrics: createMirrorMetrics({ registry }),
+          });
         }),
         (mirror) => Effect.promise(() => mirror.close()),
       );
@@ -366,14 +375,15 @@ const notifierLayer = (config: HostConfig, logger: Logger) =>
   );
 
 /** Bus, store, team, metrics, mirror, notifier, worker, HTTP server and gateway lease for `troupe start`, released in reverse order. */
-export const hostLayer = (config: HostConfig, logger: Logger) =>
+/** The host's layers; `agents` are added to the default team. */
+export const hostLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgentDefinition[] = []) =>
   httpLayer(config, logger).pipe(
     Layer.provideMerge(gatewayLeaseLayer(config, logger)),
     Layer.provideMerge(workerLayer(config, logger)),
     Layer.provideMerge(notifierLayer(config, logger)),
     Layer.provideMerge(mirrorLayer(config, logger)),
     Layer.provideMerge(metricsLayer),
-    Layer.provideMerge(teamLayer(config, logger)),
+    Layer.provideMerge(teamLayer(config, logger, agents)),
     Layer.provideMerge(humanRelayLayer(config, logger)),
     Layer.provideMerge(queueLayer(config, logger)),
     Layer.provideMerge(

@@ -2,10 +2,11 @@
 // input ends or a signal arrives, then let the layers release everything in reverse order. Returns
 // the process's exit code.
 import type { Readable, Writable } from "node:stream";
-import { jsonLogger, type Logger } from "@troupe/runtime";
+import { type AnyAgentDefinition, jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
+import { openTerminalLogs } from "../console/terminalLogs.ts";
 import { holdDiscordWhileLeased, type RunningFront } from "../discord/holdDiscordWhileLeased.ts";
 import { startDiscordFront } from "../discord/startDiscordFront.ts";
 import {
@@ -27,6 +28,8 @@ export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
   readonly stdout: Writable & { readonly isTTY?: boolean };
   readonly logger?: Logger;
+  /** Agents added to the default team (a program running troupe with agents of its own). */
+  readonly agents?: readonly AnyAgentDefinition[] | undefined;
   /** Exit now (a second Ctrl-C); process.exit by default. */
   readonly exitNow?: (code: number) => void;
 }
@@ -38,7 +41,19 @@ export const EXIT_ESCALATED = 1;
 export const EXIT_INTERRUPTED = 130;
 
 export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
-  const logger = io.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
+  // The console in a terminal is quiet: logs to a file, warnings and errors above the prompt. Piped,
+  // on Discord, or with a level chosen (--log-level, TROUPE_LOG_LEVEL): JSON lines on stderr.
+  const quiet =
+    !io.logger && !config.discord && !config.logLevelSet && Boolean(io.stdin.isTTY && io.stdout.isTTY);
+  const terminalLogs = quiet
+    ? openTerminalLogs({
+        path: config.logFile,
+        level: config.logLevel,
+        fallback: (line) => io.stdout.write(`${line}\n`),
+      })
+    : undefined;
+  const logger =
+    io.logger ?? terminalLogs?.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
 
   const program = Effect.gen(function* () {
@@ -120,8 +135,10 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       human,
       notifier,
       onInterrupt: onSigint,
+      ...(terminalLogs ? { logFile: terminalLogs.path } : {}),
     });
     localConsole = running;
+    terminalLogs?.printWith(running.print);
     // Only now: the console shows the events of tasks resumed from the queue too.
     worker.start();
     logger.log("info", "troupe started", {
@@ -134,9 +151,13 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     return team.status().escalated ? EXIT_ESCALATED : 0;
   });
 
-  const code = await Effect.runPromise(
-    program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger))),
-  );
-  logger.log("info", "troupe stopped", { exitCode: code });
-  return code;
+  try {
+    const code = await Effect.runPromise(
+      program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger, io.agents))),
+    );
+    logger.log("info", "troupe stopped", { exitCode: code });
+    return code;
+  } finally {
+    terminalLogs?.close();
+  }
 };

@@ -45,7 +45,7 @@ export interface HostTeamOptions {
   readonly modelAgents?: readonly ModelAgentName[];
   /** How long an escalated team waits before it restarts (default 1s, growing to 1m). */
   readonly restart?: Backoff;
-  /** Agents added after the default ones (test support: TROUPE_TEST_AGENTS). */
+  /** Agents added after the default ones (a program's own, given to main(); tests' stand-ins). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 

@@ -1,6 +1,6 @@
 // Test support, never in the default team: a `slow` agent that works for the number of milliseconds
 // given in its text ("/ask slow 2000"), heartbeating as it goes, so a test can kill the host while a
-// task is surely in flight. The host adds it only when TROUPE_TEST_AGENTS names it.
+// task is surely in flight. The tests' executable adds it only when TROUPE_TEST_AGENTS names it.
 import { defineAgent, TroupeError } from "@troupe/runtime";
 
 const MAX_MS = 600_000;

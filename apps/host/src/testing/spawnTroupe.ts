@@ -1,5 +1,6 @@
 // Test support: run the real `troupe` command as a child process from the repository root and
-// wait for what it prints, line by line, instead of sleeping. Every wait has a deadline and fails
+// wait for what it prints, line by line, instead of sleeping. With TROUPE_TEST_AGENTS it runs the
+// tests' executable, the same main() with those test agents added to the team. Every wait has a deadline and fails
 // with the output seen so far. Unless the test names one, each run gets a fresh data folder
 // (removed when it exits), so runs in parallel never share a work queue.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -35,21 +36,20 @@ const DEADLINE_MS = 15_000;
 export const spawnTroupe = (args: readonly string[], env: Record<string, string | undefined> = {}) => {
   const { DISCORD_TOKEN: _token, REDIS_URL: _redis, ...inherited } = process.env;
   const ownDataDir = "TROUPE_DATA_DIR" in env ? undefined : mkdtempSync(join(tmpdir(), "troupe-data-"));
-  const child = spawn(
-    "node_modules/.bin/node",
-    ["--conditions=troupe-source", "apps/host/src/bin/troupe.ts", ...args],
-    {
-      cwd: repoRoot,
-      env: {
-        ...inherited,
-        TROUPE_HTTP_PORT: "0",
-        TROUPE_LOG_LEVEL: "info",
-        ...(ownDataDir ? { TROUPE_DATA_DIR: ownDataDir } : {}),
-        ...env,
-      },
-      stdio: ["pipe", "pipe", "pipe"],
+  const executable = env.TROUPE_TEST_AGENTS
+    ? "apps/host/src/testing/troupeWithTestAgents.ts"
+    : "apps/host/src/bin/troupe.ts";
+  const child = spawn("node_modules/.bin/node", ["--conditions=troupe-source", executable, ...args], {
+    cwd: repoRoot,
+    env: {
+      ...inherited,
+      TROUPE_HTTP_PORT: "0",
+      TROUPE_LOG_LEVEL: "info",
+      ...(ownDataDir ? { TROUPE_DATA_DIR: ownDataDir } : {}),
+      ...env,
     },
-  );
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const logs: Record<string, unknown>[] = [];

@@ -10,20 +10,13 @@
 // op 9 Invalid Session or a drop Discord would not resume) and a RESUMED are told to `onConnected`.
 // A mention of the bot itself (`<@id>`) addresses Troupe and is taken off what a person
 // wrote, so it never reaches an agent's model or memory.
-import {
-  AttachmentBuilder,
-  type Channel,
-  type ChatInputCommandInteraction,
-  Client,
-  Events,
-  GatewayIntentBits,
-  type Message,
-  MessageFlags,
-  Routes,
-  SnowflakeUtil,
-  type TextChannel,
-  type ThreadAutoArchiveDuration,
-  type Webhook,
+import type {
+  Channel,
+  ChatInputCommandInteraction,
+  Message,
+  TextChannel,
+  ThreadAutoArchiveDuration,
+  Webhook,
 } from "discord.js";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
@@ -43,6 +36,15 @@ import type {
   SurfacePost,
   SurfaceSession,
 } from "../surface/Surface.ts";
+import {
+  AttachmentBuilder,
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Routes,
+  SnowflakeUtil,
+} from "./discordJs.ts";
 
 export interface DiscordSurfaceOptions {
   /** The bot's token: given to discord.js only, never logged. */
@@ -271,7 +273,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
           ...filesOf(replyOptions?.files),
           ...embedsOf(replyOptions?.embeds),
         };
-        const flags = replyOptions?.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {};
+        const flags = replyOptions?.ephemeral ? ({ flags: MessageFlags.Ephemeral } as const) : {};
         if (!interaction.deferred && !interaction.replied) await interaction.reply({ ...payload, ...flags });
         else if (interaction.deferred && !answered) await interaction.editReply(payload);
         else await interaction.followUp({ ...payload, ...flags });

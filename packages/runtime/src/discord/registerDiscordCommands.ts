@@ -2,8 +2,9 @@
 // /status, /agents, /cancel, /retry, /schedule) on Discord, for one guild (at once) or globally
 // (Discord may take up to an hour to show them). A PUT replaces the whole list, so running it again
 // is harmless.
-import { ApplicationCommandOptionType, REST, Routes } from "discord.js";
+
 import { SURFACE_COMMANDS, type SurfaceCommandOption } from "../surface/surfaceCommandList.ts";
+import { ApplicationCommandOptionType, REST, Routes } from "./discordJs.ts";
 
 export interface RegisterDiscordCommandsOptions {
   readonly token: string;

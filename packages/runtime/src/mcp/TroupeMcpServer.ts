@@ -3,14 +3,12 @@
 // `dispatch` submits a task to the supervisor and returns its result (or, with `wait: false`, its id).
 // Arguments are checked against each tool's JSON Schema before anything runs.
 import type { Readable, Writable } from "node:stream";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { HumanGateway } from "../supervisor/SupervisorCore.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { newId, type Task } from "../task/Task.ts";
 import { jsonSchemaCheck } from "./jsonSchemaCheck.ts";
+import { CallToolRequestSchema, ListToolsRequestSchema, Server, StdioServerTransport } from "./mcpSdk.ts";
 
 export interface TroupeMcpServerOptions {
   readonly team: Team;

@@ -2,17 +2,15 @@
 // unless the configuration says otherwise, or streamable HTTP), list its tools as `LlmTool`s named
 // `<server>_<tool>`, and hand back the client. A server that cannot be reached or listed fails with
 // `McpUnavailable` naming it.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { LlmTool } from "../llm/Llm.ts";
 import type { McpServerConfig } from "./McpConfig.ts";
+import { Client, StdioClientTransport, StreamableHTTPClientTransport } from "./mcpSdk.ts";
 import { type McpCallResult, type McpToolInfo, toLlmTool } from "./mcpTool.ts";
 
 export interface McpConnection {
-  readonly client: Client;
+  readonly client: InstanceType<typeof Client>;
   readonly tools: readonly LlmTool[];
 }
 

@@ -1,8 +1,9 @@
 // Checks a value against a JSON Schema given by someone else (an MCP tool's `inputSchema`): strict on
 // `required`, `type`, `enum` and the rest of the vocabulary (Ajv), so a model's arguments are checked
 // before the tool is called, and a problem comes back as one line naming the field.
-import { Ajv } from "ajv";
+import type { Ajv as AjvInstance } from "ajv";
 import { TroupeError } from "../errors/TroupeError.ts";
+import { Ajv } from "./mcpSdk.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
@@ -11,7 +12,7 @@ export type JsonSchemaCheck = (value: unknown) => string | undefined;
 /** Compile a schema once; the check returns undefined when the value matches, else the problem. */
 export const jsonSchemaCheck = (schema: Record<string, unknown>, what: string): JsonSchemaCheck => {
   const { $schema: _dialect, $id: _id, ...rest } = schema;
-  let validate: ReturnType<Ajv["compile"]>;
+  let validate: ReturnType<AjvInstance["compile"]>;
   try {
     validate = ajv.compile(rest);
   } catch (error) {

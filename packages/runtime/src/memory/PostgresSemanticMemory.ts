@@ -6,8 +6,8 @@
 // A table of an older Troupe is migrated when opened (see migrateMemoryTable). Every table name is
 // quoted; every value is a query parameter.
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { TroupeError } from "../errors/TroupeError.ts";
+import { importPeer } from "../internal/importPeer.ts";
 import type { Logger } from "../log/Logger.ts";
 import {
   cosine,
@@ -22,9 +22,21 @@ import {
   type SemanticMemory,
 } from "./SemanticMemory.ts";
 
+/** What this needs of a `pg` Pool (so these types do not depend on the pg package's). */
+export interface PostgresPool {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's own row type is any
+  query<R = any>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  /** One connection of the pool, for a migration's transaction; given back with `release()`. */
+  connect(): Promise<Pick<PostgresPool, "query"> & { release(): void }>;
+  end(): Promise<void>;
+}
+
 export interface PostgresSemanticMemoryOptions {
-  /** A connection string (`postgres://user@host:5432/db`) or a pool of yours (left open on close). */
-  readonly connection: string | pg.Pool;
+  /**
+   * A connection string (`postgres://user@host:5432/db`; needs the optional peer dependency `pg`)
+   * or a pool of yours, such as a `pg` Pool (left open on close).
+   */
+  readonly connection: string | PostgresPool;
   readonly embedder: Embedder;
   /** Table name (letters, digits, _), default `troupe_memories`. */
   readonly table?: string;
@@ -50,7 +62,7 @@ interface Row {
 const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Whether pgvector is usable: created already, or available and creatable by this user. */
-const enablePgvector = async (pool: pg.Pool, logger: Logger | undefined): Promise<boolean> => {
+const enablePgvector = async (pool: PostgresPool, logger: Logger | undefined): Promise<boolean> => {
   const available = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
   if (available.rowCount === 0) {
     logger?.log("info", "PostgreSQL has no pgvector: semantic memory ranks with plain cosine");
@@ -73,7 +85,7 @@ const enablePgvector = async (pool: pg.Pool, logger: Logger | undefined): Promis
  * text are dropped (the oldest is kept), and one unique index on (team, namespace, model, text) keeps
  * it so — and serves the lookups, replacing the older scope index.
  */
-const migrateMemoryTable = async (pool: pg.Pool, table: string, vector: boolean) => {
+const migrateMemoryTable = async (pool: PostgresPool, table: string, vector: boolean) => {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -124,6 +136,11 @@ const memoryOf = (row: Row): Memory => ({
   createdAt: Number(row.created_at),
 });
 
+const openPool = async (connectionString: string): Promise<PostgresPool> => {
+  const { default: pg } = await importPeer("Semantic memory on PostgreSQL", "pg", () => import("pg"));
+  return new pg.Pool({ connectionString, max: 4 });
+};
+
 export const openPostgresSemanticMemory = async (
   options: PostgresSemanticMemoryOptions,
 ): Promise<SemanticMemory> => {
@@ -135,10 +152,8 @@ export const openPostgresSemanticMemory = async (
       `the memory table name must be lower-case letters, digits or _, got "${table}"`,
     );
   const owned = typeof options.connection === "string";
-  const pool =
-    typeof options.connection === "string"
-      ? new pg.Pool({ connectionString: options.connection, max: 4 })
-      : options.connection;
+  const pool: PostgresPool =
+    typeof options.connection === "string" ? await openPool(options.connection) : options.connection;
   try {
     const vector = (options.vector ?? "auto") === "auto" && (await enablePgvector(pool, options.logger));
     // The two layouts live in separate tables, so a server that gains pgvector later starts afresh

@@ -2,7 +2,7 @@
 // follow-up after a restart still sees the thread's history.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../internal/nodeSqlite.ts";
 import type { ChatMessage } from "../llm/Llm.ts";
 import { type ConversationMemory, storedMessage } from "./ConversationMemory.ts";
 

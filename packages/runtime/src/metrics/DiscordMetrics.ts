@@ -1,7 +1,7 @@
 // Discord REST traffic in Prometheus terms: every REST response by method and status class, and every
 // rate limit discord.js waited out (bounded labels: no routes, channel or message ids). The Discord
 // surface reports through the small hook this returns, so it never imports prom-client itself.
-import { Counter, type Registry } from "prom-client";
+import { Counter, type Registry } from "./promClient.ts";
 
 export interface DiscordMetricsHook {
   response(method: string, status: number): void;

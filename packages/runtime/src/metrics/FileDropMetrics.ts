@@ -2,8 +2,9 @@
 // replayed once it was back, refused for good (moved to rejected/), cancelled out in the spool, or
 // dropped because the folder was full; and how many wait in the folder now. `withFileDrop` reports
 // through the small hook this returns, so it never imports prom-client itself.
-import { Counter, Gauge, type Registry } from "prom-client";
+
 import type { FileDropOutcome } from "../surface/withFileDrop.ts";
+import { Counter, Gauge, type Registry } from "./promClient.ts";
 
 export interface FileDropMetricsHook {
   outcome(outcome: FileDropOutcome): void;

@@ -3,10 +3,11 @@
 // letters, breakers and holds per sink, the Kakao tokens' expiry, and the work queue's tasks by
 // state and oldest age (USE). Labels are bounded: sink names from the configuration, a fixed set
 // of reasons and states. Gauges read the outbox and the queue at scrape time, once per scrape.
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
 import type { QueueStats } from "../durable/WorkQueue.ts";
 import type { FailureReason, Notifier, NotifierStatus } from "../notify/Notifier.ts";
 import type { KakaoTokens } from "../notify/OutboxStore.ts";
+import { Counter, Gauge, Histogram, type Registry } from "./promClient.ts";
 import { breakerStateValue } from "./RuntimeMetrics.ts";
 
 export const FAILURE_REASONS: readonly FailureReason[] = [

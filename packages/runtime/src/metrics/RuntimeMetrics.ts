@@ -1,10 +1,11 @@
 // The runtime's Prometheus metrics: task outcomes and durations counted from a team's EventBus, queue
 // depth, in-flight work and breaker states read from `team.status()` at scrape time, plus
 // prom-client's default process metrics, all on one registry the host serves at /metrics.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
 import type { BreakerState } from "../events/catalogue.ts";
 import type { LlmMetricsHook } from "../llm/Llm.ts";
 import type { Team } from "../supervisor/Team.ts";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "./promClient.ts";
 
 export interface RuntimeMetricsOptions {
   readonly team: Team;

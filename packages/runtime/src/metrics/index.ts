@@ -3,6 +3,7 @@
 
 export { createDiscordMetrics, type DiscordMetricsHook, statusClass } from "./DiscordMetrics.ts";
 export { createFileDropMetrics, type FileDropMetricsHook } from "./FileDropMetrics.ts";
+export { createMirrorMetrics, type MirrorMetricsHook } from "./MirrorMetrics.ts";
 export {
   createNotifierMetrics,
   createWorkQueueMetrics,

@@ -9,6 +9,7 @@ import { type PrivateRedis, startPrivateRedis } from "../../../../test/harness/p
 import type { RuntimeEvent, RuntimeEventInput } from "../events/catalogue.ts";
 import { EventBus } from "../events/EventBus.ts";
 import type { Logger, LogLevel } from "../log/Logger.ts";
+import { createMirrorMetrics } from "../metrics/index.ts";
 import { eventChannel, eventChannelPattern, mirrorEvents, type RedisEventMirror } from "./index.ts";
 
 const SHARED_REDIS = "redis://127.0.0.1:6379";
@@ -128,7 +129,13 @@ describe("RedisEventMirror between two processes", () => {
     const bus = new EventBus();
     const { logger, lines } = capturingLogger();
     const registry = new Registry();
-    const mirror = startMirror({ bus, namespace: ns, origin: "process-b", logger, metrics: { registry } });
+    const mirror = startMirror({
+      bus,
+      namespace: ns,
+      origin: "process-b",
+      logger,
+      metrics: createMirrorMetrics({ registry }),
+    });
     await mirror.ready(within());
     const seen = record(bus);
     const raw = connect();

@@ -19,7 +19,6 @@
 // messages coming back (their `origin` is its own) before decoding them.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { Counter, type Registry } from "prom-client";
 import { decodeRuntimeEvent, type RuntimeEvent } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
@@ -37,8 +36,11 @@ export interface EventMirrorOptions {
   /** Names this process in the payload (default: a random UUID); must be unique per mirror. */
   readonly origin?: string;
   readonly logger?: Logger;
-  /** Count the mirror's messages on this registry (`troupe_mirror_messages_total`, `troupe_mirror_gaps_total`). */
-  readonly metrics?: { readonly registry: Registry };
+  /**
+   * Where the mirror counts its messages and reconnections: `createMirrorMetrics` of
+   * @troupe/runtime/metrics (`troupe_mirror_messages_total`, `troupe_mirror_gaps_total`).
+   */
+  readonly metrics?: (namespace: string) => Readonly<Record<Outcome | "gap", { inc(): void }>>;
   /** Publishes waiting for Redis's reply before further events are dropped (default 10,000). */
   readonly maxInFlight?: number;
   /**
@@ -78,30 +80,6 @@ export const eventChannel = (namespace: string, type: string): string => `troupe
 /** The pattern that matches every event channel of a namespace. */
 export const eventChannelPattern = (namespace: string): string => `troupe:${namespace}:events:*`;
 
-const messageCounter = (registry: Registry): Counter<"namespace" | "outcome"> => {
-  const name = "troupe_mirror_messages_total";
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<"namespace" | "outcome">;
-  return new Counter({
-    name,
-    help: "Events the Redis mirror published, received, found malformed or dropped, by namespace.",
-    labelNames: ["namespace", "outcome"] as const,
-    registers: [registry],
-  });
-};
-
-const gapCounter = (registry: Registry): Counter<"namespace"> => {
-  const name = "troupe_mirror_gaps_total";
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<"namespace">;
-  return new Counter({
-    name,
-    help: "Times the Redis mirror lost its connection and came back (events of the gap were not seen).",
-    labelNames: ["namespace"] as const,
-    registers: [registry],
-  });
-};
-
 const shorten = (text: string, chars: number) => (text.length > chars ? `${text.slice(0, chars)}…` : text);
 
 export class RedisEventMirror {
@@ -119,8 +97,7 @@ export class RedisEventMirror {
   /** Events that must not go out: those that came from Redis and this mirror's own gap reports. */
   readonly #localOnly = new WeakSet<RuntimeEvent>();
   readonly #unsubscribeBus: (() => void) | undefined;
-  readonly #counters: Record<Outcome, { inc(): void }> | undefined;
-  readonly #gapCounter: { inc(): void } | undefined;
+  readonly #counters: Readonly<Record<Outcome | "gap", { inc(): void }>> | undefined;
   #stats = { published: 0, received: 0, malformed: 0, dropped: 0, ownIgnored: 0, gaps: 0 };
   /** Channel, payload, channel, payload…: what this turn published, sent as one pipeline. */
   #batch: string[] = [];
@@ -159,17 +136,7 @@ export class RedisEventMirror {
     this.#ownPrefix = `{"origin":${JSON.stringify(this.origin)},"event":`;
     this.#ownPrefixBytes = Buffer.from(this.#ownPrefix);
 
-    if (options.metrics) {
-      const messages = messageCounter(options.metrics.registry);
-      const labels = (outcome: Outcome) => messages.labels({ namespace: this.namespace, outcome });
-      this.#counters = {
-        published: labels("published"),
-        received: labels("received"),
-        malformed: labels("malformed"),
-        dropped: labels("dropped"),
-      };
-      this.#gapCounter = gapCounter(options.metrics.registry).labels({ namespace: this.namespace });
-    }
+    this.#counters = options.metrics?.(this.namespace);
 
     const direction = options.direction ?? "both";
     if (direction !== "subscribe") {
@@ -419,7 +386,7 @@ export class RedisEventMirror {
     if (downAt !== undefined) {
       const upAt = Date.now();
       this.#stats.gaps += 1;
-      this.#gapCounter?.inc();
+      this.#counters?.gap.inc();
       this.#logger.log("info", "redis mirror: reconnected and resubscribed", {
         namespace: this.namespace,
         downMs: upAt - downAt,

@@ -18,7 +18,6 @@
 //   kakao:tokens      hash sink → both Kakao tokens as one JSON value (written together)
 //   lock:<name>       the cross-process Kakao refresh lock (SET NX PX, released by its owner only)
 import { createHash, randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import type { Alert } from "../notify/Alert.ts";
 import type {
   ClaimOptions,
@@ -33,6 +32,7 @@ import type {
   SinkBacklog,
   SinkHold,
 } from "../notify/OutboxStore.ts";
+import { Redis } from "./ioredis.ts";
 
 export interface RedisOutboxStoreOptions {
   /** An ioredis client (used, never quit by close()) or a URL (own client, quit by close()). */

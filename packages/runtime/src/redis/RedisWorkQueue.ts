@@ -41,7 +41,6 @@
 // and `input` fields gets its record when first delivered. Needs Redis ≥ 6.2 (XAUTOCLAIM),
 // standalone or primary/replica — not Cluster (task keys are computed inside the scripts).
 import { Result, Schema } from "effect";
-import { Redis } from "ioredis";
 import type {
   DeadLetter,
   FailureInfo,
@@ -61,6 +60,7 @@ import { TroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { TaskInput } from "../task/Task.ts";
+import { Redis } from "./ioredis.ts";
 import {
   BURY,
   ENQUEUE,

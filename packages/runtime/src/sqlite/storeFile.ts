@@ -4,7 +4,7 @@
 // newer layout is refused instead of being misread.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../internal/nodeSqlite.ts";
 
 export const SCHEMA_VERSION = 1;
 

@@ -5,7 +5,12 @@
 // printing: a non-JSON error body is turned into Ollama's JSON error shape, and a streamed line
 // that is not JSON becomes an error line (the library would print a warning and skip it).
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Ollama } from "ollama";
+import type { Ollama as OllamaClient } from "ollama";
+import { importPeer } from "../../internal/importPeer.ts";
+
+// ollama is the optional peer dependency of @troupe/runtime/ollama: without it the entry fails with
+// one line naming the package.
+const { Ollama } = await importPeer("@troupe/runtime/ollama", "ollama", () => import("ollama"));
 
 /** Prefix of the error the library raises for a streamed line that was not JSON. */
 export const MALFORMED_LINE = "troupe: malformed line in Ollama's stream: ";
@@ -103,10 +108,10 @@ const ollamaFetch: typeof fetch = async (input, init) => {
   return response;
 };
 
-const clients = new Map<string, Ollama>();
+const clients = new Map<string, OllamaClient>();
 
 /** The client of a host (a normalised URL, see `normalizeOllamaHost`), created once. */
-export const ollamaClient = (host: string): Ollama => {
+export const ollamaClient = (host: string): OllamaClient => {
   let client = clients.get(host);
   if (!client) {
     client = new Ollama({ host, fetch: ollamaFetch });

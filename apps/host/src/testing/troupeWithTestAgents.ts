@@ -1,0 +1,13 @@
+// The tests' `troupe`: the real executable's main(), with the test agents TROUPE_TEST_AGENTS names
+// added to the team. spawnTroupe runs it when a test names any; otherwise it runs src/bin/troupe.ts.
+import { runAsProcess } from "../cli/runAsProcess.ts";
+import { testAgentsNamed } from "./testAgents.ts";
+
+let agents: ReturnType<typeof testAgentsNamed>;
+try {
+  agents = testAgentsNamed(process.env.TROUPE_TEST_AGENTS);
+} catch (error) {
+  process.stderr.write(`troupe: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+await runAsProcess({ agents });

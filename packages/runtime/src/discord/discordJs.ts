@@ -1,0 +1,19 @@
+// discord.js, the optional peer dependency of @troupe/runtime/discord: loaded once here, so without
+// it the entry fails with one line naming the package (importPeer). Types come from discord.js.
+import type * as DiscordJs from "discord.js";
+import { importPeer } from "../internal/importPeer.ts";
+
+const discord = await importPeer("@troupe/runtime/discord", "discord.js", () => import("discord.js"));
+
+export const {
+  ApplicationCommandOptionType,
+  AttachmentBuilder,
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  REST,
+  Routes,
+  SnowflakeUtil,
+} = discord;
+export type Client = DiscordJs.Client;
