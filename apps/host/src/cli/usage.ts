@@ -55,6 +55,8 @@ that sink left out, troupe runs on):
   TROUPE_NOTIFY_ORDER   Fallback order, e.g. discord,kakaowork,kakao,file (default: that order)
   TROUPE_QUIET_HOURS    Per sink, e.g. kakao=22:00-07:00 (TROUPE_NOTIFY_TIMEZONE, default local)
   TROUPE_NOTIFY_BATCH   Per sink digest window, e.g. kakao=15m
+  TROUPE_MONITOR_THRESHOLDS  The system monitor's alert lines over its defaults, as
+                        <name>=<high>[:<low>], e.g. diskUsed=0.95:0.9,loadPerCpu=2
 
   A command-line option wins over its environment variable.`;
 

@@ -28,6 +28,7 @@ describe("resolveHostConfig", () => {
       gatewayLeaseMs: 15_000,
       testAgents: [],
       modelAgents: [],
+      monitorThresholds: {},
       notify: {
         sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
         quietHours: {},
@@ -75,6 +76,7 @@ describe("resolveHostConfig", () => {
       gatewayLeaseMs: 5_000,
       testAgents: [],
       modelAgents: [],
+      monitorThresholds: {},
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
       memory: { path: "/var/lib/troupe/team-a.memory.sqlite", postgres: undefined },
@@ -122,6 +124,22 @@ describe("resolveHostConfig", () => {
     ]);
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_TEST_AGENTS: "slow, fast" }))).toBe(
       'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, got "fast"',
+    );
+  });
+
+  it("reads the system monitor's thresholds, and names a bad one", () => {
+    expect(
+      resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "diskUsed=0.95:0.9, loadPerCpu=2" })
+        .monitorThresholds,
+    ).toEqual({ diskUsed: { high: 0.95, low: 0.9 }, loadPerCpu: 2 });
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "diskUsed=95" }))).toBe(
+      "TROUPE_MONITOR_THRESHOLDS: thresholds.diskUsed must be a share between 0 and 1, got 95",
+    );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "disk" }))).toBe(
+      'TROUPE_MONITOR_THRESHOLDS: "disk" must look like <name>=<high>[:<low>], e.g. diskUsed=0.95:0.9',
+    );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "cpu=1" }))).toMatch(
+      /^TROUPE_MONITOR_THRESHOLDS: thresholds\.cpu is not a threshold/,
     );
   });
 

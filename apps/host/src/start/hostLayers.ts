@@ -145,6 +145,7 @@ const teamLayer = (config: HostConfig, logger: Logger) =>
             tools,
             memory,
             modelAgents: config.modelAgents,
+            monitorThresholds: config.monitorThresholds,
             llmMetrics,
             extraAgents: config.testAgents.map((name) => TEST_AGENTS[name]),
           }),
