@@ -15,8 +15,8 @@ const ENVIRONMENT = `Environment:
                         the working directory)
   TROUPE_NAMESPACE      Separates teams sharing one Redis or one data folder (default default)
   TROUPE_CONSUMER       This host's name on the work queue, stable across restarts so a restarted
-                        host resumes its own tasks (default the machine's host name; two hosts on
-                        one machine and one queue need different names)
+                        host resumes its own tasks (default the machine's host name; a start under
+                        a name a live host holds on the same store is refused)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
   TROUPE_AGENTS         Agents that need a local model, added to the team: orchestrator, research,

@@ -3,7 +3,17 @@
 // the Redis Streams work queue, the maxmemory-policy check and the event mirror, so several hosts on
 // one Redis share the work and watch each other's events. node:sqlite and ioredis are loaded only
 // for the store in use. The Redis URL may hold a password: only its redacted form is ever logged.
-import type { EventBus, Logger, SnapshotStore, WorkQueue } from "@troupe/runtime";
+// Before the queue opens, the host claims its consumer name on the store (a file lock on SQLite, a
+// liveness lease on Redis): a second host that would share the name with a live one is refused.
+import {
+  type ConsumerName,
+  type EventBus,
+  isTroupeError,
+  type Logger,
+  type SnapshotStore,
+  TroupeError,
+  type WorkQueue,
+} from "@troupe/runtime";
 import type { Redis } from "ioredis";
 import type { HostConfig } from "../config/hostConfig.ts";
 
@@ -16,15 +26,35 @@ export interface HostStore {
   readonly redis: Redis | undefined;
   /** What /status and the logs call it, e.g. `SQLite /srv/.troupe/default.sqlite`. */
   readonly label: string;
+  /** This host's consumer name, held on the store while it runs. */
+  readonly consumerName: ConsumerName;
   close(): Promise<void>;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** A consumer name another live host holds: say what to do about it. */
+const sharedName = (error: unknown): unknown =>
+  isTroupeError(error, "ConsumerNameInUse")
+    ? new TroupeError(
+        "ConsumerNameInUse",
+        `${error.reason}. Two hosts with one name would take each other's running tasks over: stop that one first, or give this one its own name with TROUPE_CONSUMER (or --consumer).`,
+        { data: { ...error.data } },
+      )
+    : error;
+
 export const openEmbeddedStore = async (config: HostConfig, logger: Logger): Promise<HostStore> => {
   if (config.store.kind !== "sqlite") throw new Error("openEmbeddedStore needs the sqlite store");
   const { path } = config.store;
-  const { openSqliteSnapshotStore, openSqliteWorkQueue } = await import("@troupe/runtime/sqlite");
+  const { claimSqliteConsumerName, openSqliteSnapshotStore, openSqliteWorkQueue } = await import(
+    "@troupe/runtime/sqlite"
+  );
+  let consumerName: ConsumerName;
+  try {
+    consumerName = claimSqliteConsumerName({ path, consumer: config.consumer });
+  } catch (error) {
+    throw sharedName(error);
+  }
   const queue = openSqliteWorkQueue({ path, leaseMs: config.leaseMs, logger });
   const snapshots = openSqliteSnapshotStore({ path, logger });
   logger.log("info", "work queue: embedded SQLite", { store: "sqlite", path, consumer: config.consumer });
@@ -34,9 +64,11 @@ export const openEmbeddedStore = async (config: HostConfig, logger: Logger): Pro
     snapshots,
     redis: undefined,
     label: `SQLite ${path}`,
+    consumerName,
     async close() {
       await snapshots.close();
       await queue.close();
+      await consumerName.release();
     },
   };
 };
@@ -49,9 +81,8 @@ export const openRedisStore = async (
   if (config.store.kind !== "redis") throw new Error("openRedisStore needs the redis store");
   const { url, redactedUrl } = config.store;
   const { Redis } = await import("ioredis");
-  const { createRedisWorkQueue, maxmemoryPolicyWarning, RedisSnapshotStore } = await import(
-    "@troupe/runtime/redis"
-  );
+  const { claimRedisConsumerName, createRedisWorkQueue, maxmemoryPolicyWarning, RedisSnapshotStore } =
+    await import("@troupe/runtime/redis");
   const redis = new Redis(url, { lazyConnect: true, connectionName: `troupe-host:${config.namespace}` });
   // ioredis reports every failed reconnect; say it once per outage.
   let lastError: string | undefined;
@@ -70,6 +101,18 @@ export const openRedisStore = async (
     throw new Error(`cannot connect to Redis at ${redactedUrl}: ${lastError ?? message(error)}`, {
       cause: error,
     });
+  }
+  let consumerName: ConsumerName;
+  try {
+    consumerName = await claimRedisConsumerName({
+      redis,
+      namespace: config.namespace,
+      consumer: config.consumer,
+      logger,
+    });
+  } catch (error) {
+    redis.disconnect();
+    throw sharedName(error);
   }
   try {
     const warning = await maxmemoryPolicyWarning(redis);
@@ -93,12 +136,15 @@ export const openRedisStore = async (
       snapshots: new RedisSnapshotStore({ redis, namespace: config.namespace }),
       redis,
       label: `Redis ${redactedUrl}, namespace ${config.namespace}`,
+      consumerName,
       async close() {
         await queue.close();
+        await consumerName.release();
         await redis.quit().catch(() => redis.disconnect());
       },
     };
   } catch (error) {
+    await consumerName.release();
     redis.disconnect();
     throw error;
   }

@@ -21,6 +21,8 @@ export type TroupeErrorTag =
   | "FanOutFailed"
   | "Escalated"
   | "ShuttingDown"
+  // A consumer name (a worker's name on the queue) another live process holds.
+  | "ConsumerNameInUse"
   // The model layer (Llm): each reason says what to do about it.
   | "ModelNotFound"
   | "ModelBusy"
