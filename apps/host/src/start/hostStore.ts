@@ -5,6 +5,10 @@
 // for the store in use. The Redis URL may hold a password: only its redacted form is ever logged.
 // Before the queue opens, the host claims its consumer name on the store (a file lock on SQLite, a
 // liveness lease on Redis): a second host that would share the name with a live one is refused.
+// Each store says how it is (health): SQLite answers a read, Redis is connected and answers PING. On
+// Redis, when the drain timeout of a stop runs out while Redis is unreachable, the host gives up on
+// it (disconnects: everything still waiting on Redis fails at once) so the stop ends on time; the
+// outcomes it could not record stay leased and run again at the next start.
 import {
   type ConsumerName,
   type EventBus,
@@ -16,6 +20,8 @@ import {
 } from "@troupe/runtime";
 import type { Redis } from "ioredis";
 import type { HostConfig } from "../config/hostConfig.ts";
+import type { HealthCheck } from "../health/HealthChecks.ts";
+import type { DrainClock } from "./drainClock.ts";
 
 export interface HostStore {
   readonly kind: "sqlite" | "redis";
@@ -28,6 +34,8 @@ export interface HostStore {
   readonly label: string;
   /** This host's consumer name, held on the store while it runs. */
   readonly consumerName: ConsumerName;
+  /** Whether the store answers: down while Redis is unreachable or the SQLite file cannot be read. */
+  readonly health: HealthCheck;
   close(): Promise<void>;
 }
 
@@ -65,6 +73,10 @@ export const openEmbeddedStore = async (config: HostConfig, logger: Logger): Pro
     redis: undefined,
     label: `SQLite ${path}`,
     consumerName,
+    async health() {
+      await queue.stats();
+      return { status: "up", details: { kind: "sqlite", path } };
+    },
     async close() {
       await snapshots.close();
       await queue.close();
@@ -77,13 +89,30 @@ export const openRedisStore = async (
   config: HostConfig,
   logger: Logger,
   bus: EventBus,
+  drain: DrainClock,
 ): Promise<HostStore> => {
   if (config.store.kind !== "redis") throw new Error("openRedisStore needs the redis store");
   const { url, redactedUrl } = config.store;
   const { Redis } = await import("ioredis");
   const { claimRedisConsumerName, createRedisWorkQueue, maxmemoryPolicyWarning, RedisSnapshotStore } =
     await import("@troupe/runtime/redis");
-  const redis = new Redis(url, { lazyConnect: true, connectionName: `troupe-host:${config.namespace}` });
+  // Set once the host gives up on an unreachable Redis (a stop past its drain timeout): every
+  // connection (the queue's and the mirror's are copies of this one) then stops reconnecting, and
+  // what waits on it fails at once instead of at the next successful reconnect.
+  let givingUp = false;
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectionName: `troupe-host:${config.namespace}`,
+    // ioredis's default, capped at a second so a stop gives up within a second of deciding to.
+    retryStrategy: (attempt) => (givingUp ? null : Math.min(attempt * 50, 1_000)),
+  });
+  /** Stop reconnecting. A connection waiting to reconnect ends at its next try (within a second). */
+  const giveUp = () => {
+    givingUp = true;
+    // disconnect() on a connection waiting to reconnect would cancel that try and leave its
+    // commands waiting for ever.
+    if (redis.status !== "reconnecting") redis.disconnect();
+  };
   // ioredis reports every failed reconnect; say it once per outage.
   let lastError: string | undefined;
   redis.on("error", (error: Error) => {
@@ -124,6 +153,17 @@ export const openRedisStore = async (
       bus,
       logger,
     });
+    const giveUpWhenUnreachable = () => {
+      if (redis.status === "ready") return;
+      logger.log(
+        "warn",
+        "the drain timeout ran out while Redis is unreachable: giving up on it; outcomes not recorded stay leased and run again at the next start",
+        { url: redactedUrl, error: lastError ?? null },
+      );
+      drain.leftWork("Redis unreachable when the drain timeout ran out");
+      giveUp();
+    };
+    drain.expired.addEventListener("abort", giveUpWhenUnreachable, { once: true });
     logger.log("info", "work queue: Redis Streams", {
       store: "redis",
       url: redactedUrl,
@@ -137,10 +177,23 @@ export const openRedisStore = async (
       redis,
       label: `Redis ${redactedUrl}, namespace ${config.namespace}`,
       consumerName,
+      async health() {
+        const details = { kind: "redis", url: redactedUrl, namespace: config.namespace };
+        if (redis.status !== "ready")
+          return {
+            status: "down",
+            reason: `Redis at ${redactedUrl} is unreachable (${lastError ?? redis.status})`,
+            details,
+          };
+        await redis.ping();
+        return { status: "up", details };
+      },
       async close() {
+        drain.expired.removeEventListener("abort", giveUpWhenUnreachable);
         await queue.close();
         await consumerName.release();
-        await redis.quit().catch(() => redis.disconnect());
+        if (redis.status === "ready") await redis.quit().catch(() => redis.disconnect());
+        else giveUp();
       },
     };
   } catch (error) {

@@ -1,6 +1,8 @@
 // `troupe start`: build the host's resources (store, team, worker, HTTP), run the local console until
 // input ends or a signal arrives, then let the layers release everything in reverse order. Returns
-// the process's exit code.
+// the process's exit code: 1 when the team escalated, 3 when the stop left work unfinished (see
+// docs/operations.md). A stop never outlasts the drain timeout by more than STOP_GRACE_MS: past
+// that, whatever still waits (an unreachable store, say) is abandoned and troupe exits with 3.
 import type { Readable, Writable } from "node:stream";
 import { jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
@@ -8,6 +10,7 @@ import type { HostConfig } from "../config/hostConfig.ts";
 import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts";
 import { holdDiscordWhileLeased, type RunningFront } from "../discord/holdDiscordWhileLeased.ts";
 import { startDiscordFront } from "../discord/startDiscordFront.ts";
+import type { DrainClock } from "./drainClock.ts";
 import {
   HostDrain,
   HostGatewayLease,
@@ -21,6 +24,7 @@ import {
   HostTeam,
   HostWorker,
   hostLayer,
+  reportHealth,
 } from "./hostLayers.ts";
 
 export interface StartIo {
@@ -34,18 +38,40 @@ export interface StartIo {
 /** Exit code when the team escalated (its supervisor gave up) before troupe stopped. */
 export const EXIT_ESCALATED = 1;
 
+/** Exit code when the stop left work unfinished (tasks interrupted, outcomes the store did not take). */
+export const EXIT_WORK_LEFT = 3;
+
 /** Exit code of a second Ctrl-C: 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
+
+/** How long the release of everything may run past the drain timeout before troupe exits anyway. */
+export const STOP_GRACE_MS = 5_000;
 
 export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
   const logger = io.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
+
+  let drainClock: DrainClock | undefined;
+  let overrun: ReturnType<typeof setTimeout> | undefined;
+  const watchOverrun = () => {
+    overrun = setTimeout(() => {
+      logger.log("error", "the stop overran the drain timeout: exiting with work left", {
+        drainTimeoutMs: config.drainTimeoutMs,
+        graceMs: STOP_GRACE_MS,
+        workLeft: drainClock?.workLeft ?? [],
+      });
+      exitNow(EXIT_WORK_LEFT);
+    }, STOP_GRACE_MS);
+    overrun.unref();
+  };
 
   const program = Effect.gen(function* () {
     const team = yield* HostTeam;
     const http = yield* HostHttp;
     const store = yield* HostQueue;
     const drain = yield* HostDrain;
+    drainClock = drain;
+    drain.expired.addEventListener("abort", watchOverrun, { once: true });
     const worker = yield* HostWorker;
     const human = yield* HostHuman;
     const notifier = yield* HostNotifier;
@@ -97,6 +123,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         ? yield* holdDiscordWhileLeased({ ...frontOptions, lease, relay: yield* HostHumanRelay })
         : yield* startDiscordFront(frontOptions);
       discordFront = front;
+      yield* reportHealth("discord", front.health);
       worker.start();
       logger.log("info", "troupe started", {
         agents: team.status().agents.map((agent) => agent.name),
@@ -106,7 +133,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         consumer: config.consumer,
       });
       yield* Effect.promise(() => front.done);
-      return team.status().escalated ? EXIT_ESCALATED : 0;
+      return team.status().escalated;
     }
     const running = startLocalConsole({
       team,
@@ -131,12 +158,20 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       consumer: config.consumer,
     });
     yield* Effect.promise(() => running.done);
-    return team.status().escalated ? EXIT_ESCALATED : 0;
+    return team.status().escalated;
   });
 
-  const code = await Effect.runPromise(
-    program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger))),
-  );
-  logger.log("info", "troupe stopped", { exitCode: code });
+  let escalated: boolean;
+  try {
+    escalated = await Effect.runPromise(
+      program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger))),
+    );
+  } finally {
+    clearTimeout(overrun);
+    drainClock?.expired.removeEventListener("abort", watchOverrun);
+  }
+  const workLeft = drainClock?.workLeft ?? [];
+  const code = escalated ? EXIT_ESCALATED : workLeft.length > 0 ? EXIT_WORK_LEFT : 0;
+  logger.log("info", "troupe stopped", { exitCode: code, ...(workLeft.length > 0 ? { workLeft } : {}) });
   return code;
 };

@@ -16,6 +16,7 @@ import {
   type Message,
   MessageFlags,
   Routes,
+  Status,
   type TextChannel,
   type ThreadAutoArchiveDuration,
   type Webhook,
@@ -68,6 +69,8 @@ export interface DiscordSurface extends Surface {
   /** Log in and resolve once the gateway is ready (`clientReady`); rejects with the reason otherwise. */
   connect(signal?: AbortSignal): Promise<void>;
   stats(): DiscordSurfaceStats;
+  /** Whether every gateway shard is connected and ready now (false while it reconnects or resumes). */
+  gatewayReady(): boolean;
   /** Leave the gateway and drop the client. */
   close(): Promise<void>;
 }
@@ -502,6 +505,9 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     },
 
     stats: () => ({ ...counts }),
+
+    gatewayReady: () =>
+      client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
 
     async close() {
       listeners.clear();
