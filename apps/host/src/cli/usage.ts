@@ -136,18 +136,22 @@ ${consoleHelp.replace(/^Commands:\n/, "")}
 
 HTTP:
   GET /metrics            Prometheus metrics (troupe_* and process metrics)
-  GET /healthz            JSON {"status":"ok","agents":[…]}; 503 once the team has escalated
+  GET /healthz            JSON of each part's health (store, consumer name, team, notifier, Discord);
+                          503 with the reasons while a part the host needs is down
+  GET /readyz             The same; also 503 while the host takes no work (starting, stopping)
   GET /inspect            The statecharts visualizer of the running team (live; no CDN)
   If the port is in use, troupe logs an error and runs on without HTTP.
 
 Stopping:
   End of input (Ctrl-D, or the pipe closing), /quit, Ctrl-C or SIGTERM: no new tasks are taken,
   queued and running ones get the drain timeout to finish, then troupe exits; what is left stays in
-  the work queue and runs at the next start. A second Ctrl-C exits at once.
+  the work queue and runs at the next start. A second Ctrl-C exits at once. A stop never takes more
+  than the drain timeout and 5 s, even while Redis is unreachable.
 
 Exit codes:
   0 stopped cleanly, 1 the team escalated or could not start, 2 bad command line or environment,
-  130 stopped at once by a second Ctrl-C.
+  3 stopped with work left (tasks interrupted or unfinished, or the store unreachable), 130
+  stopped at once by a second Ctrl-C.
 `;
 
 /** The hint printed after a usage error. */
