@@ -94,7 +94,7 @@ describe("startHttpServer", () => {
         : { status: "down", reason: "Redis at redis://x:1 is unreachable (connect ECONNREFUSED)" };
     });
     health.register("notifier", () => ({ status: "degraded", reason: "discord breaker open" }));
-    let notReady: string | undefined = "not taking work (starting or stopping)";
+    let notReady: string | undefined = "starting: not taking work yet";
     const server = await startHttpServer({
       team,
       metrics,
@@ -113,7 +113,7 @@ describe("startHttpServer", () => {
         body: {
           status: "degraded",
           ready: false,
-          reasons: ["notifier: discord breaker open", "host: not taking work (starting or stopping)"],
+          reasons: ["notifier: discord breaker open", "host: starting: not taking work yet"],
           components: {
             store: { status: "up", details: { kind: "test" } },
             notifier: { status: "degraded" },

@@ -100,8 +100,8 @@ export interface HostWorkerControl {
   start(): void;
   /** Tasks running now (0 before start). */
   readonly inFlight: number;
-  /** Between start() and the beginning of the stop: the host takes work. */
-  readonly running: boolean;
+  /** Starting until start(), running (taking work) until the stop begins (the drain clock starts). */
+  readonly phase: "starting" | "running" | "stopping";
 }
 
 export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()("@troupe/host/HostWorker") {}
@@ -306,7 +306,6 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
       const drain = yield* HostDrain;
       yield* HostMirror; // started before the first task, stopped after the last
       let worker: Worker | undefined;
-      let stopping = false;
       const control: HostWorkerControl = {
         start() {
           worker ??= startWorker({
@@ -322,14 +321,13 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
         get inFlight() {
           return worker?.inFlight ?? 0;
         },
-        get running() {
-          return worker !== undefined && !stopping && !drain.started;
+        get phase() {
+          return drain.started ? "stopping" : worker ? "running" : "starting";
         },
       };
-      return yield* Effect.acquireRelease(Effect.succeed(control), () => {
-        stopping = true;
-        return Effect.promise(() => (worker ? stopWorker(worker, team, drain, logger) : Promise.resolve()));
-      });
+      return yield* Effect.acquireRelease(Effect.succeed(control), () =>
+        Effect.promise(() => (worker ? stopWorker(worker, team, drain, logger) : Promise.resolve())),
+      );
     }),
   );
 
@@ -363,11 +361,13 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
             metrics,
             health,
             notReady: () =>
-              worker.running
-                ? team.status().accepting
-                  ? undefined
-                  : "the team takes no new tasks"
-                : "not taking work (starting or stopping)",
+              worker.phase === "starting"
+                ? "starting: not taking work yet"
+                : worker.phase === "stopping"
+                  ? "stopping: taking no new work"
+                  : team.status().accepting
+                    ? undefined
+                    : "the team takes no new tasks",
             host: config.httpHost,
             port: config.httpPort,
             inspect: inspect.handler,

@@ -88,7 +88,11 @@ export const claimRedisConsumerName = async (options: RedisConsumerNameOptions):
       reason === "taken"
         ? "another process took the consumer name over"
         : `Redis could not be reached for ${ttlMs} ms`;
-    logger.log("error", "consumer name lost", { consumer: options.consumer, reason: why });
+    // Taken: another process runs under this name now. Unreachable: said by the store's health too.
+    logger.log(reason === "taken" ? "error" : "warn", "consumer name lost", {
+      consumer: options.consumer,
+      reason: why,
+    });
     for (const listener of [...listeners]) listener(why);
     // Take it back as soon as it is free again (at once after an outage nobody else used).
     void lease.waitUntilAcquired(stopping.signal).then((again) => {
