@@ -145,24 +145,45 @@ describe("deploy/ with promtool", () => {
   it("the scrape config and the rules pass promtool, and the rules' unit tests pass", () => {
     expect(promtool(["check", "config", CONFIG])).toMatchObject({ code: 0 });
     const rules = promtool(["check", "rules", RULES]);
-    expect(rules.output).toContain("SUCCESS: 10 rules found");
+    expect(rules.output).toContain("SUCCESS: 12 rules found");
     const tests = promtool(["test", "rules", RULE_TESTS]);
     expect(tests.output).toContain("SUCCESS");
     expect(tests.code).toBe(0);
   });
 
+  it("scrapes each host as its own instance, so several hosts never collapse into one series", () => {
+    const config = readFileSync(CONFIG, "utf8");
+    expect(config).not.toMatch(/^\s*instance:/m);
+    const scrape = promtool(["check", "config", CONFIG]);
+    expect(scrape.code).toBe(0);
+  });
+
+  it("watches the Discord gateway lease, the fallback spool and notifier failovers", () => {
+    const exprs = dashboardExprs.map((entry) => entry.expr).join("\n");
+    for (const metric of [
+      "troupe_discord_gateway_held",
+      "troupe_surface_fallback_pending",
+      "troupe_surface_fallback_operations_total",
+      "troupe_notifier_failovers_total",
+    ])
+      expect(exprs).toContain(metric);
+    const rules = readFileSync(RULES, "utf8");
+    expect(rules).toContain("alert: TroupeNoGatewayHolder");
+    expect(rules).toContain("alert: TroupeTwoGatewayHolders");
+  });
+
   it("names only metrics the host exposes, in the rules and in the dashboard", () => {
-    const exposed = new Set(
-      scraped
-        .split("\n")
-        .filter((line) => line !== "" && !line.startsWith("#"))
-        .map((line) => line.split(/[{ ]/)[0]!),
-    );
+    // Declared by the host (a `# TYPE` line), with or without a sample yet: a labelled counter that
+    // never counted, like the notifier's failovers, has no sample line but is still exposed.
+    const exposed = new Set([
+      ...[...scraped.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]!),
+      ...[...scraped.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/gm)].map((match) => match[1]!),
+    ]);
     exposed.add("up"); // Prometheus's own, per target
     const ruleExprs = [...readFileSync(RULES, "utf8").matchAll(/expr: (?:\|\n((?: {10}.*\n)+)|(.*)\n)/g)].map(
       (match) => match[1] ?? match[2]!,
     );
-    expect(ruleExprs).toHaveLength(10);
+    expect(ruleExprs).toHaveLength(12);
     const named = [...ruleExprs, ...dashboardExprs.map((entry) => entry.expr)].flatMap(metricNames);
     expect(named.length).toBeGreaterThan(30);
     expect([...new Set(named)].filter((name) => !exposed.has(name)).sort()).toEqual([]);

@@ -106,6 +106,16 @@ describe("troupe start on Discord", () => {
     expect([...standIn.webhooks.values()].filter((hook) => hook.name === "long")).toHaveLength(1);
   });
 
+  it("takes a mention of the bot itself off the request the agent gets", async () => {
+    const gate = join(gates, "mentioned");
+    writeFileSync(gate, "opened without the mention");
+    const asked = standIn.say("gated", `<@${standIn.applicationId}> ${gate}`);
+    const thread = await standIn.threadOn(asked.id);
+    expect(thread.name).toBe(gate.slice(0, 100));
+    const [reply] = await posts(thread.id, 1);
+    expect(reply).toMatchObject({ content: "opened without the mention", author: { username: "gate" } });
+  });
+
   it("ignores bots (and Troupe's own webhooks) and channels it does not read", async () => {
     const fromBot = standIn.say("general", "@long 10", {
       id: "3000000000000000001",

@@ -1,8 +1,9 @@
 // The stand-in driven by the real discord.js through the Discord surface adapter: login and
 // clientReady, messages in, threads, webhooks per identity (created once), files, own reactions,
-// a forced 429 waited out, a dropped gateway resumed without losing or doubling a message, and REST
-// down failing calls transiently without giving up the agents' webhooks. After a restart: own and
-// people's reactions (with roles) read back, a message's thread found again.
+// a forced 429 waited out, a dropped gateway resumed without losing or doubling a message, a lost
+// session refused with op 9 and identified anew, a channel's missed messages read back page by page,
+// and REST down failing calls transiently without giving up the agents' webhooks. After a restart:
+// own and people's reactions (with roles) read back, a message's thread found again.
 
 import { type InboundMessage, isTransientSurfaceError } from "@troupe/runtime";
 import { createDiscordSurface, type DiscordSurface } from "@troupe/runtime/discord";
@@ -154,6 +155,66 @@ describe("the Discord stand-in with discord.js", () => {
     expect(
       standIn.events.filter((event) => event.kind === "gateway" && event.op === "identify"),
     ).toHaveLength(1);
+  });
+
+  it("identifies anew after op 9 Invalid Session: what was written meanwhile is read back, not delivered", async () => {
+    const sessions: string[] = [];
+    surface.onConnected!((session) => sessions.push(session));
+    const before = standIn.say("general", "before");
+    await received(1);
+    standIn.dropGateway(4000, { session: "lost" });
+    const during = standIn.say("general", "during the outage");
+    await standIn.waitFor((event) => event.kind === "gateway" && event.op === "invalid-session", "op 9");
+    await standIn.waitFor(
+      (event) =>
+        event.kind === "gateway" &&
+        event.op === "ready" &&
+        standIn.events.filter((seen) => seen.kind === "gateway" && seen.op === "identify").length === 2,
+      "a second READY",
+    );
+    await expect.poll(() => sessions).toEqual(["new"]);
+    const after = standIn.say("general", "after");
+    await received(2);
+    expect(inbound.map((message) => message.id)).toEqual([before.id, after.id]);
+    const missed = await surface.messagesSince!(standIn.channelId("general"), {
+      after: before.id,
+      since: 0,
+      limit: 100,
+    });
+    expect(missed.messages.map((message) => [message.id, message.content, message.channelName])).toEqual([
+      [during.id, "during the outage", "general"],
+      [after.id, "after", "general"],
+    ]);
+    expect(missed.skipped).toBe(0);
+  });
+
+  it("tells a resume apart from a new session", async () => {
+    const sessions: string[] = [];
+    surface.onConnected!((session) => sessions.push(session));
+    standIn.dropGateway();
+    await standIn.waitFor((event) => event.kind === "gateway" && event.op === "resumed", "a resume");
+    await expect.poll(() => sessions).toEqual(["resumed"]);
+  });
+
+  it("reads a channel's messages back a page at a time with after, keeping the newest within the limit", async () => {
+    const channelId = standIn.channelId("research");
+    const said = Array.from({ length: 130 }, (_, index) => standIn.say("research", `note ${index}`));
+    const read = await surface.messagesSince!(channelId, { after: said[4]!.id, since: 0, limit: 120 });
+    expect(read.messages.map((message) => message.content)).toEqual(
+      said.slice(10).map((message) => message.content),
+    );
+    expect(read.skipped).toBe(5);
+    const pages = standIn.restCalls(/\/messages$/).filter((call) => call.method === "GET");
+    expect(pages).toHaveLength(2);
+    // Nothing was written after now, and `since` alone (no `after`) bounds the read too.
+    expect(await surface.messagesSince!(channelId, { since: Date.now() + 60_000, limit: 10 })).toEqual({
+      messages: [],
+      skipped: 0,
+    });
+    expect(surface.channelIds!(["research", "no-such-channel", standIn.channelId("general")])).toEqual([
+      standIn.channelId("general"),
+      channelId,
+    ]);
   });
 
   it("reads back its own reactions, people's reactions with their roles, and a message's existing thread", async () => {

@@ -1,11 +1,13 @@
 // Test support: a Discord-compatible stand-in, driven by the real discord.js through DISCORD_API_URL.
 // REST v10 (the routes Troupe uses: gateway info, channels, messages with attachments, threads, own
 // reactions, people's reactions and members' roles read back, webhooks, interaction callbacks,
-// follow-ups and application commands; embeds checked against Discord's limits; a channel's recent
-// messages and its pins, which a person adds with `pin`) with rate-limit headers on every answer,
-// published per-bucket limits, 429s on demand and 503s while it is "down"; a JSON gateway over
-// WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs, dispatches with sequence
-// numbers, RESUME with replay). Everything the client did is kept as events a test waits for, instead
+// follow-ups and application commands; embeds checked against Discord's limits; a channel's messages
+// paged with `before` or `after`, and its pins, which a person adds with `pin`) with rate-limit
+// headers on every answer, published per-bucket limits, 429s on demand and 503s while it is "down";
+// a JSON gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs,
+// dispatches with sequence numbers, RESUME with replay, or op 9 Invalid Session when the session was
+// dropped for good, after which the client identifies anew and what was written meanwhile is only in
+// the channel's history). Everything the client did is kept as events a test waits for, instead
 // of sleeping. It listens on 127.0.0.1 only.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -71,7 +73,7 @@ export type StandInEvent =
     }
   | {
       readonly kind: "gateway";
-      readonly op: "identify" | "resume" | "ready" | "resumed" | "closed";
+      readonly op: "identify" | "resume" | "ready" | "resumed" | "invalid-session" | "closed";
       /** The gateway session (one per IDENTIFY); undefined for a connection closed before it had one. */
       readonly session: string | undefined;
     }
@@ -138,8 +140,13 @@ export interface DiscordStandIn {
   redeliver(messageId: string): void;
   /** The next `count` requests matching get a 429 with this retry-after. */
   rateLimitNext(match: { method?: string; path: RegExp }, retryAfterMs: number, count?: number): void;
-  /** Close the gateway connections with a resumable code; the client resumes. */
-  dropGateway(code?: number): void;
+  /**
+   * Close the gateway connections with a resumable close code. The client resumes: its session is
+   * kept, and what was dispatched meanwhile is replayed — unless `session: "lost"`: then its RESUME
+   * is answered with op 9 Invalid Session (not resumable), it identifies anew, and what was written
+   * meanwhile was never dispatched to it.
+   */
+  dropGateway(code?: number, options?: { readonly session?: "kept" | "lost" }): void;
   /** While down, every REST request is answered 503 (the gateway stays up); false brings it back. */
   restDown(down: boolean): void;
   /** The first event (already seen or to come) matching, within `deadlineMs` (default 10s). */
@@ -418,7 +425,10 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       }
       if (payload.op === 6) {
         const resumed = sessions.get(String(payload.d?.session_id));
-        if (payload.d?.token !== token || !resumed) return send(socket, { op: 9, d: false });
+        if (payload.d?.token !== token || !resumed) {
+          record({ kind: "gateway", op: "invalid-session", session: String(payload.d?.session_id) });
+          return send(socket, { op: 9, d: false });
+        }
         record({ kind: "gateway", op: "resume", session: resumed.id });
         session = resumed;
         resumed.socket = socket;
@@ -621,17 +631,21 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
         return { status: 200, body: createMessage(second, json, files, bot) };
       }
       if (third === "messages" && fourth === undefined && method === "GET") {
-        // As Discord: newest first, at most `limit` (1..100, default 50), those before `before` when given.
+        // As Discord: at most `limit` (1..100, default 50), newest first — the newest of those before
+        // `before`, or the oldest of those after `after` (the ones right after it), or the newest.
         const limit = Math.min(100, Math.max(1, Number(url.searchParams.get("limit") ?? 50)));
         const before = url.searchParams.get("before");
-        const found = [...messages.values()]
+        const after = url.searchParams.get("after");
+        const inChannel = [...messages.values()]
           .filter(
             (message) =>
-              message.channelId === second && (before === null || BigInt(message.id) < BigInt(before)),
+              message.channelId === second &&
+              (before === null || BigInt(message.id) < BigInt(before)) &&
+              (after === null || BigInt(message.id) > BigInt(after)),
           )
-          .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? 1 : -1))
-          .slice(0, limit);
-        return { status: 200, body: found.map(messageJson) };
+          .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+        const found = after === null ? inChannel.slice(-limit) : inChannel.slice(0, limit);
+        return { status: 200, body: found.toReversed().map(messageJson) };
       }
       if (third === "messages" && fourth === "pins" && fifth === undefined && method === "GET") {
         const pinned = (pins.get(second) ?? []).toReversed();
@@ -992,8 +1006,10 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     rateLimitNext(match, retryAfterMs, count = 1) {
       forced.push({ ...match, retryAfterMs, count });
     },
-    dropGateway(code = 4000) {
-      for (const session of sessions.values()) session.socket?.close(code, "stand-in: dropped");
+    dropGateway(code = 4000, { session = "kept" } = {}) {
+      const dropped = [...sessions.values()];
+      if (session === "lost") sessions.clear();
+      for (const each of dropped) each.socket?.close(code, "stand-in: dropped");
     },
     restDown(down) {
       restIsDown = down;

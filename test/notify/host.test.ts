@@ -1,7 +1,8 @@
 // The notifier inside the real `troupe start`: an alert raised on the bus (here by another process,
 // through the Redis event mirror) reaches the Discord webhook stand-in; the host killed with SIGKILL
 // while 100 alerts wait for a Discord that is down delivers all 100 after its restart, none twice;
-// /status shows the outbox; an unknown sink and a malformed token file are one clear line each and
+// /status shows the outbox; a warning too long for KakaoTalk goes there as a digest naming Discord,
+// which gets the whole text; an unknown sink and a malformed token file are one clear line each and
 // the host runs on; the host's own system monitor's alerts ("system-monitor/disk:/") reach the file drop.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { startDiscordWebhookStandIn } from "../harness/discordWebhookStandIn.ts";
+import { startKakaoStandIn } from "../harness/kakaoStandIn.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -138,6 +140,47 @@ describe("the host's notifier", () => {
     troupe.end();
     expect(await troupe.exited).toBe(0);
   });
+
+  it("sends a warning KakaoTalk can only digest whole to Discord, and the digest says so", async () => {
+    const namespace = `test-${randomUUID()}`;
+    const admin = new Redis(REDIS_URL);
+    cleanups.push(async () => {
+      await deleteNamespace(admin, namespace);
+      await admin.quit();
+    });
+    const discord = await startDiscordWebhookStandIn();
+    cleanups.push(() => discord.close());
+    const kakao = await startKakaoStandIn();
+    cleanups.push(() => kakao.close());
+    const dir = mkdtempSync(join(tmpdir(), "troupe-host-digest-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const tokenFile = join(dir, "tokens.json");
+    writeFileSync(tokenFile, JSON.stringify(kakao.issue()));
+    const raise = await reporter(namespace);
+    const troupe = spawnTroupe(["start"], {
+      REDIS_URL,
+      TROUPE_NAMESPACE: namespace,
+      TROUPE_DATA_DIR: dir,
+      TROUPE_NOTIFY_DISCORD_WEBHOOK: discord.webhookUrl,
+      KAKAO_REST_API_KEY: kakao.restApiKey,
+      KAKAO_API_URL: kakao.url,
+      KAKAO_AUTH_URL: kakao.url,
+      KAKAO_TOKEN_FILE: tokenFile,
+      TROUPE_NOTIFY_ORDER: "kakao,discord",
+    });
+    await started(troupe);
+    const text = "디스크 사용량이 93%입니다. 🧑🏻‍💻 오래된 로그를 정리해 주세요. ".repeat(12).trim();
+    const through = discord.waitForMessages(1);
+    const again = setInterval(() => raise("disk-full", text), 50);
+    raise("disk-full", text);
+    await through.finally(() => clearInterval(again));
+    await discord.waitForMessages(Math.ceil(text.length / 2_000));
+    expect(discord.messages.map((message) => message.content).join("")).toContain(text);
+    await expect.poll(() => kakao.memos.length).toBe(1);
+    expect(kakao.memos[0]!.text).toMatch(/characters; full text on discord\)$/);
+    troupe.end();
+    expect(await troupe.exited).toBe(0);
+  }, 30_000);
 
   it("names an unknown sink and a malformed token file, and runs on", async () => {
     const dir = mkdtempSync(join(tmpdir(), "troupe-host-notify-"));

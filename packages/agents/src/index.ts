@@ -29,7 +29,7 @@ export {
   consensusFormatters,
   createConsensus,
 } from "./consensus/consensus.ts";
-export { type EchoOutput, echo, echoText } from "./echo/echo.ts";
+export { type EchoOutput, echo } from "./echo/echo.ts";
 export { defineFormatters, type Formatters, shorten, textOf } from "./format/Formatters.ts";
 export {
   type AgentSummary,

@@ -108,6 +108,11 @@ export {
   supervisorInput,
   Team,
 } from "./supervisor/Team.ts";
+export {
+  type CatchUpReport,
+  type CatchUpSettings,
+  DEFAULT_CATCH_UP,
+} from "./surface/catchUp.ts";
 export { EMBED_LIMITS, embedLength, fitEmbeds } from "./surface/fitEmbeds.ts";
 export { isTransientSurfaceError } from "./surface/isTransientSurfaceError.ts";
 export { planReply, type ReplyLimits, type ReplyPlan } from "./surface/planReply.ts";
@@ -123,6 +128,7 @@ export type {
   InboundCommand,
   InboundMessage,
   InboundReaction,
+  MissedMessages,
   Surface,
   SurfaceEmbed,
   SurfaceEmbedField,
@@ -130,6 +136,7 @@ export type {
   SurfaceIdentity,
   SurfaceMessageRef,
   SurfacePost,
+  SurfaceSession,
 } from "./surface/Surface.ts";
 export {
   type SurfaceBridge,
@@ -159,6 +166,7 @@ export {
   type FileDropSurface,
   withFileDrop,
 } from "./surface/withFileDrop.ts";
+export { addressedTo, type LeadingMention, leadingMention, withoutMentionOf } from "./task/mentions.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

@@ -21,7 +21,10 @@ const ENVIRONMENT = `Environment:
                         (default 30s)
   TROUPE_AGENTS         Agents that need a local model, added to the team: orchestrator, research,
                         code, consensus (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST
-                        (see troupe models)
+                        (see troupe models). With the orchestrator, what no rule routes goes to it
+                        and its model picks the agent (else echo takes it)
+  MODEL_TIMEOUT         How long one model call may take before its task fails (default 5m);
+                        MODEL_TIMEOUT_<ROLE> for one role, e.g. MODEL_TIMEOUT_RESEARCH=3m
   DISCORD_TOKEN         The bot's token: set, troupe runs on Discord instead of the local console.
                         Never printed or logged; read from the environment only.
   DISCORD_CHANNELS      Channels Troupe reads (required with a token): channel=agent for a channel

@@ -47,6 +47,7 @@ describe("resolveDiscordConfig", () => {
       threadAutoArchiveMinutes: 10080,
       apiUrl: "http://127.0.0.1:9999/api",
       privacy: true,
+      catchUp: { maxPerChannel: 100, windowMs: 3_600_000 },
     });
     expect([...config.channels]).toEqual([
       ["research", "research"],
@@ -105,5 +106,22 @@ describe("resolveDiscordConfig", () => {
     expect(
       reasonOf(() => resolveDiscordConfig({ ...env, DISCORD_CONFIG: "/nonexistent/discord.json" })),
     ).toMatch(/^DISCORD_CONFIG cannot be read/);
+    for (const bad of ["-1", "lots", "1001", "2.5"])
+      expect(reasonOf(() => resolveDiscordConfig({ ...env, TROUPE_DISCORD_CATCHUP_MAX: bad }))).toBe(
+        `TROUPE_DISCORD_CATCHUP_MAX must be a number of messages from 0 (no catch-up) to 1000, got "${bad}"`,
+      );
+    for (const bad of ["forever", "500ms", "8d"])
+      expect(reasonOf(() => resolveDiscordConfig({ ...env, TROUPE_DISCORD_CATCHUP_WINDOW: bad }))).toBe(
+        `TROUPE_DISCORD_CATCHUP_WINDOW must be a time from 1s to 7d such as 30m, 1h or 1d, got "${bad}"`,
+      );
+  });
+
+  it("reads how much of what was missed is caught up on", () => {
+    const env = { DISCORD_TOKEN: TOKEN, DISCORD_CHANNELS: "general" };
+    expect(
+      resolveDiscordConfig({ ...env, TROUPE_DISCORD_CATCHUP_MAX: "20", TROUPE_DISCORD_CATCHUP_WINDOW: "1d" })
+        ?.catchUp,
+    ).toEqual({ maxPerChannel: 20, windowMs: 86_400_000 });
+    expect(resolveDiscordConfig({ ...env, TROUPE_DISCORD_CATCHUP_MAX: "0" })?.catchUp.maxPerChannel).toBe(0);
   });
 });

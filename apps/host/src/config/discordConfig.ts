@@ -4,7 +4,8 @@
 // prints as "[redacted]", so logging the config can never show it.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { TroupeError } from "@troupe/runtime";
+import { type CatchUpSettings, TroupeError } from "@troupe/runtime";
+import { resolveDiscordCatchUp } from "./discordCatchUpConfig.ts";
 
 /** A secret that never prints: `String(token)`, JSON and inspection all show "[redacted]". */
 export interface Secret {
@@ -36,6 +37,8 @@ export interface DiscordConfig {
   readonly apiUrl: string | undefined;
   /** Post metadata only. */
   readonly privacy: boolean;
+  /** What is read back of the messages written while troupe was not connected (discordCatchUpConfig.ts). */
+  readonly catchUp: CatchUpSettings;
 }
 
 interface DiscordFile {
@@ -213,5 +216,6 @@ export const resolveDiscordConfig = (
     threadAutoArchiveMinutes,
     apiUrl,
     privacy,
+    catchUp: resolveDiscordCatchUp(env),
   };
 };

@@ -173,5 +173,11 @@ describe("resolveHostConfig", () => {
         `TROUPE_GATEWAY_LEASE must be a time of at least 1s such as 5s, 15s or 1m, got "${bad}"`,
       );
     expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
+    expect(reasonOf(() => resolveHostConfig({}, { MODEL_TIMEOUT: "0s" }))).toBe(
+      'MODEL_TIMEOUT must be a time such as 30s, 2m or 1h, got "0s"',
+    );
+    expect(reasonOf(() => resolveHostConfig({}, { MODEL_TIMEOUT_RESEARCH: "1 minute" }))).toBe(
+      'MODEL_TIMEOUT_RESEARCH must be a time such as 30s, 2m or 1h, got "1 minute"',
+    );
   });
 });

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import type { ThresholdsInput } from "@troupe/agents";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
+import { checkModelTimeouts } from "@troupe/runtime/llm";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
@@ -151,6 +152,9 @@ export const resolveHostConfig = (
   }
   if (leaseMs < MIN_LEASE_MS)
     throw invalid(lease?.source ?? "lease", `must be at least 1s, got "${lease?.value}"`);
+
+  // Read by each role's model adapter; checked here so a bad one stops the start, not a task.
+  checkModelTimeouts(env);
 
   const store = resolveStore(options, env, cwd, namespace?.value ?? DEFAULT_NAMESPACE);
   const dataDir =

@@ -1,5 +1,6 @@
 // What a line typed into the local console asks for. Pure parsing, no team: the console decides what
 // each command does, and an unknown or malformed command comes back as an error to print.
+import { leadingMention } from "@troupe/runtime";
 
 export type ConsoleCommand =
   | { readonly kind: "empty" }
@@ -37,17 +38,16 @@ export const consoleHelp = `Commands:
   /quit                 finish running tasks and exit (as end of input does)
   @agent <text>         give a task to the agent named by the mention
   <text>                routed by rules: a mention, then an agent with a capability named in the
-                        text (e.g. "system"), else echo`;
-
-const MENTION = /^@([a-z][a-z0-9_-]{0,31})(?=\s|$)/;
+                        text (e.g. "system"), else the orchestrator (its model picks the agent)
+                        when TROUPE_AGENTS has it, else echo`;
 
 export const parseConsoleLine = (raw: string): ConsoleCommand => {
   const line = raw.trim();
   if (line === "") return { kind: "empty" };
   if (line.startsWith("@")) {
-    const mention = MENTION.exec(line);
+    const mention = leadingMention(line);
     if (!mention) return { kind: "error", message: `"${line.split(/\s/)[0]}" is not an agent name` };
-    return { kind: "mention", agent: mention[1]!, text: line };
+    return { kind: "mention", agent: mention.agent, text: line };
   }
   if (!line.startsWith("/")) return { kind: "text", text: line };
 

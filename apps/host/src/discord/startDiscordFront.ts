@@ -6,7 +6,9 @@
 // the scheduled tasks of /schedule run while troupe is on Discord. While Discord's REST keeps failing,
 // the outgoing messages go to the file-drop folder and are replayed in order when it is back (or at
 // the next start: they stay on disk when troupe stops). With the host's store, the tasks a previous
-// run left open are reconciled before the worker starts (threads, outcomes, one reaction).
+// run left open are reconciled before the worker starts (threads, outcomes, one reaction), and then
+// what was written in the mapped channels while troupe was not connected is read back and answered
+// (again after every reconnect of the gateway), in the background.
 import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
 import {
   handleSurfaceCommands,
@@ -142,6 +144,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       agents: () => agents,
       privacy: discord.privacy,
       format: formatResult,
+      catchUp: discord.catchUp,
       logger,
       ...(options.snapshots ? { store: options.snapshots } : {}),
     });
@@ -149,6 +152,8 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
     const reconciled = yield* Effect.promise(() => bridge.reconcile());
     if (reconciled > 0)
       logger.log("info", "discord: tasks left open before the restart reconciled", { reconciled });
+    // Not waited for: while Discord's REST is down it keeps trying, and troupe takes work meanwhile.
+    void bridge.catchUp();
     const detachHuman = options.human?.attach({
       surface,
       threadOf: (taskId) => bridge.threadOf(taskId),

@@ -1,5 +1,7 @@
-// The team the host runs in local mode: echo and the system monitor, routed by mention, then
-// capability, with echo taking whatever nothing else matched. The monitor reads the team's own status
+// The team the host runs: echo and the system monitor, and the model agents of TROUPE_AGENTS, routed
+// by mention, then capability. What no rule takes goes to the orchestrator when it is in the team (it
+// asks its model which agent or agents should answer, falling back to its rules and echo), else to
+// echo. The monitor reads the team's own status
 // and checks the host every MONITOR_EVERY_MS, raising alerts (alert.raised / alert.resolved, with
 // hysteresis) on the team's bus, where the notifier and the Redis mirror pick them up.
 // The host passes its bus (shared with the work queue and the Redis mirror) and its snapshot store.
@@ -47,10 +49,14 @@ export interface HostTeamOptions {
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 
-const modelAgent = (name: ModelAgentName): AnyAgentDefinition => {
+const modelAgent = (
+  name: ModelAgentName,
+  team: { readonly agents: () => readonly AnyAgentDefinition[]; readonly logger: Logger },
+): AnyAgentDefinition => {
   switch (name) {
     case "orchestrator":
-      return createOrchestrator({ fallback: echo.name }).agent;
+      // Routes among the whole team but itself; echo when neither its rules nor its model decide.
+      return createOrchestrator({ agents: team.agents, fallback: echo.name, logger: team.logger }).agent;
     case "research":
       return createResearch();
     case "code":
@@ -73,13 +79,16 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     bus,
     ...(options.monitorThresholds ? { thresholds: options.monitorThresholds } : {}),
   });
+  const agents: AnyAgentDefinition[] = [];
+  const modelAgents = options.modelAgents ?? [];
+  agents.push(
+    echo,
+    systemMonitor,
+    ...modelAgents.map((name) => modelAgent(name, { agents: () => agents, logger: options.logger })),
+    ...(options.extraAgents ?? []),
+  );
   team = createSupervisor({
-    agents: [
-      echo,
-      systemMonitor,
-      ...(options.modelAgents ?? []).map(modelAgent),
-      ...(options.extraAgents ?? []),
-    ],
+    agents,
     // Only agents that ask for ctx.llm reach Ollama; a task that needs it while Ollama is down fails
     // with the ModelUnavailable message naming OLLAMA_HOST, and the rest of the team runs on.
     llm: (role) =>
@@ -89,7 +98,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
         metrics: { observe: (call) => options.llmMetrics?.hook?.observe(call) },
       }),
     routes: [route.mention(), route.capability()],
-    fallback: echo.name,
+    fallback: modelAgents.includes("orchestrator") ? "orchestrator" : echo.name,
     logger: options.logger,
     bus,
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),

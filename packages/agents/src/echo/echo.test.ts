@@ -2,7 +2,7 @@
 import { route } from "@troupe/runtime";
 import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
 import { describe, expect, it } from "vitest";
-import { echo, echoText } from "./echo.ts";
+import { echo } from "./echo.ts";
 
 describe("echo", () => {
   it("answers with the task's text", async () => {
@@ -33,10 +33,10 @@ describe("echo", () => {
     team.stop();
   });
 
-  it("keeps mentions of other names and mentions later in the text", () => {
-    expect(echoText("@echoes stay")).toBe("@echoes stay");
-    expect(echoText("@echo-bot stays")).toBe("@echo-bot stays");
-    expect(echoText("say @echo")).toBe("say @echo");
-    expect(echoText("@echo")).toBe("");
+  it("keeps mentions of other names and mentions later in the text", async () => {
+    const { team } = createTestTeam({ agents: [echo], routes: [route.mention()] });
+    await expect(team.ask(echo, "@echoes stay").result).resolves.toEqual({ text: "@echoes stay" });
+    await expect(team.submit("say @echo").result).resolves.toEqual({ text: "say @echo" });
+    team.stop();
   });
 });

@@ -1,7 +1,8 @@
-// Which agent should take a request: keyword rules first (cheap, predictable), then the model with a
-// schema that only allows the team's agent names (checked with Effect Schema, retried once by
-// chatStructured), then a fallback. A model that is missing, down or confused never fails a task:
-// the answer falls through to the fallback, and the caller is told how the choice was made.
+// Which agent or agents should take a request: keyword rules first (cheap, predictable), then the
+// model, whose answer is a list of the team's agent names (checked with Effect Schema, retried once by
+// chatStructured; several names when the request needs each of them), then a fallback. A model that
+// is missing, down or confused never fails a task: the answer falls through to the fallback, and the
+// caller is told how the choice was made and, when the model failed, why.
 import type { Llm } from "@troupe/runtime/llm";
 import { Schema } from "effect";
 
@@ -37,11 +38,13 @@ export const defaultClassifyRules: readonly ClassifyRule[] = [
 ];
 
 export interface Classification {
-  /** The chosen agent, or undefined when nothing fits and there is no fallback. */
-  readonly agent: string | undefined;
+  /** The chosen agents: one, or several when the model gives the request to each; none when nothing fits and there is no fallback. */
+  readonly agents: readonly string[];
   readonly by: "rule" | "model" | "fallback";
   /** Why: the rule's pattern, the model's reason, or why the fallback was used. */
   readonly reason: string;
+  /** Set when the model was asked and could not answer (unreachable, or off-schema after a retry): why. */
+  readonly modelFailure?: string;
 }
 
 export interface ClassifyOptions {
@@ -52,13 +55,11 @@ export interface ClassifyOptions {
   readonly signal?: AbortSignal;
 }
 
-const NONE = "none";
-
 const makeChoice = (names: readonly string[]) =>
-  Schema.Struct({ agent: Schema.Literals([...names, NONE]), reason: Schema.String });
+  Schema.Struct({ agents: Schema.Array(Schema.Literals(names)), reason: Schema.String });
 const choiceSchemas = new Map<string, ReturnType<typeof makeChoice>>();
 
-/** `{ agent: one of the names or "none", reason }`, one schema per roster (jsonSchemaOf caches by identity). */
+/** `{ agents: some of the names (none when none fits), reason }`, one schema per roster (jsonSchemaOf caches by identity). */
 const choiceSchema = (names: readonly string[]) => {
   const key = names.join("\n");
   let schema = choiceSchemas.get(key);
@@ -73,12 +74,12 @@ const prompt = (text: string, agents: readonly AgentSummary[]) => [
   {
     role: "system" as const,
     content: [
-      "You route a request to the one agent best suited to it. The agents:",
+      "You route a request to the agent best suited to it, or to each of several agents when it needs all of them. The agents:",
       ...agents.map(
         (agent) =>
           `- ${agent.name}: ${agent.description || "(no description)"}${agent.capabilities.length ? ` [${agent.capabilities.join(", ")}]` : ""}`,
       ),
-      `Answer JSON {"agent": <a name above, or "${NONE}" if none fits>, "reason": <a few words>}.`,
+      'Answer JSON {"agents": [<names above; usually one; [] if none fits>], "reason": <a few words>}.',
     ].join("\n"),
   },
   { role: "user" as const, content: text },
@@ -92,10 +93,10 @@ export const classifyRequest = async (
   const names = agents.map((agent) => agent.name);
   for (const rule of options.rules ?? defaultClassifyRules) {
     if (names.includes(rule.agent) && rule.match.test(text))
-      return { agent: rule.agent, by: "rule", reason: `matched ${rule.match.source}` };
+      return { agents: [rule.agent], by: "rule", reason: `matched ${rule.match.source}` };
   }
   const fallback = (reason: string): Classification => ({
-    agent: options.fallback !== undefined && names.includes(options.fallback) ? options.fallback : undefined,
+    agents: options.fallback !== undefined && names.includes(options.fallback) ? [options.fallback] : [],
     by: "fallback",
     reason,
   });
@@ -106,13 +107,13 @@ export const classifyRequest = async (
       ...(options.signal ? { signal: options.signal } : {}),
       temperature: 0,
     });
-    const { agent, reason } = reply.value;
-    if (agent === NONE) return fallback(`the model found no agent: ${reason}`);
-    return { agent, by: "model", reason };
+    const { reason } = reply.value;
+    const chosen = [...new Set(reply.value.agents)];
+    if (chosen.length === 0) return fallback(`the model found no agent: ${reason}`);
+    return { agents: chosen, by: "model", reason };
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    return fallback(
-      `the model could not classify: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const failure = error instanceof Error ? error.message : String(error);
+    return { ...fallback(`the model could not classify: ${failure}`), modelFailure: failure };
   }
 };

@@ -7,7 +7,7 @@ import { createTestTeam, ScriptedModel, scriptedAgent } from "@troupe/runtime/te
 import { afterEach, describe, expect, it } from "vitest";
 import { type OllamaStandIn, startOllamaStandIn } from "../../../../test/harness/ollamaStandIn.ts";
 import { classifyRequest } from "./classifyRequest.ts";
-import { createOrchestrator, orchestratorFormatters } from "./orchestrator.ts";
+import { createOrchestrator, type OrchestratorResult, orchestratorFormatters } from "./orchestrator.ts";
 import { splitRequest } from "./splitRequest.ts";
 
 const roster = [
@@ -34,54 +34,72 @@ describe("splitRequest", () => {
 
 describe("classifyRequest", () => {
   it("uses a rule before the model", async () => {
-    const llm = new ScriptedModel([{ json: { agent: "research", reason: "x" } }]);
+    const llm = new ScriptedModel([{ json: { agents: ["research"], reason: "x" } }]);
     const choice = await classifyRequest("please review this diff", roster, { llm });
-    expect(choice).toMatchObject({ agent: "code", by: "rule" });
+    expect(choice).toMatchObject({ agents: ["code"], by: "rule" });
     expect(llm.calls).toHaveLength(0);
   });
 
   it("asks the model, with only the team's names allowed, when no rule matches", async () => {
-    const llm = new ScriptedModel([{ json: { agent: "research", reason: "needs reading" } }]);
+    const llm = new ScriptedModel([{ json: { agents: ["research"], reason: "needs reading" } }]);
     const choice = await classifyRequest("tell me about the 1998 outage", roster, { llm });
-    expect(choice).toEqual({ agent: "research", by: "model", reason: "needs reading" });
-    const format = llm.calls[0]?.options.format as { properties: { agent: { enum?: unknown } } };
-    expect(JSON.stringify(format)).toContain('"research"');
-    expect(JSON.stringify(format)).toContain('"none"');
+    expect(choice).toEqual({ agents: ["research"], by: "model", reason: "needs reading" });
+    const format = JSON.stringify(llm.calls[0]?.options.format);
+    for (const name of ["research", "code", "echo"]) expect(format).toContain(`"${name}"`);
+  });
+
+  it("lets the model give a request to several agents", async () => {
+    const llm = new ScriptedModel([{ json: { agents: ["research", "code", "research"], reason: "both" } }]);
+    const choice = await classifyRequest("tell me about the 1998 outage and how to avoid another", roster, {
+      llm,
+    });
+    expect(choice).toMatchObject({ agents: ["research", "code"], by: "model" });
   });
 
   it("falls back when the model names no agent, answers nonsense twice, or is down", async () => {
-    const none = new ScriptedModel([{ json: { agent: "none", reason: "small talk" } }]);
-    expect(await classifyRequest("hi", roster, { llm: none, fallback: "echo" })).toMatchObject({
-      agent: "echo",
-      by: "fallback",
-    });
-    const confused = new ScriptedModel([{ json: { agent: "deployer", reason: "?" } }]);
+    const none = new ScriptedModel([{ json: { agents: [], reason: "small talk" } }]);
+    const nothing = await classifyRequest("hi", roster, { llm: none, fallback: "echo" });
+    expect(nothing).toMatchObject({ agents: ["echo"], by: "fallback" });
+    expect(nothing.modelFailure).toBeUndefined();
+    const confused = new ScriptedModel([{ json: { agents: ["deployer"], reason: "?" } }]);
     const wrong = await classifyRequest("hi", roster, { llm: confused, fallback: "echo" });
-    expect(wrong).toMatchObject({ agent: "echo", by: "fallback" });
+    expect(wrong).toMatchObject({
+      agents: ["echo"],
+      by: "fallback",
+      modelFailure: expect.stringMatching(/schema/),
+    });
     expect(confused.calls).toHaveLength(2); // the schema error was sent back once
     const down = new ScriptedModel([{ error: "ModelUnavailable" }]);
     expect(await classifyRequest("hi", roster, { llm: down })).toMatchObject({
-      agent: undefined,
+      agents: [],
       by: "fallback",
+      modelFailure: expect.any(String),
     });
   });
 });
 
 describe("orchestrator.classify", () => {
   it("routes a team's unmatched task by rule, model, or to itself for a multi-part request", async () => {
-    const llm = new ScriptedModel([{ json: { agent: "research", reason: "history" } }]);
+    const llm = new ScriptedModel([
+      { json: { agents: ["research"], reason: "history" } },
+      { json: { agents: ["research", "code"], reason: "both" } },
+    ]);
     const { classify } = createOrchestrator({ llm });
     const signal = new AbortController().signal;
     const withSelf = [...roster, { name: "orchestrator", description: "", capabilities: [] }];
     expect(await classify(task("review foo.ts"), withSelf, signal)).toBe("code");
     expect(await classify(task("tell me about 1998"), withSelf, signal)).toBe("research");
     expect(await classify(task("- look up DNS\n- review foo.ts"), withSelf, signal)).toBe("orchestrator");
+    // Several agents for one request: the orchestrator fans it out.
+    expect(await classify(task("tell me about 1998 and how to avoid it"), withSelf, signal)).toBe(
+      "orchestrator",
+    );
   });
 
   it("is the supervisor's classifier", async () => {
     const research = scriptedAgent("research", [{ reply: { text: "found it" } }]);
     const echo = scriptedAgent("echo", [{ reply: { text: "echo" } }]);
-    const llm = new ScriptedModel([{ json: { agent: "research", reason: "a question" } }]);
+    const llm = new ScriptedModel([{ json: { agents: ["research"], reason: "a question" } }]);
     const { classify } = createOrchestrator({ llm, fallback: "echo" });
     const { team, next } = createTestTeam({
       agents: [research, echo],
@@ -153,7 +171,7 @@ describe("orchestrator agent", () => {
   it("reports a failed part without failing the whole, and uses ctx.llm for what no rule decides", async () => {
     const research = scriptedAgent("research", [{ fail: "no sources" }]);
     const echo = scriptedAgent("echo", [{ reply: { text: "hello back" } }]);
-    const model = new ScriptedModel([{ json: { agent: "echo", reason: "greeting" } }]);
+    const model = new ScriptedModel([{ json: { agents: ["echo"], reason: "greeting" } }]);
     const orchestrator = createOrchestrator({ agents: [research, echo] });
     const { team } = createTestTeam({ agents: [orchestrator.agent, research, echo], llm: () => model });
     const result = await team.ask(orchestrator.agent, "research the outage; say hello").result;
@@ -230,6 +248,87 @@ describe("orchestrator agent", () => {
   });
 });
 
+describe("orchestrator routing", () => {
+  const answering = (name: string) =>
+    scriptedAgent(name, [{ run: (task) => ({ text: `${name}: ${task.text}` }) }]);
+  const logged = () => {
+    const records: { level: string; msg: string }[] = [];
+    return { records, logger: { log: (level: string, msg: string) => records.push({ level, msg }) } };
+  };
+
+  it("fans a part out to every agent its model picks, never to itself, and says who took one part", async () => {
+    const research = answering("research");
+    const code = answering("code");
+    const model = new ScriptedModel([
+      { json: { agents: ["research", "code"], reason: "both" } },
+      { json: { agents: ["research"], reason: "history" } },
+    ]);
+    let orchestrator: ReturnType<typeof createOrchestrator> | undefined;
+    // Its roster may list itself (the host passes the whole team): it is left out.
+    orchestrator = createOrchestrator({ agents: () => [orchestrator!.agent, research, code] });
+    const { team } = createTestTeam({ agents: [orchestrator.agent, research, code], llm: () => model });
+    const both = await team.ask(orchestrator.agent, "tell me about the outage and how to avoid it").result;
+    expect(both.parts.map((part) => [part.agent, part.routedBy, part.answer])).toEqual([
+      ["research", "model", "research: tell me about the outage and how to avoid it"],
+      ["code", "model", "code: tell me about the outage and how to avoid it"],
+    ]);
+    expect(JSON.stringify(model.calls[0]?.options.format)).not.toContain('"orchestrator"');
+    const one = await team.ask(orchestrator.agent, "tell me about 1998").result;
+    expect(orchestratorFormatters.text(one)).toBe(
+      "research: tell me about 1998\n(research took it, picked by the model)",
+    );
+    team.stop();
+  });
+
+  it("drops its own @address from a part and honours another agent's", async () => {
+    const research = answering("research");
+    const code = answering("code");
+    const orchestrator = createOrchestrator({ agents: [research, code], fallback: "code" });
+    const { team, events } = createTestTeam({
+      agents: [orchestrator.agent, research, code],
+      routes: [route.mention()],
+    });
+    const run = team.submit("@orchestrator @orchestrator tidy my loop; @research: tea");
+    const result = (await run.result) as OrchestratorResult;
+    expect(result.parts.map((part) => [part.agent, part.routedBy, part.answer])).toEqual([
+      ["code", "fallback", "code: tidy my loop"],
+      ["research", "rule", "research: tea"],
+    ]);
+    expect(events.some((event) => event.type === "deadlock.detected")).toBe(false);
+    team.stop();
+  });
+
+  it("routes by the rules while its model is down, says so in each answer and once in the log", async () => {
+    const echo = answering("echo");
+    const research = answering("research");
+    const model = new ScriptedModel([
+      { error: "ModelUnavailable" },
+      { error: "ModelUnavailable" },
+      { json: { agents: ["research"], reason: "back" } },
+    ]);
+    const { records, logger } = logged();
+    const orchestrator = createOrchestrator({ agents: [echo, research], fallback: "echo", logger });
+    const { team } = createTestTeam({ agents: [orchestrator.agent, echo, research], llm: () => model });
+    for (const text of ["hello", "hello again"]) {
+      const result = await team.ask(orchestrator.agent, text).result;
+      expect(result.modelUnavailable).toMatch(/./);
+      expect(orchestratorFormatters.text(result)).toMatch(
+        /^echo: hello.*\n\(echo took it by the rules: the orchestrator's model is unavailable \(.+\)\)$/,
+      );
+    }
+    const back = await team.ask(orchestrator.agent, "tell me about tea").result;
+    expect(back.modelUnavailable).toBeUndefined();
+    expect(records).toEqual([
+      {
+        level: "warn",
+        msg: "the orchestrator's model is unavailable: the rules route until it answers again",
+      },
+      { level: "info", msg: "the orchestrator's model answers again" },
+    ]);
+    team.stop();
+  });
+});
+
 describe("orchestrator on the Ollama stand-in", () => {
   let standIn: OllamaStandIn | undefined;
   afterEach(async () => {
@@ -239,7 +338,7 @@ describe("orchestrator on the Ollama stand-in", () => {
 
   it("classifies through the real ollama client", async () => {
     standIn = await startOllamaStandIn({
-      replies: [{ content: JSON.stringify({ agent: "research", reason: "history question" }) }],
+      replies: [{ content: JSON.stringify({ agents: ["research"], reason: "history question" }) }],
     });
     const research = scriptedAgent("research", [{ reply: { text: "1998 was DNS" } }]);
     const echo = scriptedAgent("echo", [{ reply: { text: "echo" } }]);

@@ -1,15 +1,21 @@
-// The orchestrator: routes free text to the right agent and turns a multi-part request into a
-// fan-out. `createOrchestrator({ llm })` gives both the agent and `classify`, the supervisor's
+// The orchestrator: routes free text to the right agent or agents and turns a multi-part request into
+// a fan-out. `createOrchestrator({ llm })` gives both the agent and `classify`, the supervisor's
 // classifier (rules first, the model second, a fallback). The agent splits a request (a list, or
-// parts separated by ";"), classifies each part, delegates the parts in parallel with
-// `ctx.delegate` (so the team's wait-for graph, deadlines and cancellation apply to each), and joins
-// the answers into one summary. A failed part is reported in the result, not a failure of the whole.
-// A follow-up's conversation and notes go with each part, so the agent that answers it has them.
+// parts separated by ";"), routes each part (a leading "@agent" names it; else rules, then the model,
+// which may give a part to several agents, then the fallback), delegates every branch in parallel
+// with `ctx.delegate` (so the team's wait-for graph, deadlines and cancellation apply to each), and
+// joins the answers into one summary. It never hands a part to itself. A failed part is reported in
+// the result, not a failure of the whole. A follow-up's conversation and notes go with each part.
+// When its model cannot answer, the rules route alone: the result says so, and the logger is told
+// once, until the model answers again.
 import {
   type AgentContext,
   type AnyAgentDefinition,
   type Classifier,
   defineAgent,
+  type Logger,
+  leadingMention,
+  silentLogger,
   type Task,
 } from "@troupe/runtime";
 import type { Llm } from "@troupe/runtime/llm";
@@ -40,6 +46,8 @@ export const OrchestratorResult = Schema.Struct({
   request: Schema.String,
   parts: Schema.Array(OrchestratorPart),
   summary: Schema.String,
+  /** Why the model could not route (the rules did instead), when it could not. */
+  modelUnavailable: Schema.optional(Schema.String),
 });
 export type OrchestratorResult = typeof OrchestratorResult.Type;
 
@@ -54,6 +62,8 @@ export interface OrchestratorOptions {
   readonly fallback?: string;
   /** The agent's name (default "orchestrator"). */
   readonly name?: string;
+  /** Told once when the model stops answering (the rules route meanwhile), and when it answers again. */
+  readonly logger?: Logger;
 }
 
 export interface Orchestrator {
@@ -62,10 +72,27 @@ export interface Orchestrator {
   readonly classify: Classifier;
 }
 
+/** Who took a one-part request and how it was chosen: "research took it, picked by the model". */
+const routingNote = (result: OrchestratorResult): string => {
+  const [part] = result.parts;
+  if (!part) return "";
+  if (part.agent === null || part.routedBy === "team") return "the team routed it";
+  if (result.modelUnavailable !== undefined)
+    return `${part.agent} took it by the rules: the orchestrator's model is unavailable (${result.modelUnavailable})`;
+  const how = { rule: "by rule", model: "picked by the model", fallback: "as nothing else fit" } as const;
+  return `${part.agent} took it, ${how[part.routedBy]}`;
+};
+
+/** A many-part request's note when the model could not route its parts. */
+const unavailableNote = (result: OrchestratorResult): string[] =>
+  result.modelUnavailable === undefined
+    ? []
+    : [`The rules routed the parts: the orchestrator's model is unavailable (${result.modelUnavailable}).`];
+
 export const orchestratorFormatters = defineFormatters<OrchestratorResult>({
   markdown: (result) =>
     result.parts.length <= 1
-      ? result.summary
+      ? [result.summary, ...(result.parts.length === 1 ? ["", `_${routingNote(result)}_`] : [])].join("\n")
       : [
           result.summary,
           "",
@@ -73,16 +100,18 @@ export const orchestratorFormatters = defineFormatters<OrchestratorResult>({
             (part) =>
               `- **${part.agent ?? "team"}** — ${part.request}: ${part.status === "succeeded" ? part.answer : `❌ ${part.error ?? "failed"}`}`,
           ),
+          ...unavailableNote(result).map((note) => `\n_${note}_`),
         ].join("\n"),
   text: (result) =>
     result.parts.length <= 1
-      ? result.summary
+      ? [result.summary, ...(result.parts.length === 1 ? [`(${routingNote(result)})`] : [])].join("\n")
       : [
           result.summary,
           ...result.parts.map(
             (part) =>
               `[${part.agent ?? "team"}] ${part.request}: ${part.status === "succeeded" ? part.answer : `failed: ${part.error ?? "unknown error"}`}`,
           ),
+          ...unavailableNote(result),
         ].join("\n"),
   notification: (result) => {
     const failed = result.parts.filter((part) => part.status === "failed").length;
@@ -134,9 +163,17 @@ const defineOrchestratorAgent = (
     handle: run,
   });
 
+/** One branch of the fan-out: a part's text and the agent it goes to (undefined: the team routes it). */
+interface Branch {
+  readonly text: string;
+  readonly agent: string | undefined;
+  readonly by: OrchestratorPart["routedBy"];
+}
+
 export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestrator => {
   const name = options.name ?? "orchestrator";
   const rules = options.rules ?? defaultClassifyRules;
+  const logger = options.logger ?? silentLogger;
   let model: Llm | undefined;
   /** The factory's model; one that cannot be made (a bad OLLAMA_HOST, say) counts as none: rules and fallback. */
   const factoryLlm = (): Llm | undefined => {
@@ -155,16 +192,40 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
       .filter((agent) => agent.name !== name);
   };
 
+  /** Whether the model answered the last time it was asked: a change is logged, so an outage is told once. */
+  let modelState: "answering" | "unavailable" = "answering";
+  const noteModel = (classifications: readonly Classification[]) => {
+    const failure = classifications.find((choice) => choice.modelFailure !== undefined)?.modelFailure;
+    if (failure !== undefined && modelState === "answering") {
+      modelState = "unavailable";
+      logger.log("warn", "the orchestrator's model is unavailable: the rules route until it answers again", {
+        agent: name,
+        reason: failure,
+      });
+    } else if (
+      failure === undefined &&
+      modelState === "unavailable" &&
+      classifications.some((c) => c.by === "model")
+    ) {
+      modelState = "answering";
+      logger.log("info", "the orchestrator's model answers again", { agent: name });
+    }
+    return failure;
+  };
+
   const classify: Classifier = async (task, agents, signal) => {
     const others = agents.filter((agent) => agent.name !== name);
-    if (agents.some((agent) => agent.name === name) && splitRequest(task.text).length > 1) return name;
+    const withSelf = agents.some((agent) => agent.name === name);
+    if (withSelf && splitRequest(task.text).length > 1) return name;
     const choice = await classifyRequest(task.text, others, {
       rules,
       llm: factoryLlm(),
       fallback: options.fallback,
       signal,
     });
-    return choice.agent;
+    noteModel([choice]);
+    // Several agents for one request: the orchestrator fans it out, when it is in the team.
+    return choice.agents.length > 1 && withSelf ? name : choice.agents[0];
   };
 
   const agentLlm = (ctx: AgentContext): Llm | undefined => {
@@ -179,6 +240,34 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
     }
   };
 
+  /** Where one part goes: its "@agent", the agent given with it, else rules, model and fallback. */
+  const route = async (
+    part: { text: string; agent?: string },
+    agents: readonly AgentSummary[] | undefined,
+    llm: Llm | undefined,
+    signal: AbortSignal,
+  ): Promise<{ branches: Branch[]; choice?: Classification }> => {
+    const mention = leadingMention(part.text);
+    const inRoster = (agent: string) => agent !== name && (agents?.some((a) => a.name === agent) ?? false);
+    // "@research …" names the part's agent; "@orchestrator …" is this agent's own address: it goes,
+    // and the part is routed like any other. The orchestrator never hands a part to itself.
+    const text = mention && (mention.agent === name || inRoster(mention.agent)) ? mention.rest : part.text;
+    const named =
+      part.agent !== undefined && part.agent !== name
+        ? part.agent
+        : mention && inRoster(mention.agent)
+          ? mention.agent
+          : undefined;
+    if (named !== undefined) return { branches: [{ text, agent: named, by: "rule" }] };
+    if (!agents) return { branches: [{ text, agent: undefined, by: "team" }] };
+    const choice = await classifyRequest(text, agents, { rules, llm, fallback: options.fallback, signal });
+    const branches: Branch[] =
+      choice.agents.length === 0
+        ? [{ text, agent: undefined, by: "team" }]
+        : choice.agents.map((agent) => ({ text, agent, by: choice.by }));
+    return { branches, choice };
+  };
+
   const agent = defineOrchestratorAgent(name, async (task, ctx) => {
     const given = partsFromInput(task);
     const parts: { text: string; agent?: string }[] =
@@ -187,27 +276,17 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
     if (parts.length === 0) return { request, parts: [], summary: "Nothing to do: the request is empty." };
     const agents = roster();
     const llm = agents ? agentLlm(ctx) : undefined;
-    const routes = await Promise.all(
-      parts.map(async (part): Promise<{ agent: string | undefined; by: OrchestratorPart["routedBy"] }> => {
-        if (part.agent) return { agent: part.agent, by: "rule" };
-        if (!agents) return { agent: undefined, by: "team" };
-        const choice: Classification = await classifyRequest(part.text, agents, {
-          rules,
-          llm,
-          fallback: options.fallback,
-          signal: ctx.signal,
-        });
-        return choice.agent ? { agent: choice.agent, by: choice.by } : { agent: undefined, by: "team" };
-      }),
-    );
+    const routed = await Promise.all(parts.map((part) => route(part, agents, llm, ctx.signal)));
+    const modelUnavailable = noteModel(routed.flatMap((one) => (one.choice ? [one.choice] : [])));
+    const branches = routed.flatMap((one) => one.branches);
     ctx.progress(
-      `asking ${routes.map((route, index) => route.agent ?? `the team (part ${index + 1})`).join(", ")}`,
+      `asking ${branches.map((branch, index) => branch.agent ?? `the team (part ${index + 1})`).join(", ")}`,
     );
     const settled = await Promise.allSettled(
-      parts.map((part, index) =>
+      branches.map((branch) =>
         ctx.delegate({
-          text: part.text,
-          ...(routes[index]!.agent ? { agent: routes[index]!.agent } : {}),
+          text: branch.text,
+          ...(branch.agent ? { agent: branch.agent } : {}),
           ...(task.from ? { from: task.from } : {}),
           ...(task.channel ? { channel: task.channel } : {}),
           // A follow-up's memory goes with each part: the conversation so far and the pinned notes.
@@ -217,11 +296,8 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
       ),
     );
     const results: OrchestratorPart[] = settled.map((outcome, index) => {
-      const base = {
-        request: parts[index]!.text,
-        agent: routes[index]!.agent ?? null,
-        routedBy: routes[index]!.by,
-      };
+      const branch = branches[index]!;
+      const base = { request: branch.text, agent: branch.agent ?? null, routedBy: branch.by };
       return outcome.status === "fulfilled"
         ? { ...base, status: "succeeded", answer: textOf(outcome.value) }
         : {
@@ -231,7 +307,12 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
             error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason),
           };
     });
-    return { request, parts: results, summary: summaryOf(results) };
+    return {
+      request,
+      parts: results,
+      summary: summaryOf(results),
+      ...(modelUnavailable === undefined ? {} : { modelUnavailable }),
+    };
   });
 
   return { agent, classify };

@@ -5,7 +5,11 @@
 // handling applies (a 429 is waited out, never retried early); `apiUrl` points REST — and through
 // GET /gateway/bot the gateway — at a Discord-compatible server. The token is never logged. After a
 // restart, a message's own reactions and people's reactions (with the members' roles) are read back
-// through REST.
+// through REST, and so are the messages of a channel written while the gateway was not connected
+// (`messagesSince`, paging with `after`); a new gateway session (READY, after an IDENTIFY that follows
+// op 9 Invalid Session or a drop Discord would not resume) and a RESUMED are told to `onConnected`.
+// A mention of the bot itself (`<@id>`) addresses Troupe and is taken off what a person
+// wrote, so it never reaches an agent's model or memory.
 import {
   AttachmentBuilder,
   type Channel,
@@ -16,6 +20,7 @@ import {
   type Message,
   MessageFlags,
   Routes,
+  SnowflakeUtil,
   Status,
   type TextChannel,
   type ThreadAutoArchiveDuration,
@@ -29,6 +34,7 @@ import type {
   InboundCommand,
   InboundMessage,
   InboundReaction,
+  MissedMessages,
   Surface,
   SurfaceEmbed,
   SurfaceFile,
@@ -36,6 +42,7 @@ import type {
   SurfaceIdentity,
   SurfaceMessageRef,
   SurfacePost,
+  SurfaceSession,
 } from "../surface/Surface.ts";
 
 export interface DiscordSurfaceOptions {
@@ -83,6 +90,9 @@ export const DISCORD_INTENTS = [
   GatewayIntentBits.MessageContent,
 ] as const;
 
+/** Messages one GET of a channel's messages gives at most. */
+const PAGE = 100;
+
 /** Discord's error code for a thread asked on a message that already has one. */
 const THREAD_ALREADY_CREATED = 160_004;
 
@@ -99,6 +109,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
   const listeners = new Set<(message: InboundMessage) => void>();
   const reactionListeners = new Set<(reaction: InboundReaction) => void>();
   const commandListeners = new Set<(command: InboundCommand) => void>();
+  const connectedListeners = new Set<(session: SurfaceSession) => void>();
   const webhooks = new Map<string, Promise<Webhook | undefined>>();
   const channelHooks = new Map<string, Promise<Map<string, Webhook>>>();
   const noWebhooks = new Set<string>();
@@ -130,20 +141,30 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
   /** Written by a bot, a webhook (an agent's post) or Troupe's own bot user. */
   const fromBot = (written: Message) =>
     written.author.bot || written.webhookId !== null || written.author.id === client.user?.id;
+
+  /** What a person wrote, without mentions of the bot itself (`<@id>`, `<@!id>`). */
+  const withoutOwnMention = (content: string): string => {
+    const own = client.user?.id;
+    if (own === undefined) return content;
+    const stripped = content.replace(new RegExp(`<@!?${own}>\\s*`, "g"), "");
+    return stripped === content ? content : stripped.trim();
+  };
+
   const historyMessageOf = (written: Message): SurfaceHistoryMessage => ({
     id: written.id,
     authorName: written.author.username,
     fromBot: fromBot(written),
-    content: written.content,
+    content: withoutOwnMention(written.content),
   });
 
-  client.on(Events.MessageCreate, (incoming: Message) => {
-    if (!incoming.inGuild()) return;
-    if (options.guildId !== undefined && incoming.guildId !== options.guildId) return;
+  /** A guild message as the bridge sees it (undefined for one outside the guild Troupe serves). */
+  const inboundOf = (incoming: Message): InboundMessage | undefined => {
+    if (!incoming.inGuild()) return undefined;
+    if (options.guildId !== undefined && incoming.guildId !== options.guildId) return undefined;
     const channel = incoming.channel;
     const inThread = channel.isThread();
     const parent = inThread ? channel.parent : channel;
-    const inbound: InboundMessage = {
+    return {
       id: incoming.id,
       channelId: inThread ? (channel.parentId ?? channel.id) : channel.id,
       channelName: parent?.name,
@@ -151,8 +172,13 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       authorId: incoming.author.id,
       authorName: incoming.author.username,
       fromBot: fromBot(incoming),
-      content: incoming.content,
+      content: withoutOwnMention(incoming.content),
     };
+  };
+
+  client.on(Events.MessageCreate, (incoming: Message) => {
+    const inbound = inboundOf(incoming);
+    if (!inbound) return;
     for (const listener of listeners) {
       try {
         listener(inbound);
@@ -175,6 +201,20 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     };
   }
   (client as unknown as NodeJS.EventEmitter).on(Events.Raw, (packet: { t?: string; d?: RawReaction }) => {
+    // The raw READY and RESUMED, before any message of the session: none passes unseen before the
+    // listeners know the connection is back (the first READY, in `connect`, has none yet).
+    if (packet.t === "READY" || packet.t === "RESUMED") {
+      const session: SurfaceSession = packet.t === "READY" ? "new" : "resumed";
+      logger.log("info", "discord: gateway connected", { session });
+      for (const listener of connectedListeners) {
+        try {
+          listener(session);
+        } catch (error) {
+          logger.log("error", "discord: a connection listener failed", { error: message(error) });
+        }
+      }
+      return;
+    }
     if (packet.t !== "MESSAGE_REACTION_ADD" || !packet.d || reactionListeners.size === 0) return;
     const data = packet.d;
     if (options.guildId !== undefined && data.guild_id !== options.guildId) return;
@@ -431,6 +471,45 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         .map(historyMessageOf);
     },
 
+    channelIds(namesOrIds) {
+      const ids: string[] = [];
+      for (const guild of client.guilds.cache.values()) {
+        if (options.guildId !== undefined && guild.id !== options.guildId) continue;
+        for (const channel of guild.channels.cache.values())
+          if (
+            channel.isTextBased() &&
+            !channel.isThread() &&
+            (namesOrIds.includes(channel.id) || namesOrIds.includes(channel.name))
+          )
+            ids.push(channel.id);
+      }
+      return ids;
+    },
+
+    async messagesSince(channelId, { after, since, limit }, signal): Promise<MissedMessages> {
+      const messages = await messagesOf(channelId);
+      // `since` as the smallest id of that millisecond: Discord pages by id.
+      const floor = SnowflakeUtil.generate({ timestamp: since, increment: 0n, workerId: 0n, processId: 0n });
+      let cursor = after !== undefined && BigInt(after) > floor ? after : floor.toString();
+      const kept: InboundMessage[] = [];
+      let skipped = 0;
+      // Oldest first, a page at a time, keeping the newest `limit`.
+      for (;;) {
+        signal?.throwIfAborted();
+        const page = await messages.fetch({ after: cursor, limit: PAGE, cache: false });
+        const oldestFirst = [...page.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+        for (const written of oldestFirst) {
+          const inbound = inboundOf(written);
+          if (inbound) kept.push(inbound);
+        }
+        if (kept.length > limit) skipped += kept.splice(0, kept.length - limit).length;
+        const newest = oldestFirst.at(-1);
+        if (page.size < PAGE || newest === undefined) break;
+        cursor = newest.id;
+      }
+      return { messages: kept, skipped };
+    },
+
     async pinned(threadId) {
       const messages = await messagesOf(threadId);
       const { items } = await messages.fetchPins({ cache: false });
@@ -504,6 +583,11 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       return () => commandListeners.delete(listener);
     },
 
+    onConnected(listener) {
+      connectedListeners.add(listener);
+      return () => connectedListeners.delete(listener);
+    },
+
     stats: () => ({ ...counts }),
 
     gatewayReady: () =>
@@ -513,6 +597,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       listeners.clear();
       reactionListeners.clear();
       commandListeners.clear();
+      connectedListeners.clear();
       await client.destroy();
     },
   };

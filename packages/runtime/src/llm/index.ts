@@ -42,5 +42,13 @@ export {
   resolveModels,
   resolveOllamaHost,
 } from "./modelRoles.ts";
+export {
+  checkModelTimeouts,
+  isModelTimeoutVariable,
+  MODEL_TIMEOUT,
+  modelTimeoutVariable,
+  type ResolvedModelTimeout,
+  resolveModelTimeout,
+} from "./modelTimeouts.ts";
 export { DEFAULT_MAX_STEPS, runTools } from "./runTools.ts";
 export { conversationMessages, taskContextMessages, workingMemoryMessages } from "./taskContext.ts";

@@ -29,6 +29,8 @@ describe("resolveModels", () => {
       MODEL_CODE: " deepseek-coder:6.7b ",
       MODEL_DEFAULT: "llama3.2:3b",
       MODEL_SUMMARIZER: "phi3:mini",
+      MODEL_TIMEOUT: "2m",
+      MODEL_TIMEOUT_CODE: "30s",
     };
     const table = resolveModels(env);
     expect(table.find((row) => row.role === "code")).toMatchObject({

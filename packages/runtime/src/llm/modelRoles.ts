@@ -2,6 +2,7 @@
 // default per role, and where Ollama listens (`OLLAMA_HOST`). Heavier roles default to a bigger
 // model, light ones to a small fast one; all of them are small enough for one local machine.
 import { TroupeError } from "../errors/TroupeError.ts";
+import { isModelTimeoutVariable } from "./modelTimeouts.ts";
 
 /** The default model of each built-in role (see docs/models.md). */
 export const ROLE_MODELS = {
@@ -70,12 +71,13 @@ export const resolveModel = (role: string, env: Env = process.env): ResolvedMode
 
 /**
  * Every role's model: the built-in roles, then any other role given a `MODEL_<ROLE>` variable
- * (MODEL_SUMMARIZER → "summarizer"), in that order.
+ * (MODEL_SUMMARIZER → "summarizer"; MODEL_TIMEOUT* are deadlines, not roles), in that order.
  */
 export const resolveModels = (env: Env = process.env): readonly ResolvedModel[] => {
   const roles: string[] = Object.keys(ROLE_MODELS);
   const extra = Object.keys(env)
     .filter((name) => /^MODEL_[A-Z][A-Z0-9_]*$/.test(name) && name !== "MODEL_DEFAULT")
+    .filter((name) => !isModelTimeoutVariable(name))
     .map((name) => name.slice("MODEL_".length).toLowerCase())
     .filter((role) => !roles.includes(role) && env[modelVariable(role)]?.trim())
     .sort();

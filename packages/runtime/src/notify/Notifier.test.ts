@@ -266,6 +266,37 @@ describe("Notifier", () => {
     ]);
   });
 
+  it("sends a warning Kakao cuts short whole to the next sink, and says which one has it", async () => {
+    const kakao = scriptedSink("kakao", { maxLength: 200, style: "plain", digestAbove: 2 });
+    const discord = scriptedSink("discord", { maxLength: 2_000, style: "markdown" });
+    const { notifier, sentOn } = await setUp([kakao, discord]);
+    const text = "디스크 사용량 93%. 🧑🏻‍💻 정리가 필요합니다. ".repeat(20).trim();
+    const onKakao = sentOn("kakao", "long");
+    const onDiscord = sentOn("discord", "long");
+    expect((await notifier.notify(alert("long", "warning", text))).sinks).toEqual(["kakao", "discord"]);
+    await Promise.all([onKakao, onDiscord]);
+    expect(kakao.sent).toHaveLength(1);
+    const full = `[WARNING] alert long (test)\n${text}`;
+    const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(full)].length;
+    expect(graphemes).toBeLessThan(full.length); // the emoji and its modifier are one character to a reader
+    expect(kakao.sent[0]!.text).toMatch(new RegExp(`\\(${graphemes} characters; full text on discord\\)$`));
+    expect(discord.sent.map((message) => message.text).join("")).toContain(text);
+  });
+
+  it("sends a long warning whole, in pieces, when no other sink could carry its full text", async () => {
+    const kakao = scriptedSink("kakao", { maxLength: 200, style: "plain", digestAbove: 2 });
+    const { notifier, until } = await setUp([kakao]);
+    const text = "the disk is almost full and nothing was cleaned up overnight; ".repeat(12).trim();
+    const { added } = await notifier.notify(alert("alone", "warning", text));
+    expect(added).toBeGreaterThan(2);
+    await until(
+      (event): event is Extract<NotifierEvent, { type: "sent" }> =>
+        event.type === "sent" && event.ids.includes(`alone/kakao/${added}`),
+    );
+    expect(kakao.sent.map((message) => message.text).join(" ")).not.toContain("full text on");
+    expect(kakao.sent.every((message) => message.text.length <= 200)).toBe(true);
+  });
+
   it("refuses an alert with no text, naming it, and keeps delivering the others", async () => {
     const discord = scriptedSink("discord");
     const logs: string[] = [];

@@ -27,7 +27,7 @@ import {
   type SinkHold,
 } from "./OutboxStore.ts";
 import { type QuietHours, quietUntil } from "./quietHours.ts";
-import { renderAlert, renderDigest } from "./renderAlert.ts";
+import { cutsShort, renderAlert, renderDigest } from "./renderAlert.ts";
 import type { OutboundMessage, SendResult, Sink } from "./Sink.ts";
 
 /** Bounded reasons of a failed send, for metrics and logs. */
@@ -290,9 +290,10 @@ export class Notifier {
   async notify(input: Partial<Alert> & Record<string, unknown>): Promise<NotifyReceipt> {
     const alert = checkAlert(input, this.#now());
     const now = this.#now();
-    const targets =
-      alert.severity === "critical" ? [...this.#order] : [this.#firstUp(this.#order) ?? this.#order[0]!];
-    const deliveries = targets.flatMap((sink) => this.#deliveriesFor(alert, sink, now));
+    const { targets, wholeOn } = this.#route(alert);
+    const deliveries = targets.flatMap((sink) =>
+      this.#deliveriesFor(alert, sink, now, sink === wholeOn ? undefined : wholeOn),
+    );
     const added = await this.#write(alert, deliveries);
     if (added > 0) {
       for (const sink of targets) {
@@ -438,7 +439,22 @@ export class Notifier {
     return names.find((name) => this.#isUp(name));
   }
 
-  #deliveriesFor(alert: Alert, sinkName: string, now: number): NewDelivery[] {
+  /**
+   * Critical alerts go to every sink; others to the first sink that is up — and, when that sink
+   * would cut the alert short (a Kakao digest), also whole to the next one up that would not.
+   */
+  #route(alert: Alert): { targets: string[]; wholeOn?: string } {
+    if (alert.severity === "critical") return { targets: [...this.#order] };
+    const first = this.#firstUp(this.#order) ?? this.#order[0]!;
+    const linked = { ...alert, link: alert.link ?? this.#linkFor(alert.alertId) };
+    if (!cutsShort(linked, this.#sinks.get(first)!.sink.format)) return { targets: [first] };
+    const whole = this.#order.find(
+      (name) => name !== first && this.#isUp(name) && !cutsShort(linked, this.#sinks.get(name)!.sink.format),
+    );
+    return whole === undefined ? { targets: [first] } : { targets: [first, whole], wholeOn: whole };
+  }
+
+  #deliveriesFor(alert: Alert, sinkName: string, now: number, wholeOn?: string): NewDelivery[] {
     const { sink } = this.#sinks.get(sinkName)!;
     const critical = alert.severity === "critical";
     const quiet = this.#quiet[sinkName];
@@ -448,7 +464,7 @@ export class Notifier {
     const dueAt = quietEnd ?? batchDue ?? now;
     const link = alert.link ?? this.#linkFor(alert.alertId);
     const linked = link === undefined ? alert : { ...alert, link };
-    return renderAlert(linked, sink.format).map((chunk) => ({
+    return renderAlert(linked, sink.format, wholeOn).map((chunk) => ({
       id: deliveryId(alert.alertId, sinkName, chunk.chunk),
       alertId: alert.alertId,
       sink: sinkName,

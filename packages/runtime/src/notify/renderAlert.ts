@@ -1,7 +1,9 @@
 // Each sink's rendering of an alert: Discord gets markdown with a bold title, the Kakao and
 // webhook sinks plain text with the severity in brackets; then the text is cut to the sink's
 // limit. An alert that would take more Kakao messages than `digestAbove` goes as one short digest
-// that links to the full text, and a batch of alerts (quiet hours, batching) as one digest message.
+// that links to the full text or names the sink that has it, and is sent whole when there is
+// neither; a batch of alerts (quiet hours, batching) goes as one digest message. Lengths shown to
+// people count graphemes, as they see characters.
 import type { Alert } from "./Alert.ts";
 import { chunkText } from "./chunkText.ts";
 import type { SinkFormat } from "./Sink.ts";
@@ -42,15 +44,33 @@ export interface RenderedChunk {
   readonly chunks: number;
 }
 
-/** The messages one alert becomes on a sink of this format. */
-export const renderAlert = (alert: Alert, format: SinkFormat): RenderedChunk[] => {
+/** Characters as people count them: "한국어" is 3, a family emoji 1 (UTF-16 would say 3 and 11). */
+export const graphemeCount = (text: string): number => {
+  let count = 0;
+  for (const _ of segmenter.segment(text)) count += 1;
+  return count;
+};
+
+/** Whether this sink would send the alert cut short (a digest) if another sink had its full text. */
+export const cutsShort = (alert: Alert, format: SinkFormat): boolean =>
+  format.digestAbove !== undefined &&
+  alert.link === undefined &&
+  chunkText(alertText(alert, format.style), format.maxLength).length > format.digestAbove;
+
+/**
+ * The messages one alert becomes on a sink of this format. `wholeOn` names the sink that gets the
+ * full text; without it (and without a link) an alert too long for a digest is sent whole, in
+ * pieces, so a digest never promises a text nobody receives.
+ */
+export const renderAlert = (alert: Alert, format: SinkFormat, wholeOn?: string): RenderedChunk[] => {
   const full = alertText(alert, format.style);
   const pieces = chunkText(full, format.maxLength);
-  if (format.digestAbove !== undefined && pieces.length > format.digestAbove) {
+  const elsewhere = alert.link ?? wholeOn;
+  if (format.digestAbove !== undefined && pieces.length > format.digestAbove && elsewhere !== undefined) {
     const head = `[${LABEL[alert.severity]}] ${alert.title}`;
     const tail = alert.link
       ? "\n(full text: link below)"
-      : `\n(${full.length} characters; full text on the other channels)`;
+      : `\n(${graphemeCount(full)} characters; full text on ${wholeOn})`;
     const room = format.maxLength - head.length - tail.length - 1;
     const preview = room > 10 ? `\n${truncate(alert.text.trim().replace(/\s+/g, " "), room)}` : "";
     return [{ text: truncate(`${head}${preview}${tail}`, format.maxLength), chunk: 1, chunks: 1 }];

@@ -1,6 +1,8 @@
 // Dispatch: hands an agent the next task it should run — the head of its mailbox, else the oldest
 // task in the shared queue it may take — with a fresh AbortController, its heartbeat timer and the
-// `task.claimed` announcement; and takes a finished or interrupted run off its agent again.
+// `task.claimed` announcement; and takes a finished or interrupted run off its agent again. The agent
+// gets the task without a leading "@its-name": the address routed it and is not part of the request.
+import { addressedTo } from "../task/mentions.ts";
 import type { AgentSlot, Running } from "./AgentSlot.ts";
 import type { SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorState } from "./SupervisorState.ts";
@@ -48,7 +50,7 @@ export class Dispatcher {
     }
     fx.send(slot.childId, {
       type: "troupe.task.assign",
-      task: entry.task,
+      task: addressedTo(entry.task, slot.definition.name),
       signal: controller.signal,
       ...(entry.snapshot === undefined ? {} : { snapshot: entry.snapshot }),
     });

@@ -9,6 +9,11 @@ export class RecentIds {
     this.#limit = limit;
   }
 
+  /** Whether the id was seen (within the last `limit` ids). */
+  has(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
   /** True the first time an id is seen (within the last `limit` ids); false for a repeat. */
   first(id: string): boolean {
     if (this.#ids.has(id)) return false;

@@ -65,6 +65,20 @@ export interface InboundMessage {
   readonly content: string;
 }
 
+/** A channel's messages read back after a disconnection, as `messagesSince` gives them. */
+export interface MissedMessages {
+  /** Oldest first: the newest `limit` of those written after the cursor and within the window. */
+  readonly messages: readonly InboundMessage[];
+  /** How many older ones (after the cursor and within the window) `limit` left out. */
+  readonly skipped: number;
+}
+
+/**
+ * How the surface connected again after a drop: in a `new` session (what was written meanwhile was
+ * never delivered) or a `resumed` one (the platform replays what was written meanwhile).
+ */
+export type SurfaceSession = "new" | "resumed";
+
 /** A message already in a thread, as `history` and `pinned` give it. */
 export interface SurfaceHistoryMessage {
   readonly id: string;
@@ -142,6 +156,20 @@ export interface Surface {
   ): Promise<readonly SurfaceHistoryMessage[]>;
   /** A thread's pinned messages, the earliest pinned first, on surfaces that have pins. */
   pinned?(threadId: string, signal?: AbortSignal): Promise<readonly SurfaceHistoryMessage[]>;
+  /** Channel names or ids as the ids of the channels they name (unknown ones are left out). */
+  channelIds?(namesOrIds: readonly string[]): readonly string[];
+  /**
+   * A channel's messages written after the message `after` (when given) and not before `since` (ms
+   * since the epoch): the newest `limit` of them, oldest first — to catch up on what was written while
+   * the surface was not connected; on surfaces that keep history.
+   */
+  messagesSince?(
+    channelId: string,
+    options: { readonly after?: string; readonly since: number; readonly limit: number },
+    signal?: AbortSignal,
+  ): Promise<MissedMessages>;
+  /** The surface connected again after a drop (not its first connection); returns unsubscribe. */
+  onConnected?(listener: (session: SurfaceSession) => void): () => void;
   /** Commands as they arrive, on surfaces that have them; returns unsubscribe. */
   onCommand?(listener: (command: InboundCommand) => void): () => void;
   /** The surface's own reactions on a message now (to tidy stale status reactions after a restart). */

@@ -4,21 +4,27 @@
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
 // mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
 // its memory (followUps.ts). With a store, its open tasks are kept in a ledger and reconciled after a
-// restart (`reconcile()`). It never imports a chat library: everything goes through the Surface port.
+// restart (`reconcile()`). What was written in its channels while the surface was not connected is
+// read back after a start (`catchUp()`) and after every reconnect (catchUp.ts). A message starts at
+// most one task: the task's id is the message's (`t-<message id>`), a message seen twice is taken
+// once, and the catch-up passes over those an earlier run or another host took. It never imports a
+// chat library: everything goes through the Surface port.
 
-import type { SnapshotStore } from "../durable/SnapshotStore.ts";
+import { MemorySnapshotStore, type SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { RuntimeEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
-import { type ConversationTurn, newId, type TaskInput } from "../task/Task.ts";
+import type { ConversationTurn, TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
 import { systemClock } from "../time/Clock.ts";
 import { formatMillis } from "../time/duration.ts";
+import { type CatchUpReport, type CatchUpSettings, createCatchUp, DEFAULT_CATCH_UP } from "./catchUp.ts";
 import {
   DEFAULT_FOLLOW_UP_LIMITS,
   type FollowUpLimits,
+  type FollowUpRoute,
   followUpInput,
   routeFollowUp,
   TaskThreads,
@@ -28,7 +34,7 @@ import { outcomePosts } from "./outcomePosts.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
 import { afterRestart, finalStateOf, tidyStatusReactions } from "./reconcileSurfaceTask.ts";
-import { type ChannelMap, routeInbound } from "./routeInbound.ts";
+import { type ChannelMap, type InboundRoute, routeInbound } from "./routeInbound.ts";
 import type { InboundMessage, Surface, SurfaceIdentity, SurfaceMessageRef, SurfacePost } from "./Surface.ts";
 import { type SurfaceTaskEntry, SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
 import { statusSymbols } from "./statusSymbols.ts";
@@ -58,9 +64,12 @@ export interface SurfaceBridgeOptions {
   readonly reactions?: Omit<ReactionCoalescerOptions, "apply" | "clock">;
   /** How much of a thread's history and pins a follow-up in it carries (see followUps.ts). */
   readonly followUps?: FollowUpLimits;
+  /** How much of what was written while the surface was not connected is read back (catchUp.ts). */
+  readonly catchUp?: CatchUpSettings;
   /**
-   * Where its open tasks are remembered (message, thread, reaction, outcome posted), so that
-   * `reconcile()` after a restart brings them back in line; in memory only when absent.
+   * Where its open tasks (message, thread, reaction, outcome posted) and its channels' cursors are
+   * remembered, so that `reconcile()` and `catchUp()` after a restart bring them back in line; in
+   * memory only when absent.
    */
   readonly store?: SnapshotStore;
   readonly clock?: Clock;
@@ -75,6 +84,8 @@ export interface SurfaceBridgeStats {
   readonly tasks: number;
   /** Of `tasks`, those that continue a task from a message in its thread. */
   readonly followUps: number;
+  /** Of `tasks`, those from messages read back by a catch-up. */
+  readonly caughtUp: number;
   readonly rateLimited: number;
   readonly posts: number;
   readonly postFailures: number;
@@ -101,6 +112,12 @@ export interface SurfaceBridge {
    * threads earlier runs opened take follow-ups again. Resolves to how many tasks there were.
    */
   reconcile(): Promise<number>;
+  /**
+   * Once at start, after `reconcile()`: read back each mapped channel's messages written since the
+   * last one taken (within the catch-up's bounds) and take those no task was started for. Done again
+   * on its own after each reconnect of the surface.
+   */
+  catchUp(): Promise<CatchUpReport>;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
   idle(signal?: AbortSignal): Promise<void>;
   /**
@@ -128,6 +145,9 @@ interface Tracked {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** The task a message starts: one per message, whoever reads it and however often. */
+const taskIdOf = (message: InboundMessage) => `t-${message.id}`;
+
 export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge => {
   const { surface, bus, queue } = options;
   const clock = options.clock ?? systemClock;
@@ -150,14 +170,15 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     ignored: 0,
     tasks: 0,
     followUps: 0,
+    caughtUp: 0,
     rateLimited: 0,
     posts: 0,
     postFailures: 0,
   };
   let idleWaiters: (() => void)[] = [];
   let accepting = true;
-  const ledger = options.store ? new SurfaceTaskLedger(options.store, logger) : undefined;
-  const threads = new TaskThreads(1_000, (threadId) => ledger?.forgetThread(threadId));
+  const ledger = new SurfaceTaskLedger(options.store ?? new MemorySnapshotStore(), logger);
+  const threads = new TaskThreads(1_000, (threadId) => ledger.forgetThread(threadId));
   /** Follow-ups in the thread continue its opening task: with its agent, in its channel. */
   const rememberThread = (
     threadId: string,
@@ -167,7 +188,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   ) => {
     threads.remember(threadId, { agent, channel, opening });
     const known = agent();
-    ledger?.rememberThread({ threadId, channel, opening, ...(known === undefined ? {} : { agent: known }) });
+    ledger.rememberThread({ threadId, channel, opening, ...(known === undefined ? {} : { agent: known }) });
   };
 
   const coalescer = new ReactionCoalescer({
@@ -180,7 +201,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       // Remove first, then add: the message never shows two status reactions.
       if (from !== undefined) await surface.unreact(message, from);
       await surface.react(message, to);
-      ledger?.update(taskId, { reaction: to });
+      ledger.update(taskId, { reaction: to });
     },
     onError: (taskId, error, gaveUp) =>
       logger.log(gaveUp ? "error" : "warn", "surface: a status reaction could not be changed", {
@@ -215,7 +236,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     awaitsHuman(task, false);
     messageOf.set(task.id, task.message);
     const final = statusSymbols[state].symbol;
-    ledger?.update(task.id, { final });
+    ledger.update(task.id, { final });
     coalescer.set(task.id, final, { final: true });
     const { opened } = task;
     // Its agent is known by now: kept with its thread for follow-ups after a restart.
@@ -225,7 +246,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
           thread !== undefined && rememberThread(thread, () => task.agent, opened.channel, opened.opening),
       );
     void task.posts.finally(() => {
-      ledger?.update(task.id, { posted: true });
+      ledger.update(task.id, { posted: true });
       tracked.delete(task.id);
       void coalescer.settled().then(() => {
         if (!tracked.has(task.id)) messageOf.delete(task.id);
@@ -258,7 +279,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (!task || task.reported) return;
     if ("agent" in event && typeof event.agent === "string" && event.agent !== task.agent) {
       task.agent = event.agent;
-      ledger?.update(task.id, { agent: event.agent });
+      ledger.update(task.id, { agent: event.agent });
     }
     if (event.type === "task.recorded" || event.type === "task.dead_lettered") {
       void queue.record(task.id).then(
@@ -285,7 +306,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const openThread = (id: string, ref: SurfaceMessageRef, name: string) =>
     surface.startThread(ref, name).then(
       (thread) => {
-        ledger?.update(id, { thread });
+        ledger.update(id, { thread });
         return thread;
       },
       (error: unknown) => {
@@ -335,7 +356,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       posted: entry.posted,
     };
     tracked.set(task.id, task);
-    if (shown !== entry.reaction) ledger?.update(task.id, { reaction: shown });
+    if (shown !== entry.reaction) ledger.update(task.id, { reaction: shown });
     if (shown !== undefined) coalescer.showing(task.id, shown);
     logger.log("info", "surface: a task left open before the restart", {
       taskId: task.id,
@@ -346,21 +367,36 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     else await report(task, next.record);
   };
 
-  const onMessage = (message: InboundMessage) => {
+  /** A message as the surface delivers it (`live`) or as a catch-up read it back; true when it started a task. */
+  const intake = (message: InboundMessage, source: "live" | "catch-up"): boolean => {
     counts.received += 1;
-    if (!accepting) return;
+    if (!accepting) return false;
     if (!recent.first(message.id)) {
       counts.duplicates += 1;
-      return;
+      return false;
     }
     const route =
       routeFollowUp(message, threads) ?? routeInbound(message, options.channels, options.agents());
+    const queued = take(message, route, source);
+    // A message of a mapped channel: the channel's cursor moves past it once it is handled.
+    if (message.threadId === undefined && !(route.kind === "ignore" && route.why === "unmapped"))
+      catchUp.passed(message, queued ?? Promise.resolve(), source);
+    return queued !== undefined;
+  };
+
+  /** Start the task a message asks for; resolves once it is on the work queue (or was refused). */
+  const take = (
+    message: InboundMessage,
+    route: FollowUpRoute | InboundRoute,
+    source: "live" | "catch-up",
+  ): Promise<void> | undefined => {
     if (route.kind === "ignore") {
       if (route.why === "bot") counts.fromBots += 1;
       else counts.ignored += 1;
-      return;
+      return undefined;
     }
-    const waitMs = perUser.take(message.authorId);
+    // A backlog read back is bounded by the catch-up's own limit, not by the rate of one person.
+    const waitMs = source === "live" ? perUser.take(message.authorId) : 0;
     if (waitMs > 0) {
       counts.rateLimited += 1;
       void surface
@@ -368,10 +404,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
           content: `Too many tasks from you just now: try again in ${formatMillis(waitMs)}.`,
         })
         .catch(() => {});
-      return;
+      return undefined;
     }
-    const id = newId("t");
+    const id = taskIdOf(message);
     counts.tasks += 1;
+    if (source === "catch-up") counts.caughtUp += 1;
     if (route.kind === "follow-up") {
       counts.followUps += 1;
       const task = track(
@@ -383,6 +420,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
         messageId: message.id,
         threadId: route.threadId,
         agent: task.agent ?? null,
+        ...(source === "catch-up" ? { caughtUp: true } : {}),
       });
       return enqueue(task, followUpInput(surface, message, route, { id, limits: followUpLimits, logger }));
     }
@@ -402,8 +440,9 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       messageId: message.id,
       channel: message.channelName ?? message.channelId,
       agent: route.input.agent ?? null,
+      ...(source === "catch-up" ? { caughtUp: true } : {}),
     });
-    enqueue(task, { ...route.input, id });
+    return enqueue(task, { ...route.input, id });
   };
 
   /**
@@ -416,7 +455,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       | { readonly thread: string }
       | { readonly name: string; readonly opening: ConversationTurn; readonly channel: string },
   ): Tracked => {
-    ledger?.open({
+    ledger.open({
       taskId: fields.id,
       message: fields.message,
       threadName: "name" in where ? where.name : "",
@@ -445,7 +484,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   };
 
   /** Put the task on the work queue (once its input is ready); a refusal is posted and fails it. */
-  const enqueue = (task: Tracked, input: TaskInput | Promise<TaskInput>) => {
+  const enqueue = (task: Tracked, input: TaskInput | Promise<TaskInput>): Promise<void> =>
     Promise.resolve(input)
       .then((ready) => queue.enqueue({ id: task.id, input: ready }))
       .catch((error: unknown) => {
@@ -454,8 +493,25 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
         void post(task, { content: `${statusSymbols.failed.symbol} not queued: ${reason}` });
         settle(task, "failed");
       });
-  };
-  const stopListening = surface.onMessage(onMessage);
+
+  const catchUp = createCatchUp({
+    surface,
+    ledger,
+    channels: options.channels,
+    settings: options.catchUp ?? DEFAULT_CATCH_UP,
+    clock,
+    logger,
+    alreadyTaken: async (message) => {
+      if (message.fromBot) return false;
+      const id = taskIdOf(message);
+      return recent.has(message.id) || tracked.has(id) || (await queue.record(id)) !== undefined;
+    },
+    take: (message) => intake(message, "catch-up"),
+  });
+  const stopListening = surface.onMessage((message) => intake(message, "live"));
+  const stopCatchingUp = surface.onConnected?.(
+    (session) => void catchUp.run(session === "new" ? "a new session" : "a resumed session"),
+  );
 
   const idle = (signal?: AbortSignal) =>
     tracked.size === 0 || signal?.aborted
@@ -480,25 +536,29 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       if (task) awaitsHuman(task, waits);
     },
     async reconcile() {
-      for (const thread of ledger ? await ledger.loadThreads() : [])
+      for (const thread of await ledger.loadThreads())
         threads.remember(thread.threadId, {
           agent: () => thread.agent,
           channel: thread.channel,
           opening: thread.opening,
         });
-      const entries = ledger ? await ledger.load() : [];
+      const entries = await ledger.load();
       await Promise.all(entries.map(resume));
       return entries.length;
     },
+    catchUp: () => catchUp.run("start"),
     pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {
       accepting = false;
       stopListening();
+      stopCatchingUp?.();
+      const caughtUp = catchUp.stop();
       await idle(signal);
       await coalescer.settled(signal);
       coalescer.close();
-      await ledger?.flushed();
+      await caughtUp;
+      await ledger.flushed();
       unsubscribe();
     },
   };

@@ -1,5 +1,6 @@
 // The bridge's ledger on an in-memory SnapshotStore: what one run writes, the next one loads; an entry
 // is deleted once its outcome is posted and its final reaction applied, and a malformed one is dropped.
+// A channel's cursor is kept for the next run too.
 import { describe, expect, it } from "vitest";
 import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
@@ -40,5 +41,21 @@ describe("SurfaceTaskLedger", () => {
     await store.save("surface/task/t-2", { taskId: "t-2" });
     expect(await new SurfaceTaskLedger(store).load()).toEqual([]);
     expect(store.size).toBe(0);
+  });
+
+  it("keeps each channel's cursor, the latest one, for the next run; a malformed one is dropped", async () => {
+    const store = new MemorySnapshotStore();
+    const before = new SurfaceTaskLedger(store);
+    expect(await before.cursor("c1")).toBeUndefined();
+    before.moveCursor({ channelId: "c1", since: 1_700_000_000_000 });
+    before.moveCursor({ channelId: "c1", after: "m7" });
+    before.moveCursor({ channelId: "c1", after: "m9" });
+    expect(await before.cursor("c1")).toEqual({ channelId: "c1", after: "m9" });
+    await before.flushed();
+    expect(await new SurfaceTaskLedger(store).cursor("c1")).toEqual({ channelId: "c1", after: "m9" });
+
+    await store.save("surface/cursor/c2", { channelId: "c2", after: 7 });
+    expect(await new SurfaceTaskLedger(store).cursor("c2")).toBeUndefined();
+    expect(await store.keys("surface/cursor/")).toEqual(["surface/cursor/c1"]);
   });
 });

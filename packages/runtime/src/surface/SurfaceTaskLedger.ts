@@ -2,9 +2,11 @@
 // it came from, its thread, its agent, the status reaction last applied, the final one wanted and
 // whether the outcome was posted — written as the task moves and deleted once its outcome is posted
 // and its final reaction applied. Per thread a task opened: its agent, channel and opening request, so
-// a follow-up there after a restart still continues the task. Kept in the host's SnapshotStore (used
-// here as a key-value store under `surface/task/<taskId>` and `surface/thread/<threadId>`), read once
-// at start.
+// a follow-up there after a restart still continues the task. Per channel the bridge reads: its
+// cursor, the last message taken from it, so that what was written while the surface was not
+// connected is read back from there. Kept in the host's SnapshotStore (used here as a key-value store
+// under `surface/task/<taskId>`, `surface/thread/<threadId>` and `surface/cursor/<channelId>`), read
+// once at start (a cursor when the catch-up first needs it).
 import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { ConversationTurn } from "../task/Task.ts";
@@ -34,8 +36,17 @@ export interface SurfaceThreadEntry {
   readonly opening: ConversationTurn;
 }
 
+/**
+ * How far the bridge has read a channel: after the message `after` (the last it took from there), or,
+ * before it took any, everything written since `since` (ms since the epoch: when it started watching).
+ */
+export type ChannelCursor =
+  | { readonly channelId: string; readonly after: string }
+  | { readonly channelId: string; readonly since: number };
+
 const PREFIX = "surface/task/";
 const THREADS = "surface/thread/";
+const CURSORS = "surface/cursor/";
 
 const isEntry = (value: unknown): value is SurfaceTaskEntry =>
   typeof value === "object" &&
@@ -51,6 +62,13 @@ const isThread = (value: unknown): value is SurfaceThreadEntry =>
   typeof (value as SurfaceThreadEntry).channel === "string" &&
   typeof (value as SurfaceThreadEntry).opening?.content === "string";
 
+const isCursor = (value: unknown, channelId: string): value is ChannelCursor =>
+  typeof value === "object" &&
+  value !== null &&
+  (value as ChannelCursor).channelId === channelId &&
+  (typeof (value as { after?: unknown }).after === "string" ||
+    Number.isSafeInteger((value as { since?: unknown }).since));
+
 /** Nothing is left to do for the task on the surface. */
 const finished = (entry: SurfaceTaskEntry) =>
   entry.posted && entry.final !== undefined && entry.reaction === entry.final;
@@ -60,6 +78,7 @@ export class SurfaceTaskLedger {
   readonly #logger: Logger;
   readonly #entries = new Map<string, SurfaceTaskEntry>();
   readonly #threads = new Map<string, SurfaceThreadEntry>();
+  readonly #cursors = new Map<string, ChannelCursor>();
   /** Each key's writes, one after the other, so the store ends with the latest. */
   readonly #writes = new Map<string, Promise<void>>();
 
@@ -97,6 +116,28 @@ export class SurfaceTaskLedger {
   forgetThread(threadId: string): void {
     this.#threads.delete(threadId);
     this.#write(THREADS + threadId, () => this.#threads.get(threadId));
+  }
+
+  /** A channel's cursor: the latest one moved here, else the stored one (a malformed one is dropped). */
+  async cursor(channelId: string): Promise<ChannelCursor | undefined> {
+    const known = this.#cursors.get(channelId);
+    if (known) return known;
+    const key = CURSORS + channelId;
+    const stored = await this.#store.load(key);
+    if (stored === undefined || this.#cursors.has(channelId)) return this.#cursors.get(channelId);
+    if (isCursor(stored, channelId)) {
+      this.#cursors.set(channelId, stored);
+      return stored;
+    }
+    this.#logger.log("warn", "surface: a malformed cursor record was dropped", { key });
+    await this.#store.delete(key);
+    return undefined;
+  }
+
+  /** The channel was read up to here. */
+  moveCursor(cursor: ChannelCursor): void {
+    this.#cursors.set(cursor.channelId, cursor);
+    this.#write(CURSORS + cursor.channelId, () => this.#cursors.get(cursor.channelId));
   }
 
   async #loadAll<T>(

@@ -2,6 +2,7 @@
 // mapped to an agent goes to that agent; "@agent …" at the start goes to that agent from any Troupe
 // channel; a plain message in a general channel is routed by the team's rules (ending at the fallback,
 // the orchestrator). Bots, webhooks, unmapped channels and empty messages start nothing.
+import { leadingMention } from "../task/mentions.ts";
 import type { TaskInput } from "../task/Task.ts";
 import type { InboundMessage } from "./Surface.ts";
 
@@ -11,8 +12,6 @@ export type ChannelMap = ReadonlyMap<string, string | null>;
 export type InboundRoute =
   | { readonly kind: "task"; readonly input: TaskInput }
   | { readonly kind: "ignore"; readonly why: "bot" | "thread" | "unmapped" | "empty" };
-
-const MENTION = /^@([A-Za-z0-9][A-Za-z0-9_-]*)\s*/;
 
 export const routeInbound = (
   message: InboundMessage,
@@ -29,10 +28,10 @@ export const routeInbound = (
   if (mapped === undefined) return { kind: "ignore", why: "unmapped" };
   let text = message.content.trim();
   let agent = mapped ?? undefined;
-  const mention = MENTION.exec(text);
-  if (mention && agents.includes(mention[1]!)) {
-    agent = mention[1]!;
-    text = text.slice(mention[0].length).trim();
+  const mention = leadingMention(text);
+  if (mention && agents.includes(mention.agent)) {
+    agent = mention.agent;
+    text = mention.rest.trim();
   }
   if (text === "") return { kind: "ignore", why: "empty" };
   return {

@@ -425,6 +425,20 @@ export const withFileDrop = async (surface: Surface, options: FileDropOptions): 
       : {}),
     ...(surface.roleIds ? { roleIds: (names: readonly string[]) => surface.roleIds!(names) } : {}),
     ...(surface.onCommand ? { onCommand: surface.onCommand.bind(surface) } : {}),
+    ...(surface.onConnected ? { onConnected: surface.onConnected.bind(surface) } : {}),
+    ...(surface.channelIds ? { channelIds: (names: readonly string[]) => surface.channelIds!(names) } : {}),
+    ...(surface.messagesSince
+      ? {
+          messagesSince: async (
+            channelId: string,
+            options: { readonly after?: string; readonly since: number; readonly limit: number },
+            signal?: AbortSignal,
+          ) => {
+            const missed = await surface.messagesSince!(channelId, options, signal);
+            return { ...missed, messages: missed.messages.map((message) => ids.inboundMessage(message)) };
+          },
+        }
+      : {}),
     // Reads go straight to the surface, on the real ids; what is still only spooled has nothing yet.
     ...(surface.history
       ? {

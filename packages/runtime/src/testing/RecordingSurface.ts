@@ -1,7 +1,8 @@
 // A Surface for tests of what drives one (the bridge, the slash commands, the human gateway, polls):
 // it records the threads it starts, its posts and its own reactions, keeps every channel's and
-// thread's messages for `history` and `pins`, and lets a test speak as people — messages, reactions,
-// commands. A test waits with `until(check)`, checked after every change, so nothing sleeps.
+// thread's messages for `history`, `pins` and `messagesSince`, and lets a test speak as people —
+// messages (delivered, or only written while it is "not connected"), reactions, commands — and
+// reconnect it. A test waits with `until(check)`, checked after every change, so nothing sleeps.
 import type {
   InboundCommand,
   InboundMessage,
@@ -12,6 +13,7 @@ import type {
   SurfaceHistoryMessage,
   SurfaceMessageRef,
   SurfacePost,
+  SurfaceSession,
 } from "../surface/Surface.ts";
 
 export interface RecordedPost {
@@ -47,7 +49,19 @@ export interface ReactionBy {
 export interface RecordingSurface {
   /** Every method of the port, optional ones included. */
   readonly surface: Surface &
-    Required<Pick<Surface, "onReaction" | "onCommand" | "roleIds" | "history" | "pinned">>;
+    Required<
+      Pick<
+        Surface,
+        | "onReaction"
+        | "onCommand"
+        | "roleIds"
+        | "history"
+        | "pinned"
+        | "channelIds"
+        | "messagesSince"
+        | "onConnected"
+      >
+    >;
   /** Threads started, in order; a message's thread is `thread-<messageId>`. */
   readonly threads: { readonly on: SurfaceMessageRef; readonly name: string }[];
   /** Posts, in order; their ids are `p1`, `p2`, … */
@@ -66,6 +80,17 @@ export interface RecordingSurface {
   postsIn(channelId: string): RecordedPost[];
   /** A person (or a bot) writes; kept for `history` and delivered to the message listeners. */
   say(fields: Partial<InboundMessage> & { readonly content: string }): InboundMessage;
+  /**
+   * A person writes while the surface is not connected: kept (for `messagesSince`, as written at `at`,
+   * default now) but never delivered.
+   */
+  write(fields: Partial<InboundMessage> & { readonly content: string }, at?: number): InboundMessage;
+  /** Deliver a message written earlier (again), as a resume's replay or a flaky connection would. */
+  deliver(message: InboundMessage): void;
+  /** The surface connects again after a drop: told to the `onConnected` listeners. */
+  reconnect(session: SurfaceSession): void;
+  /** `messagesSince` calls: the channel and the options asked for. */
+  readonly missedReads: { readonly channelId: string; readonly after?: string; readonly since: number }[];
   /** Someone reacts: delivered to the reaction listeners. */
   reactAs(reaction: ReactionBy): void;
   /** A person (u1, in #general) runs a command: delivered to the command listeners, answers recorded. */
@@ -80,7 +105,12 @@ export const recordingSurface = (): RecordingSurface => {
   const messageListeners = new Set<(message: InboundMessage) => void>();
   const reactionListeners = new Set<(reaction: InboundReaction) => void>();
   const commandListeners = new Set<(command: InboundCommand) => void>();
+  const connectedListeners = new Set<(session: SurfaceSession) => void>();
   const logs = new Map<string, SurfaceHistoryMessage[]>();
+  /** Channel id → its name (c1 is #general); more are learnt from the messages written. */
+  const channels = new Map([["c1", "general"]]);
+  /** People's messages in channels (not threads), in the order written, with when. */
+  const written: { readonly message: InboundMessage; readonly at: number }[] = [];
   const pins = new Map<string, SurfaceHistoryMessage[]>();
   const waiters = new Set<() => void>();
   const changed = () => {
@@ -98,6 +128,31 @@ export const recordingSurface = (): RecordingSurface => {
     };
   };
   let said = 0;
+  /** A message as written: kept for `history` (and `messagesSince` when in a channel). */
+  const keep = (fields: Partial<InboundMessage> & { readonly content: string }, at: number) => {
+    said += 1;
+    const message: InboundMessage = {
+      id: `m${said}`,
+      channelId: "c1",
+      channelName: "general",
+      threadId: undefined,
+      authorId: `u-${fields.authorName ?? "ana"}`,
+      authorName: "ana",
+      fromBot: false,
+      ...fields,
+    };
+    logOf(message.threadId ?? message.channelId).push({
+      id: message.id,
+      authorName: message.authorName,
+      fromBot: message.fromBot,
+      content: message.content,
+    });
+    if (message.threadId === undefined) {
+      written.push({ message, at });
+      if (message.channelName !== undefined) channels.set(message.channelId, message.channelName);
+    }
+    return message;
+  };
   const recorded: Omit<RecordingSurface, "surface"> = {
     threads: [],
     posts: [],
@@ -117,27 +172,19 @@ export const recordingSurface = (): RecordingSurface => {
       }),
     postsIn: (channelId) => recorded.posts.filter((posted) => posted.channelId === channelId),
     say(fields) {
-      said += 1;
-      const message: InboundMessage = {
-        id: `m${said}`,
-        channelId: "c1",
-        channelName: "general",
-        threadId: undefined,
-        authorId: `u-${fields.authorName ?? "ana"}`,
-        authorName: "ana",
-        fromBot: false,
-        ...fields,
-      };
-      logOf(message.threadId ?? message.channelId).push({
-        id: message.id,
-        authorName: message.authorName,
-        fromBot: message.fromBot,
-        content: message.content,
-      });
-      for (const listener of [...messageListeners]) listener(message);
-      changed();
+      const message = keep(fields, Date.now());
+      recorded.deliver(message);
       return message;
     },
+    write: (fields, at = Date.now()) => keep(fields, at),
+    deliver(message) {
+      for (const listener of [...messageListeners]) listener(message);
+      changed();
+    },
+    reconnect(session) {
+      for (const listener of [...connectedListeners]) listener(session);
+    },
+    missedReads: [],
     reactAs(reaction) {
       const inbound: InboundReaction = {
         channelId: reaction.channelId ?? "thread",
@@ -232,6 +279,19 @@ export const recordingSurface = (): RecordingSurface => {
       return log.slice(Math.max(0, end - limit), end);
     },
     pinned: async (threadId) => pins.get(threadId) ?? [],
+    channelIds: (namesOrIds) =>
+      [...channels]
+        .filter(([id, name]) => namesOrIds.includes(id) || namesOrIds.includes(name))
+        .map(([id]) => id),
+    async messagesSince(channelId, { after, since, limit }) {
+      recorded.missedReads.push({ channelId, ...(after === undefined ? {} : { after }), since });
+      const inChannel = written.filter((entry) => entry.message.channelId === channelId);
+      const from = after === undefined ? 0 : inChannel.findIndex((entry) => entry.message.id === after) + 1;
+      const found = inChannel.slice(from).filter((entry) => entry.at >= since);
+      const kept = found.slice(Math.max(0, found.length - limit));
+      return { messages: kept.map((entry) => entry.message), skipped: found.length - kept.length };
+    },
+    onConnected: (listener) => subscribe(connectedListeners, listener),
   };
   return { surface, ...recorded };
 };

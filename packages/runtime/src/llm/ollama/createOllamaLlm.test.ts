@@ -185,6 +185,17 @@ describe("createOllamaLlm", () => {
     expect(await standIn.requestsTo("/api/chat")[0]!.closed).toBe("aborted");
   });
 
+  it("takes its deadline from MODEL_TIMEOUT_<ROLE> and names it when a call runs out of time", async () => {
+    const { llm } = await setUp(
+      { replies: [{ tokens: ["never"], hold: new Promise(() => {}) }] },
+      { role: "research", env: { MODEL_TIMEOUT: "1h", MODEL_TIMEOUT_RESEARCH: "50ms" } },
+    );
+    const error = await llm.chat(user("x")).catch((caught: unknown) => caught);
+    expect((error as TroupeError).reason).toMatch(
+      /did not answer within 50ms .*: raise MODEL_TIMEOUT_RESEARCH, or pick a smaller model/,
+    );
+  });
+
   it("stops the request when onToken throws, and rethrows that error", async () => {
     const held = gate();
     const { llm, standIn } = await setUp({

@@ -1,5 +1,6 @@
 // The Ollama adapter of the `Llm` port, on the `ollama` package: the model of a role (MODEL_<ROLE>),
-// every answer streamed (tokens reach `onToken` as they come), a deadline per call, cancellation
+// every answer streamed (tokens reach `onToken` as they come), a deadline per call (the role's
+// MODEL_TIMEOUT_<ROLE> or MODEL_TIMEOUT unless the code gives one), cancellation
 // of this call only, a server that answers 503 retried with backoff, and every failure turned into
 // a TroupeError that says what to do. Each call is counted in the metrics hook by role and model.
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,18 +9,18 @@ import { TroupeError } from "../../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../../log/Logger.ts";
 import { type Duration, formatMillis, toMillis } from "../../time/duration.ts";
 import { createLlm } from "../createLlm.ts";
-import {
-  type ChatMessage,
-  type ChatOptions,
-  type ChatReply,
-  DEFAULT_MODEL_DEADLINE,
-  type Llm,
-  type LlmMetricsHook,
-  type LlmOutcome,
-  type LlmUsage,
-  type ToolCall,
+import type {
+  ChatMessage,
+  ChatOptions,
+  ChatReply,
+  Llm,
+  LlmMetricsHook,
+  LlmOutcome,
+  LlmUsage,
+  ToolCall,
 } from "../Llm.ts";
 import { modelVariable, normalizeOllamaHost, resolveModel, resolveOllamaHost } from "../modelRoles.ts";
+import { modelTimeoutAdvice, resolveModelTimeout } from "../modelTimeouts.ts";
 import { ollamaClient, withSignal } from "./ollamaClient.ts";
 import { outcomeOf, statusOf, toModelError } from "./toModelError.ts";
 
@@ -30,9 +31,12 @@ export interface OllamaLlmOptions {
   readonly role?: string;
   /** The model to use, whatever the role says. One of `role` and `model` is needed. */
   readonly model?: string;
-  /** Where MODEL_<ROLE> and OLLAMA_HOST are read (process.env by default). */
+  /** Where MODEL_<ROLE>, MODEL_TIMEOUT* and OLLAMA_HOST are read (process.env by default). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** How long one call may take in all, unless the call says otherwise (default 5m). */
+  /**
+   * How long one call may take in all, unless the call says otherwise (default: MODEL_TIMEOUT_<ROLE>,
+   * else MODEL_TIMEOUT, else 5m).
+   */
   readonly deadline?: Duration;
   /** A busy server (503) is asked again `attempts` times (default 3), backing off from `base` to `max`. */
   readonly busyRetry?: { readonly attempts?: number; readonly base?: Duration; readonly max?: Duration };
@@ -92,7 +96,10 @@ export const createOllamaLlm = (options: OllamaLlmOptions): OllamaLlm => {
   const host =
     options.host === undefined ? resolveOllamaHost(env).url : normalizeOllamaHost(options.host, "host");
   const client = ollamaClient(host);
-  const defaultDeadlineMs = toMillis(options.deadline ?? DEFAULT_MODEL_DEADLINE, "deadline");
+  const adapterDeadline =
+    options.deadline === undefined
+      ? resolveModelTimeout(role, env)
+      : { ms: toMillis(options.deadline, "deadline"), source: "deadline" };
   const retries = options.busyRetry?.attempts ?? 3;
   const baseMs = toMillis(options.busyRetry?.base ?? "500ms", "busyRetry.base");
   const maxMs = toMillis(options.busyRetry?.max ?? "5s", "busyRetry.max");
@@ -161,9 +168,12 @@ export const createOllamaLlm = (options: OllamaLlmOptions): OllamaLlm => {
 
   const chat = async (messages: readonly ChatMessage[], call: ChatOptions = {}): Promise<ChatReply> => {
     const startedAt = performance.now();
-    const deadlineMs = call.deadline === undefined ? defaultDeadlineMs : toMillis(call.deadline, "deadline");
+    const deadline =
+      call.deadline === undefined
+        ? adapterDeadline
+        : { ms: toMillis(call.deadline, "deadline"), source: "call" };
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(timeoutError(deadlineMs)), deadlineMs);
+    const timer = setTimeout(() => timeout.abort(timeoutError(deadline.ms, deadline.source)), deadline.ms);
     // Our own controller too: leaving early (onToken threw) must close this call's HTTP request.
     const local = new AbortController();
     const signal = AbortSignal.any(
@@ -227,11 +237,11 @@ export const createOllamaLlm = (options: OllamaLlmOptions): OllamaLlm => {
     }
   };
 
-  const timeoutError = (deadlineMs: number) =>
+  const timeoutError = (deadlineMs: number, source: string) =>
     new TroupeError(
       "ModelTimeout",
-      `model "${model}" did not answer within ${formatMillis(deadlineMs)} (Ollama at ${host}): give the call a longer deadline, or pick a smaller model${role ? ` (${modelVariable(role)})` : ""}`,
-      { data: { host, model, role, deadlineMs } },
+      `model "${model}" did not answer within ${formatMillis(deadlineMs)} (Ollama at ${host}): ${modelTimeoutAdvice(role, source)}, or pick a smaller model${role ? ` (${modelVariable(role)})` : ""}`,
+      { data: { host, model, role, deadlineMs, setting: source } },
     );
 
   const contextTokens =
