@@ -148,6 +148,15 @@ describe("troupe start on Discord", () => {
     expect(metrics).toMatch(/troupe_discord_rest_requests_total\{method="POST",status="429"\} 1/);
   });
 
+  it("reports the connected gateway on /healthz", async () => {
+    const { url } = (await troupe.log("http listening")) as { url: string };
+    const answer = await fetch(`${url}/healthz`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({
+      components: { discord: { status: "up", details: { gateway: "connected" } }, store: { status: "up" } },
+    });
+  });
+
   it("resumes after a gateway drop and handles a message delivered twice only once", async () => {
     const before = standIn.say("long", "7");
     await standIn.threadOn(before.id);

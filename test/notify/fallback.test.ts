@@ -156,8 +156,8 @@ describe("delivery to the stand-ins", () => {
     const sink = createFileDropSink({ dir });
     await sink.send(message, AbortSignal.timeout(5_000));
     await sink.send(message, AbortSignal.timeout(5_000));
-    expect(readdirSync(dir)).toEqual(["m-1_webhook_1.json"]);
-    expect(JSON.parse(readFileSync(join(dir, "m-1_webhook_1.json"), "utf8"))).toMatchObject({
+    expect(readdirSync(dir)).toEqual(["m-1%2Fwebhook%2F1.json"]);
+    expect(JSON.parse(readFileSync(join(dir, "m-1%2Fwebhook%2F1.json"), "utf8"))).toMatchObject({
       text: "hello",
     });
   });

@@ -3,15 +3,16 @@
 // while 100 alerts wait for a Discord that is down delivers all 100 after its restart, none twice;
 // /status shows the outbox; a warning too long for KakaoTalk goes there as a digest naming Discord,
 // which gets the whole text; an unknown sink and a malformed token file are one clear line each and
-// the host runs on.
+// the host runs on; the host's own system monitor's alerts ("system-monitor/disk:/") reach the file drop.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { EventBus } from "@troupe/runtime";
+import { fileNameOf } from "@troupe/runtime/notify";
 import { deleteNamespace, mirrorEvents, RedisOutboxStore } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { startDiscordWebhookStandIn } from "../harness/discordWebhookStandIn.ts";
 import { startKakaoStandIn } from "../harness/kakaoStandIn.ts";
@@ -112,6 +113,33 @@ describe("the host's notifier", () => {
     second.end();
     expect(await second.exited).toBe(0);
   }, 60_000);
+
+  it("delivers the system monitor's own alerts to the file drop", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "troupe-host-notify-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const troupe = spawnTroupe(["start"], {
+      TROUPE_DATA_DIR: dir,
+      // Any disk in use is over this line: the monitor's first check raises "system-monitor/disk:/".
+      TROUPE_MONITOR_THRESHOLDS: "diskUsed=0.000001",
+    });
+    await started(troupe);
+    troupe.send("/ask system-monitor how is the box?");
+    // One file per delivery, named after `<alertId>/<sink>/<chunk>`.
+    const file = join(dir, "alerts", fileNameOf("system-monitor/disk://file/1"));
+    await vi.waitFor(
+      () => {
+        expect(readdirSync(join(dir, "alerts"))).toContain(basename(file));
+      },
+      { timeout: 15_000, interval: 20 },
+    );
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({
+      alertId: "system-monitor/disk:/",
+      title: "Disk almost full",
+    });
+    expect(troupe.logs.filter((record) => record.msg === "notifier: alert refused")).toEqual([]);
+    troupe.end();
+    expect(await troupe.exited).toBe(0);
+  });
 
   it("sends a warning KakaoTalk can only digest whole to Discord, and the digest says so", async () => {
     const namespace = `test-${randomUUID()}`;

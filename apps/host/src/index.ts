@@ -9,9 +9,17 @@ export { runAsProcess } from "./cli/runAsProcess.ts";
 export { type HostConfig, resolveHostConfig } from "./config/hostConfig.ts";
 export { type LocalConsole, type LocalConsoleOptions, startLocalConsole } from "./console/LocalConsole.ts";
 export {
+  type ComponentHealth,
+  type ComponentStatus,
+  type HealthCheck,
+  HealthChecks,
+  type HealthReport,
+  teamHealth,
+} from "./health/HealthChecks.ts";
+export {
   HttpListenError,
   type HttpServerOptions,
-  healthOf,
+  healthAnswer,
   type RunningHttpServer,
   startHttpServer,
 } from "./http/startHttpServer.ts";

@@ -16,8 +16,8 @@ const ENVIRONMENT = `Environment:
                         the working directory)
   TROUPE_NAMESPACE      Separates teams sharing one Redis or one data folder (default default)
   TROUPE_CONSUMER       This host's name on the work queue, stable across restarts so a restarted
-                        host resumes its own tasks (default the machine's host name; two hosts on
-                        one machine and one queue need different names)
+                        host resumes its own tasks (default the machine's host name; a start under
+                        a name a live host holds on the same store is refused)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
   TROUPE_RETRY_BACKOFF  First wait before a task that failed for a transient reason is tried
@@ -63,6 +63,8 @@ that sink left out, troupe runs on):
   TROUPE_NOTIFY_ORDER   Fallback order, e.g. discord,kakaowork,kakao,file (default: that order)
   TROUPE_QUIET_HOURS    Per sink, e.g. kakao=22:00-07:00 (TROUPE_NOTIFY_TIMEZONE, default local)
   TROUPE_NOTIFY_BATCH   Per sink digest window, e.g. kakao=15m
+  TROUPE_MONITOR_THRESHOLDS  The system monitor's alert lines over its defaults, as
+                        <name>=<high>[:<low>], e.g. diskUsed=0.95:0.9,loadPerCpu=2
 
   A command-line option wins over its environment variable.`;
 
@@ -145,18 +147,22 @@ ${consoleHelp.replace(/^Commands:\n/, "")}
 
 HTTP:
   GET /metrics            Prometheus metrics (troupe_* and process metrics)
-  GET /healthz            JSON {"status":"ok","agents":[…]}; 503 once the team has escalated
+  GET /healthz            JSON of each part's health (store, consumer name, team, notifier, Discord);
+                          503 with the reasons while a part the host needs is down
+  GET /readyz             The same; also 503 while the host takes no work (starting, stopping)
   GET /inspect            The statecharts visualizer of the running team (live; no CDN)
   If the port is in use, troupe logs an error and runs on without HTTP.
 
 Stopping:
   End of input (Ctrl-D, or the pipe closing), /quit, Ctrl-C or SIGTERM: no new tasks are taken,
   queued and running ones get the drain timeout to finish, then troupe exits; what is left stays in
-  the work queue and runs at the next start. A second Ctrl-C exits at once.
+  the work queue and runs at the next start. A second Ctrl-C exits at once. A stop never takes more
+  than the drain timeout and 5 s, even while Redis is unreachable.
 
 Exit codes:
   0 stopped cleanly, 1 the team escalated or could not start, 2 bad command line or environment,
-  130 stopped at once by a second Ctrl-C.
+  3 stopped with work left (tasks interrupted or unfinished, or the store unreachable), 130
+  stopped at once by a second Ctrl-C.
 `;
 
 /** The hint printed after a usage error. */

@@ -30,6 +30,7 @@ describe("resolveHostConfig", () => {
       gatewayLeaseMs: 15_000,
       backoffs: { retry: { baseMs: 1_000, maxMs: 60_000 }, teamRestart: { baseMs: 1_000, maxMs: 60_000 } },
       modelAgents: [],
+      monitorThresholds: {},
       notify: {
         sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
         quietHours: {},
@@ -81,6 +82,7 @@ describe("resolveHostConfig", () => {
       gatewayLeaseMs: 5_000,
       backoffs: { retry: { baseMs: 250, maxMs: 60_000 }, teamRestart: { baseMs: 120_000, maxMs: 120_000 } },
       modelAgents: [],
+      monitorThresholds: {},
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
       memory: { path: "/var/lib/troupe/team-a.memory.sqlite", namespace: "team-a", postgres: undefined },
@@ -125,6 +127,22 @@ describe("resolveHostConfig", () => {
       "research",
       "code",
     ]);
+  });
+
+  it("reads the system monitor's thresholds, and names a bad one", () => {
+    expect(
+      resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "diskUsed=0.95:0.9, loadPerCpu=2" })
+        .monitorThresholds,
+    ).toEqual({ diskUsed: { high: 0.95, low: 0.9 }, loadPerCpu: 2 });
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "diskUsed=95" }))).toBe(
+      "TROUPE_MONITOR_THRESHOLDS: thresholds.diskUsed must be a share between 0 and 1, got 95",
+    );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "disk" }))).toBe(
+      'TROUPE_MONITOR_THRESHOLDS: "disk" must look like <name>=<high>[:<low>], e.g. diskUsed=0.95:0.9',
+    );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MONITOR_THRESHOLDS: "cpu=1" }))).toMatch(
+      /^TROUPE_MONITOR_THRESHOLDS: thresholds\.cpu is not a threshold/,
+    );
   });
 
   it("names the option or variable that is wrong", () => {

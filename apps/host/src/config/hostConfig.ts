@@ -2,6 +2,7 @@
 // value is checked here, so a bad one stops troupe at once with a message naming where it came from.
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import type { ThresholdsInput } from "@troupe/agents";
 import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
 import { checkModelTimeouts } from "@troupe/runtime/llm";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
@@ -9,6 +10,7 @@ import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { type FailureBackoffs, resolveFailureBackoffs } from "./failureBackoffConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
+import { resolveMonitorThresholds } from "./monitorConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
@@ -43,6 +45,8 @@ export interface HostConfig {
   readonly backoffs: FailureBackoffs;
   /** Agents that need a local model, added to the team (TROUPE_AGENTS, e.g. `research,code`). */
   readonly modelAgents: readonly ModelAgentName[];
+  /** The system monitor's thresholds over its defaults (TROUPE_MONITOR_THRESHOLDS). */
+  readonly monitorThresholds: ThresholdsInput;
   /** The notifier's sinks and settings; a bad one is in `notify.problems` (logged, never fatal). */
   readonly notify: NotifyConfig;
   /** MCP servers whose tools the agents get (TROUPE_MCP_CONFIG), with per-agent allow-lists. */
@@ -170,6 +174,7 @@ export const resolveHostConfig = (
     gatewayLeaseMs: resolveGatewayLeaseMs(env),
     backoffs: resolveFailureBackoffs(env),
     modelAgents: resolveModelAgents(env),
+    monitorThresholds: resolveMonitorThresholds(env),
     notify: resolveNotifyConfig(env, { dataDir, cwd }),
     mcp: toolsMemory.mcp,
     memory: toolsMemory.memory,

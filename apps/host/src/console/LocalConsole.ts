@@ -395,10 +395,12 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     giveUp.abort();
     await Promise.allSettled([...followers]);
     follower.close();
-    if (owned.size > 0)
+    if (owned.size > 0) {
       logger.log("warn", "tasks still unfinished when the console stopped stay in the work queue", {
         tasks: [...owned.keys()],
       });
+      drain.leftWork(`${owned.size} task${owned.size === 1 ? "" : "s"} from the console unfinished`);
+    }
     logger.log("info", "console stopped", { reason });
     resolveDone();
   };

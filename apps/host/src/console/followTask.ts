@@ -2,7 +2,8 @@
 // the task may run in this process or, with Redis, on another host, and be retried in between. The
 // record is read again as soon as `task.recorded` (published once the queue accepted an outcome,
 // here or mirrored from another host) or `task.dead_lettered` names the task, and every few seconds
-// otherwise, since mirrored events may be missed.
+// otherwise, since mirrored events may be missed. An abort ends the wait at once, even while the
+// queue does not answer (Redis unreachable).
 import { type EndedRecord, type EventBus, isEnded, type WorkQueue } from "@troupe/runtime";
 
 export interface TaskFollower {
@@ -11,6 +12,18 @@ export interface TaskFollower {
   /** Stop listening to the bus. */
   close(): void;
 }
+
+/** `work`'s value, or undefined as soon as `signal` aborts. */
+const untilAborted = <T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined);
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void work.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    });
+  });
 
 export const createTaskFollower = (
   queue: WorkQueue,
@@ -31,11 +44,15 @@ export const createTaskFollower = (
         wake = resolve;
       });
       wakers.set(taskId, wake);
-      const record = await queue.record(taskId).catch(() => undefined);
+      const record = await untilAborted(
+        queue.record(taskId).catch(() => undefined),
+        signal,
+      );
       if (isEnded(record)) {
         wakers.delete(taskId);
         return record;
       }
+      if (signal.aborted) break;
       const timer = setTimeout(wake, recheckMs);
       signal.addEventListener("abort", wake, { once: true });
       await woken;

@@ -16,8 +16,8 @@ import {
   startDiscordFront,
 } from "./startDiscordFront.ts";
 
-/** What the host needs of the Discord front it runs: wait for it, stop it. */
-export type RunningFront = Pick<DiscordFront, "done" | "stop">;
+/** What the host needs of the Discord front it runs: wait for it, stop it, ask how it is. */
+export type RunningFront = Pick<DiscordFront, "done" | "stop" | "health">;
 
 export interface LeasedDiscordFrontOptions extends DiscordFrontOptions {
   /** The lease `troupe:<namespace>:discord:gateway`, shared by every host on the Redis. */
@@ -118,6 +118,8 @@ export const holdDiscordWhileLeased = (options: LeasedDiscordFrontOptions) =>
     );
     const front: RunningFront = {
       done,
+      // Standing by is healthy: another host holds the gateway, and this one runs tasks from the queue.
+      health: (signal) => current?.health(signal) ?? { status: "up", details: { gateway: "standby" } },
       async stop(reason) {
         stopReason = reason;
         stopping.abort();

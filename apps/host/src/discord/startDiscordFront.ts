@@ -22,6 +22,7 @@ import { Effect } from "effect";
 import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import { formatResult } from "../console/formatResult.ts";
+import type { HealthCheck } from "../health/HealthChecks.ts";
 import type { DrainClock } from "../start/drainClock.ts";
 import { createHostSchedules } from "./hostSchedules.ts";
 
@@ -55,6 +56,8 @@ export interface DiscordFront {
    * tasks run on and stay in the work queue.
    */
   letGo(reason: string): Promise<void>;
+  /** Down while the gateway is not connected (reconnecting, resuming): no message reaches the host then. */
+  readonly health: HealthCheck;
 }
 
 /** Every agent DISCORD_CHANNELS names is in the team; throws InvalidCommand naming the first that is not. */
@@ -204,10 +207,13 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
           : AbortSignal.abort();
         await Promise.all([bridge.stop(deadline), commands.stop(deadline)]);
         detachHuman?.();
-        if (bridge.open > 0)
+        if (bridge.open > 0) {
           logger.log("warn", "tasks still open when the Discord surface stopped stay in the work queue", {
             open: bridge.open,
           });
+          if (drainTasks)
+            drain.leftWork(`${bridge.open} Discord task${bridge.open === 1 ? "" : "s"} still open`);
+        }
         logger.log("info", "discord surface stopped", bridge.stats() as unknown as Record<string, unknown>);
         resolveDone();
       })();
@@ -217,6 +223,10 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       done,
       stop: (reason) => finish(reason, true),
       letGo: (reason) => finish(reason, false),
+      health: () =>
+        discordSurface.gatewayReady()
+          ? { status: "up", details: { gateway: "connected" } }
+          : { status: "down", reason: "the Discord gateway is not connected (reconnecting)" },
     };
     return front;
   });

@@ -1,9 +1,12 @@
-// The host's HTTP server in-process: /metrics in Prometheus text, /healthz as JSON (503 once the team
-// escalated), clear answers for other paths and methods, and a clear error when the port is taken.
+// The host's HTTP server in-process: /metrics in Prometheus text, /healthz and /readyz as JSON from
+// the parts' health checks (503 when a part is down, /readyz also while the host takes no work; a
+// degraded part or a check that throws or never answers said as such), clear answers for other paths
+// and methods, and a clear error when the port is taken.
 import { silentLogger } from "@troupe/runtime";
 import { createRuntimeMetrics } from "@troupe/runtime/metrics";
 import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
 import { describe, expect, it } from "vitest";
+import { HealthChecks, teamHealth } from "../health/HealthChecks.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
 import { HttpListenError, startHttpServer } from "./startHttpServer.ts";
 
@@ -29,7 +32,9 @@ describe("startHttpServer", () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({
         status: "ok",
-        team: { ok: true, state: "running" },
+        ready: true,
+        reasons: [],
+        components: { team: { status: "up" } },
         accepting: true,
         agents: [
           { name: "echo", state: "idle", breaker: "closed", queue: 0 },
@@ -39,7 +44,9 @@ describe("startHttpServer", () => {
 
       const missing = await fetch(`${server.url}/nowhere`);
       expect(missing.status).toBe(404);
-      expect(await missing.json()).toEqual({ error: "no such path /nowhere; try /metrics or /healthz" });
+      expect(await missing.json()).toEqual({
+        error: "no such path /nowhere; try /metrics, /healthz or /readyz",
+      });
       const posted = await fetch(`${server.url}/metrics`, { method: "POST" });
       expect(posted.status).toBe(405);
       expect(posted.headers.get("allow")).toBe("GET, HEAD");
@@ -65,23 +72,99 @@ describe("startHttpServer", () => {
       const health = await fetch(`${server.url}/healthz`);
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({
-        status: "escalated",
-        team: {
-          ok: false,
-          state: "escalated",
-          reason: expect.stringMatching(/^the supervisor gave up: more than 0 restarts within 1m .*crash/),
-          since: new Date(at).toISOString(),
-          restartAt: new Date(at + restartInMs!).toISOString(),
+        status: "unavailable",
+        ready: false,
+        reasons: [
+          expect.stringMatching(
+            /^team: the team escalated: the supervisor gave up: more than 0 restarts within 1m .*crash/,
+          ),
+        ],
+        components: {
+          team: {
+            status: "down",
+            details: {
+              state: "escalated",
+              since: new Date(at).toISOString(),
+              restartAt: new Date(at + restartInMs!).toISOString(),
+            },
+          },
         },
       });
       await advance(restartInMs!);
       await next("supervisor.restarted");
       const back = await fetch(`${server.url}/healthz`);
       expect(back.status).toBe(200);
-      expect(await back.json()).toMatchObject({ status: "ok", team: { ok: true, state: "running" } });
+      expect(await back.json()).toMatchObject({ status: "ok", components: { team: { status: "up" } } });
     } finally {
       await server.close();
       metrics.close();
+    }
+  });
+
+  it("answers from every part's check: degraded is still healthy, down is not, /readyz also waits for work", async () => {
+    const { team } = createTestTeam({ agents: [scriptedAgent("idle", [{ reply: "ok" }])] });
+    const metrics = createRuntimeMetrics({ team, defaultMetrics: false });
+    const health = new HealthChecks();
+    health.register("team", teamHealth(team));
+    let store: "up" | "down" | "throws" | "silent" = "up";
+    health.register("store", () => {
+      if (store === "throws") throw new Error("the file is gone");
+      if (store === "silent") return new Promise(() => {});
+      return store === "up"
+        ? { status: "up", details: { kind: "test" } }
+        : { status: "down", reason: "Redis at redis://x:1 is unreachable (connect ECONNREFUSED)" };
+    });
+    health.register("notifier", () => ({ status: "degraded", reason: "discord breaker open" }));
+    let notReady: string | undefined = "starting: not taking work yet";
+    const server = await startHttpServer({
+      team,
+      metrics,
+      health,
+      notReady: () => notReady,
+      host: "127.0.0.1",
+      port: 0,
+    });
+    const ask = async (path: string) => {
+      const answer = await fetch(`${server.url}${path}`);
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    try {
+      expect(await ask("/healthz")).toMatchObject({
+        status: 200,
+        body: {
+          status: "degraded",
+          ready: false,
+          reasons: ["notifier: discord breaker open", "host: starting: not taking work yet"],
+          components: {
+            store: { status: "up", details: { kind: "test" } },
+            notifier: { status: "degraded" },
+          },
+        },
+      });
+      expect((await ask("/readyz")).status).toBe(503);
+      notReady = undefined;
+      expect(await ask("/readyz")).toMatchObject({ status: 200, body: { ready: true } });
+
+      store = "down";
+      for (const path of ["/healthz", "/readyz"])
+        expect(await ask(path)).toMatchObject({
+          status: 503,
+          body: {
+            status: "unavailable",
+            reasons: [
+              "store: Redis at redis://x:1 is unreachable (connect ECONNREFUSED)",
+              "notifier: discord breaker open",
+            ],
+          },
+        });
+      store = "throws";
+      expect((await ask("/healthz")).body.reasons).toContain("store: the file is gone");
+      store = "silent";
+      expect((await ask("/healthz")).body.reasons).toContain("store: no answer within 2000 ms");
+    } finally {
+      await server.close();
+      metrics.close();
+      team.stop();
     }
   });
 

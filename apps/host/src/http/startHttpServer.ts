@@ -1,14 +1,19 @@
-// The host's HTTP server (node:http): GET /metrics for Prometheus, GET /healthz for whoever
-// watches the process, and the statecharts visualizer under /inspect. Small on purpose; it only reads the team and the metrics registry.
+// The host's HTTP server (node:http): GET /metrics for Prometheus, GET /healthz and /readyz for
+// whoever watches the process (each part's health from HealthChecks, see docs/observability.md), and
+// the statecharts visualizer under /inspect. Small on purpose; it only reads what it is given.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Team } from "@troupe/runtime";
 import type { RuntimeMetrics } from "@troupe/runtime/metrics";
-import { teamHealth } from "./teamHealth.ts";
+import { HealthChecks, teamHealth } from "../health/HealthChecks.ts";
 
 export interface HttpServerOptions {
   readonly team: Team;
   readonly metrics: RuntimeMetrics;
+  /** Each part's health, for /healthz and /readyz (default: the team's alone). */
+  readonly health?: HealthChecks;
+  /** Why the host takes no work now (not started yet, stopping), or undefined when it does. */
+  readonly notReady?: () => string | undefined;
   readonly host: string;
   /** 0 picks any free port; `url` says which. */
   readonly port: number;
@@ -50,15 +55,28 @@ const sendJson = (response: ServerResponse, status: number, body: unknown) => {
   response.end(`${JSON.stringify(body)}\n`);
 };
 
-/** The /healthz body: 200 while the team works, 503 with the reason while it is escalated or stopping. */
-export const healthOf = (team: Team): { status: number; body: Record<string, unknown> } => {
+const PATHS = ["/metrics", "/healthz", "/readyz"];
+
+/**
+ * The /healthz and /readyz answer: the same body for both; /healthz is 503 while a part the host
+ * needs is down, /readyz also while the host takes no work (starting, stopping).
+ */
+export const healthAnswer = async (
+  team: Team,
+  health: HealthChecks,
+  notReady: string | undefined,
+): Promise<{ healthz: number; readyz: number; body: Record<string, unknown> }> => {
+  const report = await health.report();
   const status = team.status();
-  const health = teamHealth(status);
+  const healthy = report.status !== "unavailable";
   return {
-    status: health.ok ? 200 : 503,
+    healthz: healthy ? 200 : 503,
+    readyz: healthy && notReady === undefined ? 200 : 503,
     body: {
-      status: health.ok ? "ok" : health.state,
-      team: health,
+      status: report.status,
+      ready: healthy && notReady === undefined,
+      reasons: notReady === undefined ? report.reasons : [...report.reasons, `host: ${notReady}`],
+      components: report.components,
       accepting: status.accepting,
       queued: status.queued,
       inFlight: status.inFlight,
@@ -73,24 +91,37 @@ export const healthOf = (team: Team): { status: number; body: Record<string, unk
   };
 };
 
-const handle = async (options: HttpServerOptions, request: IncomingMessage, response: ServerResponse) => {
+const handle = async (
+  options: HttpServerOptions,
+  health: HealthChecks,
+  request: IncomingMessage,
+  response: ServerResponse,
+) => {
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
   if (options.inspect?.handle(request, response)) return;
-  if (path !== "/metrics" && path !== "/healthz") {
-    const paths = options.inspect ? "/metrics, /healthz or /inspect" : "/metrics or /healthz";
+  if (!PATHS.includes(path)) {
+    const paths = options.inspect
+      ? "/metrics, /healthz, /readyz or /inspect"
+      : "/metrics, /healthz or /readyz";
     return sendJson(response, 404, { error: `no such path ${path}; try ${paths}` });
   }
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("allow", "GET, HEAD");
     return sendJson(response, 405, { error: `${request.method} is not allowed on ${path}; use GET` });
   }
-  if (path === "/healthz") {
-    const health = healthOf(options.team);
-    return sendJson(response, health.status, health.body);
+  if (path === "/healthz" || path === "/readyz") {
+    const answer = await healthAnswer(options.team, health, options.notReady?.());
+    return sendJson(response, path === "/healthz" ? answer.healthz : answer.readyz, answer.body);
   }
   const text = await options.metrics.metrics();
   response.writeHead(200, { "content-type": options.metrics.contentType, "cache-control": "no-store" });
   response.end(request.method === "HEAD" ? undefined : text);
+};
+
+const teamOnly = (team: Team) => {
+  const health = new HealthChecks();
+  health.register("team", teamHealth(team));
+  return health;
 };
 
 const urlOf = (address: AddressInfo) =>
@@ -98,8 +129,9 @@ const urlOf = (address: AddressInfo) =>
 
 /** Listen on host:port; rejects with HttpListenError when it cannot (port in use, …). */
 export const startHttpServer = (options: HttpServerOptions): Promise<RunningHttpServer> => {
+  const health = options.health ?? teamOnly(options.team);
   const server = createServer((request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
+    handle(options, health, request, response).catch((error: unknown) => {
       if (!response.headersSent)
         sendJson(response, 500, { error: error instanceof Error ? error.message : String(error) });
       else response.destroy();

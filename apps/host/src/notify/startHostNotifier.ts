@@ -22,12 +22,16 @@ import {
 } from "@troupe/runtime/notify";
 import type { Registry } from "prom-client";
 import type { NotifyConfig, SinkConfig } from "../config/notifyConfig.ts";
+import type { HealthCheck } from "../health/HealthChecks.ts";
 import type { HostStore } from "../start/hostStore.ts";
+import { watchNotifierHealth } from "./notifierHealth.ts";
 
 export interface HostNotifier {
   readonly notifier: Notifier;
   /** Settings that were refused (each names its variable or file). */
   readonly problems: readonly string[];
+  /** Degraded while a sink's breaker is open or it is held. */
+  readonly health: HealthCheck;
   status(): Promise<NotifierStatus>;
   close(): Promise<void>;
 }
@@ -133,6 +137,7 @@ export const startHostNotifier = async (options: HostNotifierOptions): Promise<H
   });
   const detach = notifier.attach(options.bus);
   await notifier.start();
+  const health = watchNotifierHealth(notifier, (await notifier.status()).sinks);
   if (kakao) await kakao.auth.load().catch(() => undefined);
   logger.log("info", "notifier started", { sinks: notifier.sinkNames, store: options.store.kind });
   if (problems.length > 0) {
@@ -158,9 +163,11 @@ export const startHostNotifier = async (options: HostNotifierOptions): Promise<H
   return {
     notifier,
     problems,
+    health: health.check,
     status: () => notifier.status(),
     async close() {
       clearInterval(pruner);
+      health.stop();
       detach();
       metrics.close();
       await notifier.stop();

@@ -1,12 +1,15 @@
 // The host keeps its work: on the embedded store a task cut off by SIGKILL runs again after a restart
 // while a finished one does not, and with REDIS_URL the same console runs its tasks through the Redis
-// Streams queue. Driven through the real CLI, waiting for printed lines, never sleeping.
+// Streams queue; a second start on the same data folder under the same (default) consumer name is
+// refused while the first runs, so it never takes the first one's running task over. Driven through
+// the real CLI, waiting for printed lines, never sleeping.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { defaultConsumer } from "../config/hostConfig.ts";
 import { spawnTroupe, type TroupeProcess } from "../testing/spawnTroupe.ts";
 
 const TASK_ID = /^\[(t-[0-9a-f]+)\]/;
@@ -67,6 +70,42 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
     expect(after).not.toContain(finished);
     for (const id of cutOff)
       expect(second.stdout.filter((line) => line.startsWith(`[${id}] 👀`))).toHaveLength(1);
+  });
+
+  it("refuses a second start under the same name on the same data folder; the first one's task runs once", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "troupe-twice-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // No TROUPE_CONSUMER: both take the default name, the machine's.
+    const env = { TROUPE_DATA_DIR: dataDir, TROUPE_TEST_AGENTS: "slow" };
+    const first = spawnTroupe(["start"], env);
+    cleanups.push(() => void first.child.kill("SIGKILL"));
+    await first.log("troupe started");
+    first.send("/ask slow 1500");
+    const [running] = await queuedIds(first, "slow", 1);
+    await first.line(`[${running}] ⚙️ working`);
+
+    const second = spawnTroupe(["start"], env);
+    cleanups.push(() => void second.child.kill("SIGKILL"));
+    expect(await second.exited).toBe(1);
+    const said = second.stderr.filter((line) => !line.startsWith("{"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      new RegExp(
+        `^troupe: the consumer name "${defaultConsumer()}" is in use on ${join(dataDir, "default.sqlite")} by process ${first.child.pid} on this machine, since [0-9T:.-]+Z\\. Two hosts with one name would take each other's running tasks over: stop that one first, or give this one its own name with TROUPE_CONSUMER \\(or --consumer\\)\\.$`,
+      ),
+    );
+    expect(second.stdout).toEqual([]);
+
+    await first.line(`[${running}] ✅ done in`);
+    first.end();
+    expect(await first.exited).toBe(0);
+    expect(first.stdout.filter((line) => line.startsWith(`[${running}] 👀`))).toHaveLength(1);
+    // Once the first has stopped, the name is free again.
+    const third = spawnTroupe(["start"], env);
+    cleanups.push(() => void third.child.kill("SIGKILL"));
+    await third.log("troupe started");
+    third.end();
+    expect(await third.exited).toBe(0);
   });
 
   it("runs tasks through the Redis work queue with REDIS_URL, and never shows its password", async () => {

@@ -27,6 +27,7 @@ import type { RedisHumanRelay, RedisLease } from "@troupe/runtime/redis";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
+import { type HealthCheck, HealthChecks, teamHealth } from "../health/HealthChecks.ts";
 import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
@@ -40,6 +41,19 @@ import { openHostToolsMemory, type HostToolsMemory as ToolsMemory } from "./host
 export class HostBus extends Context.Service<HostBus, EventBus>()("@troupe/host/HostBus") {}
 
 export class HostDrain extends Context.Service<HostDrain, DrainClock>()("@troupe/host/HostDrain") {}
+
+/** Where each part registers its health check, for /healthz and /readyz. */
+export class HostHealth extends Context.Service<HostHealth, HealthChecks>()("@troupe/host/HostHealth") {}
+
+/** Report `name`'s health while the current layer (or scope) lives. */
+export const reportHealth = (name: string, check: HealthCheck) =>
+  Effect.gen(function* () {
+    const health = yield* HostHealth;
+    yield* Effect.acquireRelease(
+      Effect.sync(() => health.register(name, check)),
+      (unregister) => Effect.sync(unregister),
+    );
+  });
 
 export class HostQueue extends Context.Service<HostQueue, HostStore>()("@troupe/host/HostQueue") {}
 
@@ -81,6 +95,8 @@ export interface HostWorkerControl {
   start(): void;
   /** Tasks running now (0 before start). */
   readonly inFlight: number;
+  /** Starting until start(), running (taking work) until the stop begins (the drain clock starts). */
+  readonly phase: "starting" | "running" | "stopping";
 }
 
 export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()("@troupe/host/HostWorker") {}
@@ -99,14 +115,26 @@ const queueLayer = (config: HostConfig, logger: Logger) =>
     HostQueue,
     Effect.gen(function* () {
       const bus = yield* HostBus;
-      return yield* Effect.acquireRelease(
+      const drain = yield* HostDrain;
+      const store = yield* Effect.acquireRelease(
         Effect.promise(() =>
           config.store.kind === "redis"
-            ? openRedisStore(config, logger, bus)
+            ? openRedisStore(config, logger, bus, drain)
             : openEmbeddedStore(config, logger),
         ),
         (store) => Effect.promise(() => store.close()),
       );
+      yield* reportHealth("store", store.health);
+      const { consumerName } = store;
+      yield* reportHealth("consumer", () =>
+        consumerName.held
+          ? { status: "up", details: { name: consumerName.consumer } }
+          : {
+              status: "down",
+              reason: `this host no longer holds its consumer name "${consumerName.consumer}"`,
+            },
+      );
+      return store;
     }),
   );
 
@@ -128,6 +156,7 @@ const teamLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgent
             human,
             tools,
             memory,
+            monitorThresholds: config.monitorThresholds,
             llmMetrics,
             restart: config.backoffs.teamRestart,
             extraAgents: agents,
@@ -141,6 +170,7 @@ const teamLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgent
         Effect.sync(() => reportEscalations({ team, logger, host: config.consumer })),
         (stop) => Effect.sync(stop),
       );
+      yield* reportHealth("team", teamHealth(team));
       return team;
     }),
   );
@@ -251,10 +281,12 @@ const stopWorker = async (worker: Worker, team: Team, drain: DrainClock, logger:
     }),
   ]);
   clearTimeout(timer);
-  if (!settled)
+  if (!settled) {
     logger.log("warn", "drain timeout reached: interrupting running tasks; they stay in the queue", {
       inFlight: worker.inFlight,
     });
+    drain.leftWork(`${worker.inFlight} running task${worker.inFlight === 1 ? "" : "s"} interrupted`);
+  }
   // Tasks still running are interrupted (ShuttingDown): their leases stay open for the next start.
   await team.drain({ deadline: settled ? drain.remainingMs() : 0 });
   await stopped;
@@ -285,6 +317,9 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
         get inFlight() {
           return worker?.inFlight ?? 0;
         },
+        get phase() {
+          return drain.started ? "stopping" : worker ? "running" : "starting";
+        },
       };
       return yield* Effect.acquireRelease(Effect.succeed(control), () =>
         Effect.promise(() => (worker ? stopWorker(worker, team, drain, logger) : Promise.resolve())),
@@ -298,6 +333,8 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
     Effect.gen(function* () {
       const team = yield* HostTeam;
       const metrics = yield* HostMetrics;
+      const health = yield* HostHealth;
+      const worker = yield* HostWorker;
       // The statecharts visualizer: an Inspector watching the running team, served at /inspect.
       const inspect = yield* Effect.acquireRelease(
         Effect.sync(() => {
@@ -318,6 +355,15 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
           startHttpServer({
             team,
             metrics,
+            health,
+            notReady: () =>
+              worker.phase === "starting"
+                ? "starting: not taking work yet"
+                : worker.phase === "stopping"
+                  ? "stopping: taking no new work"
+                  : team.status().accepting
+                    ? undefined
+                    : "the team takes no new tasks",
             host: config.httpHost,
             port: config.httpPort,
             inspect: inspect.handler,
@@ -356,7 +402,7 @@ const notifierLayer = (config: HostConfig, logger: Logger) =>
       const { registry } = yield* HostMetrics;
       yield* HostMirror;
       createWorkQueueMetrics({ registry, stats: () => store.queue.stats() });
-      return yield* Effect.acquireRelease(
+      const notifier = yield* Effect.acquireRelease(
         Effect.promise(() =>
           startHostNotifier({
             config: config.notify,
@@ -371,6 +417,8 @@ const notifierLayer = (config: HostConfig, logger: Logger) =>
         ),
         (notifier) => Effect.promise(() => notifier.close()),
       );
+      yield* reportHealth("notifier", notifier.health);
+      return notifier;
     }),
   );
 
@@ -408,5 +456,6 @@ export const hostLayer = (config: HostConfig, logger: Logger, agents: readonly A
     ),
     Layer.provideMerge(Layer.sync(HostHuman, () => createConsoleHumanGateway())),
     Layer.provideMerge(Layer.sync(HostDrain, () => startDrainClock(config.drainTimeoutMs))),
+    Layer.provideMerge(Layer.sync(HostHealth, () => new HealthChecks())),
     Layer.provideMerge(Layer.sync(HostBus, () => new EventBus())),
   );

@@ -1,6 +1,8 @@
 // `troupe start`: build the host's resources (store, team, worker, HTTP), run the local console until
 // input ends or a signal arrives, then let the layers release everything in reverse order. Returns
-// the process's exit code.
+// the process's exit code: 1 when the team escalated, 3 when the stop left work unfinished (see
+// docs/operations.md). A stop never outlasts the drain timeout by more than STOP_GRACE_MS: past
+// that, whatever still waits (an unreachable store, say) is abandoned and troupe exits with 3.
 import type { Readable, Writable } from "node:stream";
 import { type AnyAgentDefinition, jsonLogger, type Logger } from "@troupe/runtime";
 import { Effect } from "effect";
@@ -9,6 +11,7 @@ import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts
 import { openTerminalLogs } from "../console/terminalLogs.ts";
 import { holdDiscordWhileLeased, type RunningFront } from "../discord/holdDiscordWhileLeased.ts";
 import { startDiscordFront } from "../discord/startDiscordFront.ts";
+import type { DrainClock } from "./drainClock.ts";
 import {
   HostDrain,
   HostGatewayLease,
@@ -22,6 +25,7 @@ import {
   HostTeam,
   HostWorker,
   hostLayer,
+  reportHealth,
 } from "./hostLayers.ts";
 
 export interface StartIo {
@@ -37,8 +41,14 @@ export interface StartIo {
 /** Exit code when the team escalated (its supervisor gave up) before troupe stopped. */
 export const EXIT_ESCALATED = 1;
 
+/** Exit code when the stop left work unfinished (tasks interrupted, outcomes the store did not take). */
+export const EXIT_WORK_LEFT = 3;
+
 /** Exit code of a second Ctrl-C: 128 + SIGINT. */
 export const EXIT_INTERRUPTED = 130;
+
+/** How long the release of everything may run past the drain timeout before troupe exits anyway. */
+export const STOP_GRACE_MS = 5_000;
 
 export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
   // The console in a terminal is quiet: logs to a file, warnings and errors above the prompt. Piped,
@@ -56,11 +66,27 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     io.logger ?? terminalLogs?.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
 
+  let drainClock: DrainClock | undefined;
+  let overrun: ReturnType<typeof setTimeout> | undefined;
+  const watchOverrun = () => {
+    overrun = setTimeout(() => {
+      logger.log("error", "the stop overran the drain timeout: exiting with work left", {
+        drainTimeoutMs: config.drainTimeoutMs,
+        graceMs: STOP_GRACE_MS,
+        workLeft: drainClock?.workLeft ?? [],
+      });
+      exitNow(EXIT_WORK_LEFT);
+    }, STOP_GRACE_MS);
+    overrun.unref();
+  };
+
   const program = Effect.gen(function* () {
     const team = yield* HostTeam;
     const http = yield* HostHttp;
     const store = yield* HostQueue;
     const drain = yield* HostDrain;
+    drainClock = drain;
+    drain.expired.addEventListener("abort", watchOverrun, { once: true });
     const worker = yield* HostWorker;
     const human = yield* HostHuman;
     const notifier = yield* HostNotifier;
@@ -112,6 +138,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         ? yield* holdDiscordWhileLeased({ ...frontOptions, lease, relay: yield* HostHumanRelay })
         : yield* startDiscordFront(frontOptions);
       discordFront = front;
+      yield* reportHealth("discord", front.health);
       worker.start();
       logger.log("info", "troupe started", {
         agents: team.status().agents.map((agent) => agent.name),
@@ -121,7 +148,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         consumer: config.consumer,
       });
       yield* Effect.promise(() => front.done);
-      return team.status().escalated ? EXIT_ESCALATED : 0;
+      return team.status().escalated;
     }
     const running = startLocalConsole({
       team,
@@ -148,16 +175,21 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       consumer: config.consumer,
     });
     yield* Effect.promise(() => running.done);
-    return team.status().escalated ? EXIT_ESCALATED : 0;
+    return team.status().escalated;
   });
 
+  let escalated: boolean;
   try {
-    const code = await Effect.runPromise(
+    escalated = await Effect.runPromise(
       program.pipe(Effect.scoped, Effect.provide(hostLayer(config, logger, io.agents))),
     );
-    logger.log("info", "troupe stopped", { exitCode: code });
-    return code;
   } finally {
-    terminalLogs?.close();
+    clearTimeout(overrun);
+    drainClock?.expired.removeEventListener("abort", watchOverrun);
   }
+  const workLeft = drainClock?.workLeft ?? [];
+  const code = escalated ? EXIT_ESCALATED : workLeft.length > 0 ? EXIT_WORK_LEFT : 0;
+  logger.log("info", "troupe stopped", { exitCode: code, ...(workLeft.length > 0 ? { workLeft } : {}) });
+  terminalLogs?.close();
+  return code;
 };

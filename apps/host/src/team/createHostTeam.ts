@@ -12,6 +12,7 @@ import {
   createResearch,
   createSystemMonitor,
   echo,
+  type ThresholdsInput,
 } from "@troupe/agents";
 import {
   type AnyAgentDefinition,
@@ -41,6 +42,8 @@ export interface HostTeamOptions {
   readonly memory?: TeamMemory;
   /** Where the agents' model calls are counted (filled in once the metrics registry exists). */
   readonly llmMetrics?: { readonly hook?: LlmMetricsHook };
+  /** The system monitor's thresholds over its defaults (TROUPE_MONITOR_THRESHOLDS). */
+  readonly monitorThresholds?: ThresholdsInput;
   /** Agents that need a local model (TROUPE_AGENTS); each role's model comes from MODEL_<ROLE>. */
   readonly modelAgents?: readonly ModelAgentName[];
   /** How long an escalated team waits before it restarts (default 1s, growing to 1m). */
@@ -77,6 +80,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     // The monitor only runs once the team exists, so `team` is set by then.
     status: () => team!.status(),
     bus,
+    ...(options.monitorThresholds ? { thresholds: options.monitorThresholds } : {}),
   });
   const agents: AnyAgentDefinition[] = [];
   const modelAgents = options.modelAgents ?? [];

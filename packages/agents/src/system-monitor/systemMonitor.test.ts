@@ -1,7 +1,13 @@
-// The system monitor reports the host and the team, and raises and resolves alerts with hysteresis.
+// The system monitor reports the host and the team, and raises and resolves alerts with hysteresis;
+// whatever it raises, the notifier takes (a property over any disk path, through the file drop).
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EventBus, type Team } from "@troupe/runtime";
+import { createFileDropSink, fileNameOf, MemoryOutboxStore, Notifier } from "@troupe/runtime/notify";
 import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
-import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { describe, expect, it, vi } from "vitest";
 import { formatBytes, formatReport, systemReportFormatters } from "./formatReport.ts";
 import type { HostProbe } from "./hostProbe.ts";
 import type { SystemReport } from "./SystemReport.ts";
@@ -173,6 +179,60 @@ describe("system-monitor", () => {
     expect(later.resolved).toEqual(["system-monitor/heartbeats", "system-monitor/dead-letters"]);
     expect(test.seen("alert.resolved")).toHaveLength(2);
     team.stop();
+  });
+
+  it("raises only ids the notifier takes, and they come back unchanged from the file drop", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "troupe-monitor-ids-"));
+    try {
+      // Any disk path a person may configure, long ones too: every observation is over its line.
+      const diskPath = fc.oneof(
+        fc.string({ unit: "binary", maxLength: 40 }),
+        fc.string({ unit: "grapheme", minLength: 900, maxLength: 1_200 }),
+      );
+      await fc.assert(
+        fc.asyncProperty(diskPath, async (path) => {
+          const bus = new EventBus();
+          const store = new MemoryOutboxStore();
+          const notifier = new Notifier({ store, sinks: [createFileDropSink({ dir })], pollEvery: 5 });
+          const refused: unknown[] = [];
+          const sentIds: string[] = [];
+          notifier.observe((event) => {
+            if (event.type === "sent") sentIds.push(...event.ids);
+          });
+          bus.on("alert.raised", (event) => {
+            notifier.notify({ ...event }).catch((error: unknown) => refused.push(error));
+          });
+          await notifier.start();
+          const monitor = createSystemMonitor({
+            probe: fakeProbe({ one: 8, memoryFree: 1 * GiB, diskFree: 1 * GiB }),
+            diskPath: path,
+            bus,
+          });
+          const report = await monitor.check();
+          expect(report.raised).toHaveLength(3);
+          try {
+            await vi.waitFor(
+              () => {
+                expect(refused).toEqual([]);
+                expect(sentIds.sort()).toEqual(report.raised.map((id) => `${id}/file/1`).sort());
+              },
+              { interval: 5 },
+            );
+          } finally {
+            await notifier.stop();
+          }
+          for (const alertId of report.raised) {
+            expect((await store.alert(alertId))?.alertId).toBe(alertId);
+            const file = JSON.parse(await readFile(join(dir, fileNameOf(`${alertId}/file/1`)), "utf8"));
+            expect(file.alertId).toBe(alertId);
+          }
+        }),
+        { numRuns: 40 },
+      );
+      expect(await readdir(dir)).not.toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses thresholds that make no sense when declared", () => {

@@ -6,6 +6,7 @@
 // given to the factory (rather than emitted through `ctx.emit`, which reaches only the task's
 // watchers) so alerts are runtime events, also when `check()` runs outside any task.
 import { defineAgent, type EventBus, type RuntimeEventInput, type TeamStatus } from "@troupe/runtime";
+import { deriveAlertId } from "@troupe/runtime/notify";
 import { AlertTracker, type Observation } from "./AlertTracker.ts";
 import { type HostProbe, nodeHostProbe } from "./hostProbe.ts";
 import type { DiskReport, LoadReport, MemoryReport, RuntimeHealth, SystemReport } from "./SystemReport.ts";
@@ -37,7 +38,8 @@ export const SOURCE = "system-monitor";
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const ratio = (used: number, total: number) => (total > 0 ? used / total : 0);
-const alertId = (key: string) => `${SOURCE}/${key}`;
+/** "system-monitor/load", "system-monitor/disk:/": always a valid alert id, whatever the disk path. */
+const alertId = (key: string) => deriveAlertId(`${SOURCE}/${key}`);
 
 const readLoad = (probe: HostProbe): LoadReport => {
   const [one = 0, five = 0, fifteen = 0] = probe.loadavg();

@@ -44,6 +44,7 @@ import {
   MessageFlags,
   Routes,
   SnowflakeUtil,
+  Status,
 } from "./discordJs.ts";
 
 export interface DiscordSurfaceOptions {
@@ -77,6 +78,8 @@ export interface DiscordSurface extends Surface {
   /** Log in and resolve once the gateway is ready (`clientReady`); rejects with the reason otherwise. */
   connect(signal?: AbortSignal): Promise<void>;
   stats(): DiscordSurfaceStats;
+  /** Whether every gateway shard is connected and ready now (false while it reconnects or resumes). */
+  gatewayReady(): boolean;
   /** Leave the gateway and drop the client. */
   close(): Promise<void>;
 }
@@ -591,6 +594,9 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     },
 
     stats: () => ({ ...counts }),
+
+    gatewayReady: () =>
+      client.ws.shards.size > 0 && client.ws.shards.every((shard) => shard.status === Status.Ready),
 
     async close() {
       listeners.clear();

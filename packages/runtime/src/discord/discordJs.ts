@@ -15,5 +15,6 @@ export const {
   REST,
   Routes,
   SnowflakeUtil,
+  Status,
 } = discord;
 export type Client = DiscordJs.Client;

@@ -26,6 +26,8 @@ export const errorKinds = {
   FanOutFailed: "transient",
   Escalated: "transient",
   ShuttingDown: "transient",
+  // Another live process holds this consumer name (a worker's name on the queue): it says which.
+  ConsumerNameInUse: "permanent",
 
   // The model layer (Llm): each reason says what to do about it.
   ModelNotFound: "permanent",

@@ -330,6 +330,26 @@ describe("Notifier", () => {
     expect(logs.some((line) => line.includes("alert refused") && line.includes("text is empty"))).toBe(true);
   });
 
+  it("accepts the ids the system monitor, the watchlist and the docs use, and refuses an empty one", async () => {
+    const discord = scriptedSink("discord");
+    const { notifier, sentOn } = await setUp([discord]);
+    const ids = [
+      "system-monitor/load",
+      "system-monitor/dead-letters",
+      "disk:/",
+      "disk-/",
+      "watchlist/005930/up",
+    ];
+    const sent = ids.map((id) => sentOn("discord", id));
+    for (const id of ids) await notifier.notify(alert(id));
+    await Promise.all(sent);
+    expect(discord.sent.map((message) => message.alertId)).toEqual(ids);
+    await expect(notifier.notify(alert(""))).rejects.toMatchObject({
+      _tag: "InvalidAlert",
+      reason: "an alert: alertId is empty",
+    });
+  });
+
   it("says on the sinks an alert reached that it is resolved", async () => {
     const discord = scriptedSink("discord");
     const kakao = scriptedSink("kakao");

@@ -15,7 +15,7 @@ import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { CircuitBreaker } from "../supervisor/CircuitBreaker.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
-import { type Alert, checkAlert } from "./Alert.ts";
+import { type Alert, checkAlert, deriveAlertId } from "./Alert.ts";
 import {
   type DeadDelivery,
   type Delivery,
@@ -364,7 +364,7 @@ export class Notifier {
     const sinks = (await this.#store.sinksOf(alertId)).filter((name) => this.#sinks.has(name));
     const alert = checkAlert(
       {
-        alertId: `${alertId}~resolved`.slice(0, 200),
+        alertId: deriveAlertId(alertId, "resolved"),
         severity: "info",
         source: original.source,
         title: `Resolved: ${original.title}`,
@@ -631,7 +631,7 @@ export class Notifier {
     if (delivery.fallback && !delivery.failedOver) await this.#failOver([delivery]);
     if (delivery.alertId.startsWith("notifier~")) return; // no notice about a notice
     await this.#notice(
-      `notifier~dead~${delivery.alertId}~${name}~${delivery.chunk}`,
+      deriveAlertId("notifier", "dead", delivery.alertId, name, String(delivery.chunk)),
       `Alert not delivered to ${name}`,
       `"${delivery.title}" (${delivery.severity}) could not be delivered to ${name} after ${delivery.failures + 1} attempts: ${error}. It is kept as a dead letter (see /status).`,
       name,
@@ -648,7 +648,7 @@ export class Notifier {
     }
     const alert = checkAlert(
       {
-        alertId: id.replace(/[^A-Za-z0-9._:@~-]/g, "_").slice(0, 200),
+        alertId: id,
         severity: "warning",
         source: "notifier",
         title,
@@ -678,7 +678,7 @@ export class Notifier {
     this.#sweepWake?.();
     if (hold.reason === "reauth")
       await this.#notice(
-        `notifier~reauth~${hold.sink}~${hold.since}`,
+        deriveAlertId("notifier", "reauth", hold.sink, String(hold.since)),
         `${hold.sink} needs re-authorisation`,
         `${hold.sink} refused its credentials (${hold.detail}). Its alerts are held, not dropped; run "troupe kakao login" to authorise it again.`,
         hold.sink,

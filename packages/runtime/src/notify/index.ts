@@ -2,8 +2,17 @@
 // (Discord webhook, KakaoTalk memo, KakaoWork, generic webhook, file drop), the durable Outbox
 // port (adapters in ./sqlite and ./redis, memory here for tests) and the Notifier that routes,
 // retries, falls back and dead-letters. A separate entry so a team that sends no alerts never loads it.
-export { type Alert, checkAlert, SEVERITIES, type Severity } from "./Alert.ts";
+export {
+  ALERT_ID_MAX_LENGTH,
+  type Alert,
+  alertIdProblem,
+  checkAlert,
+  deriveAlertId,
+  SEVERITIES,
+  type Severity,
+} from "./Alert.ts";
 export { chunkText, type TextChunk } from "./chunkText.ts";
+export { fileNameOf, headerValueOf } from "./escapeId.ts";
 export { MemoryOutboxStore } from "./MemoryOutboxStore.ts";
 export {
   type FailureReason,
@@ -37,7 +46,7 @@ export {
   DISCORD_MESSAGE_LIMIT,
   type DiscordWebhookSinkOptions,
 } from "./sinks/discordWebhookSink.ts";
-export { createFileDropSink, type FileDropSinkOptions, fileNameOf } from "./sinks/fileDropSink.ts";
+export { createFileDropSink, type FileDropSinkOptions } from "./sinks/fileDropSink.ts";
 export { retryAfterMs } from "./sinks/httpResult.ts";
 export {
   exchangeKakaoCode,

@@ -15,6 +15,11 @@ const RENEW = script(
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`,
 );
+const TAKE_OVER = script(
+  "lease-take-over",
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
+return 0`,
+);
 const RELEASE = script(
   "lease-release",
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -98,13 +103,31 @@ export class RedisLease {
     const sentAt = Date.now();
     const answer = await this.#redis.set(this.key, token, "PX", this.ttlMs, "NX");
     if (answer !== "OK" || this.#held) return this.#held;
+    this.#acquired(token, sentAt);
+    return true;
+  }
+
+  /**
+   * Take the lease from a holder known to be gone (a process of this machine that no longer runs),
+   * only while the key still holds that holder's token `stale`; true when held.
+   */
+  async takeOver(stale: string): Promise<boolean> {
+    if (this.#held) return true;
+    const token = `${this.#holder}/${randomUUID()}`;
+    const sentAt = Date.now();
+    const answer = await runScript(this.#redis, TAKE_OVER, [this.key], [stale, token, this.ttlMs]);
+    if (answer !== 1 || this.#held) return this.#held;
+    this.#acquired(token, sentAt);
+    return true;
+  }
+
+  #acquired(token: string, sentAt: number) {
     this.#token = token;
     this.#held = true;
     this.#failures = 0;
     this.#fence(sentAt);
     this.#scheduleRenewal();
     this.#logger.log("info", "lease acquired", { key: this.key, holder: token, ttlMs: this.ttlMs });
-    return true;
   }
 
   /** Try every poll interval until the lease is held (true) or `signal` aborts (false). */

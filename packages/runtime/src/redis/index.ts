@@ -3,6 +3,11 @@
 
 export { deleteNamespace } from "./deleteNamespace.ts";
 export {
+  claimRedisConsumerName,
+  DEFAULT_CONSUMER_NAME_TTL_MS,
+  type RedisConsumerNameOptions,
+} from "./RedisConsumerName.ts";
+export {
   type EventMirrorOptions,
   type EventMirrorStats,
   eventChannel,

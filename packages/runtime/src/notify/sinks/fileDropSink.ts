@@ -1,17 +1,16 @@
 // Alerts as files in a folder (the file drop): one JSON file per message, named by its
-// deterministic id and written atomically (a temporary file renamed into place), so a redelivery
+// deterministic id (characters a file name cannot hold written as %XX, see escapeId.ts) and written atomically (a temporary file renamed into place), so a redelivery
 // overwrites the same file instead of adding a copy. The last resort at the end of a fallback order.
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { writeFileAtomically } from "../../internal/writeFileAtomically.ts";
+import { fileNameOf } from "../escapeId.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
 
 export interface FileDropSinkOptions {
   readonly name?: string;
   readonly dir: string;
 }
-
-export const fileNameOf = (id: string): string => `${id.replace(/[^A-Za-z0-9._~-]/g, "_")}.json`;
 
 export const createFileDropSink = (options: FileDropSinkOptions): Sink => {
   const dir = resolve(options.dir);

@@ -1,7 +1,9 @@
 // Alerts to any HTTP endpoint as JSON (the generic webhook): one POST per message with an
 // `Idempotency-Key` header carrying the message's deterministic id, so a receiver that honours it
-// sees each message once even when the outbox sends it again after a crash.
+// sees each message once even when the outbox sends it again after a crash (an id with characters a
+// header cannot carry has them as %XX, see escapeId.ts).
 import { TroupeError } from "../../errors/TroupeError.ts";
+import { headerValueOf } from "../escapeId.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
 import { excerpt, post, resultOf } from "./httpResult.ts";
 
@@ -31,7 +33,11 @@ export const createWebhookSink = (options: WebhookSinkOptions): Sink => {
       const answer = await post(
         options.url,
         {
-          headers: { ...options.headers, "content-type": "application/json", "idempotency-key": message.id },
+          headers: {
+            ...options.headers,
+            "content-type": "application/json",
+            "idempotency-key": headerValueOf(message.id),
+          },
           body: JSON.stringify(message),
         },
         signal,
