@@ -33,6 +33,7 @@ import type {
   SinkBacklog,
   SinkHold,
 } from "../notify/OutboxStore.ts";
+import { dueAfter, wholeMillis } from "../time/wholeMillis.ts";
 
 export interface RedisOutboxStoreOptions {
   /** An ioredis client (used, never quit by close()) or a URL (own client, quit by close()). */
@@ -173,7 +174,13 @@ return 0
 `);
 
 const NAMESPACE = /^[A-Za-z0-9._-]+$/;
-const sinkOfId = (id: string) => id.split("/")[1] ?? "";
+
+/** A delivery as stored: its times in whole milliseconds, as every adapter keeps them. */
+const stored = (d: NewDelivery): NewDelivery => ({
+  ...d,
+  dueAt: wholeMillis(d.dueAt, "dueAt"),
+  createdAt: wholeMillis(d.createdAt, "createdAt"),
+});
 
 export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
   readonly #redis: Redis;
@@ -202,7 +209,7 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
 
   async enqueue(alert: Alert, deliveries: readonly NewDelivery[]): Promise<number> {
     const args: (string | number)[] = [this.#prefix, alert.alertId, JSON.stringify(alert)];
-    for (const d of deliveries) {
+    for (const d of deliveries.map(stored)) {
       // Chunks of one alert keep their order among equal due times.
       args.push(
         d.id,
@@ -229,11 +236,13 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
   }
 
   async releaseHeld(consumer: string, now: number): Promise<number> {
-    return Number(await this.#run(RELEASE_HELD, [], [this.#prefix, consumer, now]));
+    return Number(await this.#run(RELEASE_HELD, [], [this.#prefix, consumer, wholeMillis(now, "now")]));
   }
 
   async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
-    const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, now, max, leaseMs, consumer])) as [
+    const at = wholeMillis(now, "now");
+    const lease = dueAfter(at, leaseMs, "leaseMs") - at;
+    const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, at, max, lease, consumer])) as [
       string,
       number,
       string,
@@ -267,17 +276,17 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
 
   async settle(items: readonly Settle[], now: number): Promise<boolean[]> {
     if (items.length === 0) return [];
-    const args: (string | number)[] = [this.#prefix, now, this.#maxDead];
+    const args: (string | number)[] = [this.#prefix, wholeMillis(now, "now"), this.#maxDead];
     for (const { id, fence, outcome } of items) {
       switch (outcome.kind) {
         case "sent":
           args.push(id, fence, "sent", "", "");
           break;
         case "release":
-          args.push(id, fence, "release", outcome.dueAt, "");
+          args.push(id, fence, "release", wholeMillis(outcome.dueAt, "dueAt"), "");
           break;
         case "retry":
-          args.push(id, fence, "retry", outcome.dueAt, outcome.error);
+          args.push(id, fence, "retry", wholeMillis(outcome.dueAt, "dueAt"), outcome.error);
           break;
         case "dead":
           args.push(id, fence, "dead", outcome.error, "");
@@ -333,9 +342,14 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
       options.limit,
     );
     const ids = new Set(overdue);
-    if (options.down.length > 0) {
-      for (const id of await this.#redis.zrange(key, "0", "4999"))
-        if (ids.size < options.limit && options.down.includes(sinkOfId(id))) ids.add(id);
+    // A sink that is down: its pending deliveries that may still fall back (those in `fallback`).
+    for (const sink of options.down) {
+      if (ids.size >= options.limit) break;
+      const pending = await this.#redis.zrange(`${this.#prefix}pending:${sink}`, "0", "4999");
+      if (pending.length === 0) continue;
+      const scores = await this.#redis.zmscore(key, ...pending);
+      for (const [index, id] of pending.entries())
+        if (scores[index] !== null && ids.size < options.limit) ids.add(id);
     }
     return (await this.#load([...ids])).filter((delivery) => !delivery.failedOver);
   }
@@ -351,8 +365,9 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
   }
 
   async sinksOf(alertId: string): Promise<string[]> {
+    // Each id is `<alertId>/<sink>/<chunk>`, and the alert id may hold slashes of its own.
     const ids = await this.#redis.smembers(`${this.#prefix}ds:${alertId}`);
-    return [...new Set(ids.map(sinkOfId))].sort();
+    return [...new Set(ids.map((id) => id.slice(alertId.length + 1, id.lastIndexOf("/"))))].sort();
   }
 
   async nextDueAt(sink: string): Promise<number | undefined> {
@@ -424,7 +439,7 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
     const owner = randomUUID();
     const deadline = Date.now() + waitMs;
     for (;;) {
-      if ((await this.#redis.set(key, owner, "PX", ttlMs, "NX")) === "OK")
+      if ((await this.#redis.set(key, owner, "PX", Math.max(1, wholeMillis(ttlMs, "ttlMs")), "NX")) === "OK")
         return async () => {
           await this.#run(UNLOCK, [key], [owner]);
         };
