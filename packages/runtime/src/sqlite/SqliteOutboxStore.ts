@@ -351,7 +351,9 @@ class SqliteOutbox implements SqliteOutboxStore {
   }
 
   async sinksOf(alertId: string): Promise<string[]> {
-    return (this.#sql.sinksOf!.all(alertId, alertId, alertId) as unknown as { sink: string }[]).map((row) => row.sink);
+    return (this.#sql.sinksOf!.all(alertId, alertId, alertId) as unknown as { sink: string }[]).map(
+      (row) => row.sink,
+    );
   }
 
   async nextDueAt(sink: string): Promise<number | undefined> {
