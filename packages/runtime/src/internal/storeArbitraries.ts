@@ -18,6 +18,9 @@ export const oddId = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: idUnit, minLength: 200, maxLength: 1_000 }) },
 );
 
+/** A name as odd as an id but without "/", the separator of delivery ids (a sink's name). */
+export const oddName = oddId.map((id) => id.replaceAll("/", "|"));
+
 /** Text from empty to about a megabyte (UTF-8 bytes), mostly small. */
 export const payloadText = fc.oneof(
   { weight: 5, arbitrary: fc.string({ unit: "grapheme", maxLength: 200 }) },

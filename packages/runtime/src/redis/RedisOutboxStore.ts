@@ -33,7 +33,7 @@ import type {
   SinkBacklog,
   SinkHold,
 } from "../notify/OutboxStore.ts";
-import { dueAfter, wholeMillis } from "../time/wholeMillis.ts";
+import { wholeMillis } from "../time/wholeMillis.ts";
 
 export interface RedisOutboxStoreOptions {
   /** An ioredis client (used, never quit by close()) or a URL (own client, quit by close()). */
@@ -72,8 +72,10 @@ return added
 const CLAIM = script(`
 local p, sink, consumer = ARGV[1], ARGV[2], ARGV[6]
 local now, max, lease = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
--- Scores carry the chunk as a fraction of a millisecond: everything due by now is below now + 1.
-local ids = redis.call('ZRANGEBYSCORE', p .. 'pending:' .. sink, '-inf', '(' .. (now + 1), 'LIMIT', 0, max)
+-- Scores carry the chunk as a fraction of a millisecond: everything due by now is below now + 1
+-- (written with all its digits: Lua's own number-to-text keeps only 14).
+local below = string.format('(%.17g', now + 1)
+local ids = redis.call('ZRANGEBYSCORE', p .. 'pending:' .. sink, '-inf', below, 'LIMIT', 0, max)
 local out = {}
 for _, id in ipairs(ids) do
   local key = p .. 'd:' .. id
@@ -241,7 +243,7 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
 
   async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
     const at = wholeMillis(now, "now");
-    const lease = dueAfter(at, leaseMs, "leaseMs") - at;
+    const lease = wholeMillis(leaseMs, "leaseMs");
     const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, at, max, lease, consumer])) as [
       string,
       number,
