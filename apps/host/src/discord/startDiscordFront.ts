@@ -7,7 +7,7 @@
 // the outgoing messages go to the file-drop folder and are replayed in order when it is back (or at
 // the next start: they stay on disk when troupe stops). With the host's store, the tasks a previous
 // run left open are reconciled before the worker starts (threads, outcomes, one reaction).
-import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
+import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, Worker, WorkQueue } from "@troupe/runtime";
 import {
   handleSurfaceCommands,
   isTroupeError,
@@ -27,6 +27,8 @@ export interface DiscordFrontOptions {
   readonly discord: DiscordConfig;
   readonly team: Team;
   readonly queue: WorkQueue;
+  /** This host's worker: /cancel reaches a task it leased that waits for its agent. */
+  readonly worker?: Pick<Worker, "cancel">;
   readonly drain: DrainClock;
   readonly logger: Logger;
   /** Where Discord REST responses and rate limits are counted (the host's /metrics registry). */
@@ -163,6 +165,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       bus: team.bus,
       format: formatResult,
       logger,
+      ...(options.worker ? { worker: options.worker } : {}),
       ...(schedules ? { schedules } : {}),
     });
     // Started once /schedule listens for the runs, so a run missed while troupe was down is answered too.

@@ -86,6 +86,8 @@ export interface HostWorkerControl {
   start(): void;
   /** Tasks running now (0 before start). */
   readonly inFlight: number;
+  /** Cancel a task the worker leased that waits for its agent (false when it holds no such task). */
+  cancel(taskId: string, reason: string): Promise<boolean>;
 }
 
 export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()("@troupe/host/HostWorker") {}
@@ -288,6 +290,7 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
         get inFlight() {
           return worker?.inFlight ?? 0;
         },
+        cancel: async (taskId, reason) => (await worker?.cancel(taskId, reason)) ?? false,
       };
       return yield* Effect.acquireRelease(Effect.succeed(control), () =>
         Effect.promise(() => (worker ? stopWorker(worker, team, drain, logger) : Promise.resolve())),

@@ -86,6 +86,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         registry: (yield* HostMetrics).registry,
         team,
         queue: store.queue,
+        worker,
         ...(store.snapshots ? { snapshots: store.snapshots } : {}),
         drain,
         logger,
@@ -111,6 +112,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const running = startLocalConsole({
       team,
       queue: store.queue,
+      worker,
       queueLabel: store.label,
       drain,
       input: io.stdin,
