@@ -19,6 +19,9 @@ const ENVIRONMENT = `Environment:
                         one machine and one queue need different names)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
+  TROUPE_MAX_ATTEMPTS   Deliveries of a failing task before it is kept as a dead letter (default 5)
+  TROUPE_RETRY_BACKOFF  Wait before the first retry, doubled for each further one up to a minute,
+                        with jitter (default 1s)
   TROUPE_AGENTS         Agents that need a local model, added to the team: orchestrator, research,
                         code, consensus (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST
                         (see troupe models)

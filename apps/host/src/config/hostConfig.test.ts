@@ -25,6 +25,7 @@ describe("resolveHostConfig", () => {
       namespace: "default",
       consumer: defaultConsumer(),
       leaseMs: 30_000,
+      retry: { maxAttempts: 5, backoffMs: 1_000 },
       gatewayLeaseMs: 15_000,
       testAgents: [],
       modelAgents: [],
@@ -59,6 +60,8 @@ describe("resolveHostConfig", () => {
       TROUPE_CONSUMER: "box-1",
       TROUPE_LEASE: "1m",
       TROUPE_GATEWAY_LEASE: "5s",
+      TROUPE_MAX_ATTEMPTS: "3",
+      TROUPE_RETRY_BACKOFF: "250ms",
     };
     expect(resolveHostConfig({}, env, "/srv/app")).toEqual({
       httpHost: "0.0.0.0",
@@ -72,6 +75,7 @@ describe("resolveHostConfig", () => {
       namespace: "team-a",
       consumer: "box-1",
       leaseMs: 60_000,
+      retry: { maxAttempts: 3, backoffMs: 250 },
       gatewayLeaseMs: 5_000,
       testAgents: [],
       modelAgents: [],
@@ -154,6 +158,14 @@ describe("resolveHostConfig", () => {
       expect(reasonOf(() => resolveHostConfig({}, { TROUPE_GATEWAY_LEASE: bad }))).toBe(
         `TROUPE_GATEWAY_LEASE must be a time of at least 1s such as 5s, 15s or 1m, got "${bad}"`,
       );
+    for (const bad of ["0", "many", "1.5"])
+      expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MAX_ATTEMPTS: bad }))).toBe(
+        `TROUPE_MAX_ATTEMPTS must be a whole number from 1 to 999, got "${bad}"`,
+      );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_RETRY_BACKOFF: "later" }))).toBe(
+      'TROUPE_RETRY_BACKOFF must be a time such as 250ms, 1s or 1m, got "later"',
+    );
+    expect(resolveHostConfig({}, {}).retry).toEqual({ maxAttempts: 5, backoffMs: 1_000 });
     expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
   });
 });

@@ -9,6 +9,7 @@ import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { redactUrl } from "./redactUrl.ts";
+import { type RetryConfig, resolveRetryConfig } from "./retryConfig.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
 
 export interface HostConfig {
@@ -31,6 +32,8 @@ export interface HostConfig {
   readonly consumer: string;
   /** How long a lease lasts without renewal: a dead host's tasks are taken over after it. */
   readonly leaseMs: number;
+  /** Deliveries of a failing task, and the backoff between them (TROUPE_MAX_ATTEMPTS, TROUPE_RETRY_BACKOFF). */
+  readonly retry: RetryConfig;
   /** With Redis and Discord: how long the gateway lease lasts unrenewed (TROUPE_GATEWAY_LEASE). */
   readonly gatewayLeaseMs: number;
   /** Test support only (TROUPE_TEST_AGENTS): extra agents such as `slow`, never in the default team. */
@@ -168,6 +171,7 @@ export const resolveHostConfig = (
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,
     consumer: consumer?.value ?? defaultConsumer(),
     leaseMs,
+    retry: resolveRetryConfig(env),
     gatewayLeaseMs: resolveGatewayLeaseMs(env),
     testAgents: resolveTestAgents(env),
     modelAgents: resolveModelAgents(env),

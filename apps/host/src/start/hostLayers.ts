@@ -282,6 +282,8 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
             queue,
             consumer: config.consumer,
             logger,
+            maxAttempts: config.retry.maxAttempts,
+            backoff: { base: config.retry.backoffMs, max: Math.max(60_000, config.retry.backoffMs) },
             // Well under the lease, so a busy host never loses a lease it still holds.
             renewEvery: Math.min(5_000, Math.floor(config.leaseMs / 3)),
             ...(snapshots ? { snapshots } : {}),
