@@ -158,9 +158,13 @@ describe("DurableWorker lease sizing", () => {
     team.bus.subscribe((event) => {
       if (event.type === "task.started") started.push(event.taskId);
     });
+    // Another worker takes both over and finishes them.
     const rescued: string[] = [];
     while (!rescued.includes("second"))
-      for (const lease of await queue.lease("rescuer", { max: 2, waitMs: 20 })) rescued.push(lease.taskId);
+      for (const lease of await queue.lease("rescuer", { max: 2, waitMs: 20 })) {
+        rescued.push(lease.taskId);
+        await queue.finish(lease, { status: "succeeded", output: "rescued" });
+      }
     slow.open();
     await expect.poll(() => worker!.waiting).toBe(0);
     expect(logs).toContain("a leased task was taken over before it started; not starting it here");

@@ -207,7 +207,10 @@ export const startWorker = (options: WorkerOptions): Worker => {
       start(lease);
     }
   };
-  /** One pass at a time; a pass asked for while one runs follows it. */
+  /**
+   * One pass at a time; a pass asked for while one runs follows it. Nothing waits for a pass (a
+   * renewal may hang while the store is down): after stop() it starts nothing.
+   */
   let pass: Promise<void> = Promise.resolve();
   const startWaitingSoon = () => {
     pass = pass
@@ -243,7 +246,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
 
   const loop = (async () => {
     while (!stopping.signal.aborted) {
-      await startWaitingSoon();
+      if (waiting.size > 0) void startWaitingSoon();
       const max = room();
       if (max <= 0) {
         // Woken when a task ends or an agent becomes free; the timeout is a safety net.
@@ -296,7 +299,6 @@ export const startWorker = (options: WorkerOptions): Worker => {
     async stop() {
       stopping.abort();
       await loop;
-      await pass;
       unsubscribe();
       if (waiting.size > 0)
         logger.log("info", "leased tasks that had not started stay in the queue for the next worker", {
