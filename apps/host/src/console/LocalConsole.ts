@@ -211,6 +211,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       case "task.result_refused":
         return say(taskId, `⚠ ${event.reason}`);
       case "task.emitted":
+      case "task.leased":
       case "task.recorded":
         return; // an agent's own events, and the queue's bookkeeping: nothing to show
     }

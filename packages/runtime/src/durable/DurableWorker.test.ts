@@ -125,12 +125,18 @@ describe("DurableWorker lease sizing", () => {
     const queue = new MemoryWorkQueue();
     const slow = gated();
     team = createSupervisor({ agents: [slow.agent, echo] });
+    const leased: unknown[] = [];
+    team.bus.on("task.leased", (event) => leased.push(event));
     for (const id of ["g-1", "g-2", "g-3", "g-4"])
       await queue.enqueue({ id, input: { text: id, agent: "gated" } });
     worker = startWorker({ team, queue, consumer: "host-a", pollWait: "10ms" });
     // g-1 runs on `gated`; g-2 was leased for the idle echo's room and waits; the rest stay queued.
     await expect.poll(() => queue.stats()).toMatchObject({ leased: 2, ready: 2 });
     expect(worker.waiting).toBe(1);
+    expect(leased).toEqual([
+      expect.objectContaining({ taskId: "g-1", consumer: "host-a", attempt: 1 }),
+      expect.objectContaining({ taskId: "g-2", consumer: "host-a", attempt: 1 }),
+    ]);
     expect(team.idleAgents()).toBe(1);
     expect(team.startsNow({ text: "x", agent: "gated" })).toBe(false);
     expect(team.startsNow({ text: "x", agent: "echo" })).toBe(true);

@@ -5,11 +5,11 @@
 //
 // Lease sizing: the worker leases only what its team can start now — one task per idle agent, less
 // the leased tasks already waiting here — so work left in the queue goes to whichever host has a
-// free agent, and a host that dies leaves few tasks it never started behind its lease. A leased task
-// whose agent is busy (its agent is known only once it is leased) waits here, not in the agent's
-// mailbox, and is renewed like a running one; right before it starts, its lease is renewed once
-// more, so a worker resumed after a pause longer than the lease (SIGSTOP) never starts a task that
-// another host has taken over.
+// free agent, and a host that dies leaves few tasks it never started behind its lease. Every lease
+// is announced (`task.leased`: a chat surface shows 👀). A leased task whose agent is busy (its agent
+// is known only once it is leased) waits here, not in the agent's mailbox, and is renewed like a
+// running one; right before it starts, its lease is renewed once more, so a worker resumed after a
+// pause longer than the lease (SIGSTOP) never starts a task that another host has taken over.
 import { isTroupeError, type TroupeError, type TroupeErrorTag } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { Team } from "../supervisor/Team.ts";
@@ -266,6 +266,7 @@ export const startWorker = (options: WorkerOptions): Worker => {
       try {
         const leases = await queue.lease(consumer, { max, waitMs, signal: stopping.signal });
         for (const lease of leases) {
+          team.bus.publish({ type: "task.leased", taskId: lease.taskId, consumer, attempt: lease.attempt });
           if (stopping.signal.aborted || !team.startsNow(lease.input)) waiting.set(lease.taskId, lease);
           else start(lease);
         }
