@@ -1,6 +1,6 @@
 // Questions and approvals of tasks that run on a standby host, end to end: two `troupe start`
-// processes on one Redis and the Discord stand-in. The holder of the gateway lease has every worker
-// slot taken by gated tasks before the standby starts, so the next task can only run on the standby.
+// processes on one Redis and the Discord stand-in. The holder of the gateway lease has leased as many
+// gated tasks as it has room for before the standby starts, so the next task can only run on the standby.
 // Its approval is forwarded through Redis, posted by the holder (the only host connected) in the
 // task's thread, and a ✅ from an approver lets the task finish: its reply and ✅ arrive. When the
 // holder is SIGKILLed with the approval pending, the standby takes the gateway and the request over,
@@ -19,8 +19,11 @@ import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spa
 import { type StandInEvent, startDiscordStandIn } from "../harness/discordStandIn.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
-/** The worker's default number of tasks at once: the gated tasks that keep the holder busy. */
-const WORKER_SLOTS = 8;
+/**
+ * The gated tasks that keep the holder busy: a worker leases one task per idle agent, and the
+ * holder's team (echo, the system monitor, approver, gate and asker) has five.
+ */
+const HOLDER_ROOM = 5;
 const ANA = { id: "2000000000000000001", username: "ana" };
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -80,11 +83,11 @@ const setUp = async () => {
       )
     ).message;
 
-  /** A holder whose every worker slot runs a gated task, and a standby started after: it runs what comes next. */
+  /** A holder whose room is taken by gated tasks, and a standby started after: it runs what comes next. */
   const holderBusyAndStandby = async () => {
     const holder = start("host-a");
     await holder.log("discord surface started");
-    const gated = Array.from({ length: WORKER_SLOTS }, (_, n) =>
+    const gated = Array.from({ length: HOLDER_ROOM }, (_, n) =>
       standIn.say("gated", join(gates, `never-${n}`)),
     );
     // Leased by the holder's worker: one works (⚙️), the others wait for the busy gate agent (👀).

@@ -152,7 +152,7 @@ describe("the Redis work queue across processes", () => {
     queue = await createRedisWorkQueue({ redis: admin, namespace, leaseMs: 1_000 });
     const ids = Array.from({ length: 1_000 }, (_, index) => `t-${String(index).padStart(4, "0")}`);
     await Promise.all(
-      ids.map((id) => queue!.enqueue({ id, input: { text: id, agent: "ledger", input: { delayMs: 3 } } })),
+      ids.map((id) => queue!.enqueue({ id, input: { text: id, needs: ["ledger"], input: { delayMs: 3 } } })),
     );
     const victim = startWorkerProcess({ redis: SHARED_REDIS, namespace, consumer: "victim" });
     startWorkerProcess({ redis: SHARED_REDIS, namespace, consumer: "survivor" });
@@ -193,7 +193,10 @@ describe("the Redis work queue across processes", () => {
     queue = await createRedisWorkQueue({ redis: admin, namespace, leaseMs: 1_000 });
     const paused = startWorkerProcess({ redis: SHARED_REDIS, namespace, consumer: "paused" });
     await paused.waitFor((line) => line.type === "ready");
-    await queue.enqueue({ id: "slow", input: { text: "slow", agent: "ledger", input: { delayMs: 1_500 } } });
+    await queue.enqueue({
+      id: "slow",
+      input: { text: "slow", needs: ["ledger"], input: { delayMs: 1_500 } },
+    });
     await paused.waitFor((line) => line.type === "task.started" && line.taskId === "slow");
     paused.child.kill("SIGSTOP");
 
@@ -233,7 +236,7 @@ describe("the Redis work queue across processes", () => {
       const worker = startWorkerProcess({ redis: server.url, namespace, consumer: "worker" });
       queue = await createRedisWorkQueue({ redis: privateAdmin, namespace, leaseMs: 1_000 });
       const before = Array.from({ length: 20 }, (_, index) => `before-${index}`);
-      for (const id of before) await queue.enqueue({ id, input: { text: id, agent: "ledger" } });
+      for (const id of before) await queue.enqueue({ id, input: { text: id, needs: ["ledger"] } });
       await until(
         "the tasks before the restart",
         async () => (await privateAdmin.llen(key("ledger-log"))) === 20,
@@ -250,7 +253,7 @@ describe("the Redis work queue across processes", () => {
       expect(repaired).toMatchObject({ queue: key("queue"), reason: expect.stringContaining("NOGROUP") });
 
       const after = Array.from({ length: 20 }, (_, index) => `after-${index}`);
-      for (const id of after) await queue.enqueue({ id, input: { text: id, agent: "ledger" } });
+      for (const id of after) await queue.enqueue({ id, input: { text: id, needs: ["ledger"] } });
       await until(
         "the tasks after the restart",
         async () => (await privateAdmin.llen(key("ledger-log"))) === 20,
@@ -279,7 +282,7 @@ describe("the Redis work queue across processes", () => {
       const worker = startWorkerProcess({ redis: server.url, namespace, consumer: "worker" });
       queue = await createRedisWorkQueue({ redis: privateAdmin, namespace, leaseMs: 1_000 });
       const ids = Array.from({ length: 300 }, (_, index) => `t-${index}`);
-      for (const id of ids) await queue.enqueue({ id, input: { text: id, agent: "ledger" } });
+      for (const id of ids) await queue.enqueue({ id, input: { text: id, needs: ["ledger"] } });
       await until(
         "some tasks done before the restart",
         async () => (await privateAdmin.llen(key("ledger-log"))) >= 30,
@@ -311,7 +314,7 @@ describe("the Redis work queue across processes", () => {
       maxAttempts: 3,
       backoffBaseMs: 200,
     });
-    await queue.enqueue({ id: "poison", input: { text: "x", agent: "ledger", input: { fail: true } } });
+    await queue.enqueue({ id: "poison", input: { text: "x", needs: ["ledger"], input: { fail: true } } });
     const buried = await worker.waitFor((line) => line.type === "task.dead_lettered");
     expect(buried).toMatchObject({ taskId: "poison", attempts: 3, error: { tag: "AgentCrashed" } });
 
@@ -326,7 +329,7 @@ describe("the Redis work queue across processes", () => {
     expect(await queue.deadLetters()).toEqual([
       {
         taskId: "poison",
-        input: { text: "x", agent: "ledger", input: { fail: true } },
+        input: { text: "x", needs: ["ledger"], input: { fail: true } },
         attempts: 3,
         error: { tag: "AgentCrashed", reason: expect.stringContaining("poison task poison") },
         at: expect.any(Number),

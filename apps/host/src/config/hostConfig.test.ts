@@ -27,8 +27,12 @@ describe("resolveHostConfig", () => {
       namespace: "default",
       consumer: defaultConsumer(),
       leaseMs: 30_000,
+      retry: { maxAttempts: 5, backoffMs: 1_000 },
       gatewayLeaseMs: 15_000,
-      backoffs: { retry: { baseMs: 1_000, maxMs: 60_000 }, teamRestart: { baseMs: 1_000, maxMs: 60_000 } },
+      backoffs: {
+        retry: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 5 },
+        teamRestart: { baseMs: 1_000, maxMs: 60_000 },
+      },
       modelAgents: [],
       monitorThresholds: {},
       notify: {
@@ -62,6 +66,7 @@ describe("resolveHostConfig", () => {
       TROUPE_CONSUMER: "box-1",
       TROUPE_LEASE: "1m",
       TROUPE_GATEWAY_LEASE: "5s",
+      TROUPE_MAX_ATTEMPTS: "3",
       TROUPE_RETRY_BACKOFF: "250ms",
       TROUPE_TEAM_RESTART: "2m",
     };
@@ -80,7 +85,10 @@ describe("resolveHostConfig", () => {
       consumer: "box-1",
       leaseMs: 60_000,
       gatewayLeaseMs: 5_000,
-      backoffs: { retry: { baseMs: 250, maxMs: 60_000 }, teamRestart: { baseMs: 120_000, maxMs: 120_000 } },
+      backoffs: {
+        retry: { baseMs: 250, maxMs: 60_000, maxAttempts: 3 },
+        teamRestart: { baseMs: 120_000, maxMs: 120_000 },
+      },
       modelAgents: [],
       monitorThresholds: {},
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
@@ -174,9 +182,14 @@ describe("resolveHostConfig", () => {
       expect(reasonOf(() => resolveHostConfig({}, { TROUPE_GATEWAY_LEASE: bad }))).toBe(
         `TROUPE_GATEWAY_LEASE must be a time of at least 1s such as 5s, 15s or 1m, got "${bad}"`,
       );
+    for (const bad of ["0", "many", "1.5"])
+      expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MAX_ATTEMPTS: bad }))).toBe(
+        `TROUPE_MAX_ATTEMPTS must be a whole number from 1 to 999, got "${bad}"`,
+      );
     expect(reasonOf(() => resolveHostConfig({}, { TROUPE_RETRY_BACKOFF: "later" }))).toBe(
       'TROUPE_RETRY_BACKOFF must be a time such as 500ms, 1s or 30s, got "later"',
     );
+    expect(resolveHostConfig({}, {}).backoffs.retry.maxAttempts).toBe(5);
     expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
     expect(reasonOf(() => resolveHostConfig({}, { MODEL_TIMEOUT: "0s" }))).toBe(
       'MODEL_TIMEOUT must be a time such as 30s, 2m or 1h, got "0s"',

@@ -22,6 +22,7 @@ import {
   type TaskInput,
   type Team,
   teamStateText,
+  type Worker,
   type WorkQueue,
 } from "@troupe/runtime";
 import type { NotifierStatus } from "@troupe/runtime/notify";
@@ -38,6 +39,8 @@ export interface LocalConsoleOptions {
   readonly team: Team;
   /** Where tasks go; a worker elsewhere in the process (or another host) runs them on the team. */
   readonly queue: WorkQueue;
+  /** This process's worker: /cancel reaches a task it leased that waits for its agent. */
+  readonly worker?: Pick<Worker, "cancel">;
   /** How /status names the queue, e.g. "SQLite /srv/.troupe/default.sqlite". */
   readonly queueLabel?: string;
   /** The notifier, whose outbox (backlog per sink, holds, dead letters) /status shows. */
@@ -221,6 +224,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       case "task.result_refused":
         return say(taskId, `⚠ ${event.reason}`);
       case "task.emitted":
+      case "task.leased":
       case "task.recorded":
         return; // an agent's own events, and the queue's bookkeeping: nothing to show
     }
@@ -248,6 +252,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       logger.log("error", "the work queue refused a task", { taskId: id, error });
       return println(`${notQueued} ${error instanceof Error ? error.message : String(error)}`);
     }
+    // Queued now: a task for a named agent says so at once, though it may wait for its agent before the
+    // team sees it; a routed one says where it went once routed.
+    if (input.agent !== undefined && !shown.has(id)) showQueued(id, shownOf(id), `(${input.agent})`);
     const record = await follower.follow(id, giveUp.signal);
     owned.delete(id);
     if (record?.status === "succeeded") {
@@ -285,7 +292,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   };
 
   const cancel = async (taskId: string) => {
-    const outcome = await cancelTask({ team, queue, bus: team.bus }, taskId, "cancelled from the console");
+    const outcome = await cancelTask(
+      { team, queue, bus: team.bus, ...(options.worker ? { worker: options.worker } : {}) },
+      taskId,
+      "cancelled from the console",
+    );
     // A cancelled task's 🚫 line comes from its event.
     if (outcome !== "cancelled" && outcome !== "withdrawn") println(cancelText(taskId, outcome));
   };

@@ -9,7 +9,7 @@
 // run left open are reconciled before the worker starts (threads, outcomes, one reaction), and then
 // what was written in the mapped channels while troupe was not connected is read back and answered
 // (again after every reconnect of the gateway), in the background.
-import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, WorkQueue } from "@troupe/runtime";
+import type { Logger, SnapshotStore, SurfaceHumanGateway, Team, Worker, WorkQueue } from "@troupe/runtime";
 import {
   handleSurfaceCommands,
   isTroupeError,
@@ -30,6 +30,8 @@ export interface DiscordFrontOptions {
   readonly discord: DiscordConfig;
   readonly team: Team;
   readonly queue: WorkQueue;
+  /** This host's worker: /cancel reaches a task it leased that waits for its agent. */
+  readonly worker?: Pick<Worker, "cancel">;
   readonly drain: DrainClock;
   readonly logger: Logger;
   /** Where Discord REST responses and rate limits are counted (the host's /metrics registry). */
@@ -171,6 +173,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       bus: team.bus,
       format: formatResult,
       logger,
+      ...(options.worker ? { worker: options.worker } : {}),
       ...(schedules ? { schedules } : {}),
     });
     // Started once /schedule listens for the runs, so a run missed while troupe was down is answered too.

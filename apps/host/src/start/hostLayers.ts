@@ -97,6 +97,8 @@ export interface HostWorkerControl {
   readonly inFlight: number;
   /** Starting until start(), running (taking work) until the stop begins (the drain clock starts). */
   readonly phase: "starting" | "running" | "stopping";
+  /** Cancel a task the worker leased that waits for its agent (false when it holds no such task). */
+  cancel(taskId: string, reason: string): Promise<boolean>;
 }
 
 export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()("@troupe/host/HostWorker") {}
@@ -308,6 +310,7 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
             queue,
             consumer: config.consumer,
             logger,
+            maxAttempts: config.backoffs.retry.maxAttempts,
             // Well under the lease, so a busy host never loses a lease it still holds.
             renewEvery: Math.min(5_000, Math.floor(config.leaseMs / 3)),
             backoff: { base: config.backoffs.retry.baseMs, max: config.backoffs.retry.maxMs },
@@ -320,6 +323,7 @@ const workerLayer = (config: HostConfig, logger: Logger) =>
         get phase() {
           return drain.started ? "stopping" : worker ? "running" : "starting";
         },
+        cancel: async (taskId, reason) => (await worker?.cancel(taskId, reason)) ?? false,
       };
       return yield* Effect.acquireRelease(Effect.succeed(control), () =>
         Effect.promise(() => (worker ? stopWorker(worker, team, drain, logger) : Promise.resolve())),

@@ -127,6 +127,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         registry: (yield* HostMetrics).registry,
         team,
         queue: store.queue,
+        worker,
         ...(store.snapshots ? { snapshots: store.snapshots } : {}),
         drain,
         logger,
@@ -153,6 +154,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const running = startLocalConsole({
       team,
       queue: store.queue,
+      worker,
       queueLabel: store.label,
       drain,
       input: io.stdin,

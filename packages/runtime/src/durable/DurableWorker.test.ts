@@ -1,5 +1,6 @@
 // The worker between a durable queue and a team: runs and settles leases, retries with backoff,
-// buries poison tasks, and has a late outcome refused once its lease was taken over.
+// buries poison tasks, has a late outcome refused once its lease was taken over, leases only what
+// its team can start now, and never starts a waiting task whose lease it lost.
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,8 +10,10 @@ import { defineAgent } from "../agent/defineAgent.ts";
 import { errorKinds, type TroupeErrorTag } from "../errors/errorKinds.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { EventBus } from "../events/EventBus.ts";
+import type { Logger } from "../log/Logger.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
+import { cancelTask } from "./cancelTask.ts";
 import { backoffDelay, startWorker, type Worker } from "./DurableWorker.ts";
 import { MemorySnapshotStore } from "./SnapshotStore.ts";
 
@@ -181,6 +184,106 @@ describe("DurableWorker", () => {
     expect(refused).toMatchObject({ taskId: "s", fence: 1 });
     expect(await queue.finish(taken[0]!, { status: "succeeded", output: "rescued" })).toBe("accepted");
     expect(await queue.record("s")).toMatchObject({ status: "succeeded", output: "rescued" });
+  });
+});
+
+/** An agent whose tasks each wait for one `open()` (given before or while they run). */
+const gated = () => {
+  let permits = 0;
+  const waiting: (() => void)[] = [];
+  const agent = defineAgent({
+    name: "gated",
+    handle: async (task) => {
+      if (permits > 0) permits -= 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      return `done ${task.text}`;
+    },
+  });
+  const open = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else permits += 1;
+  };
+  return { agent, open };
+};
+
+describe("DurableWorker lease sizing", () => {
+  it("leases one task per idle agent, so a busy agent's tasks stay in the queue for other hosts", async () => {
+    const queue = new MemoryWorkQueue();
+    const slow = gated();
+    team = createSupervisor({ agents: [slow.agent, echo] });
+    const leased: unknown[] = [];
+    team.bus.on("task.leased", (event) => leased.push(event));
+    for (const id of ["g-1", "g-2", "g-3", "g-4"])
+      await queue.enqueue({ id, input: { text: id, agent: "gated" } });
+    worker = startWorker({ team, queue, consumer: "host-a", pollWait: "10ms" });
+    // g-1 runs on `gated`; g-2 was leased for the idle echo's room and waits; the rest stay queued.
+    await expect.poll(() => queue.stats()).toMatchObject({ leased: 2, ready: 2 });
+    expect(worker.waiting).toBe(1);
+    expect(leased).toEqual([
+      expect.objectContaining({ taskId: "g-1", consumer: "host-a", attempt: 1 }),
+      expect.objectContaining({ taskId: "g-2", consumer: "host-a", attempt: 1 }),
+    ]);
+    expect(team.idleAgents()).toBe(1);
+    expect(team.startsNow({ text: "x", agent: "gated" })).toBe(false);
+    expect(team.startsNow({ text: "x", agent: "echo" })).toBe(true);
+    const succeeded = ["g-1", "g-2", "g-3", "g-4"].map((id) =>
+      team.bus.waitFor((event) => event.type === "task.succeeded" && event.taskId === id),
+    );
+    for (let done = 0; done < 4; done += 1) slow.open();
+    await Promise.all(succeeded);
+    await expect.poll(() => queue.stats()).toMatchObject({ ready: 0, leased: 0 });
+  });
+
+  it("does not start a waiting task whose lease was taken over meanwhile", async () => {
+    const queue = new MemoryWorkQueue({ leaseMs: 50 });
+    const slow = gated();
+    const logs: string[] = [];
+    const logger: Logger = { log: (_level, message) => logs.push(message) };
+    team = createSupervisor({ agents: [slow.agent, echo] });
+    await queue.enqueue({ id: "first", input: { text: "1", agent: "gated" } });
+    await queue.enqueue({ id: "second", input: { text: "2", agent: "gated" } });
+    // No renewals: the leases run out while `first` runs, as in a process paused past its lease.
+    worker = startWorker({ team, queue, consumer: "paused", renewEvery: "1h", pollWait: "10ms", logger });
+    await team.bus.waitFor((event) => event.type === "task.started" && event.taskId === "first");
+    await expect.poll(() => worker!.waiting).toBe(1);
+    const started: string[] = [];
+    team.bus.subscribe((event) => {
+      if (event.type === "task.started") started.push(event.taskId);
+    });
+    // Another worker takes both over and finishes them.
+    const rescued: string[] = [];
+    while (!rescued.includes("second"))
+      for (const lease of await queue.lease("rescuer", { max: 2, waitMs: 20 })) {
+        rescued.push(lease.taskId);
+        await queue.finish(lease, { status: "succeeded", output: "rescued" });
+      }
+    slow.open();
+    await expect.poll(() => worker!.waiting).toBe(0);
+    expect(logs).toContain("a leased task was taken over before it started; not starting it here");
+    expect(started).toEqual([]);
+    expect(team.status().agents.find((agent) => agent.name === "gated")).toMatchObject({ task: undefined });
+  });
+
+  it("cancels a task it leased that waits for its agent", async () => {
+    const queue = new MemoryWorkQueue();
+    const slow = gated();
+    team = createSupervisor({ agents: [slow.agent, echo] });
+    await queue.enqueue({ id: "running", input: { text: "1", agent: "gated" } });
+    await queue.enqueue({ id: "waiting", input: { text: "2", agent: "gated" } });
+    worker = startWorker({ team, queue, consumer: "w", pollWait: "10ms" });
+    await expect.poll(() => worker!.waiting).toBe(1);
+    const cancelled = team.bus.waitFor((event) => event.type === "task.cancelled");
+    expect(await cancelTask({ team, queue, bus: team.bus, worker }, "waiting", "not needed")).toBe(
+      "withdrawn",
+    );
+    expect(await cancelled).toMatchObject({ taskId: "waiting", reason: "not needed" });
+    expect(await queue.record("waiting")).toMatchObject({
+      status: "cancelled",
+      error: { tag: "Cancelled", reason: "not needed" },
+    });
+    expect(worker.waiting).toBe(0);
+    slow.open();
   });
 });
 

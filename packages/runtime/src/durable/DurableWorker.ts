@@ -4,6 +4,14 @@
 // dead-letter list (`task.dead_lettered`: the task's real end). Leases are renewed while tasks run;
 // a lease that was taken over cancels the local run, and a late outcome is refused by the queue's
 // fencing check. While the team does not run (escalated, restarting) nothing new is leased.
+//
+// Lease sizing: the worker leases only what its team can start now — one task per idle agent, less
+// the leased tasks already waiting here — so work left in the queue goes to whichever host has a
+// free agent, and a host that dies leaves few tasks it never started behind its lease. Every lease
+// is announced (`task.leased`: a chat surface shows 👀). A leased task whose agent is busy (its agent
+// is known only once it is leased) waits here, not in the agent's mailbox, and is renewed like a
+// running one; right before it starts, its lease is renewed once more, so a worker resumed after a
+// pause longer than the lease (SIGSTOP) never starts a task that another host has taken over.
 import { isTroupeError, type TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { Run, Team } from "../supervisor/Team.ts";
@@ -16,7 +24,10 @@ export interface WorkerOptions {
   readonly queue: WorkQueue;
   /** A stable name for this process (host name + instance), so it finds its own leases after a restart. */
   readonly consumer: string;
-  /** Tasks run at once by this worker (default 8). */
+  /**
+   * At most this many tasks leased at once, running or waiting for their agent (default 8). Fewer
+   * are leased while the team has fewer idle agents.
+   */
   readonly concurrency?: number;
   /** Deliveries before a failing task is buried (default 5). */
   readonly maxAttempts?: number;
@@ -34,8 +45,15 @@ export interface WorkerOptions {
 export interface Worker {
   /** Stop leasing, let running tasks finish and settle, then resolve. */
   stop(): Promise<void>;
+  /**
+   * Cancel a task this worker leased that has not started (it waits for its agent): its lease is
+   * settled as cancelled and `task.cancelled` published. False when this worker holds no such task.
+   */
+  cancel(taskId: string, reason: string): Promise<boolean>;
   /** Tasks running now. */
   readonly inFlight: number;
+  /** Tasks leased here that wait for their agent to be free. */
+  readonly waiting: number;
 }
 
 export const backoffDelay = (
@@ -58,7 +76,10 @@ export const startWorker = (options: WorkerOptions): Worker => {
   const logger = options.logger ?? silentLogger;
   const stopping = new AbortController();
   const running = new Map<string, { lease: Lease; settled: Promise<void> }>();
+  /** Leased here, waiting for their agent to be free, in lease order. */
+  const waiting = new Map<string, Lease>();
   let wakeLoop: (() => void) | undefined;
+  const wake = () => wakeLoop?.();
 
   /** Wait `ms`, or less when the worker stops. */
   const pause = (ms: number) =>
@@ -182,9 +203,52 @@ export const startWorker = (options: WorkerOptions): Worker => {
       )
       .finally(() => {
         running.delete(lease.taskId);
-        wakeLoop?.();
+        wake();
       });
     running.set(lease.taskId, { lease, settled });
+  };
+
+  const dropLost = (lease: Lease) => {
+    waiting.delete(lease.taskId);
+    logger.log("warn", "a leased task was taken over before it started; not starting it here", {
+      taskId: lease.taskId,
+      fence: lease.fence,
+      consumer,
+    });
+    wake();
+  };
+
+  /** Start the waiting tasks whose agent is free now, each after renewing its lease. */
+  const startWaiting = async () => {
+    for (const lease of [...waiting.values()]) {
+      if (stopping.signal.aborted) return;
+      if (!waiting.has(lease.taskId) || !team.startsNow(lease.input)) continue;
+      const kept = await queue.renew(lease, consumer).catch((error: unknown) => {
+        logger.log("warn", "renewing a lease before its task starts failed; it keeps waiting", {
+          taskId: lease.taskId,
+          error,
+        });
+        return undefined;
+      });
+      if (kept === undefined || !waiting.has(lease.taskId) || stopping.signal.aborted) continue;
+      if (!kept) {
+        dropLost(lease);
+        continue;
+      }
+      waiting.delete(lease.taskId);
+      start(lease);
+    }
+  };
+  /**
+   * One pass at a time; a pass asked for while one runs follows it. Nothing waits for a pass (a
+   * renewal may hang while the store is down): after stop() it starts nothing.
+   */
+  let pass: Promise<void> = Promise.resolve();
+  const startWaitingSoon = () => {
+    pass = pass
+      .then(startWaiting)
+      .catch((error: unknown) => logger.log("error", "starting a waiting task failed", { consumer, error }));
+    return pass;
   };
 
   const renewAll = async () => {
@@ -193,26 +257,53 @@ export const startWorker = (options: WorkerOptions): Worker => {
       if (!kept)
         team.cancel(lease.taskId, `the lease of task ${lease.taskId} was taken over by another worker`);
     }
+    for (const lease of [...waiting.values()]) {
+      const kept = await queue.renew(lease, consumer).catch(() => true);
+      if (!kept && waiting.has(lease.taskId)) dropLost(lease);
+    }
   };
   const renewTimer = setInterval(() => void renewAll(), toMillis(options.renewEvery ?? "5s", "renewEvery"));
   renewTimer.unref();
+
+  // An agent that became free (or a breaker that closed) may let a waiting task start, or make room.
+  const unsubscribe = team.bus.subscribe((event) => {
+    if ((event.type === "agent.state" && event.state === "idle") || event.type === "breaker.changed") {
+      if (waiting.size > 0) void startWaitingSoon();
+      wake();
+    }
+  });
+
+  /** How many more tasks to lease now: the team's idle agents not yet spoken for, within `concurrency`. */
+  const room = () => Math.min(concurrency - running.size - waiting.size, team.idleAgents() - waiting.size);
 
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       // An escalated team takes no tasks until it restarts: they wait in the queue meanwhile.
       if (!(await teamRuns())) break;
-      const room = concurrency - running.size;
-      if (room <= 0) {
+      if (waiting.size > 0) void startWaitingSoon();
+      const max = room();
+      if (max <= 0) {
+        // Woken when a task ends or an agent becomes free; the timeout is a safety net.
         await new Promise<void>((resolve) => {
-          wakeLoop = resolve;
-          stopping.signal.addEventListener("abort", () => resolve(), { once: true });
+          const done = () => {
+            clearTimeout(timer);
+            stopping.signal.removeEventListener("abort", done);
+            wakeLoop = undefined;
+            resolve();
+          };
+          const timer = setTimeout(done, waitMs);
+          wakeLoop = done;
+          stopping.signal.addEventListener("abort", done, { once: true });
         });
-        wakeLoop = undefined;
         continue;
       }
       try {
-        const leases = await queue.lease(consumer, { max: room, waitMs, signal: stopping.signal });
-        for (const lease of leases) start(lease);
+        const leases = await queue.lease(consumer, { max, waitMs, signal: stopping.signal });
+        for (const lease of leases) {
+          team.bus.publish({ type: "task.leased", taskId: lease.taskId, consumer, attempt: lease.attempt });
+          if (stopping.signal.aborted || !team.startsNow(lease.input)) waiting.set(lease.taskId, lease);
+          else start(lease);
+        }
       } catch (error) {
         if (stopping.signal.aborted) break;
         logger.log("warn", "leasing from the work queue failed; retrying", { consumer, error });
@@ -225,9 +316,31 @@ export const startWorker = (options: WorkerOptions): Worker => {
     get inFlight() {
       return running.size;
     },
+    get waiting() {
+      return waiting.size;
+    },
+    async cancel(taskId, reason) {
+      const lease = waiting.get(taskId);
+      if (!lease) return false;
+      waiting.delete(taskId);
+      const settlement = await queue.finish(lease, { status: "cancelled", reason });
+      if (settlement === "accepted") {
+        team.bus.publish({ type: "task.cancelled", taskId, agent: null, reason });
+        team.bus.publish({ type: "task.recorded", taskId, status: "cancelled" });
+      }
+      wake();
+      return settlement === "accepted";
+    },
     async stop() {
       stopping.abort();
       await loop;
+      unsubscribe();
+      if (waiting.size > 0)
+        logger.log("info", "leased tasks that had not started stay in the queue for the next worker", {
+          taskIds: [...waiting.keys()],
+          consumer,
+        });
+      waiting.clear();
       await Promise.all([...running.values()].map(({ settled }) => settled));
       clearInterval(renewTimer);
     },

@@ -1,9 +1,11 @@
-// Cancelling a task by id wherever it is: running on this host's team (its signal aborts), or still
-// waiting in the durable work queue (withdrawn, so it never runs; its cancellation is announced on the
-// bus as the worker would announce an outcome, so the console and the chat surface report it). One
-// function for every front (console, slash commands), so they answer the same way.
+// Cancelling a task by id wherever it is: running on this host's team (its signal aborts), leased by
+// this host's worker and waiting for its agent (settled as cancelled), or still waiting in the durable
+// work queue (withdrawn, so it never runs; its cancellation is announced on the bus as the worker
+// would announce an outcome, so the console and the chat surface report it). One function for every
+// front (console, slash commands), so they answer the same way.
 import type { EventBus } from "../events/EventBus.ts";
 import type { Team } from "../supervisor/Team.ts";
+import type { Worker } from "./DurableWorker.ts";
 import type { WorkQueue } from "./WorkQueue.ts";
 
 /**
@@ -13,11 +15,18 @@ import type { WorkQueue } from "./WorkQueue.ts";
 export type CancelOutcome = "cancelled" | "withdrawn" | "elsewhere" | "ended" | "unknown";
 
 export const cancelTask = async (
-  on: { readonly team: Team; readonly queue: WorkQueue; readonly bus: EventBus },
+  on: {
+    readonly team: Team;
+    readonly queue: WorkQueue;
+    readonly bus: EventBus;
+    /** This host's worker: a task it leased that waits for its agent is cancelled there. */
+    readonly worker?: Pick<Worker, "cancel">;
+  },
   taskId: string,
   reason: string,
 ): Promise<CancelOutcome> => {
   if (on.team.cancel(taskId, reason)) return "cancelled";
+  if (await on.worker?.cancel(taskId, reason)) return "withdrawn";
   const found = await on.queue.withdraw(taskId, reason);
   if (found === "withdrawn") {
     on.bus.publish({ type: "task.cancelled", taskId, agent: null, reason });

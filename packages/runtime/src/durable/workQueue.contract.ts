@@ -1,7 +1,17 @@
 // The behaviour every WorkQueue adapter must show, as one suite each adapter's test runs against its
 // own backend (memory, SQLite, Redis Streams): leases, own-work-first, expiry and takeover with
-// fencing, retries after a delay, dead letters, idempotent enqueue and waiting for work.
+// fencing, retries after a delay, dead letters, idempotent enqueue and waiting for work — and, drawn
+// with fast-check, that any id, input, output, delay and number of attempts is kept as given.
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  farDelayMs,
+  jsonValue,
+  oddId,
+  PROPERTY_RUNS,
+  shortDelayMs,
+  taskInput,
+} from "../internal/storeArbitraries.ts";
 import type { Lease, WorkQueue } from "./WorkQueue.ts";
 
 export interface ContractBackend {
@@ -156,6 +166,96 @@ export const describeWorkQueueContract = (name: string, open: () => Promise<Cont
       // The retry's due time passes: nothing comes back.
       expect(await queue.lease("a", { max: 10, waitMs: CONTRACT_LEASE_MS * 2 })).toEqual([]);
       expect(await queue.stats()).toMatchObject({ ready: 0, leased: 0, delayed: 0, oldestAgeMs: undefined });
+    });
+
+    describe("for any id, input, output, delay and number of attempts", () => {
+      /** Each run of a property on a backend of its own, so a failed run cannot mislead the next. */
+      const onFreshQueue = async (work: (queue: WorkQueue) => Promise<void>) => {
+        const fresh = await open();
+        try {
+          await work(fresh.queue);
+        } finally {
+          await fresh.cleanup();
+        }
+      };
+
+      it("delivers any task as it was enqueued and keeps any output", async () => {
+        await fc.assert(
+          fc.asyncProperty(oddId, taskInput, jsonValue, (taskId, input, output) =>
+            onFreshQueue(async (queue) => {
+              await queue.enqueue({ id: taskId, input });
+              const [lease, ...more] = await queue.lease("a", { max: 10, waitMs: 0 });
+              expect(more).toEqual([]);
+              expect(lease).toMatchObject({ taskId, attempt: 1 });
+              expect(lease!.input).toEqual(input);
+              expect(await queue.finish(lease!, { status: "succeeded", output })).toBe("accepted");
+              expect(await queue.record(taskId)).toEqual({
+                taskId,
+                status: "succeeded",
+                attempts: 1,
+                output,
+              });
+            }),
+          ),
+          PROPERTY_RUNS,
+        );
+      });
+
+      it("retries after any short delay, fractions included, counting every attempt up to the dead letter", async () => {
+        await fc.assert(
+          fc.asyncProperty(oddId, fc.array(shortDelayMs, { minLength: 1, maxLength: 3 }), (taskId, delays) =>
+            onFreshQueue(async (queue) => {
+              await queue.enqueue({ id: taskId, input: { text: "flaky" } });
+              let [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
+              for (const [index, delayMs] of delays.entries()) {
+                const error = { tag: "ModelUnavailable", reason: `attempt ${index + 1} failed` };
+                expect(await queue.retry(lease!, error, delayMs)).toBe("accepted");
+                [lease] = await leaseWithin(queue, "w", 3_000);
+                expect(lease).toMatchObject({ taskId, attempt: index + 2 });
+              }
+              const last = { tag: "ModelUnavailable", reason: "gave up" };
+              expect(await queue.bury(lease!, last)).toBe("accepted");
+              expect(await queue.record(taskId)).toMatchObject({
+                status: "dead",
+                attempts: delays.length + 1,
+                error: last,
+              });
+              expect(await queue.deadLetters()).toEqual([
+                expect.objectContaining({ taskId, attempts: delays.length + 1, error: last }),
+              ]);
+            }),
+          ),
+          PROPERTY_RUNS,
+        );
+      });
+
+      it("holds a retry with a huge delay back, without overflowing, until it is withdrawn", async () => {
+        await fc.assert(
+          fc.asyncProperty(oddId, farDelayMs, (taskId, delayMs) =>
+            onFreshQueue(async (queue) => {
+              await queue.enqueue({ id: taskId, input: { text: "later" } });
+              const [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
+              const error = { tag: "RateLimited", reason: "come back much later" };
+              expect(await queue.retry(lease!, error, delayMs)).toBe("accepted");
+              expect(await queue.record(taskId)).toMatchObject({ status: "delayed", attempts: 1, error });
+              expect(await queue.lease("w", { max: 1, waitMs: 0 })).toEqual([]);
+              expect(await queue.stats()).toMatchObject({ delayed: 1, leased: 0 });
+              expect(await queue.withdraw(taskId, "not needed")).toBe("withdrawn");
+              expect(await queue.stats()).toMatchObject({ delayed: 0, ready: 0 });
+            }),
+          ),
+          PROPERTY_RUNS,
+        );
+      });
+
+      it("refuses a delay that is not a finite number with a RangeError, and keeps the lease", async () => {
+        await queue.enqueue({ id: "nan", input: { text: "x" } });
+        const [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
+        const error = { tag: "ModelUnavailable", reason: "down" };
+        for (const delayMs of [Number.NaN, Number.POSITIVE_INFINITY])
+          await expect(queue.retry(lease!, error, delayMs)).rejects.toThrow(RangeError);
+        expect(await queue.finish(lease!, { status: "succeeded", output: 1 })).toBe("accepted");
+      });
     });
 
     it("waits for work when there is none, and returns when it arrives or the signal aborts", async () => {

@@ -117,6 +117,11 @@ export const AlertRaised = event("alert.raised", {
   text: Schema.String,
 });
 export const AlertResolved = event("alert.resolved", { alertId: Schema.String, source: Schema.String });
+export const TaskLeased = event("task.leased", {
+  taskId,
+  consumer: Schema.String,
+  attempt: Schema.Number,
+});
 export const TaskDeadLettered = event("task.dead_lettered", {
   taskId,
   attempts: Schema.Number,
@@ -165,6 +170,7 @@ export const RuntimeEvent = Schema.Union([
   SupervisorRestarted,
   AlertRaised,
   AlertResolved,
+  TaskLeased,
   TaskDeadLettered,
   TaskResultRefused,
   TaskRecorded,

@@ -1,5 +1,7 @@
 // The outbox in memory, for tests and for a notifier that need not outlive its process. Same
-// semantics as the durable adapters (outboxStore.contract.ts), including leases and fences.
+// semantics as the durable adapters (outboxStore.contract.ts), including leases, fences and times
+// kept in whole milliseconds.
+import { dueAfter, wholeMillis } from "../time/wholeMillis.ts";
 import type { Alert } from "./Alert.ts";
 import type {
   ClaimOptions,
@@ -37,13 +39,16 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
     let added = 0;
     for (const delivery of deliveries) {
       if (this.#rows.has(delivery.id)) continue;
+      const dueAt = wholeMillis(delivery.dueAt, "dueAt");
       this.#rows.set(delivery.id, {
         ...delivery,
+        dueAt,
+        createdAt: wholeMillis(delivery.createdAt, "createdAt"),
         failures: 0,
         fence: 0,
         failedOver: false,
         status: "pending",
-        eligibleAt: delivery.dueAt,
+        eligibleAt: dueAt,
       });
       added += 1;
     }
@@ -73,6 +78,7 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
   }
 
   async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
+    const leasedUntil = dueAfter(now, leaseMs, "leaseMs");
     const due = [...this.#rows.values()]
       .filter((row) => row.sink === sink && row.status === "pending" && row.eligibleAt <= now)
       .sort((a, b) => a.eligibleAt - b.eligibleAt || a.createdAt - b.createdAt || a.chunk - b.chunk)
@@ -80,7 +86,7 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
     return due.map((row) => {
       row.fence += 1;
       row.holder = consumer;
-      row.eligibleAt = now + leaseMs;
+      row.eligibleAt = leasedUntil;
       return this.#public(row);
     });
   }
@@ -95,12 +101,12 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
           row.sentAt = now;
           break;
         case "release":
-          row.eligibleAt = outcome.dueAt;
+          row.eligibleAt = wholeMillis(outcome.dueAt, "dueAt");
           break;
         case "retry":
           row.failures += 1;
           row.lastError = outcome.error;
-          row.eligibleAt = outcome.dueAt;
+          row.eligibleAt = wholeMillis(outcome.dueAt, "dueAt");
           break;
         case "dead":
           row.failures += 1;
@@ -219,7 +225,7 @@ export class MemoryOutboxStore implements OutboxStore, KakaoTokenStore {
     for (;;) {
       const heldUntil = this.#locks.get(sink) ?? 0;
       if (heldUntil <= Date.now()) {
-        const until = Date.now() + ttlMs;
+        const until = dueAfter(Date.now(), ttlMs, "ttlMs");
         this.#locks.set(sink, until);
         return async () => {
           if (this.#locks.get(sink) === until) this.#locks.delete(sink);

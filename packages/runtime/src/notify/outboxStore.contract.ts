@@ -1,8 +1,20 @@
 // The behaviour every OutboxStore adapter must show (memory, SQLite, Redis), as one suite each
 // adapter's test runs against its own backend: idempotent enqueue, claims per sink with leases and
 // fences, settling (sent, retry, release, dead letter), fallback candidates, holds, Kakao tokens
-// and the refresh lock — and that all of it is still there for a reopened handle (a restart).
+// and the refresh lock — and that all of it is still there for a reopened handle (a restart). Drawn
+// with fast-check: any alert id, sink name, text size, time and delay (fractions, zero, huge), and
+// any number of failures, kept as given with times in whole milliseconds rounded up.
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  farDelayMs,
+  oddId,
+  oddName,
+  PROPERTY_RUNS,
+  payloadText,
+  shortDelayMs,
+} from "../internal/storeArbitraries.ts";
+import { MAX_EPOCH_MS } from "../time/wholeMillis.ts";
 import type { Alert } from "./Alert.ts";
 import { deliveryId, type KakaoTokenStore, type NewDelivery, type OutboxStore } from "./OutboxStore.ts";
 
@@ -251,6 +263,168 @@ export const describeOutboxContract = (name: string, open: () => Promise<OutboxB
       const second = await waiting;
       expect(second).toBeTypeOf("function");
       await second!();
+    });
+
+    describe("for any alert id, sink, text, time, delay and number of failures", () => {
+      /** Each run of a property on a backend of its own, so a failed run cannot mislead the next. */
+      const onFreshStore = async (work: (store: ContractStore) => Promise<void>) => {
+        const fresh = await open();
+        try {
+          await work(fresh.store);
+        } finally {
+          await fresh.cleanup();
+        }
+      };
+      const whole = (ms: number) => Math.min(MAX_EPOCH_MS, Math.ceil(ms));
+      /** Part of a millisecond, as a clock with sub-millisecond readings or a jittered backoff gives. */
+      const fraction = fc.integer({ min: 0, max: 999 }).map((micros) => micros / 1_000);
+      const delay = fc.oneof({ weight: 3, arbitrary: shortDelayMs }, { weight: 1, arbitrary: farDelayMs });
+
+      it("keeps any alert and its deliveries, and tells an alert's sinks from those of an alert named after it", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            oddId,
+            fc.uniqueArray(oddName, { minLength: 1, maxLength: 2 }),
+            payloadText,
+            fc.integer({ min: 1, max: 2 }),
+            fraction,
+            (alertId, sinks, text, chunks, late) =>
+              onFreshStore(async (store) => {
+                const alert = alertOf(alertId, { text });
+                const deliveries = sinks.flatMap((sink) =>
+                  Array.from({ length: chunks }, (_, index) =>
+                    deliveryOf(alertId, sink, index + 1, {
+                      chunks,
+                      text: `${text}#${index + 1}`,
+                      dueAt: T0 + late,
+                      createdAt: T0 + late,
+                    }),
+                  ),
+                );
+                expect(await store.enqueue(alert, deliveries)).toBe(deliveries.length);
+                // An alert whose id starts with this one's and a slash, on a sink of its own.
+                const sibling = `${alertId}/${sinks[0]}`;
+                const elsewhere = `${sinks.join("")}-elsewhere`;
+                await store.enqueue(alertOf(sibling), [deliveryOf(sibling, elsewhere)]);
+                expect(await store.alert(alertId)).toEqual(alert);
+                expect((await store.sinksOf(alertId)).sort()).toEqual([...sinks].sort());
+                expect(await store.sinksOf(sibling)).toEqual([elsewhere]);
+                const down = await store.fallbackCandidates({
+                  dueBefore: T0 - 1,
+                  down: [sinks[0]!],
+                  limit: 100,
+                });
+                expect(down.map((delivery) => delivery.id).sort()).toEqual(
+                  deliveries
+                    .filter((d) => d.sink === sinks[0])
+                    .map((d) => d.id)
+                    .sort(),
+                );
+                const dueAt = whole(T0 + late);
+                for (const sink of sinks) {
+                  const claim = { consumer: "c1", max: 10, leaseMs: 1_000, now: dueAt };
+                  if (late > 0) expect(await store.claim(sink, { ...claim, now: T0 })).toEqual([]);
+                  const claimed = await store.claim(sink, claim);
+                  expect(claimed).toEqual(
+                    deliveries
+                      .filter((d) => d.sink === sink)
+                      .map((d) => ({
+                        ...d,
+                        dueAt,
+                        createdAt: dueAt,
+                        failures: 0,
+                        fence: expect.any(Number),
+                        failedOver: false,
+                      })),
+                  );
+                }
+              }),
+          ),
+          PROPERTY_RUNS,
+        );
+      });
+
+      it("sends a retried or released delivery again from its due time, rounded up, counting failures only", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.record({ kind: fc.constantFrom("retry", "release"), delayMs: delay }), {
+              minLength: 1,
+              maxLength: 4,
+            }),
+            fraction,
+            fc.oneof(fc.constant(1_000), fc.double({ min: 1, max: 60_000, noNaN: true })),
+            (steps, late, leaseMs) =>
+              onFreshStore(async (store) => {
+                await store.enqueue(alertOf("r"), [deliveryOf("r", "kakao")]);
+                let now = T0 + late;
+                let [delivery] = await store.claim("kakao", { consumer: "c1", max: 1, leaseMs, now });
+                expect(await store.nextDueAt("kakao")).toBe(whole(whole(now) + whole(leaseMs)));
+                let failures = 0;
+                for (const [index, { kind, delayMs }] of steps.entries()) {
+                  const error = `failure ${index + 1}`;
+                  const outcome =
+                    kind === "retry"
+                      ? { kind, dueAt: now + delayMs, error }
+                      : ({ kind, dueAt: now + delayMs } as const);
+                  expect(
+                    await store.settle([{ id: delivery!.id, fence: delivery!.fence, outcome }], now),
+                  ).toEqual([true]);
+                  if (kind === "retry") failures += 1;
+                  const dueAt = whole(now + delayMs);
+                  expect(await store.nextDueAt("kakao")).toBe(dueAt);
+                  if (dueAt > whole(now))
+                    expect(
+                      await store.claim("kakao", { consumer: "c1", max: 1, leaseMs, now: dueAt - 1 }),
+                    ).toEqual([]);
+                  [delivery] = await store.claim("kakao", { consumer: "c1", max: 1, leaseMs, now: dueAt });
+                  expect(delivery).toMatchObject({ id: "r/kakao/1", failures });
+                  now = dueAt;
+                }
+                const dead = { kind: "dead", error: "gave up" } as const;
+                expect(
+                  await store.settle([{ id: delivery!.id, fence: delivery!.fence, outcome: dead }], now),
+                ).toEqual([true]);
+                expect(await store.deadLetters()).toEqual([
+                  expect.objectContaining({ id: "r/kakao/1", failures: failures + 1, error: "gave up" }),
+                ]);
+                expect((await store.stats(["kakao"])).sinks.kakao!.pending).toBe(0);
+              }),
+          ),
+          PROPERTY_RUNS,
+        );
+      });
+
+      it("holds the refresh lock for any time to live, fractions and huge ones included", async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(fc.double({ min: 10_000, max: 1e6, noNaN: true }), farDelayMs),
+            oddName,
+            (ttlMs, sink) =>
+              onFreshStore(async (store) => {
+                const release = await store.acquireRefreshLock(sink, ttlMs, 0);
+                expect(release).toBeTypeOf("function");
+                expect(await store.acquireRefreshLock(sink, ttlMs, 0)).toBeUndefined();
+                await release!();
+                const again = await store.acquireRefreshLock(sink, ttlMs, 0);
+                expect(again).toBeTypeOf("function");
+                await again!();
+              }),
+          ),
+          PROPERTY_RUNS,
+        );
+      });
+
+      it("refuses a time that is not a finite number with a RangeError", async () => {
+        await expect(
+          store.enqueue(alertOf("nan"), [deliveryOf("nan", "file", 1, { dueAt: Number.NaN })]),
+        ).rejects.toThrow(RangeError);
+        await store.enqueue(alertOf("ok"), [deliveryOf("ok", "file")]);
+        const [delivery] = await store.claim("file", { consumer: "c1", max: 1, leaseMs: 1_000, now: T0 });
+        const retry = { kind: "retry", dueAt: Number.POSITIVE_INFINITY, error: "x" } as const;
+        await expect(
+          store.settle([{ id: delivery!.id, fence: delivery!.fence, outcome: retry }], T0),
+        ).rejects.toThrow(RangeError);
+      });
     });
 
     it("prunes sent deliveries and their alerts, never pending ones", async () => {

@@ -32,6 +32,7 @@ import type {
   SinkBacklog,
   SinkHold,
 } from "../notify/OutboxStore.ts";
+import { wholeMillis } from "../time/wholeMillis.ts";
 import { Redis } from "./ioredis.ts";
 
 export interface RedisOutboxStoreOptions {
@@ -71,8 +72,10 @@ return added
 const CLAIM = script(`
 local p, sink, consumer = ARGV[1], ARGV[2], ARGV[6]
 local now, max, lease = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
--- Scores carry the chunk as a fraction of a millisecond: everything due by now is below now + 1.
-local ids = redis.call('ZRANGEBYSCORE', p .. 'pending:' .. sink, '-inf', '(' .. (now + 1), 'LIMIT', 0, max)
+-- Scores carry the chunk as a fraction of a millisecond: everything due by now is below now + 1
+-- (written with all its digits: Lua's own number-to-text keeps only 14).
+local below = string.format('(%.17g', now + 1)
+local ids = redis.call('ZRANGEBYSCORE', p .. 'pending:' .. sink, '-inf', below, 'LIMIT', 0, max)
 local out = {}
 for _, id in ipairs(ids) do
   local key = p .. 'd:' .. id
@@ -173,7 +176,13 @@ return 0
 `);
 
 const NAMESPACE = /^[A-Za-z0-9._-]+$/;
-const sinkOfId = (id: string) => id.split("/")[1] ?? "";
+
+/** A delivery as stored: its times in whole milliseconds, as every adapter keeps them. */
+const stored = (d: NewDelivery): NewDelivery => ({
+  ...d,
+  dueAt: wholeMillis(d.dueAt, "dueAt"),
+  createdAt: wholeMillis(d.createdAt, "createdAt"),
+});
 
 export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
   readonly #redis: Redis;
@@ -202,7 +211,7 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
 
   async enqueue(alert: Alert, deliveries: readonly NewDelivery[]): Promise<number> {
     const args: (string | number)[] = [this.#prefix, alert.alertId, JSON.stringify(alert)];
-    for (const d of deliveries) {
+    for (const d of deliveries.map(stored)) {
       // Chunks of one alert keep their order among equal due times.
       args.push(
         d.id,
@@ -229,11 +238,13 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
   }
 
   async releaseHeld(consumer: string, now: number): Promise<number> {
-    return Number(await this.#run(RELEASE_HELD, [], [this.#prefix, consumer, now]));
+    return Number(await this.#run(RELEASE_HELD, [], [this.#prefix, consumer, wholeMillis(now, "now")]));
   }
 
   async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
-    const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, now, max, leaseMs, consumer])) as [
+    const at = wholeMillis(now, "now");
+    const lease = wholeMillis(leaseMs, "leaseMs");
+    const rows = (await this.#run(CLAIM, [], [this.#prefix, sink, at, max, lease, consumer])) as [
       string,
       number,
       string,
@@ -267,17 +278,17 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
 
   async settle(items: readonly Settle[], now: number): Promise<boolean[]> {
     if (items.length === 0) return [];
-    const args: (string | number)[] = [this.#prefix, now, this.#maxDead];
+    const args: (string | number)[] = [this.#prefix, wholeMillis(now, "now"), this.#maxDead];
     for (const { id, fence, outcome } of items) {
       switch (outcome.kind) {
         case "sent":
           args.push(id, fence, "sent", "", "");
           break;
         case "release":
-          args.push(id, fence, "release", outcome.dueAt, "");
+          args.push(id, fence, "release", wholeMillis(outcome.dueAt, "dueAt"), "");
           break;
         case "retry":
-          args.push(id, fence, "retry", outcome.dueAt, outcome.error);
+          args.push(id, fence, "retry", wholeMillis(outcome.dueAt, "dueAt"), outcome.error);
           break;
         case "dead":
           args.push(id, fence, "dead", outcome.error, "");
@@ -333,9 +344,14 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
       options.limit,
     );
     const ids = new Set(overdue);
-    if (options.down.length > 0) {
-      for (const id of await this.#redis.zrange(key, "0", "4999"))
-        if (ids.size < options.limit && options.down.includes(sinkOfId(id))) ids.add(id);
+    // A sink that is down: its pending deliveries that may still fall back (those in `fallback`).
+    for (const sink of options.down) {
+      if (ids.size >= options.limit) break;
+      const pending = await this.#redis.zrange(`${this.#prefix}pending:${sink}`, "0", "4999");
+      if (pending.length === 0) continue;
+      const scores = await this.#redis.zmscore(key, ...pending);
+      for (const [index, id] of pending.entries())
+        if (scores[index] !== null && ids.size < options.limit) ids.add(id);
     }
     return (await this.#load([...ids])).filter((delivery) => !delivery.failedOver);
   }
@@ -351,8 +367,9 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
   }
 
   async sinksOf(alertId: string): Promise<string[]> {
+    // Each id is `<alertId>/<sink>/<chunk>`, and the alert id may hold slashes of its own.
     const ids = await this.#redis.smembers(`${this.#prefix}ds:${alertId}`);
-    return [...new Set(ids.map(sinkOfId))].sort();
+    return [...new Set(ids.map((id) => id.slice(alertId.length + 1, id.lastIndexOf("/"))))].sort();
   }
 
   async nextDueAt(sink: string): Promise<number | undefined> {
@@ -424,7 +441,7 @@ export class RedisOutboxStore implements OutboxStore, KakaoTokenStore {
     const owner = randomUUID();
     const deadline = Date.now() + waitMs;
     for (;;) {
-      if ((await this.#redis.set(key, owner, "PX", ttlMs, "NX")) === "OK")
+      if ((await this.#redis.set(key, owner, "PX", Math.max(1, wholeMillis(ttlMs, "ttlMs")), "NX")) === "OK")
         return async () => {
           await this.#run(UNLOCK, [key], [owner]);
         };

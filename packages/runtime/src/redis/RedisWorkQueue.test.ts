@@ -222,6 +222,15 @@ describe("RedisWorkQueue on Redis", () => {
     expect(await queue.claimOnce("post:old", 5_000)).toBe(true);
     expect(await queue.claimOnce("post:old", 5_000)).toBe(false);
     expect(await admin.pttl(`troupe:${namespace}:idem:post:old`)).toBeGreaterThan(4_000);
+    // Any time to live: a fraction of a millisecond's more, or one no key outlives.
+    for (const [key, ttlMs] of [
+      ["post:fraction", 5_000.25],
+      ["post:forever", Number.MAX_VALUE],
+    ] as const) {
+      expect(await queue.claimOnce(key, ttlMs)).toBe(true);
+      expect(await queue.claimOnce(key, 5_000)).toBe(false);
+    }
+    await expect(queue.claimOnce("post:nan", Number.NaN)).rejects.toThrow(RangeError);
   });
 
   it("forgets finished and dead records retainMs after they ended", async () => {

@@ -60,6 +60,7 @@ import { TroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { TaskInput } from "../task/Task.ts";
+import { wholeMillis } from "../time/wholeMillis.ts";
 import { Redis } from "./ioredis.ts";
 import {
   BURY,
@@ -525,7 +526,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
     const result = await this.#run(
       RETRY,
       [this.#taskKey(lease.taskId), this.keys.queue, this.keys.delayed],
-      [lease.fence, JSON.stringify(error), Math.max(0, Math.ceil(delayMs)), GROUP, lease.taskId],
+      [lease.fence, JSON.stringify(error), wholeMillis(delayMs, "delayMs"), GROUP, lease.taskId],
     );
     return Number(result) === 1 ? "accepted" : "fenced";
   }
@@ -622,7 +623,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       `${this.keys.prefix}idem:${key}`,
       "1",
       "PX",
-      positiveInteger(Math.ceil(ttlMs), "ttlMs"),
+      Math.max(1, wholeMillis(ttlMs, "ttlMs")),
       "NX",
     );
     return answer === "OK";

@@ -19,6 +19,7 @@ import type {
   SinkBacklog,
   SinkHold,
 } from "../notify/OutboxStore.ts";
+import { dueAfter, wholeMillis } from "../time/wholeMillis.ts";
 import { inTransaction, openStoreFile } from "./storeFile.ts";
 
 export interface SqliteOutboxStoreOptions {
@@ -195,9 +196,10 @@ class SqliteOutbox implements SqliteOutboxStore {
          AND (due_at <= ? OR sink IN (SELECT value FROM json_each(?))) ORDER BY due_at LIMIT ?`,
       ),
       failedOver: db.prepare("UPDATE troupe_deliveries SET failed_over = 1 WHERE id = ?"),
-      // '0' is the character after '/': the range is every id that starts with "<alertId>/".
+      // '0' is the character after '/': the range is every id that starts with "<alertId>/" (on the
+      // primary key); alert_id keeps out the deliveries of an alert whose id starts with "<alertId>/".
       sinksOf: db.prepare(
-        "SELECT DISTINCT sink FROM troupe_deliveries WHERE id >= ? || '/' AND id < ? || '0' ORDER BY sink",
+        "SELECT DISTINCT sink FROM troupe_deliveries WHERE id >= ? || '/' AND id < ? || '0' AND alert_id = ? ORDER BY sink",
       ),
       nextDue: db.prepare(
         "SELECT MIN(eligible_at) AS at FROM troupe_deliveries WHERE sink = ? AND status = 'pending'",
@@ -217,7 +219,8 @@ class SqliteOutbox implements SqliteOutboxStore {
       pruneSent: db.prepare("DELETE FROM troupe_deliveries WHERE status = 'sent' AND ended_at < ?"),
       pruneAlerts: db.prepare(
         `DELETE FROM troupe_alerts WHERE at < ? AND NOT EXISTS
-           (SELECT 1 FROM troupe_deliveries WHERE id >= troupe_alerts.id || '/' AND id < troupe_alerts.id || '0')`,
+           (SELECT 1 FROM troupe_deliveries WHERE id >= troupe_alerts.id || '/' AND id < troupe_alerts.id || '0'
+              AND alert_id = troupe_alerts.id)`,
       ),
       loadTokens: db.prepare("SELECT tokens FROM troupe_kakao_tokens WHERE sink = ?"),
       saveTokens: db.prepare(
@@ -247,7 +250,7 @@ class SqliteOutbox implements SqliteOutboxStore {
   }
 
   #add(alert: Alert, deliveries: readonly NewDelivery[]): number {
-    this.#sql.addAlert!.run(alert.alertId, JSON.stringify(alert), alert.at);
+    this.#sql.addAlert!.run(alert.alertId, JSON.stringify(alert), wholeMillis(alert.at, "alert.at"));
     let added = 0;
     for (const d of deliveries) {
       added += Number(
@@ -263,9 +266,9 @@ class SqliteOutbox implements SqliteOutboxStore {
           d.link ?? null,
           d.fallback ? 1 : 0,
           d.batch ? 1 : 0,
-          d.dueAt,
-          d.dueAt,
-          d.createdAt,
+          wholeMillis(d.dueAt, "dueAt"),
+          wholeMillis(d.dueAt, "dueAt"),
+          wholeMillis(d.createdAt, "createdAt"),
         ).changes,
       );
     }
@@ -278,29 +281,33 @@ class SqliteOutbox implements SqliteOutboxStore {
   }
 
   async releaseHeld(consumer: string, now: number): Promise<number> {
-    return Number(this.#sql.releaseHeld!.run(now, consumer, now).changes);
+    const at = wholeMillis(now, "now");
+    return Number(this.#sql.releaseHeld!.run(at, consumer, at).changes);
   }
 
   async claim(sink: string, { consumer, max, leaseMs, now }: ClaimOptions): Promise<Delivery[]> {
+    const leasedUntil = dueAfter(now, leaseMs, "leaseMs");
     return this.#tx(() => {
       const rows = this.#sql.due!.all(sink, now, max) as unknown as DeliveryRow[];
       return rows.map((row) => {
-        const { fence } = this.#sql.lease!.get(now + leaseMs, consumer, row.id) as { fence: number };
+        const { fence } = this.#sql.lease!.get(leasedUntil, consumer, row.id) as { fence: number };
         return toDelivery({ ...row, fence });
       });
     });
   }
 
-  async settle(items: readonly Settle[], now: number): Promise<boolean[]> {
+  async settle(items: readonly Settle[], rawNow: number): Promise<boolean[]> {
+    const now = wholeMillis(rawNow, "now");
+    const dueAts = items.map(({ outcome }) => ("dueAt" in outcome ? wholeMillis(outcome.dueAt, "dueAt") : 0));
     return this.#tx(() =>
-      items.map(({ id, fence, outcome }) => {
+      items.map(({ id, fence, outcome }, index) => {
         switch (outcome.kind) {
           case "sent":
             return this.#sql.sent!.run(now, id, fence).changes > 0;
           case "release":
-            return this.#sql.release!.run(outcome.dueAt, id, fence).changes > 0;
+            return this.#sql.release!.run(dueAts[index]!, id, fence).changes > 0;
           case "retry":
-            return this.#sql.retry!.run(outcome.dueAt, outcome.error, id, fence).changes > 0;
+            return this.#sql.retry!.run(dueAts[index]!, outcome.error, id, fence).changes > 0;
           case "dead": {
             const row = this.#sql.dead!.get(outcome.error, now, id, fence) as
               | { alert_id: string; sink: string; severity: string; title: string; failures: number }
@@ -344,7 +351,9 @@ class SqliteOutbox implements SqliteOutboxStore {
   }
 
   async sinksOf(alertId: string): Promise<string[]> {
-    return (this.#sql.sinksOf!.all(alertId, alertId) as unknown as { sink: string }[]).map((row) => row.sink);
+    return (this.#sql.sinksOf!.all(alertId, alertId, alertId) as unknown as { sink: string }[]).map(
+      (row) => row.sink,
+    );
   }
 
   async nextDueAt(sink: string): Promise<number | undefined> {
@@ -424,7 +433,8 @@ class SqliteOutbox implements SqliteOutboxStore {
     const deadline = Date.now() + waitMs;
     for (;;) {
       const now = Date.now();
-      const took = this.#tx(() => this.#sql.takeLock!.get(name, this.#owner, now + ttlMs, now)) as
+      const until = dueAfter(now, ttlMs, "ttlMs");
+      const took = this.#tx(() => this.#sql.takeLock!.get(name, this.#owner, until, now)) as
         | { owner: string }
         | undefined;
       if (took?.owner === this.#owner)

@@ -1,12 +1,32 @@
-// Saved snapshots in the embedded store: kept across handles (a restarted process), replaced on save,
-// removed on delete, and a damaged one reads as absent instead of throwing.
+// Saved snapshots in the embedded store keep the SnapshotStore contract on a real file (a reopened
+// handle is a restarted process), beside the work queue's tables, and a damaged one reads as absent
+// instead of throwing.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openSqliteSnapshotStore } from "./SqliteSnapshotStore.ts";
+import { describeSnapshotStoreContract } from "../durable/snapshotStore.contract.ts";
+import { openSqliteSnapshotStore, type SqliteSnapshotStore } from "./SqliteSnapshotStore.ts";
 import { openSqliteWorkQueue } from "./SqliteWorkQueue.ts";
+
+describeSnapshotStoreContract("SqliteSnapshotStore", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "troupe-snapshots-"));
+  const handles: SqliteSnapshotStore[] = [];
+  const open = async () => {
+    const store = openSqliteSnapshotStore({ path: join(folder, "store.sqlite") });
+    handles.push(store);
+    return store;
+  };
+  return {
+    store: await open(),
+    reopen: open,
+    cleanup: async () => {
+      for (const store of handles) await store.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+});
 
 let dir: string;
 beforeEach(() => {
@@ -15,26 +35,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("SqliteSnapshotStore", () => {
-  it("keeps snapshots beside the work queue, across handles", async () => {
+  it("keeps snapshots beside the work queue in one file", async () => {
     const path = join(dir, "store.sqlite");
     const queue = openSqliteWorkQueue({ path });
-    const first = openSqliteSnapshotStore({ path });
-    await first.save("t-1", { value: "step-1", children: { a: { value: "x" } } });
-    await first.save("t-1", { value: "step-2" });
-    await first.save("t-2", { value: "other" });
-    await first.save("fanout:f-1", { value: "joining" });
-    await first.save("fanout:f-2", { value: "joining" });
-    await first.delete("t-2");
-    await first.close();
-
-    const second = openSqliteSnapshotStore({ path });
-    expect(await second.load("t-1")).toEqual({ value: "step-2" });
-    expect(await second.load("t-2")).toBeUndefined();
-    expect(await second.keys("fanout:")).toEqual(["fanout:f-1", "fanout:f-2"]);
-    expect(await second.keys("t-")).toEqual(["t-1"]);
-    expect(await second.keys("%")).toEqual([]);
-    expect(await queue.stats()).toMatchObject({ ready: 0 });
-    await second.close();
+    const snapshots = openSqliteSnapshotStore({ path });
+    await queue.enqueue({ id: "t-1", input: { text: "x" } });
+    await snapshots.save("t-1", { value: "step-1" });
+    expect(await snapshots.load("t-1")).toEqual({ value: "step-1" });
+    expect(await queue.stats()).toMatchObject({ ready: 1 });
+    await snapshots.close();
     await queue.close();
   });
 

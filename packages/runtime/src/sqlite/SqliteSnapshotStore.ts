@@ -63,9 +63,13 @@ class SqliteSnapshots implements SqliteSnapshotStore {
   }
 
   async keys(prefix: string): Promise<readonly string[]> {
+    // Compared as UTF-8 bytes: SQLite counts a text's characters by code point, JavaScript by UTF-16
+    // unit, so a prefix with an emoji in it would be cut at the wrong place as text.
     const rows = this.#db
-      .prepare("SELECT key FROM troupe_snapshots WHERE substr(key, 1, ?) = ? ORDER BY key")
-      .all(prefix.length, prefix) as unknown as { key: string }[];
+      .prepare(
+        "SELECT key FROM troupe_snapshots WHERE substr(CAST(key AS BLOB), 1, ?) = CAST(? AS BLOB) ORDER BY key",
+      )
+      .all(Buffer.byteLength(prefix, "utf8"), prefix) as unknown as { key: string }[];
     return rows.map((row) => row.key);
   }
 

@@ -184,6 +184,15 @@ describe("SqliteWorkQueue on one file", () => {
     expect(await b.claimOnce("post:t-2", 0)).toBe(true);
     // An expired key can be claimed again.
     expect(await a.claimOnce("post:t-2", 60_000)).toBe(true);
+    // Any time to live: a fraction of a millisecond's more, or one no key outlives.
+    for (const [key, ttlMs] of [
+      ["post:t-3", 60_000.25],
+      ["post:t-4", Number.MAX_VALUE],
+    ] as const) {
+      expect(await a.claimOnce(key, ttlMs)).toBe(true);
+      expect(await b.claimOnce(key, 60_000)).toBe(false);
+    }
+    await expect(a.claimOnce("post:t-5", Number.NaN)).rejects.toThrow(RangeError);
   });
 
   it("says which file it cannot open", () => {

@@ -23,6 +23,7 @@ import type {
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { TaskInput } from "../task/Task.ts";
+import { dueAfter } from "../time/wholeMillis.ts";
 import { inTransaction, openStoreFile } from "./storeFile.ts";
 
 export interface SqliteWorkQueueOptions {
@@ -112,7 +113,7 @@ class SqliteQueue implements SqliteWorkQueue {
 
   constructor(options: SqliteWorkQueueOptions) {
     this.path = resolve(options.path);
-    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#leaseMs = Math.ceil(options.leaseMs ?? 30_000);
     this.#maxLength = options.maxLength;
     this.#pollMs = options.pollMs ?? 50;
     this.#logger = options.logger ?? silentLogger;
@@ -362,7 +363,7 @@ class SqliteQueue implements SqliteWorkQueue {
 
   async retry(lease: Lease, error: FailureInfo, delayMs: number): Promise<Settlement> {
     const { changes } = this.#statement("retry").run(
-      Date.now() + Math.max(0, delayMs),
+      dueAfter(Date.now(), delayMs),
       error.tag,
       error.reason,
       lease.taskId,
@@ -452,6 +453,7 @@ class SqliteQueue implements SqliteWorkQueue {
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
+    const expiresAt = dueAfter(now, ttlMs, "ttlMs");
     return this.#transaction(() => {
       if (now - this.#lastKeyPrune > 60_000) {
         this.#lastKeyPrune = now;
@@ -459,7 +461,7 @@ class SqliteQueue implements SqliteWorkQueue {
       } else {
         this.#statement("dropExpiredKey").run(key, now);
       }
-      return Number(this.#statement("claimKey").run(key, now + Math.max(0, ttlMs)).changes) === 1;
+      return Number(this.#statement("claimKey").run(key, expiresAt).changes) === 1;
     });
   }
 

@@ -91,6 +91,26 @@ export class Allocation {
     }
   }
 
+  /** Agents that would start a task at once. */
+  idleAgents(): number {
+    let idle = 0;
+    for (const slot of this.#state.slots.values()) if (this.#isIdle(slot)) idle += 1;
+    return idle;
+  }
+
+  /**
+   * Whether a task with this match would start at once: one of the candidates it may go to is idle.
+   * One that would fail at once (no such agent, every breaker open) counts as starting.
+   */
+  startsAtOnce(match: RouteMatch): boolean {
+    const slots = match.candidates.flatMap((name) => this.#state.slots.get(name) ?? []);
+    if (slots.length === 0) return true;
+    const usable = slots.filter((slot) => slot.breaker.state === "closed");
+    if (usable.length > 0) return usable.some((slot) => this.#isIdle(slot));
+    const probe = slots.find((slot) => slot.breaker.allowsDispatch);
+    return probe === undefined || this.#isIdle(probe);
+  }
+
   #isIdle(slot: AgentSlot): boolean {
     return slot.running === undefined && slot.mailbox.length === 0 && slot.breaker.allowsDispatch;
   }

@@ -1,6 +1,7 @@
 // Routing: which agents may take a task — the one named, else the first routing rule that matches,
 // else the classifier (asked asynchronously; its answer comes back as `troupe.classified`), else
 // the fallback agent — handing the match to Allocation, or failing the task with NoRoute.
+import type { Task } from "../task/Task.ts";
 import { type Allocation, noRoute } from "./Allocation.ts";
 import type { RouteMatch } from "./routing.ts";
 import type { AsyncResultEvent, SupervisorEffects } from "./SupervisorEffects.ts";
@@ -35,11 +36,9 @@ export class Router {
       }
       return this.#allocation.allocate(entry, toOneAgent(`agent:${explicit}`, explicit), fx);
     }
+    const byRule = this.#byRule(task);
+    if (byRule) return this.#allocation.allocate(entry, byRule, fx);
     const agents = this.#state.settings.agents;
-    for (const rule of this.#state.settings.routes) {
-      const match = rule.match(task, agents);
-      if (match) return this.#allocation.allocate(entry, match, fx);
-    }
     const classify = this.#state.settings.classify;
     if (classify) {
       const controller = new AbortController();
@@ -76,11 +75,36 @@ export class Router {
     this.#routeAfterRules(entry, event.agent, fx);
   }
 
+  /**
+   * Where a task would go now, without routing it: the match by its agent's name, a rule or the
+   * fallback; "classifier" when the classifier would decide; undefined when no agent can take it.
+   */
+  peek(task: Task, explicit: string | undefined): RouteMatch | "classifier" | undefined {
+    if (explicit !== undefined)
+      return this.#state.slots.has(explicit) ? toOneAgent(`agent:${explicit}`, explicit) : undefined;
+    return this.#byRule(task) ?? (this.#state.settings.classify ? "classifier" : this.#fallback());
+  }
+
+  #byRule(task: Task): RouteMatch | undefined {
+    const agents = this.#state.settings.agents;
+    for (const rule of this.#state.settings.routes) {
+      const match = rule.match(task, agents);
+      if (match) return match;
+    }
+    return undefined;
+  }
+
+  #fallback(): RouteMatch | undefined {
+    const fallback = this.#state.settings.fallback;
+    return fallback !== undefined && this.#state.slots.has(fallback)
+      ? toOneAgent("fallback", fallback)
+      : undefined;
+  }
+
   #routeAfterRules(entry: TaskEntry, classified: string | undefined, fx: SupervisorEffects): void {
     const fallback = this.#state.settings.fallback;
-    if (fallback !== undefined && this.#state.slots.has(fallback)) {
-      return this.#allocation.allocate(entry, toOneAgent("fallback", fallback), fx);
-    }
+    const match = this.#fallback();
+    if (match) return this.#allocation.allocate(entry, match, fx);
     const tried = this.#state.settings.routes.map((rule) => rule.kind);
     if (this.#state.settings.classify)
       tried.push(classified ? `classifier (answered unknown agent "${classified}")` : "classifier");

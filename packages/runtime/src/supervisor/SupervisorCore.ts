@@ -324,6 +324,29 @@ export class SupervisorCore implements AgentPort {
     return teamStatus(this.#state, life);
   }
 
+  /** Agents that would start a task at once (none while the team takes no tasks). */
+  idleAgents(accepting: boolean): number {
+    return accepting ? this.#allocation.idleAgents() : 0;
+  }
+
+  /**
+   * Whether a task with this input would start at once instead of waiting for a busy agent. One
+   * the classifier must route starts when any agent is idle; one that would fail at once (bad
+   * input, no agent for it, the team taking no tasks) counts as starting.
+   */
+  startsNow(raw: unknown, accepting: boolean): boolean {
+    if (!accepting) return true;
+    let created: ReturnType<typeof createTask>;
+    try {
+      created = createTask(raw, { now: this.clock.now() });
+    } catch {
+      return true;
+    }
+    const match = this.#router.peek(created.task, created.agent);
+    if (match === "classifier") return this.#allocation.idleAgents() > 0;
+    return match === undefined || this.#allocation.startsAtOnce(match);
+  }
+
   childIdOf(agent: string): string | undefined {
     return this.#state.slots.get(agent)?.childId;
   }

@@ -419,6 +419,22 @@ export class Team {
   }
 
   /**
+   * Agents that would start a task at once: running nothing, nothing waiting for them, their breaker
+   * letting work through. None once the team stops taking tasks. A durable worker leases no more.
+   */
+  idleAgents(): number {
+    return this.#core.idleAgents(this.#life().lifecycle === "running");
+  }
+
+  /**
+   * Whether a task with this input would start at once rather than wait for a busy agent; one that
+   * would fail at once (bad input, no agent for it, the team stopped) counts as starting.
+   */
+  startsNow(input: TaskInput): boolean {
+    return this.#core.startsNow(input, this.#life().lifecycle === "running");
+  }
+
+  /**
    * Stop taking tasks, let queued and running ones finish within `deadline`, cancel what is left,
    * then stop every actor.
    */

@@ -7,6 +7,7 @@
 // acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
 // once, visible only to whoever ran it, saying what to do.
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
+import type { Worker } from "../durable/DurableWorker.ts";
 import { retryOfDeadLetter } from "../durable/retryOfDeadLetter.ts";
 import { isEnded, type TaskRecord, type WorkItem, type WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
@@ -33,6 +34,8 @@ export interface SurfaceCommandsOptions {
   readonly team: Team;
   readonly queue: WorkQueue;
   readonly bus: EventBus;
+  /** This host's worker: /cancel reaches a task it leased that waits for its agent. */
+  readonly worker?: Pick<Worker, "cancel">;
   /** Scheduled tasks for /schedule; without it /schedule says the host has no scheduler. */
   readonly schedules?: SurfaceSchedules;
   /** A task's output as text (default: `{ text }`, a string, or JSON). */
@@ -276,7 +279,11 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
   const cancel = async (command: InboundCommand) => {
     const id = (command.options.task ?? "").trim();
     await command.defer(ephemeral);
-    const outcome = await cancelTask({ team, queue, bus }, id, `cancelled by ${command.userId} with /cancel`);
+    const outcome = await cancelTask(
+      { team, queue, bus, ...(options.worker ? { worker: options.worker } : {}) },
+      id,
+      `cancelled by ${command.userId} with /cancel`,
+    );
     const text = cancelText(id, outcome);
     await command.reply(outcome === "cancelled" || outcome === "withdrawn" ? `🚫 ${text}` : text, ephemeral);
   };

@@ -14,6 +14,7 @@ import type {
   WorkItem,
   WorkQueue,
 } from "../durable/WorkQueue.ts";
+import { dueAfter } from "../time/wholeMillis.ts";
 
 interface Entry {
   item: WorkItem;
@@ -137,9 +138,10 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async retry(lease: Lease, error: FailureInfo, delayMs: number): Promise<Settlement> {
+    const dueAt = dueAfter(this.#now(), delayMs);
     const entry = this.#held(lease);
     if (!entry) return "fenced";
-    Object.assign(entry, { status: "delayed", holder: undefined, error, dueAt: this.#now() + delayMs });
+    Object.assign(entry, { status: "delayed", holder: undefined, error, dueAt });
     return "accepted";
   }
 
