@@ -82,6 +82,7 @@ export {
   toJsonSafe,
 } from "./inspect/index.ts";
 export { jsonLogger, type Logger, type LogLevel, redact, silentLogger } from "./log/Logger.ts";
+export { maskSecrets, redactText, redactUrl, secretsInUrl } from "./log/redactSecrets.ts";
 export type { FanOutBranchResult, FanOutResult } from "./supervisor/FanOutJoins.ts";
 export { type BranchOutcome, type JoinPolicy, joinName } from "./supervisor/joinPolicy.ts";
 export type { RestartStrategy } from "./supervisor/restartStrategy.ts";

@@ -1,7 +1,8 @@
 // The host's settings: options over environment over defaults, and errors naming the source.
+
+import { redactUrl } from "@troupe/runtime";
 import { describe, expect, it } from "vitest";
 import { defaultConsumer, resolveHostConfig } from "./hostConfig.ts";
-import { redactUrl } from "./redactUrl.ts";
 
 const reasonOf = (run: () => unknown) => {
   try {

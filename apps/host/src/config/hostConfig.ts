@@ -2,13 +2,12 @@
 // value is checked here, so a bad one stops troupe at once with a message naming where it came from.
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
+import { type LogLevel, redactUrl, TroupeError, toMillis } from "@troupe/runtime";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
-import { redactUrl } from "./redactUrl.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
 
 export interface HostConfig {

@@ -1,6 +1,9 @@
 // The one error type of the runtime: a tagged error that carries what a caller needs to act on it.
 // `_tag` names the kind (NoRoute, MailboxFull, …); `reason` is a sentence meant for a person;
-// `data` holds the structured facts (the agent, the rules tried, the cycle…).
+// `data` holds the structured facts (the agent, the rules tried, the cycle…). The reason is
+// redacted as the error is made (a URL's password, a token), so no record made from it — a task's
+// error, a dead letter, an event, a trace — can hold a secret.
+import { redactText } from "../log/redactSecrets.ts";
 
 export type TroupeErrorTag =
   // The notifier: a refused alert, a bad sink setting, an unreadable Kakao token file.
@@ -54,10 +57,11 @@ export class TroupeError extends Error {
     reason: string,
     options: { cause?: unknown; data?: Record<string, unknown> } = {},
   ) {
-    super(reason, options.cause === undefined ? undefined : { cause: options.cause });
+    const redacted = redactText(reason);
+    super(redacted, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = `TroupeError(${tag})`;
     this._tag = tag;
-    this.reason = reason;
+    this.reason = redacted;
     this.data = options.data ?? {};
   }
 
