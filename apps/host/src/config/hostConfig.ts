@@ -20,6 +20,8 @@ export interface HostConfig {
   readonly discordTokenSet: boolean;
   /** The Discord surface's settings when DISCORD_TOKEN is set: `troupe start` then runs on Discord. */
   readonly discord: DiscordConfig | undefined;
+  /** The data folder (TROUPE_DATA_DIR): the embedded store, memory, alert files, the Discord fallback. */
+  readonly dataDir: string;
   /** The Discord surface's file-drop fallback folder (TROUPE_DISCORD_FALLBACK_DIR). */
   readonly discordFallbackDir: string;
   /** Where the work queue lives: Redis when REDIS_URL is set, else the embedded SQLite file. */
@@ -162,6 +164,7 @@ export const resolveHostConfig = (
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
     discord: resolveDiscordConfig(env, cwd),
+    dataDir,
     discordFallbackDir: resolveDiscordFallbackDir(env, { dataDir, cwd }),
     store,
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,

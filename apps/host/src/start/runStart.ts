@@ -22,6 +22,7 @@ import {
   HostWorker,
   hostLayer,
 } from "./hostLayers.ts";
+import { tightenDataFolder } from "./tightenDataFolder.ts";
 
 export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
@@ -40,6 +41,7 @@ export const EXIT_INTERRUPTED = 130;
 export const runStart = async (config: HostConfig, io: StartIo): Promise<number> => {
   const logger = io.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
+  await tightenDataFolder(config, logger);
 
   const program = Effect.gen(function* () {
     const team = yield* HostTeam;

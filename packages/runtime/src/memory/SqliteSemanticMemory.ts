@@ -3,10 +3,9 @@
 // ranks them with its `vec_distance_cosine`; when it does not (another platform, extensions off), the
 // same rows are ranked by cosine computed here — the `search` property says which.
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
 import type { Logger } from "../log/Logger.ts";
 import {
   cosine,
@@ -68,7 +67,7 @@ const memoryOf = (row: Row): Memory => ({
 });
 
 export const openSqliteSemanticMemory = (options: SqliteSemanticMemoryOptions): SemanticMemory => {
-  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  makePrivateDatabaseFile(options.path);
   const wantVec = (options.vector ?? "auto") === "auto";
   const db = new DatabaseSync(options.path, { allowExtension: wantVec });
   db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
