@@ -18,6 +18,7 @@ describe("resolveHostConfig", () => {
     expect(resolveHostConfig({}, {}, "/srv/app")).toEqual({
       httpHost: "127.0.0.1",
       httpPort: 9464,
+      httpAccess: { allowedHosts: [], token: undefined },
       logLevel: "info",
       drainTimeoutMs: 30_000,
       discordTokenSet: false,
@@ -65,6 +66,7 @@ describe("resolveHostConfig", () => {
     expect(resolveHostConfig({}, env, "/srv/app")).toEqual({
       httpHost: "0.0.0.0",
       httpPort: 0,
+      httpAccess: { allowedHosts: [], token: undefined },
       logLevel: "warn",
       drainTimeoutMs: 120_000,
       discordTokenSet: true,
@@ -158,5 +160,23 @@ describe("resolveHostConfig", () => {
         `TROUPE_GATEWAY_LEASE must be a time of at least 1s such as 5s, 15s or 1m, got "${bad}"`,
       );
     expect(reasonOf(() => resolveHostConfig({ dataDir: " " }, {}))).toBe("--data-dir must not be empty");
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_HTTP_ALLOWED_HOSTS: "box.lan, evil host" }))).toBe(
+      'TROUPE_HTTP_ALLOWED_HOSTS must be a comma-separated list of host names (e.g. troupe.lan, or .lan for every name under lan), got "evil host"',
+    );
+    // A token that is refused is not shown.
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_HTTP_TOKEN: "short-one" }))).toBe(
+      "TROUPE_HTTP_TOKEN must be at least 16 letters, digits or ._~+/=- characters (openssl rand -hex 32 makes one)",
+    );
+  });
+
+  it("reads who may use the HTTP server: allowed host names (the bound name too) and the token", () => {
+    const config = resolveHostConfig(
+      { host: "Box.LAN" },
+      { TROUPE_HTTP_ALLOWED_HOSTS: "troupe.example, .home.arpa,", TROUPE_HTTP_TOKEN: "0123456789abcdef0123" },
+    );
+    expect(config.httpAccess).toEqual({
+      allowedHosts: ["troupe.example", ".home.arpa", "box.lan"],
+      token: "0123456789abcdef0123",
+    });
   });
 });

@@ -7,6 +7,7 @@ import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
+import { type HttpAccessConfig, resolveHttpAccessConfig } from "./httpAccessConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
 
@@ -14,6 +15,8 @@ export interface HostConfig {
   readonly httpHost: string;
   /** 0 picks any free port. */
   readonly httpPort: number;
+  /** Host names the HTTP server answers to besides loopback and IP addresses, and /inspect's token. */
+  readonly httpAccess: HttpAccessConfig;
   readonly logLevel: LogLevel;
   readonly drainTimeoutMs: number;
   /** Whether DISCORD_TOKEN is set; the token itself never leaves the environment. */
@@ -160,6 +163,7 @@ export const resolveHostConfig = (
   return {
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
+    httpAccess: resolveHttpAccessConfig(env, host?.value.trim() ?? DEFAULT_HTTP_HOST),
     logLevel,
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",

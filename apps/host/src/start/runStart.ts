@@ -51,6 +51,11 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const worker = yield* HostWorker;
     const human = yield* HostHuman;
     const notifier = yield* HostNotifier;
+    // Said once, where the person who started troupe reads it (a secret never goes to the logs).
+    if (http.inspectAddress)
+      io.stdout.write(
+        `The visualizer, from other machines too: ${http.inspectAddress}\n(this token is made for this run; set TROUPE_HTTP_TOKEN to choose one)\n`,
+      );
     let localConsole: LocalConsole | undefined;
     let discordFront: RunningFront | undefined;
     let interrupts = 0;
