@@ -4,8 +4,11 @@
 // moves it into a cookie), while /metrics and /healthz stay open. Through the real `troupe start`:
 // bound to loopback /inspect needs no token but refuses a foreign Host; bound to 0.0.0.0 it makes
 // a token, prints it once on stdout (never in the logs), and the stream opens only with it; and
-// /metrics and /healthz never carry a task's text.
+// /metrics and /healthz never carry a task's text. `troupe inspect --host 0.0.0.0` does the same.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInspector, silentLogger } from "@troupe/runtime";
 import { createRuntimeMetrics } from "@troupe/runtime/metrics";
 import fc from "fast-check";
@@ -223,6 +226,26 @@ describe("troupe start's HTTP server", () => {
     expect(await troupe.exited).toBe(0);
     expect(troupe.stdout.filter((line) => line.includes(token))).toHaveLength(1);
     expect(troupe.stderr.join("\n")).not.toContain(token);
+  });
+
+  it("troupe inspect beyond loopback: the printed address carries a token, and the page needs it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "troupe-inspect-token-"));
+    try {
+      const trace = join(dir, "run.jsonl");
+      writeFileSync(trace, "");
+      const inspect = spawnTroupe(["inspect", trace, "--host", "0.0.0.0"]);
+      const address = new URL((await inspect.line(/^open /)).slice("open ".length));
+      const token = address.searchParams.get("token")!;
+      expect(token.length).toBeGreaterThanOrEqual(40);
+      const port = Number(address.port);
+      expect((await get(port, "/inspect")).status).toBe(401);
+      expect((await get(port, "/inspect", { host: "evil.example.com" })).status).toBe(421);
+      expect((await get(port, `/inspect?token=${token}`)).status).toBe(303);
+      inspect.child.kill("SIGTERM");
+      await inspect.exited;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a TROUPE_HTTP_TOKEN too short to be one, without showing it", async () => {
