@@ -16,6 +16,9 @@ const OWN_FOLDERS = new Set(["alerts", "discord-fallback", "rejected"]);
 
 const OPEN_TO_OTHERS = 0o077;
 
+/** A chmod that fails (the file went away, or is not ours after all) changes nothing to report. */
+const noop = () => {};
+
 const tighten = async (path: string, changed: string[]): Promise<void> => {
   const info = await lstat(path).catch(() => undefined);
   if (!info || info.isSymbolicLink() || info.uid !== process.getuid?.()) return;
@@ -31,8 +34,6 @@ const tighten = async (path: string, changed: string[]): Promise<void> => {
       await tighten(join(path, entry.name), changed);
   }
 };
-
-const noop = () => {};
 
 /** Make Troupe's existing folders and files private; logs once what it changed. */
 export const tightenDataFolder = async (config: HostConfig, logger: Logger): Promise<void> => {
