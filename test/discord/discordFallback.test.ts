@@ -4,7 +4,7 @@
 // spooled (the reply in the task's real thread, under the agent's webhook) and the folder empties.
 // A question asked in a thread made during the outage is answered in the real thread once it exists.
 // Spooled operations left when troupe stops are replayed by the next start.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SpooledOperation } from "@troupe/runtime";
@@ -117,6 +117,12 @@ describe("Discord REST down", () => {
       (found) => postOf("done while Discord was down")(found) && finalReaction(found),
     );
     expect(operations[0]).toMatchObject({ op: "startThread", on: { messageId: asked.id }, name: gate });
+    // The spool holds task text: its folder and files are for their owner only.
+    if (process.platform !== "win32") {
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      for (const name of readdirSync(dir).filter((name) => name.endsWith(".json")))
+        expect(statSync(join(dir, name)).mode & 0o777).toBe(0o600);
+    }
     // Nothing got through while it was down.
     const whileDown = standIn.events.slice(upTo);
     expect(whileDown.some((event) => event.kind === "rest" && event.status === 503)).toBe(true);

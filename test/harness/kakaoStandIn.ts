@@ -5,7 +5,8 @@
 // answers in Kakao's shapes: { result_code: 0 }, { code: -401 } for an unknown access token,
 // { error: "invalid_grant", error_code: "KOE322" } for a refused refresh token. A test can revoke
 // access tokens, rotate or refuse refresh tokens, queue error answers (-402, -532, …) and count
-// refreshes.
+// refreshes. Tokens are unique strings, so a test can look for them in any output.
+import { randomBytes } from "node:crypto";
 import { type StandInServer, sendJson, startStandInServer } from "./standInServer.ts";
 
 export interface KakaoStandIn extends StandInServer {
@@ -42,13 +43,13 @@ export const startKakaoStandIn = async (): Promise<KakaoStandIn> => {
   const state = { refreshes: 0, refreshMode: "keep" as KakaoStandIn["refreshMode"] };
   const access = () => {
     serial += 1;
-    const token = `access-${serial}`;
+    const token = `access-${serial}-${randomBytes(6).toString("hex")}`;
     accessTokens.add(token);
     return token;
   };
   const refresh = () => {
     serial += 1;
-    const token = `refresh-${serial}`;
+    const token = `refresh-${serial}-${randomBytes(6).toString("hex")}`;
     refreshTokens.add(token);
     return token;
   };

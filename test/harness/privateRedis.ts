@@ -3,6 +3,7 @@
 // free port. By default without persistence (`--save "" --appendonly no`), so a restart comes back
 // empty, as after a crash or a flush; with `{ persistent: true }` it keeps an append-only file
 // (fsync on every write) in a temporary folder, so a restart comes back with everything written.
+// With `{ password }` it requires that password (`requirepass`), and `url` carries it.
 //
 //   const redis = await startPrivateRedis();   // answers PING when this resolves
 //   new Redis(redis.url) …
@@ -17,7 +18,7 @@ import { join } from "node:path";
 
 export interface PrivateRedis {
   readonly port: number;
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://127.0.0.1:<port>` (`redis://:<password>@127.0.0.1:<port>` with a password) */
   readonly url: string;
   /**
    * Kill the server (SIGKILL, as a crash would) and start a fresh one on the same port; `whileDown`
@@ -45,7 +46,7 @@ const freePort = () =>
     });
   });
 
-/** One PING on a fresh socket: true when the server answers +PONG. */
+/** One PING on a fresh socket: true when the server answers (+PONG, or NOAUTH with a password). */
 const answersPing = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: HOST, port });
@@ -56,7 +57,7 @@ const answersPing = (port: number) =>
     socket.setTimeout(500, () => done(false));
     socket.once("error", () => done(false));
     socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (chunk) => done(chunk.toString().startsWith("+PONG")));
+    socket.once("data", (chunk) => done(/^(\+PONG|-NOAUTH)/.test(chunk.toString())));
   });
 
 const exited = (child: ChildProcess) =>
@@ -66,7 +67,9 @@ const exited = (child: ChildProcess) =>
   });
 
 /** Start `redis-server` on a random free port; resolves once it answers PING. */
-export const startPrivateRedis = async (options: { persistent?: boolean } = {}): Promise<PrivateRedis> => {
+export const startPrivateRedis = async (
+  options: { persistent?: boolean; password?: string } = {},
+): Promise<PrivateRedis> => {
   const port = await freePort();
   const dir = options.persistent ? await mkdtemp(join(tmpdir(), "troupe-redis-")) : undefined;
   const persistence = dir
@@ -80,7 +83,8 @@ export const startPrivateRedis = async (options: { persistent?: boolean } = {}):
 
   const start = async () => {
     log = "";
-    const child = spawn("redis-server", ["--port", String(port), "--bind", HOST, ...persistence], {
+    const auth = options.password ? ["--requirepass", options.password] : [];
+    const child = spawn("redis-server", ["--port", String(port), "--bind", HOST, ...persistence, ...auth], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     server = child;
@@ -116,7 +120,7 @@ export const startPrivateRedis = async (options: { persistent?: boolean } = {}):
   await start();
   return {
     port,
-    url: `redis://${HOST}:${port}`,
+    url: `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ""}${HOST}:${port}`,
     restart: async (options = {}) => {
       await kill();
       await options.whileDown?.();

@@ -150,6 +150,49 @@ describe("delivery to the stand-ins", () => {
     expect(await sink.send(message, AbortSignal.timeout(5_000))).toMatchObject({ kind: "retry" });
   });
 
+  it("sends a URL's user:password as Basic authorization, and never records it or a ?token=", async () => {
+    const seen: { authorization?: string; url?: string }[] = [];
+    const server = await startStandInServer((request, response) => {
+      seen.push({ authorization: request.headers.authorization, url: request.url });
+      // A receiver that echoes what it got, as many error pages do.
+      sendJson(response, 400, {
+        error: `bad request to ${request.url} with ${request.headers.authorization}`,
+      });
+    });
+    cleanups.push(() => server.close());
+    const url = `${server.url.replace("://", "://ops:pa55-word@")}/alerts?token=t0ken-value`;
+    const store = new MemoryOutboxStore();
+    const dir = mkdtempSync(join(tmpdir(), "troupe-drop-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const notifier = new Notifier({
+      store,
+      sinks: [createWebhookSink({ url }), createFileDropSink({ name: "file", dir })],
+      pollEvery: 20,
+    });
+    await notifier.start();
+    cleanups.push(() => notifier.stop());
+    const dead = notifier.waitFor((event) => event.type === "dead", AbortSignal.timeout(10_000));
+    const notice = notifier.waitFor(
+      (event) =>
+        event.type === "sent" && event.sink === "file" && event.ids.some((id) => id.startsWith("notifier~")),
+      AbortSignal.timeout(10_000),
+    );
+    await notifier.notify({ alertId: "cred-1", severity: "warning", source: "test", title: "t", text: "x" });
+    await dead;
+    await notice;
+    expect(seen[0]).toEqual({
+      authorization: `Basic ${Buffer.from("ops:pa55-word").toString("base64")}`,
+      url: "/alerts?token=t0ken-value",
+    });
+    const recorded = JSON.stringify([
+      await store.deadLetters(),
+      readdirSync(dir).map((file) => readFileSync(join(dir, file), "utf8")),
+    ]);
+    expect(recorded).toContain("the webhook answered 400");
+    for (const secret of ["pa55-word", "t0ken-value", Buffer.from("ops:pa55-word").toString("base64")])
+      expect(recorded).not.toContain(secret);
+  });
+
   it("drops one file per message, however often it is sent", async () => {
     const dir = mkdtempSync(join(tmpdir(), "troupe-drop-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

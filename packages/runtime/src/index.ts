@@ -83,7 +83,9 @@ export {
   type TraceRecordOf,
   toJsonSafe,
 } from "./inspect/index.ts";
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./internal/privateFiles.ts";
 export { jsonLogger, type Logger, type LogLevel, redact, silentLogger } from "./log/Logger.ts";
+export { maskSecrets, redactText, redactUrl, secretsInUrl } from "./log/redactSecrets.ts";
 export type { FanOutBranchResult, FanOutResult } from "./supervisor/FanOutJoins.ts";
 export { type BranchOutcome, type JoinPolicy, joinName } from "./supervisor/joinPolicy.ts";
 export type { RestartStrategy } from "./supervisor/restartStrategy.ts";

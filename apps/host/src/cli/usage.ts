@@ -6,6 +6,10 @@ import { consoleHelp } from "../console/parseConsoleLine.ts";
 const ENVIRONMENT = `Environment:
   TROUPE_HTTP_HOST      Address of the HTTP server (default 127.0.0.1)
   TROUPE_HTTP_PORT      Port of the HTTP server; 0 picks a free one (default 9464)
+  TROUPE_HTTP_ALLOWED_HOSTS  Host names requests may use besides loopback names and IP addresses
+                        (comma-separated; .lan allows every name under lan); others get 421
+  TROUPE_HTTP_TOKEN     The token /inspect needs (16+ characters); beyond loopback without it,
+                        troupe makes one and prints the visualizer's address once on stdout
   TROUPE_LOG_LEVEL      debug, info, warn or error (default info); set, logs are JSON lines on stderr
                         even in a terminal
   TROUPE_DRAIN_TIMEOUT  How long running tasks may take to finish when troupe stops (default 30s)

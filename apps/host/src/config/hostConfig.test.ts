@@ -1,7 +1,8 @@
 // The host's settings: options over environment over defaults, and errors naming the source.
+
+import { redactUrl } from "@troupe/runtime";
 import { describe, expect, it } from "vitest";
 import { defaultConsumer, resolveHostConfig } from "./hostConfig.ts";
-import { redactUrl } from "./redactUrl.ts";
 
 const reasonOf = (run: () => unknown) => {
   try {
@@ -17,11 +18,13 @@ describe("resolveHostConfig", () => {
     expect(resolveHostConfig({}, {}, "/srv/app")).toEqual({
       httpHost: "127.0.0.1",
       httpPort: 9464,
+      httpAccess: { allowedHosts: [], token: undefined },
       logLevel: "info",
       logLevelSet: false,
       logFile: "/srv/app/.troupe/default.log",
       drainTimeoutMs: 30_000,
       discordTokenSet: false,
+      dataDir: "/srv/app/.troupe",
       discordFallbackDir: "/srv/app/.troupe/discord-fallback",
       store: { kind: "sqlite", dataDir: "/srv/app/.troupe", path: "/srv/app/.troupe/default.sqlite" },
       namespace: "default",
@@ -73,12 +76,14 @@ describe("resolveHostConfig", () => {
     expect(resolveHostConfig({}, env, "/srv/app")).toEqual({
       httpHost: "0.0.0.0",
       httpPort: 0,
+      httpAccess: { allowedHosts: [], token: undefined },
       logLevel: "warn",
       logLevelSet: true,
       logFile: "/var/lib/troupe/team-a.log",
       drainTimeoutMs: 120_000,
       discordTokenSet: true,
       discord: expect.objectContaining({ channels: new Map([["general", null]]) }),
+      dataDir: "/var/lib/troupe",
       discordFallbackDir: "/var/lib/troupe/discord-fallback",
       store: { kind: "sqlite", dataDir: "/var/lib/troupe", path: "/var/lib/troupe/team-a.sqlite" },
       namespace: "team-a",
@@ -197,5 +202,23 @@ describe("resolveHostConfig", () => {
     expect(reasonOf(() => resolveHostConfig({}, { MODEL_TIMEOUT_RESEARCH: "1 minute" }))).toBe(
       'MODEL_TIMEOUT_RESEARCH must be a time such as 30s, 2m or 1h, got "1 minute"',
     );
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_HTTP_ALLOWED_HOSTS: "box.lan, evil host" }))).toBe(
+      'TROUPE_HTTP_ALLOWED_HOSTS must be a comma-separated list of host names (e.g. troupe.lan, or .lan for every name under lan), got "evil host"',
+    );
+    // A token that is refused is not shown.
+    expect(reasonOf(() => resolveHostConfig({}, { TROUPE_HTTP_TOKEN: "short-one" }))).toBe(
+      "TROUPE_HTTP_TOKEN must be at least 16 letters, digits or ._~+/=- characters (openssl rand -hex 32 makes one)",
+    );
+  });
+
+  it("reads who may use the HTTP server: allowed host names (the bound name too) and the token", () => {
+    const config = resolveHostConfig(
+      { host: "Box.LAN" },
+      { TROUPE_HTTP_ALLOWED_HOSTS: "troupe.example, .home.arpa,", TROUPE_HTTP_TOKEN: "0123456789abcdef0123" },
+    );
+    expect(config.httpAccess).toEqual({
+      allowedHosts: ["troupe.example", ".home.arpa", "box.lan"],
+      token: "0123456789abcdef0123",
+    });
   });
 });

@@ -3,22 +3,24 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { ThresholdsInput } from "@troupe/agents";
-import { type LogLevel, TroupeError, toMillis } from "@troupe/runtime";
+import { type LogLevel, redactUrl, TroupeError, toMillis } from "@troupe/runtime";
 import { checkModelTimeouts } from "@troupe/runtime/llm";
 import type { StartOptions } from "../cli/parseCommandLine.ts";
 import { type DiscordConfig, resolveDiscordConfig } from "./discordConfig.ts";
 import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { type FailureBackoffs, resolveFailureBackoffs } from "./failureBackoffConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
+import { type HttpAccessConfig, resolveHttpAccessConfig } from "./httpAccessConfig.ts";
 import { resolveMonitorThresholds } from "./monitorConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
-import { redactUrl } from "./redactUrl.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
 
 export interface HostConfig {
   readonly httpHost: string;
   /** 0 picks any free port. */
   readonly httpPort: number;
+  /** Host names the HTTP server answers to besides loopback and IP addresses, and /inspect's token. */
+  readonly httpAccess: HttpAccessConfig;
   readonly logLevel: LogLevel;
   /** Whether --log-level or TROUPE_LOG_LEVEL set the level: logs then stay JSON lines on stderr. */
   readonly logLevelSet: boolean;
@@ -29,6 +31,8 @@ export interface HostConfig {
   readonly discordTokenSet: boolean;
   /** The Discord surface's settings when DISCORD_TOKEN is set: `troupe start` then runs on Discord. */
   readonly discord: DiscordConfig | undefined;
+  /** The data folder (TROUPE_DATA_DIR): the embedded store, memory, alert files, the Discord fallback. */
+  readonly dataDir: string;
   /** The Discord surface's file-drop fallback folder (TROUPE_DISCORD_FALLBACK_DIR). */
   readonly discordFallbackDir: string;
   /** Where the work queue lives: Redis when REDIS_URL is set, else the embedded SQLite file. */
@@ -160,12 +164,14 @@ export const resolveHostConfig = (
   return {
     httpHost: host?.value.trim() ?? DEFAULT_HTTP_HOST,
     httpPort,
+    httpAccess: resolveHttpAccessConfig(env, host?.value.trim() ?? DEFAULT_HTTP_HOST),
     logLevel,
     logLevelSet: level !== undefined,
     logFile: join(dataDir, `${namespace?.value ?? DEFAULT_NAMESPACE}.log`),
     drainTimeoutMs,
     discordTokenSet: (env.DISCORD_TOKEN ?? "") !== "",
     discord: resolveDiscordConfig(env, cwd),
+    dataDir,
     discordFallbackDir: resolveDiscordFallbackDir(env, { dataDir, cwd }),
     store,
     namespace: namespace?.value ?? DEFAULT_NAMESPACE,

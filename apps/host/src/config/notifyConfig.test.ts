@@ -57,4 +57,30 @@ describe("resolveNotifyConfig", () => {
     ]);
     expect(config.sinks).toEqual([{ name: "file", dir: "/srv/.troupe/alerts" }]);
   });
+
+  it("takes webhook credentials over https or to this machine, refuses them in clear across the network, and never shows them", () => {
+    const fine = [
+      "https://ops:pa55word@hooks.example/alerts",
+      "https://hooks.example/alerts?token=t0k3n",
+      "http://ops:pa55word@127.0.0.1:8080/alerts",
+      "http://hooks.example/alerts",
+    ];
+    for (const url of fine) {
+      const config = resolve({ TROUPE_NOTIFY_WEBHOOK_URL: url });
+      expect([url, config.problems]).toEqual([url, []]);
+      expect(config.sinks[0]).toEqual({ name: "webhook", url });
+    }
+    const config = resolve({
+      TROUPE_NOTIFY_WEBHOOK_URL: "http://ops:pa55word@hooks.example/alerts",
+      TROUPE_NOTIFY_DISCORD_WEBHOOK: "http://discord.example/api/webhooks/1/t0k3n-of-the-hook",
+      KAKAO_REST_API_KEY: "rest",
+      KAKAO_API_URL: "ftp://user:kakao-pw@kapi.example",
+    });
+    expect(config.problems).toEqual([
+      "TROUPE_NOTIFY_DISCORD_WEBHOOK carries credentials (user:password@, ?token= or a token in its path) over plain http to another machine, where the network can read them: use https://",
+      'KAKAO_API_URL must be an http(s) URL, got "ftp://user:***@kapi.example/"',
+      "TROUPE_NOTIFY_WEBHOOK_URL carries credentials (user:password@, ?token= or a token in its path) over plain http to another machine, where the network can read them: use https://",
+    ]);
+    expect(config.sinks.map((sink) => sink.name)).toEqual(["file"]);
+  });
 });

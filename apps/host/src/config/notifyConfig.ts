@@ -3,10 +3,13 @@
 // line naming the variable — an unknown sink in the order names that sink — and the sink it
 // concerns is left out; the host and the other sinks run on (an alert still has somewhere to go,
 // at worst the file drop, which is always there). Secrets stay in the environment: the parsed
-// config holds them only to hand them to the sinks, and never prints them.
+// config holds them only to hand them to the sinks, and never prints them. A webhook URL may carry
+// credentials (`user:password@` goes as Basic authorization, `?token=` as it is) but not over plain
+// http to another machine, where the network would read them: that URL is refused, by name.
 import { resolve } from "node:path";
-import { toMillis } from "@troupe/runtime";
+import { redactUrl, secretsInUrl, toMillis } from "@troupe/runtime";
 import { parseQuietHours, type QuietHours } from "@troupe/runtime/notify";
+import { isLoopbackHost } from "../http/httpAccess.ts";
 
 export const SINK_NAMES = ["discord", "kakaowork", "kakao", "webhook", "file"] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
@@ -50,6 +53,15 @@ const isHttpUrl = (text: string) => {
   }
 };
 
+/** Credentials in a URL that plain http would send across the network in clear. */
+const credentialsInClear = (text: string) => {
+  const url = new URL(text);
+  return url.protocol === "http:" && !isLoopbackHost(url.hostname) && secretsInUrl(text).length > 0;
+};
+
+const inClear = (variable: string) =>
+  `${variable} carries credentials (user:password@, ?token= or a token in its path) over plain http to another machine, where the network can read them: use https://`;
+
 /** Parse "kakao=22:00-07:00,discord=23:00-06:00"-style per-sink settings. */
 const perSink = (
   raw: string | undefined,
@@ -85,7 +97,9 @@ export const resolveNotifyConfig = (
 
   const discord = value("TROUPE_NOTIFY_DISCORD_WEBHOOK");
   if (discord !== undefined) {
-    if (isHttpUrl(discord)) available.set("discord", { name: "discord", url: discord });
+    if (isHttpUrl(discord) && credentialsInClear(discord))
+      problems.push(inClear("TROUPE_NOTIFY_DISCORD_WEBHOOK"));
+    else if (isHttpUrl(discord)) available.set("discord", { name: "discord", url: discord });
     else
       problems.push(
         "TROUPE_NOTIFY_DISCORD_WEBHOOK must be a webhook URL (https://discord.com/api/webhooks/<id>/<token>)",
@@ -101,7 +115,7 @@ export const resolveNotifyConfig = (
     else if (workConversation === undefined)
       problems.push("TROUPE_NOTIFY_KAKAOWORK_CONVERSATION is missing (the conversation id the bot posts to)");
     else if (workUrl !== undefined && !isHttpUrl(workUrl))
-      problems.push(`KAKAOWORK_API_URL must be an http(s) URL, got "${workUrl}"`);
+      problems.push(`KAKAOWORK_API_URL must be an http(s) URL, got "${redactUrl(workUrl)}"`);
     else
       available.set("kakaowork", {
         name: "kakaowork",
@@ -120,7 +134,7 @@ export const resolveNotifyConfig = (
       KAKAO_LINK_URL: value("KAKAO_LINK_URL"),
     };
     const bad = Object.entries(urls).filter(([, url]) => url !== undefined && !isHttpUrl(url));
-    for (const [name, url] of bad) problems.push(`${name} must be an http(s) URL, got "${url}"`);
+    for (const [name, url] of bad) problems.push(`${name} must be an http(s) URL, got "${redactUrl(url!)}"`);
     if (bad.length === 0) {
       const tokenFile = value("KAKAO_TOKEN_FILE");
       const secret = value("KAKAO_CLIENT_SECRET");
@@ -139,7 +153,9 @@ export const resolveNotifyConfig = (
 
   const webhook = value("TROUPE_NOTIFY_WEBHOOK_URL");
   if (webhook !== undefined) {
-    if (isHttpUrl(webhook)) available.set("webhook", { name: "webhook", url: webhook });
+    if (isHttpUrl(webhook) && credentialsInClear(webhook))
+      problems.push(inClear("TROUPE_NOTIFY_WEBHOOK_URL"));
+    else if (isHttpUrl(webhook)) available.set("webhook", { name: "webhook", url: webhook });
     else problems.push(`TROUPE_NOTIFY_WEBHOOK_URL must be an http(s) URL`);
   }
 

@@ -4,9 +4,8 @@
 // start with one line naming it.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { TroupeError } from "@troupe/runtime";
+import { redactUrl, TroupeError } from "@troupe/runtime";
 import { type McpConfig, parseMcpConfig } from "@troupe/runtime/mcp";
-import { redactUrl } from "./redactUrl.ts";
 
 export interface MemoryConfig {
   /** The SQLite file of conversation memory (and of semantic memory without PostgreSQL). */

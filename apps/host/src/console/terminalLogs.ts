@@ -4,7 +4,7 @@
 // stderr instead. The records are the same JSON lines either way, with secrets redacted.
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { jsonLogger, type Logger, type LogLevel } from "@troupe/runtime";
+import { jsonLogger, type Logger, type LogLevel, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "@troupe/runtime";
 
 export interface TerminalLogs {
   readonly logger: Logger;
@@ -33,8 +33,9 @@ export const openTerminalLogs = (options: {
   /** Where warnings and errors go while no console prints them (before it starts). */
   readonly fallback: (line: string) => void;
 }): TerminalLogs => {
-  mkdirSync(dirname(options.path), { recursive: true });
-  const fd = openSync(options.path, "a");
+  // Private like every file troupe writes (docs/security.md): logs hold task text.
+  mkdirSync(dirname(options.path), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const fd = openSync(options.path, "a", PRIVATE_FILE_MODE);
   let print = options.fallback;
   const base = { service: "troupe" };
   const file = jsonLogger({ level: options.level, base, write: (line) => writeSync(fd, line) });

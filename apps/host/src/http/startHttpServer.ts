@@ -1,11 +1,13 @@
 // The host's HTTP server (node:http): GET /metrics for Prometheus, GET /healthz and /readyz for
 // whoever watches the process (each part's health from HealthChecks, see docs/observability.md), and
 // the statecharts visualizer under /inspect. Small on purpose; it only reads what it is given.
+// Every request passes the access check first (httpAccess.ts: the Host header, /inspect's token).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Team } from "@troupe/runtime";
 import type { RuntimeMetrics } from "@troupe/runtime/metrics";
 import { HealthChecks, teamHealth } from "../health/HealthChecks.ts";
+import { answeredByAccess, type HttpAccess, LOCAL_ACCESS } from "./httpAccess.ts";
 
 export interface HttpServerOptions {
   readonly team: Team;
@@ -19,6 +21,8 @@ export interface HttpServerOptions {
   readonly port: number;
   /** The statecharts visualizer, served under /inspect when given. */
   readonly inspect?: { handle(request: IncomingMessage, response: ServerResponse): boolean };
+  /** Allowed Host names and /inspect's token (default: loopback names and IP addresses, no token). */
+  readonly access?: HttpAccess;
 }
 
 export interface RunningHttpServer {
@@ -97,6 +101,7 @@ const handle = async (
   request: IncomingMessage,
   response: ServerResponse,
 ) => {
+  if (answeredByAccess(options.access ?? LOCAL_ACCESS, request, response)) return;
   const path = new URL(request.url ?? "/", "http://localhost").pathname;
   if (options.inspect?.handle(request, response)) return;
   if (!PATHS.includes(path)) {

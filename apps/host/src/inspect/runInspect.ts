@@ -1,9 +1,12 @@
 // `troupe inspect <trace.jsonl>`: read a recorded trace, serve the visualizer for it on this
 // machine and print the page's address; stops on Ctrl-C, SIGTERM or the end of standard input
-// when it is a pipe. It opens no browser.
+// when it is a pipe. It opens no browser. Bound beyond loopback (--host 0.0.0.0), the page needs a
+// token made for this run, printed in the address.
 import { basename } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { type MalformedTraceLine, readTrace, type TraceRecord } from "@troupe/runtime";
+import { resolveHttpAccessConfig } from "../config/httpAccessConfig.ts";
+import { isLoopbackHost, newAccessToken } from "../http/httpAccess.ts";
 import { traceSource } from "./InspectSource.ts";
 import { startInspectServer } from "./startInspectServer.ts";
 
@@ -37,12 +40,16 @@ export const runInspect = async (command: InspectCommand, io: InspectIo): Promis
       `troupe inspect: skipped ${problems.length} malformed line(s) of ${command.trace}; line ${first.line}: ${first.message}\n`,
     );
   }
+  const token = isLoopbackHost(command.host) ? undefined : newAccessToken();
   const server = await startInspectServer({
     source: traceSource(basename(command.trace), records),
     host: command.host,
     port: command.port,
+    // The name it was bound to is allowed as a Host, like the host's server.
+    access: { allowedHosts: resolveHttpAccessConfig({}, command.host).allowedHosts, token },
   });
-  io.stdout.write(`${records.length} records from ${command.trace}\nopen ${server.url}\n`);
+  const address = token ? `${server.url}?token=${token}` : server.url;
+  io.stdout.write(`${records.length} records from ${command.trace}\nopen ${address}\n`);
   const stopped =
     io.stopped ??
     new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
 // for tests: the same routes the host mounts next to /metrics, on a port of its own.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answeredByAccess, type HttpAccess, LOCAL_ACCESS } from "../http/httpAccess.ts";
 import { createInspectHandler } from "./createInspectHandler.ts";
 import type { InspectSource } from "./InspectSource.ts";
 
@@ -11,6 +12,8 @@ export interface InspectServerOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
+  /** Allowed Host names and the page's token (default: this machine's names and addresses, no token). */
+  readonly access?: HttpAccess;
 }
 
 export interface RunningInspectServer {
@@ -22,6 +25,7 @@ export interface RunningInspectServer {
 export const startInspectServer = (options: InspectServerOptions): Promise<RunningInspectServer> => {
   const handler = createInspectHandler({ source: options.source });
   const server = createServer((request, response) => {
+    if (answeredByAccess(options.access ?? LOCAL_ACCESS, request, response)) return;
     if (handler.handle(request, response)) return;
     response.writeHead(302, { location: "/inspect" });
     response.end();

@@ -3,7 +3,8 @@
 // the queue's tasks on the team, then the HTTP server. Released in reverse: HTTP closes, the worker
 // stops leasing and lets running tasks settle, the team drains, the mirror and the queue close. If
 // the HTTP port cannot be taken the host logs why and runs on without HTTP (HostHttp's url is then
-// undefined).
+// undefined). Bound beyond loopback without TROUPE_HTTP_TOKEN, the HTTP server makes a token for
+// /inspect, which `troupe start` prints once (HostHttp's inspectAddress).
 import {
   type AnyAgentDefinition,
   createInspector,
@@ -28,6 +29,7 @@ import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
 import { type ConsoleHumanGateway, createConsoleHumanGateway } from "../console/ConsoleHumanGateway.ts";
 import { type HealthCheck, HealthChecks, teamHealth } from "../health/HealthChecks.ts";
+import { isLoopbackHost, newAccessToken } from "../http/httpAccess.ts";
 import { startHttpServer } from "../http/startHttpServer.ts";
 import { createInspectHandler } from "../inspect/createInspectHandler.ts";
 import { liveSource } from "../inspect/InspectSource.ts";
@@ -103,9 +105,13 @@ export interface HostWorkerControl {
 
 export class HostWorker extends Context.Service<HostWorker, HostWorkerControl>()("@troupe/host/HostWorker") {}
 
-export class HostHttp extends Context.Service<HostHttp, { readonly url: string | undefined }>()(
-  "@troupe/host/HostHttp",
-) {}
+export interface HostHttpServer {
+  readonly url: string | undefined;
+  /** /inspect's address with the token made for this run; undefined when none was made. */
+  readonly inspectAddress: string | undefined;
+}
+
+export class HostHttp extends Context.Service<HostHttp, HostHttpServer>()("@troupe/host/HostHttp") {}
 
 /** Alerts from the bus to the configured sinks, through the durable outbox on the host's store. */
 export class HostNotifier extends Context.Service<HostNotifier, HostNotifierControl>()(
@@ -354,6 +360,9 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
             return handler.close();
           }),
       );
+      const beyondLoopback = !isLoopbackHost(config.httpHost);
+      const madeToken = beyondLoopback && !config.httpAccess.token ? newAccessToken() : undefined;
+      const token = config.httpAccess.token ?? madeToken;
       const server = yield* Effect.acquireRelease(
         Effect.promise(() =>
           startHttpServer({
@@ -371,12 +380,24 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
             host: config.httpHost,
             port: config.httpPort,
             inspect: inspect.handler,
+            access: { allowedHosts: config.httpAccess.allowedHosts, token },
           }).then(
             (server) => {
               logger.log("info", "http listening", {
                 url: server.url,
                 endpoints: [`${server.url}/metrics`, `${server.url}/healthz`, `${server.url}/inspect`],
+                inspectAccess: madeToken
+                  ? "token made for this run (printed on stdout)"
+                  : token
+                    ? "TROUPE_HTTP_TOKEN"
+                    : "this machine only",
               });
+              if (beyondLoopback)
+                logger.log(
+                  "warn",
+                  "http reachable beyond this machine: /metrics and /healthz answer anyone who can reach it, /inspect needs the token",
+                  { host: config.httpHost, allowedHosts: config.httpAccess.allowedHosts },
+                );
               return server;
             },
             (error: unknown) => {
@@ -389,7 +410,10 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
         ),
         (server) => Effect.promise(() => server?.close() ?? Promise.resolve()),
       );
-      return { url: server?.url };
+      return {
+        url: server?.url,
+        inspectAddress: server && madeToken ? `${server.url}/inspect?token=${madeToken}` : undefined,
+      };
     }),
   );
 

@@ -27,6 +27,7 @@ import {
   hostLayer,
   reportHealth,
 } from "./hostLayers.ts";
+import { tightenDataFolder } from "./tightenDataFolder.ts";
 
 export interface StartIo {
   readonly stdin: Readable & { readonly isTTY?: boolean };
@@ -65,6 +66,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
   const logger =
     io.logger ?? terminalLogs?.logger ?? jsonLogger({ level: config.logLevel, base: { service: "troupe" } });
   const exitNow = io.exitNow ?? ((code: number) => process.exit(code));
+  await tightenDataFolder(config, logger);
 
   let drainClock: DrainClock | undefined;
   let overrun: ReturnType<typeof setTimeout> | undefined;
@@ -90,6 +92,11 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const worker = yield* HostWorker;
     const human = yield* HostHuman;
     const notifier = yield* HostNotifier;
+    // Said once, where the person who started troupe reads it (a secret never goes to the logs).
+    if (http.inspectAddress)
+      io.stdout.write(
+        `The visualizer, from other machines too: ${http.inspectAddress}\n(this token is made for this run; set TROUPE_HTTP_TOKEN to choose one)\n`,
+      );
     let localConsole: LocalConsole | undefined;
     let discordFront: RunningFront | undefined;
     let interrupts = 0;

@@ -77,6 +77,26 @@ describe("DurableWorker", () => {
     expect(await queue.deadLetters()).toEqual([expect.objectContaining({ taskId: "p", attempts: 3 })]);
   });
 
+  it("records a failure's reason with the credentials of any URL in it masked", async () => {
+    const queue = new MemoryWorkQueue();
+    const leaky = defineAgent({
+      name: "leaky",
+      handle: () => {
+        throw new Error("POST https://ops:hunter2-pw@hooks.example/x?token=t0k3n-value failed");
+      },
+    });
+    team = createSupervisor({ agents: [leaky], restart: { intensity: 100 } });
+    worker = startWorker({ team, queue, consumer: "w", maxAttempts: 1, pollWait: "10ms" });
+    const events: unknown[] = [];
+    team.bus.subscribe((event) => events.push(event));
+    await queue.enqueue({ id: "l", input: { text: "x", agent: "leaky" } });
+    await team.bus.waitFor((event) => event.type === "task.dead_lettered");
+    const recorded = JSON.stringify([await queue.record("l"), await queue.deadLetters(), events]);
+    expect(recorded).toContain("https://ops:***@hooks.example/x?token=***");
+    expect(recorded).not.toContain("hunter2-pw");
+    expect(recorded).not.toContain("t0k3n-value");
+  });
+
   it("buries a task that can never succeed at once", async () => {
     const queue = new MemoryWorkQueue();
     team = createSupervisor({ agents: [echo] });

@@ -1,7 +1,10 @@
 // The one error type of the runtime: a tagged error that carries what a caller needs to act on it.
 // `_tag` names the kind (NoRoute, MailboxFull, …, listed by subsystem in errorKinds); `reason` is a
 // sentence meant for a person; `data` holds the structured facts (the agent, the rules tried, the
-// cycle…); `transient` says, from the tag alone, whether trying again may succeed.
+// cycle…); `transient` says, from the tag alone, whether trying again may succeed. The reason is
+// redacted as the error is made (a URL's password, a token), so no record made from it — a task's
+// error, a dead letter, an event, a trace — can hold a secret.
+import { redactText } from "../log/redactSecrets.ts";
 import { errorKinds, type TroupeErrorTag } from "./errorKinds.ts";
 
 export type { ErrorKind, TroupeErrorTag } from "./errorKinds.ts";
@@ -16,10 +19,11 @@ export class TroupeError extends Error {
     reason: string,
     options: { cause?: unknown; data?: Record<string, unknown> } = {},
   ) {
-    super(reason, options.cause === undefined ? undefined : { cause: options.cause });
+    const redacted = redactText(reason);
+    super(redacted, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = `TroupeError(${tag})`;
     this._tag = tag;
-    this.reason = reason;
+    this.reason = redacted;
     this.data = options.data ?? {};
   }
 

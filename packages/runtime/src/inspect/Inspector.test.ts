@@ -1,6 +1,6 @@
 // The Inspector: a team's actors, events, snapshots and runtime events in one ordered record
 // stream, written to a JSONL trace and read back, with bad lines reported and big values cut.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -148,6 +148,8 @@ describe("Inspector", () => {
     await runOneTask(inspector);
     await recording.close();
     expect(await collect(readTrace(path))).toEqual(inspector.records());
+    // A trace holds task text: the file is its owner's only.
+    if (process.platform !== "win32") expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it("writes to a caller's Writable, leaving it open, and rejects close() with a write error", async () => {

@@ -1,8 +1,9 @@
 // Writes an Inspector's records to a JSONL trace (one record per line, format in TraceRecord.ts),
-// to a file or any Writable, so a run can be read back with readTrace and replayed in the visualizer.
+// to a file (created 0600: a trace holds task text) or any Writable, so a run can be read back with readTrace and replayed in the visualizer.
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { PRIVATE_FILE_MODE } from "../internal/privateFiles.ts";
 import type { Inspector } from "./Inspector.ts";
 
 export interface TraceRecording {
@@ -28,7 +29,9 @@ export const recordTrace = (
   options: RecordTraceOptions = {},
 ): TraceRecording => {
   const ownsStream = typeof target === "string";
-  const stream: Writable = ownsStream ? createWriteStream(target, { flags: "w" }) : target;
+  const stream: Writable = ownsStream
+    ? createWriteStream(target, { flags: "w", mode: PRIVATE_FILE_MODE })
+    : target;
   let failure: unknown;
   let stop = (): void => {};
   const onError = (error: unknown) => {

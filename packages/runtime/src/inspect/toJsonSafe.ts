@@ -1,8 +1,10 @@
 // Turns whatever an actor holds (contexts with class instances, ports, AbortSignals, functions,
 // cyclic graphs, megabyte strings) into a bounded JSON value for a trace. It never throws and never
 // walks into class instances: a SupervisorCore becomes "[object SupervisorCore]", a signal
-// "[object AbortSignal]", an actor "[actor x:1]". Output size is held near `maxBytes`.
+// "[object AbortSignal]", an actor "[actor x:1]". Output size is held near `maxBytes`. An error's
+// message is redacted (a URL's password, a token) like a log line's.
 import type { Schema } from "effect";
+import { redactText } from "../log/redactSecrets.ts";
 
 export type Json = Schema.Json;
 
@@ -115,7 +117,7 @@ const walkObject = (walk: Walk, object: object): Json => {
     const { _tag, reason, data } = object as { _tag?: unknown; reason?: unknown; data?: unknown };
     return walkEntries(walk, {
       name: object.name,
-      message: object.message,
+      message: redactText(object.message),
       ...(typeof _tag === "string" ? { tag: _tag } : {}),
       ...(typeof reason === "string" && reason !== object.message ? { reason } : {}),
       ...(data !== undefined ? { data } : {}),

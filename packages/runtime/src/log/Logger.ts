@@ -1,5 +1,6 @@
 // Structured logging: one JSON object per line, with secrets redacted by key and by value shape
-// so a token can never reach a log even when it sits inside an error's data.
+// (redactSecrets.ts) so a token can never reach a log even when it sits inside an error's data.
+import { redactText } from "./redactSecrets.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -9,12 +10,9 @@ export interface Logger {
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /token|secret|password|authorization|api[-_]?key|cookie/i;
-// Discord bot tokens and bearer strings, wherever they appear in text.
-const SECRET_VALUE =
-  /([A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,})|(Bearer\s+[A-Za-z0-9._~+/-]+=*)/g;
 
 export const redact = (value: unknown, depth = 0): unknown => {
-  if (typeof value === "string") return value.replace(SECRET_VALUE, "[redacted]");
+  if (typeof value === "string") return redactText(value);
   if (value instanceof Error) {
     return {
       name: value.name,

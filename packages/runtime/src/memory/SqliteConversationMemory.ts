@@ -1,8 +1,7 @@
 // Conversation memory in an SQLite file (node:sqlite): one row per message, ordered per thread, so a
 // follow-up after a restart still sees the thread's history.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { DatabaseSync } from "../internal/nodeSqlite.ts";
+import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
 import type { ChatMessage } from "../llm/Llm.ts";
 import { type ConversationMemory, storedMessage } from "./ConversationMemory.ts";
 
@@ -16,7 +15,7 @@ export class SqliteConversationMemory implements ConversationMemory {
       this.#db = options.database;
       this.#owned = false;
     } else {
-      if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+      makePrivateDatabaseFile(options.path);
       this.#db = new DatabaseSync(options.path);
       this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");
       this.#owned = true;

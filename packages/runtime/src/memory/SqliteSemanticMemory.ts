@@ -6,10 +6,9 @@
 // each other's memories, and a text remembered again is kept once. A file of an older Troupe is
 // migrated when opened.
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
 import { DatabaseSync } from "../internal/nodeSqlite.ts";
+import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
 import type { Logger } from "../log/Logger.ts";
 import {
   cosine,
@@ -123,7 +122,7 @@ DROP INDEX IF EXISTS troupe_memories_scope;`);
 };
 
 export const openSqliteSemanticMemory = (options: SqliteSemanticMemoryOptions): SemanticMemory => {
-  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  makePrivateDatabaseFile(options.path);
   const wantVec = (options.vector ?? "auto") === "auto";
   const db = new DatabaseSync(options.path, { allowExtension: wantVec });
   db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;");

@@ -7,12 +7,14 @@
 // delivery to the dead letters and sends a notice on another sink. Nothing is dropped: every alert
 // is in the outbox before any network call, and stays there until a sink took it or it is a dead
 // letter (see docs/alerts.md, "Never silently dropped", for what this does and does not promise).
+// What a sink answered is redacted before it is stored, logged or sent on as a notice.
 import { hostname } from "node:os";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { BreakerState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import { redactText } from "../log/redactSecrets.ts";
 import { CircuitBreaker } from "../supervisor/CircuitBreaker.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import { type Alert, checkAlert, deriveAlertId } from "./Alert.ts";
@@ -708,13 +710,13 @@ export class Notifier {
     const signal = AbortSignal.any([deadline, this.#stopping.signal]);
     try {
       const result = await runtime.sink.send(message, signal);
-      return { result };
+      return { result: result.kind === "ok" ? result : { ...result, reason: redactText(result.reason) } };
     } catch (error) {
       const timedOut = deadline.aborted;
       return {
         result: {
           kind: "retry",
-          reason: timedOut ? `no answer within ${this.#sendTimeoutMs} ms` : errorText(error),
+          reason: timedOut ? `no answer within ${this.#sendTimeoutMs} ms` : redactText(errorText(error)),
         },
         reason: timedOut ? "timeout" : "error",
       };

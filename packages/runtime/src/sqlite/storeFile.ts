@@ -2,9 +2,8 @@
 // it), and its tables (work queue, dead letters, saved snapshots, idempotency keys) in one place so
 // every adapter's statements agree on them. `user_version` numbers the layout: a file written by a
 // newer layout is refused instead of being misread.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { DatabaseSync } from "../internal/nodeSqlite.ts";
+import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
 
 export const SCHEMA_VERSION = 1;
 
@@ -66,11 +65,11 @@ const applySchema = (db: DatabaseSync, path: string): void => {
   });
 };
 
-/** Open (creating the file and its folder when missing) the store at `path`, an absolute path. */
+/** Open (creating the file, 0600, and its folder, 0700, when missing) the store at `path`, an absolute path. */
 export const openStoreFile = (path: string, options: { busyTimeoutMs?: number } = {}): DatabaseSync => {
   let db: DatabaseSync;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    makePrivateDatabaseFile(path);
     db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5_000 });
   } catch (error) {
     throw new Error(`cannot open the store file ${path}: ${message(error)}`, { cause: error });

@@ -3,9 +3,10 @@
 // each written atomically (a crash leaves a whole file or none; half-written temporary files are
 // removed at the next open). A delivered operation's file is deleted; one the surface refused for good
 // is moved to `rejected/` with the reason, for a person to look at. Attachments are kept as base64.
-import { mkdir, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { TroupeError } from "../errors/TroupeError.ts";
+import { makePrivateDirAsync } from "../internal/privateFiles.ts";
 import { TEMPORARY_SUFFIX, writeFileAtomically } from "../internal/writeFileAtomically.ts";
 import type { SurfaceMessageRef, SurfacePost } from "./Surface.ts";
 
@@ -88,7 +89,7 @@ export const openSpoolDirectory = async (folder: string): Promise<SpoolDirectory
   const rejectedDir = join(dir, REJECTED_DIR);
   let names: string[];
   try {
-    await mkdir(rejectedDir, { recursive: true });
+    await makePrivateDirAsync(rejectedDir);
     // Fails at once on a folder we may not write into, instead of at the first outage.
     await writeFileAtomically(join(dir, ".writable"), "");
     await unlink(join(dir, ".writable"));

@@ -5,7 +5,7 @@
 // it is never logged or put in an error.
 import { TroupeError } from "../../errors/TroupeError.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
-import { excerpt, post, resultOf } from "./httpResult.ts";
+import { excerpt, post, resultOf, secretsOf, withoutSecrets } from "./httpResult.ts";
 
 export interface DiscordWebhookSinkOptions {
   readonly name?: string;
@@ -33,6 +33,7 @@ export const createDiscordWebhookSink = (options: DiscordWebhookSinkOptions): Si
     });
   url.searchParams.set("wait", "true");
   const target = url.toString();
+  const secrets = secretsOf(target);
   return {
     name: options.name ?? "discord",
     format: { maxLength: DISCORD_MESSAGE_LIMIT, style: "markdown" },
@@ -52,7 +53,10 @@ export const createDiscordWebhookSink = (options: DiscordWebhookSinkOptions): Si
       );
       if ("error" in answer) return { kind: "retry", reason: `Discord unreachable: ${answer.error}` };
       const body = answer.body as { message?: string; code?: number; retry_after?: number } | undefined;
-      const result = resultOf("Discord", answer, excerpt(body?.message ?? answer.text));
+      const result = withoutSecrets(
+        resultOf("Discord", answer, excerpt(body?.message ?? answer.text)),
+        secrets,
+      );
       // Discord's body says how long to wait, more precisely than the header.
       if (answer.status === 429 && typeof body?.retry_after === "number")
         return { kind: "retry", reason: "Discord rate limit", afterMs: Math.ceil(body.retry_after * 1_000) };

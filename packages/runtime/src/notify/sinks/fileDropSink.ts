@@ -1,8 +1,8 @@
 // Alerts as files in a folder (the file drop): one JSON file per message, named by its
 // deterministic id (characters a file name cannot hold written as %XX, see escapeId.ts) and written atomically (a temporary file renamed into place), so a redelivery
 // overwrites the same file instead of adding a copy. The last resort at the end of a fallback order.
-import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { makePrivateDirAsync } from "../../internal/privateFiles.ts";
 import { writeFileAtomically } from "../../internal/writeFileAtomically.ts";
 import { fileNameOf } from "../escapeId.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
@@ -20,7 +20,7 @@ export const createFileDropSink = (options: FileDropSinkOptions): Sink => {
     async send(message: OutboundMessage): Promise<SendResult> {
       const path = join(dir, fileNameOf(message.id));
       try {
-        await mkdir(dir, { recursive: true });
+        await makePrivateDirAsync(dir);
         await writeFileAtomically(
           path,
           `${JSON.stringify({ ...message, writtenAt: new Date().toISOString() })}\n`,

@@ -1,6 +1,9 @@
 // What the HTTP sinks share: a POST with the send's deadline, and the reading of an HTTP answer as a
 // SendResult (2xx ok; 429 and 5xx retry, honouring Retry-After; other 4xx permanent). Error texts
 // name the status and the service's own message, never the URL (a webhook URL is a credential).
+// A URL's `user:password@` goes as a Basic Authorization header (fetch refuses such a URL), and a
+// sink masks its own credentials in what a service answered, in case the service echoes them.
+import { maskSecrets, secretsInUrl } from "../../log/redactSecrets.ts";
 import type { SendResult } from "../Sink.ts";
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
@@ -27,7 +30,13 @@ export const post = async (
   fetchImpl: typeof fetch = fetch,
 ): Promise<PostResult | { readonly error: string }> => {
   try {
-    const response = await fetchImpl(url, { method: "POST", headers: init.headers, body: init.body, signal });
+    const target = withoutUserInfo(url);
+    const hasAuthorization = Object.keys(init.headers).some((name) => name.toLowerCase() === "authorization");
+    const headers =
+      target.authorization && !hasAuthorization
+        ? { ...init.headers, authorization: target.authorization }
+        : init.headers;
+    const response = await fetchImpl(target.url, { method: "POST", headers, body: init.body, signal });
     const text = await response.text();
     let body: unknown;
     try {
@@ -39,11 +48,36 @@ export const post = async (
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return {
-      error: cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error)),
-    };
+    const text = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    return { error: maskSecrets(text, secretsOf(url)) };
   }
 };
+
+/** The URL without `user:password@`, and those as a Basic Authorization header value. */
+const withoutUserInfo = (url: string): { url: string; authorization?: string } => {
+  const parsed = new URL(url);
+  if (parsed.username === "" && parsed.password === "") return { url };
+  const pair = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = "";
+  parsed.password = "";
+  return { url: parsed.toString(), authorization: `Basic ${Buffer.from(pair).toString("base64")}` };
+};
+
+/** A sink's credentials as they may come back in an answer: the URL's, its Basic form, header values. */
+export const secretsOf = (url: string, headerValues: readonly string[] = []): string[] => {
+  const secrets = [
+    ...secretsInUrl(url),
+    ...headerValues,
+    ...headerValues.map((value) => value.replace(/^\S+\s+/, "")),
+  ];
+  const basic = withoutUserInfo(url).authorization;
+  if (basic) secrets.push(basic.slice("Basic ".length));
+  return secrets;
+};
+
+/** The result with the sink's own credentials masked in its reason. */
+export const withoutSecrets = (result: SendResult, secrets: readonly string[]): SendResult =>
+  result.kind === "ok" ? result : { ...result, reason: maskSecrets(result.reason, secrets) };
 
 /** The common reading of an answer; `detail` is the service's message for error texts. */
 export const resultOf = (service: string, answer: PostResult, detail: string): SendResult => {

@@ -3,6 +3,7 @@
 // { success: false, error: { code, message } } for what it refuses; 401 means the app key was
 // revoked, which a person must fix (the sink is held, its alerts kept); 429 waits.
 import { TroupeError } from "../../errors/TroupeError.ts";
+import { maskSecrets } from "../../log/redactSecrets.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
 import { excerpt, post, resultOf } from "./httpResult.ts";
 
@@ -48,7 +49,10 @@ export const createKakaoWorkSink = (options: KakaoWorkSinkOptions): Sink => {
       const body = answer.body as
         | { success?: boolean; error?: { code?: string; message?: string } }
         | undefined;
-      const detail = excerpt(body?.error ? `${body.error.code}: ${body.error.message}` : answer.text);
+      const detail = maskSecrets(
+        excerpt(body?.error ? `${body.error.code}: ${body.error.message}` : answer.text),
+        [options.appKey],
+      );
       if (answer.status === 401)
         return { kind: "auth_expired", reason: `KakaoWork refused the app key: ${detail}` };
       if (answer.status >= 200 && answer.status < 300 && body?.success === false)

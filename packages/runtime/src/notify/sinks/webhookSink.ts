@@ -1,11 +1,12 @@
 // Alerts to any HTTP endpoint as JSON (the generic webhook): one POST per message with an
 // `Idempotency-Key` header carrying the message's deterministic id, so a receiver that honours it
 // sees each message once even when the outbox sends it again after a crash (an id with characters a
-// header cannot carry has them as %XX, see escapeId.ts).
+// header cannot carry has them as %XX, see escapeId.ts). A URL's `user:password@` is sent as Basic
+// authorization; its credentials never appear in a reason.
 import { TroupeError } from "../../errors/TroupeError.ts";
 import { headerValueOf } from "../escapeId.ts";
 import type { OutboundMessage, SendResult, Sink } from "../Sink.ts";
-import { excerpt, post, resultOf } from "./httpResult.ts";
+import { excerpt, post, resultOf, secretsOf, withoutSecrets } from "./httpResult.ts";
 
 export interface WebhookSinkOptions {
   readonly name?: string;
@@ -26,6 +27,7 @@ export const createWebhookSink = (options: WebhookSinkOptions): Sink => {
       data: { field: "url" },
     });
   }
+  const secrets = secretsOf(options.url, Object.values(options.headers ?? {}));
   return {
     name: options.name ?? "webhook",
     format: { maxLength: options.maxLength ?? 4_000, style: "plain" },
@@ -44,7 +46,7 @@ export const createWebhookSink = (options: WebhookSinkOptions): Sink => {
         options.fetch,
       );
       if ("error" in answer) return { kind: "retry", reason: `webhook unreachable: ${answer.error}` };
-      return resultOf("the webhook", answer, excerpt(answer.text));
+      return withoutSecrets(resultOf("the webhook", answer, excerpt(answer.text)), secrets);
     },
   };
 };
