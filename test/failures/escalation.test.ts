@@ -47,18 +47,24 @@ describe("troupe start when its team escalates", () => {
     );
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(503);
-    const body = (await health.json()) as { status: string; team: Record<string, string> };
-    expect(body.status).toBe("escalated");
-    expect(body.team).toMatchObject({
-      ok: false,
-      reason: expect.stringMatching(/^the supervisor gave up: more than 5 restarts within 1m/),
-      restartAt: expect.any(String),
+    const body = (await health.json()) as {
+      status: string;
+      components: { team: { status: string; reason: string; details: Record<string, string> } };
+    };
+    expect(body.status).toBe("unavailable");
+    const team = body.components.team;
+    expect(team).toMatchObject({
+      status: "down",
+      reason: expect.stringMatching(
+        /^the team escalated: the supervisor gave up: more than 5 restarts within 1m/,
+      ),
+      details: { state: "escalated", restartAt: expect.any(String) },
     });
     await expect
       .poll(() => alertsIn(alerts).find((alert) => alert.severity === "critical"), { timeout: 10_000 })
       .toMatchObject({
         title: "The team escalated",
-        text: expect.stringContaining(body.team.reason!),
+        text: expect.stringContaining(team.reason.replace(/^the team escalated: /, "")),
       });
 
     rmSync(bug); // the bug is gone: what waited in the queue can now run
@@ -81,7 +87,10 @@ describe("troupe start when its team escalates", () => {
     expect(await troupe.exited).toBe(0);
     const errors = troupe.logs.filter((record) => record.level === "error");
     expect(errors).toEqual([
-      expect.objectContaining({ msg: "the team escalated", reason: body.team.reason }),
+      expect.objectContaining({
+        msg: "the team escalated",
+        reason: team.reason.replace(/^the team escalated: /, ""),
+      }),
     ]);
     // No crashed task ended while the team was away: each one's only end is its answer.
     for (const lines of linesByTask(troupe.stdout).values())

@@ -30,7 +30,6 @@ describe("resolveHostConfig", () => {
       namespace: "default",
       consumer: defaultConsumer(),
       leaseMs: 30_000,
-      retry: { maxAttempts: 5, backoffMs: 1_000 },
       gatewayLeaseMs: 15_000,
       backoffs: {
         retry: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 5 },
