@@ -330,6 +330,46 @@ describe("Notifier", () => {
     expect(logs.some((line) => line.includes("alert refused") && line.includes("text is empty"))).toBe(true);
   });
 
+  it("holds a bus alert while the outbox is out of reach, warns once, and delivers it once it is back", async () => {
+    const discord = scriptedSink("discord");
+    const logs: { level: string; message: string }[] = [];
+    const store = new MemoryOutboxStore();
+    let outage = 3; // the next three writes fail, as while Redis restarts
+    const write = store.enqueueMany.bind(store);
+    store.enqueueMany = async (items) => {
+      if (outage-- > 0) throw new Error("Connection is closed.");
+      return write(items);
+    };
+    const notifier = new Notifier({
+      store,
+      sinks: [discord],
+      ...FAST,
+      logger: { log: (level, message) => logs.push({ level, message }) },
+    });
+    notifiers.push(notifier);
+    await notifier.start();
+    const bus = new EventBus();
+    notifier.attach(bus);
+    const sent = notifier.waitFor(
+      (event): event is Extract<NotifierEvent, { type: "sent" }> => event.type === "sent",
+      AbortSignal.timeout(5_000),
+    );
+    bus.publish({
+      type: "alert.raised",
+      alertId: "during-outage",
+      severity: "warning",
+      source: "x",
+      title: "t",
+      text: "kept",
+    });
+    await sent;
+    expect(discord.sent.map((message) => message.alertId)).toEqual(["during-outage"]);
+    expect(logs.filter((log) => log.level === "warn").map((log) => log.message)).toEqual([
+      "notifier: the outbox is out of reach; the alert is held and retried",
+    ]);
+    expect(logs.some((log) => log.message.includes("alert refused"))).toBe(false);
+  });
+
   it("accepts the ids the system monitor, the watchlist and the docs use, and refuses an empty one", async () => {
     const discord = scriptedSink("discord");
     const { notifier, sentOn } = await setUp([discord]);

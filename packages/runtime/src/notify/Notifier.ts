@@ -9,6 +9,7 @@
 // letter (see docs/alerts.md, "Never silently dropped", for what this does and does not promise).
 // What a sink answered is redacted before it is stored, logged or sent on as a notice.
 import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { BreakerState } from "../events/catalogue.ts";
@@ -141,6 +142,9 @@ interface SinkRuntime {
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Alerts kept in memory while the outbox is out of reach, at most. */
+const MAX_HELD_ALERTS = 1_000;
 
 export class Notifier {
   readonly #store: OutboxStore;
@@ -336,20 +340,48 @@ export class Notifier {
 
   /**
    * Deliver the bus's `alert.raised` events, and `alert.resolved` as a short "resolved" message on
-   * the sinks the alert went to; a bad one is logged, never thrown at the publisher.
+   * the sinks the alert went to; never thrown at the publisher. A bad alert is logged and refused. One
+   * that meets an outbox out of reach (Redis restarting, say) is kept in memory and written again
+   * with backoff until the outbox takes it or the notifier stops: warned once, never dropped while
+   * fewer than MAX_HELD_ALERTS wait (past that, the newest is refused at error level).
    */
   attach(bus: EventBus): () => void {
-    const refused = (alertId: string) => (error: unknown) =>
-      this.#logger.log("error", "notifier: alert refused", {
-        alertId,
-        error: error instanceof TroupeError ? error.reason : errorText(error),
-      });
-    const raised = bus.on("alert.raised", (event) => {
-      this.notify({ ...event }).catch(refused(event.alertId));
-    });
-    const resolved = bus.on("alert.resolved", (event) => {
-      this.resolve(event.alertId).catch(refused(event.alertId));
-    });
+    const held = new Set<string>();
+    const store = (key: string, alertId: string, write: () => Promise<unknown>) => {
+      const attempt = async (n: number): Promise<void> => {
+        try {
+          await write();
+          if (n > 1) this.#logger.log("info", "notifier: held alert stored", { alertId, attempts: n });
+          held.delete(key);
+        } catch (error) {
+          const reason = error instanceof TroupeError ? error.reason : errorText(error);
+          const permanent = error instanceof TroupeError && !error.transient;
+          if (permanent || this.#stopping.signal.aborted || (n === 1 && held.size >= MAX_HELD_ALERTS)) {
+            held.delete(key);
+            this.#logger.log("error", "notifier: alert refused", { alertId, error: reason });
+            return;
+          }
+          if (n === 1) {
+            held.add(key);
+            this.#logger.log("warn", "notifier: the outbox is out of reach; the alert is held and retried", {
+              alertId,
+              error: reason,
+            });
+          }
+          await delay(backoffDelay(n, 250, 30_000), undefined, { signal: this.#stopping.signal }).catch(
+            () => {},
+          );
+          return attempt(n + 1);
+        }
+      };
+      void attempt(1);
+    };
+    const raised = bus.on("alert.raised", (event) =>
+      store(`raised:${event.alertId}`, event.alertId, () => this.notify({ ...event })),
+    );
+    const resolved = bus.on("alert.resolved", (event) =>
+      store(`resolved:${event.alertId}`, event.alertId, () => this.resolve(event.alertId)),
+    );
     return () => {
       raised();
       resolved();
