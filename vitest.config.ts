@@ -23,7 +23,12 @@ export default defineConfig({
         },
       },
       { resolve, ssr, test: { name: "agents", root: "packages/agents", include: ["src/**/*.test.ts"] } },
-      { resolve, ssr, test: { name: "host", root: "apps/host", include: ["src/**/*.test.ts"] } },
+      // The host's tests start the real CLI in child processes: as long as e2e's on a loaded machine.
+      {
+        resolve,
+        ssr,
+        test: { name: "host", root: "apps/host", include: ["src/**/*.test.ts"], testTimeout: 30_000 },
+      },
       { resolve, ssr, test: { name: "e2e", root: "test", include: ["**/*.test.ts"], testTimeout: 30_000 } },
     ],
   },

@@ -119,7 +119,8 @@ describe("troupe mcp's team", () => {
     await team.connect(
       new StdioClientTransport({
         command: `${repoRoot}node_modules/.bin/node`,
-        args: ["--conditions=troupe-source", "apps/host/src/bin/troupe.ts", "mcp"],
+        // The tests' executable: the real main() with the test agents TROUPE_TEST_AGENTS names.
+        args: ["--conditions=troupe-source", "apps/host/src/testing/troupeWithTestAgents.ts", "mcp"],
         cwd: repoRoot,
         env: {
           ...(env as Record<string, string>),

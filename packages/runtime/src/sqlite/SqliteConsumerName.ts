@@ -3,9 +3,8 @@
 // operating system's, so it dies with the process (a crash or SIGKILL frees the name at once), and a
 // second process — or a second claim in this one — gets "busy" at once. The holder's pid, machine and
 // start are committed in the file first, so a refused claim can say who holds the name.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "../internal/nodeSqlite.ts";
+import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
 import {
   type ConsumerName,
   type ConsumerNameHolder,
@@ -28,7 +27,7 @@ const isBusy = (error: unknown) => /database is locked|SQLITE_BUSY/i.test(String
 /** Hold `consumer` on this store for as long as this process runs; throws ConsumerNameInUse when held. */
 export const claimSqliteConsumerName = (options: SqliteConsumerNameOptions): ConsumerName => {
   const path = consumerLockPath(options.path, options.consumer);
-  mkdirSync(dirname(path), { recursive: true });
+  makePrivateDatabaseFile(path);
   // No busy timeout: a held name is refused at once. Rollback journal: readers are not blocked by
   // the holder's open write transaction, so a refused claim can read who holds it.
   const db = new DatabaseSync(path, { timeout: 0 });
