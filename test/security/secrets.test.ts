@@ -156,6 +156,7 @@ describe("secrets configured for troupe start", () => {
       TROUPE_MEMORY_POSTGRES_URL: `postgres://troupe:${SECRETS.postgresPassword}@127.0.0.1:1/troupe`,
       OLLAMA_HOST: `http://ollama:${SECRETS.ollamaPassword}@127.0.0.1:1`,
       TROUPE_AGENTS: "research",
+      TROUPE_MAX_ATTEMPTS: "1", // the model is down: fail the task at once, not after retries
     });
     const listening = await troupe.log("http listening");
     await troupe.log("discord surface started");
