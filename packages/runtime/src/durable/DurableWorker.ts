@@ -167,7 +167,8 @@ export const startWorker = (options: WorkerOptions): Worker => {
     let run: Run | undefined;
     // A lease taken as the team escalated is held (and renewed) until the team is back: the task
     // waits, instead of failing on a team that takes none. Stopped meanwhile: the lease stays open.
-    if (!(await teamRuns())) return;
+    // A running team gets the task in this same turn, so its agent is busy before the next lease.
+    if (!team.status().accepting && !(await teamRuns())) return;
     try {
       const snapshot = lease.attempt > 1 ? await options.snapshots?.load(lease.taskId) : undefined;
       run = team.submit({ ...lease.input, id: lease.taskId }, { snapshot });
