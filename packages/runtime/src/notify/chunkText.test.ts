@@ -66,7 +66,7 @@ describe("chunkText", () => {
         }
       }
     }
-  });
+  }, 30_000); // 60 texts of 5,000 characters: about a second alone, more on a loaded machine
 
   it("prefers paragraph breaks, then line breaks, and leaves a short text whole", () => {
     expect(chunkText("short", 200)).toEqual([{ body: "short", text: "short" }]);
