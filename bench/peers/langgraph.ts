@@ -1,6 +1,7 @@
 // LangGraph.js's side of the peer workloads, as its docs write them: a StateGraph compiled with a
 // MemorySaver checkpointer, each task or run on its own thread_id. W2 fans out from START to five
 // nodes whose edges join on one node; W3's three nodes are checkpointed after each super-step.
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Annotation, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { BRANCH_MS, BRANCHES, type Workloads } from "./workloads.ts";
@@ -8,10 +9,14 @@ import { BRANCH_MS, BRANCHES, type Workloads } from "./workloads.ts";
 const State = Annotation.Root({ steps: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }) });
 
 const oneNode = (checkpointer: MemorySaver, node: () => Promise<{ steps: number }>) =>
-  new StateGraph(State).addNode("noop", node).addEdge(START, "noop").addEdge("noop", END).compile({ checkpointer });
+  new StateGraph(State)
+    .addNode("noop", node)
+    .addEdge(START, "noop")
+    .addEdge("noop", END)
+    .compile({ checkpointer });
 
-let threads = 0;
-const thread = (id = `t-${(threads += 1)}`) => ({ configurable: { thread_id: id } });
+/** A config with a new thread_id, or the given one: each task or run is its own thread. */
+const thread = (id: string = randomUUID()) => ({ configurable: { thread_id: id } });
 
 export const langgraph: Workloads = {
   name: "LangGraph.js",

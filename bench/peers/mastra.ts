@@ -20,7 +20,9 @@ const noopStep = (id: string) =>
   });
 
 const oneStepWorkflow = (id: string) =>
-  createWorkflow({ id, inputSchema: Steps, outputSchema: Steps }).then(noopStep(`${id}-step`)).commit();
+  createWorkflow({ id, inputSchema: Steps, outputSchema: Steps })
+    .then(noopStep(`${id}-step`))
+    .commit();
 
 const runToSuccess = async (
   workflow: ReturnType<typeof oneStepWorkflow>,
@@ -74,7 +76,11 @@ export const mastra: Workloads = {
       .then(noopStep("second"))
       .then(noopStep("third"))
       .commit();
-    const app = new Mastra({ workflows: { threeSteps: workflow }, storage: new InMemoryStore(), logger: false });
+    const app = new Mastra({
+      workflows: { threeSteps: workflow },
+      storage: new InMemoryStore(),
+      logger: false,
+    });
     const registered = app.getWorkflow("threeSteps");
     return {
       run: async (id) => runToSuccess(registered as unknown as ReturnType<typeof oneStepWorkflow>, id),

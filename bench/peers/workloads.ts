@@ -7,8 +7,10 @@ export const BRANCHES = 5;
 export const BRANCH_MS = 20;
 export const STEPS = 3;
 
+export type SystemName = "Troupe" | "LangGraph.js" | "Mastra";
+
 export interface Workloads {
-  readonly name: string;
+  readonly name: SystemName;
   /** What one run does, for the note printed with the figures (writes, records kept). */
   readonly note: string;
   /** W1: run `count` no-op tasks one after the other. */
