@@ -12,7 +12,7 @@ import { BRANCH_MS, BRANCHES, STEPS, type SystemName, type Workloads } from "./w
 
 const ROUNDS = 5;
 const W1_TASKS = 2_000;
-const W2_FAN_OUTS = 3;
+const W2_FAN_OUTS = 10;
 const W3_RUNS = 300;
 const W4_COUNT = 10_000;
 const WARM_UP = 500;
