@@ -59,6 +59,7 @@ export const langgraph: Workloads = {
       stop: async () => undefined,
     };
   },
+  onDisk: false, // its SQLite saver needs better-sqlite3 built from source here
   async steps() {
     const step = async () => ({ steps: 1 });
     const graph = new StateGraph(State)

@@ -1,11 +1,12 @@
 // Mastra's side of the peer workloads, as its docs write them: createStep/createWorkflow with zod
 // schemas, one run per task. W1 and W2 run a bare committed workflow (no storage, Mastra's fastest
-// form); W3 and W4 register their workflows in `new Mastra({ storage: new InMemoryStore() })`, which
-// saves the run's snapshot as its steps finish.
+// form); W3 and W4 register their workflows in `new Mastra({ storage: new InMemoryStore() })` (W3 on
+// disk: a LibSQLStore file), which saves the run's snapshot as its steps finish.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Mastra } from "@mastra/core";
 import { InMemoryStore } from "@mastra/core/storage";
 import { createStep, createWorkflow } from "@mastra/core/workflows";
+import { LibSQLStore } from "@mastra/libsql";
 import { z } from "zod";
 import { BRANCH_MS, BRANCHES, type Workloads } from "./workloads.ts";
 
@@ -36,7 +37,7 @@ const runToSuccess = async (
 
 export const mastra: Workloads = {
   name: "Mastra",
-  note: "W1/W2: a bare committed workflow, nothing stored; W3: registered with an InMemoryStore, which keeps each run's snapshot (written as its steps finish) after the run",
+  note: "W1/W2: a bare committed workflow, nothing stored; W3: registered with an InMemoryStore (on disk a LibSQLStore file), which keeps each run's snapshot (written as its steps finish) after the run",
   async noop() {
     const workflow = oneStepWorkflow("noop");
     return {
@@ -70,21 +71,22 @@ export const mastra: Workloads = {
       stop: async () => undefined,
     };
   },
-  async steps() {
+  onDisk: true,
+  async steps(file) {
     const workflow = createWorkflow({ id: "three-steps", inputSchema: Steps, outputSchema: Steps })
       .then(noopStep("first"))
       .then(noopStep("second"))
       .then(noopStep("third"))
       .commit();
-    const app = new Mastra({
-      workflows: { threeSteps: workflow },
-      storage: new InMemoryStore(),
-      logger: false,
-    });
+    const storage =
+      file === undefined ? new InMemoryStore() : new LibSQLStore({ id: "bench", url: `file:${file}` });
+    const app = new Mastra({ workflows: { threeSteps: workflow }, storage, logger: false });
     const registered = app.getWorkflow("threeSteps");
     return {
       run: async (id) => runToSuccess(registered as unknown as ReturnType<typeof oneStepWorkflow>, id),
-      stop: async () => undefined,
+      stop: async () => {
+        if (storage instanceof LibSQLStore) await storage.close();
+      },
     };
   },
   async idle(count) {

@@ -2,6 +2,9 @@
 // peers are installed): W1–W5 for Troupe, LangGraph.js and Mastra, rounds interleaved (the order
 // of the systems turns each round), each figure Troupe's number against a peer's from the same
 // rounds. Figures go to stdout as JSON lines for the parent to print; progress goes to stderr.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Figure, figure, median, percentile, progress, settledHeap, timeMs } from "../measure.ts";
 import { crashScenario } from "./crashScenario.ts";
@@ -21,8 +24,9 @@ const systems = [troupe, langgraph, mastra] as const;
 const peers = [langgraph, mastra] as const;
 const slug = (system: Workloads) => (system === mastra ? "mastra" : "langgraph");
 
-/** The systems in round `round`'s order: turned by one each round so none always goes first. */
-const inTurn = (round: number) => systems.map((_, index) => systems[(index + round) % systems.length]!);
+/** `list` in round `round`'s order: turned by one each round so none always goes first. */
+const inTurn = (round: number, list: readonly Workloads[] = systems) =>
+  list.map((_, index) => list[(index + round) % list.length]!);
 
 const perName = <T>(make: () => T) =>
   Object.fromEntries(systems.map((system) => [system.name, make()])) as Record<SystemName, T>;
@@ -76,42 +80,55 @@ const w2 = async () => {
     );
 };
 
-const w3 = async () => {
-  const rates = perName<number[]>(() => []);
-  const latencies = perName<number[]>(() => []);
-  const runners = await Promise.all(systems.map((system) => system.steps()));
-  for (const [index, runner] of runners.entries())
-    for (let run = 0; run < WARM_UP; run += 1) await runner.run(`warm-${index}-${run}`);
-  for (let round = 0; round < ROUNDS; round += 1) {
-    for (const system of inTurn(round)) {
-      const runner = runners[systems.indexOf(system)]!;
-      const wall = await timeMs(async () => {
-        for (let run = 0; run < W3_RUNS; run += 1)
-          latencies[system.name].push(await timeMs(() => runner.run(`r${round}-${run}`)));
-      });
-      rates[system.name].push(W3_RUNS / (wall / 1_000));
-    }
-    progress(
-      `W3 round ${round + 1}/${ROUNDS}: ${systems.map((s) => `${s.name} ${Math.round(rates[s.name][round]!)} runs/s`).join(", ")}`,
-    );
-  }
-  for (const runner of runners) await runner.stop();
-  for (const system of systems)
-    progress(
-      `W3 ${system.name}: ${STEPS}-step runs p50 ${percentile(latencies[system.name], 0.5).toFixed(2)} ms, p99 ${percentile(latencies[system.name], 0.99).toFixed(2)} ms`,
-    );
-  const p99 = (name: SystemName) => percentile(latencies[name], 0.99);
-  for (const peer of peers) {
-    const name = peer.name;
-    const goal = peer === mastra ? 2 : 1;
-    emit(
-      figure(
-        `peers-w3-runs-vs-${slug(peer)}`,
-        median(rates.Troupe.map((rate, round) => rate / rates[name][round]!)),
-        { atLeast: goal },
+/** W3 in memory, or on disk for the systems with an embedded SQLite store (files in a temporary folder). */
+const w3 = async (onDisk: boolean) => {
+  const taking = onDisk ? systems.filter((system) => system.onDisk) : [...systems];
+  const label = onDisk ? "W3 on disk" : "W3";
+  const folder = onDisk ? mkdtempSync(join(tmpdir(), "troupe-bench-w3-")) : undefined;
+  try {
+    const rates = perName<number[]>(() => []);
+    const latencies = perName<number[]>(() => []);
+    const runners = await Promise.all(
+      taking.map((system) =>
+        system.steps(folder === undefined ? undefined : join(folder, `${system.name.replace(/\W/g, "")}.db`)),
       ),
     );
-    emit(figure(`peers-w3-p99-vs-${slug(peer)}`, p99("Troupe") / p99(name), { atMost: 1 }));
+    for (const [index, runner] of runners.entries())
+      for (let run = 0; run < WARM_UP; run += 1) await runner.run(`warm-${index}-${run}`);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const system of inTurn(round, taking)) {
+        const runner = runners[taking.indexOf(system)]!;
+        const wall = await timeMs(async () => {
+          for (let run = 0; run < W3_RUNS; run += 1)
+            latencies[system.name].push(await timeMs(() => runner.run(`r${round}-${run}`)));
+        });
+        rates[system.name].push(W3_RUNS / (wall / 1_000));
+      }
+      progress(
+        `${label} round ${round + 1}/${ROUNDS}: ${taking.map((s) => `${s.name} ${Math.round(rates[s.name][round]!)} runs/s`).join(", ")}`,
+      );
+    }
+    for (const runner of runners) await runner.stop();
+    for (const system of taking)
+      progress(
+        `${label} ${system.name}: ${STEPS}-step runs p50 ${percentile(latencies[system.name], 0.5).toFixed(2)} ms, p99 ${percentile(latencies[system.name], 0.99).toFixed(2)} ms`,
+      );
+    const p99 = (name: SystemName) => percentile(latencies[name], 0.99);
+    const prefix = onDisk ? "peers-w3-disk" : "peers-w3";
+    for (const peer of peers.filter((each) => taking.includes(each))) {
+      const name = peer.name;
+      const goal = peer === mastra ? 2 : 1;
+      emit(
+        figure(
+          `${prefix}-runs-vs-${slug(peer)}`,
+          median(rates.Troupe.map((rate, round) => rate / rates[name][round]!)),
+          { atLeast: goal },
+        ),
+      );
+      emit(figure(`${prefix}-p99-vs-${slug(peer)}`, p99("Troupe") / p99(name), { atMost: 1 }));
+    }
+  } finally {
+    if (folder) rmSync(folder, { recursive: true, force: true });
   }
 };
 
@@ -163,6 +180,7 @@ for (const system of systems) progress(`${system.name} per run: ${system.note}`)
 await w4();
 await w1();
 await w2();
-await w3();
+await w3(false);
+await w3(true);
 await w5();
 process.exit(0);

@@ -1,7 +1,9 @@
 // Troupe's side of the peer workloads: plain agents on one team for W1, W2 and W4; a machine-form
-// agent of three invoked steps for W3, its run saved in the team's SnapshotStore after every step.
+// agent of three invoked steps for W3, its run saved in the team's SnapshotStore after every step
+// (in memory, or the embedded SQLite store on disk).
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AgentMachineInput, createSupervisor, defineAgent, MemorySnapshotStore } from "@troupe/runtime";
+import { openSqliteSnapshotStore } from "@troupe/runtime/sqlite";
 import { fromPromise, setup } from "xstate";
 import { BRANCH_MS, BRANCHES, type Workloads } from "./workloads.ts";
 
@@ -27,7 +29,7 @@ export const threeSteps = defineAgent({
 
 export const troupe: Workloads = {
   name: "Troupe",
-  note: "W1/W2: a task routed to an agent actor and settled, nothing written; W3: the run's XState snapshot saved in a MemorySnapshotStore after each step and deleted at the end",
+  note: "W1/W2: a task routed to an agent actor and settled, nothing written; W3: the run's XState snapshot saved after each step (MemorySnapshotStore; on disk the SQLite snapshot store, one transaction each) and deleted at the end",
   async noop() {
     const noop = defineAgent({ name: "noop", handle: () => undefined });
     const team = createSupervisor({ agents: [noop] });
@@ -56,13 +58,18 @@ export const troupe: Workloads = {
       stop: async () => team.stop(),
     };
   },
-  async steps() {
-    const team = createSupervisor({ agents: [threeSteps], snapshots: new MemorySnapshotStore() });
+  onDisk: true,
+  async steps(file) {
+    const store = file === undefined ? undefined : openSqliteSnapshotStore({ path: file });
+    const team = createSupervisor({ agents: [threeSteps], snapshots: store ?? new MemorySnapshotStore() });
     return {
       run: async (id) => {
         await team.submit({ id, agent: threeSteps.name, text: "go" }).result;
       },
-      stop: async () => team.stop(),
+      stop: async () => {
+        team.stop();
+        await store?.close();
+      },
     };
   },
   async idle(count) {
