@@ -9,17 +9,12 @@ import { EventBus } from "@troupe/runtime";
 import { createDiscordWebhookSink, Notifier } from "@troupe/runtime/notify";
 import { openSqliteOutboxStore } from "@troupe/runtime/sqlite";
 import { startDiscordWebhookStandIn } from "../test/harness/discordWebhookStandIn.ts";
-import { progress } from "./measure.ts";
+import { percentile, progress } from "./measure.ts";
 import type { DifferenceFigure } from "./mirror-latency.ts";
 
 const ALERTS = 500;
 const WARM_UP = 50;
 const GOAL_MS = 50;
-
-const percentile = (values: readonly number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-};
 
 export const alertDelivery = async (): Promise<DifferenceFigure> => {
   const dir = mkdtempSync(join(tmpdir(), "troupe-bench-delivery-"));

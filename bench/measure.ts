@@ -27,6 +27,13 @@ export const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
+/** The value at `fraction` (0.99 for p99) of `values`, nearest rank. */
+export const percentile = (values: readonly number[], fraction: number): number => {
+  if (values.length === 0) throw new RangeError("percentile of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+};
+
 /** Milliseconds `work` took, on the monotonic clock. */
 export const timeMs = async (work: () => Promise<unknown>): Promise<number> => {
   const startedAt = performance.now();

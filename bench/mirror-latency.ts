@@ -4,7 +4,7 @@
 // mirror → Redis → the mirror of a second bus → its listener. The figure is a difference, not a
 // ratio: p99(mirror) − p99(raw), in milliseconds, on the shared Redis at 127.0.0.1:6379.
 import { randomUUID } from "node:crypto";
-import { type Figure, progress } from "./measure.ts";
+import { type Figure, percentile, progress } from "./measure.ts";
 import { eventNumber, openMirrorPair, openRawPubSub } from "./mirrorPaths.ts";
 
 const MESSAGES_PER_BLOCK = 250;
@@ -16,12 +16,6 @@ const GOAL_MS = 1;
 export interface DifferenceFigure extends Figure {
   readonly unit: "ms";
 }
-
-const percentile = (values: readonly number[], fraction: number): number => {
-  if (values.length === 0) throw new RangeError("percentile of no values");
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
-};
 
 /** Send `count` messages one after the other with `send`; `arrived` is called by the receiving side. */
 const pingPong = () => {

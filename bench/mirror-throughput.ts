@@ -4,7 +4,9 @@
 // send in chunks, yielding to the event loop between chunks, on the shared Redis at 127.0.0.1:6379.
 // Both mirrors run as a host runs them (direction "both"), so the sending one also receives its own
 // messages back and drops them (pub/sub has no "no local"); the raw path pays neither that nor JSON
-// parsing, encoding or validation.
+// parsing, encoding or validation. The mirror sends a run of one type's events published in one turn
+// as one message (as it does in a host), the raw path one PUBLISH per payload: events a second is
+// what both are measured by.
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { type Figure, figure, median, progress, timeMs } from "./measure.ts";

@@ -1,4 +1,5 @@
-// `npm run bench [-- <name>…]`: runs the named benchmarks (every one when none is named) in turn
+// `npm run bench [-- <name>…]`: runs the named benchmarks (every one when none is named, but for
+// `peers`, which installs LangGraph.js and Mastra first and runs only when named) in turn
 // and prints one line per figure, a ratio against a raw baseline measured in the same run
 // (`name: ratio (goal …)`); progress goes to stderr. `--help` lists the names and goals.
 import { alertDelivery } from "./alert-delivery.ts";
@@ -11,13 +12,14 @@ import { mirrorLatency } from "./mirror-latency.ts";
 import { mirrorThroughput } from "./mirror-throughput.ts";
 import { orchestratorFanout } from "./orchestrator-fanout.ts";
 import { outboxThroughput } from "./outbox-throughput.ts";
+import { peersBenchmark } from "./peersBenchmark.ts";
 import { queueScaling } from "./queue-scaling.ts";
 import { queueThroughput } from "./queue-throughput.ts";
 import { recorderOverhead } from "./recorder-overhead.ts";
 import { routedThroughput } from "./routed-throughput.ts";
 import { type BenchmarkEntry, selectBenchmarks } from "./select.ts";
 
-const benchmarks: readonly BenchmarkEntry<() => Promise<Figure>>[] = [
+const benchmarks: readonly BenchmarkEntry<() => Promise<Figure | Figure[]>>[] = [
   { name: "routed-throughput", goal: "≥ 0.5", run: routedThroughput },
   { name: "recorder-overhead", goal: "≥ 0.8", run: recorderOverhead },
   { name: "fan-out-wall", goal: "≤ 1.1", run: fanOutWall },
@@ -32,6 +34,12 @@ const benchmarks: readonly BenchmarkEntry<() => Promise<Figure>>[] = [
   { name: "discord-429s-100-tasks", goal: "0 429s", run: discord429sAt100Tasks },
   { name: "outbox-throughput", goal: "≥ 0.5", run: outboxThroughput },
   { name: "alert-delivery", goal: "p99 ≤ 50 ms", run: alertDelivery },
+  {
+    name: "peers",
+    goal: "W1–W5 against LangGraph.js and Mastra (see docs/benchmarks.md)",
+    run: peersBenchmark,
+    onlyWhenNamed: true,
+  },
 ];
 
 const selection = selectBenchmarks(benchmarks, process.argv.slice(2));
@@ -48,10 +56,12 @@ const startedAt = performance.now();
 const missed: string[] = [];
 for (const { name, run } of selection.benchmarks) {
   process.stderr.write(`running ${name}…\n`);
-  const result = await run();
-  const unit = "unit" in result ? ` ${result.unit}` : ""; // a difference (mirror-latency), not a ratio
-  console.log(`${result.name}: ${result.ratio.toFixed(2)}${unit} (goal ${result.goal})`);
-  if (!result.met) missed.push(result.name);
+  const results = await run();
+  for (const result of Array.isArray(results) ? results : [results]) {
+    const unit = "unit" in result ? ` ${result.unit}` : ""; // a difference or a count, not a ratio
+    console.log(`${result.name}: ${result.ratio.toFixed(2)}${unit} (goal ${result.goal})`);
+    if (!result.met) missed.push(result.name);
+  }
 }
 process.stderr.write(
   `done in ${((performance.now() - startedAt) / 1_000).toFixed(1)} s; ${missed.length === 0 ? "every goal met" : `goal missed: ${missed.join(", ")}`}\n`,

@@ -1,11 +1,14 @@
-// `npm run bench -- <name>…`: which benchmarks a run asks for. No names runs them all; `--help`
-// lists the names and their goals; an unknown name is reported so the caller can exit 2.
+// `npm run bench -- <name>…`: which benchmarks a run asks for. No names runs them all but those
+// marked `onlyWhenNamed`; `--help` lists the names and their goals; an unknown name is reported so
+// the caller can exit 2.
 
 export interface BenchmarkEntry<Run> {
   readonly name: string;
   /** The goal(s) as `--help` prints them. */
   readonly goal: string;
   readonly run: Run;
+  /** Left out when no name is given (it installs packages or takes long): run only when named. */
+  readonly onlyWhenNamed?: boolean;
 }
 
 export type Selection<Run> =
@@ -22,7 +25,10 @@ export const helpText = (benchmarks: readonly BenchmarkEntry<unknown>[]): string
     "line per figure on stdout; progress goes to stderr.",
     "",
     "benchmarks:",
-    ...benchmarks.map((entry) => `  ${entry.name.padEnd(width)}  goal ${entry.goal}`),
+    ...benchmarks.map(
+      (entry) =>
+        `  ${entry.name.padEnd(width)}  goal ${entry.goal}${entry.onlyWhenNamed ? " (only when named)" : ""}`,
+    ),
   ].join("\n");
 };
 
@@ -38,7 +44,8 @@ export const selectBenchmarks = <Run>(
       kind: "unknown",
       message: `unknown benchmark${unknown.length === 1 ? "" : "s"}: ${unknown.join(", ")} (known: ${[...known].join(", ")}; see npm run bench -- --help)`,
     };
-  if (args.length === 0) return { kind: "run", benchmarks };
+  if (args.length === 0)
+    return { kind: "run", benchmarks: benchmarks.filter((entry) => !entry.onlyWhenNamed) };
   const asked = new Set(args);
   return { kind: "run", benchmarks: benchmarks.filter((entry) => asked.has(entry.name)) };
 };

@@ -37,12 +37,20 @@ describe("npm run bench", () => {
     expect(some.kind === "run" && some.benchmarks.map((entry) => entry.run)).toEqual(["q", "o"]);
   });
 
+  it("leaves a benchmark marked onlyWhenNamed out of a run with no names, and runs it when named", () => {
+    const withPeers = [...entries, { name: "peers", goal: "W1–W5", run: "p", onlyWhenNamed: true }];
+    expect(selectBenchmarks(withPeers, [])).toEqual({ kind: "run", benchmarks: entries });
+    const named = selectBenchmarks(withPeers, ["peers"]);
+    expect(named.kind === "run" && named.benchmarks.map((entry) => entry.run)).toEqual(["p"]);
+  });
+
   it("--help lists every benchmark with its goal", async () => {
     const { code, stdout } = await runBench(["--help"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/recorder-overhead +goal ≥ 0\.8/);
     expect(stdout).toMatch(/outbox-throughput +goal ≥ 0\.5/);
     expect(stdout).toMatch(/queue-scaling +goal ≥ 1\.6/);
+    expect(stdout).toMatch(/peers +goal W1–W5 .*\(only when named\)/);
   });
 
   it("an unknown name exits 2, names it and measures nothing", async () => {

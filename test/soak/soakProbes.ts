@@ -75,31 +75,34 @@ export const watchRedisEvents = (options: {
   const escalated = eventChannel(options.namespace, "supervisor.escalated");
   void subscriber.subscribe(raised, escalated).catch(() => undefined);
   subscriber.on("message", (channel: string, message: string) => {
-    let payload: { origin?: string; event?: Record<string, unknown> };
+    let payload: { origin?: string; event?: Record<string, unknown>; events?: Record<string, unknown>[] };
     try {
       payload = JSON.parse(message) as typeof payload;
     } catch {
       return;
     }
-    const event = payload.event ?? {};
+    // One event, or a run of one type published in the same turn (the mirror batches them).
+    const events = payload.events ?? [payload.event ?? {}];
     const host = origins.get(String(payload.origin));
     const at = Date.now();
-    if (channel === raised)
-      observations.alerts.push({
-        cluster: "redis",
-        alertId: String(event.alertId),
-        how: "raised",
-        at,
-        ...(typeof event.severity === "string" ? { severity: event.severity } : {}),
-        detail: `raised by ${String(event.source)}${host ? ` on host ${host}` : ""}`,
-      });
-    else
-      observations.stops.push({
-        at,
-        cluster: "redis",
-        ...(host ? { host } : {}),
-        what: `supervisor.escalated${host ? ` on host ${host}` : ""}: ${String(event.reason)}`,
-      });
+    for (const event of events) {
+      if (channel === raised)
+        observations.alerts.push({
+          cluster: "redis",
+          alertId: String(event.alertId),
+          how: "raised",
+          at,
+          ...(typeof event.severity === "string" ? { severity: event.severity } : {}),
+          detail: `raised by ${String(event.source)}${host ? ` on host ${host}` : ""}`,
+        });
+      else
+        observations.stops.push({
+          at,
+          cluster: "redis",
+          ...(host ? { host } : {}),
+          what: `supervisor.escalated${host ? ` on host ${host}` : ""}: ${String(event.reason)}`,
+        });
+    }
   });
   return { close: () => subscriber.quit().catch(() => subscriber.disconnect()) };
 };

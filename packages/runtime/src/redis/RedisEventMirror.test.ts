@@ -98,7 +98,7 @@ describe("RedisEventMirror between two processes", () => {
       received: 1,
       malformed: 0,
       dropped: 0,
-      ownIgnored: burst.length,
+      ownIgnored: 4, // one message per run of one type: failed, fan-out, emitted, then the 200 succeeded
     });
     expect(mirrorB.stats()).toMatchObject({ published: 1, received: burst.length, malformed: 0, dropped: 0 });
   });
@@ -122,6 +122,60 @@ describe("RedisEventMirror between two processes", () => {
       { channel: `troupe:${ns}:events:task.succeeded`, message: expect.any(String) },
     ]);
     expect(JSON.parse(messages[0]!.message)).toEqual({ origin: "process-a", event });
+  });
+
+  it("sends a run of one type published in one turn as one { origin, events } message, in order", async () => {
+    const ns = namespace();
+    const watcher = connect();
+    const messages: { channel: string; message: string }[] = [];
+    watcher.on("pmessage", (_pattern: string, channel: string, message: string) =>
+      messages.push({ channel, message }),
+    );
+    await watcher.psubscribe(eventChannelPattern(ns));
+    const bus = new EventBus();
+    const mirror = startMirror({ bus, namespace: ns, origin: "process-a" });
+    await mirror.ready(within());
+
+    const sent = [
+      bus.publish({ type: "task.succeeded", taskId: "t1", agent: "echo", durationMs: 1 }),
+      bus.publish({ type: "task.succeeded", taskId: "t2", agent: "echo", durationMs: 2 }),
+      bus.publish({ type: "alert.resolved", alertId: "a1", source: "x" }),
+      bus.publish({ type: "task.succeeded", taskId: "t3", agent: "echo", durationMs: 3 }),
+    ];
+    await vi.waitFor(() => expect(messages).toHaveLength(3), { timeout: 5_000 });
+    expect(messages.map(({ channel, message }) => [channel, JSON.parse(message)])).toEqual([
+      [`troupe:${ns}:events:task.succeeded`, { origin: "process-a", events: [sent[0], sent[1]] }],
+      [`troupe:${ns}:events:alert.resolved`, { origin: "process-a", event: sent[2] }],
+      [`troupe:${ns}:events:task.succeeded`, { origin: "process-a", event: sent[3] }],
+    ]);
+    expect(mirror.stats()).toMatchObject({ published: 4 });
+  });
+
+  it("delivers the valid events of a batch and counts each invalid one as malformed", async () => {
+    const ns = namespace();
+    const bus = new EventBus();
+    const mirror = startMirror({ bus, namespace: ns, origin: "process-b" });
+    await mirror.ready(within());
+    const seen = record(bus);
+    const good = (taskId: string) => ({
+      type: "task.succeeded",
+      at: 1,
+      taskId,
+      agent: "echo",
+      durationMs: 1,
+    });
+    const raw = connect();
+    const both = bus.waitFor((event) => event.type === "task.succeeded" && event.taskId === "t2", within());
+    await raw.publish(
+      eventChannel(ns, "task.succeeded"),
+      JSON.stringify({
+        origin: "redis-cli",
+        events: [good("t1"), { type: "task.succeeded", taskId: 7 }, good("t2")],
+      }),
+    );
+    await both;
+    expect(seen.map((event) => (event as { taskId?: string }).taskId)).toEqual(["t1", "t2"]);
+    expect(mirror.stats()).toMatchObject({ received: 2, malformed: 1 });
   });
 
   it("counts, logs and skips malformed and unknown messages; the next good event still arrives", async () => {

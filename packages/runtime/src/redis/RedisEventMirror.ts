@@ -3,16 +3,19 @@
 // the notifier and other `troupe` hosts watch a team they do not run.
 //
 // Channels: one per namespace and event type, `troupe:<namespace>:events:<type>`; a mirror listens
-// with PSUBSCRIBE `troupe:<namespace>:events:*`. Payload: JSON `{ origin, event }`, the event encoded
-// with the catalogue's `RuntimeEvent` schema and decoded with `decodeRuntimeEvent` on arrival; a
-// malformed or unknown message is counted (`stats().malformed`), logged once and skipped.
+// with PSUBSCRIBE `troupe:<namespace>:events:*`. Payload: JSON `{ origin, event }`, or, for a run of
+// events of one type published one after the other in the same turn, `{ origin, events: [...] }`
+// (one message for the run, at most MAX_BATCH_CHARS of events each; the order is kept); every event is encoded with the catalogue's
+// `RuntimeEvent` schema and decoded with `decodeRuntimeEvent` on arrival; a malformed or unknown
+// message or event is counted (`stats().malformed`), logged once and skipped.
 //
 // At-most-once, on purpose: pub/sub is for watching, the durable queue is for work. The mirror
 // opens its own connections with the caller's `duplicate()` (a subscribed connection cannot publish):
 // - the publisher runs with `enableOfflineQueue: false`: while Redis is unreachable an event is
 //   dropped at once and counted (`stats().dropped`) instead of queueing in memory; at most
 //   `maxInFlight` events wait for Redis's reply, beyond that events are dropped too. The events
-//   published in one turn of the event loop go out as one pipeline (one write);
+//   published in one turn of the event loop go out as one pipeline (one write), each run of one
+//   type batched into one message;
 // - the subscriber re-issues its PSUBSCRIBE each time ioredis reconnects; once every connection is
 //   back, the mirror publishes `mirror.gap { namespace, downAt, upAt }` on the local bus (only there).
 // No echo loops: an event that came from Redis is never published back, and a mirror skips its own
@@ -62,7 +65,7 @@ export interface EventMirrorStats {
   readonly malformed: number;
   /** Local events not sent: Redis unreachable, too many in flight, or not encodable. */
   readonly dropped: number;
-  /** This mirror's own messages that came back from Redis; ignored. */
+  /** This mirror's own messages (one event or a batch of them) that came back from Redis; ignored. */
   readonly ownIgnored: number;
   /** Reconnections reported as `mirror.gap`. */
   readonly gaps: number;
@@ -74,6 +77,8 @@ const NAMESPACE = /^[A-Za-z0-9._-]+$/;
 const DEFAULT_MAX_IN_FLIGHT = 10_000;
 const LOGGED_REASON_CHARS = 200;
 const LOGGED_SAMPLE_CHARS = 80;
+/** The events of one type and turn go out in messages of at most about this many characters. */
+const MAX_BATCH_CHARS = 64 * 1024;
 
 /** The channel an event of `type` is mirrored on. */
 export const eventChannel = (namespace: string, type: string): string => `troupe:${namespace}:events:${type}`;
@@ -99,8 +104,9 @@ export class RedisEventMirror {
   readonly #unsubscribeBus: (() => void) | undefined;
   readonly #counters: Readonly<Record<Outcome | "gap", { inc(): void }>> | undefined;
   #stats = { published: 0, received: 0, malformed: 0, dropped: 0, ownIgnored: 0, gaps: 0 };
-  /** Channel, payload, channel, payload…: what this turn published, sent as one pipeline. */
-  #batch: string[] = [];
+  /** What this turn published, in order, in runs of one type: each event's JSON, sent as one pipeline. */
+  #batch: { readonly type: string; readonly jsons: string[] }[] = [];
+  #batchedEvents = 0;
   #flushQueued = false;
   /** Events in the batch or sent and not yet answered by Redis. */
   #inFlight = 0;
@@ -132,8 +138,8 @@ export class RedisEventMirror {
     this.#maxInFlight = maxInFlight;
     this.#channelPrefix = eventChannel(this.namespace, "");
     this.#pattern = eventChannelPattern(this.namespace);
-    // JSON.stringify writes keys in insertion order, so every own payload starts with this.
-    this.#ownPrefix = `{"origin":${JSON.stringify(this.origin)},"event":`;
+    // Every own payload, one event or a batch, starts with this.
+    this.#ownPrefix = `{"origin":${JSON.stringify(this.origin)},`;
     this.#ownPrefixBytes = Buffer.from(this.#ownPrefix);
 
     this.#counters = options.metrics?.(this.namespace);
@@ -221,7 +227,7 @@ export class RedisEventMirror {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribeBus?.();
-    if (this.#publisher && this.#batch.length > 0) this.#flush(this.#publisher); // before QUIT
+    if (this.#publisher && this.#batchedEvents > 0) this.#flush(this.#publisher); // before QUIT
     this.#upWaiters.clear();
     const connections = [this.#publisher, this.#subscriber].filter((connection) => connection !== undefined);
     await Promise.all(connections.map((connection) => quit(connection, graceMs)));
@@ -239,11 +245,11 @@ export class RedisEventMirror {
       this.#drop(event, this.#publisherReady ? "too many publishes in flight" : "not connected to Redis");
       return;
     }
-    let payload: string;
+    let json: string;
     try {
       // The catalogue's encoded form is the event itself (no transformations), so JSON is enough here;
       // what arrives is validated against the schema on the other side.
-      payload = `${this.#ownPrefix}${JSON.stringify(event)}}`;
+      json = JSON.stringify(event);
     } catch (error) {
       this.#count("dropped");
       this.#logger.log("warn", "redis mirror: an event could not be encoded; not mirrored", {
@@ -255,22 +261,49 @@ export class RedisEventMirror {
     }
     this.#inFlight += 1;
     this.#count("published");
-    this.#batch.push(this.#channelPrefix + event.type, payload);
+    const run = this.#batch.at(-1);
+    if (run?.type === event.type) run.jsons.push(json);
+    else this.#batch.push({ type: event.type, jsons: [json] });
+    this.#batchedEvents += 1;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(() => this.#flush(publisher));
     }
   }
 
-  /** Send the turn's events in one pipeline: one write, one promise, whatever the burst. */
+  /**
+   * Send the turn's events in one pipeline (one write, one promise, whatever the burst), in order: a
+   * lone event as `{ origin, event }`, a run of one type as `{ origin, events }` messages of at most
+   * about MAX_BATCH_CHARS each.
+   */
   #flush(publisher: Redis): void {
     this.#flushQueued = false;
-    if (this.#batch.length === 0) return;
+    if (this.#batchedEvents === 0) return;
     const batch = this.#batch;
+    const events = this.#batchedEvents;
     this.#batch = [];
-    const events = batch.length / 2;
+    this.#batchedEvents = 0;
     const pipeline = publisher.pipeline();
-    for (let index = 0; index < batch.length; index += 2) pipeline.publish(batch[index]!, batch[index + 1]!);
+    for (const { type, jsons } of batch) {
+      const channel = this.#channelPrefix + type;
+      if (jsons.length === 1) {
+        pipeline.publish(channel, `${this.#ownPrefix}"event":${jsons[0]}}`);
+        continue;
+      }
+      let chunk: string[] = [];
+      let chars = 0;
+      const send = () => pipeline.publish(channel, `${this.#ownPrefix}"events":[${chunk.join(",")}]}`);
+      for (const json of jsons) {
+        if (chunk.length > 0 && chars + json.length > MAX_BATCH_CHARS) {
+          send();
+          chunk = [];
+          chars = 0;
+        }
+        chunk.push(json);
+        chars += json.length + 1;
+      }
+      send();
+    }
     pipeline.exec().then(
       (results) => {
         this.#inFlight -= events;
@@ -323,12 +356,19 @@ export class RedisEventMirror {
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
       return this.#malformed(channel, message, "not an object { origin, event }");
     }
-    const { origin, event } = payload as { origin?: unknown; event?: unknown };
+    const { origin, event, events } = payload as { origin?: unknown; event?: unknown; events?: unknown };
     if (typeof origin !== "string") return this.#malformed(channel, message, "origin is not a string");
     if (origin === this.origin) {
       this.#stats.ownIgnored += 1;
       return;
     }
+    if (events === undefined) return this.#deliver(channel, message, event);
+    if (!Array.isArray(events)) return this.#malformed(channel, message, "events is not a list");
+    for (const each of events) this.#deliver(channel, message, each);
+  }
+
+  /** Validate one event of a message and deliver it into the local bus, or count it malformed. */
+  #deliver(channel: string, message: string, event: unknown): void {
     const decoded = decodeRuntimeEvent(event);
     if (!decoded.ok) return this.#malformed(channel, message, decoded.error);
     const type = decoded.event.type;
