@@ -26,6 +26,8 @@ export const CHART_CSS = `
 .chart .edge.flash path { stroke: #f59e0b; stroke-width: 3; }
 .chart .edge.flash text { fill: #b45309; font-weight: 700; }
 .chart .state.flash > rect { stroke: #f59e0b; stroke-width: 3; }
+.chart .edge.crashed path { stroke: #dc2626; stroke-width: 3; stroke-dasharray: none; }
+.chart .edge.crashed text { fill: #b91c1c; font-weight: 700; }
 `;
 
 const PAGE_CSS = `

@@ -173,7 +173,10 @@ const selfLoop = (
   const outY = bend ? bend.y + dy - start.y : 0;
   const length = Math.hypot(outX, outY) || 1;
   const out = { x: (outX / length) * LOOP_REACH, y: (outY / length) * LOOP_REACH };
-  const spread = { x: (start.x - end.x) * 0.8, y: (start.y - end.y) * 0.8 };
+  // The loop's ends pulled apart along the state's side, so it opens into a loop, not a stub.
+  const gap = Math.hypot(start.x - end.x, start.y - end.y) || 1;
+  const wide = Math.max(gap * 0.8, LOOP_REACH / 2) / gap;
+  const spread = { x: (start.x - end.x) * wide, y: (start.y - end.y) * wide };
   const round = (value: number) => Math.round(value * 10) / 10;
   const path = `M${round(start.x)} ${round(start.y)} C${round(start.x + out.x + spread.x)} ${round(start.y + out.y + spread.y)} ${round(end.x + out.x - spread.x)} ${round(end.y + out.y - spread.y)} ${round(end.x)} ${round(end.y)}`;
   const tip = { x: (start.x + end.x) / 2 + out.x * 0.75, y: (start.y + end.y) / 2 + out.y * 0.75 };
@@ -246,7 +249,9 @@ export const layoutChart = async (elk: ElkLike, graph: MachineGraph, hash: strin
       const label = edge.labels?.[0];
       const source = edge.sources[0]!;
       const loop =
-        source === edge.targets[0] ? selfLoop(edge.sections?.[0], origin.x, origin.y, label?.width ?? 0) : undefined;
+        source === edge.targets[0]
+          ? selfLoop(edge.sections?.[0], origin.x, origin.y, label?.width ?? 0)
+          : undefined;
       edges.push({
         id: edge.id,
         source,

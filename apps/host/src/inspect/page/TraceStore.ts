@@ -50,7 +50,7 @@ export interface TraceStore {
   readonly restarts: Map<string, number>;
   /** Indices (into records) of the records the timeline lists. */
   readonly rows: number[];
-  /** Indices of the records holding each actor's transitions: microsteps, snapshots with `transitions`. */
+  /** Indices of the records holding each actor's transitions (microsteps, snapshots), none empty. */
   readonly microsteps: Map<string, number[]>;
   /** The state after the last record. */
   readonly live: ReplayState;
@@ -136,7 +136,10 @@ export const createTraceStore = (): TraceStore => {
         if (record.kind === "supervision") supervisors.add(record.supervisor);
         if (record.kind === "runtime" && record.event.type === "agent.restarted")
           restarts.set(`${record.event.agent}#${record.event.incarnation}`, index);
-        if (record.kind === "microstep" || (record.kind === "snapshot" && record.transitions)) {
+        if (
+          (record.kind === "microstep" || record.kind === "snapshot") &&
+          (record.transitions?.length ?? 0) > 0
+        ) {
           const list = microsteps.get(record.actor) ?? [];
           microsteps.set(record.actor, list);
           list.push(index);

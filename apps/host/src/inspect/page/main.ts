@@ -5,7 +5,12 @@
 // point scrubbed to. The point, the actor and the filters live in the address fragment (edited
 // by hand, it is followed). The selection follows an agent across its incarnations; a tab that
 // reconnects to a host that restarted starts over on the new run.
-import { activeStateIds, type ReplayState, type TraceRecord } from "@troupe/runtime/inspect/graph";
+import {
+  activeStateIds,
+  type ReplayState,
+  type TraceRecord,
+  type TraceRecordOf,
+} from "@troupe/runtime/inspect/graph";
 import type { ChartLayout } from "../ChartLayout.ts";
 import { CHART_CSS } from "../inspectPageHtml.ts";
 import { type ChartView, drawChart, exportSvg } from "./chartView.ts";
@@ -111,9 +116,16 @@ const lastStepOf = (actor: string | undefined, index: number): number => {
   return last;
 };
 
+type TransitionsOf = TraceRecordOf<"microstep">["transitions"][number];
+
+/** The transitions a record (a microstep, a snapshot) holds. */
+const transitionsAt = (index: number): readonly TransitionsOf[] => {
+  const step = index >= 0 ? store.records[index] : undefined;
+  return step?.kind === "microstep" || step?.kind === "snapshot" ? (step.transitions ?? []) : [];
+};
+
 const renderChart = (index: number) => {
   const state = store.stateAt(index);
-  followIncarnation(state);
   const actor = selected ? (state.actors[selected] ?? undefined) : undefined;
   const name = selected ? store.names.get(selected) : undefined;
   const hash = actor?.graph ?? name?.graph ?? null;
@@ -131,9 +143,15 @@ const renderChart = (index: number) => {
     : "";
   if (!hash) {
     shownHash = null;
-    chartElement.innerHTML = `<div class="empty">${
-      name ? "This actor is not a state machine (a promise or a callback)." : "Select an actor in the tree."
-    }</div>`;
+    const why = name
+      ? "This actor is not a state machine (a promise or a callback)."
+      : ended && store.records.length === 0
+        ? byId("notice").textContent || "This trace is empty: it holds no records."
+        : "Select an actor in the tree.";
+    const empty = document.createElement("div");
+    empty.className = "empty";
+    empty.textContent = why;
+    chartElement.replaceChildren(empty);
     return;
   }
   const chart = chartFor(hash);
@@ -155,14 +173,16 @@ const renderChart = (index: number) => {
   // Flash the last transition this actor took at or before the point shown; for an incarnation
   // that has taken none yet after a restart, the one that ended its predecessor (the crash).
   let last = lastStepOf(selected ?? undefined, index);
+  let crashedBy: readonly TransitionsOf[] = [];
   if (last < 0 && restart && name) {
     const number = Number(/#(\d+)$/.exec(name.id)?.[1] ?? 0);
     last = lastStepOf(store.actorById.get(`${withoutIncarnation(name.id)}#${number - 1}`), index);
+    crashedBy = transitionsAt(last);
   }
+  chart.markCrash(crashedBy);
   if (last !== flashedIndex) {
     flashedIndex = last;
-    const step = last >= 0 ? store.records[last] : undefined;
-    if (step?.kind === "microstep" || step?.kind === "snapshot") chart.flash(step.transitions ?? []);
+    chart.flash(transitionsAt(last));
   }
 };
 
@@ -201,6 +221,7 @@ function render() {
   }
   const index = shownIndex();
   const state = store.stateAt(index);
+  followIncarnation(state);
   const treeKey = `${state.seq}|${selected}`;
   if (treeKey !== lastTreeKey) {
     treeElement.innerHTML = treeHtml(state, selected);
@@ -401,14 +422,10 @@ const finished = (label: string) => (event: Event) => {
     if (follow && pendingSeq === null) {
       // A trace opens at its first record with an actor, so the tree has something to show.
       follow = false;
-      position = Math.max(
-        0,
-        store.records.findIndex((record) => record.kind === "actor" || record.kind === "checkpoint"),
+      const first = store.records.findIndex(
+        (record) => record.kind === "actor" || record.kind === "checkpoint",
       );
-    }
-    if (store.records.length === 0) {
-      treeElement.innerHTML = '<div class="empty">This trace holds no records.</div>';
-      chartElement.innerHTML = `<div class="empty">${byId("notice").textContent || "This trace holds no records."}</div>`;
+      position = store.records.length === 0 ? -1 : Math.max(0, first);
     }
   }
   renderSoon();

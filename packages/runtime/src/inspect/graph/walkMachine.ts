@@ -111,7 +111,10 @@ const classify = (
     return { kind: "after", label: typeof delay === "number" ? `after ${delay}ms` : `after ${delay}` };
   if (eventType.startsWith("xstate.done.state.")) return { kind: "done", label: "done" };
   if (eventType.startsWith("xstate.done.actor."))
-    return { kind: "done", label: `done: ${invokeName(eventType.slice("xstate.done.actor.".length), invokes)}` };
+    return {
+      kind: "done",
+      label: `done: ${invokeName(eventType.slice("xstate.done.actor.".length), invokes)}`,
+    };
   if (eventType.startsWith("xstate.error.actor."))
     return {
       kind: "error",
