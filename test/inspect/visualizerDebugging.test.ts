@@ -298,6 +298,47 @@ describe("visualizer, debugging a run", () => {
       }
     });
 
+    it("shows one task's messages in the sequence view, each a way to its point of the run", async () => {
+      const assign = eventRecord((record) => record.type === "troupe.task.assign");
+      const task = (assign.event as { task: { id: string } }).task.id;
+      const succeeded = records.find(
+        (record) =>
+          record.kind === "runtime" &&
+          record.event.type === "task.succeeded" &&
+          "taskId" in record.event &&
+          record.event.taskId === task,
+      )!;
+      const done = eventRecord(
+        (record) =>
+          record.type === "xstate.done.actor.task" && record.seq < succeeded.seq && record.seq > assign.seq,
+      );
+      const page = await openPage(`${server.url}#seq=${assign.seq}`);
+      try {
+        await page.waitForSelector(`.tl-row.current[data-seq="${assign.seq}"]`);
+        await page.click("#show-sequence");
+        await page.waitForSelector(`#sequence .seq-task:has-text("${task}")`);
+        const heads = await page.$$eval("#sequence .seq-head", (list) =>
+          list.map((head) => head.textContent),
+        );
+        expect(heads.slice(0, 2)).toEqual(["supervisor", "echo#1"]);
+        const messages = await page.$$eval("#sequence .seq-msg", (list) =>
+          list.map((message) => [(message as HTMLElement).dataset.seq, message.getAttribute("title")]),
+        );
+        expect(messages).toContainEqual([String(assign.seq), "supervisor → echo#1"]);
+        expect(messages).toContainEqual([String(done.seq), "task → echo#1"]);
+        expect(messages.at(-1)).toEqual([String(succeeded.seq), "echo#1"]);
+        const seqs = messages.map(([seq]) => Number(seq));
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        // Only this task's messages: none of another task's assignments.
+        expect(messages.filter(([, title]) => title === "supervisor → echo#1")).toHaveLength(1);
+        await page.click(`#sequence .seq-msg[data-seq="${done.seq}"]`);
+        await expect.poll(() => seqOf(page)).toBe(done.seq);
+        await page.waitForSelector(`#sequence .seq-msg.current[data-seq="${done.seq}"]`);
+      } finally {
+        await page.close();
+      }
+    });
+
     it("zooms and pans the chart, wraps a long parallel value, draws self-loops and invoke names", async () => {
       const checking = records.find(
         (record) =>

@@ -73,6 +73,18 @@ section.panel > h2 .crash { text-transform: none; letter-spacing: 0; font-weight
 header #notice { font-size: 12px; background: #b91c1c; color: #fff; padding: 2px 8px; border-radius: 4px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 50vw; }
 .empty { color: #7b8794; padding: 24px; text-align: center; }
 #details { padding: 10px 12px; font-size: 12px; }
+section.panel > h2 .tab { padding: 0 8px; font-size: 11px; text-transform: none; }
+#sequence { padding: 8px; font-size: 11px; }
+.seq-task { font-family: ui-monospace, monospace; color: #52606d; margin-bottom: 6px; }
+.seq-grid { display: grid; gap: 3px 0; background: repeating-linear-gradient(90deg, transparent 0, transparent calc(50% - 0.5px), #cbd2d9 calc(50% - 0.5px), #cbd2d9 calc(50% + 0.5px), transparent calc(50% + 0.5px)); }
+.seq-head { font-weight: 600; text-align: center; background: #f5f7fa; border: 1px solid #d9e2ec; border-radius: 4px; margin: 0 2px 4px; padding: 2px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.seq-msg { position: relative; margin: 0 calc(100% / 2 / var(--span, 1)); border-bottom: 2px solid #1d4ed8; cursor: pointer; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding: 0 6px; font-family: ui-monospace, monospace; }
+.seq-msg::after { content: "▶"; position: absolute; right: -3px; bottom: -7px; font-size: 9px; color: #1d4ed8; }
+.seq-msg.leftward::after { content: "◀"; right: auto; left: -3px; }
+.seq-msg.self { border-bottom-style: dashed; margin: 0 15%; }
+.seq-msg.note { margin: 0 4%; border: 1px solid #f5d48a; background: #fffbeb; border-radius: 3px; color: #92400e; }
+.seq-msg.note::after { content: none; } .seq-msg.note.current { background: #fde68a; } .seq-msg.self::after { content: "↺"; }
+.seq-msg:hover { background: #f5f7fa; } .seq-msg.current { background: #fff7e6; } .seq-msg.future { opacity: .45; }
 #details h3 { font-size: 12px; margin: 10px 0 4px; color: #52606d; }
 #details pre { margin: 0; padding: 8px; background: #f5f7fa; border-radius: 6px; overflow: auto; max-height: 260px; font-size: 11px; white-space: pre-wrap; word-break: break-word; }
 .diff-row { font-family: ui-monospace, monospace; font-size: 11px; padding: 2px 0; border-bottom: 1px dashed #e4e7eb; word-break: break-word; }
@@ -112,7 +124,7 @@ export const inspectPageHtml = (title: string): string => `<!doctype html>
 <main>
   <section class="panel" id="tree-panel"><h2>Supervision <span class="sub" id="tree-summary"></span></h2><div class="scroll" id="tree"></div></section>
   <section class="panel" id="chart-panel"><h2>Statechart <span class="sub" id="chart-title"></span><span class="crash" id="chart-crash" hidden></span><span class="zoom"><button id="zoom-out" title="Zoom out (or Ctrl + wheel)">−</button><button id="zoom-fit" title="Fit the chart to the panel">fit</button><button id="zoom-in" title="Zoom in (or Ctrl + wheel)">+</button></span></h2><div class="scroll" id="chart"><div class="empty">Select an actor in the tree.</div></div></section>
-  <section class="panel" id="details-panel"><h2>Details <span class="sub" id="details-title"></span></h2><div class="scroll" id="details"><div class="empty">Click an event in the timeline.</div></div></section>
+  <section class="panel" id="details-panel"><h2><button id="show-details" class="tab on">Details</button><button id="show-sequence" class="tab" title="The messages of the task at this point">Sequence</button> <span class="sub" id="details-title"></span></h2><div class="scroll" id="details"><div class="empty">Click an event in the timeline.</div></div><div class="scroll" id="sequence" hidden></div></section>
 </main>
 <section class="panel" id="timeline-panel">
   <div class="filters">

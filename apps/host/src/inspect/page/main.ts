@@ -17,8 +17,9 @@ import { type ChartView, drawChart, exportSvg } from "./chartView.ts";
 import { createChartZoom } from "./chartZoom.ts";
 import { formatDeepLink, parseDeepLink } from "./deepLink.ts";
 import { detailsHtml } from "./detailsView.ts";
+import { sequenceHtml } from "./sequenceView.ts";
 import { createTraceStore, withoutIncarnation } from "./TraceStore.ts";
-import { createTimelineView, type TimelineFilter } from "./timelineView.ts";
+import { createTimelineView, type TimelineFilter, taskOf } from "./timelineView.ts";
 import { formatValue, treeHtml } from "./treeView.ts";
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -43,6 +44,9 @@ const scrub = byId<HTMLInputElement>("scrub");
 const treeElement = byId("tree");
 const chartElement = byId("chart");
 const actorSelect = byId<HTMLSelectElement>("filter-actor");
+const sequenceElement = byId("sequence");
+let showSequence = false; // the Details panel shows the sequence view instead
+let sequenceTask = ""; // the task the sequence view shows
 const zoom = createChartZoom(chartElement, {
   zoomIn: byId("zoom-in"),
   zoomOut: byId("zoom-out"),
@@ -243,11 +247,27 @@ function render() {
   byId("follow").classList.toggle("on", follow);
   // Details show the timeline row at the point, however it was reached.
   const picked = timeline.recordAt(index);
-  const details = detailsHtml(store, picked);
-  byId("details-title").textContent = details.title;
-  if (byId("details").dataset.index !== String(picked)) {
-    byId("details").innerHTML = details.html;
-    byId("details").dataset.index = String(picked);
+  if (showSequence) {
+    // The task filtered on, else the task of the point shown, else the one shown before.
+    const record = store.records[index];
+    sequenceTask =
+      filter.task ||
+      (record && taskOf(record)) ||
+      (picked >= 0 && taskOf(store.records[picked]!)) ||
+      sequenceTask;
+    const key = `${index}|${sequenceTask}|${store.records.length}`;
+    if (sequenceElement.dataset.key !== key) {
+      sequenceElement.innerHTML = sequenceHtml(store, index, sequenceTask);
+      sequenceElement.dataset.key = key;
+      byId("details-title").textContent = "";
+    }
+  } else {
+    const details = detailsHtml(store, picked);
+    byId("details-title").textContent = details.title;
+    if (byId("details").dataset.index !== String(picked)) {
+      byId("details").innerHTML = details.html;
+      byId("details").dataset.index = String(picked);
+    }
   }
   updateLink();
 }
@@ -274,6 +294,22 @@ const step = (direction: 1 | -1) => {
   if (next >= 0) goTo(next);
 };
 byId("next").addEventListener("click", () => step(1));
+const showPanel = (sequence: boolean) => {
+  showSequence = sequence;
+  byId("show-sequence").classList.toggle("on", sequence);
+  byId("show-details").classList.toggle("on", !sequence);
+  sequenceElement.hidden = !sequence;
+  byId("details").hidden = sequence;
+  sequenceElement.dataset.key = "";
+  byId("details").dataset.index = "";
+  renderSoon();
+};
+byId("show-details").addEventListener("click", () => showPanel(false));
+byId("show-sequence").addEventListener("click", () => showPanel(true));
+sequenceElement.addEventListener("click", (event) => {
+  const message = (event.target as HTMLElement).closest<HTMLElement>(".seq-msg");
+  if (message) goTo(Number(message.dataset.index));
+});
 byId("prev").addEventListener("click", () => step(-1));
 document.addEventListener("keydown", (event) => {
   // Text fields keep their arrow keys; the slider's step by visible row like everywhere else.

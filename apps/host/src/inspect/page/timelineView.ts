@@ -18,7 +18,8 @@ export interface TimelineFilter {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char]!);
 
-const taskOf = (record: TraceRecord): string | null => {
+/** The task a record is about, if it says. */
+export const taskOf = (record: TraceRecord): string | null => {
   if (record.kind === "runtime") return "taskId" in record.event ? record.event.taskId : null;
   if (record.kind === "llm") return record.taskId;
   if (record.kind === "approval") return record.taskId;
@@ -64,7 +65,7 @@ const lineagesOf = (record: TraceRecord, store: TraceStore): string[] => {
  * Who sent an event: its source, or — for one sent from outside any actor to an agent — the
  * agent's supervisor, which is where the runtime sends tasks and cancellations from.
  */
-const sourceOf = (record: TraceRecordOf<"event">, store: TraceStore): string | null => {
+export const sourceOf = (record: TraceRecordOf<"event">, store: TraceStore): string | null => {
   if (record.source !== null) return record.source;
   const parent = store.names.get(record.target)?.parent;
   return parent && store.supervisors.has(parent) ? parent : null;
