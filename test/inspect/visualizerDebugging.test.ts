@@ -334,6 +334,7 @@ describe("visualizer, debugging a run", () => {
         await page.click(`#sequence .seq-msg[data-seq="${done.seq}"]`);
         await expect.poll(() => seqOf(page)).toBe(done.seq);
         await page.waitForSelector(`#sequence .seq-msg.current[data-seq="${done.seq}"]`);
+        await page.screenshot({ path: join(import.meta.dirname, "../../test-results/inspect-sequence.png") });
       } finally {
         await page.close();
       }

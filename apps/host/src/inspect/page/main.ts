@@ -160,7 +160,7 @@ const renderChart = (index: number) => {
   }
   const chart = chartFor(hash);
   if (!chart) {
-    if (shownHash !== null || !chartElement.querySelector(".empty")) {
+    if (shownHash !== null || chartElement.textContent !== "Laying out…") {
       chartElement.innerHTML = '<div class="empty">Laying out…</div>';
     }
     shownHash = null;
