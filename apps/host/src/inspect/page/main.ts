@@ -62,6 +62,7 @@ const timeline = createTimelineView(byId("timeline-scroll"), byId("timeline"), s
 // ── charts: one drawing per machine hash, laid out by the server ────────────
 const layouts = new Map<string, Promise<ChartLayout>>();
 const charts = new Map<string, ChartView>();
+const layoutErrors = new Map<string, string>();
 let shownHash: string | null = null;
 let flashedIndex = -1;
 
@@ -80,7 +81,8 @@ const chartFor = (hash: string): ChartView | undefined => {
         renderSoon();
       },
       (error: unknown) => {
-        chartElement.innerHTML = `<div class="empty">No chart: ${String(error)}</div>`;
+        layoutErrors.set(hash, String(error));
+        renderSoon();
       },
     );
   }
@@ -160,8 +162,12 @@ const renderChart = (index: number) => {
   }
   const chart = chartFor(hash);
   if (!chart) {
-    if (shownHash !== null || chartElement.textContent !== "Laying out…") {
-      chartElement.innerHTML = '<div class="empty">Laying out…</div>';
+    const why = layoutErrors.has(hash) ? `No chart: ${layoutErrors.get(hash)}` : "Laying out…";
+    if (chartElement.textContent !== why) {
+      const empty = document.createElement("div");
+      empty.className = "empty";
+      empty.textContent = why;
+      chartElement.replaceChildren(empty);
     }
     shownHash = null;
     return;
