@@ -423,9 +423,14 @@ source.addEventListener("hello", (event) => {
     notice: string | null;
   };
   if (run !== null && hello.run !== run) {
-    // The host restarted: the stream goes on with another run. Start over on it, at its live end.
+    // The host restarted: the stream goes on with another run. Start over on it, at its live end
+    // (the old run's point and actor ids mean nothing there; the filters are kept).
     source.close();
-    history.replaceState(null, "", formatDeepLink({ ...parseDeepLink(location.hash), seq: null }));
+    history.replaceState(
+      null,
+      "",
+      formatDeepLink({ ...parseDeepLink(location.hash), seq: null, actor: null }),
+    );
     location.reload();
     return;
   }
