@@ -1,13 +1,18 @@
 // Where the visualizer's records come from: a live Inspector (the host's team, streamed as it
 // runs) or a recorded JSONL trace (`troupe inspect trace.jsonl`). Both hand out JSONL lines, so
 // the server streams them without parsing or re-serializing.
-import type { Inspector, TraceRecord } from "@troupe/runtime";
+import { randomUUID } from "node:crypto";
+import type { Inspector, MalformedTraceLine, TraceRecord } from "@troupe/runtime";
 import type { MachineGraph } from "@troupe/runtime/inspect/graph";
 
 export interface InspectSource {
   readonly mode: "live" | "trace";
   /** Shown in the page's header: "live" or the trace file's name. */
   readonly title: string;
+  /** Names this run: a page that reconnects and finds another run behind the stream starts over. */
+  readonly run: string;
+  /** Said in the page: a trace with no records, the lines of a trace that were skipped. */
+  readonly notice: string | null;
   /** Lines for a reader that has seen every record up to seq `after` (0: a new reader). */
   backfill(after: number): readonly string[];
   /** Lines as they are made; returns the unsubscribe function (a trace never calls it). */
@@ -29,6 +34,8 @@ const isCheckpointLine = (line: string) => line.includes('"kind":"checkpoint"');
 export const liveSource = (inspector: Inspector): InspectSource => ({
   mode: "live",
   title: "live",
+  run: randomUUID(),
+  notice: null,
   backfill(after) {
     const lines = inspector.lines();
     const first = lines.length > 0 ? seqOfLine(lines[0]!) : 0;
@@ -43,14 +50,36 @@ export const liveSource = (inspector: Inspector): InspectSource => ({
   machine: (hash) => inspector.machines().find((record) => record.hash === hash)?.graph,
 });
 
-/** A recorded trace, already read and checked. */
-export const traceSource = (title: string, records: readonly TraceRecord[]): InspectSource => {
+/** What the page says about a trace: nothing in it, or lines that were skipped. */
+export const traceNotice = (
+  records: readonly TraceRecord[],
+  skipped: readonly MalformedTraceLine[],
+): string | null => {
+  const first = skipped[0];
+  const why = first
+    ? `${skipped.length.toLocaleString("en")} line(s) skipped as not trace records; line ${first.line}: ${first.message}`
+    : "";
+  if (records.length === 0)
+    return first
+      ? `This file holds no trace records (is it a trace written by Troupe?): ${why}`
+      : "This trace is empty: it holds no records.";
+  return first ? why : null;
+};
+
+/** A recorded trace, already read and checked; `skipped` are the lines that were not records. */
+export const traceSource = (
+  title: string,
+  records: readonly TraceRecord[],
+  skipped: readonly MalformedTraceLine[] = [],
+): InspectSource => {
   const lines = records.map((record) => JSON.stringify(record));
   const machines = new Map<string, MachineGraph>();
   for (const record of records) if (record.kind === "machine") machines.set(record.hash, record.graph);
   return {
     mode: "trace",
     title,
+    run: `trace:${title}`,
+    notice: traceNotice(records, skipped),
     backfill: (after) => (after <= 0 ? lines : lines.filter((_line, index) => records[index]!.seq > after)),
     subscribe: () => () => {},
     machine: (hash) => machines.get(hash),

@@ -81,7 +81,10 @@ export const createInspectHandler = (options: InspectHandlerOptions): InspectHan
       liveLast = seq;
       timer ??= setTimeout(flush, flushEveryMs);
     });
-    message("hello", JSON.stringify({ mode: source.mode, title: source.title }));
+    message(
+      "hello",
+      JSON.stringify({ mode: source.mode, title: source.title, run: source.run, notice: source.notice }),
+    );
     const backfill = source.backfill(after);
     for (let start = 0; start < backfill.length; start += BATCH) {
       const chunk = backfill.slice(start, start + BATCH);

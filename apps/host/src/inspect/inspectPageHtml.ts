@@ -26,6 +26,8 @@ export const CHART_CSS = `
 .chart .edge.flash path { stroke: #f59e0b; stroke-width: 3; }
 .chart .edge.flash text { fill: #b45309; font-weight: 700; }
 .chart .state.flash > rect { stroke: #f59e0b; stroke-width: 3; }
+.chart .edge.crashed path { stroke: #dc2626; stroke-width: 3; stroke-dasharray: none; }
+.chart .edge.crashed text { fill: #b91c1c; font-weight: 700; }
 `;
 
 const PAGE_CSS = `
@@ -50,10 +52,10 @@ section.panel > h2 .sub { text-transform: none; letter-spacing: 0; color: #7b879
 #tree { padding: 4px 0; }
 .tree-row { display: flex; flex-direction: column; gap: 2px; padding: 5px 10px; border-left: 3px solid transparent; cursor: pointer; }
 .tree-row:hover { background: #f5f7fa; } .tree-row.selected { background: #eaf1ff; border-left-color: #2563eb; }
-.tree-row .top { display: flex; gap: 6px; align-items: baseline; }
+.tree-row .top { display: flex; flex-wrap: wrap; gap: 2px 6px; align-items: baseline; min-width: 0; }
 .tree-row .name { font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .tree-row .kind { font-size: 11px; color: #7b8794; }
-.tree-row .value { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; color: #1d4ed8; margin-left: auto; white-space: nowrap; }
+.tree-row .value { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11px; color: #1d4ed8; margin-left: auto; min-width: 0; overflow-wrap: anywhere; text-align: right; }
 .tree-row .meta { display: flex; flex-wrap: wrap; gap: 4px; font-size: 11px; }
 .chip { padding: 0 6px; border-radius: 8px; background: #e4e7eb; color: #323f4b; white-space: nowrap; }
 .chip.working, .chip.awaiting_human { background: #dbeafe; color: #1e40af; }
@@ -62,10 +64,27 @@ section.panel > h2 .sub { text-transform: none; letter-spacing: 0; color: #7b879
 .chip.restarts { background: #ffedd5; color: #9a3412; font-weight: 600; }
 .chip.escalated { background: #b91c1c; color: #fff; font-weight: 700; }
 .chip.task { font-family: ui-monospace, monospace; }
-#chart { position: relative; }
-#chart svg { display: block; margin: 12px auto; max-width: calc(100% - 24px); height: auto; }
+#chart { position: relative; cursor: grab; }
+#chart.panning { cursor: grabbing; user-select: none; }
+#chart svg { display: block; margin: 12px auto; }
+section.panel > h2 .zoom { margin-left: auto; display: flex; gap: 4px; }
+section.panel > h2 .zoom button { padding: 0 8px; text-transform: none; }
+section.panel > h2 .crash { text-transform: none; letter-spacing: 0; font-weight: 600; color: #b91c1c; background: #fee2e2; border-radius: 8px; padding: 0 6px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
+header #notice { font-size: 12px; background: #b91c1c; color: #fff; padding: 2px 8px; border-radius: 4px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 50vw; }
 .empty { color: #7b8794; padding: 24px; text-align: center; }
 #details { padding: 10px 12px; font-size: 12px; }
+section.panel > h2 .tab { padding: 0 8px; font-size: 11px; text-transform: none; }
+#sequence { padding: 8px; font-size: 11px; }
+.seq-task { font-family: ui-monospace, monospace; color: #52606d; margin-bottom: 6px; }
+.seq-grid { display: grid; gap: 3px 0; background: repeating-linear-gradient(90deg, transparent 0, transparent calc(50% - 0.5px), #cbd2d9 calc(50% - 0.5px), #cbd2d9 calc(50% + 0.5px), transparent calc(50% + 0.5px)); }
+.seq-head { font-weight: 600; text-align: center; background: #f5f7fa; border: 1px solid #d9e2ec; border-radius: 4px; margin: 0 2px 4px; padding: 2px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.seq-msg { position: relative; margin: 0 calc(100% / 2 / var(--span, 1)); border-bottom: 2px solid #1d4ed8; cursor: pointer; text-align: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; padding: 0 6px; font-family: ui-monospace, monospace; }
+.seq-msg::after { content: "▶"; position: absolute; right: -3px; bottom: -7px; font-size: 9px; color: #1d4ed8; }
+.seq-msg.leftward::after { content: "◀"; right: auto; left: -3px; }
+.seq-msg.self { border-bottom-style: dashed; margin: 0 15%; }
+.seq-msg.note { margin: 0 4%; border: 1px solid #f5d48a; background: #fffbeb; border-radius: 3px; color: #92400e; }
+.seq-msg.note::after { content: none; } .seq-msg.note.current { background: #fde68a; } .seq-msg.self::after { content: "↺"; }
+.seq-msg:hover { background: #f5f7fa; } .seq-msg.current { background: #fff7e6; } .seq-msg.future { opacity: .45; }
 #details h3 { font-size: 12px; margin: 10px 0 4px; color: #52606d; }
 #details pre { margin: 0; padding: 8px; background: #f5f7fa; border-radius: 6px; overflow: auto; max-height: 260px; font-size: 11px; white-space: pre-wrap; word-break: break-word; }
 .diff-row { font-family: ui-monospace, monospace; font-size: 11px; padding: 2px 0; border-bottom: 1px dashed #e4e7eb; word-break: break-word; }
@@ -97,15 +116,15 @@ export const inspectPageHtml = (title: string): string => `<!doctype html>
 </head>
 <body>
 <header>
-  <h1>Troupe · statecharts</h1><span id="mode" class="badge">…</span><span id="status">connecting…</span>
+  <h1>Troupe · statecharts</h1><span id="mode" class="badge">…</span><span id="status">connecting…</span><span id="notice" hidden></span>
   <span class="spacer"></span>
   <button id="copy-link" title="Copy a link to this point of the run">Copy link</button>
   <button id="export-svg" title="Download the chart as SVG">Export SVG</button>
 </header>
 <main>
   <section class="panel" id="tree-panel"><h2>Supervision <span class="sub" id="tree-summary"></span></h2><div class="scroll" id="tree"></div></section>
-  <section class="panel" id="chart-panel"><h2>Statechart <span class="sub" id="chart-title"></span></h2><div class="scroll" id="chart"><div class="empty">Select an actor in the tree.</div></div></section>
-  <section class="panel" id="details-panel"><h2>Details <span class="sub" id="details-title"></span></h2><div class="scroll" id="details"><div class="empty">Click an event in the timeline.</div></div></section>
+  <section class="panel" id="chart-panel"><h2>Statechart <span class="sub" id="chart-title"></span><span class="crash" id="chart-crash" hidden></span><span class="zoom"><button id="zoom-out" title="Zoom out (or Ctrl + wheel)">−</button><button id="zoom-fit" title="Fit the chart to the panel">fit</button><button id="zoom-in" title="Zoom in (or Ctrl + wheel)">+</button></span></h2><div class="scroll" id="chart"><div class="empty">Select an actor in the tree.</div></div></section>
+  <section class="panel" id="details-panel"><h2><button id="show-details" class="tab on">Details</button><button id="show-sequence" class="tab" title="The messages of the task at this point">Sequence</button> <span class="sub" id="details-title"></span></h2><div class="scroll" id="details"><div class="empty">Click an event in the timeline.</div></div><div class="scroll" id="sequence" hidden></div></section>
 </main>
 <section class="panel" id="timeline-panel">
   <div class="filters">

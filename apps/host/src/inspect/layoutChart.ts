@@ -152,6 +152,42 @@ const pathOf = (sections: readonly ElkSection[], dx: number, dy: number): string
     })
     .join(" ");
 
+/** How far a self-loop bulges out of its state. */
+const LOOP_REACH = 40;
+
+/**
+ * A transition from a state to itself: ELK leaves a short stub beside the state; it becomes a
+ * loop bulging out the way the stub points, its label just beyond the loop.
+ */
+const selfLoop = (
+  section: ElkSection | undefined,
+  dx: number,
+  dy: number,
+  labelWidth: number,
+): { path: string; labelX: number; labelY: number } | undefined => {
+  if (!section) return undefined;
+  const start = { x: section.startPoint.x + dx, y: section.startPoint.y + dy };
+  const end = { x: section.endPoint.x + dx, y: section.endPoint.y + dy };
+  const bend = section.bendPoints?.[0];
+  const outX = bend ? bend.x + dx - start.x : -1;
+  const outY = bend ? bend.y + dy - start.y : 0;
+  const length = Math.hypot(outX, outY) || 1;
+  const out = { x: (outX / length) * LOOP_REACH, y: (outY / length) * LOOP_REACH };
+  // The loop's ends pulled apart along the state's side, so it opens into a loop, not a stub.
+  const gap = Math.hypot(start.x - end.x, start.y - end.y) || 1;
+  const wide = Math.max(gap * 0.8, LOOP_REACH / 2) / gap;
+  const spread = { x: (start.x - end.x) * wide, y: (start.y - end.y) * wide };
+  const round = (value: number) => Math.round(value * 10) / 10;
+  const path = `M${round(start.x)} ${round(start.y)} C${round(start.x + out.x + spread.x)} ${round(start.y + out.y + spread.y)} ${round(end.x + out.x - spread.x)} ${round(end.y + out.y - spread.y)} ${round(end.x)} ${round(end.y)}`;
+  const tip = { x: (start.x + end.x) / 2 + out.x * 0.75, y: (start.y + end.y) / 2 + out.y * 0.75 };
+  const sideways = Math.abs(out.x) >= Math.abs(out.y);
+  return {
+    path,
+    labelX: round(sideways ? (out.x < 0 ? tip.x - 4 - labelWidth : tip.x + 4) : tip.x - labelWidth / 2),
+    labelY: round(sideways ? tip.y - 8 : out.y < 0 ? tip.y - 20 : tip.y + 4),
+  };
+};
+
 /** Lay a graph out; `hash` is carried into the result (it names the layout in caches). */
 export const layoutChart = async (elk: ElkLike, graph: MachineGraph, hash: string): Promise<ChartLayout> => {
   const { elk: input, meta } = toElkGraph(graph);
@@ -211,16 +247,21 @@ export const layoutChart = async (elk: ElkLike, graph: MachineGraph, hash: strin
       const origin = offsets.get(edge.container ?? container.id) ?? { x: 0, y: 0 };
       const transition = transitions.get(edge.id);
       const label = edge.labels?.[0];
+      const source = edge.sources[0]!;
+      const loop =
+        source === edge.targets[0]
+          ? selfLoop(edge.sections?.[0], origin.x, origin.y, label?.width ?? 0)
+          : undefined;
       edges.push({
         id: edge.id,
-        source: edge.sources[0]!,
+        source,
         target: edge.targets[0]!,
         kind: transition ? transition.kind : "initial",
         eventType: transition ? transition.eventType : "",
         label: label?.text ?? "",
-        path: pathOf(edge.sections ?? [], origin.x, origin.y),
-        labelX: (label?.x ?? 0) + origin.x,
-        labelY: (label?.y ?? 0) + origin.y,
+        path: loop?.path ?? pathOf(edge.sections ?? [], origin.x, origin.y),
+        labelX: loop?.labelX ?? (label?.x ?? 0) + origin.x,
+        labelY: loop?.labelY ?? (label?.y ?? 0) + origin.y,
         labelWidth: label?.width ?? 0,
       });
     }

@@ -42,7 +42,7 @@ export const runInspect = async (command: InspectCommand, io: InspectIo): Promis
   }
   const token = isLoopbackHost(command.host) ? undefined : newAccessToken();
   const server = await startInspectServer({
-    source: traceSource(basename(command.trace), records),
+    source: traceSource(basename(command.trace), records, problems),
     host: command.host,
     port: command.port,
     // The name it was bound to is allowed as a Host, like the host's server.

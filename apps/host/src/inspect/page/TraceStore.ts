@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // The page's copy of the run: every record in seq order, the machines, every actor ever seen (for
-// names), the timeline's rows, and the replay state — live at the end, or at any earlier point
+// names, and the agent each incarnation belongs to), the agents' restarts, the timeline's rows,
+// and the replay state — live at the end, or at any earlier point
 // from the nearest kept state (one every CHECKPOINT_EVERY records), so scrubbing stays fast at
 // 100,000 records.
 import {
@@ -22,7 +23,17 @@ export interface ActorName {
   readonly parent: string | null;
   readonly machine: string | null;
   readonly graph: string | null;
+  /** What the page calls it: its id, or for a root actor (a supervisor) its machine's name. */
+  readonly label: string;
+  /**
+   * The same for every incarnation: an agent's name (`echo` for echo#1, echo#2…), a child's path
+   * under it (`echo/task`), a root actor's label. The Actor filter and the selection go by it.
+   */
+  readonly lineage: string;
 }
+
+/** An incarnation's id without its number: `echo#2` → `echo`. */
+export const withoutIncarnation = (id: string): string => id.replace(/#\d+$/, "");
 
 export const isTimelineRecord = (record: TraceRecord): boolean =>
   record.kind === "event" || record.kind === "runtime" || record.kind === "llm" || record.kind === "approval";
@@ -31,9 +42,15 @@ export interface TraceStore {
   readonly records: TraceRecord[];
   readonly machines: Map<string, TraceRecordOf<"machine">>;
   readonly names: Map<string, ActorName>;
+  /** The actor (session id) last seen with each id (`echo#2` → `x:7`). */
+  readonly actorById: Map<string, string>;
+  /** The supervisors' actors. */
+  readonly supervisors: Set<string>;
+  /** The `agent.restarted` record (index) that started each incarnation, by its id (`echo#2`). */
+  readonly restarts: Map<string, number>;
   /** Indices (into records) of the records the timeline lists. */
   readonly rows: number[];
-  /** Indices of the records holding each actor's transitions: microsteps, snapshots with `transitions`. */
+  /** Indices of the records holding each actor's transitions (microsteps, snapshots), none empty. */
   readonly microsteps: Map<string, number[]>;
   /** The state after the last record. */
   readonly live: ReplayState;
@@ -49,21 +66,27 @@ export const createTraceStore = (): TraceStore => {
   const records: TraceRecord[] = [];
   const machines = new Map<string, TraceRecordOf<"machine">>();
   const names = new Map<string, ActorName>();
+  const actorById = new Map<string, string>();
+  const supervisors = new Set<string>();
+  const restarts = new Map<string, number>();
   const rows: number[] = [];
   const microsteps = new Map<string, number[]>();
   const live = createReplayState();
   const kept: { index: number; state: ReplayState }[] = [];
   let cached: { index: number; state: ReplayState } | undefined;
 
-  const remember = (view: Pick<ActorView, "actor" | "id" | "parent" | "machine" | "graph">) => {
-    if (!names.has(view.actor))
-      names.set(view.actor, {
-        actor: view.actor,
-        id: view.id,
-        parent: view.parent,
-        machine: view.machine,
-        graph: view.graph,
-      });
+  const remember = (view: Pick<ActorView, "actor" | "id" | "parent" | "machine" | "graph" | "systemId">) => {
+    if (names.has(view.actor)) return;
+    const label = view.id === view.actor ? (view.systemId ?? view.machine ?? view.id) : view.id;
+    const parent = view.parent === null ? undefined : names.get(view.parent);
+    const lineage =
+      view.parent === null
+        ? label
+        : parent === undefined || parent.parent === null
+          ? withoutIncarnation(view.id)
+          : `${parent.lineage}/${withoutIncarnation(view.id)}`;
+    names.set(view.actor, { ...view, graph: view.graph, label, lineage });
+    actorById.set(view.id, view.actor);
   };
 
   const stateAt = (index: number): ReplayState => {
@@ -88,6 +111,9 @@ export const createTraceStore = (): TraceStore => {
     records,
     machines,
     names,
+    actorById,
+    supervisors,
+    restarts,
     rows,
     microsteps,
     live,
@@ -103,8 +129,17 @@ export const createTraceStore = (): TraceStore => {
         added += 1;
         applyRecord(live, record);
         if (record.kind === "actor") remember({ ...record, graph: record.graph ?? null });
-        if (record.kind === "checkpoint") for (const actor of record.actors) remember(actor);
-        if (record.kind === "microstep" || (record.kind === "snapshot" && record.transitions)) {
+        if (record.kind === "checkpoint") {
+          for (const actor of record.actors) remember(actor);
+          for (const team of record.teams) supervisors.add(team.supervisor);
+        }
+        if (record.kind === "supervision") supervisors.add(record.supervisor);
+        if (record.kind === "runtime" && record.event.type === "agent.restarted")
+          restarts.set(`${record.event.agent}#${record.event.incarnation}`, index);
+        if (
+          (record.kind === "microstep" || record.kind === "snapshot") &&
+          (record.transitions?.length ?? 0) > 0
+        ) {
           const list = microsteps.get(record.actor) ?? [];
           microsteps.set(record.actor, list);
           list.push(index);

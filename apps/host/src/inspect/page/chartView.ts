@@ -94,8 +94,12 @@ export interface ChartView {
   /** Mark these state ids active (and only these). */
   setActive(ids: readonly string[]): void;
   /** Flash the transitions of one microstep. */
-  flash(transitions: readonly { source: string; targets: readonly string[]; eventType?: string }[]): void;
+  flash(transitions: readonly Transition[]): void;
+  /** Mark, until marked otherwise, the transitions that ended the previous incarnation (a crash). */
+  markCrash(transitions: readonly Transition[]): void;
 }
+
+type Transition = { source: string; targets: readonly string[]; eventType?: string };
 
 export const drawChart = (layout: ChartLayout): ChartView => {
   const svg = element("svg", {
@@ -135,9 +139,34 @@ export const drawChart = (layout: ChartLayout): ChartView => {
   const flashing = new Set<Element>();
   let flashTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** The edges (or, for a transition without targets, the state) a microstep's transitions drew. */
+  const elementsOf = (transitions: readonly Transition[]): Element[] => {
+    const found: Element[] = [];
+    for (const transition of transitions) {
+      if (transition.targets.length === 0) {
+        const state = states.get(transition.source);
+        if (state) found.push(state);
+        continue;
+      }
+      for (const edge of edges) {
+        const { source, target, event } = edge.dataset;
+        if (source !== transition.source || !transition.targets.includes(target!)) continue;
+        if (transition.eventType !== undefined && event !== transition.eventType) continue;
+        found.push(edge);
+      }
+    }
+    return found;
+  };
+  let crashed: Element[] = [];
+
   return {
     svg,
     layout,
+    markCrash(transitions) {
+      for (const item of crashed) item.classList.remove("crashed");
+      crashed = elementsOf(transitions);
+      for (const item of crashed) item.classList.add("crashed");
+    },
     setActive(ids) {
       const next = new Set(ids);
       for (const id of active) if (!next.has(id)) states.get(id)?.classList.remove("active");
@@ -147,19 +176,7 @@ export const drawChart = (layout: ChartLayout): ChartView => {
     flash(transitions) {
       for (const item of flashing) item.classList.remove("flash");
       flashing.clear();
-      for (const transition of transitions) {
-        if (transition.targets.length === 0) {
-          const state = states.get(transition.source);
-          if (state) flashing.add(state);
-          continue;
-        }
-        for (const edge of edges) {
-          const { source, target, event } = edge.dataset;
-          if (source !== transition.source || !transition.targets.includes(target!)) continue;
-          if (transition.eventType !== undefined && event !== transition.eventType) continue;
-          flashing.add(edge);
-        }
-      }
+      for (const item of elementsOf(transitions)) flashing.add(item);
       for (const item of flashing) item.classList.add("flash");
       if (flashTimer !== undefined) clearTimeout(flashTimer);
       flashTimer = setTimeout(() => {

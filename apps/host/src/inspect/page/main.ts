@@ -2,15 +2,24 @@
 // The visualizer page: connects to the host's record stream (Server-Sent Events, backfill from the
 // last seq seen), keeps the run in a TraceStore, and draws the supervision tree, the selected
 // actor's statechart, the timeline and the details for the current point — the live end, or any
-// point scrubbed to. The point, the actor and the filters live in the address fragment.
-import { activeStateIds, type TraceRecord } from "@troupe/runtime/inspect/graph";
+// point scrubbed to. The point, the actor and the filters live in the address fragment (edited
+// by hand, it is followed). The selection follows an agent across its incarnations; a tab that
+// reconnects to a host that restarted starts over on the new run.
+import {
+  activeStateIds,
+  type ReplayState,
+  type TraceRecord,
+  type TraceRecordOf,
+} from "@troupe/runtime/inspect/graph";
 import type { ChartLayout } from "../ChartLayout.ts";
 import { CHART_CSS } from "../inspectPageHtml.ts";
 import { type ChartView, drawChart, exportSvg } from "./chartView.ts";
+import { createChartZoom } from "./chartZoom.ts";
 import { formatDeepLink, parseDeepLink } from "./deepLink.ts";
 import { detailsHtml } from "./detailsView.ts";
-import { createTraceStore } from "./TraceStore.ts";
-import { createTimelineView, type TimelineFilter } from "./timelineView.ts";
+import { sequenceHtml } from "./sequenceView.ts";
+import { createTraceStore, withoutIncarnation } from "./TraceStore.ts";
+import { createTimelineView, type TimelineFilter, taskOf } from "./timelineView.ts";
 import { formatValue, treeHtml } from "./treeView.ts";
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -27,17 +36,24 @@ let follow = link.seq === null;
 let position = -1; // index into store.records shown when not following
 let pendingSeq = link.seq; // a deep link's point, applied once its record has arrived
 let selected: string | null = link.actor;
-let picked = -1; // the timeline record whose details are shown
 let mode: "live" | "trace" = "live";
+let run: string | null = null; // the run behind the stream
 let ended = false;
 
 const scrub = byId<HTMLInputElement>("scrub");
 const treeElement = byId("tree");
 const chartElement = byId("chart");
 const actorSelect = byId<HTMLSelectElement>("filter-actor");
+const sequenceElement = byId("sequence");
+let showSequence = false; // the Details panel shows the sequence view instead
+let sequenceTask = ""; // the task the sequence view shows
+const zoom = createChartZoom(chartElement, {
+  zoomIn: byId("zoom-in"),
+  zoomOut: byId("zoom-out"),
+  fit: byId("zoom-fit"),
+});
 
 const timeline = createTimelineView(byId("timeline-scroll"), byId("timeline"), store, (index) => {
-  picked = index;
   follow = false;
   position = index;
   renderSoon();
@@ -46,6 +62,7 @@ const timeline = createTimelineView(byId("timeline-scroll"), byId("timeline"), s
 // ── charts: one drawing per machine hash, laid out by the server ────────────
 const layouts = new Map<string, Promise<ChartLayout>>();
 const charts = new Map<string, ChartView>();
+const layoutErrors = new Map<string, string>();
 let shownHash: string | null = null;
 let flashedIndex = -1;
 
@@ -64,7 +81,8 @@ const chartFor = (hash: string): ChartView | undefined => {
         renderSoon();
       },
       (error: unknown) => {
-        chartElement.innerHTML = `<div class="empty">No chart: ${String(error)}</div>`;
+        layoutErrors.set(hash, String(error));
+        renderSoon();
       },
     );
   }
@@ -73,54 +91,108 @@ const chartFor = (hash: string): ChartView | undefined => {
 
 const shownIndex = () => (follow ? store.records.length - 1 : position);
 
+/** The selected agent's incarnation running at this point, when the selected one is not. */
+const followIncarnation = (state: ReplayState) => {
+  const name = selected ? store.names.get(selected) : undefined;
+  if (!name || state.actors[name.actor]) return;
+  for (const actor of Object.keys(state.actors)) {
+    if (store.names.get(actor)?.lineage === name.lineage) {
+      selected = actor;
+      lastTreeKey = "";
+      flashedIndex = -1;
+      return;
+    }
+  }
+};
+
+/** The last record at or before `index` holding a transition of `actor` (-1 when none). */
+const lastStepOf = (actor: string | undefined, index: number): number => {
+  const steps = actor ? store.microsteps.get(actor) : undefined;
+  let last = -1;
+  if (!steps) return last;
+  let low = 0;
+  let high = steps.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (steps[middle]! <= index) {
+      last = steps[middle]!;
+      low = middle + 1;
+    } else high = middle - 1;
+  }
+  return last;
+};
+
+type TransitionsOf = TraceRecordOf<"microstep">["transitions"][number];
+
+/** The transitions a record (a microstep, a snapshot) holds. */
+const transitionsAt = (index: number): readonly TransitionsOf[] => {
+  const step = index >= 0 ? store.records[index] : undefined;
+  return step?.kind === "microstep" || step?.kind === "snapshot" ? (step.transitions ?? []) : [];
+};
+
 const renderChart = (index: number) => {
   const state = store.stateAt(index);
   const actor = selected ? (state.actors[selected] ?? undefined) : undefined;
   const name = selected ? store.names.get(selected) : undefined;
   const hash = actor?.graph ?? name?.graph ?? null;
+  // An incarnation started by a restart: the crash that ended the one before is marked.
+  const restartIndex = name ? (store.restarts.get(name.id) ?? -1) : -1;
+  const restart = restartIndex >= 0 && restartIndex <= index ? store.records[restartIndex] : undefined;
+  const crash = byId("chart-crash");
+  crash.hidden = restart?.kind !== "runtime";
+  crash.textContent =
+    restart?.kind === "runtime" && restart.event.type === "agent.restarted"
+      ? `↻ restarted at #${restart.seq}: ${restart.event.cause}`
+      : "";
   byId("chart-title").textContent = name
-    ? `${name.id} (${name.machine ?? "not a machine"})${actor ? ` · ${formatValue(actor.value)}` : " · not running here"}`
+    ? `${name.label} (${name.machine ?? "not a machine"})${actor ? ` · ${formatValue(actor.value)}` : " · not running here"}`
     : "";
   if (!hash) {
     shownHash = null;
-    chartElement.innerHTML = `<div class="empty">${
-      name ? "This actor is not a state machine (a promise or a callback)." : "Select an actor in the tree."
-    }</div>`;
+    const why = name
+      ? "This actor is not a state machine (a promise or a callback)."
+      : ended && store.records.length === 0
+        ? byId("notice").textContent || "This trace is empty: it holds no records."
+        : "Select an actor in the tree.";
+    const empty = document.createElement("div");
+    empty.className = "empty";
+    empty.textContent = why;
+    chartElement.replaceChildren(empty);
     return;
   }
   const chart = chartFor(hash);
   if (!chart) {
-    if (shownHash !== null || !chartElement.querySelector(".empty")) {
-      chartElement.innerHTML = '<div class="empty">Laying out…</div>';
+    const why = layoutErrors.has(hash) ? `No chart: ${layoutErrors.get(hash)}` : "Laying out…";
+    if (chartElement.textContent !== why) {
+      const empty = document.createElement("div");
+      empty.className = "empty";
+      empty.textContent = why;
+      chartElement.replaceChildren(empty);
     }
     shownHash = null;
     return;
   }
   if (shownHash !== hash) {
     chartElement.replaceChildren(chart.svg);
+    zoom.fitShown();
     shownHash = hash;
     flashedIndex = -1;
   }
   const machine = store.machines.get(hash);
   chart.setActive(actor && machine ? activeStateIds(machine.graph.root, actor.value) : []);
-  // Flash the last transition this actor took at or before the point shown.
-  const steps = selected ? store.microsteps.get(selected) : undefined;
-  let last = -1;
-  if (steps) {
-    let low = 0;
-    let high = steps.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (steps[middle]! <= index) {
-        last = steps[middle]!;
-        low = middle + 1;
-      } else high = middle - 1;
-    }
+  // Flash the last transition this actor took at or before the point shown; for an incarnation
+  // that has taken none yet after a restart, the one that ended its predecessor (the crash).
+  let last = lastStepOf(selected ?? undefined, index);
+  let crashedBy: readonly TransitionsOf[] = [];
+  if (last < 0 && restart && name) {
+    const number = Number(/#(\d+)$/.exec(name.id)?.[1] ?? 0);
+    last = lastStepOf(store.actorById.get(`${withoutIncarnation(name.id)}#${number - 1}`), index);
+    crashedBy = transitionsAt(last);
   }
+  chart.markCrash(crashedBy);
   if (last !== flashedIndex) {
     flashedIndex = last;
-    const step = last >= 0 ? store.records[last] : undefined;
-    if (step?.kind === "microstep" || step?.kind === "snapshot") chart.flash(step.transitions ?? []);
+    chart.flash(transitionsAt(last));
   }
 };
 
@@ -154,10 +226,12 @@ function render() {
       position = Math.max(0, index);
       follow = false;
       pendingSeq = null;
+      timeline.reveal(position);
     }
   }
   const index = shownIndex();
   const state = store.stateAt(index);
+  followIncarnation(state);
   const treeKey = `${state.seq}|${selected}`;
   if (treeKey !== lastTreeKey) {
     treeElement.innerHTML = treeHtml(state, selected);
@@ -177,11 +251,29 @@ function render() {
   byId("position").textContent = `seq ${seq.toLocaleString("en")} / ${lastSeq.toLocaleString("en")}`;
   document.body.dataset.seq = String(seq);
   byId("follow").classList.toggle("on", follow);
-  const details = detailsHtml(store, picked);
-  byId("details-title").textContent = details.title;
-  if (byId("details").dataset.index !== String(picked)) {
-    byId("details").innerHTML = details.html;
-    byId("details").dataset.index = String(picked);
+  // Details show the timeline row at the point, however it was reached.
+  const picked = timeline.recordAt(index);
+  if (showSequence) {
+    // The task filtered on, else the task of the point shown, else the one shown before.
+    const record = store.records[index];
+    sequenceTask =
+      filter.task ||
+      (record && taskOf(record)) ||
+      (picked >= 0 && taskOf(store.records[picked]!)) ||
+      sequenceTask;
+    const key = `${index}|${sequenceTask}|${store.records.length}`;
+    if (sequenceElement.dataset.key !== key) {
+      sequenceElement.innerHTML = sequenceHtml(store, index, sequenceTask);
+      sequenceElement.dataset.key = key;
+      byId("details-title").textContent = "";
+    }
+  } else {
+    const details = detailsHtml(store, picked);
+    byId("details-title").textContent = details.title;
+    if (byId("details").dataset.index !== String(picked)) {
+      byId("details").innerHTML = details.html;
+      byId("details").dataset.index = String(picked);
+    }
   }
   updateLink();
 }
@@ -202,26 +294,35 @@ byId("follow").addEventListener("click", () => {
   if (!follow) position = store.records.length - 1;
   renderSoon();
 });
+/** One visible timeline row on (1) or back (-1); at either end it stays. */
 const step = (direction: 1 | -1) => {
-  const from = shownIndex();
-  const rows = store.rows;
-  let next = -1;
-  if (direction > 0) next = rows.find((index) => index > from) ?? from;
-  else
-    for (let k = rows.length - 1; k >= 0; k -= 1)
-      if (rows[k]! < from) {
-        next = rows[k]!;
-        break;
-      }
-  picked = next;
-  goTo(next);
+  const next = timeline.neighbour(shownIndex(), direction);
+  if (next >= 0) goTo(next);
 };
 byId("next").addEventListener("click", () => step(1));
+const showPanel = (sequence: boolean) => {
+  showSequence = sequence;
+  byId("show-sequence").classList.toggle("on", sequence);
+  byId("show-details").classList.toggle("on", !sequence);
+  sequenceElement.hidden = !sequence;
+  byId("details").hidden = sequence;
+  sequenceElement.dataset.key = "";
+  byId("details").dataset.index = "";
+  renderSoon();
+};
+byId("show-details").addEventListener("click", () => showPanel(false));
+byId("show-sequence").addEventListener("click", () => showPanel(true));
+sequenceElement.addEventListener("click", (event) => {
+  const message = (event.target as HTMLElement).closest<HTMLElement>(".seq-msg");
+  if (message) goTo(Number(message.dataset.index));
+});
 byId("prev").addEventListener("click", () => step(-1));
 document.addEventListener("keydown", (event) => {
-  if ((event.target as HTMLElement).tagName === "INPUT") return;
-  if (event.key === "ArrowRight") step(1);
-  if (event.key === "ArrowLeft") step(-1);
+  // Text fields keep their arrow keys; the slider's step by visible row like everywhere else.
+  if ((event.target as HTMLElement).tagName === "INPUT" && event.target !== scrub) return;
+  if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+  event.preventDefault();
+  step(event.key === "ArrowRight" ? 1 : -1);
 });
 
 treeElement.addEventListener("click", (event) => {
@@ -276,24 +377,67 @@ byId("export-svg").addEventListener("click", () => {
   setTimeout(() => URL.revokeObjectURL(anchor.href), 1_000);
 });
 
+// An address fragment edited by hand (or a link followed) in this tab: go where it says.
+window.addEventListener("hashchange", () => {
+  const next = parseDeepLink(location.hash);
+  filter.actor = next.filterActor;
+  filter.task = next.task;
+  filter.type = next.type;
+  filter.hideXstate = !next.showXstate;
+  actorSelect.value = filter.actor;
+  byId<HTMLInputElement>("filter-task").value = filter.task;
+  byId<HTMLInputElement>("filter-type").value = filter.type;
+  byId<HTMLInputElement>("hide-xstate").checked = filter.hideXstate;
+  timeline.refilter(filter);
+  if (next.actor !== null) selected = next.actor;
+  lastTreeKey = "";
+  flashedIndex = -1;
+  follow = next.seq === null;
+  pendingSeq = next.seq;
+  renderSoon();
+});
+
 // ── the record stream ────────────────────────────────────────────────────────
 let knownActors = 0;
 const refreshActorFilter = () => {
   if (store.names.size === knownActors) return;
   knownActors = store.names.size;
-  const options = ['<option value="">all</option>'];
-  for (const actor of store.names.values()) {
-    if (actor.machine === null) continue; // promise runners come and go; filter by their agent
-    options.push(`<option value="${actor.actor}">${actor.id} (${actor.actor})</option>`);
-  }
-  actorSelect.innerHTML = options.join("");
+  // One entry per agent (all its incarnations) or other machine actor; promise runners come and
+  // go, and are found under their agent.
+  const lineages = new Set<string>();
+  for (const actor of store.names.values()) if (actor.machine !== null) lineages.add(actor.lineage);
+  actorSelect.replaceChildren(
+    new Option("all", ""),
+    ...[...lineages].sort().map((lineage) => new Option(lineage, lineage)),
+  );
   actorSelect.value = filter.actor;
 };
 
 const status = byId("status");
 const source = new EventSource("/inspect/api/stream");
 source.addEventListener("hello", (event) => {
-  const hello = JSON.parse((event as MessageEvent<string>).data) as { mode: "live" | "trace"; title: string };
+  const hello = JSON.parse((event as MessageEvent<string>).data) as {
+    mode: "live" | "trace";
+    title: string;
+    run: string;
+    notice: string | null;
+  };
+  if (run !== null && hello.run !== run) {
+    // The host restarted: the stream goes on with another run. Start over on it, at its live end
+    // (the old run's point and actor ids mean nothing there; the filters are kept).
+    source.close();
+    history.replaceState(
+      null,
+      "",
+      formatDeepLink({ ...parseDeepLink(location.hash), seq: null, actor: null }),
+    );
+    location.reload();
+    return;
+  }
+  run = hello.run;
+  const notice = byId("notice");
+  notice.hidden = hello.notice === null;
+  notice.textContent = hello.notice ?? "";
   mode = hello.mode;
   const badge = byId("mode");
   badge.textContent = mode === "live" ? "live" : `trace · ${hello.title}`;
@@ -323,8 +467,12 @@ const finished = (label: string) => (event: Event) => {
     ended = true;
     source.close();
     if (follow && pendingSeq === null) {
+      // A trace opens at its first record with an actor, so the tree has something to show.
       follow = false;
-      position = store.records.length - 1;
+      const first = store.records.findIndex(
+        (record) => record.kind === "actor" || record.kind === "checkpoint",
+      );
+      position = store.records.length === 0 ? -1 : Math.max(0, first);
     }
   }
   renderSoon();

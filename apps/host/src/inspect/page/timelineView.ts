@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // The event timeline: one row per event, runtime event, model call and approval, filtered by
-// actor, task and type (xstate.* hidden unless asked), drawn virtually (only the rows in view
+// agent (all its incarnations) or actor, task and type (xstate.* hidden unless asked); the ◀ ▶
+// steps and the arrow keys go from visible row to visible row. Drawn virtually (only the rows in view
 // exist), so 100,000 records scroll as smoothly as ten.
-import type { TraceRecord } from "@troupe/runtime/inspect/graph";
+import type { TraceRecord, TraceRecordOf } from "@troupe/runtime/inspect/graph";
 import type { TraceStore } from "./TraceStore.ts";
 
 export const ROW_HEIGHT = 22;
@@ -17,7 +18,8 @@ export interface TimelineFilter {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char]!);
 
-const taskOf = (record: TraceRecord): string | null => {
+/** The task a record is about, if it says. */
+export const taskOf = (record: TraceRecord): string | null => {
   if (record.kind === "runtime") return "taskId" in record.event ? record.event.taskId : null;
   if (record.kind === "llm") return record.taskId;
   if (record.kind === "approval") return record.taskId;
@@ -44,35 +46,50 @@ const typeOf = (record: TraceRecord): string => {
   }
 };
 
-/** The actors a record is about (for the actor filter). */
-const actorsOf = (record: TraceRecord, store: TraceStore): string[] => {
-  if (record.kind === "event") return record.source ? [record.target, record.source] : [record.target];
-  if (record.kind === "llm") return record.actor ? [record.actor] : [];
-  if (record.kind === "runtime" && "agent" in record.event && typeof record.event.agent === "string") {
-    const name = record.event.agent;
-    const out: string[] = [];
-    for (const actor of store.names.values()) if (actor.id.startsWith(`${name}#`)) out.push(actor.actor);
-    return out;
-  }
+const lineageOf = (store: TraceStore, actor: string | null): string[] => {
+  const name = actor === null ? undefined : store.names.get(actor);
+  return name ? [name.lineage] : [];
+};
+
+/** The agents and actors a record is about, by lineage (for the Actor filter). */
+const lineagesOf = (record: TraceRecord, store: TraceStore): string[] => {
+  if (record.kind === "event")
+    return [...lineageOf(store, record.target), ...lineageOf(store, sourceOf(record, store))];
+  if (record.kind === "llm") return lineageOf(store, record.actor);
+  if (record.kind === "runtime" && "agent" in record.event && typeof record.event.agent === "string")
+    return [record.event.agent];
   return [];
 };
+
+/**
+ * Who sent an event: its source, or — for one sent from outside any actor to an agent — the
+ * agent's supervisor, which is where the runtime sends tasks and cancellations from.
+ */
+export const sourceOf = (record: TraceRecordOf<"event">, store: TraceStore): string | null => {
+  if (record.source !== null) return record.source;
+  const parent = store.names.get(record.target)?.parent;
+  return parent && store.supervisors.has(parent) ? parent : null;
+};
+
+const inLineage = (lineage: string, filter: string) => lineage === filter || lineage.startsWith(`${filter}/`);
 
 export const matches = (record: TraceRecord, filter: TimelineFilter, store: TraceStore): boolean => {
   const type = typeOf(record);
   if (filter.hideXstate && type.startsWith("xstate.")) return false;
   if (filter.type !== "" && !type.includes(filter.type)) return false;
   if (filter.task !== "" && !(taskOf(record) ?? "").includes(filter.task)) return false;
-  if (filter.actor !== "" && !actorsOf(record, store).includes(filter.actor)) return false;
+  if (filter.actor !== "" && !lineagesOf(record, store).some((lineage) => inLineage(lineage, filter.actor)))
+    return false;
   return true;
 };
 
 const nameOf = (store: TraceStore, actor: string | null) =>
-  actor === null ? "outside" : (store.names.get(actor)?.id ?? actor);
+  actor === null ? "outside" : (store.names.get(actor)?.label ?? actor);
 
 const summaryOf = (record: TraceRecord, store: TraceStore): string => {
   switch (record.kind) {
     case "event":
-      return `${nameOf(store, record.source)} → ${nameOf(store, record.target)}`;
+      return `${nameOf(store, sourceOf(record, store))} → ${nameOf(store, record.target)}`;
     case "runtime": {
       const { type: _type, at: _at, ...fields } = record.event as Record<string, unknown>;
       return Object.entries(fields)
@@ -103,6 +120,10 @@ export interface TimelineView {
   draw(position: number): void;
   /** Scroll so the row at or before `position` is in view. */
   reveal(position: number): void;
+  /** The record (store index) of the visible row at or before `position`; -1 when none. */
+  recordAt(position: number): number;
+  /** The record of the next (1) or previous (-1) visible row from `position`; -1 when none. */
+  neighbour(position: number, direction: 1 | -1): number;
   readonly count: number;
 }
 
@@ -175,6 +196,16 @@ export const createTimelineView = (
       if (top < scroller.scrollTop || top > scroller.scrollTop + scroller.clientHeight - ROW_HEIGHT * 2) {
         scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
       }
+    },
+    recordAt(position) {
+      const row = rowAt(position);
+      return row < 0 ? -1 : visible[row]!;
+    },
+    neighbour(position, direction) {
+      const row = rowAt(position);
+      // At a record between rows, the previous row is the one at or before it.
+      const next = direction > 0 ? row + 1 : visible[row] === position ? row - 1 : row;
+      return visible[next] ?? -1;
     },
     get count() {
       return visible.length;

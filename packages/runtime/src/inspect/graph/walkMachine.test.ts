@@ -85,6 +85,22 @@ describe("walkMachine", () => {
     ]);
   });
 
+  it("names an invoke without an id by its source in done and error labels", () => {
+    const review = setup({ actors: { drafter: fromPromise(async () => "draft") } }).createMachine({
+      id: "review",
+      initial: "drafting",
+      states: {
+        drafting: { invoke: { src: "drafter", onDone: "done", onError: "drafting" } },
+        done: { type: "final" },
+      },
+    });
+    const drafting = walkMachine(review).root.states.find((state) => state.key === "drafting")!;
+    expect(drafting.transitions.map((transition) => transition.label)).toEqual([
+      "done: drafter",
+      "error: drafter",
+    ]);
+  });
+
   it("gives a machine and its .provide() copy one hash, and different machines different ones", () => {
     const provided = agentHostMachine.provide({ actions: { takeTask: () => {} } as never });
     expect(machineGraphHash(walkMachine(provided))).toBe(machineGraphHash(walkMachine(agentHostMachine)));

@@ -95,9 +95,14 @@ const srcName = (src: unknown): string => {
   return typeof id === "string" ? id : "inline";
 };
 
+/** An invoke's name in a label: its id, or its source's name when xstate made the id up (`0.review.drafting`). */
+const invokeName = (id: string, invokes: ReadonlyMap<string, string>): string =>
+  /^\d+\./.test(id) ? (invokes.get(id) ?? id) : id;
+
 const classify = (
   eventType: string,
   delays: ReadonlyMap<string, number | string>,
+  invokes: ReadonlyMap<string, string>,
 ): { kind: TransitionKind; label: string } => {
   if (eventType === "") return { kind: "always", label: "always" };
   if (eventType === "*") return { kind: "wildcard", label: "*" };
@@ -106,9 +111,15 @@ const classify = (
     return { kind: "after", label: typeof delay === "number" ? `after ${delay}ms` : `after ${delay}` };
   if (eventType.startsWith("xstate.done.state.")) return { kind: "done", label: "done" };
   if (eventType.startsWith("xstate.done.actor."))
-    return { kind: "done", label: `done: ${eventType.slice("xstate.done.actor.".length)}` };
+    return {
+      kind: "done",
+      label: `done: ${invokeName(eventType.slice("xstate.done.actor.".length), invokes)}`,
+    };
   if (eventType.startsWith("xstate.error.actor."))
-    return { kind: "error", label: `error: ${eventType.slice("xstate.error.actor.".length)}` };
+    return {
+      kind: "error",
+      label: `error: ${invokeName(eventType.slice("xstate.error.actor.".length), invokes)}`,
+    };
   return { kind: "event", label: eventType };
 };
 
@@ -116,8 +127,9 @@ const transitionOf = (
   transition: LiveTransition,
   eventType: string,
   delays: ReadonlyMap<string, number | string>,
+  invokes: ReadonlyMap<string, string>,
 ): TransitionGraph => ({
-  ...classify(eventType, delays),
+  ...classify(eventType, delays, invokes),
   eventType,
   guard: guardName(transition.guard),
   actions: actionNames(transition.actions),
@@ -128,15 +140,16 @@ const transitionOf = (
 const walkNode = (node: LiveStateNode): StateNodeGraph => {
   const delays = new Map<string, number | string>();
   for (const delayed of node.after) if (delayed.eventType) delays.set(delayed.eventType, delayed.delay);
-  const transitions: TransitionGraph[] = [];
-  for (const transition of node.always ?? []) transitions.push(transitionOf(transition, "", delays));
-  for (const [eventType, list] of node.transitions) {
-    for (const transition of list) transitions.push(transitionOf(transition, eventType, delays));
-  }
   const invoke: InvokeGraph[] = node.invoke.map((definition) => ({
     id: definition.id,
     src: srcName(definition.src),
   }));
+  const invokes = new Map(invoke.map((definition) => [definition.id, definition.src]));
+  const transitions: TransitionGraph[] = [];
+  for (const transition of node.always ?? []) transitions.push(transitionOf(transition, "", delays, invokes));
+  for (const [eventType, list] of node.transitions) {
+    for (const transition of list) transitions.push(transitionOf(transition, eventType, delays, invokes));
+  }
   const initial = node.type === "compound" ? (node.initial?.target?.[0]?.id ?? null) : null;
   return {
     id: node.id,
