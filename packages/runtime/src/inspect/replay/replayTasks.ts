@@ -1,0 +1,314 @@
+// Re-run recorded tasks offline and compare them with their recording. Each root task (one nobody
+// else dispatched) runs again in a fresh team on a simulated clock set to when it was accepted, with
+// the same id and input; its model and human gateway answer from the recording (replayingPorts),
+// subtasks are matched to the recorded ones in the order their parent dispatched them. Then each
+// actor's sequence of task events and each task's outcome are compared with the recording; the first
+// difference is the divergence.
+import { SimulatedClock } from "xstate";
+import type { RuntimeEvent } from "../../events/catalogue.ts";
+import { EventBus } from "../../events/EventBus.ts";
+import type { Llm } from "../../llm/Llm.ts";
+import type { TaskOutcome } from "../../supervisor/TaskIo.ts";
+import { createSupervisor, type SupervisorOptions } from "../../supervisor/Team.ts";
+import type { TaskInput } from "../../task/Task.ts";
+import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
+import { type Json, type Redact, toJsonSafe } from "../toJsonSafe.ts";
+import { type Divergence, replayingPorts } from "./replayingPorts.ts";
+
+type IoRecord = TraceRecordOf<"io">;
+
+/** The team a replay runs: what `createSupervisor` takes, minus what the replay provides. */
+export type ReplayTeam = Omit<SupervisorOptions, "clock" | "bus" | "llm" | "human" | "io" | "inspect">;
+
+export interface ReplayOptions {
+  /** The team, or how to make it from the names of the agents the recorded team had. */
+  readonly team: ReplayTeam | ((agents: readonly string[]) => ReplayTeam);
+  /** Replay only this task (and its subtasks). */
+  readonly taskId?: string;
+  /** The redaction the recording used (the host's: `redactTraceValue`). */
+  readonly redact?: Redact;
+  /** The size bound of io values the recording used (default the Inspector's, 256 KiB). */
+  readonly maxIoBytes?: number;
+}
+
+export type ReplayResult =
+  | { readonly identical: true; readonly tasks: number }
+  | { readonly identical: false; readonly tasks: number; readonly divergence: Divergence };
+
+/** The events that say what a task did, each as what must match (times and progress text left out). */
+const IGNORED = new Set(["task.progress", "task.claimed", "task.retrying"]);
+const signature = (event: RuntimeEvent, taskId: string): Json => {
+  const e = event as unknown as Record<string, unknown>;
+  return {
+    type: event.type,
+    taskId,
+    ...(typeof e.rule === "string" ? { rule: e.rule } : {}),
+    ...(typeof e.question === "string" ? { question: e.question } : {}),
+    ...(typeof e.decision === "string" ? { decision: e.decision } : {}),
+    ...(typeof e.error === "object" && e.error !== null ? { error: (e.error as { tag: string }).tag } : {}),
+    ...(typeof e.event === "object" && e.event !== null
+      ? { event: String((e.event as { type?: unknown }).type) }
+      : {}),
+  };
+};
+
+interface Step {
+  readonly actor: string;
+  readonly item: Json;
+  readonly traceSeq: number | null;
+}
+
+const stepOf = (event: RuntimeEvent, taskId: string, traceSeq: number | null): Step => ({
+  actor: ((event as { agent?: string | null }).agent ?? "supervisor") || "supervisor",
+  item: signature(event, taskId),
+  traceSeq,
+});
+
+/** The first place two per-actor sequences differ, earliest in the recording first. */
+const firstDifference = (
+  rootId: string,
+  expected: readonly Step[],
+  got: readonly Step[],
+): Divergence | undefined => {
+  const byActor = (steps: readonly Step[]) => {
+    const map = new Map<string, Step[]>();
+    for (const step of steps) map.set(step.actor, [...(map.get(step.actor) ?? []), step]);
+    return map;
+  };
+  const want = byActor(expected);
+  const have = byActor(got);
+  let first: Divergence | undefined;
+  let firstAt = Number.POSITIVE_INFINITY;
+  for (const actor of new Set([...want.keys(), ...have.keys()])) {
+    const a = want.get(actor) ?? [];
+    const b = have.get(actor) ?? [];
+    for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+      if (JSON.stringify(a[i]?.item) === JSON.stringify(b[i]?.item)) continue;
+      const at = a[i]?.traceSeq ?? Number.POSITIVE_INFINITY;
+      if (first === undefined || at < firstAt) {
+        const taskId = ((a[i]?.item ?? b[i]?.item) as { taskId?: string }).taskId ?? rootId;
+        first = {
+          taskId,
+          actor,
+          seq: i + 1,
+          traceSeq: a[i]?.traceSeq ?? null,
+          what: "event",
+          expected: a[i]?.item ?? null,
+          got: b[i]?.item ?? null,
+        };
+        firstAt = at;
+      }
+      break;
+    }
+  }
+  return first;
+};
+
+/** The recording, indexed: each task's io (its last attempt), its subtasks, its events. */
+const indexRecording = (records: readonly TraceRecord[]) => {
+  const io = new Map<string, IoRecord[]>();
+  const accepted = new Map<string, IoRecord>();
+  const children = new Map<string, string[]>();
+  const events: TraceRecordOf<"runtime">[] = [];
+  for (const record of records) {
+    if (record.kind === "runtime") events.push(record);
+    if (record.kind !== "io") continue;
+    if (record.port === "task") {
+      // A task run again (a retry) starts its io afresh: the last attempt is the one replayed.
+      io.set(record.taskId, []);
+      accepted.set(record.taskId, record);
+      const parent = (record.request as { task?: { parentTaskId?: string } }).task?.parentTaskId;
+      if (parent !== undefined) {
+        const list = children.get(parent) ?? [];
+        if (!list.includes(record.taskId)) list.push(record.taskId);
+        children.set(parent, list);
+      }
+    }
+    io.get(record.taskId)?.push(record);
+  }
+  return { io, accepted, children, events };
+};
+
+/** The task input that makes the same task again (same id, text, input, notes, conversation…). */
+const inputOf = (accepted: IoRecord): TaskInput => {
+  const { task, agent } = accepted.request as {
+    task: Record<string, unknown>;
+    agent: string | null;
+  };
+  return {
+    id: String(task.id),
+    ...(typeof task.text === "string" ? { text: task.text } : {}),
+    ...(task.input !== undefined ? { input: task.input } : {}),
+    ...(typeof task.channel === "string" ? { channel: task.channel } : {}),
+    ...(typeof task.command === "string" ? { command: task.command } : {}),
+    ...(Array.isArray(task.needs) ? { needs: task.needs as string[] } : {}),
+    ...(typeof task.from === "string" ? { from: task.from } : {}),
+    ...(typeof task.deadlineMs === "number" ? { deadline: task.deadlineMs } : {}),
+    ...(Array.isArray(task.conversation)
+      ? { conversation: task.conversation as TaskInput["conversation"] }
+      : {}),
+    ...(Array.isArray(task.notes) ? { notes: task.notes as string[] } : {}),
+    ...(agent !== null ? { agent } : {}),
+  } as TaskInput;
+};
+
+/** Let promise callbacks and XState's deferred work run. */
+const settle = async (rounds = 5) => {
+  for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+};
+
+/** How far simulated time moves when nothing else happens, and how far in all before giving up. */
+const IDLE_STEP_MS = 1_000;
+const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1_000;
+
+/** Replay one root task (and its subtasks); the first divergence, or undefined when identical. */
+const replayOne = async (
+  rootId: string,
+  recording: ReturnType<typeof indexRecording>,
+  options: ReplayOptions,
+): Promise<Divergence | undefined> => {
+  const maxBytes = options.maxIoBytes ?? 262_144;
+  const normalize = (value: unknown, key: string) =>
+    toJsonSafe(value, [key], { maxBytes, redact: options.redact });
+  const accepted = recording.accepted.get(rootId)!;
+  const idMap = new Map<string, string>([[rootId, rootId]]);
+  const dispatched = new Map<string, number>();
+  const outcomes = new Map<string, Json>();
+  let divergence: Divergence | undefined;
+  const diverged = (found: Divergence) => {
+    divergence ??= found;
+  };
+  const recordedId = (taskId: string) => idMap.get(taskId) ?? taskId;
+  const ports = replayingPorts({ io: recording.io, recordedId, normalize, diverged });
+  const clock = new SimulatedClock();
+  clock.set(accepted.at);
+  const bus = new EventBus({ clock });
+  const seen: RuntimeEvent[] = [];
+  bus.subscribe((event) => seen.push(event));
+  const agents = (accepted.request as { team?: string[] }).team ?? [];
+  const team = typeof options.team === "function" ? options.team(agents) : options.team;
+  const offline = (): never => {
+    throw new Error("replay: the model is given by the recording");
+  };
+  const running = createSupervisor({
+    ...team,
+    clock,
+    bus,
+    llm: (role): Llm => ({
+      model: `replay:${role}`,
+      role,
+      chat: offline,
+      chatStructured: offline,
+      runTools: offline,
+    }),
+    human: ports.human,
+    io: {
+      accepted(task) {
+        if (task.parentTaskId === undefined) return;
+        const parent = recordedId(task.parentTaskId);
+        const n = dispatched.get(parent) ?? 0;
+        dispatched.set(parent, n + 1);
+        const recorded = recording.children.get(parent)?.[n];
+        if (recorded === undefined) {
+          diverged({
+            taskId: parent,
+            actor: "supervisor",
+            seq: n + 1,
+            traceSeq: null,
+            what: "task",
+            expected: null,
+            got: normalize({ text: task.text }, "request"),
+          });
+          return;
+        }
+        idMap.set(task.id, recorded);
+      },
+      llm: ports.llm,
+      settled(task, _agent, outcome: TaskOutcome) {
+        outcomes.set(recordedId(task.id), normalize(outcome, "reply"));
+      },
+    },
+  });
+  try {
+    const run = running.submit(inputOf(accepted));
+    let done = false;
+    run.result.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    for (let waited = 0; !done && waited < GIVE_UP_AFTER_MS; waited += IDLE_STEP_MS) {
+      await settle();
+      if (!done) clock.increment(IDLE_STEP_MS);
+    }
+    await settle();
+  } finally {
+    running.stop();
+  }
+  if (divergence) return divergence;
+
+  // The task tree, as recorded.
+  const tree = new Set<string>();
+  const visit = (id: string) => {
+    tree.add(id);
+    for (const child of recording.children.get(id) ?? []) visit(child);
+  };
+  visit(rootId);
+  const from = accepted.seq;
+  const expected = recording.events
+    .filter((record) => record.seq >= from && tree.has((record.event as { taskId?: string }).taskId ?? ""))
+    .filter((record) => !IGNORED.has(record.event.type))
+    .map((record) => stepOf(record.event, (record.event as { taskId: string }).taskId, record.seq));
+  const got = seen
+    .filter((event) => "taskId" in event && !IGNORED.has(event.type))
+    .map((event) => stepOf(event, recordedId((event as { taskId: string }).taskId), null));
+  const different = firstDifference(rootId, expected, got);
+  if (different) return different;
+  for (const id of tree) {
+    const want = recording.io.get(id)?.find((io) => io.port === "outcome");
+    if (!want) continue;
+    const have = outcomes.get(id) ?? null;
+    if (JSON.stringify(want.reply) !== JSON.stringify(have)) {
+      return {
+        taskId: id,
+        actor: want.agent ?? "supervisor",
+        seq: 1,
+        traceSeq: want.seq,
+        what: "outcome",
+        expected: want.reply ?? null,
+        got: have,
+      };
+    }
+  }
+  return undefined;
+};
+
+/** The tasks a replay runs: every recorded task nobody dispatched that settled, or the one asked for. */
+export const replayableTasks = (records: readonly TraceRecord[], taskId?: string): string[] => {
+  const { accepted, io } = indexRecording(records);
+  if (taskId !== undefined) return accepted.has(taskId) ? [taskId] : [];
+  return [...accepted.entries()]
+    .filter(([id, record]) => {
+      const parent = (record.request as { task?: { parentTaskId?: string } }).task?.parentTaskId;
+      return parent === undefined && io.get(id)?.some((one) => one.port === "outcome");
+    })
+    .map(([id]) => id);
+};
+
+/** Replay the recorded tasks of `records`; identical, or the first divergence. */
+export const replayTasks = async (
+  records: readonly TraceRecord[],
+  options: ReplayOptions,
+): Promise<ReplayResult> => {
+  const recording = indexRecording(records);
+  const roots = replayableTasks(records, options.taskId);
+  if (options.taskId !== undefined && roots.length === 0) {
+    throw new Error(`replay: task ${options.taskId} is not in the trace (no io record of it was recorded)`);
+  }
+  let tasks = 0;
+  for (const root of roots) {
+    const divergence = await replayOne(root, recording, options);
+    tasks += 1;
+    if (divergence) return { identical: false, tasks, divergence };
+  }
+  return { identical: true, tasks };
+};
