@@ -86,7 +86,8 @@ const firstDifference = (
       if (JSON.stringify(a[i]?.item) === JSON.stringify(b[i]?.item)) continue;
       const at = a[i]?.traceSeq ?? Number.POSITIVE_INFINITY;
       if (first === undefined || at < firstAt) {
-        const taskId = ((a[i]?.item ?? b[i]?.item) as { taskId?: string }).taskId ?? rootId;
+        const item = (a[i]?.item ?? b[i]?.item ?? {}) as { taskId?: string };
+        const taskId = item.taskId ?? rootId;
         first = {
           taskId,
           actor,
