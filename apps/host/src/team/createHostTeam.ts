@@ -22,6 +22,7 @@ import {
   type Logger,
   route,
   type SnapshotStore,
+  type TaskIo,
   type Team,
 } from "@troupe/runtime";
 import type { LlmMetricsHook, LlmTool } from "@troupe/runtime/llm";
@@ -48,6 +49,8 @@ export interface HostTeamOptions {
   readonly modelAgents?: readonly ModelAgentName[];
   /** How long an escalated team waits before it restarts (default 1s, growing to 1m). */
   readonly restart?: Backoff;
+  /** Hooks recording each task's input, model calls and outcome (the host's trace). */
+  readonly io?: TaskIo;
   /** Agents added after the default ones (a program's own, given to main(); tests' stand-ins). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
@@ -116,6 +119,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     ...(options.human ? { human: options.human } : {}),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.io ? { io: options.io } : {}),
   });
   const logger = options.logger;
   const checks = setInterval(() => {

@@ -25,6 +25,7 @@ export {
   replayableTasks,
   replayTasks,
 } from "./replay/replayTasks.ts";
+export { listTraceFiles, TraceFiles, type TraceFilesOptions } from "./TraceFiles.ts";
 export {
   ActorRecord,
   EventRecord,
