@@ -68,6 +68,7 @@ export {
   type Inspector,
   type InspectorOptions,
   IoRecord,
+  type Json,
   listTraceFiles,
   MalformedTraceError,
   type MalformedTraceLine,

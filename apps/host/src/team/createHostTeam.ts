@@ -55,7 +55,8 @@ export interface HostTeamOptions {
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 
-const modelAgent = (
+/** One agent of TROUPE_AGENTS, as the host's team (and `troupe replay`'s) has it. */
+export const modelAgent = (
   name: ModelAgentName,
   team: { readonly agents: () => readonly AnyAgentDefinition[]; readonly logger: Logger },
 ): AnyAgentDefinition => {
@@ -75,6 +76,12 @@ const modelAgent = (
 
 /** How often the system monitor checks the host and the team when nobody asks it. */
 export const MONITOR_EVERY_MS = 30_000;
+
+/** How the host's team routes: by mention, then capability; the rest to the orchestrator, else echo. */
+export const hostRouting = (modelAgents: readonly string[]) => ({
+  routes: [route.mention(), route.capability()],
+  fallback: modelAgents.includes("orchestrator") ? "orchestrator" : echo.name,
+});
 
 export const createHostTeam = (options: HostTeamOptions): Team => {
   let team: Team | undefined;
@@ -103,8 +110,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
         logger: options.logger,
         metrics: { observe: (call) => options.llmMetrics?.hook?.observe(call) },
       }),
-    routes: [route.mention(), route.capability()],
-    fallback: modelAgents.includes("orchestrator") ? "orchestrator" : echo.name,
+    ...hostRouting(modelAgents),
     // A team that escalates (a bug crashing its agents past the restart intensity) restarts after a
     // backoff, as an OTP top-level supervisor restarts its application; its tasks wait in the queue.
     restart: {
