@@ -35,8 +35,22 @@ export type ReplayResult =
   | { readonly identical: true; readonly tasks: number }
   | { readonly identical: false; readonly tasks: number; readonly divergence: Divergence };
 
-/** The events that say what a task did, each as what must match (times and progress text left out). */
-const IGNORED = new Set(["task.progress", "task.claimed", "task.retrying"]);
+/**
+ * The team's own events that say what a task did, each as what must match: not progress (its text
+ * and rate follow the clock) nor what the host around the team adds (claimed, recorded, retrying).
+ */
+const COMPARED = new Set([
+  "task.queued",
+  "task.routed",
+  "task.started",
+  "task.awaiting_human",
+  "task.resumed",
+  "task.approval",
+  "task.emitted",
+  "task.succeeded",
+  "task.failed",
+  "task.cancelled",
+]);
 const signature = (event: RuntimeEvent, taskId: string): Json => {
   const e = event as unknown as Record<string, unknown>;
   return {
@@ -257,10 +271,10 @@ const replayOne = async (
   const from = accepted.seq;
   const expected = recording.events
     .filter((record) => record.seq >= from && tree.has((record.event as { taskId?: string }).taskId ?? ""))
-    .filter((record) => !IGNORED.has(record.event.type))
+    .filter((record) => COMPARED.has(record.event.type))
     .map((record) => stepOf(record.event, (record.event as { taskId: string }).taskId, record.seq));
   const got = seen
-    .filter((event) => "taskId" in event && !IGNORED.has(event.type))
+    .filter((event) => "taskId" in event && COMPARED.has(event.type))
     .map((event) => stepOf(event, recordedId((event as { taskId: string }).taskId), null));
   const different = firstDifference(rootId, expected, got);
   if (different) return different;
