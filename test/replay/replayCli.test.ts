@@ -63,7 +63,9 @@ describe("troupe replay", () => {
     writeFileSync(changed, lines.join("\n"));
     const diverged = spawnTroupe(["replay", changed]);
     expect(await diverged.exited).toBe(1);
-    expect(diverged.stdout[0]).toMatch(/^diverged: task t-\w+, actor research, seq 1 \(llm, trace record \d+\)$/);
+    expect(diverged.stdout[0]).toMatch(
+      /^diverged: task t-\w+, actor research, seq 1 \(llm, trace record \d+\)$/,
+    );
     expect(diverged.stdout[1]).toBe("  at messages[0].content");
     expect(diverged.stdout[2]).toBe('  expected: "You are an old research prompt."');
   }, 60_000);

@@ -64,6 +64,7 @@ export {
   createInspector,
   type Divergence,
   decodeTraceRecord,
+  describeDivergence,
   EventRecord,
   type Inspector,
   type InspectorOptions,

@@ -5,20 +5,16 @@
 // divergence; bad input is one line and exit code 2, like every command.
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { echo } from "@troupe/agents";
 import {
   type AnyAgentDefinition,
-  type Divergence,
-  type Json,
+  describeDivergence,
   MalformedTraceError,
   readTrace,
   redactTraceValue,
   replayTasks,
   type TraceRecord,
 } from "@troupe/runtime";
-import { MODEL_AGENTS, type ModelAgentName } from "../config/hostConfig.ts";
-import { hostRouting, modelAgent } from "../team/createHostTeam.ts";
-import { firstDifference } from "./firstDifference.ts";
+import { hostReplayTeam } from "./hostReplayTeam.ts";
 
 export const replayUsage = `troupe replay: re-run recorded tasks offline and compare them with the recording.
 
@@ -49,39 +45,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
   task: { type: "string" },
 } as const;
-
-/** The host's agents named in the recording (echo and TROUPE_AGENTS'), plus a program's own. */
-const replayAgents = (names: readonly string[], extra: readonly AnyAgentDefinition[]) => {
-  const agents: AnyAgentDefinition[] = [];
-  const models = names.filter((name): name is ModelAgentName =>
-    (MODEL_AGENTS as readonly string[]).includes(name),
-  );
-  agents.push(
-    echo,
-    ...models.map((name) => modelAgent(name, { agents: () => agents, logger: silent })),
-    ...extra.filter((agent) => names.includes(agent.name)),
-  );
-  return { agents, ...hostRouting(models) };
-};
-
-const silent = { log: () => {} };
-
-const cut = (value: Json | undefined | null) => {
-  const text = JSON.stringify(value ?? null);
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
-};
-
-export const describeDivergence = (divergence: Divergence): string => {
-  const where = firstDifference(divergence.expected, divergence.got);
-  return [
-    `diverged: task ${divergence.taskId}, actor ${divergence.actor}, seq ${divergence.seq} (${divergence.what}${
-      divergence.traceSeq !== null ? `, trace record ${divergence.traceSeq}` : ""
-    })`,
-    ...(where.path !== "" ? [`  at ${where.path}`] : []),
-    `  expected: ${cut(where.expected)}`,
-    `  got:      ${cut(where.got)}`,
-  ].join("\n");
-};
 
 /** Run `troupe replay` with the arguments after the command name; returns the exit code. */
 export const replayCommand = async (
@@ -118,7 +81,7 @@ export const replayCommand = async (
   let result: Awaited<ReturnType<typeof replayTasks>>;
   try {
     result = await replayTasks(records, {
-      team: (names) => replayAgents(names, extraAgents),
+      team: (names) => hostReplayTeam(names, extraAgents),
       redact: redactTraceValue,
       ...(parsed.values.task !== undefined ? { taskId: parsed.values.task } : {}),
     });

@@ -16,6 +16,7 @@ export {
 } from "./readTrace.ts";
 export { type RecordTraceOptions, recordTrace, type TraceRecording } from "./recordTrace.ts";
 export { redactTraceValue } from "./redactTraceValue.ts";
+export { type Difference, describeDivergence, firstDifference } from "./replay/describeDivergence.ts";
 export { recordTaskIo, type TaskIoRecorder } from "./replay/recordTaskIo.ts";
 export type { Divergence } from "./replay/replayingPorts.ts";
 export {
