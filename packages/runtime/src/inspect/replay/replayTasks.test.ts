@@ -48,6 +48,7 @@ const record = async (agents: readonly AnyAgentDefinition[], text: string): Prom
   const team = createSupervisor({
     agents,
     bus,
+    inspect: inspector.inspect,
     fallback: "lead",
     routes,
     llm: () => new ScriptedModel([{ tokens: ["Otters ", "hold ", "hands."] }]),

@@ -5,14 +5,15 @@
 // actor's sequence of task events and each task's outcome are compared with the recording; the first
 // difference is the divergence.
 import { SimulatedClock } from "xstate";
-import type { RuntimeEvent } from "../../events/catalogue.ts";
 import { EventBus } from "../../events/EventBus.ts";
 import type { Llm } from "../../llm/Llm.ts";
 import type { TaskOutcome } from "../../supervisor/TaskIo.ts";
 import { createSupervisor, type SupervisorOptions } from "../../supervisor/Team.ts";
 import type { TaskInput } from "../../task/Task.ts";
+import { createInspector } from "../Inspector.ts";
 import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "../toJsonSafe.ts";
+import { actorSteps, type Step } from "./actorSteps.ts";
 import { type Divergence, replayingPorts } from "./replayingPorts.ts";
 
 type IoRecord = TraceRecordOf<"io">;
@@ -35,49 +36,6 @@ export type ReplayResult =
   | { readonly identical: true; readonly tasks: number }
   | { readonly identical: false; readonly tasks: number; readonly divergence: Divergence };
 
-/**
- * The team's own events that say what a task did, each as what must match: not progress (its text
- * and rate follow the clock) nor what the host around the team adds (claimed, recorded, retrying).
- */
-const COMPARED = new Set([
-  "task.queued",
-  "task.routed",
-  "task.started",
-  "task.awaiting_human",
-  "task.resumed",
-  "task.approval",
-  "task.emitted",
-  "task.succeeded",
-  "task.failed",
-  "task.cancelled",
-]);
-const signature = (event: RuntimeEvent, taskId: string): Json => {
-  const e = event as unknown as Record<string, unknown>;
-  return {
-    type: event.type,
-    taskId,
-    ...(typeof e.rule === "string" ? { rule: e.rule } : {}),
-    ...(typeof e.question === "string" ? { question: e.question } : {}),
-    ...(typeof e.decision === "string" ? { decision: e.decision } : {}),
-    ...(typeof e.error === "object" && e.error !== null ? { error: (e.error as { tag: string }).tag } : {}),
-    ...(typeof e.event === "object" && e.event !== null
-      ? { event: String((e.event as { type?: unknown }).type) }
-      : {}),
-  };
-};
-
-interface Step {
-  readonly actor: string;
-  readonly item: Json;
-  readonly traceSeq: number | null;
-}
-
-const stepOf = (event: RuntimeEvent, taskId: string, traceSeq: number | null): Step => ({
-  actor: ((event as { agent?: string | null }).agent ?? "supervisor") || "supervisor",
-  item: signature(event, taskId),
-  traceSeq,
-});
-
 /** The first place two per-actor sequences differ, earliest in the recording first. */
 const firstDifference = (
   rootId: string,
@@ -98,16 +56,16 @@ const firstDifference = (
     const b = have.get(actor) ?? [];
     for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
       if (JSON.stringify(a[i]?.item) === JSON.stringify(b[i]?.item)) continue;
-      const at = a[i]?.traceSeq ?? Number.POSITIVE_INFINITY;
+      const at = a[i]?.seq ?? Number.POSITIVE_INFINITY;
       if (first === undefined || at < firstAt) {
-        const item = (a[i]?.item ?? b[i]?.item ?? {}) as { taskId?: string };
+        const item = (a[i]?.item ?? b[i]?.item ?? {}) as { taskId?: string; type?: string };
         const taskId = item.taskId ?? rootId;
         first = {
           taskId,
           actor,
           seq: i + 1,
-          traceSeq: a[i]?.traceSeq ?? null,
-          what: "event",
+          traceSeq: a[i]?.seq ?? null,
+          what: item.type === undefined ? "state" : "event",
           expected: a[i]?.item ?? null,
           got: b[i]?.item ?? null,
         };
@@ -124,9 +82,7 @@ const indexRecording = (records: readonly TraceRecord[]) => {
   const io = new Map<string, IoRecord[]>();
   const accepted = new Map<string, IoRecord>();
   const children = new Map<string, string[]>();
-  const events: TraceRecordOf<"runtime">[] = [];
   for (const record of records) {
-    if (record.kind === "runtime") events.push(record);
     if (record.kind !== "io") continue;
     if (record.port === "task") {
       // A task run again (a retry) starts its io afresh: the last attempt is the one replayed.
@@ -141,7 +97,7 @@ const indexRecording = (records: readonly TraceRecord[]) => {
     }
     io.get(record.taskId)?.push(record);
   }
-  return { io, accepted, children, events };
+  return { io, accepted, children, records };
 };
 
 /** The task input that makes the same task again (same id, text, input, notes, conversation…). */
@@ -198,8 +154,9 @@ const replayOne = async (
   const clock = new SimulatedClock();
   clock.set(accepted.at);
   const bus = new EventBus({ clock });
-  const seen: RuntimeEvent[] = [];
-  bus.subscribe((event) => seen.push(event));
+  // The replay's own Inspector, made like the recording's, so both are read the same way.
+  const inspector = createInspector({ redact: options.redact, clock, checkpointEvery: 0 });
+  inspector.attach(bus);
   const agents = (accepted.request as { team?: string[] }).team ?? [];
   const team = typeof options.team === "function" ? options.team(agents) : options.team;
   const offline = (): never => {
@@ -209,6 +166,7 @@ const replayOne = async (
     ...team,
     clock,
     bus,
+    inspect: inspector.inspect,
     llm: (role): Llm => ({
       model: `replay:${role}`,
       role,
@@ -268,14 +226,22 @@ const replayOne = async (
     for (const child of recording.children.get(id) ?? []) visit(child);
   };
   visit(rootId);
-  const from = accepted.seq;
-  const expected = recording.events
-    .filter((record) => record.seq >= from && tree.has((record.event as { taskId?: string }).taskId ?? ""))
-    .filter((record) => COMPARED.has(record.event.type))
-    .map((record) => stepOf(record.event, (record.event as { taskId: string }).taskId, record.seq));
-  const got = seen
-    .filter((event) => "taskId" in event && COMPARED.has(event.type))
-    .map((event) => stepOf(event, recordedId((event as { taskId: string }).taskId), null));
+  const withStates = recording.records.some((record) => record.kind === "actor");
+  const expected = actorSteps(
+    recording.records,
+    accepted.seq,
+    (id) => (tree.has(id) ? id : undefined),
+    withStates,
+  );
+  const got = actorSteps(
+    inspector.records(),
+    0,
+    (id) => {
+      const recorded = recordedId(id);
+      return tree.has(recorded) ? recorded : undefined;
+    },
+    withStates,
+  );
   const different = firstDifference(rootId, expected, got);
   if (different) return different;
   for (const id of tree) {
