@@ -15,11 +15,13 @@ import {
   type TraceRecord,
 } from "@troupe/runtime";
 import { hostReplayTeam } from "./hostReplayTeam.ts";
+import { runFork } from "./runFork.ts";
 
 export const replayUsage = `troupe replay: re-run recorded tasks offline and compare them with the recording.
 
 Usage:
   troupe replay <trace.jsonl> [--task <id>]
+  troupe replay <trace.jsonl> --task <id> --until <seq> --live
 
 Reads a trace the host recorded (TROUPE_TRACE_DIR, default <data dir>/traces) and runs each task
 again with this version of the agents, without Ollama, Discord or Redis: the model's recorded
@@ -31,19 +33,30 @@ Exit status: 0 and "identical: N tasks" when everything matches; 1 and the first
 actor, seq, expected vs got) when something does not — a changed prompt shows as the model call
 whose request is no longer the recorded one; 2 for bad input.
 
+Fork: with --until <seq> --live, the task is replayed up to trace record <seq>, then goes on live:
+its next model call (or the first that is no longer the recorded one) and every one after it go to
+the real model (OLLAMA_HOST, MODEL_<ROLE>), so another prompt or model can be tried from the exact
+state the run was in. Nobody answers questions past the fork. The forked run is recorded in
+TROUPE_TRACE_DIR, starting with a "fork" record naming where it forked from.
+
 Options:
-  --task <id>   Replay only this task (and the subtasks it dispatched)
-  -h, --help    Show this help and exit
+  --task <id>     Replay only this task (and the subtasks it dispatched)
+  --until <seq>   With --live: replay up to this trace record, then go on live
+  --live          Fork: go on with the real model past --until
+  -h, --help      Show this help and exit
 `;
 
 export interface ReplayCommandIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
 }
 
 const OPTIONS = {
   help: { type: "boolean", short: "h" },
   task: { type: "string" },
+  until: { type: "string" },
+  live: { type: "boolean" },
 } as const;
 
 /** Run `troupe replay` with the arguments after the command name; returns the exit code. */
@@ -77,6 +90,17 @@ export const replayCommand = async (
     if (error instanceof MalformedTraceError) return usage(error.reason);
     const code = (error as { code?: string }).code;
     return usage(code === "ENOENT" ? `no trace at ${trace}` : (error as Error).message);
+  }
+  const { task, until, live } = parsed.values;
+  if (live || until !== undefined) {
+    if (!(live && until !== undefined && task !== undefined))
+      return usage("a fork needs --task <id>, --until <seq> and --live together");
+    if (!/^\d+$/.test(until)) return usage(`--until must be a trace record's seq, got "${until}"`);
+    try {
+      return await runFork(records, { trace, taskId: task, until: Number(until), extraAgents }, io);
+    } catch (error) {
+      return usage((error as Error).message.replace(/^replay: /, ""));
+    }
   }
   let result: Awaited<ReturnType<typeof replayTasks>>;
   try {

@@ -264,7 +264,8 @@ export const IoRecord = Schema.Struct({
   kind: Schema.Literal("io"),
   taskId: Schema.String,
   agent: Schema.NullOr(Schema.String),
-  port: Schema.Literals(["task", "llm", "tool", "human", "outcome"]),
+  /** `fork`: this trace goes on live from `request.until` of the trace `request.trace`. */
+  port: Schema.Literals(["task", "llm", "tool", "human", "outcome", "fork"]),
   call: Schema.Number,
   /** What was asked (the task input, the messages and options, the tool's arguments, the question). */
   request: Schema.Json,

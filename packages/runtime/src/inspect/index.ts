@@ -18,8 +18,10 @@ export { type RecordTraceOptions, recordTrace, type TraceRecording } from "./rec
 export { redactTraceValue } from "./redactTraceValue.ts";
 export { type Difference, describeDivergence, firstDifference } from "./replay/describeDivergence.ts";
 export { recordTaskIo, type TaskIoRecorder } from "./replay/recordTaskIo.ts";
-export type { Divergence } from "./replay/replayingPorts.ts";
+export type { Divergence, ForkPoint } from "./replay/replayingPorts.ts";
 export {
+  type ForkOptions,
+  forkTask,
   type ReplayOptions,
   type ReplayResult,
   type ReplayTeam,

@@ -10,11 +10,13 @@ import type { Llm } from "../../llm/Llm.ts";
 import type { TaskOutcome } from "../../supervisor/TaskIo.ts";
 import { createSupervisor, type SupervisorOptions } from "../../supervisor/Team.ts";
 import type { TaskInput } from "../../task/Task.ts";
-import { createInspector } from "../Inspector.ts";
+import { systemClock } from "../../time/Clock.ts";
+import { createInspector, type Inspector } from "../Inspector.ts";
 import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "../toJsonSafe.ts";
 import { actorSteps, type Step } from "./actorSteps.ts";
-import { type Divergence, replayingPorts } from "./replayingPorts.ts";
+import { recordTaskIo } from "./recordTaskIo.ts";
+import { type Divergence, type ForkPoint, replayingPorts } from "./replayingPorts.ts";
 
 type IoRecord = TraceRecordOf<"io">;
 
@@ -133,11 +135,22 @@ const IDLE_STEP_MS = 1_000;
 const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1_000;
 
 /** Replay one root task (and its subtasks); the first divergence, or undefined when identical. */
+/** Go on live past a point of the recording (see `forkTask`). */
+export interface ForkOptions {
+  /** The trace seq up to which recorded calls are replayed. */
+  readonly until: number;
+  /** The real model of each role, for the calls past that point. */
+  readonly llm: (role: string) => Llm;
+  /** Where the forked run is recorded (its io records included); a fresh Inspector when absent. */
+  readonly inspector?: Inspector;
+}
+
 const replayOne = async (
   rootId: string,
   recording: ReturnType<typeof indexRecording>,
   options: ReplayOptions,
-): Promise<Divergence | undefined> => {
+  fork?: ForkOptions,
+): Promise<{ divergence?: Divergence; forkedAt?: ForkPoint; outcome?: Json }> => {
   const maxBytes = options.maxIoBytes ?? 262_144;
   const normalize = (value: unknown, key: string) =>
     toJsonSafe(value, [key], { maxBytes, redact: options.redact });
@@ -150,13 +163,31 @@ const replayOne = async (
     divergence ??= found;
   };
   const recordedId = (taskId: string) => idMap.get(taskId) ?? taskId;
-  const ports = replayingPorts({ io: recording.io, recordedId, normalize, diverged });
-  const clock = new SimulatedClock();
-  clock.set(accepted.at);
+  let forkedAt: ForkPoint | undefined;
+  const ports = replayingPorts({
+    io: recording.io,
+    recordedId,
+    normalize,
+    diverged,
+    ...(fork ? { liveAfter: fork.until, forked: (at) => (forkedAt = at) } : {}),
+  });
+  // A replay runs on a simulated clock set to the recorded start; a fork goes on in real time.
+  const simulated = fork ? undefined : new SimulatedClock();
+  simulated?.set(accepted.at);
+  const clock = simulated ?? systemClock;
   const bus = new EventBus({ clock });
   // The replay's own Inspector, made like the recording's, so both are read the same way.
-  const inspector = createInspector({ redact: options.redact, clock, checkpointEvery: 0 });
+  const inspector = fork?.inspector ?? createInspector({ redact: options.redact, clock, checkpointEvery: 0 });
   inspector.attach(bus);
+  const recorder = fork ? recordTaskIo(inspector) : undefined;
+  if (fork) {
+    inspector.recordIo({
+      taskId: rootId,
+      port: "fork",
+      call: 1,
+      request: { until: fork.until, at: accepted.seq },
+    });
+  }
   const agents = (accepted.request as { team?: string[] }).team ?? [];
   const team = typeof options.team === "function" ? options.team(agents) : options.team;
   const offline = (): never => {
@@ -167,16 +198,19 @@ const replayOne = async (
     clock,
     bus,
     inspect: inspector.inspect,
-    llm: (role): Llm => ({
-      model: `replay:${role}`,
-      role,
-      chat: offline,
-      chatStructured: offline,
-      runTools: offline,
-    }),
-    human: ports.human,
+    llm:
+      fork?.llm ??
+      ((role): Llm => ({
+        model: `replay:${role}`,
+        role,
+        chat: offline,
+        chatStructured: offline,
+        runTools: offline,
+      })),
+    human: recorder ? recorder.human(ports.human) : ports.human,
     io: {
-      accepted(task) {
+      accepted(task, agent, team) {
+        recorder?.io.accepted?.(task, agent, team);
         if (task.parentTaskId === undefined) return;
         const parent = recordedId(task.parentTaskId);
         const n = dispatched.get(parent) ?? 0;
@@ -196,8 +230,12 @@ const replayOne = async (
         }
         idMap.set(task.id, recorded);
       },
-      llm: ports.llm,
-      settled(task, _agent, outcome: TaskOutcome) {
+      llm: (base, run) => {
+        const replaying = ports.llm(base, run);
+        return recorder?.io.llm?.(replaying, run) ?? replaying;
+      },
+      settled(task, agent, outcome: TaskOutcome) {
+        recorder?.io.settled?.(task, agent, outcome);
         outcomes.set(recordedId(task.id), normalize(outcome, "reply"));
       },
     },
@@ -209,15 +247,18 @@ const replayOne = async (
       () => (done = true),
       () => (done = true),
     );
-    for (let waited = 0; !done && waited < GIVE_UP_AFTER_MS; waited += IDLE_STEP_MS) {
-      await settle();
-      if (!done) clock.increment(IDLE_STEP_MS);
-    }
+    if (simulated) {
+      for (let waited = 0; !done && waited < GIVE_UP_AFTER_MS; waited += IDLE_STEP_MS) {
+        await settle();
+        if (!done) simulated.increment(IDLE_STEP_MS);
+      }
+    } else await run.result.catch(() => {});
     await settle();
   } finally {
     running.stop();
   }
-  if (divergence) return divergence;
+  if (fork) return { ...(forkedAt ? { forkedAt } : {}), outcome: outcomes.get(rootId) ?? null };
+  if (divergence) return { divergence };
 
   // The task tree, as recorded.
   const tree = new Set<string>();
@@ -243,13 +284,13 @@ const replayOne = async (
     withStates,
   );
   const different = firstDifference(rootId, expected, got);
-  if (different) return different;
+  if (different) return { divergence: different };
   for (const id of tree) {
     const want = recording.io.get(id)?.find((io) => io.port === "outcome");
     if (!want) continue;
     const have = outcomes.get(id) ?? null;
     if (JSON.stringify(want.reply) !== JSON.stringify(have)) {
-      return {
+      const outcomeDivergence: Divergence = {
         taskId: id,
         actor: want.agent ?? "supervisor",
         seq: 1,
@@ -258,9 +299,10 @@ const replayOne = async (
         expected: want.reply ?? null,
         got: have,
       };
+      return { divergence: outcomeDivergence };
     }
   }
-  return undefined;
+  return {};
 };
 
 /** The tasks a replay runs: every recorded task nobody dispatched that settled, or the one asked for. */
@@ -287,9 +329,28 @@ export const replayTasks = async (
   }
   let tasks = 0;
   for (const root of roots) {
-    const divergence = await replayOne(root, recording, options);
+    const { divergence } = await replayOne(root, recording, options);
     tasks += 1;
     if (divergence) return { identical: false, tasks, divergence };
   }
   return { identical: true, tasks };
+};
+
+/**
+ * Replay one recorded task up to trace seq `until`, then go on live: the first model call past that
+ * point (or the first that is not the recorded one) and every call after it go to `fork.llm`, so a
+ * person can try another prompt or model from the exact state the run was in. The forked run is
+ * recorded on `fork.inspector`, starting with a `fork` io record naming where it forked from.
+ */
+export const forkTask = async (
+  records: readonly TraceRecord[],
+  options: ReplayOptions & { readonly taskId: string },
+  fork: ForkOptions,
+): Promise<{ readonly forkedAt?: ForkPoint; readonly outcome: Json }> => {
+  const recording = indexRecording(records);
+  if (!recording.accepted.has(options.taskId)) {
+    throw new Error(`replay: task ${options.taskId} is not in the trace (no io record of it was recorded)`);
+  }
+  const { forkedAt, outcome } = await replayOne(options.taskId, recording, options, fork);
+  return { ...(forkedAt ? { forkedAt } : {}), outcome: outcome ?? null };
 };

@@ -13,6 +13,9 @@ import { IoCounters, type IoPort, modelRequest } from "./recordTaskIo.ts";
 
 type IoRecord = TraceRecordOf<"io">;
 
+/** What `answer` gives when the call goes to the real port. */
+const LIVE = Symbol("live");
+
 /** Where a replay stopped matching its recording. */
 export interface Divergence {
   /** The recorded task (the root task being replayed, or one of its subtasks). */
@@ -29,6 +32,13 @@ export interface Divergence {
   readonly got: Json | null;
 }
 
+/** The first call of a fork that went to the real port. */
+export interface ForkPoint {
+  readonly taskId: string;
+  readonly port: IoPort;
+  readonly call: number;
+}
+
 /** What replaying ports share: the recording, the id mapping, and the first divergence seen. */
 export interface ReplayState {
   /** The io records of each recorded task (its last attempt), in order. */
@@ -39,6 +49,13 @@ export interface ReplayState {
   normalize(value: unknown, key: string): Json;
   /** Note a divergence (only the first one is kept). */
   diverged(divergence: Divergence): void;
+  /**
+   * Fork: recorded calls up to this trace seq are replayed; from the first call past it (or the
+   * first that is not the recorded one) every call goes to the real port.
+   */
+  readonly liveAfter?: number;
+  /** Called once, when the first call goes live. */
+  forked?(at: ForkPoint): void;
 }
 
 const failureOf = (error: Json | undefined): Error => {
@@ -54,6 +71,8 @@ const failureOf = (error: Json | undefined): Error => {
 /** The replaying ports of one replay. */
 export const replayingPorts = (state: ReplayState) => {
   const counters = new IoCounters();
+  let live = false;
+  /** The recorded reply, or LIVE when the call goes to the real port (a fork past its point). */
   const answer = async (
     task: Task,
     agent: string,
@@ -65,7 +84,13 @@ export const replayingPorts = (state: ReplayState) => {
     const n = counters.next(taskId, port);
     const recorded = state.io.get(taskId)?.find((io) => io.port === port && io.call === n);
     const got = state.normalize(request, "request");
-    if (!recorded || JSON.stringify(recorded.request) !== JSON.stringify(got)) {
+    const matches = recorded !== undefined && JSON.stringify(recorded.request) === JSON.stringify(got);
+    if (state.liveAfter !== undefined && (live || !matches || recorded.seq > state.liveAfter)) {
+      if (!live) state.forked?.({ taskId, port, call: n });
+      live = true;
+      return LIVE;
+    }
+    if (!matches) {
       state.diverged({
         taskId,
         actor: agent,
@@ -80,33 +105,45 @@ export const replayingPorts = (state: ReplayState) => {
         `replay: ${port} call ${n} of task ${taskId} is not the recorded one; the recorded I/O stops matching here`,
       );
     }
-    for (const token of recorded.tokens ?? []) onToken?.(token);
-    if (recorded.error !== undefined) throw failureOf(recorded.error);
-    return recorded.reply;
+    for (const token of recorded!.tokens ?? []) onToken?.(token);
+    if (recorded!.error !== undefined) throw failureOf(recorded!.error);
+    return recorded!.reply;
   };
 
   const llm = (base: Llm, { task, agent }: { task: Task; agent: string }): Llm => ({
     model: base.model,
     role: base.role,
     contextTokens: base.contextTokens,
-    chat: async (messages, options) =>
-      (await answer(task, agent, "llm", modelRequest("chat", messages, options), options?.onToken)) as never,
-    chatStructured: async (messages, _schema, options) =>
-      (await answer(
+    chat: async (messages, options) => {
+      const reply = await answer(
+        task,
+        agent,
+        "llm",
+        modelRequest("chat", messages, options),
+        options?.onToken,
+      );
+      return reply === LIVE ? base.chat(messages, options) : (reply as never);
+    },
+    chatStructured: async (messages, schema, options) => {
+      const reply = await answer(
         task,
         agent,
         "llm",
         modelRequest("chatStructured", messages, options),
         options?.onToken,
-      )) as never,
+      );
+      return reply === LIVE ? base.chatStructured(messages, schema, options) : (reply as never);
+    },
     runTools: async (messages, tools, options) => {
-      const run = (await answer(
+      const reply = await answer(
         task,
         agent,
         "llm",
         modelRequest("runTools", messages, options, { tools }),
         options?.onToken,
-      )) as { calls?: readonly { outcome: string; result: string }[] };
+      );
+      if (reply === LIVE) return base.runTools(messages, tools, options);
+      const run = reply as { calls?: readonly { outcome: string; result: string }[] };
       // No tool runs again: the recorded run carries each call's arguments and result.
       for (const call of run.calls ?? [])
         options?.onToolCall?.(call as Parameters<NonNullable<typeof options.onToolCall>>[0]);
@@ -114,13 +151,22 @@ export const replayingPorts = (state: ReplayState) => {
     },
   });
 
+  const noPerson = (): never => {
+    throw new TroupeError("InvalidTask", "replay: the fork went live and nobody is there to answer");
+  };
   const human: HumanGateway = {
-    ask: async (question, { task, agent }) =>
-      String(await answer(task, agent, "human", { method: "ask", question })),
-    approve: async (request, { task, agent }) =>
-      (await answer(task, agent, "human", { method: "approve", request })) as never,
-    poll: async (request, { task, agent }) =>
-      (await answer(task, agent, "human", { method: "poll", request })) as never,
+    ask: async (question, { task, agent }) => {
+      const reply = await answer(task, agent, "human", { method: "ask", question });
+      return reply === LIVE ? noPerson() : String(reply);
+    },
+    approve: async (request, { task, agent }) => {
+      const reply = await answer(task, agent, "human", { method: "approve", request });
+      return reply === LIVE ? noPerson() : (reply as never);
+    },
+    poll: async (request, { task, agent }) => {
+      const reply = await answer(task, agent, "human", { method: "poll", request });
+      return reply === LIVE ? noPerson() : (reply as never);
+    },
   };
 
   return { llm, human };
