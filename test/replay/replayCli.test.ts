@@ -70,6 +70,56 @@ describe("troupe replay", () => {
     expect(diverged.stdout[2]).toBe('  expected: "You are an old research prompt."');
   }, 60_000);
 
+  it("forks a recorded task: replays up to a record, then goes on live, recorded in a new trace", async () => {
+    const trace = await recordRun();
+    const lines = readFileSync(trace, "utf8").split("\n").filter(Boolean);
+    const io = lines
+      .map(
+        (line) =>
+          JSON.parse(line) as { kind: string; port?: string; seq: number; taskId?: string; agent?: string },
+      )
+      .filter((record) => record.kind === "io");
+    const plan = io.find((record) => record.port === "llm" && record.agent === "research")!;
+    // Another model now: its answers differ from the recorded ones.
+    const ollama = await startOllamaStandIn({
+      defaultReply: (request) => {
+        const format = request.body?.format as { properties?: Record<string, unknown> } | undefined;
+        return "summary" in (format?.properties ?? {})
+          ? { content: JSON.stringify({ summary: "a different answer", sources: [] }) }
+          : researchReply(request);
+      },
+    });
+    const dataDir = folders[0]!;
+    try {
+      const fork = spawnTroupe(
+        ["replay", trace, "--task", plan.taskId!, "--until", String(plan.seq), "--live"],
+        {
+          OLLAMA_HOST: ollama.url,
+          TROUPE_DATA_DIR: dataDir,
+        },
+      );
+      expect(await fork.exited).toBe(0);
+      expect(fork.stdout[0]).toBe(
+        `forked: task ${plan.taskId} went live at its llm call 2 (replayed up to trace record ${plan.seq})`,
+      );
+      expect(fork.stdout[1]).toMatch(
+        /^succeeded: \{"question":"why is the sky blue","summary":"a different answer"/,
+      );
+      const forked = /^trace: (.+)$/.exec(fork.stdout[2] ?? "")?.[1];
+      expect(forked).toBeDefined();
+      expect(readFileSync(forked!, "utf8")).toContain(
+        `"port":"fork","call":1,"request":{"until":${plan.seq}`,
+      );
+      // Only the live call reached the model; the forked run is itself a trace that replays.
+      expect(ollama.requestsTo("/api/chat")).toHaveLength(1);
+      const again = spawnTroupe(["replay", forked!]);
+      expect(await again.exited).toBe(0);
+      expect(again.stdout).toEqual(["identical: 1 task"]);
+    } finally {
+      await ollama.close();
+    }
+  }, 60_000);
+
   it("explains itself and refuses bad input", async () => {
     const help = spawnTroupe(["replay", "--help"]);
     expect(await help.exited).toBe(0);
