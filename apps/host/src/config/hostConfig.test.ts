@@ -30,7 +30,7 @@ describe("resolveHostConfig", () => {
       namespace: "default",
       consumer: defaultConsumer(),
       leaseMs: 30_000,
-      retry: { maxAttempts: 5, backoffMs: 1_000 },
+      discord: undefined,
       gatewayLeaseMs: 15_000,
       backoffs: {
         retry: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 5 },
@@ -46,6 +46,7 @@ describe("resolveHostConfig", () => {
       },
       mcp: undefined,
       memory: { path: "/srv/app/.troupe/default.memory.sqlite", namespace: "default", postgres: undefined },
+      trace: { dir: "/srv/app/.troupe/traces", retain: 14 },
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
@@ -65,6 +66,8 @@ describe("resolveHostConfig", () => {
       DISCORD_TOKEN: "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789",
       DISCORD_CHANNELS: "general",
       TROUPE_DATA_DIR: "/var/lib/troupe",
+      TROUPE_TRACE_DIR: "traces",
+      TROUPE_TRACE_RETAIN: "3",
       TROUPE_NAMESPACE: "team-a",
       TROUPE_CONSUMER: "box-1",
       TROUPE_LEASE: "1m",
@@ -99,6 +102,7 @@ describe("resolveHostConfig", () => {
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
       memory: { path: "/var/lib/troupe/team-a.memory.sqlite", namespace: "team-a", postgres: undefined },
+      trace: { dir: "/srv/app/traces", retain: 3 },
     });
     expect(
       resolveHostConfig(
