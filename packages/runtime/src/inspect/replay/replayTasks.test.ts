@@ -1,9 +1,11 @@
 // Replay: a recorded run (model calls with streamed tokens, a person's answer, a subtask) replays
 // identically offline; a changed prompt is reported where the recorded I/O stops matching; a
 // changed outcome is reported as the task's outcome; secrets never reach the trace.
+import { Schema } from "effect";
 import { describe, expect, it } from "vitest";
 import { type AnyAgentDefinition, defineAgent } from "../../agent/defineAgent.ts";
 import { EventBus } from "../../events/EventBus.ts";
+import { defineTool } from "../../llm/defineTool.ts";
 import type { HumanGateway } from "../../supervisor/HumanGateway.ts";
 import { route } from "../../supervisor/routing.ts";
 import { createSupervisor } from "../../supervisor/Team.ts";
@@ -64,6 +66,57 @@ const record = async (agents: readonly AnyAgentDefinition[], text: string): Prom
 };
 
 describe("replayTasks", () => {
+  it("records each tool run with its arguments and result, and replays without running the tool", async () => {
+    let runs = 0;
+    const lookup = defineTool({
+      name: "lookup",
+      description: "look a word up",
+      parameters: Schema.Struct({ word: Schema.String }),
+      run: ({ word }) => {
+        runs += 1;
+        return `${word}: a small mammal`;
+      },
+    });
+    const finder = defineAgent({
+      name: "finder",
+      async handle(task, ctx) {
+        const run = await ctx.llm.runTools([{ role: "user", content: task.text }], [lookup]);
+        return run.reply.content;
+      },
+    });
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recorder = recordTaskIo(inspector);
+    const team = createSupervisor({
+      agents: [finder],
+      inspect: inspector.inspect,
+      fallback: "finder",
+      llm: () =>
+        new ScriptedModel([
+          { toolCalls: [{ name: "lookup", arguments: { word: "otter" } }] },
+          "An otter is a mammal.",
+        ]),
+      io: recorder.io,
+    });
+    inspector.attach(team.bus);
+    try {
+      await expect(team.submit({ text: "what is an otter?" }).result).resolves.toBe("An otter is a mammal.");
+    } finally {
+      team.stop();
+    }
+    const records = [...inspector.records()];
+    const tool = records.find((record) => record.kind === "io" && record.port === "tool");
+    expect(tool).toMatchObject({
+      request: { name: "lookup", arguments: { word: "otter" } },
+      reply: "otter: a small mammal",
+    });
+    expect(runs).toBe(1);
+    await expect(replayTasks(records, { team: { agents: [finder], fallback: "finder" } })).resolves.toEqual({
+      identical: true,
+      tasks: 1,
+    });
+    expect(runs).toBe(1);
+  });
+
   it("replays a recorded run identically, subtasks, tokens and answers included", async () => {
     const records = await record([lead, writer("Be brief.")], "a poem");
     const io = records.filter((r) => r.kind === "io");
