@@ -4,5 +4,13 @@
 import { redactText } from "../log/redactSecrets.ts";
 import type { Redact } from "./toJsonSafe.ts";
 
+/**
+ * Whether redactText could change `text`: a URL, a `name=value` pair, a Bearer or Basic credential,
+ * or a long dotted bot token. Most recorded strings (ids, names, event types) are none of these and
+ * skip the regular expressions.
+ */
+const mayHoldSecret = (text: string): boolean =>
+  /:\/\/|=|Bearer|Basic/.test(text) || (text.length >= 58 && text.includes("."));
+
 export const redactTraceValue: Redact = (_path, value) =>
-  typeof value === "string" ? redactText(value) : value;
+  typeof value === "string" && mayHoldSecret(value) ? redactText(value) : value;
