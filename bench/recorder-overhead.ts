@@ -1,23 +1,34 @@
-// recorder-overhead: supervisor-routed no-op tasks a second with the recorder on (an Inspector
-// watching the team — its machines' actors, events and snapshots, runtime events and supervision
-// status, as recorded by default — written to a JSONL trace) divided by the same team with no
-// recorder, in the same run.
+// recorder-overhead: supervisor-routed no-op tasks a second with the host's default recording on (an
+// Inspector watching the team — its machines' actors, events and snapshots, runtime events and
+// supervision status — with every value redacted, each task's io records for replay, written to
+// rotated trace files) divided by the same team with no recorder, in the same run.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInspector, createSupervisor, defineAgent, recordTrace } from "@troupe/runtime";
+import { finished } from "node:stream/promises";
+import {
+  createInspector,
+  createSupervisor,
+  defineAgent,
+  recordTaskIo,
+  recordTrace,
+  redactTraceValue,
+  TraceFiles,
+} from "@troupe/runtime";
 import { type Figure, figure, median, progress, timeMs } from "./measure.ts";
 
 const TASKS_PER_ROUND = 3_000;
 const WARM_UP_TASKS = 3_000;
 const ROUNDS = 7;
 
-const routedTeam = (tracePath: string | undefined) => {
+const routedTeam = (traceDir: string | undefined) => {
   const noop = defineAgent({ name: "noop", handle: () => undefined });
-  const team = createSupervisor({ agents: [noop] });
-  const inspector = tracePath === undefined ? undefined : createInspector();
+  const inspector = traceDir === undefined ? undefined : createInspector({ redact: redactTraceValue });
+  const recorder = inspector ? recordTaskIo(inspector) : undefined;
+  const team = createSupervisor({ agents: [noop], ...(recorder ? { io: recorder.io } : {}) });
   const detach = inspector?.attachTeam(team);
-  const recording = inspector && tracePath ? recordTrace(inspector, tracePath) : undefined;
+  const files = traceDir === undefined ? undefined : new TraceFiles({ dir: traceDir });
+  const recording = inspector && files ? recordTrace(inspector, files) : undefined;
   return {
     run: async (count: number) => {
       for (let index = 0; index < count; index += 1) await team.ask(noop, "ping").result;
@@ -25,6 +36,8 @@ const routedTeam = (tracePath: string | undefined) => {
     stop: async () => {
       detach?.();
       await recording?.close();
+      files?.end();
+      if (files) await finished(files);
       team.stop();
     },
   };
@@ -34,7 +47,7 @@ export const recorderOverhead = async (): Promise<Figure> => {
   const dir = mkdtempSync(join(tmpdir(), "troupe-bench-trace-"));
   try {
     const off = routedTeam(undefined);
-    const on = routedTeam(join(dir, "run.jsonl"));
+    const on = routedTeam(join(dir, "traces"));
     await off.run(WARM_UP_TASKS);
     await on.run(WARM_UP_TASKS);
     const ratios: number[] = [];

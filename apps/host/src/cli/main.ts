@@ -10,6 +10,7 @@ import { runKakao } from "../kakao/runKakao.ts";
 import { runMcp } from "../mcp/runMcp.ts";
 import { modelsUsage } from "../models/modelsUsage.ts";
 import { runModels } from "../models/runModels.ts";
+import { replayCommand } from "../replay/replayCommand.ts";
 import { runStart } from "../start/runStart.ts";
 import { hostVersion } from "./hostVersion.ts";
 import { parseCommandLine } from "./parseCommandLine.ts";
@@ -40,6 +41,8 @@ export const main = async (
   try {
     // `troupe inspect <trace>` has options of its own: dispatched before start's parser.
     if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
+    // `troupe replay <trace>`: re-run recorded tasks offline and compare them with the recording.
+    if (args[0] === "replay") return await replayCommand(args.slice(1), io, agents);
     // `troupe kakao login`: the first KakaoTalk authorisation for the notifier.
     if (args[0] === "kakao") return await runKakao(args.slice(1), io);
     // `troupe mcp`: the team as an MCP server on stdio (stdout is the protocol's).

@@ -33,6 +33,10 @@ const ENVIRONMENT = `Environment:
                         code, consensus (comma-separated); each uses MODEL_<ROLE> on OLLAMA_HOST
                         (see troupe models). With the orchestrator, what no rule routes goes to it
                         and its model picks the agent (else echo takes it)
+  TROUPE_TRACE_DIR      Folder of the trace every task is recorded in, for troupe replay (default
+                        <data dir>/traces; "off" records nothing)
+  TROUPE_TRACE_RETAIN   Trace files kept, the newest; a new one starts each start, day and 64 MiB
+                        (default 14)
   MODEL_TIMEOUT         How long one model call may take before its task fails (default 5m);
                         MODEL_TIMEOUT_<ROLE> for one role, e.g. MODEL_TIMEOUT_RESEARCH=3m
   DISCORD_TOKEN         The bot's token: set, troupe runs on Discord instead of the local console.
@@ -88,6 +92,7 @@ Commands:
   mcp        Serve the team over MCP on stdio (ask_human, dispatch) for an external agent
   kakao      troupe kakao login: authorise the KakaoTalk alert sink (prints the address, reads the code)
   inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
+  replay     Re-run a recorded trace's tasks offline and compare: troupe replay trace.jsonl [--task id]
   help       Show this help, or one command's help: troupe help start
 
 Options:

@@ -45,6 +45,7 @@ describe("resolveHostConfig", () => {
       },
       mcp: undefined,
       memory: { path: "/srv/app/.troupe/default.memory.sqlite", namespace: "default", postgres: undefined },
+      trace: { dir: "/srv/app/.troupe/traces", retain: 14 },
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
@@ -64,6 +65,8 @@ describe("resolveHostConfig", () => {
       DISCORD_TOKEN: "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789",
       DISCORD_CHANNELS: "general",
       TROUPE_DATA_DIR: "/var/lib/troupe",
+      TROUPE_TRACE_DIR: "traces",
+      TROUPE_TRACE_RETAIN: "3",
       TROUPE_NAMESPACE: "team-a",
       TROUPE_CONSUMER: "box-1",
       TROUPE_LEASE: "1m",
@@ -98,6 +101,7 @@ describe("resolveHostConfig", () => {
       notify: expect.objectContaining({ sinks: [{ name: "file", dir: "/var/lib/troupe/alerts" }] }),
       mcp: undefined,
       memory: { path: "/var/lib/troupe/team-a.memory.sqlite", namespace: "team-a", postgres: undefined },
+      trace: { dir: "/srv/app/traces", retain: 3 },
     });
     expect(
       resolveHostConfig(

@@ -14,6 +14,7 @@ import { type HttpAccessConfig, resolveHttpAccessConfig } from "./httpAccessConf
 import { resolveMonitorThresholds } from "./monitorConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
+import { resolveTraceConfig, type TraceConfig } from "./traceConfig.ts";
 
 export interface HostConfig {
   readonly httpHost: string;
@@ -57,6 +58,8 @@ export interface HostConfig {
   readonly mcp: ToolsMemoryConfig["mcp"];
   /** Conversation and semantic memory (the data folder, or PostgreSQL for semantic memory). */
   readonly memory: MemoryConfig;
+  /** Where the host records its trace for `troupe replay` (TROUPE_TRACE_DIR, TROUPE_TRACE_RETAIN). */
+  readonly trace: TraceConfig;
 }
 
 export type StoreConfig =
@@ -184,6 +187,7 @@ export const resolveHostConfig = (
     notify: resolveNotifyConfig(env, { dataDir, cwd }),
     mcp: toolsMemory.mcp,
     memory: toolsMemory.memory,
+    trace: resolveTraceConfig(env, { dataDir, cwd }),
   };
 };
 

@@ -7,7 +7,6 @@
 // /inspect, which `troupe start` prints once (HostHttp's inspectAddress).
 import {
   type AnyAgentDefinition,
-  createInspector,
   createSurfaceHumanGateway,
   EventBus,
   type Logger,
@@ -39,6 +38,7 @@ import { teamFromConfig } from "../team/teamFromConfig.ts";
 import { type DrainClock, startDrainClock } from "./drainClock.ts";
 import { type HostStore, openEmbeddedStore, openRedisStore } from "./hostStore.ts";
 import { openHostToolsMemory, type HostToolsMemory as ToolsMemory } from "./hostToolsMemory.ts";
+import { HostTrace, traceLayer } from "./hostTrace.ts";
 
 export class HostBus extends Context.Service<HostBus, EventBus>()("@troupe/host/HostBus") {}
 
@@ -155,13 +155,15 @@ const teamLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgent
       const relay = yield* HostHumanRelay;
       const human = relay?.gateway ?? (yield* HostSurfaceHuman) ?? (yield* HostHuman);
       const { tools, memory } = yield* HostToolsMemory;
+      const { inspector, recorder } = yield* HostTrace;
       const team = yield* Effect.acquireRelease(
         Effect.sync(() =>
           teamFromConfig(config, {
             logger,
             bus,
             snapshots,
-            human,
+            human: recorder ? recorder.human(human) : human,
+            ...(recorder ? { io: recorder.io } : {}),
             tools,
             memory,
             monitorThresholds: config.monitorThresholds,
@@ -172,6 +174,11 @@ const teamLayer = (config: HostConfig, logger: Logger, agents: readonly AnyAgent
         ),
         // The worker's release drains the team; this covers every other way out.
         (team) => Effect.promise(() => team.drain({ deadline: config.drainTimeoutMs })),
+      );
+      // The Inspector watches the team from its first task: the trace and /inspect read it.
+      yield* Effect.acquireRelease(
+        Effect.sync(() => inspector.attachTeam(team)),
+        (detach) => Effect.sync(detach),
       );
       // An escalation is logged once at error level and alerted (critical) through the notifier.
       yield* Effect.acquireRelease(
@@ -345,20 +352,11 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
       const metrics = yield* HostMetrics;
       const health = yield* HostHealth;
       const worker = yield* HostWorker;
-      // The statecharts visualizer: an Inspector watching the running team, served at /inspect.
+      const { inspector } = yield* HostTrace;
+      // The statecharts visualizer: the host's Inspector watching the running team, served at /inspect.
       const inspect = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const inspector = createInspector();
-          return {
-            detach: inspector.attachTeam(team),
-            handler: createInspectHandler({ source: liveSource(inspector) }),
-          };
-        }),
-        ({ detach, handler }) =>
-          Effect.promise(() => {
-            detach();
-            return handler.close();
-          }),
+        Effect.sync(() => ({ handler: createInspectHandler({ source: liveSource(inspector) }) })),
+        ({ handler }) => Effect.promise(() => handler.close()),
       );
       const beyondLoopback = !isLoopbackHost(config.httpHost);
       const madeToken = beyondLoopback && !config.httpAccess.token ? newAccessToken() : undefined;
@@ -462,6 +460,7 @@ export const hostLayer = (config: HostConfig, logger: Logger, agents: readonly A
     Layer.provideMerge(teamLayer(config, logger, agents)),
     Layer.provideMerge(humanRelayLayer(config, logger)),
     Layer.provideMerge(queueLayer(config, logger)),
+    Layer.provideMerge(traceLayer(config, logger)),
     Layer.provideMerge(
       Layer.effect(
         HostToolsMemory,

@@ -39,10 +39,17 @@ describe.skipIf(process.platform === "win32")("troupe start's files", () => {
       .toBe(true);
     const running = modesUnder(dataDir);
     expect(Object.keys(running)).toEqual(
-      expect.arrayContaining(["default.sqlite", "default.sqlite-wal", "default.sqlite-shm", "alerts"]),
+      expect.arrayContaining([
+        "default.sqlite",
+        "default.sqlite-wal",
+        "default.sqlite-shm",
+        "alerts",
+        "traces",
+      ]),
     );
+    const folders = [".", "alerts", "traces"];
     for (const [path, mode] of Object.entries(running))
-      expect([path, mode.toString(8)]).toEqual([path, path === "." || path === "alerts" ? "700" : "600"]);
+      expect([path, mode.toString(8)]).toEqual([path, folders.includes(path) ? "700" : "600"]);
     troupe.end();
     expect(await troupe.exited).toBe(0);
     for (const [path, mode] of Object.entries(modesUnder(dataDir)))

@@ -10,9 +10,9 @@ import { type Logger, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "@troupe/runtim
 import type { HostConfig } from "../config/hostConfig.ts";
 
 /** Files Troupe writes: SQLite stores and memory, alert files, spooled posts, temporary files. */
-const OWN_FILE = /\.(sqlite(-wal|-shm|-journal)?|json|tmp|log|lock)$/;
+const OWN_FILE = /\.(sqlite(-wal|-shm|-journal)?|json|jsonl|tmp|log|lock)$/;
 /** Subfolders Troupe makes inside its folders. */
-const OWN_FOLDERS = new Set(["alerts", "discord-fallback", "rejected"]);
+const OWN_FOLDERS = new Set(["alerts", "discord-fallback", "rejected", "traces"]);
 
 const OPEN_TO_OTHERS = 0o077;
 

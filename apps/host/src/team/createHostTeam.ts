@@ -22,6 +22,7 @@ import {
   type Logger,
   route,
   type SnapshotStore,
+  type TaskIo,
   type Team,
 } from "@troupe/runtime";
 import type { LlmMetricsHook, LlmTool } from "@troupe/runtime/llm";
@@ -48,11 +49,14 @@ export interface HostTeamOptions {
   readonly modelAgents?: readonly ModelAgentName[];
   /** How long an escalated team waits before it restarts (default 1s, growing to 1m). */
   readonly restart?: Backoff;
+  /** Hooks recording each task's input, model calls and outcome (the host's trace). */
+  readonly io?: TaskIo;
   /** Agents added after the default ones (a program's own, given to main(); tests' stand-ins). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
 }
 
-const modelAgent = (
+/** One agent of TROUPE_AGENTS, as the host's team (and `troupe replay`'s) has it. */
+export const modelAgent = (
   name: ModelAgentName,
   team: { readonly agents: () => readonly AnyAgentDefinition[]; readonly logger: Logger },
 ): AnyAgentDefinition => {
@@ -72,6 +76,12 @@ const modelAgent = (
 
 /** How often the system monitor checks the host and the team when nobody asks it. */
 export const MONITOR_EVERY_MS = 30_000;
+
+/** How the host's team routes: by mention, then capability; the rest to the orchestrator, else echo. */
+export const hostRouting = (modelAgents: readonly string[]) => ({
+  routes: [route.mention(), route.capability()],
+  fallback: modelAgents.includes("orchestrator") ? "orchestrator" : echo.name,
+});
 
 export const createHostTeam = (options: HostTeamOptions): Team => {
   let team: Team | undefined;
@@ -100,8 +110,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
         logger: options.logger,
         metrics: { observe: (call) => options.llmMetrics?.hook?.observe(call) },
       }),
-    routes: [route.mention(), route.capability()],
-    fallback: modelAgents.includes("orchestrator") ? "orchestrator" : echo.name,
+    ...hostRouting(modelAgents),
     // A team that escalates (a bug crashing its agents past the restart intensity) restarts after a
     // backoff, as an OTP top-level supervisor restarts its application; its tasks wait in the queue.
     restart: {
@@ -116,6 +125,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     ...(options.human ? { human: options.human } : {}),
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.memory ? { memory: options.memory } : {}),
+    ...(options.io ? { io: options.io } : {}),
   });
   const logger = options.logger;
   const checks = setInterval(() => {

@@ -41,6 +41,11 @@ export interface InspectorOptions {
   readonly checkpointEvery?: number;
   /** Least time between two supervision records of one team (default 200 ms of wall time). */
   readonly supervisionEveryMs?: number;
+  /**
+   * About how large one value of an `io` record (a request, a reply) may get (default 256 KiB): a
+   * replay needs them whole, so they get more room than the other records' values.
+   */
+  readonly maxIoBytes?: number;
   /** Where `at` comes from (default wall time). */
   readonly clock?: { now(): number };
 }
@@ -78,6 +83,18 @@ export interface ApprovalInput {
   readonly answer?: string;
 }
 
+/** One task input or output, as a recording port reports it (see IoRecord). */
+export interface IoInput {
+  readonly taskId: string;
+  readonly agent?: string | null;
+  readonly port: TraceRecordOf<"io">["port"];
+  readonly call: number;
+  readonly request: unknown;
+  readonly reply?: unknown;
+  readonly tokens?: readonly string[];
+  readonly error?: unknown;
+}
+
 export interface Inspector {
   /** Pass as `createSupervisor({ inspect: inspector.inspect })` (or any XState `inspect` option). */
   readonly inspect: (event: InspectionEvent) => void;
@@ -93,6 +110,8 @@ export interface Inspector {
   recordLlmCall(call: LlmCallInput): void;
   /** Record a human decision (an `approval` record). */
   recordApproval(approval: ApprovalInput): void;
+  /** Record a task's input or output for replay (an `io` record, redacted and cut like the rest). */
+  recordIo(io: IoInput): void;
   /** Every record from now on, synchronously as it is made; returns the unsubscribe function. */
   subscribe(listener: TraceListener): () => void;
   /** The records still in the ring, oldest first. */
@@ -208,6 +227,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   /** Transitions of the macrostep under way, per actor, for the snapshot that ends it. */
   const pendingTransitions = new Map<string, MicrostepTransition[]>();
   const { redact } = options;
+  const maxIoBytes = options.maxIoBytes ?? 262_144;
   const safe = (value: unknown, path: readonly string[]): Json =>
     toJsonSafe(value, path, { maxBytes, redact });
   /** A value recorded as it is: a short string, a finite number, a boolean, null or undefined. */
@@ -595,6 +615,21 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       });
     },
     recordApproval: (approval) => emitApproval(approval),
+    recordIo(io) {
+      const bound = (value: unknown, key: string): Json =>
+        toJsonSafe(value, [key], { maxBytes: maxIoBytes, redact });
+      emit({
+        kind: "io",
+        taskId: io.taskId,
+        agent: io.agent ?? null,
+        port: io.port,
+        call: io.call,
+        request: bound(io.request, "request"),
+        ...(io.reply !== undefined ? { reply: bound(io.reply, "reply") } : {}),
+        ...(io.tokens !== undefined ? { tokens: bound(io.tokens, "tokens") as string[] } : {}),
+        ...(io.error !== undefined ? { error: bound(io.error, "error") } : {}),
+      });
+    },
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -254,6 +254,29 @@ export const ApprovalRecord = Schema.Struct({
   answer: Schema.optional(Schema.String),
 });
 
+/**
+ * One input or output of a task that replay feeds back or checks: the task as it was accepted, a
+ * model call (request, reply, streamed tokens), a tool run, a person's answer, approval or vote,
+ * and the task's outcome. `call` numbers the calls of one port within one task, from 1.
+ */
+export const IoRecord = Schema.Struct({
+  ...common,
+  kind: Schema.Literal("io"),
+  taskId: Schema.String,
+  agent: Schema.NullOr(Schema.String),
+  /** `fork`: this trace goes on live from `request.until` of the trace `request.trace`. */
+  port: Schema.Literals(["task", "llm", "tool", "human", "outcome", "fork"]),
+  call: Schema.Number,
+  /** What was asked (the task input, the messages and options, the tool's arguments, the question). */
+  request: Schema.Json,
+  /** What came back (absent when the call failed). */
+  reply: Schema.optional(Schema.Json),
+  /** A streamed reply's tokens, in order. */
+  tokens: Schema.optional(Schema.Array(Schema.String)),
+  /** Why the call failed ({ name, message, tag?, reason? }). */
+  error: Schema.optional(Schema.Json),
+});
+
 export const TraceRecord = Schema.Union([
   ActorRecord,
   EventRecord,
@@ -265,6 +288,7 @@ export const TraceRecord = Schema.Union([
   CheckpointRecord,
   LlmRecord,
   ApprovalRecord,
+  IoRecord,
 ]);
 export type TraceRecord = typeof TraceRecord.Type;
 export type TraceRecordKind = TraceRecord["kind"];

@@ -1,6 +1,12 @@
 // The Inspector's public face: record XState inspection events and runtime events, write them as a
 // JSONL trace, read a trace back.
-export { createInspector, type Inspector, type InspectorOptions, type TraceListener } from "./Inspector.ts";
+export {
+  createInspector,
+  type Inspector,
+  type InspectorOptions,
+  type IoInput,
+  type TraceListener,
+} from "./Inspector.ts";
 export {
   decodeTraceRecord,
   MalformedTraceError,
@@ -9,9 +15,24 @@ export {
   readTrace,
 } from "./readTrace.ts";
 export { type RecordTraceOptions, recordTrace, type TraceRecording } from "./recordTrace.ts";
+export { redactTraceValue } from "./redactTraceValue.ts";
+export { type Difference, describeDivergence, firstDifference } from "./replay/describeDivergence.ts";
+export { recordTaskIo, type TaskIoRecorder } from "./replay/recordTaskIo.ts";
+export type { Divergence, ForkPoint } from "./replay/replayingPorts.ts";
+export {
+  type ForkOptions,
+  forkTask,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayTeam,
+  replayableTasks,
+  replayTasks,
+} from "./replay/replayTasks.ts";
+export { listTraceFiles, TraceFiles, type TraceFilesOptions } from "./TraceFiles.ts";
 export {
   ActorRecord,
   EventRecord,
+  IoRecord,
   MicrostepRecord,
   RuntimeRecord,
   SnapshotRecord,

@@ -10,6 +10,7 @@ import type { Clock } from "../time/Clock.ts";
 import type { HumanGateway } from "./HumanGateway.ts";
 import type { RestartIntensity, RestartStrategy } from "./restartStrategy.ts";
 import type { Classifier, Route } from "./routing.ts";
+import type { TaskIo } from "./TaskIo.ts";
 
 /** What an escalated team does: stop for good, or restart after `restartAfterMs` · 2^(n−1) (n escalations in a row), capped, jittered. */
 export type EscalationPolicy =
@@ -36,6 +37,8 @@ export interface SupervisorSettings {
   readonly llm: ((role: string) => Llm) | undefined;
   /** The tools an agent may give its model (its allow-list), for `ctx.tools`. */
   readonly tools: ((agent: string) => readonly LlmTool[]) | undefined;
+  /** Recording or replay hooks of the tasks' inputs and outputs. */
+  readonly io: TaskIo | undefined;
   /** The team's memory stores, for `ctx.memory`. */
   readonly memory: TeamMemory | undefined;
 }

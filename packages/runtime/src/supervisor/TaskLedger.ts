@@ -59,6 +59,10 @@ export class TaskLedger {
       { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
       fx,
     );
+    this.#state.settings.io?.settled?.(entry.task, entry.agent ?? null, {
+      status: "failed",
+      error: { tag: error._tag, reason: error.reason },
+    });
     entry.handle.reject(error);
     if (slot) this.#dispatch.next(slot, fx);
     for (const child of [...this.#state.tasks.values()]) {
@@ -99,6 +103,7 @@ export class TaskLedger {
       { type: "task.succeeded", taskId: entry.task.id, agent: entry.agent!, durationMs },
       fx,
     );
+    this.#state.settings.io?.settled?.(entry.task, entry.agent ?? null, { status: "succeeded", output });
     entry.handle.resolve(output);
     this.#branchSettled(entry, { status: "succeeded", output }, fx);
   }

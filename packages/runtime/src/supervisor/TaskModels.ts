@@ -36,12 +36,13 @@ export class TaskModels {
     }
     const { id, attempt } = task;
     const budget = this.#state.current(agent, id, attempt)?.steps;
-    return taskLlm(model, {
+    const forRun = taskLlm(model, {
       signal,
       ...(budget ? { budget } : {}),
       heartbeat: () => this.#reports.heartbeat(agent, id, attempt),
       progress: (message) => this.#reports.progress(agent, id, attempt, message),
       now: () => this.#state.clock.now(),
     });
+    return this.#state.settings.io?.llm?.(forRun, { task, agent }) ?? forRun;
   }
 }

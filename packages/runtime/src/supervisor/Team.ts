@@ -26,6 +26,7 @@ import type {
   TeamStatus,
 } from "./SupervisorCore.ts";
 import { type SupervisorActorRef, supervisorMachine } from "./supervisorMachine.ts";
+import type { TaskIo } from "./TaskIo.ts";
 import type { TeamLife } from "./TeamStatus.ts";
 
 export interface SupervisorOptions {
@@ -74,6 +75,8 @@ export interface SupervisorOptions {
   readonly memory?: TeamMemory;
   /** Where machine-form agents' runs are saved after every step, to resume after a crash. */
   readonly snapshots?: SnapshotStore;
+  /** Hooks that record (or replay) each task's input, model calls and outcome. */
+  readonly io?: TaskIo;
   /** XState inspection events of the supervisor and every agent (the Inspector records them). */
   readonly inspect?: (event: InspectionEvent) => void;
 }
@@ -199,6 +202,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
     snapshots: options.snapshots,
     llm: options.llm,
     tools: options.tools,
+    io: options.io,
     memory: options.memory,
   };
 };

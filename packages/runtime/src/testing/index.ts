@@ -106,6 +106,7 @@ export {
   type RecordingSurface,
   recordingSurface,
 } from "./RecordingSurface.ts";
+export { ReplayDivergedError, replayTrace } from "./replayTrace.ts";
 export {
   type ModelStep,
   type ScriptedCall,

@@ -1,0 +1,121 @@
+// `troupe replay <trace.jsonl> [--task <id>]`: re-run the recorded tasks of a trace offline — no
+// Ollama, Discord or Redis — with the host's agents, feeding the recorded model replies, tool
+// results and human answers back on a simulated clock, and compare each actor's events and each
+// task's outcome with the recording. Exit 0 with "identical: N tasks", or 1 with the first
+// divergence; bad input is one line and exit code 2, like every command.
+import type { Readable, Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import {
+  type AnyAgentDefinition,
+  describeDivergence,
+  MalformedTraceError,
+  readTrace,
+  redactTraceValue,
+  replayTasks,
+  type TraceRecord,
+} from "@troupe/runtime";
+import { hostReplayTeam } from "./hostReplayTeam.ts";
+import { runFork } from "./runFork.ts";
+
+export const replayUsage = `troupe replay: re-run recorded tasks offline and compare them with the recording.
+
+Usage:
+  troupe replay <trace.jsonl> [--task <id>]
+  troupe replay <trace.jsonl> --task <id> --until <seq> --live
+
+Reads a trace the host recorded (TROUPE_TRACE_DIR, default <data dir>/traces) and runs each task
+again with this version of the agents, without Ollama, Discord or Redis: the model's recorded
+replies (streamed tokens included), the tools' results and people's answers are fed back on a
+simulated clock. Each actor's sequence of task events and each task's outcome are compared with
+the recording.
+
+Exit status: 0 and "identical: N tasks" when everything matches; 1 and the first divergence (task,
+actor, seq, expected vs got) when something does not — a changed prompt shows as the model call
+whose request is no longer the recorded one; 2 for bad input.
+
+Fork: with --until <seq> --live, the task is replayed up to trace record <seq>, then goes on live:
+its next model call (or the first that is no longer the recorded one) and every one after it go to
+the real model (OLLAMA_HOST, MODEL_<ROLE>), so another prompt or model can be tried from the exact
+state the run was in. Nobody answers questions past the fork. The forked run is recorded in
+TROUPE_TRACE_DIR, starting with a "fork" record naming where it forked from.
+
+Options:
+  --task <id>     Replay only this task (and the subtasks it dispatched)
+  --until <seq>   With --live: replay up to this trace record, then go on live
+  --live          Fork: go on with the real model past --until
+  -h, --help      Show this help and exit
+`;
+
+export interface ReplayCommandIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  task: { type: "string" },
+  until: { type: "string" },
+  live: { type: "boolean" },
+} as const;
+
+/** Run `troupe replay` with the arguments after the command name; returns the exit code. */
+export const replayCommand = async (
+  args: readonly string[],
+  io: ReplayCommandIo & { readonly stdin?: Readable },
+  extraAgents: readonly AnyAgentDefinition[] = [],
+): Promise<number> => {
+  const usage = (reason: string) => {
+    io.stderr.write(`troupe replay: ${reason}\nRun "troupe replay --help" for usage.\n`);
+    return 2;
+  };
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    return usage((error as Error).message.split("\n")[0]!);
+  }
+  if (parsed.values.help) {
+    io.stdout.write(replayUsage);
+    return 0;
+  }
+  const [trace, ...extra] = parsed.positionals;
+  if (trace === undefined)
+    return usage("which trace? e.g. troupe replay .troupe/traces/trace-20261207T134500Z.jsonl");
+  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
+  const records: TraceRecord[] = [];
+  try {
+    for await (const record of readTrace(trace)) records.push(record);
+  } catch (error) {
+    if (error instanceof MalformedTraceError) return usage(error.reason);
+    const code = (error as { code?: string }).code;
+    return usage(code === "ENOENT" ? `no trace at ${trace}` : (error as Error).message);
+  }
+  const { task, until, live } = parsed.values;
+  if (live || until !== undefined) {
+    if (!(live && until !== undefined && task !== undefined))
+      return usage("a fork needs --task <id>, --until <seq> and --live together");
+    if (!/^\d+$/.test(until)) return usage(`--until must be a trace record's seq, got "${until}"`);
+    try {
+      return await runFork(records, { trace, taskId: task, until: Number(until), extraAgents }, io);
+    } catch (error) {
+      return usage((error as Error).message.replace(/^replay: /, ""));
+    }
+  }
+  let result: Awaited<ReturnType<typeof replayTasks>>;
+  try {
+    result = await replayTasks(records, {
+      team: (names) => hostReplayTeam(names, extraAgents),
+      redact: redactTraceValue,
+      ...(parsed.values.task !== undefined ? { taskId: parsed.values.task } : {}),
+    });
+  } catch (error) {
+    return usage((error as Error).message.replace(/^replay: /, ""));
+  }
+  if (result.identical) {
+    io.stdout.write(`identical: ${result.tasks} task${result.tasks === 1 ? "" : "s"}\n`);
+    return 0;
+  }
+  io.stdout.write(`${describeDivergence(result.divergence)}\n`);
+  return 1;
+};

@@ -1,0 +1,90 @@
+// What a replay compares: each actor's sequence of steps in one task tree, read the same way from
+// the recording and from the replay's own Inspector. An actor is the supervisor, an agent (its name,
+// whatever its incarnation) or an actor an agent started (`research/task`). Its steps are the team's
+// own task events (not progress, nor what the host adds), and, while the agent works on a task of
+// the tree, its machine's snapshots: state value, status and the event that caused it.
+import type { TraceRecord } from "../TraceRecord.ts";
+import type { Json } from "../toJsonSafe.ts";
+
+export interface Step {
+  readonly actor: string;
+  readonly item: Json;
+  /** The record's seq (kept for the recording, to point at it). */
+  readonly seq: number;
+}
+
+const COMPARED = new Set([
+  "task.queued",
+  "task.routed",
+  "task.started",
+  "task.awaiting_human",
+  "task.resumed",
+  "task.approval",
+  "task.emitted",
+  "task.succeeded",
+  "task.failed",
+  "task.cancelled",
+]);
+
+const eventItem = (event: Record<string, unknown>, taskId: string): Json => ({
+  type: String(event.type),
+  taskId,
+  ...(typeof event.rule === "string" ? { rule: event.rule } : {}),
+  ...(typeof event.question === "string" ? { question: event.question } : {}),
+  ...(typeof event.decision === "string" ? { decision: event.decision } : {}),
+  ...(typeof event.error === "object" && event.error !== null
+    ? { error: String((event.error as { tag?: unknown }).tag) }
+    : {}),
+  ...(typeof event.event === "object" && event.event !== null
+    ? { event: String((event.event as { type?: unknown }).type) }
+    : {}),
+});
+
+/**
+ * The steps of the task tree in `records` from seq `from` on; `inTree` gives a task's recorded id
+ * when it belongs to the tree (undefined otherwise); `withStates` adds the agents' snapshots (a
+ * recording that watched only the bus has none to compare).
+ */
+export const actorSteps = (
+  records: readonly TraceRecord[],
+  from: number,
+  inTree: (taskId: string) => string | undefined,
+  withStates: boolean,
+): Step[] => {
+  const names = new Map<string, string>();
+  const working = new Map<string, boolean>();
+  const steps: Step[] = [];
+  for (const record of records) {
+    if (record.kind === "actor") {
+      const own = record.id.split("#")[0]!;
+      names.set(
+        record.actor,
+        record.parent === null
+          ? "supervisor"
+          : record.parent === record.root
+            ? own
+            : `${names.get(record.parent) ?? "?"}/${own}`,
+      );
+      continue;
+    }
+    if (record.seq < from) continue;
+    if (record.kind === "runtime") {
+      const event = record.event as unknown as Record<string, unknown>;
+      if (typeof event.taskId !== "string") continue;
+      const agent = typeof event.agent === "string" ? event.agent : "supervisor";
+      const taskId = inTree(event.taskId);
+      if (event.type === "task.started") working.set(agent, taskId !== undefined);
+      if (taskId === undefined || !COMPARED.has(record.event.type)) continue;
+      steps.push({ actor: agent, item: eventItem(event, taskId), seq: record.seq });
+    } else if (withStates && record.kind === "snapshot" && record.cause !== "xstate.stop") {
+      const name = names.get(record.actor);
+      if (name === undefined || name === "supervisor" || !working.get(name.split("/")[0]!)) continue;
+      steps.push({
+        actor: name,
+        item: { state: record.value ?? null, status: record.status, cause: record.cause },
+        seq: record.seq,
+      });
+    }
+  }
+  return steps;
+};

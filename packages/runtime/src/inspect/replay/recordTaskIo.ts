@@ -1,0 +1,157 @@
+// The recording side of replay: one wrapper per port a task reaches the world through — its model
+// (`ctx.llm`, with the tools it lets the model run), the human gateway (answers, approvals, votes) —
+// plus the task as accepted and its outcome, each written to the Inspector as an `io` record. What
+// the wrappers pass on is exactly what they got: recording never changes a run.
+import type { ChatMessage, ChatOptions, Llm, LlmTool } from "../../llm/Llm.ts";
+import type { HumanGateway } from "../../supervisor/HumanGateway.ts";
+import type { TaskIo } from "../../supervisor/TaskIo.ts";
+import type { Task } from "../../task/Task.ts";
+import type { Inspector } from "../Inspector.ts";
+import type { TraceRecordOf } from "../TraceRecord.ts";
+
+export type IoPort = TraceRecordOf<"io">["port"];
+
+/** What a model call's request is recorded as (and compared as on replay). */
+export const modelRequest = (
+  method: "chat" | "chatStructured" | "runTools",
+  messages: readonly ChatMessage[],
+  options: (ChatOptions & { readonly maxSteps?: number; readonly allow?: readonly string[] }) | undefined,
+  extra: { readonly tools?: readonly LlmTool[]; readonly schema?: unknown } = {},
+): unknown => ({
+  method,
+  messages,
+  ...(options?.format !== undefined ? { format: options.format } : {}),
+  ...(options?.temperature !== undefined ? { temperature: options.temperature } : {}),
+  ...(options?.tools ? { tools: options.tools.map((tool) => tool.name) } : {}),
+  ...(extra.tools ? { tools: extra.tools.map((tool) => tool.name) } : {}),
+  ...(options?.allow ? { allow: options.allow } : {}),
+});
+
+/** The n-th call of each port of each task, from 1. */
+export class IoCounters {
+  readonly #counts = new Map<string, number>();
+
+  next(taskId: string, port: IoPort): number {
+    const key = `${taskId}\u0000${port}`;
+    const n = (this.#counts.get(key) ?? 0) + 1;
+    this.#counts.set(key, n);
+    return n;
+  }
+
+  forget(taskId: string): void {
+    for (const key of this.#counts.keys()) if (key.startsWith(`${taskId}\u0000`)) this.#counts.delete(key);
+  }
+}
+
+export interface TaskIoRecorder {
+  /** Pass as `createSupervisor({ io })`. */
+  readonly io: TaskIo;
+  /** The team's human gateway, recording every answer, approval and vote. */
+  human(gateway: HumanGateway): HumanGateway;
+}
+
+/** Record every task's input, model calls, tool runs, human answers and outcome on `inspector`. */
+export const recordTaskIo = (inspector: Inspector): TaskIoRecorder => {
+  const counters = new IoCounters();
+  const recorded = async <T>(
+    task: Task,
+    agent: string,
+    port: IoPort,
+    request: unknown,
+    call: (tokens: string[]) => Promise<T>,
+  ): Promise<T> => {
+    const n = counters.next(task.id, port);
+    const tokens: string[] = [];
+    try {
+      const reply = await call(tokens);
+      inspector.recordIo({
+        taskId: task.id,
+        agent,
+        port,
+        call: n,
+        request,
+        reply,
+        ...(tokens.length > 0 ? { tokens } : {}),
+      });
+      return reply;
+    } catch (error) {
+      inspector.recordIo({ taskId: task.id, agent, port, call: n, request, error });
+      throw error;
+    }
+  };
+  const streamed = <O extends ChatOptions>(options: O | undefined, tokens: string[]): O =>
+    ({
+      ...(options as O),
+      onToken: (token: string) => {
+        tokens.push(token);
+        options?.onToken?.(token);
+      },
+    }) as O;
+  const recordedTools = (task: Task, agent: string, tools: readonly LlmTool[]): LlmTool[] =>
+    tools.map((tool) => ({
+      ...tool,
+      run: (args: unknown, signal: AbortSignal) =>
+        recorded(task, agent, "tool", { name: tool.name, arguments: args }, async () =>
+          tool.run(args as never, signal),
+        ),
+    }));
+
+  const llm = (base: Llm, { task, agent }: { task: Task; agent: string }): Llm => ({
+    model: base.model,
+    role: base.role,
+    contextTokens: base.contextTokens,
+    chat: (messages, options) =>
+      recorded(task, agent, "llm", modelRequest("chat", messages, options), (tokens) =>
+        base.chat(messages, streamed(options, tokens)),
+      ),
+    chatStructured: (messages, schema, options) =>
+      recorded(task, agent, "llm", modelRequest("chatStructured", messages, options), (tokens) =>
+        base.chatStructured(messages, schema, streamed(options, tokens)),
+      ),
+    runTools: (messages, tools, options) =>
+      recorded(task, agent, "llm", modelRequest("runTools", messages, options, { tools }), (tokens) =>
+        base.runTools(messages, recordedTools(task, agent, tools), streamed(options, tokens)),
+      ),
+  });
+
+  const io: TaskIo = {
+    accepted(task, agent, team) {
+      inspector.recordIo({
+        taskId: task.id,
+        port: "task",
+        call: counters.next(task.id, "task"),
+        request: { task, agent: agent ?? null, team: team.agents },
+      });
+    },
+    llm,
+    settled(task, agent, outcome) {
+      inspector.recordIo({ taskId: task.id, agent, port: "outcome", call: 1, request: null, reply: outcome });
+      counters.forget(task.id);
+    },
+  };
+
+  const human = (gateway: HumanGateway): HumanGateway => ({
+    ask: (question, context) =>
+      recorded(context.task, context.agent, "human", { method: "ask", question }, () =>
+        gateway.ask(question, context),
+      ),
+    ...(gateway.approve
+      ? {
+          approve: (request, context) =>
+            recorded(context.task, context.agent, "human", { method: "approve", request }, () =>
+              gateway.approve!(request, context),
+            ),
+        }
+      : {}),
+    ...(gateway.poll
+      ? {
+          poll: (request, context) =>
+            recorded(context.task, context.agent, "human", { method: "poll", request }, () =>
+              gateway.poll!(request, context),
+            ),
+        }
+      : {}),
+  });
+
+  return { io, human };
+};

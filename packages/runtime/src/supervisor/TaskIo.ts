@@ -1,0 +1,19 @@
+// Where a team's tasks meet the world, for recording and replay: the task as the team accepted it,
+// the model each run talks to, and how each task settled. A recorder writes them to a trace; a
+// replay feeds the recorded model replies back and checks the rest. The team calls these hooks and
+// never depends on what they do.
+import type { Llm } from "../llm/Llm.ts";
+import type { Task } from "../task/Task.ts";
+
+export type TaskOutcome =
+  | { readonly status: "succeeded"; readonly output: unknown }
+  | { readonly status: "failed"; readonly error: { readonly tag: string; readonly reason: string } };
+
+export interface TaskIo {
+  /** A task the team accepted (before it is routed), with the agent it was addressed to. */
+  accepted?(task: Task, agent: string | undefined, team: { readonly agents: readonly string[] }): void;
+  /** The model one run of a task uses (`ctx.llm`), to be wrapped (recorded or replayed). */
+  llm?(llm: Llm, run: { readonly task: Task; readonly agent: string }): Llm;
+  /** How a task settled. */
+  settled?(task: Task, agent: string | null, outcome: TaskOutcome): void;
+}
