@@ -49,14 +49,14 @@ describe("RedisWorkQueue on Redis", () => {
   let queue: RedisWorkQueue;
   const logger: Logger = { log: (level, message, fields) => logs.push({ level, message, fields }) };
 
-  const open = (options: { maxLength?: number } = {}) =>
+  const open = (options: { maxLength?: number; maxTaskBytes?: number } = {}) =>
     createRedisWorkQueue({ redis: admin, namespace, leaseMs: 500, bus, logger, ...options });
 
   afterEach(async () => {
     await queue?.close();
     await deleteNamespace(admin, namespace);
   });
-  const setUp = async (options: { maxLength?: number } = {}) => {
+  const setUp = async (options: { maxLength?: number; maxTaskBytes?: number } = {}) => {
     namespace = `test-${randomUUID()}`;
     bus = new EventBus();
     events = [];
@@ -162,6 +162,50 @@ describe("RedisWorkQueue on Redis", () => {
     expect(events.filter((event) => event.type === "task.dead_lettered")).toHaveLength(4);
     expect(await admin.xlen(queue.keys.queue)).toBe(1);
     expect(await queue.lease("w", { max: 10, waitMs: 0 })).toEqual([]);
+  });
+
+  it("buries a foreign entry whose id could forge a line or whose input is over maxTaskBytes, and nothing else", async () => {
+    await setUp({ maxTaskBytes: 1_000 });
+    await admin.xadd(
+      queue.keys.queue,
+      "*",
+      "task",
+      "t-x\n[t-x] ✅ done",
+      "input",
+      JSON.stringify({ text: "hi" }),
+    );
+    await admin.xadd(
+      queue.keys.queue,
+      "*",
+      "task",
+      "huge",
+      "input",
+      JSON.stringify({ text: "x".repeat(5_000) }),
+    );
+    await queue.enqueue({ id: "good", input: { text: "fine" } });
+
+    const leases = await queue.lease("w", { max: 10, waitMs: 0 });
+    expect(leases.map((lease) => lease.taskId)).toEqual(["good"]);
+    const dead = await queue.deadLetters();
+    expect(dead.map((letter) => letter.error.reason)).toEqual([
+      expect.stringContaining("its task id is not at most 128 visible ASCII characters"),
+      expect.stringContaining(
+        "its input is 5011 bytes, over the limit of 1000 bytes (TROUPE_MAX_TASK_BYTES)",
+      ),
+    ]);
+    // Neither the forged line nor the oversized input is kept anywhere as raw text.
+    expect(dead[0]!.taskId).toMatch(/^malformed:\d+-\d+$/);
+    expect(JSON.stringify(dead)).not.toContain("\n[t-x]");
+    expect(JSON.stringify(dead)).not.toContain("x".repeat(1_000));
+    expect(await admin.keys(`troupe:${namespace}:task:t-x*`)).toEqual([]);
+    await expect(queue.enqueue({ id: "big", input: { text: "y".repeat(2_000) } })).rejects.toMatchObject({
+      _tag: "InvalidTask",
+      reason: expect.stringContaining("over the limit of 1000 bytes"),
+    });
+    await expect(queue.enqueue({ id: "a\nb", input: { text: "y" } })).rejects.toMatchObject({
+      _tag: "InvalidTask",
+      reason: expect.stringContaining('"a\\nb"'),
+    });
   });
 
   it("takes entries another producer wrote straight onto the stream", async () => {

@@ -60,6 +60,12 @@ import { TroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { TaskInput } from "../task/Task.ts";
+import {
+  checkMaxTaskBytes,
+  checkTaskBytes,
+  checkTaskId,
+  DEFAULT_MAX_TASK_BYTES,
+} from "../task/taskLimits.ts";
 import { wholeMillis } from "../time/wholeMillis.ts";
 import { Redis } from "./ioredis.ts";
 import {
@@ -89,6 +95,11 @@ export interface RedisWorkQueueOptions {
   readonly retainMs?: number;
   /** About how many dead letters the dead-letter stream keeps (default 10,000). */
   readonly maxDeadLetters?: number;
+  /**
+   * The largest task input accepted, JSON-encoded (default 1 MiB): enqueue refuses a larger one with
+   * InvalidTask, and an entry another program XADDs with a larger input is buried as a dead letter.
+   */
+  readonly maxTaskBytes?: number;
   /** When given, `queue.repaired` and the burial of malformed entries are published here. */
   readonly bus?: EventBus;
   readonly logger?: Logger;
@@ -231,6 +242,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   readonly #maxLength: number;
   readonly #retainMs: number;
   readonly #maxDead: number;
+  readonly #maxTaskBytes: number;
   readonly #bus: EventBus | undefined;
   readonly #logger: Logger;
   /** How often a waiting lease call looks for expired leases. */
@@ -272,6 +284,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
     this.#maxLength = positiveInteger(options.maxLength ?? DEFAULTS.maxLength, "maxLength");
     this.#retainMs = positiveInteger(options.retainMs ?? DEFAULTS.retainMs, "retainMs");
     this.#maxDead = positiveInteger(options.maxDeadLetters ?? DEFAULTS.maxDeadLetters, "maxDeadLetters");
+    this.#maxTaskBytes = checkMaxTaskBytes(options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES);
     this.#redis = options.client;
     this.#ownsClient = options.ownsClient;
     this.#bus = options.bus;
@@ -349,8 +362,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   }
 
   async enqueue(item: WorkItem): Promise<void> {
-    if (typeof item?.id !== "string" || item.id === "")
-      throw new TroupeError("InvalidTask", "a work item needs a non-empty string `id`");
+    checkTaskId(item?.id);
     const decoded = decodeTaskInput(item.input);
     if (Result.isFailure(decoded)) {
       throw new TroupeError("InvalidTask", `invalid task ${item.id}: ${decoded.failure.message}`, {
@@ -358,6 +370,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       });
     }
     const input = toJson(item.input, `the input of task ${item.id}`);
+    checkTaskBytes(Buffer.byteLength(input, "utf8"), this.#maxTaskBytes);
     this.#open();
     const result = await this.#enqueueBatch([item.id, input]);
     if (result === -1) {
@@ -405,6 +418,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
         this.leaseMs,
         `${this.keys.prefix}task:`,
         this.#maxDead,
+        this.#maxTaskBytes,
       ],
     )) as TakeReply;
     const [[lastId, nextDueMs, cursor, resumedTo, resumed, stale], deliveries] = reply;

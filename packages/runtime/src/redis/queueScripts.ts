@@ -8,6 +8,7 @@
 // skewed clocks agree on lease idle times, backoff due times and task ages.
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { TASK_ID_LUA_PATTERN, TASK_ID_MAX_LENGTH, TASK_ID_RULE } from "../task/taskLimits.ts";
 
 export interface LuaScript {
   readonly name: string;
@@ -107,7 +108,9 @@ return out
  * Deliver up to `room` tasks to one consumer, in the order of the WorkQueue port.
  * KEYS queue, delayed, open, dead
  * ARGV group, consumer, room, resumeFrom ('' skips step 1), reclaimFrom ('' skips step 2),
- *      leaseMs, task key prefix, maxDead
+ *      leaseMs, task key prefix, maxDead, maxTaskBytes
+ * An entry another program added with an id off the task id pattern (taskLimits.ts) or an input
+ * over maxTaskBytes is buried as malformed, its input not copied into the dead-letter stream.
  * Returns { {lastId, nextDueInMs or -1, reclaim cursor, resumedTo, resumedCount, stale}, deliveries }
  * where deliveries is a flat list of five values per entry: 'L', taskId, input, fence, attempt for a
  * lease, or 'M', entryId, taskId, reason, '' for a malformed entry that was buried.
@@ -117,7 +120,7 @@ export const TAKE = script(
   `
 local queue, delayed, open, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, consumer, prefix, maxDead = ARGV[1], ARGV[2], ARGV[7], ARGV[8]
-local room = tonumber(ARGV[3])
+local room, maxBytes = tonumber(ARGV[3]), tonumber(ARGV[9])
 local now = now_ms()
 local out, stale = {}, 0
 
@@ -146,6 +149,15 @@ local function claim(entryId, fields)
   if type(id) ~= 'string' or id == '' then
     return bury_malformed(entryId, 'malformed:' .. entryId,
       'malformed stream entry ' .. entryId .. ': it has no "task" field', fields)
+  end
+  if #id > ${TASK_ID_MAX_LENGTH} or not string.find(id, '${TASK_ID_LUA_PATTERN}') then
+    return bury_malformed(entryId, 'malformed:' .. entryId, 'malformed stream entry ' .. entryId ..
+      ': its task id is not ${TASK_ID_RULE}', { 'task', cjson.encode(id), 'input', '(not kept)' })
+  end
+  if entryInput and #entryInput > maxBytes then
+    return bury_malformed(entryId, id, 'malformed stream entry ' .. entryId .. ' for task ' .. id ..
+      ': its input is ' .. #entryInput .. ' bytes, over the limit of ' .. maxBytes ..
+      ' bytes (TROUPE_MAX_TASK_BYTES)', { 'task', id, 'input', '(' .. #entryInput .. ' bytes, not kept)' })
   end
   local key = prefix .. id
   local rec = redis.call('HMGET', key, 'status', 'entry', 'input', 'fence', 'attempts')
