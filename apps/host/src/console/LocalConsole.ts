@@ -10,6 +10,7 @@ import {
   type AgentStatus,
   cancelTask,
   cancelText,
+  DEFAULT_MAX_TASK_BYTES,
   formatMillis,
   isTroupeError,
   type Logger,
@@ -22,6 +23,7 @@ import {
   type TaskInput,
   type Team,
   teamStateText,
+  tooLargeReason,
   type Worker,
   type WorkQueue,
 } from "@troupe/runtime";
@@ -33,6 +35,7 @@ import { createTaskFollower } from "./followTask.ts";
 import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
+import { printableLine, printableText } from "./printable.ts";
 import { formatQueueStatus } from "./queueStatus.ts";
 
 export interface LocalConsoleOptions {
@@ -60,6 +63,8 @@ export interface LocalConsoleOptions {
   readonly onInterrupt?: () => void;
   /** In a terminal, the file the host's logs go to: named once under the banner. */
   readonly logFile?: string;
+  /** A longer line is refused before it is parsed (TROUPE_MAX_TASK_BYTES; default 1 MB). */
+  readonly maxTaskBytes?: number;
 }
 
 export interface LocalConsole {
@@ -96,6 +101,7 @@ const breakerText = (agent: AgentStatus) => {
 
 export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole => {
   const { team, queue, output, logger } = options;
+  const maxTaskBytes = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
   const drain = options.drain ?? startDrainClock(options.drainTimeoutMs);
   const follower = createTaskFollower(queue, team.bus);
   /** Aborted when the console stops waiting for its tasks. */
@@ -114,7 +120,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   });
 
   let printed = 0;
-  const println = (text: string) => {
+  const println = (raw: string) => {
+    const text = printableText(raw);
     printed += 1;
     if (terminal && !stopping) {
       // Print above the prompt and redraw it with what was typed so far.
@@ -149,7 +156,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     const mine = owned.get(taskId);
     if (mine) mine.agent = agent;
   };
-  const say = (taskId: string, text: string) => println(`[${taskId}] ${text}`);
+  const say = (taskId: string, text: string) => println(`[${printableLine(taskId)}] ${printableLine(text)}`);
   const showQueued = (taskId: string, entry: Shown, detail?: string) => {
     if (!entry.queued) say(taskId, statusText("queued", detail));
     entry.queued = true;
@@ -248,7 +255,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     } catch (error) {
       owned.delete(id);
       const notQueued = `${statusSymbols.failed.symbol} not queued:`;
-      if (isTroupeError(error, "MailboxFull")) return println(`${notQueued} ${error.reason}`);
+      if (isTroupeError(error, "MailboxFull") || isTroupeError(error, "InvalidTask"))
+        return println(`${notQueued} ${error.reason}`);
       logger.log("error", "the work queue refused a task", { taskId: id, error });
       return println(`${notQueued} ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -339,6 +347,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     });
 
   const handleLine = (line: string) => {
+    // Refused before it is parsed or copied: a pasted 50 MB line costs no more than reading it.
+    if (line.length > maxTaskBytes || Buffer.byteLength(line, "utf8") > maxTaskBytes)
+      return println(
+        `${statusSymbols.failed.symbol} not queued: ${tooLargeReason(Buffer.byteLength(line, "utf8"), maxTaskBytes)}`,
+      );
     const command = parseConsoleLine(line);
     switch (command.kind) {
       case "empty":

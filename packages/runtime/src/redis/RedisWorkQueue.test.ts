@@ -332,6 +332,25 @@ describe("RedisWorkQueue on Redis", () => {
   });
 });
 
+describe("refuseRedisCluster", () => {
+  it("refuses a Redis Cluster node with a sentence saying what is supported, before any script runs", async () => {
+    const cluster = await startPrivateRedis({ cluster: true });
+    try {
+      await expect(createRedisWorkQueue({ redis: cluster.url, namespace: "n" })).rejects.toMatchObject({
+        _tag: "InvalidCommand",
+        reason: expect.stringMatching(
+          /Redis Cluster node, which Troupe does not support: .*standalone Redis/,
+        ),
+      });
+      const plain = new Redis(cluster.url);
+      expect(await plain.keys("*")).toEqual([]);
+      plain.disconnect();
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
 describe("maxmemoryPolicyWarning", () => {
   it("is quiet on noeviction and warns on a policy that can evict the queue", async () => {
     const server = await startPrivateRedis();

@@ -678,6 +678,7 @@ export const createRedisWorkQueue = async (options: RedisWorkQueueOptions): Prom
     );
   }
   try {
+    await refuseRedisCluster(client);
     const queue = new RedisWorkQueue({ ...options, client, ownsClient });
     // A fresh namespace gets its group quietly; a group lost while tasks were open is a repair.
     await queue.repair("the consumer group was missing when the queue opened", { quietIfFresh: true });
@@ -694,6 +695,25 @@ export const createRedisWorkQueue = async (options: RedisWorkQueueOptions): Prom
  * idempotency keys, which carry an expiry); undefined when the policy is safe or CONFIG is not
  * allowed (managed Redis often refuses it).
  */
+/**
+ * Throws InvalidCommand when `redis` is a Redis Cluster node (INFO cluster says cluster_enabled:1):
+ * the queue's scripts name the keys of many tasks at once, which a cluster refuses with CROSSSLOT.
+ * A Redis that does not allow INFO is taken as standalone.
+ */
+export const refuseRedisCluster = async (redis: Redis): Promise<void> => {
+  let info: string;
+  try {
+    info = await redis.info("cluster");
+  } catch {
+    return;
+  }
+  if (/^cluster_enabled:1\b/m.test(info))
+    throw new TroupeError(
+      "InvalidCommand",
+      "this Redis is a Redis Cluster node, which Troupe does not support: point it at a standalone Redis (or the primary of a primary/replica set, Redis Sentinel's current primary included), version 6.2 or later",
+    );
+};
+
 export const maxmemoryPolicyWarning = async (redis: Redis): Promise<string | undefined> => {
   let reply: unknown;
   try {
