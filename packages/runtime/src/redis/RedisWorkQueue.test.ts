@@ -113,6 +113,31 @@ describe("RedisWorkQueue on Redis", () => {
       expect(await queue.record(id)).toMatchObject({ status: "succeeded" });
   });
 
+  it("repairs 100,000 open tasks in bounded batches, each script run looking at 500 at most, and loses none", async () => {
+    const redis = await startPrivateRedis();
+    const client = new Redis(redis.url);
+    const many = await createRedisWorkQueue({ redis: client, namespace: "many", maxLength: 200_000 });
+    try {
+      const count = 100_000;
+      for (let start = 0; start < count; start += 5_000)
+        await Promise.all(
+          Array.from({ length: 5_000 }, (_, index) =>
+            many.enqueue({ id: `o-${start + index}`, input: { text: "x" } }),
+          ),
+        );
+      expect(await many.lease("w", { max: 1_000, waitMs: 0 })).toHaveLength(1_000);
+      await client.del(many.keys.queue); // the stream and its group are gone, the records are not
+      // Every open task is back on the stream, leased ones included (their holder is fenced) …
+      expect(await many.stats()).toMatchObject({ ready: count, leased: 0, repairs: 1 });
+      // … by one script run per 500 open tasks, never one run over all of them.
+      expect((await many.stats()).repairBatches).toBeGreaterThanOrEqual(count / 500);
+    } finally {
+      await many.close();
+      client.disconnect();
+      await redis.stop();
+    }
+  });
+
   it("repairs on any command: renew and stats after the group is destroyed", async () => {
     await setUp();
     await queue.enqueue({ id: "g", input: { text: "x" } });

@@ -35,7 +35,8 @@
 //
 // NOGROUP (Redis flushed or restarted without persistence, or the stream deleted) is repaired on
 // any command: the group is re-created, unfinished tasks whose entry is gone are queued again (their
-// old holders are fenced), `queue.repaired` is published, and the command is retried once.
+// old holders are fenced) in batches of 500 open tasks per script run, so a repair with 100,000 open
+// tasks never blocks Redis for more than a few milliseconds at a time, `queue.repaired` is published, and the command is retried once.
 // A malformed entry (no task field, bad JSON, input not a TaskInput) is counted, logged, buried in
 // the dead-letter stream with the reason, and skipped. An entry another producer XADDs with `task`
 // and `input` fields gets its record when first delivered. Needs Redis ≥ 6.2 (XAUTOCLAIM),
@@ -70,11 +71,12 @@ import { wholeMillis } from "../time/wholeMillis.ts";
 import { Redis } from "./ioredis.ts";
 import {
   BURY,
+  CREATE_GROUP,
   ENQUEUE,
   FINISH,
   type LuaScript,
   RENEW,
-  REPAIR,
+  REQUEUE_LOST,
   RETRY,
   runScript,
   STATS,
@@ -110,6 +112,8 @@ export interface RedisQueueStats extends QueueStats {
   readonly malformed: number;
   /** Consumer groups this handle re-created after NOGROUP. */
   readonly repairs: number;
+  /** Script runs those repairs took (each looks at a bounded batch of open tasks). */
+  readonly repairBatches: number;
 }
 
 /** The keys of one namespace, for operators and tests. */
@@ -219,6 +223,8 @@ const batcher = <I>(max: number, run: (items: readonly I[]) => Promise<readonly 
 
 /** Items per batched script run (Lua's unpack() takes a few thousand values at most). */
 const MAX_BATCH = 256;
+/** Open tasks a NOGROUP repair looks at per script run: a few milliseconds of Redis's time. */
+const REPAIR_BATCH = 500;
 
 type TakeReply = [
   meta: [
@@ -261,6 +267,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   ) => Promise<number>;
   #malformed = 0;
   #repairs = 0;
+  #repairBatches = 0;
   #closed = false;
 
   constructor(options: RedisWorkQueueOptions & { readonly client: Redis; readonly ownsClient: boolean }) {
@@ -341,14 +348,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   repair(reason: string, options: { quietIfFresh?: boolean } = {}): Promise<void> {
     this.#repairing ??= (async () => {
       try {
-        const requeued = Number(
-          await runScript(
-            this.#redis,
-            REPAIR,
-            [this.keys.queue, this.keys.open, this.keys.delayed],
-            [GROUP, `${this.keys.prefix}task:`],
-          ),
-        );
+        const requeued = await this.#requeueLost();
         if (requeued < 0 || (options.quietIfFresh && requeued === 0)) return;
         this.#repairs += 1;
         const detail = `${reason}: re-created the consumer group; ${requeued} unfinished task(s) queued again`;
@@ -359,6 +359,28 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       }
     })();
     return this.#repairing;
+  }
+
+  /**
+   * Re-create the consumer group; when it had to be, queue again what lost its entry, a bounded
+   * batch per script run. -1 when the group existed, else how many tasks were queued again.
+   */
+  async #requeueLost(): Promise<number> {
+    if (Number(await runScript(this.#redis, CREATE_GROUP, [this.keys.queue], [GROUP])) < 0) return -1;
+    let requeued = 0;
+    let from: [score: string, offset: number] = ["-inf", 0];
+    while (true) {
+      const [count, score, offset, over] = (await runScript(
+        this.#redis,
+        REQUEUE_LOST,
+        [this.keys.queue, this.keys.open, this.keys.delayed],
+        [`${this.keys.prefix}task:`, ...from, REPAIR_BATCH],
+      )) as [number, string, number, number];
+      requeued += Number(count);
+      this.#repairBatches += 1;
+      if (Number(over) === 1) return requeued;
+      from = [String(score), Number(offset)];
+    }
   }
 
   async enqueue(item: WorkItem): Promise<void> {
@@ -627,6 +649,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       oldestAgeMs: oldest < 0 ? undefined : Math.max(0, now - oldest),
       malformed: this.#malformed,
       repairs: this.#repairs,
+      repairBatches: this.#repairBatches,
     };
   }
 

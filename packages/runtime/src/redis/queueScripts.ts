@@ -404,24 +404,41 @@ return 1
 
 /**
  * Re-create the consumer group after it vanished (Redis flushed, or restarted without persistence,
- * or the stream deleted), then queue again every unfinished task whose stream entry is gone.
- * KEYS queue, open, delayed · ARGV group, task key prefix.
- * -1 the group existed (nothing done) · n ≥ 0 created, n tasks queued again.
+ * or the stream deleted). KEYS queue · ARGV group. -1 the group existed (nothing done) · 0 created.
  */
-export const REPAIR = script(
-  "repair",
+export const CREATE_GROUP = script(
+  "create-group",
   `
 local created = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
 if type(created) == 'table' and created.err then
   if string.find(created.err, 'BUSYGROUP', 1, true) then return -1 end
   return redis.error_reply(created.err)
 end
-local requeued = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local key = ARGV[2] .. id
+return 0
+`,
+);
+
+/**
+ * After CREATE_GROUP: queue again the unfinished tasks whose stream entry is gone, one bounded batch
+ * of the open set per run (in enqueue-time order), so no run blocks Redis for long however many tasks
+ * are open. A task visited twice is left alone the second time (its entry exists by then).
+ * KEYS queue, open, delayed · ARGV task key prefix, fromScore, offset (members at fromScore already
+ * seen), batch size. Returns { queued again, next fromScore, next offset, 1 when the pass is over }.
+ */
+export const REQUEUE_LOST = script(
+  "requeue-lost",
+  `
+local prefix, fromScore, offset, batch = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local page = redis.call('ZRANGEBYSCORE', KEYS[2], fromScore, '+inf', 'WITHSCORES', 'LIMIT', offset, batch)
+local requeued, lastScore, atLast = 0, fromScore, offset
+for i = 1, #page, 2 do
+  local id, score = page[i], page[i + 1]
+  if score == lastScore then atLast = atLast + 1 else lastScore, atLast = score, 1 end
+  local key = prefix .. id
   local rec = redis.call('HMGET', key, 'status', 'entry', 'input')
   if not rec[3] then
     redis.call('ZREM', KEYS[2], id) -- its record is gone too: nothing left to run
+    atLast = atLast - 1
   elseif not rec[1] or rec[1] == 'queued' or rec[1] == 'leased' then
     if not rec[2] or #redis.call('XRANGE', KEYS[1], rec[2], rec[2]) == 0 then
       local entry = redis.call('XADD', KEYS[1], '*', 'task', id, 'input', rec[3])
@@ -433,7 +450,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
     requeued = requeued + 1
   end
 end
-return requeued
+return { requeued, lastScore, atLast, #page < batch * 2 and 1 or 0 }
 `,
 );
 
