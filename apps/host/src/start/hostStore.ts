@@ -145,8 +145,9 @@ export const openRedisStore = async (
     await refuseRedisCluster(redis);
   } catch (error) {
     redis.disconnect();
+    // Like an unreachable Redis: one line on stderr and exit 1, no usage hint.
     throw isTroupeError(error)
-      ? new TroupeError("InvalidCommand", `REDIS_URL (${redactedUrl}): ${error.reason}`)
+      ? new Error(`REDIS_URL (${redactedUrl}): ${error.reason}`, { cause: error })
       : error;
   }
   let consumerName: ConsumerName;
