@@ -79,6 +79,20 @@ const start = (
 };
 
 describe("startSurfaceBridge", () => {
+  it("refuses a message over the task size limit in its thread, and the next message runs", async () => {
+    const fake = start();
+    fake.say({ id: "m1", content: "z".repeat(1_100_000) });
+    fake.say({ id: "m2", content: "small" });
+    await fake.until(
+      () => fake.reactions.get("m2")?.has("✅") === true && fake.reactions.get("m1")?.has("❌") === true,
+    );
+    await bridge!.idle();
+    expect(fake.posts.map(({ post }) => post.content)).toContain(
+      "❌ not queued: invalid task: the task is 1100000 bytes, over the limit of 1048576 bytes (TROUPE_MAX_TASK_BYTES)",
+    );
+    expect(fake.posts.some(({ post }) => post.content === "SMALL @everyone")).toBe(true);
+  });
+
   it("answers a person over the per-user limit with a reaction, and tells only them once per window", async () => {
     const fake = start({ userRate: { tasks: 1, perMs: 60_000 } });
     for (const id of ["m1", "m2", "m3", "m4"]) fake.say({ id, authorId: "u-ann" });
