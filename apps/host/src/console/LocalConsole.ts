@@ -23,7 +23,6 @@ import {
   type TaskInput,
   type Team,
   teamStateText,
-  tooLargeReason,
   type Worker,
   type WorkQueue,
 } from "@troupe/runtime";
@@ -31,6 +30,7 @@ import type { NotifierStatus } from "@troupe/runtime/notify";
 import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
+import { capLines } from "./capLines.ts";
 import { createTaskFollower } from "./followTask.ts";
 import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
@@ -107,8 +107,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   /** Aborted when the console stops waiting for its tasks. */
   const giveUp = new AbortController();
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY && output.isTTY);
+  const capped = terminal ? undefined : options.input.pipe(capLines(maxTaskBytes));
   const rl = createInterface({
-    input: options.input,
+    input: capped ?? options.input,
     ...(terminal ? { output, prompt: "troupe> " } : {}),
     terminal,
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -347,10 +348,10 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     });
 
   const handleLine = (line: string) => {
-    // Refused before it is parsed or copied: a pasted 50 MB line costs no more than reading it.
+    // Refused before it is parsed: piped, a longer line arrives cut a byte past the limit (capLines).
     if (line.length > maxTaskBytes || Buffer.byteLength(line, "utf8") > maxTaskBytes)
       return println(
-        `${statusSymbols.failed.symbol} not queued: ${tooLargeReason(Buffer.byteLength(line, "utf8"), maxTaskBytes)}`,
+        `${statusSymbols.failed.symbol} not queued: the line is over the limit of ${maxTaskBytes} bytes (TROUPE_MAX_TASK_BYTES)`,
       );
     const command = parseConsoleLine(line);
     switch (command.kind) {
@@ -405,6 +406,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       drainTimeoutMs: options.drainTimeoutMs,
     });
     rl.close();
+    if (capped) {
+      // readline paused what it read; the input itself must stop flowing too, or it keeps the process up.
+      options.input.unpipe(capped);
+      options.input.pause();
+    }
     // A team that escalated for good runs nothing more: there is nothing to wait for.
     if (!endedForGood()) {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -20,7 +20,7 @@ describe("troupe start under hostile input", { timeout: 60_000 }, () => {
     await troupe.log("troupe started");
     troupe.send("x".repeat(50 * 1_048_576));
     expect(await troupe.line(/not queued/)).toBe(
-      "❌ not queued: the task is 52428800 bytes, over the limit of 1048576 bytes (TROUPE_MAX_TASK_BYTES)",
+      "❌ not queued: the line is over the limit of 1048576 bytes (TROUPE_MAX_TASK_BYTES)",
     );
     troupe.send("/ask echo still here");
     await troupe.line(/✅ done in/);
