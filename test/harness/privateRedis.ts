@@ -3,7 +3,8 @@
 // free port. By default without persistence (`--save "" --appendonly no`), so a restart comes back
 // empty, as after a crash or a flush; with `{ persistent: true }` it keeps an append-only file
 // (fsync on every write) in a temporary folder, so a restart comes back with everything written.
-// With `{ password }` it requires that password (`requirepass`), and `url` carries it.
+// With `{ password }` it requires that password (`requirepass`), and `url` carries it. With
+// `{ cluster: true }` it is a (slotless) Redis Cluster node, for what must refuse one.
 //
 //   const redis = await startPrivateRedis();   // answers PING when this resolves
 //   new Redis(redis.url) …
@@ -68,13 +69,17 @@ const exited = (child: ChildProcess) =>
 
 /** Start `redis-server` on a random free port; resolves once it answers PING. */
 export const startPrivateRedis = async (
-  options: { persistent?: boolean; password?: string } = {},
+  options: { persistent?: boolean; password?: string; cluster?: boolean } = {},
 ): Promise<PrivateRedis> => {
   const port = await freePort();
-  const dir = options.persistent ? await mkdtemp(join(tmpdir(), "troupe-redis-")) : undefined;
-  const persistence = dir
-    ? ["--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+  const dir =
+    options.persistent || options.cluster ? await mkdtemp(join(tmpdir(), "troupe-redis-")) : undefined;
+  const persistence = options.persistent
+    ? ["--dir", dir!, "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
     : ["--save", "", "--appendonly", "no"];
+  const cluster = options.cluster
+    ? ["--cluster-enabled", "yes", "--cluster-config-file", join(dir!, "nodes.conf")]
+    : [];
   let server: ChildProcess | undefined;
   let log = "";
   // A test process that dies must not leave the server behind.
@@ -84,9 +89,13 @@ export const startPrivateRedis = async (
   const start = async () => {
     log = "";
     const auth = options.password ? ["--requirepass", options.password] : [];
-    const child = spawn("redis-server", ["--port", String(port), "--bind", HOST, ...persistence, ...auth], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", HOST, ...persistence, ...cluster, ...auth],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     server = child;
     child.stdout?.on("data", (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-2_000);

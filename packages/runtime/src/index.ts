@@ -194,5 +194,14 @@ export {
 } from "./surface/withFileDrop.ts";
 export { addressedTo, type LeadingMention, leadingMention, withoutMentionOf } from "./task/mentions.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
+export {
+  checkTaskId,
+  checkTaskSize,
+  DEFAULT_MAX_TASK_BYTES,
+  TASK_ID_PATTERN,
+  TASK_ID_RULE,
+  taskInputBytes,
+  tooLargeReason,
+} from "./task/taskLimits.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

@@ -24,6 +24,8 @@ const ENVIRONMENT = `Environment:
                         a name a live host holds on the same store is refused)
   TROUPE_LEASE          How long a host may go silent before another takes its tasks over
                         (default 30s)
+  TROUPE_MAX_TASK_BYTES The largest task taken from any entry, JSON-encoded: bytes, or with KB or
+                        MB, from 1KB to 16MB (default 1MB)
   TROUPE_MAX_ATTEMPTS   Deliveries of a failing task before it is kept as a dead letter (default 5)
   TROUPE_RETRY_BACKOFF  First wait before a task that failed for a transient reason is tried
                         again; doubles per attempt, up to 1m, 5 attempts (default 1s)

@@ -24,6 +24,7 @@ describe("resolveHostConfig", () => {
       logFile: "/srv/app/.troupe/default.log",
       drainTimeoutMs: 30_000,
       discordTokenSet: false,
+      discord: undefined,
       dataDir: "/srv/app/.troupe",
       discordFallbackDir: "/srv/app/.troupe/discord-fallback",
       store: { kind: "sqlite", dataDir: "/srv/app/.troupe", path: "/srv/app/.troupe/default.sqlite" },
@@ -46,6 +47,7 @@ describe("resolveHostConfig", () => {
       mcp: undefined,
       memory: { path: "/srv/app/.troupe/default.memory.sqlite", namespace: "default", postgres: undefined },
       trace: { dir: "/srv/app/.troupe/traces", retain: 14 },
+      maxTaskBytes: 1_048_576,
     });
     expect(defaultConsumer()).toMatch(/^[A-Za-z0-9._:@-]+$/);
   });
@@ -102,6 +104,7 @@ describe("resolveHostConfig", () => {
       mcp: undefined,
       memory: { path: "/var/lib/troupe/team-a.memory.sqlite", namespace: "team-a", postgres: undefined },
       trace: { dir: "/srv/app/traces", retain: 3 },
+      maxTaskBytes: 1_048_576,
     });
     expect(
       resolveHostConfig(
@@ -134,8 +137,22 @@ describe("resolveHostConfig", () => {
     expect(reasonOf(() => resolveHostConfig({ redisUrl: "secret@cache:6379" }, {}))).toBe(
       '--redis-url must look like redis://[user:password@]host:port[/db] (or rediss://), got "***@cache:6379"',
     );
+    // ioredis would decode the password itself and fail with a bare "URI malformed".
+    expect(reasonOf(() => resolveHostConfig({}, { REDIS_URL: "redis://:50%off@cache:6379" }))).toBe(
+      'REDIS_URL has a user name or password with bad percent-encoding (write "%" as %25, "@" as %40, ":" as %3A), got "redis://:***@cache:6379"',
+    );
     expect(redactUrl("redis://only-a-user@cache")).toBe("redis://***@cache");
     expect(redactUrl("redis://cache:6379")).toBe("redis://cache:6379");
+  });
+
+  it("reads the largest task from TROUPE_MAX_TASK_BYTES, in bytes, KB or MB, and names a bad one", () => {
+    expect(resolveHostConfig({}, { TROUPE_MAX_TASK_BYTES: "262144" }).maxTaskBytes).toBe(262_144);
+    expect(resolveHostConfig({}, { TROUPE_MAX_TASK_BYTES: "512KB" }).maxTaskBytes).toBe(524_288);
+    expect(resolveHostConfig({}, { TROUPE_MAX_TASK_BYTES: "2 mb" }).maxTaskBytes).toBe(2_097_152);
+    for (const bad of ["0", "100", "1GB", "64MB", "-5", "lots"])
+      expect(reasonOf(() => resolveHostConfig({}, { TROUPE_MAX_TASK_BYTES: bad }))).toBe(
+        `TROUPE_MAX_TASK_BYTES must be a size from 1KB to 16MB, such as 262144, 512KB or 2MB, got "${bad}"`,
+      );
   });
 
   it("adds the model agents TROUPE_AGENTS names, once each", () => {

@@ -11,6 +11,7 @@ import { resolveDiscordFallbackDir } from "./discordFallbackConfig.ts";
 import { type FailureBackoffs, resolveFailureBackoffs } from "./failureBackoffConfig.ts";
 import { resolveGatewayLeaseMs } from "./gatewayLeaseConfig.ts";
 import { type HttpAccessConfig, resolveHttpAccessConfig } from "./httpAccessConfig.ts";
+import { resolveMaxTaskBytes } from "./maxTaskBytesConfig.ts";
 import { resolveMonitorThresholds } from "./monitorConfig.ts";
 import { type NotifyConfig, resolveNotifyConfig } from "./notifyConfig.ts";
 import { type MemoryConfig, resolveToolsMemoryConfig, type ToolsMemoryConfig } from "./toolsMemoryConfig.ts";
@@ -60,6 +61,8 @@ export interface HostConfig {
   readonly memory: MemoryConfig;
   /** Where the host records its trace for `troupe replay` (TROUPE_TRACE_DIR, TROUPE_TRACE_RETAIN). */
   readonly trace: TraceConfig;
+  /** The largest task taken from any entry, JSON-encoded (TROUPE_MAX_TASK_BYTES, default 1 MB). */
+  readonly maxTaskBytes: number;
 }
 
 export type StoreConfig =
@@ -188,7 +191,17 @@ export const resolveHostConfig = (
     mcp: toolsMemory.mcp,
     memory: toolsMemory.memory,
     trace: resolveTraceConfig(env, { dataDir, cwd }),
+    maxTaskBytes: resolveMaxTaskBytes(env),
   };
+};
+
+const decodesCleanly = (text: string): boolean => {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 const resolveStore = (
@@ -209,6 +222,12 @@ const resolveStore = (
       throw invalid(
         redis.source,
         `must look like redis://[user:password@]host:port[/db] (or rediss://), got "${redactUrl(redis.value)}"`,
+      );
+    // The Redis client decodes the user name and password itself and fails with a bare "URI malformed".
+    if (!decodesCleanly(url.username) || !decodesCleanly(url.password))
+      throw invalid(
+        redis.source,
+        `has a user name or password with bad percent-encoding (write "%" as %25, "@" as %40, ":" as %3A), got "${redactUrl(redis.value)}"`,
       );
     return { kind: "redis", url: redis.value, redactedUrl: redactUrl(redis.value) };
   }

@@ -10,6 +10,7 @@ import {
   type AgentStatus,
   cancelTask,
   cancelText,
+  DEFAULT_MAX_TASK_BYTES,
   formatMillis,
   isTroupeError,
   type Logger,
@@ -29,10 +30,12 @@ import type { NotifierStatus } from "@troupe/runtime/notify";
 import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
+import { capLines } from "./capLines.ts";
 import { createTaskFollower } from "./followTask.ts";
 import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
+import { printableLine, printableText } from "./printable.ts";
 import { formatQueueStatus } from "./queueStatus.ts";
 
 export interface LocalConsoleOptions {
@@ -60,6 +63,8 @@ export interface LocalConsoleOptions {
   readonly onInterrupt?: () => void;
   /** In a terminal, the file the host's logs go to: named once under the banner. */
   readonly logFile?: string;
+  /** A longer line is refused before it is parsed (TROUPE_MAX_TASK_BYTES; default 1 MB). */
+  readonly maxTaskBytes?: number;
 }
 
 export interface LocalConsole {
@@ -96,13 +101,15 @@ const breakerText = (agent: AgentStatus) => {
 
 export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole => {
   const { team, queue, output, logger } = options;
+  const maxTaskBytes = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
   const drain = options.drain ?? startDrainClock(options.drainTimeoutMs);
   const follower = createTaskFollower(queue, team.bus);
   /** Aborted when the console stops waiting for its tasks. */
   const giveUp = new AbortController();
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY && output.isTTY);
+  const capped = terminal ? undefined : options.input.pipe(capLines(maxTaskBytes));
   const rl = createInterface({
-    input: options.input,
+    input: capped ?? options.input,
     ...(terminal ? { output, prompt: "troupe> " } : {}),
     terminal,
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -114,7 +121,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   });
 
   let printed = 0;
-  const println = (text: string) => {
+  const println = (raw: string) => {
+    const text = printableText(raw);
     printed += 1;
     if (terminal && !stopping) {
       // Print above the prompt and redraw it with what was typed so far.
@@ -149,7 +157,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     const mine = owned.get(taskId);
     if (mine) mine.agent = agent;
   };
-  const say = (taskId: string, text: string) => println(`[${taskId}] ${text}`);
+  const say = (taskId: string, text: string) => println(`[${printableLine(taskId)}] ${printableLine(text)}`);
   const showQueued = (taskId: string, entry: Shown, detail?: string) => {
     if (!entry.queued) say(taskId, statusText("queued", detail));
     entry.queued = true;
@@ -248,7 +256,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     } catch (error) {
       owned.delete(id);
       const notQueued = `${statusSymbols.failed.symbol} not queued:`;
-      if (isTroupeError(error, "MailboxFull")) return println(`${notQueued} ${error.reason}`);
+      if (isTroupeError(error, "MailboxFull") || isTroupeError(error, "InvalidTask"))
+        return println(`${notQueued} ${error.reason}`);
       logger.log("error", "the work queue refused a task", { taskId: id, error });
       return println(`${notQueued} ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -339,6 +348,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     });
 
   const handleLine = (line: string) => {
+    // Refused before it is parsed: piped, a longer line arrives cut a byte past the limit (capLines).
+    if (line.length > maxTaskBytes || Buffer.byteLength(line, "utf8") > maxTaskBytes)
+      return println(
+        `${statusSymbols.failed.symbol} not queued: the line is over the limit of ${maxTaskBytes} bytes (TROUPE_MAX_TASK_BYTES)`,
+      );
     const command = parseConsoleLine(line);
     switch (command.kind) {
       case "empty":
@@ -392,6 +406,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       drainTimeoutMs: options.drainTimeoutMs,
     });
     rl.close();
+    if (capped) {
+      // readline paused what it read; the input itself must stop flowing too, or it keeps the process up.
+      options.input.unpipe(capped);
+      options.input.pause();
+    }
     // A team that escalated for good runs nothing more: there is nothing to wait for.
     if (!endedForGood()) {
       let timer: ReturnType<typeof setTimeout> | undefined;

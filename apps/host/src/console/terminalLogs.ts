@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { jsonLogger, type Logger, type LogLevel, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "@troupe/runtime";
+import { printableLine } from "./printable.ts";
 
 export interface TerminalLogs {
   readonly logger: Logger;
@@ -24,7 +25,7 @@ const screenLine = (json: string): string => {
     service: _service,
     ...fields
   } = JSON.parse(json) as Record<string, unknown>;
-  return `⚠ ${String(level)}: ${String(msg)}${Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}`;
+  return `⚠ ${String(level)}: ${printableLine(String(msg))}${Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}`;
 };
 
 export const openTerminalLogs = (options: {

@@ -63,7 +63,12 @@ export const openEmbeddedStore = async (config: HostConfig, logger: Logger): Pro
   } catch (error) {
     throw sharedName(error);
   }
-  const queue = openSqliteWorkQueue({ path, leaseMs: config.leaseMs, logger });
+  const queue = openSqliteWorkQueue({
+    path,
+    leaseMs: config.leaseMs,
+    maxTaskBytes: config.maxTaskBytes,
+    logger,
+  });
   const snapshots = openSqliteSnapshotStore({ path, logger });
   logger.log("info", "work queue: embedded SQLite", { store: "sqlite", path, consumer: config.consumer });
   return {
@@ -94,8 +99,13 @@ export const openRedisStore = async (
   if (config.store.kind !== "redis") throw new Error("openRedisStore needs the redis store");
   const { url, redactedUrl } = config.store;
   const { Redis } = await import("ioredis");
-  const { claimRedisConsumerName, createRedisWorkQueue, maxmemoryPolicyWarning, RedisSnapshotStore } =
-    await import("@troupe/runtime/redis");
+  const {
+    claimRedisConsumerName,
+    createRedisWorkQueue,
+    maxmemoryPolicyWarning,
+    RedisSnapshotStore,
+    refuseRedisCluster,
+  } = await import("@troupe/runtime/redis");
   // Set once the host gives up on an unreachable Redis (a stop past its drain timeout): every
   // connection (the queue's and the mirror's are copies of this one) then stops reconnecting, and
   // what waits on it fails at once instead of at the next successful reconnect.
@@ -131,6 +141,15 @@ export const openRedisStore = async (
       cause: error,
     });
   }
+  try {
+    await refuseRedisCluster(redis);
+  } catch (error) {
+    redis.disconnect();
+    // Like an unreachable Redis: one line on stderr and exit 1, no usage hint.
+    throw isTroupeError(error)
+      ? new Error(`REDIS_URL (${redactedUrl}): ${error.reason}`, { cause: error })
+      : error;
+  }
   let consumerName: ConsumerName;
   try {
     consumerName = await claimRedisConsumerName({
@@ -150,6 +169,7 @@ export const openRedisStore = async (
       redis,
       namespace: config.namespace,
       leaseMs: config.leaseMs,
+      maxTaskBytes: config.maxTaskBytes,
       bus,
       logger,
     });

@@ -168,6 +168,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       output: io.stdout,
       logger,
       drainTimeoutMs: config.drainTimeoutMs,
+      maxTaskBytes: config.maxTaskBytes,
       human,
       notifier,
       onInterrupt: onSigint,

@@ -53,6 +53,8 @@ export interface HostTeamOptions {
   readonly io?: TaskIo;
   /** Agents added after the default ones (a program's own, given to main(); tests' stand-ins). */
   readonly extraAgents?: readonly AnyAgentDefinition[];
+  /** The largest task the team takes (TROUPE_MAX_TASK_BYTES; default 1 MB). */
+  readonly maxTaskBytes?: number;
 }
 
 /** One agent of TROUPE_AGENTS, as the host's team (and `troupe replay`'s) has it. */
@@ -121,6 +123,7 @@ export const createHostTeam = (options: HostTeamOptions): Team => {
     },
     logger: options.logger,
     bus,
+    ...(options.maxTaskBytes === undefined ? {} : { maxTaskBytes: options.maxTaskBytes }),
     ...(options.snapshots ? { snapshots: options.snapshots } : {}),
     ...(options.human ? { human: options.human } : {}),
     ...(options.tools ? { tools: options.tools } : {}),

@@ -7,6 +7,6 @@ import type { HostConfig } from "../config/hostConfig.ts";
 import { createHostTeam, type HostTeamOptions } from "./createHostTeam.ts";
 
 export const teamFromConfig = (
-  config: Pick<HostConfig, "modelAgents">,
-  parts: Omit<HostTeamOptions, "modelAgents">,
-): Team => createHostTeam({ ...parts, modelAgents: config.modelAgents });
+  config: Pick<HostConfig, "modelAgents" | "maxTaskBytes">,
+  parts: Omit<HostTeamOptions, "modelAgents" | "maxTaskBytes">,
+): Team => createHostTeam({ ...parts, modelAgents: config.modelAgents, maxTaskBytes: config.maxTaskBytes });

@@ -5,13 +5,15 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  taskId as anyTaskId,
+  taskInput as anyTaskInput,
   farDelayMs,
   jsonValue,
-  oddId,
+  offPatternTaskId,
   PROPERTY_RUNS,
   shortDelayMs,
-  taskInput,
 } from "../internal/storeArbitraries.ts";
+import { DEFAULT_MAX_TASK_BYTES, taskInputBytes } from "../task/taskLimits.ts";
 import type { Lease, WorkQueue } from "./WorkQueue.ts";
 
 export interface ContractBackend {
@@ -33,6 +35,9 @@ const leaseWithin = async (queue: WorkQueue, consumer: string, withinMs: number)
   }
   throw new Error(`nothing became ready for ${consumer} within ${withinMs} ms`);
 };
+
+/** Inputs the adapters take with their default maxTaskBytes. */
+const taskInput = anyTaskInput.filter((input) => taskInputBytes(input) <= DEFAULT_MAX_TASK_BYTES);
 
 export const describeWorkQueueContract = (name: string, open: () => Promise<ContractBackend>): void => {
   describe(`${name}: the WorkQueue contract`, () => {
@@ -179,9 +184,38 @@ export const describeWorkQueueContract = (name: string, open: () => Promise<Cont
         }
       };
 
+      it("refuses an id off the task id pattern or an input over the size limit with InvalidTask, and delivers the next task", async () => {
+        const oversized = fc.integer({
+          min: DEFAULT_MAX_TASK_BYTES - 8,
+          max: DEFAULT_MAX_TASK_BYTES + 1_000,
+        });
+        await fc.assert(
+          fc.asyncProperty(offPatternTaskId, oversized, anyTaskId, (badId, size, goodId) =>
+            onFreshQueue(async (queue) => {
+              await expect(queue.enqueue({ id: badId, input: { text: "x" } })).rejects.toMatchObject({
+                _tag: "InvalidTask",
+                reason: expect.stringContaining("its id must be"),
+              });
+              await expect(
+                queue.enqueue({ id: goodId, input: { text: "x".repeat(size) } }),
+              ).rejects.toMatchObject({
+                _tag: "InvalidTask",
+                reason: expect.stringContaining(`over the limit of ${DEFAULT_MAX_TASK_BYTES} bytes`),
+              });
+              await queue.enqueue({ id: goodId, input: { text: "fits" } });
+              const leases = await queue.lease("a", { max: 10, waitMs: 0 });
+              expect(leases.map((lease) => [lease.taskId, lease.input])).toEqual([
+                [goodId, { text: "fits" }],
+              ]);
+            }),
+          ),
+          { numRuns: 10 },
+        );
+      });
+
       it("delivers any task as it was enqueued and keeps any output", async () => {
         await fc.assert(
-          fc.asyncProperty(oddId, taskInput, jsonValue, (taskId, input, output) =>
+          fc.asyncProperty(anyTaskId, taskInput, jsonValue, (taskId, input, output) =>
             onFreshQueue(async (queue) => {
               await queue.enqueue({ id: taskId, input });
               const [lease, ...more] = await queue.lease("a", { max: 10, waitMs: 0 });
@@ -203,27 +237,30 @@ export const describeWorkQueueContract = (name: string, open: () => Promise<Cont
 
       it("retries after any short delay, fractions included, counting every attempt up to the dead letter", async () => {
         await fc.assert(
-          fc.asyncProperty(oddId, fc.array(shortDelayMs, { minLength: 1, maxLength: 3 }), (taskId, delays) =>
-            onFreshQueue(async (queue) => {
-              await queue.enqueue({ id: taskId, input: { text: "flaky" } });
-              let [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
-              for (const [index, delayMs] of delays.entries()) {
-                const error = { tag: "ModelUnavailable", reason: `attempt ${index + 1} failed` };
-                expect(await queue.retry(lease!, error, delayMs)).toBe("accepted");
-                [lease] = await leaseWithin(queue, "w", 3_000);
-                expect(lease).toMatchObject({ taskId, attempt: index + 2 });
-              }
-              const last = { tag: "ModelUnavailable", reason: "gave up" };
-              expect(await queue.bury(lease!, last)).toBe("accepted");
-              expect(await queue.record(taskId)).toMatchObject({
-                status: "dead",
-                attempts: delays.length + 1,
-                error: last,
-              });
-              expect(await queue.deadLetters()).toEqual([
-                expect.objectContaining({ taskId, attempts: delays.length + 1, error: last }),
-              ]);
-            }),
+          fc.asyncProperty(
+            anyTaskId,
+            fc.array(shortDelayMs, { minLength: 1, maxLength: 3 }),
+            (taskId, delays) =>
+              onFreshQueue(async (queue) => {
+                await queue.enqueue({ id: taskId, input: { text: "flaky" } });
+                let [lease] = await queue.lease("w", { max: 1, waitMs: 0 });
+                for (const [index, delayMs] of delays.entries()) {
+                  const error = { tag: "ModelUnavailable", reason: `attempt ${index + 1} failed` };
+                  expect(await queue.retry(lease!, error, delayMs)).toBe("accepted");
+                  [lease] = await leaseWithin(queue, "w", 3_000);
+                  expect(lease).toMatchObject({ taskId, attempt: index + 2 });
+                }
+                const last = { tag: "ModelUnavailable", reason: "gave up" };
+                expect(await queue.bury(lease!, last)).toBe("accepted");
+                expect(await queue.record(taskId)).toMatchObject({
+                  status: "dead",
+                  attempts: delays.length + 1,
+                  error: last,
+                });
+                expect(await queue.deadLetters()).toEqual([
+                  expect.objectContaining({ taskId, attempts: delays.length + 1, error: last }),
+                ]);
+              }),
           ),
           PROPERTY_RUNS,
         );
@@ -231,7 +268,7 @@ export const describeWorkQueueContract = (name: string, open: () => Promise<Cont
 
       it("holds a retry with a huge delay back, without overflowing, until it is withdrawn", async () => {
         await fc.assert(
-          fc.asyncProperty(oddId, farDelayMs, (taskId, delayMs) =>
+          fc.asyncProperty(anyTaskId, farDelayMs, (taskId, delayMs) =>
             onFreshQueue(async (queue) => {
               await queue.enqueue({ id: taskId, input: { text: "later" } });
               const [lease] = await queue.lease("w", { max: 1, waitMs: 0 });

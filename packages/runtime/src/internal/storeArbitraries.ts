@@ -18,6 +18,25 @@ export const oddId = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: idUnit, minLength: 200, maxLength: 1_000 }) },
 );
 
+/** A task id: any id the task id pattern allows (visible ASCII, 1 to 128), store-special characters included. */
+export const taskId = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom(":", "/", "\\", "*", "?", "[", "]", "%", "_", "-", ".", "'", '"'),
+    fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
+  ),
+  minLength: 1,
+  maxLength: 128,
+});
+
+/** An id the task id pattern refuses: a space, a newline or another control character in it, or too long. */
+export const offPatternTaskId = fc.oneof(
+  fc
+    .tuple(taskId, fc.constantFrom(" ", "\n", "\r", "\t", "\u0000", "\u001b[2K", "\u2028"), taskId)
+    .map(([a, bad, b]) => `${a}${bad}${b}`),
+  fc.string({ unit: "grapheme-ascii", minLength: 129, maxLength: 300 }),
+  fc.constant(""),
+);
+
 /** A name as odd as an id but without "/", the separator of delivery ids (a sink's name). */
 export const oddName = oddId.map((id) => id.replaceAll("/", "|"));
 

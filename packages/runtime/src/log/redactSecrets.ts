@@ -62,14 +62,18 @@ export const secretsInUrl = (text: string): string[] => {
  * Text that does not parse as a URL loses whatever comes before an "@" it holds.
  */
 export const redactUrl = (text: string): string => {
-  let url: URL;
+  // Without "scheme://" there is no user info to find ("user:pw@host" parses as the scheme "user:"):
+  // everything before the last "@" is masked, as for a URL that does not parse.
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(text)?.[0];
+  let url: URL | undefined;
   try {
-    url = new URL(text);
+    url = scheme === undefined ? undefined : new URL(text);
   } catch {
+    url = undefined;
+  }
+  if (url === undefined) {
     const at = text.lastIndexOf("@");
-    if (at < 0) return text;
-    const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(text)?.[0] ?? "";
-    return `${scheme}${MASK}${text.slice(at)}`;
+    return at < 0 ? text : `${scheme ?? ""}${MASK}${text.slice(at)}`;
   }
   if (secretsInUrl(text).length === 0) return text;
   if (url.password !== "") url.password = MASK;

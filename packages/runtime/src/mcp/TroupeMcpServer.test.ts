@@ -88,4 +88,20 @@ describe("questions and approvals through MCP elicitation", () => {
     await declineQuestion.client.close();
     await declineQuestion.team.drain();
   });
+
+  it("refuses a dispatch over the task size limit with the tool's error, and the next dispatch runs", async () => {
+    const { client, team } = await connect(() => ({ answer: "fine", approve: true }));
+    const big = await client.callTool({
+      name: "dispatch",
+      arguments: { text: "x".repeat(1_100_000), agent: "writer" },
+    });
+    expect(big.isError).toBe(true);
+    expect((big.content as { text: string }[])[0]?.text).toBe(
+      "InvalidTask: invalid task: the task is 1100000 bytes, over the limit of 1048576 bytes (TROUPE_MAX_TASK_BYTES)",
+    );
+    const next = await client.callTool({ name: "dispatch", arguments: { text: "edit", agent: "writer" } });
+    expect(outputOf(next)).toMatchObject({ status: "succeeded" });
+    await client.close();
+    await team.drain();
+  });
 });

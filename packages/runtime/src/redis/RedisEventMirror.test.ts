@@ -178,6 +178,32 @@ describe("RedisEventMirror between two processes", () => {
     expect(mirror.stats()).toMatchObject({ received: 2, malformed: 1 });
   });
 
+  it("cuts a large text in an event with a marker, so no message nears Redis's output buffer limits", async () => {
+    const ns = namespace();
+    const busA = new EventBus();
+    const busB = new EventBus();
+    const mirrorA = startMirror({ bus: busA, namespace: ns, origin: "process-a" });
+    const mirrorB = startMirror({ bus: busB, namespace: ns, origin: "process-b" });
+    await Promise.all([mirrorA.ready(within()), mirrorB.ready(within())]);
+    const seenOnB = record(busB);
+    const arrived = busB.waitFor(() => seenOnB.length === 2, within());
+    const reason = `my task ${"x".repeat(5_000_000)}`;
+    busA.publish({
+      type: "task.failed",
+      taskId: "t-big",
+      agent: "a",
+      error: { tag: "AgentCrashed", reason },
+    });
+    const small = busA.publish({ type: "task.succeeded", taskId: "t-small", agent: "a", durationMs: 1 });
+    await arrived;
+    const [big] = seenOnB as [RuntimeEvent & { error: { reason: string } }];
+    expect(big.error.reason.length).toBeLessThan(9_000);
+    expect(big.error.reason).toMatch(
+      /^my task x+… \[cut: \d+ more characters; the full text is in the task record\]$/,
+    );
+    expect(seenOnB[1]).toEqual(small);
+  });
+
   it("counts, logs and skips malformed and unknown messages; the next good event still arrives", async () => {
     const ns = namespace();
     const bus = new EventBus();

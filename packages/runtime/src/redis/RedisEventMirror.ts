@@ -8,6 +8,8 @@
 // (one message for the run, at most MAX_BATCH_CHARS of events each; the order is kept); every event is encoded with the catalogue's
 // `RuntimeEvent` schema and decoded with `decodeRuntimeEvent` on arrival; a malformed or unknown
 // message or event is counted (`stats().malformed`), logged once and skipped.
+// A string over 8 KB in an event is cut with a marker (fitMirrorEvent.ts), so no message nears
+// Redis's client output buffer limits; the full text stays in the task record.
 //
 // At-most-once, on purpose: pub/sub is for watching, the durable queue is for work. The mirror
 // opens its own connections with the caller's `duplicate()` (a subscribed connection cannot publish):
@@ -25,6 +27,7 @@ import type { Redis } from "ioredis";
 import { decodeRuntimeEvent, type RuntimeEvent } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import { mirrorEventJson } from "./fitMirrorEvent.ts";
 
 export interface EventMirrorOptions {
   /** The process's bus: its events go out, other processes' events are delivered into it. */
@@ -249,7 +252,20 @@ export class RedisEventMirror {
     try {
       // The catalogue's encoded form is the event itself (no transformations), so JSON is enough here;
       // what arrives is validated against the schema on the other side.
-      json = JSON.stringify(event);
+      const fitted = mirrorEventJson(event);
+      if (fitted === undefined) {
+        this.#count("dropped");
+        this.#logger.log(
+          "warn",
+          "redis mirror: an event is too large to mirror even with its texts cut; not mirrored",
+          {
+            namespace: this.namespace,
+            type: event.type,
+          },
+        );
+        return;
+      }
+      json = fitted;
     } catch (error) {
       this.#count("dropped");
       this.#logger.log("warn", "redis mirror: an event could not be encoded; not mirrored", {

@@ -49,14 +49,14 @@ describe("RedisWorkQueue on Redis", () => {
   let queue: RedisWorkQueue;
   const logger: Logger = { log: (level, message, fields) => logs.push({ level, message, fields }) };
 
-  const open = (options: { maxLength?: number } = {}) =>
+  const open = (options: { maxLength?: number; maxTaskBytes?: number } = {}) =>
     createRedisWorkQueue({ redis: admin, namespace, leaseMs: 500, bus, logger, ...options });
 
   afterEach(async () => {
     await queue?.close();
     await deleteNamespace(admin, namespace);
   });
-  const setUp = async (options: { maxLength?: number } = {}) => {
+  const setUp = async (options: { maxLength?: number; maxTaskBytes?: number } = {}) => {
     namespace = `test-${randomUUID()}`;
     bus = new EventBus();
     events = [];
@@ -113,6 +113,31 @@ describe("RedisWorkQueue on Redis", () => {
       expect(await queue.record(id)).toMatchObject({ status: "succeeded" });
   });
 
+  it("repairs 100,000 open tasks in bounded batches, each script run looking at 500 at most, and loses none", async () => {
+    const redis = await startPrivateRedis();
+    const client = new Redis(redis.url);
+    const many = await createRedisWorkQueue({ redis: client, namespace: "many", maxLength: 200_000 });
+    try {
+      const count = 100_000;
+      for (let start = 0; start < count; start += 5_000)
+        await Promise.all(
+          Array.from({ length: 5_000 }, (_, index) =>
+            many.enqueue({ id: `o-${start + index}`, input: { text: "x" } }),
+          ),
+        );
+      expect(await many.lease("w", { max: 1_000, waitMs: 0 })).toHaveLength(1_000);
+      await client.del(many.keys.queue); // the stream and its group are gone, the records are not
+      // Every open task is back on the stream, leased ones included (their holder is fenced) …
+      expect(await many.stats()).toMatchObject({ ready: count, leased: 0, repairs: 1 });
+      // … by one script run per 500 open tasks, never one run over all of them.
+      expect((await many.stats()).repairBatches).toBeGreaterThanOrEqual(count / 500);
+    } finally {
+      await many.close();
+      client.disconnect();
+      await redis.stop();
+    }
+  });
+
   it("repairs on any command: renew and stats after the group is destroyed", async () => {
     await setUp();
     await queue.enqueue({ id: "g", input: { text: "x" } });
@@ -162,6 +187,50 @@ describe("RedisWorkQueue on Redis", () => {
     expect(events.filter((event) => event.type === "task.dead_lettered")).toHaveLength(4);
     expect(await admin.xlen(queue.keys.queue)).toBe(1);
     expect(await queue.lease("w", { max: 10, waitMs: 0 })).toEqual([]);
+  });
+
+  it("buries a foreign entry whose id could forge a line or whose input is over maxTaskBytes, and nothing else", async () => {
+    await setUp({ maxTaskBytes: 1_000 });
+    await admin.xadd(
+      queue.keys.queue,
+      "*",
+      "task",
+      "t-x\n[t-x] ✅ done",
+      "input",
+      JSON.stringify({ text: "hi" }),
+    );
+    await admin.xadd(
+      queue.keys.queue,
+      "*",
+      "task",
+      "huge",
+      "input",
+      JSON.stringify({ text: "x".repeat(5_000) }),
+    );
+    await queue.enqueue({ id: "good", input: { text: "fine" } });
+
+    const leases = await queue.lease("w", { max: 10, waitMs: 0 });
+    expect(leases.map((lease) => lease.taskId)).toEqual(["good"]);
+    const dead = await queue.deadLetters();
+    expect(dead.map((letter) => letter.error.reason)).toEqual([
+      expect.stringContaining("its task id is not at most 128 visible ASCII characters"),
+      expect.stringContaining(
+        "its input is 5011 bytes, over the limit of 1000 bytes (TROUPE_MAX_TASK_BYTES)",
+      ),
+    ]);
+    // Neither the forged line nor the oversized input is kept anywhere as raw text.
+    expect(dead[0]!.taskId).toMatch(/^malformed:\d+-\d+$/);
+    expect(JSON.stringify(dead)).not.toContain("\n[t-x]");
+    expect(JSON.stringify(dead)).not.toContain("x".repeat(1_000));
+    expect(await admin.keys(`troupe:${namespace}:task:t-x*`)).toEqual([]);
+    await expect(queue.enqueue({ id: "big", input: { text: "y".repeat(2_000) } })).rejects.toMatchObject({
+      _tag: "InvalidTask",
+      reason: expect.stringContaining("over the limit of 1000 bytes"),
+    });
+    await expect(queue.enqueue({ id: "a\nb", input: { text: "y" } })).rejects.toMatchObject({
+      _tag: "InvalidTask",
+      reason: expect.stringContaining('"a\\nb"'),
+    });
   });
 
   it("takes entries another producer wrote straight onto the stream", async () => {
@@ -285,6 +354,25 @@ describe("RedisWorkQueue on Redis", () => {
     expect(await queue.stats()).toMatchObject({ ready: 248 });
     const leased = await queue.lease("w", { max: 300, waitMs: 0 });
     expect(leased.map((lease) => lease.taskId)).toEqual(ids.filter((id) => id !== "w-230" && id !== "w-0"));
+  });
+});
+
+describe("refuseRedisCluster", () => {
+  it("refuses a Redis Cluster node with a sentence saying what is supported, before any script runs", async () => {
+    const cluster = await startPrivateRedis({ cluster: true });
+    try {
+      await expect(createRedisWorkQueue({ redis: cluster.url, namespace: "n" })).rejects.toMatchObject({
+        _tag: "InvalidCommand",
+        reason: expect.stringMatching(
+          /Redis Cluster node, which Troupe does not support: .*standalone Redis/,
+        ),
+      });
+      const plain = new Redis(cluster.url);
+      expect(await plain.keys("*")).toEqual([]);
+      plain.disconnect();
+    } finally {
+      await cluster.stop();
+    }
   });
 });
 

@@ -35,7 +35,8 @@
 //
 // NOGROUP (Redis flushed or restarted without persistence, or the stream deleted) is repaired on
 // any command: the group is re-created, unfinished tasks whose entry is gone are queued again (their
-// old holders are fenced), `queue.repaired` is published, and the command is retried once.
+// old holders are fenced) in batches of 500 open tasks per script run, so a repair with 100,000 open
+// tasks never blocks Redis for more than a few milliseconds at a time, `queue.repaired` is published, and the command is retried once.
 // A malformed entry (no task field, bad JSON, input not a TaskInput) is counted, logged, buried in
 // the dead-letter stream with the reason, and skipped. An entry another producer XADDs with `task`
 // and `input` fields gets its record when first delivered. Needs Redis ≥ 6.2 (XAUTOCLAIM),
@@ -60,15 +61,22 @@ import { TroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { TaskInput } from "../task/Task.ts";
+import {
+  checkMaxTaskBytes,
+  checkTaskBytes,
+  checkTaskId,
+  DEFAULT_MAX_TASK_BYTES,
+} from "../task/taskLimits.ts";
 import { wholeMillis } from "../time/wholeMillis.ts";
 import { Redis } from "./ioredis.ts";
 import {
   BURY,
+  CREATE_GROUP,
   ENQUEUE,
   FINISH,
   type LuaScript,
   RENEW,
-  REPAIR,
+  REQUEUE_LOST,
   RETRY,
   runScript,
   STATS,
@@ -89,6 +97,11 @@ export interface RedisWorkQueueOptions {
   readonly retainMs?: number;
   /** About how many dead letters the dead-letter stream keeps (default 10,000). */
   readonly maxDeadLetters?: number;
+  /**
+   * The largest task input accepted, JSON-encoded (default 1 MiB): enqueue refuses a larger one with
+   * InvalidTask, and an entry another program XADDs with a larger input is buried as a dead letter.
+   */
+  readonly maxTaskBytes?: number;
   /** When given, `queue.repaired` and the burial of malformed entries are published here. */
   readonly bus?: EventBus;
   readonly logger?: Logger;
@@ -99,6 +112,8 @@ export interface RedisQueueStats extends QueueStats {
   readonly malformed: number;
   /** Consumer groups this handle re-created after NOGROUP. */
   readonly repairs: number;
+  /** Script runs those repairs took (each looks at a bounded batch of open tasks). */
+  readonly repairBatches: number;
 }
 
 /** The keys of one namespace, for operators and tests. */
@@ -208,6 +223,8 @@ const batcher = <I>(max: number, run: (items: readonly I[]) => Promise<readonly 
 
 /** Items per batched script run (Lua's unpack() takes a few thousand values at most). */
 const MAX_BATCH = 256;
+/** Open tasks a NOGROUP repair looks at per script run: a few milliseconds of Redis's time. */
+const REPAIR_BATCH = 500;
 
 type TakeReply = [
   meta: [
@@ -231,6 +248,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   readonly #maxLength: number;
   readonly #retainMs: number;
   readonly #maxDead: number;
+  readonly #maxTaskBytes: number;
   readonly #bus: EventBus | undefined;
   readonly #logger: Logger;
   /** How often a waiting lease call looks for expired leases. */
@@ -249,6 +267,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   ) => Promise<number>;
   #malformed = 0;
   #repairs = 0;
+  #repairBatches = 0;
   #closed = false;
 
   constructor(options: RedisWorkQueueOptions & { readonly client: Redis; readonly ownsClient: boolean }) {
@@ -272,6 +291,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
     this.#maxLength = positiveInteger(options.maxLength ?? DEFAULTS.maxLength, "maxLength");
     this.#retainMs = positiveInteger(options.retainMs ?? DEFAULTS.retainMs, "retainMs");
     this.#maxDead = positiveInteger(options.maxDeadLetters ?? DEFAULTS.maxDeadLetters, "maxDeadLetters");
+    this.#maxTaskBytes = checkMaxTaskBytes(options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES);
     this.#redis = options.client;
     this.#ownsClient = options.ownsClient;
     this.#bus = options.bus;
@@ -328,14 +348,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
   repair(reason: string, options: { quietIfFresh?: boolean } = {}): Promise<void> {
     this.#repairing ??= (async () => {
       try {
-        const requeued = Number(
-          await runScript(
-            this.#redis,
-            REPAIR,
-            [this.keys.queue, this.keys.open, this.keys.delayed],
-            [GROUP, `${this.keys.prefix}task:`],
-          ),
-        );
+        const requeued = await this.#requeueLost();
         if (requeued < 0 || (options.quietIfFresh && requeued === 0)) return;
         this.#repairs += 1;
         const detail = `${reason}: re-created the consumer group; ${requeued} unfinished task(s) queued again`;
@@ -348,9 +361,30 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
     return this.#repairing;
   }
 
+  /**
+   * Re-create the consumer group; when it had to be, queue again what lost its entry, a bounded
+   * batch per script run. -1 when the group existed, else how many tasks were queued again.
+   */
+  async #requeueLost(): Promise<number> {
+    if (Number(await runScript(this.#redis, CREATE_GROUP, [this.keys.queue], [GROUP])) < 0) return -1;
+    let requeued = 0;
+    let from: [score: string, offset: number] = ["-inf", 0];
+    while (true) {
+      const [count, score, offset, over] = (await runScript(
+        this.#redis,
+        REQUEUE_LOST,
+        [this.keys.queue, this.keys.open, this.keys.delayed],
+        [`${this.keys.prefix}task:`, ...from, REPAIR_BATCH],
+      )) as [number, string, number, number];
+      requeued += Number(count);
+      this.#repairBatches += 1;
+      if (Number(over) === 1) return requeued;
+      from = [String(score), Number(offset)];
+    }
+  }
+
   async enqueue(item: WorkItem): Promise<void> {
-    if (typeof item?.id !== "string" || item.id === "")
-      throw new TroupeError("InvalidTask", "a work item needs a non-empty string `id`");
+    checkTaskId(item?.id);
     const decoded = decodeTaskInput(item.input);
     if (Result.isFailure(decoded)) {
       throw new TroupeError("InvalidTask", `invalid task ${item.id}: ${decoded.failure.message}`, {
@@ -358,6 +392,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       });
     }
     const input = toJson(item.input, `the input of task ${item.id}`);
+    checkTaskBytes(Buffer.byteLength(input, "utf8"), this.#maxTaskBytes);
     this.#open();
     const result = await this.#enqueueBatch([item.id, input]);
     if (result === -1) {
@@ -405,6 +440,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
         this.leaseMs,
         `${this.keys.prefix}task:`,
         this.#maxDead,
+        this.#maxTaskBytes,
       ],
     )) as TakeReply;
     const [[lastId, nextDueMs, cursor, resumedTo, resumed, stale], deliveries] = reply;
@@ -613,6 +649,7 @@ export class RedisWorkQueue implements WorkQueue, IdempotencyStore {
       oldestAgeMs: oldest < 0 ? undefined : Math.max(0, now - oldest),
       malformed: this.#malformed,
       repairs: this.#repairs,
+      repairBatches: this.#repairBatches,
     };
   }
 
@@ -664,6 +701,7 @@ export const createRedisWorkQueue = async (options: RedisWorkQueueOptions): Prom
     );
   }
   try {
+    await refuseRedisCluster(client);
     const queue = new RedisWorkQueue({ ...options, client, ownsClient });
     // A fresh namespace gets its group quietly; a group lost while tasks were open is a repair.
     await queue.repair("the consumer group was missing when the queue opened", { quietIfFresh: true });
@@ -680,6 +718,25 @@ export const createRedisWorkQueue = async (options: RedisWorkQueueOptions): Prom
  * idempotency keys, which carry an expiry); undefined when the policy is safe or CONFIG is not
  * allowed (managed Redis often refuses it).
  */
+/**
+ * Throws InvalidCommand when `redis` is a Redis Cluster node (INFO cluster says cluster_enabled:1):
+ * the queue's scripts name the keys of many tasks at once, which a cluster refuses with CROSSSLOT.
+ * A Redis that does not allow INFO is taken as standalone.
+ */
+export const refuseRedisCluster = async (redis: Redis): Promise<void> => {
+  let info: string;
+  try {
+    info = await redis.info("cluster");
+  } catch {
+    return;
+  }
+  if (/^cluster_enabled:1\b/m.test(info))
+    throw new TroupeError(
+      "InvalidCommand",
+      "this Redis is a Redis Cluster node, which Troupe does not support: point it at a standalone Redis (or the primary of a primary/replica set, Redis Sentinel's current primary included), version 6.2 or later",
+    );
+};
+
 export const maxmemoryPolicyWarning = async (redis: Redis): Promise<string | undefined> => {
   let reply: unknown;
   try {

@@ -27,4 +27,5 @@ export {
   type RedisQueueStats,
   RedisWorkQueue,
   type RedisWorkQueueOptions,
+  refuseRedisCluster,
 } from "./RedisWorkQueue.ts";

@@ -8,6 +8,7 @@
 // skewed clocks agree on lease idle times, backoff due times and task ages.
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { TASK_ID_LUA_PATTERN, TASK_ID_MAX_LENGTH, TASK_ID_RULE } from "../task/taskLimits.ts";
 
 export interface LuaScript {
   readonly name: string;
@@ -107,7 +108,9 @@ return out
  * Deliver up to `room` tasks to one consumer, in the order of the WorkQueue port.
  * KEYS queue, delayed, open, dead
  * ARGV group, consumer, room, resumeFrom ('' skips step 1), reclaimFrom ('' skips step 2),
- *      leaseMs, task key prefix, maxDead
+ *      leaseMs, task key prefix, maxDead, maxTaskBytes
+ * An entry another program added with an id off the task id pattern (taskLimits.ts) or an input
+ * over maxTaskBytes is buried as malformed, its input not copied into the dead-letter stream.
  * Returns { {lastId, nextDueInMs or -1, reclaim cursor, resumedTo, resumedCount, stale}, deliveries }
  * where deliveries is a flat list of five values per entry: 'L', taskId, input, fence, attempt for a
  * lease, or 'M', entryId, taskId, reason, '' for a malformed entry that was buried.
@@ -117,7 +120,7 @@ export const TAKE = script(
   `
 local queue, delayed, open, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, consumer, prefix, maxDead = ARGV[1], ARGV[2], ARGV[7], ARGV[8]
-local room = tonumber(ARGV[3])
+local room, maxBytes = tonumber(ARGV[3]), tonumber(ARGV[9])
 local now = now_ms()
 local out, stale = {}, 0
 
@@ -146,6 +149,15 @@ local function claim(entryId, fields)
   if type(id) ~= 'string' or id == '' then
     return bury_malformed(entryId, 'malformed:' .. entryId,
       'malformed stream entry ' .. entryId .. ': it has no "task" field', fields)
+  end
+  if #id > ${TASK_ID_MAX_LENGTH} or not string.find(id, '${TASK_ID_LUA_PATTERN}') then
+    return bury_malformed(entryId, 'malformed:' .. entryId, 'malformed stream entry ' .. entryId ..
+      ': its task id is not ${TASK_ID_RULE}', { 'task', cjson.encode(id), 'input', '(not kept)' })
+  end
+  if entryInput and #entryInput > maxBytes then
+    return bury_malformed(entryId, id, 'malformed stream entry ' .. entryId .. ' for task ' .. id ..
+      ': its input is ' .. #entryInput .. ' bytes, over the limit of ' .. maxBytes ..
+      ' bytes (TROUPE_MAX_TASK_BYTES)', { 'task', id, 'input', '(' .. #entryInput .. ' bytes, not kept)' })
   end
   local key = prefix .. id
   local rec = redis.call('HMGET', key, 'status', 'entry', 'input', 'fence', 'attempts')
@@ -392,24 +404,41 @@ return 1
 
 /**
  * Re-create the consumer group after it vanished (Redis flushed, or restarted without persistence,
- * or the stream deleted), then queue again every unfinished task whose stream entry is gone.
- * KEYS queue, open, delayed · ARGV group, task key prefix.
- * -1 the group existed (nothing done) · n ≥ 0 created, n tasks queued again.
+ * or the stream deleted). KEYS queue · ARGV group. -1 the group existed (nothing done) · 0 created.
  */
-export const REPAIR = script(
-  "repair",
+export const CREATE_GROUP = script(
+  "create-group",
   `
 local created = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
 if type(created) == 'table' and created.err then
   if string.find(created.err, 'BUSYGROUP', 1, true) then return -1 end
   return redis.error_reply(created.err)
 end
-local requeued = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local key = ARGV[2] .. id
+return 0
+`,
+);
+
+/**
+ * After CREATE_GROUP: queue again the unfinished tasks whose stream entry is gone, one bounded batch
+ * of the open set per run (in enqueue-time order), so no run blocks Redis for long however many tasks
+ * are open. A task visited twice is left alone the second time (its entry exists by then).
+ * KEYS queue, open, delayed · ARGV task key prefix, fromScore, offset (members at fromScore already
+ * seen), batch size. Returns { queued again, next fromScore, next offset, 1 when the pass is over }.
+ */
+export const REQUEUE_LOST = script(
+  "requeue-lost",
+  `
+local prefix, fromScore, offset, batch = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local page = redis.call('ZRANGEBYSCORE', KEYS[2], fromScore, '+inf', 'WITHSCORES', 'LIMIT', offset, batch)
+local requeued, lastScore, atLast = 0, fromScore, offset
+for i = 1, #page, 2 do
+  local id, score = page[i], page[i + 1]
+  if score == lastScore then atLast = atLast + 1 else lastScore, atLast = score, 1 end
+  local key = prefix .. id
   local rec = redis.call('HMGET', key, 'status', 'entry', 'input')
   if not rec[3] then
     redis.call('ZREM', KEYS[2], id) -- its record is gone too: nothing left to run
+    atLast = atLast - 1
   elseif not rec[1] or rec[1] == 'queued' or rec[1] == 'leased' then
     if not rec[2] or #redis.call('XRANGE', KEYS[1], rec[2], rec[2]) == 0 then
       local entry = redis.call('XADD', KEYS[1], '*', 'task', id, 'input', rec[3])
@@ -421,7 +450,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
     requeued = requeued + 1
   end
 end
-return requeued
+return { requeued, lastScore, atLast, #page < batch * 2 and 1 or 0 }
 `,
 );
 

@@ -3,14 +3,15 @@
 // operating system's, so it dies with the process (a crash or SIGKILL frees the name at once), and a
 // second process — or a second claim in this one — gets "busy" at once. The holder's pid, machine and
 // start are committed in the file first, so a refused claim can say who holds the name.
-import { DatabaseSync } from "../internal/nodeSqlite.ts";
-import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
+
 import {
   type ConsumerName,
   type ConsumerNameHolder,
   consumerNameInUse,
   thisProcess,
 } from "../durable/ConsumerName.ts";
+import { DatabaseSync } from "../internal/nodeSqlite.ts";
+import { makePrivateDatabaseFile } from "../internal/privateFiles.ts";
 
 export interface SqliteConsumerNameOptions {
   /** The store file (`.troupe/default.sqlite`); the lock is `<store>.<consumer>.lock` beside it. */

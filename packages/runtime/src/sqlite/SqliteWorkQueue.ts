@@ -23,6 +23,12 @@ import type {
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { TaskInput } from "../task/Task.ts";
+import {
+  checkMaxTaskBytes,
+  checkTaskBytes,
+  checkTaskId,
+  DEFAULT_MAX_TASK_BYTES,
+} from "../task/taskLimits.ts";
 import { dueAfter } from "../time/wholeMillis.ts";
 import { inTransaction, openStoreFile } from "./storeFile.ts";
 
@@ -33,6 +39,8 @@ export interface SqliteWorkQueueOptions {
   readonly leaseMs?: number;
   /** Unfinished tasks (ready, leased, delayed) beyond which enqueue refuses with MailboxFull. */
   readonly maxLength?: number;
+  /** The largest task input accepted, JSON-encoded (default 1 MiB); enqueue refuses a larger one with InvalidTask. */
+  readonly maxTaskBytes?: number;
   /** How long finished (succeeded or cancelled) tasks are kept, for records and idempotent enqueue (default 7 days). */
   readonly keepFinishedMs?: number;
   /** How long a write waits for another process's transaction (default 5 s). */
@@ -101,6 +109,7 @@ class SqliteQueue implements SqliteWorkQueue {
   readonly #db: DatabaseSync;
   readonly #leaseMs: number;
   readonly #maxLength: number | undefined;
+  readonly #maxTaskBytes: number;
   readonly #pollMs: number;
   readonly #logger: Logger;
   /** Consumers that have leased through this handle: their own old leases come back only once. */
@@ -114,6 +123,7 @@ class SqliteQueue implements SqliteWorkQueue {
   constructor(options: SqliteWorkQueueOptions) {
     this.path = resolve(options.path);
     this.#leaseMs = Math.ceil(options.leaseMs ?? 30_000);
+    this.#maxTaskBytes = checkMaxTaskBytes(options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES);
     this.#maxLength = options.maxLength;
     this.#pollMs = options.pollMs ?? 50;
     this.#logger = options.logger ?? silentLogger;
@@ -215,11 +225,11 @@ class SqliteQueue implements SqliteWorkQueue {
   }
 
   async enqueue(item: WorkItem): Promise<void> {
-    if (typeof item.id !== "string" || item.id === "")
-      throw new TroupeError("InvalidTask", "invalid task: `id` must be a non-empty string");
+    checkTaskId(item.id);
     if (typeof item.input !== "object" || item.input === null)
       throw new TroupeError("InvalidTask", "invalid task: `input` must be an object");
     const input = toJson(item.input, "`input`");
+    checkTaskBytes(Buffer.byteLength(input, "utf8"), this.#maxTaskBytes);
     const added = this.#transaction(() => {
       if (this.#statement("exists").get(item.id)) return false;
       if (this.#maxLength !== undefined) {

@@ -124,6 +124,7 @@ export class SupervisorCore implements AgentPort {
       now: this.clock.now(),
       parentTaskId: extra.parentTaskId,
       fanOutId: extra.fanOutId,
+      maxTaskBytes: this.#state.settings.maxTaskBytes,
     });
     if (this.#state.tasks.has(task.id)) {
       throw new TroupeError("InvalidTask", `invalid task: id "${task.id}" is already in use by an open task`);
@@ -341,7 +342,7 @@ export class SupervisorCore implements AgentPort {
     if (!accepting) return true;
     let created: ReturnType<typeof createTask>;
     try {
-      created = createTask(raw, { now: this.clock.now() });
+      created = createTask(raw, { now: this.clock.now(), maxTaskBytes: this.#state.settings.maxTaskBytes });
     } catch {
       return true;
     }

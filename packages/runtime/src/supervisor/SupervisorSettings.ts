@@ -27,6 +27,8 @@ export interface SupervisorSettings {
   /** After an escalation: stop (the actor errors, its parent decides) or restart the team after a backoff. */
   readonly escalation: EscalationPolicy;
   readonly mailboxLimit: number;
+  /** The largest task input accepted, JSON-encoded. */
+  readonly maxTaskBytes: number;
   readonly defaultDeadlineMs: number;
   readonly clock: Clock;
   readonly bus: EventBus;

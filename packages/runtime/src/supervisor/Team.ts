@@ -11,6 +11,7 @@ import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import type { TeamMemory } from "../memory/TaskMemory.ts";
 import { newId, type TaskInput } from "../task/Task.ts";
+import { checkMaxTaskBytes, DEFAULT_MAX_TASK_BYTES } from "../task/taskLimits.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
@@ -52,6 +53,8 @@ export interface SupervisorOptions {
   };
   /** Per-agent queue limit (default 100); a full queue refuses new tasks at once with MailboxFull. */
   readonly mailbox?: { readonly limit?: number };
+  /** The largest task input accepted, JSON-encoded (default 1 MiB); a larger one is refused with InvalidTask. */
+  readonly maxTaskBytes?: number;
   /** Deadline of a task when neither the task nor its agent sets one (default 10m). */
   readonly deadline?: Duration;
   readonly clock?: Clock;
@@ -194,6 +197,7 @@ const settingsFrom = (options: SupervisorOptions): SupervisorSettings => {
     ),
     escalation: escalationPolicy(options.restart?.escalation),
     mailboxLimit: options.mailbox?.limit ?? 100,
+    maxTaskBytes: checkMaxTaskBytes(options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES),
     defaultDeadlineMs: toMillis(options.deadline ?? "10m", "deadline"),
     clock,
     bus: options.bus ?? new EventBus({ clock }),

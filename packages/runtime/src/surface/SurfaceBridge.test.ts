@@ -47,7 +47,13 @@ const modelDown = defineAgent({
   },
 });
 
-const start = (options: { privacy?: boolean; agent?: AnyAgentDefinition } = {}) => {
+const start = (
+  options: {
+    privacy?: boolean;
+    agent?: AnyAgentDefinition;
+    userRate?: { tasks: number; perMs: number };
+  } = {},
+) => {
   const fake = bridgeSurface();
   const { agent = shouter, ...bridgeOptions } = options;
   team = createSupervisor({ agents: [agent], fallback: agent.name });
@@ -73,6 +79,38 @@ const start = (options: { privacy?: boolean; agent?: AnyAgentDefinition } = {}) 
 };
 
 describe("startSurfaceBridge", () => {
+  it("refuses a message over the task size limit in its thread, and the next message runs", async () => {
+    const fake = start();
+    fake.say({ id: "m1", content: "z".repeat(1_100_000) });
+    fake.say({ id: "m2", content: "small" });
+    await fake.until(
+      () => fake.reactions.get("m2")?.has("✅") === true && fake.reactions.get("m1")?.has("❌") === true,
+    );
+    await bridge!.idle();
+    expect(fake.posts.map(({ post }) => post.content)).toContain(
+      "❌ not queued: invalid task: the task is 1100000 bytes, over the limit of 1048576 bytes (TROUPE_MAX_TASK_BYTES)",
+    );
+    expect(fake.posts.some(({ post }) => post.content === "SMALL @everyone")).toBe(true);
+  });
+
+  it("answers a person over the per-user limit with a reaction, and tells only them once per window", async () => {
+    const fake = start({ userRate: { tasks: 1, perMs: 60_000 } });
+    for (const id of ["m1", "m2", "m3", "m4"]) fake.say({ id, authorId: "u-ann" });
+    fake.say({ id: "m5", authorId: "u-bob" });
+    await fake.until(
+      () => ["m1", "m5"].every((id) => fake.reactions.get(id)?.has("✅")) && fake.posts.length >= 3,
+    );
+    await bridge!.idle();
+    for (const id of ["m2", "m3", "m4"]) expect([...fake.reactions.get(id)!]).toEqual(["⏳"]);
+    const told = fake.posts.filter(({ post }) => post.content.includes("too many tasks"));
+    expect(told).toHaveLength(1);
+    expect(told[0]!.post).toMatchObject({
+      content: expect.stringMatching(/^<@u-ann> too many tasks from you just now: try again in /),
+      mentions: { users: ["u-ann"] },
+    });
+    expect(bridge!.stats()).toMatchObject({ rateLimited: 3, tasks: 2 });
+  });
+
   it("turns a message into a task with a thread, one reaction at a time, and the reply by the agent", async () => {
     const fake = start();
     fake.say({ content: "hello there" });

@@ -148,6 +148,9 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 /** The task a message starts: one per message, whoever reads it and however often. */
 const taskIdOf = (message: InboundMessage) => `t-${message.id}`;
 
+/** The reaction on a message refused by the per-user limit. */
+export const RATE_LIMITED_SYMBOL = "⏳";
+
 export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge => {
   const { surface, bus, queue } = options;
   const clock = options.clock ?? systemClock;
@@ -386,6 +389,22 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     return queued !== undefined;
   };
 
+  /**
+   * A person over the per-user limit: a reaction on their message, and once per window a reply
+   * that mentions only them — never a post per refused message for the whole channel to read.
+   */
+  const tellRateLimited = (message: InboundMessage, waitMs: number) => {
+    const on = { channelId: message.threadId ?? message.channelId, messageId: message.id };
+    void surface.react(on, RATE_LIMITED_SYMBOL).catch(() => {});
+    if (!perUser.firstRefusalInWindow(message.authorId)) return;
+    void surface
+      .post(on.channelId, {
+        content: `<@${message.authorId}> too many tasks from you just now: try again in ${formatMillis(waitMs)}. Until then your messages get ${RATE_LIMITED_SYMBOL} and start nothing.`,
+        mentions: { users: [message.authorId] },
+      })
+      .catch(() => {});
+  };
+
   /** Start the task a message asks for; resolves once it is on the work queue (or was refused). */
   const take = (
     message: InboundMessage,
@@ -401,11 +420,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     const waitMs = source === "live" ? perUser.take(message.authorId) : 0;
     if (waitMs > 0) {
       counts.rateLimited += 1;
-      void surface
-        .post(message.threadId ?? message.channelId, {
-          content: `Too many tasks from you just now: try again in ${formatMillis(waitMs)}.`,
-        })
-        .catch(() => {});
+      tellRateLimited(message, waitMs);
       return undefined;
     }
     const id = taskIdOf(message);

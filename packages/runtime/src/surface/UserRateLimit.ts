@@ -1,5 +1,6 @@
 // A per-user limit on new tasks (a token bucket per user), so one person or a runaway script cannot
-// fill the team's queue from a chat channel.
+// fill the team's queue from a chat channel. It also says when a refused person was last told so:
+// the bridge tells each person at most once per window, and only reacts on their other messages.
 import type { Clock } from "../time/Clock.ts";
 import { systemClock } from "../time/Clock.ts";
 
@@ -7,12 +8,14 @@ export class UserRateLimit {
   readonly #capacity: number;
   readonly #refillMs: number;
   readonly #clock: Clock;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #windowMs: number;
+  readonly #buckets = new Map<string, { tokens: number; at: number; toldAt?: number }>();
 
   /** `tasks` new tasks per `perMs` for each user, in bursts of up to `tasks`. */
   constructor(options: { tasks: number; perMs: number; clock?: Clock }) {
     this.#capacity = options.tasks;
     this.#refillMs = options.perMs / options.tasks;
+    this.#windowMs = options.perMs;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -29,6 +32,15 @@ export class UserRateLimit {
       return 0;
     }
     return Math.ceil((1 - bucket.tokens) * this.#refillMs);
+  }
+
+  /** True the first time in a window that `user` is refused: then, and only then, tell them in words. */
+  firstRefusalInWindow(user: string): boolean {
+    const now = this.#clock.now();
+    const bucket = this.#buckets.get(user);
+    if (!bucket || (bucket.toldAt !== undefined && now - bucket.toldAt < this.#windowMs)) return false;
+    bucket.toldAt = now;
+    return true;
   }
 
   #forgetFull(now: number): void {

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Result, Schema } from "effect";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
+import { checkTaskId, checkTaskSize, DEFAULT_MAX_TASK_BYTES } from "./taskLimits.ts";
 
 /** One earlier message of the conversation a task continues: who wrote it and what they said. */
 export const ConversationTurn = Schema.Struct({
@@ -89,12 +90,17 @@ const isPlainTextTask = (raw: unknown): raw is { text: string; agent?: string } 
 
 export const newId = (prefix: string): string => `${prefix}-${randomUUID().replaceAll("-", "").slice(0, 12)}`;
 
-/** Validate raw input into a Task; a bad field gives an InvalidTask error naming it. */
+/**
+ * Validate raw input into a Task; a bad field gives an InvalidTask error naming it, and so does an
+ * id off TASK_ID_PATTERN or an input over `maxTaskBytes` (default 1 MiB).
+ */
 export const createTask = (
   raw: unknown,
-  extra: { now: number; parentTaskId?: string; fanOutId?: string },
+  extra: { now: number; parentTaskId?: string; fanOutId?: string; maxTaskBytes?: number },
 ): { task: Task; agent: string | undefined } => {
   const input: TaskInput = isPlainTextTask(raw) ? raw : decode(raw);
+  if (input.id !== undefined) checkTaskId(input.id);
+  checkTaskSize(input, extra.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES);
   if (input.text === undefined && input.input === undefined && input.command === undefined) {
     throw new TroupeError("InvalidTask", "invalid task: it needs `text`, `input` or `command`", {
       data: { input: raw },

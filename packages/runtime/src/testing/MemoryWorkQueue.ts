@@ -14,6 +14,7 @@ import type {
   WorkItem,
   WorkQueue,
 } from "../durable/WorkQueue.ts";
+import { checkTaskId, checkTaskSize, DEFAULT_MAX_TASK_BYTES } from "../task/taskLimits.ts";
 import { dueAfter } from "../time/wholeMillis.ts";
 
 interface Entry {
@@ -58,6 +59,8 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   async enqueue(item: WorkItem): Promise<void> {
+    checkTaskId(item.id);
+    checkTaskSize(item.input, DEFAULT_MAX_TASK_BYTES);
     if (this.#entries.has(item.id)) return;
     const now = this.#now();
     this.#entries.set(item.id, {
