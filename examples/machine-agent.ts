@@ -9,7 +9,7 @@ import {
   MemorySnapshotStore,
   taskStep,
 } from "@troupe/runtime";
-import { assign, setup } from "xstate";
+import { assign, type EventFrom, setup } from "xstate";
 
 let checksRun = 0;
 const runChecks = taskStep<string, { version: string }>(async ({ input, ctx }) => {
@@ -71,8 +71,9 @@ first.stop(); // the process "dies" with the release awaiting approval
 
 const second = createSupervisor({ agents: [releaser], snapshots });
 const run = second.submit({ id: "release-v2", agent: "releaser", text: "v2" }, { snapshot: saved });
+const approval: EventFrom<typeof release> = { type: "APPROVE", by: "ana" }; // typed by the machine
 for await (const event of run.events) {
-  if (event.type === "task.started") second.send(run.id, { type: "APPROVE", by: "ana" });
+  if (event.type === "task.started") second.send(run.id, approval);
   if (event.type === "task.succeeded") break;
 }
 console.log("second team:", await run.result, `— checks run in all: ${checksRun}`);
