@@ -2,7 +2,8 @@
 // → running (its task submitted) → rescheduling (the next time saved) → armed, or finished once a
 // one-shot has run. Started from a saved job whose time passed while the process was down, it first
 // catches up: one run at once ("once"), never a burst, or straight to its next time ("skip").
-// The steps are named actors the Scheduler provides (its store, its submit, its clock).
+// The steps, guards and delays here are placeholders: the Scheduler provides them (its store, its
+// submit, its clock), so the chart can be driven alone in a test.
 import { assign, fromPromise, setup } from "xstate";
 import type { ScheduledJob } from "./Scheduler.ts";
 
@@ -51,7 +52,7 @@ export const jobMachine = setup({
   initial: "starting",
   states: {
     starting: {
-      always: [{ guard: { type: "missed" }, target: "catchingUp" }, { target: "armed" }],
+      always: [{ guard: "missed", target: "catchingUp" }, { target: "armed" }],
     },
     catchingUp: {
       always: [
