@@ -56,4 +56,12 @@ describe("examples", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/task\.queued[\s\S]*task\.succeeded[\s\S]*summary: 'the incident report …'/);
   });
+
+  it("machine-agent: a second team resumes the saved release awaiting approval, its check not run again", async () => {
+    const { code, stdout, stderr } = await runExample("machine-agent.ts");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("first team: saved awaiting approval after 1 check run");
+    expect(stdout).toMatch(/second team: \{ released: true, approvedBy: 'ana'.*checks run in all: 1/);
+  });
 });

@@ -3,10 +3,13 @@
 
 export {
   type ActionRecord,
-  approvedActionTools,
+  applyAction,
   type CodeActions,
   type CommandOutcome,
   localCodeActions,
+  type ProposedAction,
+  proposalTools,
+  targetOf,
 } from "./code/CodeActions.ts";
 export {
   type CodeAgentOptions,

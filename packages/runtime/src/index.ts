@@ -7,6 +7,7 @@ export {
   type AnyAgentDefinition,
   defineAgent,
 } from "./agent/defineAgent.ts";
+export { type TaskStepArgs, taskStep } from "./agent/taskStep.ts";
 export { type ConsumerName, type ConsumerNameHolder, consumerNameInUse } from "./durable/ConsumerName.ts";
 export { type CancelOutcome, cancelTask, cancelText } from "./durable/cancelTask.ts";
 export {

@@ -1,11 +1,12 @@
 // What the code agent may do to the world: write a file, run a command. A port, so tests and hosts
-// choose (a sandbox, a container, this box), and every action goes through `approvedActionTools`,
-// which asks a person to approve the exact action (ctx.askApproval, bound to its hash) before it
-// runs. Nothing here runs through a shell: a command is a program and its arguments.
+// choose (a sandbox, a container, this box). The model only proposes actions (`proposalTools`); the
+// agent's machine asks a person to approve each exact action (ctx.askApproval, bound to its hash) and
+// only then applies it (`applyAction`). Nothing here runs through a shell: a command is a program and
+// its arguments.
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
-import { type AgentContext, TroupeError } from "@troupe/runtime";
+import { TroupeError } from "@troupe/runtime";
 import { defineTool, type LlmTool } from "@troupe/runtime/llm";
 import { Schema } from "effect";
 
@@ -68,53 +69,51 @@ export const localCodeActions = (options: { root: string; timeoutMs?: number }):
   };
 };
 
+/** An action the model proposed: plain JSON, the exact thing a person approves. */
+export type ProposedAction =
+  | { readonly kind: "write_file"; readonly path: string; readonly content: string }
+  | { readonly kind: "run_command"; readonly command: string; readonly args: readonly string[] };
+
+/** The path written or the command line: how an action is named to people and to the model. */
+export const targetOf = (action: ProposedAction): string =>
+  action.kind === "write_file" ? action.path : [action.command, ...action.args].join(" ");
+
 /**
- * The `write_file` and `run_command` tools for one task: each asks for approval of the exact action
- * first and runs only on a yes; a no is told to the model. `actions` collects what happened.
+ * The `write_file` and `run_command` tools of one model step: a call only adds the action to
+ * `proposals` and tells the model it waits for a person; nothing is written or run here.
  */
-export const approvedActionTools = (
-  ctx: Pick<AgentContext, "askApproval" | "signal" | "progress">,
+export const proposalTools = (proposals: ProposedAction[]): LlmTool[] => {
+  const propose = (action: ProposedAction) => {
+    proposals.push(action);
+    return `proposed as #${proposals.length}: ${targetOf(action)}. It runs only once a person approves it; you will be told the outcome.`;
+  };
+  return [
+    defineTool({
+      name: "write_file",
+      description: "Propose writing a file in the workspace (a person must approve the exact content first).",
+      parameters: Schema.Struct({ path: Schema.String, content: Schema.String }),
+      run: ({ path, content }) => propose({ kind: "write_file", path, content }),
+    }) as LlmTool,
+    defineTool({
+      name: "run_command",
+      description:
+        "Propose running a program with arguments in the workspace, without a shell (a person must approve the exact command first).",
+      parameters: Schema.Struct({ command: Schema.String, args: Schema.Array(Schema.String) }),
+      run: ({ command, args }) => propose({ kind: "run_command", command, args }),
+    }) as LlmTool,
+  ];
+};
+
+/** Apply an approved action: what happened, for the task's result and for the model. */
+export const applyAction = async (
   runner: CodeActions,
-  actions: ActionRecord[],
-): LlmTool[] => [
-  defineTool({
-    name: "write_file",
-    description: "Write a file in the workspace (a person must approve the exact content first).",
-    parameters: Schema.Struct({ path: Schema.String, content: Schema.String }),
-    async run({ path, content }, signal) {
-      ctx.progress(`asking to write ${path}`);
-      const approval = await ctx.askApproval({ kind: "write_file", path, content });
-      if (!approval.approved) {
-        actions.push({ kind: "write", target: path, approved: false, by: approval.by, outcome: "denied" });
-        return `denied by ${approval.by}: ${path} was not written`;
-      }
-      await runner.writeFile(path, content, signal);
-      actions.push({ kind: "write", target: path, approved: true, by: approval.by, outcome: "written" });
-      return `wrote ${path} (${content.length} characters)`;
-    },
-  }) as LlmTool,
-  defineTool({
-    name: "run_command",
-    description:
-      "Run a program with arguments in the workspace, without a shell (a person must approve the exact command first).",
-    parameters: Schema.Struct({ command: Schema.String, args: Schema.Array(Schema.String) }),
-    async run({ command, args }, signal) {
-      const line = [command, ...args].join(" ");
-      ctx.progress(`asking to run ${line}`);
-      const approval = await ctx.askApproval({ kind: "run_command", command, args });
-      if (!approval.approved) {
-        actions.push({ kind: "command", target: line, approved: false, by: approval.by, outcome: "denied" });
-        return `denied by ${approval.by}: ${line} was not run`;
-      }
-      const outcome = await runner.runCommand(command, args, signal);
-      actions.push({
-        kind: "command",
-        target: line,
-        approved: true,
-        by: approval.by,
-        outcome: `exit ${outcome.exitCode}`,
-      });
-      return `exit code ${outcome.exitCode}\n${outcome.output}`;
-    },
-  }) as LlmTool,
-];
+  action: ProposedAction,
+  signal: AbortSignal,
+): Promise<{ outcome: string; told: string }> => {
+  if (action.kind === "write_file") {
+    await runner.writeFile(action.path, action.content, signal);
+    return { outcome: "written", told: `wrote ${action.path} (${action.content.length} characters)` };
+  }
+  const ran = await runner.runCommand(action.command, action.args, signal);
+  return { outcome: `exit ${ran.exitCode}`, told: `exit code ${ran.exitCode}\n${ran.output}` };
+};

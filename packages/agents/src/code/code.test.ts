@@ -3,10 +3,15 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ApprovalRequest, createSupervisor, type HumanGateway } from "@troupe/runtime";
+import {
+  type ApprovalRequest,
+  createSupervisor,
+  type HumanGateway,
+  MemorySnapshotStore,
+} from "@troupe/runtime";
 import { defineTool } from "@troupe/runtime/llm";
 import { createOllamaLlm } from "@troupe/runtime/ollama";
-import { createTestTeam, ScriptedModel } from "@troupe/runtime/testing";
+import { createTestTeam, flush, ScriptedModel } from "@troupe/runtime/testing";
 import { Schema } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { type OllamaStandIn, startOllamaStandIn } from "../../../../test/harness/ollamaStandIn.ts";
@@ -147,9 +152,10 @@ describe("code agent", () => {
     team.stop();
   });
 
-  it("runs a command only after the exact command is approved", async () => {
+  it("runs a command only after the exact command is approved, then tells the model the outcome", async () => {
     const model = new ScriptedModel([
       { toolCalls: [{ name: "run_command", arguments: { command: "npm", args: ["test"] } }] },
+      "I proposed running the tests.",
       "Tests pass.",
     ]);
     const { human, asked } = gateway(true);
@@ -161,9 +167,15 @@ describe("code agent", () => {
       { kind: "run_command", command: "npm", args: ["test"] },
     ]);
     expect(done).toEqual(["run npm test"]);
-    expect(result.actions).toEqual([
-      { kind: "command", target: "npm test", approved: true, by: "ana", outcome: "exit 0" },
-    ]);
+    expect(model.messages(2).at(-1)?.content).toBe(
+      "What became of your proposals:\nnpm test: exit code 0\nok",
+    );
+    expect(result).toEqual({
+      kind: "answer",
+      text: "Tests pass.",
+      findings: [],
+      actions: [{ kind: "command", target: "npm test", approved: true, by: "ana", outcome: "exit 0" }],
+    });
     team.stop();
   });
 
@@ -171,6 +183,7 @@ describe("code agent", () => {
     const model = new ScriptedModel([
       { toolCalls: [{ name: "write_file", arguments: { path: "a.ts", content: "x" } }] },
       { toolCalls: [{ name: "run_command", arguments: { command: "rm", args: ["-rf", "build"] } }] },
+      "Both wait for approval.",
       "Understood, nothing changed.",
     ]);
     const { human, asked } = gateway(false);
@@ -184,9 +197,64 @@ describe("code agent", () => {
       ["write", false, "denied"],
       ["command", false, "denied"],
     ]);
-    expect(model.messages(1).at(-1)?.content).toBe("denied by ana: a.ts was not written");
+    expect(model.messages(3).at(-1)?.content).toBe(
+      "What became of your proposals:\na.ts: denied by ana, not done\nrm -rf build: denied by ana, not done",
+    );
+    expect(result.text).toBe("Understood, nothing changed.");
     expect(codeFormatters.markdown(result)).toContain("🚫 command `rm -rf build`: denied");
     team.stop();
+  });
+
+  it("resumes in a new team at the step it was in: no proposal asked again, no approval asked twice", async () => {
+    const snapshots = new MemorySnapshotStore();
+    const { human, asked } = gateway(true);
+    const proposing = new ScriptedModel([
+      { toolCalls: [{ name: "run_command", arguments: { command: "npm", args: ["test"] } }] },
+      "I proposed running the tests.",
+    ]);
+    // The first host dies while the approved command runs.
+    const running = Promise.withResolvers<void>();
+    const stuck: CodeActions = {
+      writeFile: async () => {},
+      runCommand: () => {
+        running.resolve();
+        return new Promise(() => {});
+      },
+    };
+    const first = createTestTeam({
+      agents: [createCodeAgent({ workspace: stuck })],
+      llm: () => proposing,
+      human,
+      snapshots,
+    });
+    first.team.submit({ id: "tests-1", agent: "code", text: "run the tests" });
+    await running.promise;
+    await flush();
+    const saved = await snapshots.load("tests-1");
+    expect(saved).toMatchObject({ value: "applying" });
+    first.team.stop();
+
+    const reporting = new ScriptedModel(["Tests pass."]);
+    const { workspace, done } = recordingWorkspace();
+    const second = createTestTeam({
+      agents: [createCodeAgent({ workspace })],
+      llm: () => reporting,
+      human,
+      snapshots,
+    });
+    const run = second.team.submit(
+      { id: "tests-1", agent: "code", text: "run the tests" },
+      { snapshot: saved },
+    );
+    await expect(run.result).resolves.toMatchObject({
+      text: "Tests pass.",
+      actions: [{ outcome: "exit 0" }],
+    });
+    expect(asked).toHaveLength(1);
+    expect(done).toEqual(["run npm test"]);
+    expect(proposing.calls).toHaveLength(2);
+    expect(reporting.calls).toHaveLength(1);
+    second.team.stop();
   });
 });
 

@@ -3,16 +3,21 @@
 // mapped to a choice (exact, else this agent's model classifies it); as soon as one choice has the
 // quorum it is decided, otherwise people vote in the task's thread (ctx.poll, the agents' votes
 // already counted) until a choice has the quorum or the vote expires. Without choices, the agents
-// answer freely and the model of the `consensus` role weighs their answers into one.
+// answer freely and the model of the `consensus` role weighs their answers into one. The agent is a
+// statechart: reading → asking → tallying → decided, or → collecting (people vote) → decided, or,
+// without choices, weighing → decided; each step a named invoked actor carrying the task's signal.
 import {
   type AgentContext,
+  type AgentMachineInput,
   defineAgent,
   PollTally,
   type Task,
+  taskStep,
   type ValidPoll,
   validatePoll,
 } from "@troupe/runtime";
 import { Schema } from "effect";
+import { assign, setup } from "xstate";
 import { defineFormatters, shorten, textOf } from "../format/Formatters.ts";
 import { type ConsensusRequest, readConsensusRequest } from "./ConsensusRequest.ts";
 import { choiceOfAnswer } from "./choiceOfAnswer.ts";
@@ -145,7 +150,10 @@ const WEIGH_PROMPT =
   "You weigh several answers to one question into a single answer: keep what they agree on, settle a disagreement by the better-supported view, and say in one sentence where they still differ. Answer in a short paragraph, without naming the answerers.";
 
 /** No choices: the agents answer freely and the model weighs their answers into one. */
-const weigh = async (request: ConsensusRequest, ctx: AgentContext): Promise<ConsensusResult> => {
+const weigh = async (
+  request: ConsensusRequest,
+  ctx: AgentContext,
+): Promise<{ votes: ConsensusVote[]; summary: string }> => {
   ctx.progress(`asking ${request.agents.join(", ")}`);
   const answers = await Promise.all(
     request.agents.map((agent) => answerOf(agent, request.question, request, ctx)),
@@ -173,56 +181,157 @@ const weigh = async (request: ConsensusRequest, ctx: AgentContext): Promise<Cons
             },
           ])
         ).content.trim();
-  return {
-    question: request.question,
-    choices: [],
-    quorum: request.quorum,
-    winner: null,
-    closedBy: "weighed",
-    tally: [],
-    votes,
-    summary,
-  };
+  return { votes, summary };
 };
 
-const decide = async (task: Task, ctx: AgentContext): Promise<ConsensusResult> => {
-  const request = readConsensusRequest(task);
-  if (request.choices.length === 0) return weigh(request, ctx);
-  const poll = validatePoll({
-    question: request.question,
-    choices: request.choices,
-    quorum: request.quorum,
-    ...(request.expiresIn !== undefined ? { expiresIn: request.expiresIn } : {}),
-    roles: request.people?.roles ?? [],
-  });
-  const fromAgents = await agentVotes(request, poll, ctx);
-  const counted = fromAgents.flatMap((vote) =>
-    vote.choice !== null ? [{ voter: vote.voter, choice: vote.choice }] : [],
-  );
-  const agentsOnly = new PollTally({ ...poll, votes: counted }).result("quorum");
-  const result = (
-    outcome: { winner: string | null; tally: ConsensusResult["tally"] },
-    closedBy: ConsensusResult["closedBy"],
-    votes: readonly ConsensusVote[],
-  ): ConsensusResult => ({
-    question: request.question,
-    choices: poll.choices,
-    quorum: request.quorum,
-    winner: outcome.winner,
-    closedBy,
-    tally: outcome.tally,
-    votes,
-    summary: summaryOf(outcome.winner, closedBy, request),
-  });
-  if (agentsOnly.winner !== null || !request.people)
-    return result(agentsOnly, agentsOnly.winner !== null ? "quorum" : "all-voted", fromAgents);
+type Outcome = { winner: string | null; tally: ConsensusResult["tally"] };
+
+/** What the run keeps between steps: plain JSON, saved after every step. */
+interface ConsensusContext {
+  readonly task: Task;
+  readonly request: ConsensusRequest | undefined;
+  readonly poll: ValidPoll | undefined;
+  readonly votes: readonly ConsensusVote[];
+  readonly outcome: Outcome;
+  readonly closedBy: ConsensusResult["closedBy"];
+  readonly summary: string;
+}
+
+/** The request read from the task, and with choices the poll it becomes (bad input fails here). */
+const read = taskStep<{ request: ConsensusRequest; poll: ValidPoll | undefined }, { task: Task }>(
+  async ({ input }) => {
+    const request = readConsensusRequest(input.task);
+    if (request.choices.length === 0) return { request, poll: undefined };
+    const poll = validatePoll({
+      question: request.question,
+      choices: request.choices,
+      quorum: request.quorum,
+      ...(request.expiresIn !== undefined ? { expiresIn: request.expiresIn } : {}),
+      roles: request.people?.roles ?? [],
+    });
+    return { request, poll };
+  },
+);
+
+const ask = taskStep<ConsensusVote[], { request: ConsensusRequest; poll: ValidPoll }>(({ input, ctx }) =>
+  agentVotes(input.request, input.poll, ctx),
+);
+
+/** The people's vote, the agents' votes already counted. */
+const collect = taskStep<
+  { outcome: Outcome; closedBy: "quorum" | "expiry"; votes: ConsensusVote[] },
+  { poll: ValidPoll; votes: readonly ConsensusVote[] }
+>(async ({ input, ctx }) => {
+  const counted = countedOf(input.votes);
   ctx.progress("people are voting");
-  const people = await ctx.poll({ ...poll, expiresIn: poll.expiresInMs, votes: counted });
+  const people = await ctx.poll({ ...input.poll, expiresIn: input.poll.expiresInMs, votes: counted });
   const personVotes = people.votes
     .filter((vote) => !counted.some((agentVote) => agentVote.voter === vote.voter))
     .map((vote): ConsensusVote => ({ voter: vote.voter, choice: vote.choice, via: "person" }));
-  return result(people, people.closedBy, [...fromAgents, ...personVotes]);
-};
+  return {
+    outcome: { winner: people.winner, tally: people.tally },
+    closedBy: people.closedBy,
+    votes: [...input.votes, ...personVotes],
+  };
+});
+
+const weighAnswers = taskStep<{ votes: ConsensusVote[]; summary: string }, { request: ConsensusRequest }>(
+  ({ input, ctx }) => weigh(input.request, ctx),
+);
+
+const countedOf = (votes: readonly ConsensusVote[]) =>
+  votes.flatMap((vote) => (vote.choice !== null ? [{ voter: vote.voter, choice: vote.choice }] : []));
+
+/** The agents' votes alone: a winner with the quorum, or none. */
+const agentsOnly = (context: ConsensusContext) =>
+  new PollTally({ ...context.poll!, votes: countedOf(context.votes) }).result("quorum");
+
+/** The consensus chart: reading → asking → tallying → collecting (people) → decided, or weighing. */
+const consensusMachine = setup({
+  types: {} as { input: AgentMachineInput; context: ConsensusContext; output: ConsensusResult },
+  actors: { read, ask, collect, weighAnswers },
+  guards: {
+    hasChoices: ({ context }) => context.poll !== undefined,
+    agentsDecided: ({ context }) => agentsOnly(context).winner !== null || !context.request!.people,
+  },
+  actions: {
+    decideByAgents: assign(({ context }) => {
+      const outcome = agentsOnly(context);
+      return { outcome, closedBy: outcome.winner !== null ? ("quorum" as const) : ("all-voted" as const) };
+    }),
+  },
+}).createMachine({
+  id: "consensus",
+  context: ({ input }) => ({
+    task: input.task,
+    request: undefined,
+    poll: undefined,
+    votes: [],
+    outcome: { winner: null, tally: [] },
+    closedBy: "all-voted",
+    summary: "",
+  }),
+  initial: "reading",
+  states: {
+    reading: {
+      invoke: {
+        src: "read",
+        input: ({ context }) => ({ task: context.task }),
+        onDone: { target: "choosing", actions: assign(({ event }) => event.output) },
+      },
+    },
+    choosing: {
+      always: [{ guard: "hasChoices", target: "asking" }, { target: "weighing" }],
+    },
+    asking: {
+      invoke: {
+        src: "ask",
+        input: ({ context }) => ({ request: context.request!, poll: context.poll! }),
+        onDone: { target: "tallying", actions: assign({ votes: ({ event }) => event.output }) },
+      },
+    },
+    tallying: {
+      always: [
+        { guard: "agentsDecided", target: "decided", actions: "decideByAgents" },
+        { target: "collecting" },
+      ],
+    },
+    collecting: {
+      invoke: {
+        src: "collect",
+        input: ({ context }) => ({ poll: context.poll!, votes: context.votes }),
+        onDone: { target: "decided", actions: assign(({ event }) => event.output) },
+      },
+    },
+    weighing: {
+      invoke: {
+        src: "weighAnswers",
+        input: ({ context }) => ({ request: context.request! }),
+        onDone: {
+          target: "decided",
+          actions: assign(({ event }) => ({ ...event.output, closedBy: "weighed" as const })),
+        },
+      },
+    },
+    decided: { type: "final" },
+  },
+  output: ({ context }) => {
+    const request = context.request!;
+    return {
+      question: request.question,
+      choices: context.poll?.choices ?? [],
+      quorum: request.quorum,
+      winner: context.outcome.winner,
+      closedBy: context.closedBy,
+      tally: context.outcome.tally,
+      votes: context.votes,
+      summary:
+        context.closedBy === "weighed"
+          ? context.summary
+          : summaryOf(context.outcome.winner, context.closedBy, request),
+    };
+  },
+});
 
 /** The consensus agent (model role `consensus`, MODEL_CONSENSUS). */
 export const createConsensus = (options: { readonly name?: string } = {}) =>
@@ -232,5 +341,5 @@ export const createConsensus = (options: { readonly name?: string } = {}) =>
       "Puts a question to several agents and/or people as a vote with a quorum, or weighs the agents' free answers into one.",
     capabilities: ["consensus", "vote"],
     model: "consensus",
-    handle: decide,
+    machine: consensusMachine,
   });

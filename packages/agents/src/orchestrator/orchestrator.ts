@@ -1,5 +1,6 @@
 // The orchestrator: routes free text to the right agent or agents and turns a multi-part request into
-// a fan-out. `createOrchestrator({ llm })` gives both the agent and `classify`, the supervisor's
+// a fan-out. Its agent is a statechart (splitting → classifying → routingOne | fanningOut → joining),
+// each step a named invoked actor carrying the task's signal. `createOrchestrator({ llm })` gives both the agent and `classify`, the supervisor's
 // classifier (rules first, the model second, a fallback). The agent splits a request (a list, or
 // parts separated by ";"), routes each part (a leading "@agent" names it; else rules, then the model,
 // which may give a part to several agents, then the fallback), delegates every branch in parallel
@@ -10,6 +11,7 @@
 // once, until the model answers again.
 import {
   type AgentContext,
+  type AgentMachineInput,
   type AnyAgentDefinition,
   type Classifier,
   defineAgent,
@@ -17,9 +19,12 @@ import {
   leadingMention,
   silentLogger,
   type Task,
+  type TaskInput,
+  taskStep,
 } from "@troupe/runtime";
 import type { Llm } from "@troupe/runtime/llm";
 import { Schema } from "effect";
+import { assign, setup } from "xstate";
 import { defineFormatters, shorten, textOf } from "../format/Formatters.ts";
 import {
   type AgentSummary,
@@ -150,17 +155,131 @@ const partsFromInput = (task: Task): { text: string; agent?: string }[] | undefi
   });
 };
 
-const defineOrchestratorAgent = (
+/** What the run keeps between steps: plain JSON, saved after every step. */
+interface OrchestratorContext {
+  readonly request: string;
+  readonly parts: readonly { text: string; agent?: string }[];
+  /** What goes with every branch: who asked, where, and a follow-up's conversation and notes. */
+  readonly carry: Omit<TaskInput, "text">;
+  readonly branches: readonly Branch[];
+  readonly modelUnavailable: string | undefined;
+  readonly results: readonly OrchestratorPart[];
+}
+
+type Routed = { branches: readonly Branch[]; modelUnavailable: string | undefined };
+
+/** The orchestrator's chart: splitting → classifying → routingOne | fanningOut → joining. */
+const orchestratorMachine = (
   name: string,
-  run: (task: Task, ctx: AgentContext) => Promise<OrchestratorResult>,
-) =>
+  classifyParts: ReturnType<typeof taskStep<Routed, { parts: OrchestratorContext["parts"] }>>,
+) => {
+  const delegateAll = taskStep<
+    OrchestratorPart[],
+    { branches: readonly Branch[]; carry: OrchestratorContext["carry"] }
+  >(async ({ input, ctx }) => {
+    const { branches, carry } = input;
+    ctx.progress(
+      `asking ${branches.map((branch, index) => branch.agent ?? `the team (part ${index + 1})`).join(", ")}`,
+    );
+    const settled = await Promise.allSettled(
+      branches.map((branch) =>
+        ctx.delegate({ ...carry, text: branch.text, ...(branch.agent ? { agent: branch.agent } : {}) }),
+      ),
+    );
+    return settled.map((outcome, index) => {
+      const branch = branches[index]!;
+      const base = { request: branch.text, agent: branch.agent ?? null, routedBy: branch.by };
+      return outcome.status === "fulfilled"
+        ? { ...base, status: "succeeded" as const, answer: textOf(outcome.value) }
+        : {
+            ...base,
+            status: "failed" as const,
+            answer: "",
+            error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason),
+          };
+    });
+  });
+  return setup({
+    types: {} as { input: AgentMachineInput; context: OrchestratorContext; output: OrchestratorResult },
+    actors: { classifyParts, delegateAll },
+    guards: {
+      isEmpty: ({ context }) => context.parts.length === 0,
+      isOnePart: ({ context }) => context.branches.length === 1,
+    },
+    actions: {
+      takeResults: assign({
+        results: ({ event }) => (event as unknown as { output: OrchestratorPart[] }).output,
+      }),
+    },
+  }).createMachine({
+    id: name,
+    context: ({ input: { task } }) => {
+      const parts = partsFromInput(task) ?? splitRequest(task.text).map((text) => ({ text }));
+      return {
+        request: task.text || parts.map((part) => part.text).join("; "),
+        parts,
+        carry: {
+          ...(task.from ? { from: task.from } : {}),
+          ...(task.channel ? { channel: task.channel } : {}),
+          // A follow-up's memory goes with each part: the conversation so far and the pinned notes.
+          ...(task.conversation.length > 0 ? { conversation: task.conversation } : {}),
+          ...(task.notes.length > 0 ? { notes: task.notes } : {}),
+        },
+        branches: [],
+        modelUnavailable: undefined,
+        results: [],
+      };
+    },
+    initial: "splitting",
+    states: {
+      splitting: {
+        always: [{ guard: "isEmpty", target: "done" }, { target: "classifying" }],
+      },
+      classifying: {
+        invoke: {
+          src: "classifyParts",
+          input: ({ context }) => ({ parts: context.parts }),
+          onDone: { target: "routing", actions: assign(({ event }) => event.output) },
+        },
+      },
+      routing: {
+        always: [{ guard: "isOnePart", target: "routingOne" }, { target: "fanningOut" }],
+      },
+      routingOne: {
+        invoke: {
+          src: "delegateAll",
+          input: ({ context }) => ({ branches: context.branches, carry: context.carry }),
+          onDone: { target: "joining", actions: "takeResults" },
+        },
+      },
+      fanningOut: {
+        invoke: {
+          src: "delegateAll",
+          input: ({ context }) => ({ branches: context.branches, carry: context.carry }),
+          onDone: { target: "joining", actions: "takeResults" },
+        },
+      },
+      joining: { always: "done" },
+      done: { type: "final" },
+    },
+    output: ({ context }) => ({
+      request: context.request,
+      parts: context.results,
+      summary:
+        context.parts.length === 0 ? "Nothing to do: the request is empty." : summaryOf(context.results),
+      ...(context.modelUnavailable === undefined ? {} : { modelUnavailable: context.modelUnavailable }),
+    }),
+  });
+};
+
+const defineOrchestratorAgent = (name: string, machine: ReturnType<typeof orchestratorMachine>) =>
   defineAgent({
     name,
     description:
       "Routes a request to the right agent; splits a multi-part request (a list, or parts separated by ';') into parallel tasks and joins the answers.",
     capabilities: ["orchestrate", "route"],
     model: "orchestrator",
-    handle: run,
+    machine,
   });
 
 /** One branch of the fan-out: a part's text and the agent it goes to (undefined: the team routes it). */
@@ -268,52 +387,14 @@ export const createOrchestrator = (options: OrchestratorOptions = {}): Orchestra
     return { branches, choice };
   };
 
-  const agent = defineOrchestratorAgent(name, async (task, ctx) => {
-    const given = partsFromInput(task);
-    const parts: { text: string; agent?: string }[] =
-      given ?? splitRequest(task.text).map((text) => ({ text }));
-    const request = task.text || parts.map((part) => part.text).join("; ");
-    if (parts.length === 0) return { request, parts: [], summary: "Nothing to do: the request is empty." };
+  const classifyParts = taskStep<Routed, { parts: OrchestratorContext["parts"] }>(async ({ input, ctx }) => {
     const agents = roster();
     const llm = agents ? agentLlm(ctx) : undefined;
-    const routed = await Promise.all(parts.map((part) => route(part, agents, llm, ctx.signal)));
+    const routed = await Promise.all(input.parts.map((part) => route(part, agents, llm, ctx.signal)));
     const modelUnavailable = noteModel(routed.flatMap((one) => (one.choice ? [one.choice] : [])));
-    const branches = routed.flatMap((one) => one.branches);
-    ctx.progress(
-      `asking ${branches.map((branch, index) => branch.agent ?? `the team (part ${index + 1})`).join(", ")}`,
-    );
-    const settled = await Promise.allSettled(
-      branches.map((branch) =>
-        ctx.delegate({
-          text: branch.text,
-          ...(branch.agent ? { agent: branch.agent } : {}),
-          ...(task.from ? { from: task.from } : {}),
-          ...(task.channel ? { channel: task.channel } : {}),
-          // A follow-up's memory goes with each part: the conversation so far and the pinned notes.
-          ...(task.conversation.length > 0 ? { conversation: task.conversation } : {}),
-          ...(task.notes.length > 0 ? { notes: task.notes } : {}),
-        }),
-      ),
-    );
-    const results: OrchestratorPart[] = settled.map((outcome, index) => {
-      const branch = branches[index]!;
-      const base = { request: branch.text, agent: branch.agent ?? null, routedBy: branch.by };
-      return outcome.status === "fulfilled"
-        ? { ...base, status: "succeeded", answer: textOf(outcome.value) }
-        : {
-            ...base,
-            status: "failed",
-            answer: "",
-            error: outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason),
-          };
-    });
-    return {
-      request,
-      parts: results,
-      summary: summaryOf(results),
-      ...(modelUnavailable === undefined ? {} : { modelUnavailable }),
-    };
+    return { branches: routed.flatMap((one) => one.branches), modelUnavailable };
   });
+  const agent = defineOrchestratorAgent(name, orchestratorMachine(name, classifyParts));
 
   return { agent, classify };
 };

@@ -1,6 +1,6 @@
 // The research agent: plan, tool calls, a sourced summary; a follow-up in the same thread sees the
 // earlier exchange; one run through the real ollama client against the stand-in.
-import { createSupervisor } from "@troupe/runtime";
+import { createInspector, createSupervisor } from "@troupe/runtime";
 import { defineTool } from "@troupe/runtime/llm";
 import { MemoryConversationMemory, type SemanticMemory } from "@troupe/runtime/memory";
 import { createOllamaLlm } from "@troupe/runtime/ollama";
@@ -60,6 +60,37 @@ describe("research agent", () => {
     expect(researchFormatters.text(result)).toContain("1. DNS notes <notes/dns.md>");
     expect(researchFormatters.notification(result)).toBe(`${answer.summary} (1 source)`);
     team.stop();
+  });
+
+  it("shows its own chart in the inspector, and each step it takes, model and tool steps by name", async () => {
+    const model = new ScriptedModel([
+      { json: { steps: ["search the notes"] } },
+      { toolCalls: [{ name: "search", arguments: { query: "outage" } }] },
+      "Found it.",
+      { json: answer },
+    ]);
+    const research = createResearch({ tools: [search] });
+    const inspector = createInspector();
+    const { team } = createTestTeam({ agents: [research], llm: () => model, inspect: inspector.inspect });
+    await team.ask(research, "What caused the 1998 outage?").result;
+    team.stop();
+    const records = inspector.records();
+    const chart = records.find((record) => record.kind === "machine" && record.machine === "research");
+    expect(
+      chart?.kind === "machine" && chart.graph.root.states.map((state) => [state.key, state.invoke]),
+    ).toEqual([
+      ["planning", [expect.objectContaining({ src: "plan" })]],
+      ["choosing", []],
+      ["gathering", [expect.objectContaining({ src: "gather" })]],
+      ["summarizing", [expect.objectContaining({ src: "summarize" })]],
+      ["remembering", [expect.objectContaining({ src: "remember" })]],
+      ["done", []],
+    ]);
+    const run = records.find((record) => record.kind === "actor" && record.machine === "research");
+    const visited = records.flatMap((record) =>
+      record.kind === "snapshot" && run?.kind === "actor" && record.actor === run.actor ? [record.value] : [],
+    );
+    expect(visited).toEqual(["planning", "gathering", "summarizing", "remembering", "done"]);
   });
 
   it("limits its own tools by the factory's allow-list and keeps the team's (already allow-listed) ones", async () => {

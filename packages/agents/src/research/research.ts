@@ -1,14 +1,24 @@
-// The research agent: plan → tool calls → a sourced summary. The model first writes a short plan
-// (schema-checked), then works through it with the tools given to the factory (`ctx.llm.runTools`:
-// allow-listed, arguments decoded, step-bounded — MCP tools plug in through the same LlmTool shape),
-// then answers as `{ summary, sources[] }`. The thread's earlier questions and answers are given to
-// the model, so a follow-up is read in context: the conversation the task carries (`task.conversation`,
-// a Discord thread's history) when it has one; else from `options.memory` or, with `input.thread`, an
-// in-memory store of its own; otherwise from the team's conversation store (`ctx.memory`, its
-// thread being the task's channel). The task's notes (a thread's pins) are a working-memory section. Related past answers are recalled from the team's semantic
-// memory before planning, and each answer is remembered (both a no-op without a store). The team's
-// tools for this agent (`ctx.tools`, e.g. MCP servers') are used beside the factory's.
-import { type AgentContext, defineAgent, type Task } from "@troupe/runtime";
+// The research agent, as a statechart: planning → gathering (tools) → summarizing → remembering.
+// Each step is a named invoked actor (`taskStep`) carrying the task's signal, and the run is saved
+// after every step, so a host killed mid-task resumes at the step it was in: the model is never asked
+// again for a step that had finished. Planning reads the thread's earlier questions and answers (the
+// conversation the task carries — a Discord thread's history — else `options.memory`, or with
+// `input.thread` an in-memory store of its own, else the team's conversation store, `ctx.memory`),
+// the task's notes (a thread's pins) as working memory, and related past answers recalled from the
+// team's semantic memory; it writes a short schema-checked plan. Gathering runs only when there are
+// tools (the factory's and the team's for this agent, `ctx.tools`): the model carries out the plan
+// with them (`ctx.llm.runTools`: allow-listed, arguments decoded, step-bounded). Summarizing answers
+// as `{ summary, sources[] }`; a step that failed for a transient reason is tried again, twice at most.
+// Remembering appends the exchange to the thread and the answer to semantic memory (no-ops without
+// stores).
+import {
+  type AgentContext,
+  type AgentMachineInput,
+  defineAgent,
+  isTroupeError,
+  type Task,
+  taskStep,
+} from "@troupe/runtime";
 import {
   type ChatMessage,
   conversationMessages,
@@ -16,6 +26,7 @@ import {
   workingMemoryMessages,
 } from "@troupe/runtime/llm";
 import { Schema } from "effect";
+import { assign, setup } from "xstate";
 import { defineFormatters, shorten } from "../format/Formatters.ts";
 import { type ConversationMemory, InMemoryConversations } from "./ConversationMemory.ts";
 
@@ -129,76 +140,110 @@ const threadMemory = (
   };
 };
 
+/** How often a step that failed for a transient reason (the model server busy, a timeout) is tried again. */
+const STEP_RETRIES = 2;
+
+/** What the run keeps between steps: plain JSON, saved after every step. */
+interface ResearchContext {
+  readonly question: string;
+  readonly thread: string | null;
+  /** The turns the task carries (a Discord thread's history), or null to load the thread's memory. */
+  readonly carried: readonly ChatMessage[] | null;
+  readonly notes: readonly ChatMessage[];
+  readonly plan: readonly string[];
+  /** The conversation so far: the question, the plan and, after gathering, the tool calls. */
+  readonly conversation: readonly ChatMessage[];
+  readonly withTools: boolean;
+  readonly toolsUsed: readonly string[];
+  readonly answer: typeof ResearchAnswer.Type | undefined;
+  readonly retries: number;
+}
+
 export const createResearch = (options: ResearchOptions = {}) => {
   const ownThreads = new InMemoryConversations();
   const given = options.tools ?? [];
-  return defineAgent({
-    name: "research",
-    description:
-      "Researches a question with its tools and answers with a sourced summary; remembers the thread.",
-    capabilities: ["research"],
-    model: "research",
-    async handle(task, ctx): Promise<ResearchResult> {
-      const request = requestOf(task);
-      const { question } = request;
-      const memory = threadMemory(options.memory, ownThreads, request.thread, ctx);
-      const thread = memory.thread;
-      const history = task.conversation.length > 0 ? conversationMessages(task) : await memory.load();
-      const notes = workingMemoryMessages(task);
-      const related = await ctx.memory.recall(question, { limit: 3, minScore: 0.5 });
-      const teamTools = ctx.tools.filter((tool) => !given.some((own) => own.name === tool.name));
-      const tools = [...given, ...teamTools];
-      const asked: ChatMessage = { role: "user", content: question };
-      ctx.progress("planning");
-      const plan = await ctx.llm.chatStructured(
-        [
-          { role: "system", content: `${SYSTEM} First, plan: list the few steps you will take.` },
-          ...notes,
-          ...(related.length > 0
-            ? [
-                {
-                  role: "system" as const,
-                  content: `Related past work (may help, may be stale):\n${related.map((memory) => `- ${memory.text}`).join("\n")}`,
-                },
-              ]
-            : []),
-          ...history,
-          asked,
-        ],
-        ResearchPlan,
-      );
-      let conversation: readonly ChatMessage[] = [
+  const memoryOf = (ctx: AgentContext, thread: string | null) =>
+    threadMemory(options.memory, ownThreads, thread, ctx);
+  const teamToolsOf = (ctx: AgentContext) =>
+    ctx.tools.filter((tool) => !given.some((own) => own.name === tool.name));
+
+  const plan = taskStep<
+    {
+      plan: readonly string[];
+      conversation: readonly ChatMessage[];
+      thread: string | null;
+      withTools: boolean;
+    },
+    Pick<ResearchContext, "question" | "thread" | "carried" | "notes">
+  >(async ({ input, ctx }) => {
+    const memory = memoryOf(ctx, input.thread);
+    const history = input.carried ?? (await memory.load());
+    const related = await ctx.memory.recall(input.question, { limit: 3, minScore: 0.5 });
+    const asked: ChatMessage = { role: "user", content: input.question };
+    ctx.progress("planning");
+    const planned = await ctx.llm.chatStructured(
+      [
+        { role: "system", content: `${SYSTEM} First, plan: list the few steps you will take.` },
+        ...input.notes,
+        ...(related.length > 0
+          ? [
+              {
+                role: "system" as const,
+                content: `Related past work (may help, may be stale):\n${related.map((memory) => `- ${memory.text}`).join("\n")}`,
+              },
+            ]
+          : []),
+        ...history,
+        asked,
+      ],
+      ResearchPlan,
+    );
+    return {
+      plan: planned.value.steps,
+      thread: memory.thread,
+      withTools: given.length + teamToolsOf(ctx).length > 0,
+      conversation: [
         { role: "system", content: SYSTEM },
-        ...notes,
+        ...input.notes,
         ...history,
         asked,
         {
           role: "assistant",
-          content: `Plan:\n${plan.value.steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}`,
+          content: `Plan:\n${planned.value.steps.map((step, i) => `${i + 1}. ${step}`).join("\n")}`,
         },
-      ];
-      const toolsUsed: string[] = [];
-      if (tools.length > 0) {
-        ctx.progress("looking things up");
-        const run = await ctx.llm.runTools(
-          [...conversation, { role: "user", content: "Carry out the plan." }],
-          tools,
-          {
-            // The factory's allow-list limits the factory's tools; the team's are allow-listed already.
-            ...(options.allow ? { allow: [...options.allow, ...teamTools.map((tool) => tool.name)] } : {}),
-            ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
-            onToolCall: (call) => {
-              if (call.outcome === "ran") toolsUsed.push(call.name);
-              ctx.progress(`${call.name}: ${call.outcome}`);
-            },
-          },
-        );
-        conversation = run.messages;
-      }
+      ],
+    };
+  });
+
+  const gather = taskStep<
+    { conversation: readonly ChatMessage[]; toolsUsed: readonly string[] },
+    { conversation: readonly ChatMessage[] }
+  >(async ({ input, ctx }) => {
+    ctx.progress("looking things up");
+    const teamTools = teamToolsOf(ctx);
+    const toolsUsed: string[] = [];
+    const run = await ctx.llm.runTools(
+      [...input.conversation, { role: "user", content: "Carry out the plan." }],
+      [...given, ...teamTools],
+      {
+        // The factory's allow-list limits the factory's tools; the team's are allow-listed already.
+        ...(options.allow ? { allow: [...options.allow, ...teamTools.map((tool) => tool.name)] } : {}),
+        ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}),
+        onToolCall: (call) => {
+          if (call.outcome === "ran") toolsUsed.push(call.name);
+          ctx.progress(`${call.name}: ${call.outcome}`);
+        },
+      },
+    );
+    return { conversation: run.messages, toolsUsed };
+  });
+
+  const summarize = taskStep<typeof ResearchAnswer.Type, { conversation: readonly ChatMessage[] }>(
+    async ({ input, ctx }) => {
       ctx.progress("writing the answer");
       const answer = await ctx.llm.chatStructured(
         [
-          ...conversation,
+          ...input.conversation,
           {
             role: "user",
             content:
@@ -207,16 +252,125 @@ export const createResearch = (options: ResearchOptions = {}) => {
         ],
         ResearchAnswer,
       );
-      await memory.append([asked, { role: "assistant", content: answer.value.summary }]);
-      await ctx.memory.remember(answer.value.summary, { question });
+      return answer.value;
+    },
+  );
+
+  const remember = taskStep<void, { question: string; thread: string | null; summary: string }>(
+    async ({ input, ctx }) => {
+      await memoryOf(ctx, input.thread).append([
+        { role: "user", content: input.question },
+        { role: "assistant", content: input.summary },
+      ]);
+      await ctx.memory.remember(input.summary, { question: input.question });
+    },
+  );
+
+  const machine = setup({
+    types: {} as { input: AgentMachineInput; context: ResearchContext; output: ResearchResult },
+    actors: { plan, gather, summarize, remember },
+    guards: {
+      hasTools: ({ context }) => context.withTools,
+      /** A transient failure, with retries left: the step runs again; otherwise the task fails. */
+      mayRetry: ({ context, event }) => {
+        const error = (event as { error?: unknown }).error;
+        return context.retries < STEP_RETRIES && isTroupeError(error) && error.transient;
+      },
+    },
+    actions: {
+      countRetry: assign({ retries: ({ context }) => context.retries + 1 }),
+      resetRetries: assign({ retries: 0 }),
+    },
+  }).createMachine({
+    id: "research",
+    context: ({ input }) => {
+      const { question, thread } = requestOf(input.task);
       return {
         question,
-        summary: answer.value.summary,
-        sources: answer.value.sources,
-        plan: plan.value.steps,
-        toolsUsed,
         thread,
+        carried: input.task.conversation.length > 0 ? conversationMessages(input.task) : null,
+        notes: workingMemoryMessages(input.task),
+        plan: [],
+        conversation: [],
+        withTools: false,
+        toolsUsed: [],
+        answer: undefined,
+        retries: 0,
       };
     },
+    initial: "planning",
+    states: {
+      planning: {
+        invoke: {
+          src: "plan",
+          input: ({ context }) => ({
+            question: context.question,
+            thread: context.thread,
+            carried: context.carried,
+            notes: context.notes,
+          }),
+          onDone: {
+            target: "choosing",
+            actions: assign(({ event }) => ({ ...event.output, retries: 0 })),
+          },
+          onError: { guard: "mayRetry", target: "planning", reenter: true, actions: "countRetry" },
+        },
+      },
+      choosing: {
+        always: [{ guard: "hasTools", target: "gathering" }, { target: "summarizing" }],
+      },
+      gathering: {
+        invoke: {
+          src: "gather",
+          input: ({ context }) => ({ conversation: context.conversation }),
+          onDone: {
+            target: "summarizing",
+            actions: assign(({ event }) => ({ ...event.output, retries: 0 })),
+          },
+          onError: { guard: "mayRetry", target: "gathering", reenter: true, actions: "countRetry" },
+        },
+      },
+      summarizing: {
+        invoke: {
+          src: "summarize",
+          input: ({ context }) => ({ conversation: context.conversation }),
+          onDone: {
+            target: "remembering",
+            actions: assign(({ event }) => ({ answer: event.output, retries: 0 })),
+          },
+          onError: { guard: "mayRetry", target: "summarizing", reenter: true, actions: "countRetry" },
+        },
+      },
+      remembering: {
+        invoke: {
+          src: "remember",
+          input: ({ context }) => ({
+            question: context.question,
+            thread: context.thread,
+            summary: context.answer!.summary,
+          }),
+          onDone: "done",
+          onError: { guard: "mayRetry", target: "remembering", reenter: true, actions: "countRetry" },
+        },
+      },
+      done: { type: "final" },
+    },
+    output: ({ context }) => ({
+      question: context.question,
+      summary: context.answer!.summary,
+      sources: context.answer!.sources,
+      plan: context.plan,
+      toolsUsed: context.toolsUsed,
+      thread: context.thread,
+    }),
+  });
+
+  return defineAgent({
+    name: "research",
+    description:
+      "Researches a question with its tools and answers with a sourced summary; remembers the thread.",
+    capabilities: ["research"],
+    model: "research",
+    machine,
   });
 };

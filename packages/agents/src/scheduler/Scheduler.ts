@@ -7,10 +7,13 @@
 // then scheduled from now; with `missed: "skip"` the missed runs are dropped and the job waits for its
 // next time. A one-shot that was missed runs once at start (or is dropped with "skip").
 // An interval that fires late (a slow event loop) is rescheduled from now, so it never catches up
-// in a burst either.
+// in a burst either. Each job runs as its own small actor (jobMachine: armed → running →
+// rescheduling, with the catch-up on start), its timers on the scheduler's clock.
 import { randomUUID } from "node:crypto";
 import { type Clock, type SnapshotStore, type TaskInput, TroupeError } from "@troupe/runtime";
 import { Schema } from "effect";
+import { type Actor, assign, createActor, fromPromise, waitFor } from "xstate";
+import { type JobContext, jobMachine, type RunOutcome } from "./jobMachine.ts";
 import { describeSpec, nextRunAfter, type ScheduleSpec } from "./scheduleSpec.ts";
 
 export const ScheduledJob = Schema.Struct({
@@ -69,42 +72,64 @@ const specOf = (job: ScheduledJob): ScheduleSpec =>
       ? { kind: "every", everyMs: job.everyMs! }
       : { kind: "at", at: job.at! };
 
+type JobLogic = typeof jobMachine;
+
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #clock: Clock;
   readonly #jobs = new Map<string, ScheduledJob>();
-  // biome-ignore lint/suspicious/noExplicitAny: the timer handle type differs between clocks
-  readonly #timers = new Map<string, any>();
+  readonly #actors = new Map<string, Actor<JobLogic>>();
+  readonly #logic: JobLogic;
   #started = false;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? unrefClock;
+    const clock = this.#clock;
+    this.#logic = jobMachine.provide({
+      actors: {
+        submitRun: fromPromise<RunOutcome, ScheduledJob>(({ input }) => this.#submit(input)),
+        reschedule: fromPromise<ScheduledJob | null, { job: ScheduledJob; from: number }>(({ input }) =>
+          this.#reschedule(input.job, input.from),
+        ),
+      },
+      guards: {
+        missed: ({ context }: { context: JobContext }) =>
+          context.catchUp !== "none" &&
+          context.job.nextRunAt !== null &&
+          context.job.nextRunAt <= clock.now(),
+        notDueYet: ({ context }: { context: JobContext }) =>
+          context.job.nextRunAt !== null && context.job.nextRunAt > clock.now(),
+      },
+      actions: { startFromNow: assign({ from: () => clock.now() }) },
+      delays: {
+        untilDue: ({ context }: { context: JobContext }) =>
+          Math.min(Math.max(0, (context.job.nextRunAt ?? 0) - clock.now()), MAX_WAIT),
+      },
+    });
   }
 
-  /** Load the saved jobs, apply the missed-run policy, and arm the timers. */
+  /** Load the saved jobs, apply the missed-run policy (each catch-up run done before it returns), and arm the timers. */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const now = this.#clock.now();
     for (const key of await this.#options.store.keys(PREFIX)) {
       const job = decodeJob(await this.#options.store.load(key));
       this.#jobs.set(job.id, job);
     }
-    for (const job of [...this.#jobs.values()]) {
-      if (job.nextRunAt !== null && job.nextRunAt <= now) {
-        if ((this.#options.missed ?? "once") === "once") await this.#run(job.id);
-        else await this.#reschedule(job, now);
-      } else {
-        this.#arm(job);
-      }
-    }
+    const catchUp = this.#options.missed ?? "once";
+    const actors = [...this.#jobs.values()].map((job) => this.#spawn(job, catchUp));
+    await Promise.all(
+      actors.map((actor) =>
+        waitFor(actor, (snapshot) => snapshot.matches("armed") || snapshot.status !== "active"),
+      ),
+    );
   }
 
   stop(): void {
     this.#started = false;
-    for (const timer of this.#timers.values()) this.#clock.clearTimeout(timer);
-    this.#timers.clear();
+    for (const actor of this.#actors.values()) actor.stop();
+    this.#actors.clear();
   }
 
   list(): ScheduledJob[] {
@@ -140,17 +165,25 @@ export class Scheduler {
       runs: 0,
     };
     await this.#save(job);
-    this.#arm(job);
+    if (this.#started) this.#spawn(job, "none");
     return job;
   }
 
   /** Remove a job; false when there is no job with that id. */
   async unschedule(id: string): Promise<boolean> {
     if (!this.#jobs.has(id)) return false;
-    this.#disarm(id);
+    this.#actors.get(id)?.stop();
+    this.#actors.delete(id);
     this.#jobs.delete(id);
     await this.#options.store.delete(`${PREFIX}${id}`);
     return true;
+  }
+
+  #spawn(job: ScheduledJob, catchUp: JobContext["catchUp"]): Actor<JobLogic> {
+    const actor = createActor(this.#logic, { input: { job, catchUp }, clock: this.#clock });
+    this.#actors.set(job.id, actor);
+    actor.start();
+    return actor;
   }
 
   async #save(job: ScheduledJob): Promise<void> {
@@ -158,43 +191,22 @@ export class Scheduler {
     await this.#options.store.save(`${PREFIX}${job.id}`, job);
   }
 
-  #disarm(id: string): void {
-    const timer = this.#timers.get(id);
-    if (timer !== undefined) this.#clock.clearTimeout(timer);
-    this.#timers.delete(id);
-  }
-
-  #arm(job: ScheduledJob): void {
-    this.#disarm(job.id);
-    if (!this.#started || job.nextRunAt === null) return;
-    const wait = Math.max(0, job.nextRunAt - this.#clock.now());
-    const timer = this.#clock.setTimeout(
-      () => {
-        this.#timers.delete(job.id);
-        if (wait > MAX_WAIT) this.#arm(job);
-        else void this.#run(job.id);
-      },
-      Math.min(wait, MAX_WAIT),
-    );
-    this.#timers.set(job.id, timer);
-  }
-
-  async #reschedule(job: ScheduledJob, now: number, ran?: Partial<ScheduledJob>): Promise<void> {
-    const nextRunAt = job.kind === "at" ? null : nextRunAfter(specOf(job), now);
+  /** The job saved with its next time after `from`; a one-shot that ran, or one with no next time, is forgotten. */
+  async #reschedule(job: ScheduledJob, from: number): Promise<ScheduledJob | null> {
+    const nextRunAt = job.kind === "at" ? null : nextRunAfter(specOf(job), from);
     if (nextRunAt === null) {
-      await this.unschedule(job.id);
-      return;
+      this.#actors.delete(job.id);
+      this.#jobs.delete(job.id);
+      await this.#options.store.delete(`${PREFIX}${job.id}`);
+      return null;
     }
-    const updated = { ...job, ...ran, nextRunAt };
+    const updated = { ...job, nextRunAt };
     await this.#save(updated);
-    this.#arm(updated);
+    return updated;
   }
 
-  async #run(id: string): Promise<void> {
-    const job = this.#jobs.get(id);
-    if (!job || !this.#started) return;
-    const now = this.#clock.now();
-    let lastError: string | undefined;
+  async #submit(job: ScheduledJob): Promise<RunOutcome> {
+    const ranAt = this.#clock.now();
     try {
       await this.#options.submit(
         {
@@ -205,15 +217,10 @@ export class Scheduler {
         },
         job,
       );
+      return { ranAt };
     } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
       this.#options.onError?.(error, job);
+      return { ranAt, lastError: error instanceof Error ? error.message : String(error) };
     }
-    const { lastError: _previous, ...rest } = job;
-    await this.#reschedule(rest, now, {
-      lastRunAt: now,
-      runs: job.runs + 1,
-      ...(lastError ? { lastError } : {}),
-    });
   }
 }

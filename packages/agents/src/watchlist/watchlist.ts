@@ -2,8 +2,17 @@
 // an optional one-paragraph summary from the model, and alerts on the team's bus when a rule starts
 // or stops holding (the system monitor's hysteresis tracker, so a price sitting on a line does not
 // alert on every check). The task's text may name symbols ("$AAPL", "MSFT"); else the configured
-// ones are checked.
-import { type AgentContext, defineAgent, type EventBus, TroupeError } from "@troupe/runtime";
+// ones are checked. The agent is a statechart: checkingRequest → fetching → evaluating → alerting →
+// summarizing (when asked) → done, its steps named invoked actors carrying the task's signal.
+import {
+  type AgentContext,
+  type AgentMachineInput,
+  defineAgent,
+  type EventBus,
+  TroupeError,
+  taskStep,
+} from "@troupe/runtime";
+import { assign, setup } from "xstate";
 import { defineFormatters, shorten } from "../format/Formatters.ts";
 import { AlertTracker, type Observation } from "../system-monitor/AlertTracker.ts";
 import type { Quote, Signal, WatchlistResult } from "./Quote.ts";
@@ -174,25 +183,26 @@ const summarize = async (ctx: AgentContext, result: WatchlistResult): Promise<st
   }
 };
 
+/** What the run keeps between steps: plain JSON, saved after every step. */
+interface WatchlistContext {
+  /** The symbols to check: those the task names, else the configured ones. */
+  readonly wanted: readonly string[];
+  readonly quotes: readonly Quote[];
+  readonly result: WatchlistResult | undefined;
+  readonly summary: string | undefined;
+}
+
 export const createWatchlist = (options: WatchlistOptions) => {
   const rules = options.rules ?? [];
   const configured = options.symbols ?? [...new Set(rules.map((rule) => rule.symbol.toUpperCase()))];
   const tracker = new AlertTracker();
 
-  /** Quotes and signals for these symbols (the configured ones when empty), alerts published. */
-  const check = async (symbols: readonly string[], signal?: AbortSignal): Promise<WatchlistResult> => {
-    const wanted = symbols.length > 0 ? symbols : configured;
-    const quotes = await options.source.quotes(wanted, signal);
+  /** What the rules make of these quotes, with the symbols asked for that have none. */
+  const evaluate = (wanted: readonly string[], quotes: readonly Quote[]): WatchlistResult => {
     const have = new Set(quotes.map((quote) => quote.symbol));
-    const observed = observationsOf(rules, quotes);
-    const signals = observed
+    const signals = observationsOf(rules, quotes)
       .filter(({ observation }) => observation.value >= observation.band.high)
       .map(({ signal }) => signal());
-    const changes = tracker.observe(observed.map(({ observation }) => observation));
-    for (const raised of changes.raised)
-      options.bus?.publish({ type: "alert.raised", source: "watchlist", ...raised });
-    for (const alertId of changes.resolved)
-      options.bus?.publish({ type: "alert.resolved", source: "watchlist", alertId });
     return {
       quotes,
       signals,
@@ -201,26 +211,101 @@ export const createWatchlist = (options: WatchlistOptions) => {
     };
   };
 
+  /** Publish the alerts whose rules started or stopped holding with these quotes. */
+  const alert = (quotes: readonly Quote[]): void => {
+    const changes = tracker.observe(observationsOf(rules, quotes).map(({ observation }) => observation));
+    for (const raised of changes.raised)
+      options.bus?.publish({ type: "alert.raised", source: "watchlist", ...raised });
+    for (const alertId of changes.resolved)
+      options.bus?.publish({ type: "alert.resolved", source: "watchlist", alertId });
+  };
+
+  /** Quotes and signals for these symbols (the configured ones when empty), alerts published. */
+  const check = async (symbols: readonly string[], signal?: AbortSignal): Promise<WatchlistResult> => {
+    const wanted = symbols.length > 0 ? symbols : configured;
+    const result = evaluate(wanted, await options.source.quotes(wanted, signal));
+    alert(result.quotes);
+    return result;
+  };
+
+  const fetchQuotes = taskStep<readonly Quote[], { wanted: readonly string[] }>(
+    async ({ input, ctx, signal }) => {
+      ctx.progress(`reading quotes from ${options.source.name}`);
+      return options.source.quotes(input.wanted, signal);
+    },
+  );
+  const summarizeQuotes = taskStep<string | undefined, WatchlistResult>(({ input, ctx }) =>
+    summarize(ctx, input),
+  );
+
+  /** checking the request → fetching → evaluating → alerting → summarizing (when asked) → done. */
+  const machine = setup({
+    types: {} as { input: AgentMachineInput; context: WatchlistContext; output: WatchlistResult },
+    actors: { fetchQuotes, summarizeQuotes },
+    guards: {
+      nothingToCheck: ({ context }) => context.wanted.length === 0,
+      wantsSummary: ({ context }) => options.summarize === true && (context.result?.quotes.length ?? 0) > 0,
+    },
+    actions: {
+      refuse: () => {
+        throw new TroupeError(
+          "InvalidTask",
+          "watchlist: name the symbols to check (e.g. $AAPL MSFT), or configure symbols or rules",
+        );
+      },
+      publishAlerts: ({ context }) => alert(context.result!.quotes),
+    },
+  }).createMachine({
+    id: "watchlist",
+    context: ({ input }) => {
+      const named = symbolsIn(input.task.text);
+      return {
+        wanted: named.length > 0 ? named : configured,
+        quotes: [],
+        result: undefined,
+        summary: undefined,
+      };
+    },
+    initial: "checkingRequest",
+    states: {
+      checkingRequest: {
+        always: [{ guard: "nothingToCheck", target: "done", actions: "refuse" }, { target: "fetching" }],
+      },
+      fetching: {
+        invoke: {
+          src: "fetchQuotes",
+          input: ({ context }) => ({ wanted: context.wanted }),
+          onDone: { target: "evaluating", actions: assign({ quotes: ({ event }) => event.output }) },
+        },
+      },
+      evaluating: {
+        entry: assign({ result: ({ context }) => evaluate(context.wanted, context.quotes) }),
+        always: "alerting",
+      },
+      alerting: {
+        entry: "publishAlerts",
+        always: [{ guard: "wantsSummary", target: "summarizing" }, { target: "done" }],
+      },
+      summarizing: {
+        invoke: {
+          src: "summarizeQuotes",
+          input: ({ context }) => context.result!,
+          onDone: { target: "done", actions: assign({ summary: ({ event }) => event.output }) },
+        },
+      },
+      done: { type: "final" },
+    },
+    output: ({ context }) =>
+      context.summary === undefined ? context.result! : { ...context.result!, summary: context.summary },
+  });
+
   const agent = defineAgent({
     name: "watchlist",
     description:
       "Stock quotes for a watchlist, threshold signals and alerts, with an optional short summary.",
     capabilities: ["stocks", "quotes", "watchlist"],
     model: "watchlist",
-    async handle(task, ctx): Promise<WatchlistResult> {
-      const symbols = symbolsIn(task.text);
-      if (symbols.length === 0 && configured.length === 0) {
-        throw new TroupeError(
-          "InvalidTask",
-          "watchlist: name the symbols to check (e.g. $AAPL MSFT), or configure symbols or rules",
-        );
-      }
-      ctx.progress(`reading quotes from ${options.source.name}`);
-      const result = await check(symbols, ctx.signal);
-      if (!options.summarize || result.quotes.length === 0) return result;
-      const summary = await summarize(ctx, result);
-      return summary === undefined ? result : { ...result, summary };
-    },
+    machine,
   });
   return Object.assign(agent, { check });
 };

@@ -1,9 +1,13 @@
 // A machine-form agent's machine, wrapped so that a task's run can be saved and resumed: every
 // transition hands the machine's persisted snapshot (children included) to `persist`, and a run
-// started with a `snapshot` in its input resumes from it instead of starting over.
+// started with a `snapshot` in its input resumes from it instead of starting over. The task's live
+// AgentContext is bound to the run (never saved), so its `taskStep` actors reach it after a resume.
 import type { ActorScope, AnyActorLogic, AnyStateMachine, Snapshot } from "xstate";
+import type { AgentContext } from "./AgentContext.ts";
+import { bindTaskContext } from "./taskStep.ts";
 
 export interface PersistentRunnerInput {
+  readonly ctx?: AgentContext;
   readonly snapshot?: Snapshot<unknown>;
   readonly persist?: (snapshot: Snapshot<unknown>) => void;
 }
@@ -35,6 +39,7 @@ export const persistentRunner = (machine: AnyStateMachine): AnyActorLogic => {
     },
     getInitialSnapshot: (scope: Scope, input: PersistentRunnerInput | undefined) => {
       if (input?.persist) observers.set(scope.self, input.persist);
+      if (input?.ctx) bindTaskContext(scope.self, input.ctx);
       const initial = input?.snapshot
         ? machine.restoreSnapshot(input.snapshot, scope as never)
         : machine.getInitialSnapshot(scope as never, input);
