@@ -16,6 +16,7 @@ export {
   fanOutJoinMachine,
 } from "./durable/DurableFanOuts.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
+export { createTaskFollower, DEFAULT_RECHECK_MS, type TaskFollower } from "./durable/followTask.ts";
 export { retryOfDeadLetter } from "./durable/retryOfDeadLetter.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export {
