@@ -10,6 +10,7 @@
 // once, and the catch-up passes over those an earlier run or another host took. It never imports a
 // chat library: everything goes through the Surface port.
 
+import { createTaskFollower } from "../durable/followTask.ts";
 import { MemorySnapshotStore, type SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
@@ -72,6 +73,8 @@ export interface SurfaceBridgeOptions {
    * memory only when absent.
    */
   readonly store?: SnapshotStore;
+  /** How often an open task's record is read again when no event named it (followTask.ts). */
+  readonly recheckMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -233,6 +236,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
 
   const settle = (task: Tracked, state: TaskState) => {
     task.reported = true;
+    following.get(task.id)?.abort();
     awaitsHuman(task, false);
     messageOf.set(task.id, task.message);
     const final = statusSymbols[state].symbol;
@@ -281,19 +285,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       task.agent = event.agent;
       ledger.update(task.id, { agent: event.agent });
     }
-    if (event.type === "task.recorded" || event.type === "task.dead_lettered") {
-      void queue.record(task.id).then(
-        (record) => report(task, record),
-        (error: unknown) => {
-          logger.log("error", "surface: the task's record could not be read", {
-            taskId: task.id,
-            error: errorText(error),
-          });
-          return report(task, undefined);
-        },
-      );
-      return;
-    }
     const state = surfaceStateOf(event);
     // The end (✅, ❌, 🚫) is shown once the queue's record says so, with the outcome's posts.
     if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
@@ -304,6 +295,24 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (event.type === "task.resumed") awaitsHuman(task, false);
   };
   const unsubscribe = bus.subscribe(onEvent);
+
+  /** Its outcome is reported once the queue recorded it (followTask.ts: the event, or a re-check). */
+  const follower = createTaskFollower(
+    queue,
+    bus,
+    options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs },
+  );
+  const stopFollowing = new AbortController();
+  /** Task id → ends following it (once it is reported otherwise, e.g. refused by the queue). */
+  const following = new Map<string, AbortController>();
+  const followToOutcome = (task: Tracked) => {
+    const done = new AbortController();
+    following.set(task.id, done);
+    void follower.follow(task.id, AbortSignal.any([stopFollowing.signal, done.signal])).then((record) => {
+      if (following.get(task.id) === done) following.delete(task.id);
+      if (record) return report(task, record);
+    });
+  };
 
   const openThread = (id: string, ref: SurfaceMessageRef, name: string) =>
     surface.startThread(ref, name).then(
@@ -365,8 +374,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       queue: record?.status ?? null,
       shown: shown ?? null,
     });
-    if (next.kind !== "finished") coalescer.set(task.id, wanted);
-    else await report(task, next.record);
+    if (next.kind !== "finished") {
+      coalescer.set(task.id, wanted);
+      followToOutcome(task);
+    } else await report(task, next.record);
   };
 
   /** A message as the surface delivers it (`live`) or as a catch-up read it back; true when it started a task. */
@@ -482,6 +493,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     };
     tracked.set(task.id, task);
     coalescer.set(task.id, statusSymbols.queued.symbol);
+    followToOutcome(task);
     return task;
   };
 
@@ -557,6 +569,8 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       stopCatchingUp?.();
       const caughtUp = catchUp.stop();
       await idle(signal);
+      stopFollowing.abort();
+      follower.close();
       await coalescer.settled(signal);
       coalescer.close();
       await caughtUp;
