@@ -7,6 +7,13 @@ export {
   type AnyAgentDefinition,
   defineAgent,
 } from "./agent/defineAgent.ts";
+export {
+  formatOutputOf,
+  type OutputForm,
+  type OutputFormat,
+  outputFormatter,
+  readableOutput,
+} from "./agent/OutputFormat.ts";
 export { type ConsumerName, type ConsumerNameHolder, consumerNameInUse } from "./durable/ConsumerName.ts";
 export { type CancelOutcome, cancelTask, cancelText } from "./durable/cancelTask.ts";
 export {

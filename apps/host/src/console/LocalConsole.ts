@@ -34,7 +34,6 @@ import type { NotifierStatus } from "@troupe/runtime/notify";
 import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
-import { formatResult } from "./formatResult.ts";
 import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
 import { formatQueueStatus } from "./queueStatus.ts";
@@ -102,6 +101,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   const { team, queue, output, logger } = options;
   const drain = options.drain ?? startDrainClock(options.drainTimeoutMs);
   const follower = createTaskFollower(queue, team.bus);
+  /** A result as plain text, by its agent's own formatter (defineAgent's `format`). */
+  const formatText = team.formatterFor("text");
   /** Aborted when the console stops waiting for its tasks. */
   const giveUp = new AbortController();
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY && output.isTTY);
@@ -273,7 +274,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   const showEnd = (id: string, followed: Followed, record: EndedRecord | undefined) => {
     if (record?.status === "succeeded") {
       say(id, statusText("succeeded", followed.doneIn === undefined ? undefined : `in ${followed.doneIn}`));
-      const text = formatResult(followed.agent ?? "", record.output);
+      const text = formatText(followed.agent ?? "", record.output);
       if (text !== "") println(text);
     } else if (record?.status === "dead") {
       say(id, deadText(record.attempts, record.error?.reason));

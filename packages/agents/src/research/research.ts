@@ -137,6 +137,7 @@ export const createResearch = (options: ResearchOptions = {}) => {
     description:
       "Researches a question with its tools and answers with a sourced summary; remembers the thread.",
     capabilities: ["research"],
+    format: researchFormatters,
     model: "research",
     async handle(task, ctx): Promise<ResearchResult> {
       const request = requestOf(task);

@@ -206,6 +206,7 @@ export const createWatchlist = (options: WatchlistOptions) => {
     description:
       "Stock quotes for a watchlist, threshold signals and alerts, with an optional short summary.",
     capabilities: ["stocks", "quotes", "watchlist"],
+    format: watchlistFormatters,
     model: "watchlist",
     async handle(task, ctx): Promise<WatchlistResult> {
       const symbols = symbolsIn(task.text);

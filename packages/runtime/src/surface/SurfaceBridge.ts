@@ -10,6 +10,7 @@
 // once, and the catch-up passes over those an earlier run or another host took. It never imports a
 // chat library: everything goes through the Surface port.
 
+import { outputFormatter } from "../agent/OutputFormat.ts";
 import { createTaskFollower } from "../durable/followTask.ts";
 import { MemorySnapshotStore, type SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
@@ -30,7 +31,6 @@ import {
   routeFollowUp,
   TaskThreads,
 } from "./followUps.ts";
-import { formatOutput } from "./formatOutput.ts";
 import { outcomePosts, retryText } from "./outcomePosts.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
@@ -43,6 +43,9 @@ import { surfaceStateOf } from "./surfaceStateOf.ts";
 import { threadNameFor } from "./threadName.ts";
 import { UserRateLimit } from "./UserRateLimit.ts";
 
+/** The readable markdown of any output, for surfaces given no formatter. */
+const defaultFormat = outputFormatter([], "markdown");
+
 export interface SurfaceBridgeOptions {
   readonly surface: Surface;
   readonly bus: EventBus;
@@ -54,7 +57,7 @@ export interface SurfaceBridgeOptions {
   readonly agents: () => readonly string[];
   /** Post metadata only (task id, agent, state, timing); requests and results stay local. */
   readonly privacy?: boolean;
-  /** A task's output as text (default: `{ text }`, a string, or JSON). */
+  /** A task's output as chat text by agent name (default: the readable default, agent.ts `format`). */
   readonly format?: (agent: string, output: unknown) => string;
   /** Who an agent posts as (default: its name). */
   readonly identityOf?: (agent: string) => SurfaceIdentity;
@@ -156,7 +159,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const privacy = options.privacy ?? false;
-  const format = options.format ?? formatOutput;
+  const format = options.format ?? defaultFormat;
   const identityOf = options.identityOf ?? ((agent: string) => ({ name: agent }));
   const recent = new RecentIds();
   const perUser = new UserRateLimit({

@@ -6,6 +6,7 @@
 // scheduled from). Each is
 // acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
 // once, visible only to whoever ran it, saying what to do.
+
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
 import type { Worker } from "../durable/DurableWorker.ts";
 import { createTaskFollower } from "../durable/followTask.ts";
@@ -19,7 +20,6 @@ import { joinName } from "../supervisor/joinPolicy.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { newId } from "../task/Task.ts";
 import { fanOutAnswer, parseJoin } from "./fanOutAnswer.ts";
-import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import type { InboundCommand, Surface, SurfaceFile } from "./Surface.ts";
 import type { SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
@@ -39,7 +39,7 @@ export interface SurfaceCommandsOptions {
   readonly worker?: Pick<Worker, "cancel">;
   /** Scheduled tasks for /schedule; without it /schedule says the host has no scheduler. */
   readonly schedules?: SurfaceSchedules;
-  /** A task's output as text (default: `{ text }`, a string, or JSON). */
+  /** A task's output as chat text by agent name (default: the team's agents' markdown formatters). */
   readonly format?: (agent: string, output: unknown) => string;
   /**
    * How long /ask answers in its own reply (default 14 minutes: Discord's token lasts 15); a task
@@ -89,7 +89,7 @@ const ephemeral = { ephemeral: true } as const;
 export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceCommands => {
   const { surface, team, queue, bus, schedules } = options;
   const logger = options.logger ?? silentLogger;
-  const format = options.format ?? formatOutput;
+  const format = options.format ?? team.formatterFor("markdown");
   const answerWithinMs = options.answerWithinMs ?? 14 * 60_000;
   const follower = createTaskFollower(
     queue,
