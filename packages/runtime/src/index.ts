@@ -170,7 +170,6 @@ export {
   type SurfaceHumanGatewayOptions,
 } from "./surface/SurfaceHumanGateway.ts";
 export type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./surface/SurfaceSchedules.ts";
-export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { teamStateText } from "./surface/teamStateText.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
@@ -183,5 +182,6 @@ export {
 } from "./surface/withFileDrop.ts";
 export { addressedTo, type LeadingMention, leadingMention, withoutMentionOf } from "./task/mentions.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
+export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./text/splitMessage.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";
