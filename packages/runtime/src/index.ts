@@ -180,8 +180,16 @@ export {
   type FileDropSurface,
   withFileDrop,
 } from "./surface/withFileDrop.ts";
-export { addressedTo, type LeadingMention, leadingMention, withoutMentionOf } from "./task/mentions.ts";
+export {
+  AGENT_NAME,
+  addressedTo,
+  type LeadingMention,
+  leadingMention,
+  mentionsIn,
+  withoutMentionOf,
+} from "./task/mentions.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
+export { formatTable } from "./text/formatTable.ts";
 export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./text/splitMessage.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

@@ -16,6 +16,7 @@ import {
   createTaskFollower,
   type EndedRecord,
   formatMillis,
+  formatTable,
   isTroupeError,
   type Logger,
   newId,
@@ -34,7 +35,6 @@ import type { NotifierStatus } from "@troupe/runtime/notify";
 import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
-import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
 import { formatQueueStatus } from "./queueStatus.ts";
 

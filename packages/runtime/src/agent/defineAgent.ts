@@ -3,6 +3,7 @@
 // supervisor drives every agent alike and the types of input, output and events reach the caller.
 import type { AnyStateMachine, EventFrom, EventObject, OutputFrom } from "xstate";
 import { TroupeError } from "../errors/TroupeError.ts";
+import { AGENT_NAME } from "../task/mentions.ts";
 import type { Task } from "../task/Task.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import type { AgentContext } from "./AgentContext.ts";
@@ -94,8 +95,6 @@ export type MachineAgentOptions<TMachine extends AnyStateMachine> = AgentOptions
   readonly format?: OutputFormat<OutputFrom<TMachine>>;
 };
 
-const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-
 export function defineAgent<TMachine extends AnyStateMachine>(
   options: MachineAgentOptions<TMachine>,
 ): AgentDefinition<unknown, OutputFrom<TMachine>, EventFrom<TMachine>, { type: string }>;
@@ -114,7 +113,7 @@ export function defineAgent(
   },
 ): AnyAgentDefinition {
   const field = (name: string) => `agent "${options.name}": ${name}`;
-  if (typeof options.name !== "string" || !NAME.test(options.name)) {
+  if (typeof options.name !== "string" || !AGENT_NAME.test(options.name)) {
     throw new TroupeError(
       "InvalidAgent",
       `agent name must be lower-case letters, digits, "-" or "_" (at most 32), got ${JSON.stringify(options.name)}`,

@@ -19,6 +19,7 @@ import type { FanOutBranchResult } from "../supervisor/FanOutJoins.ts";
 import { joinName } from "../supervisor/joinPolicy.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { newId } from "../task/Task.ts";
+import { formatTable } from "../text/formatTable.ts";
 import { fanOutAnswer, parseJoin } from "./fanOutAnswer.ts";
 import { planReply } from "./planReply.ts";
 import type { InboundCommand, Surface, SurfaceFile } from "./Surface.ts";
@@ -61,16 +62,8 @@ export interface SurfaceCommands {
 /** Sends one message of an answer: a command's reply, or a post in a channel. */
 type Send = (content: string, files?: readonly SurfaceFile[]) => Promise<unknown>;
 
-const table = (rows: readonly (readonly string[])[]): string => {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join("  ")
-      .trimEnd(),
-  );
-  return `\`\`\`\n${lines.join("\n")}\n\`\`\``;
-};
+/** Columns in a code block, so a chat shows them aligned. */
+const table = (rows: readonly (readonly string[])[]): string => `\`\`\`\n${formatTable(rows)}\n\`\`\``;
 
 const errorText = (error: unknown) =>
   isTroupeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
