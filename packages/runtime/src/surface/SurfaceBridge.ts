@@ -244,7 +244,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     messageOf.set(task.id, task.message);
     const final = statusSymbols[state].symbol;
     ledger.update(task.id, { final });
-    coalescer.set(task.id, final, { final: true });
     const { opened } = task;
     // Its agent is known by now: kept with its thread for follow-ups after a restart.
     if (opened && task.agent !== undefined)
@@ -252,7 +251,9 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
         (thread) =>
           thread !== undefined && rememberThread(thread, () => task.agent, opened.channel, opened.opening),
       );
+    // The final reaction once the reply is posted (or failed to be): ✅ never lands before the reply.
     void task.posts.finally(() => {
+      coalescer.set(task.id, final, { final: true });
       ledger.update(task.id, { posted: true });
       tracked.delete(task.id);
       void coalescer.settled().then(() => {
