@@ -47,12 +47,13 @@ describe("consensus votes on Discord", () => {
       (event): event is Extract<StandInEvent, { kind: "message" }> =>
         event.kind === "message" &&
         event.message.channelId === thread.id &&
-        event.message.content.startsWith("🗳️ Ship on Friday?\n"),
+        event.message.content.startsWith("🗳️ **Ship on Friday?**\n"),
       "the result in the thread",
     );
+    // The consensus agent's markdown form: Discord shows each agent's result as its markdown.
     expect(result.content).toBe(
       [
-        "🗳️ Ship on Friday?",
+        "🗳️ **Ship on Friday?**",
         "yes wins with the quorum of 2.",
         "Tally: yes 2, no 0",
         "Votes: discord:ana → yes, discord:bo → yes",

@@ -96,6 +96,11 @@ export interface DiscordStandInOptions {
   readonly channels?: readonly string[];
   /** Published limit of every bucket (default 50 per second). */
   readonly rateLimit?: RateLimitRule;
+  /**
+   * The limit of the bot's own reactions, as Discord has it: adding and removing one share a single
+   * bucket per channel (default 1 per 250 ms).
+   */
+  readonly reactionRateLimit?: RateLimitRule;
   /** Roles of the guild besides @everyone, by name (members get them in `react`). */
   readonly roles?: readonly string[];
   /** Gateway heartbeat interval (default 41,250ms, as Discord). */
@@ -218,7 +223,10 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   const bot: StandInUser = { id: applicationId, username: "troupe", bot: true };
   const guildId = snowflake();
   const roles = new Map((options.roles ?? []).map((name) => [name, snowflake()] as const));
-  const rule = options.rateLimit ?? { limit: 50, windowMs: 1_000 };
+  const defaultRule = options.rateLimit ?? { limit: 50, windowMs: 1_000 };
+  const reactionRule = options.reactionRateLimit ?? { limit: 1, windowMs: 250 };
+  /** Own reactions (PUT and DELETE …/reactions/:emoji/@me) share one bucket per channel, as on Discord. */
+  const isOwnReaction = (route: string) => /\/reactions\/:emoji\/@me$/.test(route);
   const heartbeatMs = options.heartbeatMs ?? 41_250;
   const channels = new Map<string, { id: string; name: string }>();
   for (const name of options.channels ?? ["general"]) {
@@ -788,7 +796,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   };
 
   const rateHeaders = (route: string, remaining: number, resetAt: number, now: number) => ({
-    "x-ratelimit-limit": String(rule.limit),
+    "x-ratelimit-limit": String((isOwnReaction(route) ? reactionRule : defaultRule).limit),
     "x-ratelimit-remaining": String(Math.max(0, remaining)),
     "x-ratelimit-reset": (resetAt / 1000).toFixed(3),
     "x-ratelimit-reset-after": (Math.max(0, resetAt - now) / 1000).toFixed(3),
@@ -820,7 +828,9 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       request.resume();
       return answer(503, { message: "503: Service Unavailable", code: 0 }, {}, route);
     }
-    const key = `${method} ${route} ${major}`;
+    const shared = isOwnReaction(route);
+    const rule = shared ? reactionRule : defaultRule;
+    const key = `${shared ? "REACTION" : method} ${route} ${major}`;
     const now = Date.now();
     let bucket = buckets.get(key);
     if (!bucket || bucket.resetAt <= now) {

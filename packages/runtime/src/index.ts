@@ -7,6 +7,13 @@ export {
   type AnyAgentDefinition,
   defineAgent,
 } from "./agent/defineAgent.ts";
+export {
+  formatOutputOf,
+  type OutputForm,
+  type OutputFormat,
+  outputFormatter,
+  readableOutput,
+} from "./agent/OutputFormat.ts";
 export { type TaskStepArgs, taskStep } from "./agent/taskStep.ts";
 export { type ConsumerName, type ConsumerNameHolder, consumerNameInUse } from "./durable/ConsumerName.ts";
 export { type CancelOutcome, cancelTask, cancelText } from "./durable/cancelTask.ts";
@@ -17,6 +24,7 @@ export {
   fanOutJoinMachine,
 } from "./durable/DurableFanOuts.ts";
 export { backoffDelay, startWorker, type Worker, type WorkerOptions } from "./durable/DurableWorker.ts";
+export { createTaskFollower, DEFAULT_RECHECK_MS, type TaskFollower } from "./durable/followTask.ts";
 export { retryOfDeadLetter } from "./durable/retryOfDeadLetter.ts";
 export { MemorySnapshotStore, type SnapshotStore } from "./durable/SnapshotStore.ts";
 export {
@@ -182,7 +190,6 @@ export {
   type SurfaceHumanGatewayOptions,
 } from "./surface/SurfaceHumanGateway.ts";
 export type { ScheduledRun, SurfaceSchedule, SurfaceSchedules } from "./surface/SurfaceSchedules.ts";
-export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./surface/splitMessage.ts";
 export { type StatusSymbol, statusSymbolSet, statusSymbols, statusText } from "./surface/statusSymbols.ts";
 export { teamStateText } from "./surface/teamStateText.ts";
 export { MAX_THREAD_NAME, threadNameFor } from "./surface/threadName.ts";
@@ -193,7 +200,14 @@ export {
   type FileDropSurface,
   withFileDrop,
 } from "./surface/withFileDrop.ts";
-export { addressedTo, type LeadingMention, leadingMention, withoutMentionOf } from "./task/mentions.ts";
+export {
+  AGENT_NAME,
+  addressedTo,
+  type LeadingMention,
+  leadingMention,
+  mentionsIn,
+  withoutMentionOf,
+} from "./task/mentions.ts";
 export { ConversationTurn, newId, type Task, TaskInput } from "./task/Task.ts";
 export {
   checkTaskId,
@@ -204,5 +218,7 @@ export {
   taskInputBytes,
   tooLargeReason,
 } from "./task/taskLimits.ts";
+export { formatTable } from "./text/formatTable.ts";
+export { type MessagePart, renderPart, splitMessage, splitMessageParts } from "./text/splitMessage.ts";
 export { type Clock, systemClock } from "./time/Clock.ts";
 export { type Duration, formatMillis, toMillis } from "./time/duration.ts";

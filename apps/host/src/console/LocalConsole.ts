@@ -1,17 +1,23 @@
 // The local console: the team's surface when no chat is configured. It reads commands line by line
 // from stdin (a terminal or a pipe) and puts tasks on the durable work queue (the worker runs them on
 // the team, under the same ids), prints each task's status from the bus with the same symbols Discord
-// will use, and the result once the queue recorded it. A queued task's failed attempt is not its end:
-// the worker's 🔁 (attempt, reason) or the dead letter's ❌ (reason) says what became of it. On end of input or stop() it waits, within the
-// drain timeout, for the tasks it queued; what is left stays in the queue for the next start.
+// will use, and every queue task's end (✅ with its result, or ❌ once) from the queue's record,
+// followed to its outcome (followTask.ts): the tasks it queued, and those it sees leased (a task an
+// earlier life of the host queued and this one resumed, or another host's). A queued task's failed
+// attempt is not its end: the worker's 🔁 (attempt, reason) or the dead letter's ❌ (reason) says
+// what became of it. On end of input or stop() it waits, within the drain timeout, for the tasks it
+// queued; what is left stays in the queue for the next start.
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import {
   type AgentStatus,
   cancelTask,
   cancelText,
+  createTaskFollower,
   DEFAULT_MAX_TASK_BYTES,
+  type EndedRecord,
   formatMillis,
+  formatTable,
   isTroupeError,
   type Logger,
   newId,
@@ -31,9 +37,6 @@ import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
 import { capLines } from "./capLines.ts";
-import { createTaskFollower } from "./followTask.ts";
-import { formatResult } from "./formatResult.ts";
-import { formatTable } from "./formatTable.ts";
 import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
 import { printableLine, printableText } from "./printable.ts";
 import { formatQueueStatus } from "./queueStatus.ts";
@@ -83,8 +86,8 @@ interface Shown {
   delegated: boolean;
 }
 
-/** A task this console queued: "✅ done" waits for the recorded result, to print them together. */
-interface Owned {
+/** A queue task whose end this console prints from the record: "✅ done" waits for the result, to print them together. */
+interface Followed {
   agent: string | undefined;
   doneIn: string | undefined;
 }
@@ -104,6 +107,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   const maxTaskBytes = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
   const drain = options.drain ?? startDrainClock(options.drainTimeoutMs);
   const follower = createTaskFollower(queue, team.bus);
+  /** A result as plain text, by its agent's own formatter (defineAgent's `format`). */
+  const formatText = team.formatterFor("text");
   /** Aborted when the console stops waiting for its tasks. */
   const giveUp = new AbortController();
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY && output.isTTY);
@@ -144,7 +149,11 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   // Every task's status lines come from the bus, in the order they were published. A task this
   // console queued prints "✅ done" once the queue recorded its result, with the result after it.
   const shown = new Map<string, Shown>();
-  const owned = new Map<string, Owned>();
+  /** The tasks this console queued (it waits for them when it stops). */
+  const owned = new Map<string, Followed>();
+  /** Queue tasks it saw leased but did not queue (resumed after a restart, or another host's). */
+  const adopted = new Map<string, Followed>();
+  const followedOf = (taskId: string) => owned.get(taskId) ?? adopted.get(taskId);
   const shownOf = (taskId: string): Shown => {
     let entry = shown.get(taskId);
     if (!entry) {
@@ -154,8 +163,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     return entry;
   };
   const noteAgent = (taskId: string, agent: string) => {
-    const mine = owned.get(taskId);
-    if (mine) mine.agent = agent;
+    const followed = followedOf(taskId);
+    if (followed) followed.agent = agent;
   };
   const say = (taskId: string, text: string) => println(`[${printableLine(taskId)}] ${printableLine(text)}`);
   const showQueued = (taskId: string, entry: Shown, detail?: string) => {
@@ -201,9 +210,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       case "task.succeeded": {
         shown.delete(taskId);
         const doneIn = formatMillis(event.durationMs);
-        const mine = owned.get(taskId);
-        if (mine) {
-          mine.doneIn = doneIn; // printed with its result
+        const followed = followedOf(taskId);
+        if (followed) {
+          followed.doneIn = doneIn; // printed with its result
           return;
         }
         return say(taskId, statusText("succeeded", `in ${doneIn}`));
@@ -227,12 +236,13 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         return say(taskId, `⚠ deadlock: ${event.cycle.join(" → ")}`);
       case "task.dead_lettered":
         shown.delete(taskId);
-        if (owned.has(taskId)) return; // printed once the queue's record says so
+        if (followedOf(taskId)) return; // printed once the queue's record says so
         return say(taskId, deadText(event.attempts, event.error.reason));
       case "task.result_refused":
         return say(taskId, `⚠ ${event.reason}`);
-      case "task.emitted":
       case "task.leased":
+        return adopt(taskId);
+      case "task.emitted":
       case "task.recorded":
         return; // an agent's own events, and the queue's bookkeeping: nothing to show
     }
@@ -249,7 +259,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
 
   /** Put a task on the queue and, once the queue recorded its end, show its result. */
   const enqueueAndFollow = async (input: TaskInput, id: string) => {
-    const mine: Owned = { agent: input.agent, doneIn: undefined };
+    const mine: Followed = { agent: input.agent, doneIn: undefined };
     owned.set(id, mine);
     try {
       await queue.enqueue({ id, input });
@@ -266,14 +276,30 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     if (input.agent !== undefined && !shown.has(id)) showQueued(id, shownOf(id), `(${input.agent})`);
     const record = await follower.follow(id, giveUp.signal);
     owned.delete(id);
+    showEnd(id, mine, record);
+  };
+
+  /** A queue task's end, once: ✅ with its result, or ❌ with why its last attempt failed. */
+  const showEnd = (id: string, followed: Followed, record: EndedRecord | undefined) => {
     if (record?.status === "succeeded") {
-      say(id, statusText("succeeded", mine.doneIn === undefined ? undefined : `in ${mine.doneIn}`));
-      const text = formatResult(mine.agent ?? "", record.output);
+      say(id, statusText("succeeded", followed.doneIn === undefined ? undefined : `in ${followed.doneIn}`));
+      const text = formatText(followed.agent ?? "", record.output);
       if (text !== "") println(text);
     } else if (record?.status === "dead") {
       say(id, deadText(record.attempts, record.error?.reason));
     }
     // Cancelled: printed from its event. Undefined: the console stopped first; the task stays queued.
+  };
+
+  /** A queue task this console did not queue: its end is shown from the record like its own. */
+  const adopt = (taskId: string) => {
+    if (followedOf(taskId)) return;
+    const followed: Followed = { agent: undefined, doneIn: undefined };
+    adopted.set(taskId, followed);
+    void follower.follow(taskId, giveUp.signal).then((record) => {
+      adopted.delete(taskId);
+      showEnd(taskId, followed, record);
+    });
   };
 
   /** The team will run no more tasks: it is stopping, or it escalated and does not restart. */

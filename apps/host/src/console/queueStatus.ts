@@ -1,7 +1,6 @@
 // The work queue's part of /status: how many tasks are ready, leased, delayed and dead, how old the
 // oldest unfinished one is, and the latest dead letters with their last error.
-import { type DeadLetter, formatMillis, type QueueStats } from "@troupe/runtime";
-import { formatTable } from "./formatTable.ts";
+import { type DeadLetter, formatMillis, formatTable, type QueueStats } from "@troupe/runtime";
 
 /** Dead letters shown by /status, newest first. */
 export const DEAD_LETTERS_SHOWN = 5;

@@ -21,7 +21,6 @@ import { createDiscordMetrics, createFileDropMetrics } from "@troupe/runtime/met
 import { Effect } from "effect";
 import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
-import { formatResult } from "../console/formatResult.ts";
 import type { HealthCheck } from "../health/HealthChecks.ts";
 import type { DrainClock } from "../start/drainClock.ts";
 import { createHostSchedules } from "./hostSchedules.ts";
@@ -145,7 +144,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       channels: discord.channels,
       agents: () => agents,
       privacy: discord.privacy,
-      format: formatResult,
+      format: team.formatterFor("markdown"),
       catchUp: discord.catchUp,
       logger,
       ...(options.snapshots ? { store: options.snapshots } : {}),
@@ -171,7 +170,6 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       team,
       queue,
       bus: team.bus,
-      format: formatResult,
       logger,
       ...(options.worker ? { worker: options.worker } : {}),
       ...(schedules ? { schedules } : {}),

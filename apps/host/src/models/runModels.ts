@@ -2,10 +2,9 @@
 // to (and from which variable), and whether Ollama has it; the `ollama pull` line for each missing one; with --pull, the missing models pulled
 // through Ollama's API with progress on stderr. Returns the process's exit code.
 import type { Writable } from "node:stream";
-import { isTroupeError } from "@troupe/runtime";
+import { formatTable, isTroupeError } from "@troupe/runtime";
 import { resolveModels, resolveOllamaHost } from "@troupe/runtime/llm";
 import { listOllamaModels, pullOllamaModel, sameModel } from "@troupe/runtime/ollama";
-import { formatTable } from "../console/formatTable.ts";
 import { modelsUsage } from "./modelsUsage.ts";
 import { parseModelsArgs } from "./parseModelsArgs.ts";
 import { type ProgressStream, pullProgressView } from "./pullProgress.ts";

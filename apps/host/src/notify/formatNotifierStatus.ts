@@ -1,8 +1,7 @@
 // The notifier's part of /status: each sink's backlog, oldest waiting alert, breaker and hold (a
 // sink waiting for `troupe kakao login` says so), and the latest dead letters with their error.
-import { formatMillis } from "@troupe/runtime";
+import { formatMillis, formatTable } from "@troupe/runtime";
 import type { NotifierStatus } from "@troupe/runtime/notify";
-import { formatTable } from "../console/formatTable.ts";
 
 export const formatNotifierStatus = (status: NotifierStatus, now: number = Date.now()): string => {
   const pending = status.sinks.reduce((total, sink) => total + sink.pending, 0);

@@ -59,10 +59,19 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
 
     const second = spawnTroupe(["start"], env);
     cleanups.push(() => void second.child.kill("SIGKILL"));
-    for (const id of cutOff) await second.line(`[${id}] ✅ done in`);
+    // A resumed task's ✅ comes with its result, though this life of the console did not queue it.
+    for (const id of cutOff) {
+      const doneAt = second.stdout.indexOf(await second.line(`[${id}] ✅ done in`));
+      await second.line("slept 2000ms", { from: doneAt + 1 });
+      expect(second.stdout[doneAt + 1]).toBe("slept 2000ms");
+    }
+    // A permanent failure is said once: one ❌, with its reason.
+    second.send("/ask slow not-a-number");
+    const bad = idOf(await second.line("📥 queued (slow)", { from: second.stdout.length }));
+    await second.line(`[${bad}] ❌`);
     second.send("/status");
     expect(await second.line(/^queue \(/)).toMatch(
-      /^queue \(SQLite .*default\.sqlite\): 0 ready, 0 leased, 0 delayed, 0 dead$/,
+      /^queue \(SQLite .*default\.sqlite\): 0 ready, 0 leased, 0 delayed, 1 dead$/,
     );
     second.end();
     expect(await second.exited).toBe(0);
@@ -70,6 +79,9 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
     expect(after).not.toContain(finished);
     for (const id of cutOff)
       expect(second.stdout.filter((line) => line.startsWith(`[${id}] 👀`))).toHaveLength(1);
+    expect(second.stdout.filter((line) => line.startsWith(`[${bad}] ❌`))).toEqual([
+      `[${bad}] ❌ failed after 1 attempt: slow needs a whole number of milliseconds up to 600000; kept as a dead letter (see /status)`,
+    ]);
   });
 
   it("refuses a second start under the same name on the same data folder; the first one's task runs once", async () => {

@@ -351,6 +351,7 @@ export const createCodeAgent = (options: CodeAgentOptions = {}) => {
     description:
       "Answers code questions and reviews a diff or file (findings with severity and line); writes and commands need approval.",
     capabilities: ["code", "review"],
+    format: codeFormatters,
     model: "code",
     machine,
   });

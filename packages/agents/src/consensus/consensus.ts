@@ -340,6 +340,7 @@ export const createConsensus = (options: { readonly name?: string } = {}) =>
     description:
       "Puts a question to several agents and/or people as a vote with a quorum, or weighs the agents' free answers into one.",
     capabilities: ["consensus", "vote"],
+    format: consensusFormatters,
     model: "consensus",
     machine: consensusMachine,
   });

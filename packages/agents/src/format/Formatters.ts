@@ -1,14 +1,10 @@
 // One shape for turning an agent's structured result into what people read: chat markdown, plain
-// text (consoles, logs) and a one-line notification. Summaries and alerts read from the same value.
+// text (consoles, logs) and a one-line notification, declared on the agent with `format:` so every
+// surface reads from the same value.
+import type { OutputFormat } from "@troupe/runtime";
 
-export interface Formatters<T> {
-  /** Chat markdown (Discord, the console's rich mode). */
-  markdown(value: T): string;
-  /** Plain text, no markup. */
-  text(value: T): string;
-  /** One short line for a notification (push, SMS-sized). */
-  notification(value: T): string;
-}
+/** All three forms of the runtime's `OutputFormat`, as the shipped agents give them (`defineAgent({ format })`). */
+export type Formatters<T> = Required<OutputFormat<T>>;
 
 /** Declare an agent's formatters (typed by its result). */
 export const defineFormatters = <T>(formatters: Formatters<T>): Formatters<T> => Object.freeze(formatters);

@@ -278,6 +278,7 @@ const defineOrchestratorAgent = (name: string, machine: ReturnType<typeof orches
     description:
       "Routes a request to the right agent; splits a multi-part request (a list, or parts separated by ';') into parallel tasks and joins the answers.",
     capabilities: ["orchestrate", "route"],
+    format: orchestratorFormatters,
     model: "orchestrator",
     machine,
   });

@@ -370,6 +370,7 @@ export const createResearch = (options: ResearchOptions = {}) => {
     description:
       "Researches a question with its tools and answers with a sourced summary; remembers the thread.",
     capabilities: ["research"],
+    format: researchFormatters,
     model: "research",
     machine,
   });

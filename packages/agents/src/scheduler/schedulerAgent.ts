@@ -46,6 +46,7 @@ export const createScheduler = (options: SchedulerOptions) => {
     description:
       "Durable scheduled tasks: /schedule <cron|every 5m|at ISO-time> <task text>, /schedules, /unschedule <id>.",
     capabilities: ["schedule"],
+    format: schedulerFormatters,
     async handle(task): Promise<SchedulerResult> {
       const match = COMMAND.exec(commandLine(task));
       if (!match) {

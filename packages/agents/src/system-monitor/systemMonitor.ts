@@ -8,6 +8,7 @@
 import { defineAgent, type EventBus, type RuntimeEventInput, type TeamStatus } from "@troupe/runtime";
 import { deriveAlertId } from "@troupe/runtime/notify";
 import { AlertTracker, type Observation } from "./AlertTracker.ts";
+import { systemReportFormatters } from "./formatReport.ts";
 import { type HostProbe, nodeHostProbe } from "./hostProbe.ts";
 import type { DiskReport, LoadReport, MemoryReport, RuntimeHealth, SystemReport } from "./SystemReport.ts";
 import { resolveThresholds, type SystemThresholds, type ThresholdsInput } from "./thresholds.ts";
@@ -278,6 +279,7 @@ export const createSystemMonitor = (options: SystemMonitorOptions = {}) => {
     description:
       "Reports host load, memory and disk, and the team's health: open breakers, queue depth, missed heartbeats, dead letters; raises alerts.",
     capabilities: ["system", "monitor"],
+    format: systemReportFormatters,
     handle: (): Promise<SystemReport> => check.run(),
   });
   return Object.assign(agent, { check: () => check.run() });

@@ -304,6 +304,7 @@ export const createWatchlist = (options: WatchlistOptions) => {
     description:
       "Stock quotes for a watchlist, threshold signals and alerts, with an optional short summary.",
     capabilities: ["stocks", "quotes", "watchlist"],
+    format: watchlistFormatters,
     model: "watchlist",
     machine,
   });

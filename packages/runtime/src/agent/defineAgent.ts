@@ -3,6 +3,7 @@
 // supervisor drives every agent alike and the types of input, output and events reach the caller.
 import type { AnyStateMachine, EventFrom, EventObject, OutputFrom } from "xstate";
 import { TroupeError } from "../errors/TroupeError.ts";
+import { AGENT_NAME } from "../task/mentions.ts";
 import type { Task } from "../task/Task.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import type { AgentContext } from "./AgentContext.ts";
@@ -12,6 +13,7 @@ import {
   machineAgentHost,
   type TaskHandler,
 } from "./agentHostMachine.ts";
+import type { OutputFormat } from "./OutputFormat.ts";
 
 export interface AgentOptions {
   readonly name: string;
@@ -68,6 +70,8 @@ export interface AgentDefinition<
   readonly logic: AgentHostLogic;
   /** A plain agent's handler. */
   readonly handle: TaskHandler | undefined;
+  /** How its output reads on each surface (OutputFormat.ts); the readable default when absent. */
+  readonly format: OutputFormat<TOutput> | undefined;
   readonly "~types"?: AgentTypes<TInput, TOutput, TEvent, TEmitted>;
 }
 
@@ -80,14 +84,16 @@ export type AnyAgentDefinition = AgentDefinition<any, any, any, any>;
 export type HandleAgentOptions<TInput, TOutput, TEmitted extends { type: string }> = AgentOptions & {
   readonly handle: (task: Task<TInput>, ctx: AgentContext<TEmitted>) => Promise<TOutput> | TOutput;
   readonly machine?: never;
+  /** How its output reads: chat markdown, plain text, a notification line (OutputFormat.ts). */
+  readonly format?: OutputFormat<Awaited<TOutput>>;
 };
 
 export type MachineAgentOptions<TMachine extends AnyStateMachine> = AgentOptions & {
   readonly machine: TMachine;
   readonly handle?: never;
+  /** How its output reads: chat markdown, plain text, a notification line (OutputFormat.ts). */
+  readonly format?: OutputFormat<OutputFrom<TMachine>>;
 };
-
-const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 export function defineAgent<TMachine extends AnyStateMachine>(
   options: MachineAgentOptions<TMachine>,
@@ -100,10 +106,14 @@ export function defineAgent<
   options: HandleAgentOptions<TInput, TOutput, TEmitted>,
 ): AgentDefinition<TInput, Awaited<TOutput>, never, TEmitted>;
 export function defineAgent(
-  options: AgentOptions & { handle?: (task: Task, ctx: AgentContext) => unknown; machine?: AnyStateMachine },
+  options: AgentOptions & {
+    handle?: (task: Task, ctx: AgentContext) => unknown;
+    machine?: AnyStateMachine;
+    format?: OutputFormat<never>;
+  },
 ): AnyAgentDefinition {
   const field = (name: string) => `agent "${options.name}": ${name}`;
-  if (typeof options.name !== "string" || !NAME.test(options.name)) {
+  if (typeof options.name !== "string" || !AGENT_NAME.test(options.name)) {
     throw new TroupeError(
       "InvalidAgent",
       `agent name must be lower-case letters, digits, "-" or "_" (at most 32), got ${JSON.stringify(options.name)}`,
@@ -138,5 +148,6 @@ export function defineAgent(
     bid: options.bid,
     logic: options.machine ? machineAgentHost(options.machine) : agentHostMachine,
     handle: options.handle as TaskHandler | undefined,
+    format: options.format as OutputFormat<unknown> | undefined,
   };
 }

@@ -47,6 +47,16 @@ import {
   Status,
 } from "./discordJs.ts";
 
+type RestMethod = Parameters<Client["rest"]["queueRequest"]>[0]["method"];
+
+/** Resolves once the bucket an answer's rate-limit headers describe has room again. */
+const waitForReset = (headers: { get(name: string): string | null }): Promise<void> => {
+  const remaining = Number(headers.get("x-ratelimit-remaining") ?? Number.NaN);
+  const resetAfterMs = Number(headers.get("x-ratelimit-reset-after") ?? Number.NaN) * 1_000;
+  if (!(remaining === 0 && resetAfterMs > 0)) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, Math.min(resetAfterMs, 60_000)));
+};
+
 export interface DiscordSurfaceOptions {
   /** The bot's token: given to discord.js only, never logged. */
   readonly token: string;
@@ -117,6 +127,30 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
   const noWebhooks = new Set<string>();
   const counts = { webhooksCreated: 0, webhookPosts: 0, botPosts: 0, rateLimits: 0 };
   const archive = (options.threadAutoArchiveMinutes ?? 1440) as ThreadAutoArchiveDuration;
+
+  // The bot's own reactions in a channel share one bucket on Discord (adding and removing alike, one
+  // per 250 ms), which discord.js learns per method only from that method's first answer: a fresh
+  // host's first removal would go out unpaced behind an add and earn a 429. So they go one at a time
+  // per channel, and when an answer says the bucket is empty the next waits for the reset it named.
+  const reactionTurns = new Map<string, Promise<void>>();
+  const ownReaction = (method: "PUT" | "DELETE", on: SurfaceMessageRef, emoji: string) => {
+    const previous = reactionTurns.get(on.channelId) ?? Promise.resolve();
+    const answered = previous.then(() =>
+      client.rest.queueRequest({
+        fullRoute: Routes.channelMessageOwnReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
+        method: method as RestMethod,
+      }),
+    );
+    const turn = answered.then(
+      (response) => waitForReset(response.headers),
+      () => {},
+    );
+    reactionTurns.set(on.channelId, turn);
+    void turn.then(() => {
+      if (reactionTurns.get(on.channelId) === turn) reactionTurns.delete(on.channelId);
+    });
+    return answered;
+  };
 
   client.rest.on("response", (request, response) =>
     options.metrics?.response(request.method, response.status),
@@ -453,15 +487,11 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     },
 
     async react(on, emoji) {
-      await client.rest.put(
-        Routes.channelMessageOwnReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
-      );
+      await ownReaction("PUT", on, emoji);
     },
 
     async unreact(on, emoji) {
-      await client.rest.delete(
-        Routes.channelMessageOwnReaction(on.channelId, on.messageId, encodeURIComponent(emoji)),
-      );
+      await ownReaction("DELETE", on, emoji);
     },
 
     async history(threadId, { limit, before }) {

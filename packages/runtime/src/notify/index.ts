@@ -2,6 +2,8 @@
 // (Discord webhook, KakaoTalk memo, KakaoWork, generic webhook, file drop), the durable Outbox
 // port (adapters in ./sqlite and ./redis, memory here for tests) and the Notifier that routes,
 // retries, falls back and dead-letters. A separate entry so a team that sends no alerts never loads it.
+
+export { chunkText, type TextChunk } from "../text/chunkText.ts";
 export {
   ALERT_ID_MAX_LENGTH,
   type Alert,
@@ -11,7 +13,6 @@ export {
   SEVERITIES,
   type Severity,
 } from "./Alert.ts";
-export { chunkText, type TextChunk } from "./chunkText.ts";
 export { fileNameOf, headerValueOf } from "./escapeId.ts";
 export { MemoryOutboxStore } from "./MemoryOutboxStore.ts";
 export {

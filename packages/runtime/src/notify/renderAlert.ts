@@ -4,8 +4,9 @@
 // that links to the full text or names the sink that has it, and is sent whole when there is
 // neither; a batch of alerts (quiet hours, batching) goes as one digest message. Lengths shown to
 // people count graphemes, as they see characters.
+
+import { chunkText } from "../text/chunkText.ts";
 import type { Alert } from "./Alert.ts";
-import { chunkText } from "./chunkText.ts";
 import type { SinkFormat } from "./Sink.ts";
 
 const LABEL = { info: "INFO", warning: "WARNING", critical: "CRITICAL" } as const;

@@ -3,6 +3,7 @@
 // does the work. Runs carry their result and an async iterator of their task's events.
 import { type AnyActorRef, createActor, type EventObject, type InspectionEvent } from "xstate";
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import { type OutputForm, outputFormatter } from "../agent/OutputFormat.ts";
 import type { SnapshotStore } from "../durable/SnapshotStore.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { TaskEvent } from "../events/catalogue.ts";
@@ -219,7 +220,7 @@ export const createSupervisor = (options: SupervisorOptions): Team => {
     clock: settings.clock,
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
-  const team = new Team(actor);
+  const team = new Team(actor, settings.agents);
   actor.start();
   return team;
 };
@@ -232,8 +233,12 @@ export class Team {
   /** Resolves when the team stops; rejects with an `Escalated` error when it gives up. */
   readonly closed: Promise<void>;
 
-  constructor(actor: SupervisorActorRef) {
+  readonly #agents: readonly AnyAgentDefinition[];
+
+  /** `agents`: the team's definitions, whose `format` says how each one's output reads. */
+  constructor(actor: SupervisorActorRef, agents: readonly AnyAgentDefinition[] = []) {
     this.actor = actor;
+    this.#agents = agents;
     this.closed = new Promise<void>((resolve, reject) => {
       actor.subscribe({ complete: resolve, error: reject });
     });
@@ -257,6 +262,11 @@ export class Team {
 
   get clock(): Clock {
     return this.#core.clock;
+  }
+
+  /** Its agents' output in `form`, by agent name: each agent's own formatters, else the readable default. */
+  formatterFor(form: OutputForm): (agent: string, output: unknown) => string {
+    return outputFormatter(this.#agents, form);
   }
 
   /**

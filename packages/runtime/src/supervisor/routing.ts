@@ -1,6 +1,8 @@
 // Routing rules: how a task finds its agent. Rules are tried in order; each says which agents may
 // take the task and how to choose among them (the allocation strategy of that route).
+
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
+import { mentionsIn } from "../task/mentions.ts";
 import type { Task } from "../task/Task.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 
@@ -43,7 +45,6 @@ const toAllocation = (option: AllocationOption | undefined): Allocation => {
 };
 
 const list = (agents: string | readonly string[]) => (typeof agents === "string" ? [agents] : agents);
-const MENTION = /(?:^|\s)@([a-z][a-z0-9_-]{0,31})\b/g;
 
 export const route = {
   /** A slash command ("/summarize") goes to the named agent(s). */
@@ -75,12 +76,10 @@ export const route = {
     return {
       kind: "mention",
       match: (task, agents) => {
-        for (const found of task.text.matchAll(MENTION)) {
-          const name = found[1]!;
-          if (agents.some((agent) => agent.name === name))
-            return { rule: `mention:@${name}`, candidates: [name], allocation };
-        }
-        return undefined;
+        const name = mentionsIn(task.text).find((mentioned) =>
+          agents.some((agent) => agent.name === mentioned),
+        );
+        return name === undefined ? undefined : { rule: `mention:@${name}`, candidates: [name], allocation };
       },
     };
   },

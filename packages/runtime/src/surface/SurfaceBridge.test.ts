@@ -7,6 +7,7 @@ import { type AnyAgentDefinition, defineAgent } from "../agent/defineAgent.ts";
 import { startWorker, type Worker } from "../durable/DurableWorker.ts";
 import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
+import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor, type Team } from "../supervisor/Team.ts";
 import { flush } from "../testing/index.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
@@ -52,10 +53,13 @@ const start = (
     privacy?: boolean;
     agent?: AnyAgentDefinition;
     userRate?: { tasks: number; perMs: number };
+    /** The bridge's view of the bus: what it may miss. */
+    lossyBus?: (bus: EventBus) => EventBus;
+    recheckMs?: number;
   } = {},
 ) => {
   const fake = bridgeSurface();
-  const { agent = shouter, ...bridgeOptions } = options;
+  const { agent = shouter, lossyBus, ...bridgeOptions } = options;
   team = createSupervisor({ agents: [agent], fallback: agent.name });
   const queue = new MemoryWorkQueue();
   worker = startWorker({
@@ -68,7 +72,7 @@ const start = (
   });
   bridge = startSurfaceBridge({
     surface: fake.surface,
-    bus: team.bus,
+    bus: lossyBus ? lossyBus(team.bus) : team.bus,
     queue,
     channels: new Map([["general", null]]),
     agents: () => ["shouter"],
@@ -144,6 +148,23 @@ describe("startSurfaceBridge", () => {
     const shown = fake.reactionLog.filter((entry) => entry.startsWith("m1 ")).map((entry) => entry.slice(3));
     expect(shown.filter((emoji) => emoji === "🔁")).toHaveLength(2);
     expect(shown.indexOf("❌")).toBe(shown.length - 1);
+  });
+
+  it("posts the reply and ✅ though the queue's task.recorded never reached it (pub/sub is at-most-once)", async () => {
+    const fake = start({
+      recheckMs: 20,
+      lossyBus: (bus) => {
+        const lossy = new EventBus();
+        bus.subscribe((event) => {
+          if (event.type !== "task.recorded") lossy.publish(event);
+        });
+        return lossy;
+      },
+    });
+    fake.say({ content: "are you there?" });
+    await fake.until(() => fake.reactions.get("m1")?.has("✅") === true && fake.posts.length === 1);
+    await bridge!.idle();
+    expect(fake.posts[0]!.post.content).toBe("ARE YOU THERE? @everyone");
   });
 
   it("starts nothing for bots and for a message delivered twice", async () => {

@@ -10,6 +10,8 @@
 // once, and the catch-up passes over those an earlier run or another host took. It never imports a
 // chat library: everything goes through the Surface port.
 
+import { outputFormatter } from "../agent/OutputFormat.ts";
+import { createTaskFollower } from "../durable/followTask.ts";
 import { MemorySnapshotStore, type SnapshotStore } from "../durable/SnapshotStore.ts";
 import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
@@ -29,7 +31,6 @@ import {
   routeFollowUp,
   TaskThreads,
 } from "./followUps.ts";
-import { formatOutput } from "./formatOutput.ts";
 import { outcomePosts, retryText } from "./outcomePosts.ts";
 import { ReactionCoalescer, type ReactionCoalescerOptions, type ReactionStats } from "./ReactionCoalescer.ts";
 import { RecentIds } from "./RecentIds.ts";
@@ -42,6 +43,9 @@ import { surfaceStateOf } from "./surfaceStateOf.ts";
 import { threadNameFor } from "./threadName.ts";
 import { UserRateLimit } from "./UserRateLimit.ts";
 
+/** The readable markdown of any output, for surfaces given no formatter. */
+const defaultFormat = outputFormatter([], "markdown");
+
 export interface SurfaceBridgeOptions {
   readonly surface: Surface;
   readonly bus: EventBus;
@@ -53,7 +57,7 @@ export interface SurfaceBridgeOptions {
   readonly agents: () => readonly string[];
   /** Post metadata only (task id, agent, state, timing); requests and results stay local. */
   readonly privacy?: boolean;
-  /** A task's output as text (default: `{ text }`, a string, or JSON). */
+  /** A task's output as chat text by agent name (default: the readable default, agent.ts `format`). */
   readonly format?: (agent: string, output: unknown) => string;
   /** Who an agent posts as (default: its name). */
   readonly identityOf?: (agent: string) => SurfaceIdentity;
@@ -72,6 +76,8 @@ export interface SurfaceBridgeOptions {
    * memory only when absent.
    */
   readonly store?: SnapshotStore;
+  /** How often an open task's record is read again when no event named it (followTask.ts). */
+  readonly recheckMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -156,7 +162,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const privacy = options.privacy ?? false;
-  const format = options.format ?? formatOutput;
+  const format = options.format ?? defaultFormat;
   const identityOf = options.identityOf ?? ((agent: string) => ({ name: agent }));
   const recent = new RecentIds();
   const perUser = new UserRateLimit({
@@ -236,11 +242,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
 
   const settle = (task: Tracked, state: TaskState) => {
     task.reported = true;
+    following.get(task.id)?.abort();
     awaitsHuman(task, false);
     messageOf.set(task.id, task.message);
     const final = statusSymbols[state].symbol;
     ledger.update(task.id, { final });
-    coalescer.set(task.id, final, { final: true });
     const { opened } = task;
     // Its agent is known by now: kept with its thread for follow-ups after a restart.
     if (opened && task.agent !== undefined)
@@ -248,7 +254,9 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
         (thread) =>
           thread !== undefined && rememberThread(thread, () => task.agent, opened.channel, opened.opening),
       );
+    // The final reaction once the reply is posted (or failed to be): ✅ never lands before the reply.
     void task.posts.finally(() => {
+      coalescer.set(task.id, final, { final: true });
       ledger.update(task.id, { posted: true });
       tracked.delete(task.id);
       void coalescer.settled().then(() => {
@@ -284,19 +292,6 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       task.agent = event.agent;
       ledger.update(task.id, { agent: event.agent });
     }
-    if (event.type === "task.recorded" || event.type === "task.dead_lettered") {
-      void queue.record(task.id).then(
-        (record) => report(task, record),
-        (error: unknown) => {
-          logger.log("error", "surface: the task's record could not be read", {
-            taskId: task.id,
-            error: errorText(error),
-          });
-          return report(task, undefined);
-        },
-      );
-      return;
-    }
     const state = surfaceStateOf(event);
     // The end (✅, ❌, 🚫) is shown once the queue's record says so, with the outcome's posts.
     if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
@@ -307,6 +302,24 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (event.type === "task.resumed") awaitsHuman(task, false);
   };
   const unsubscribe = bus.subscribe(onEvent);
+
+  /** Its outcome is reported once the queue recorded it (followTask.ts: the event, or a re-check). */
+  const follower = createTaskFollower(
+    queue,
+    bus,
+    options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs },
+  );
+  const stopFollowing = new AbortController();
+  /** Task id → ends following it (once it is reported otherwise, e.g. refused by the queue). */
+  const following = new Map<string, AbortController>();
+  const followToOutcome = (task: Tracked) => {
+    const done = new AbortController();
+    following.set(task.id, done);
+    void follower.follow(task.id, AbortSignal.any([stopFollowing.signal, done.signal])).then((record) => {
+      if (following.get(task.id) === done) following.delete(task.id);
+      if (record) return report(task, record);
+    });
+  };
 
   const openThread = (id: string, ref: SurfaceMessageRef, name: string) =>
     surface.startThread(ref, name).then(
@@ -368,8 +381,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       queue: record?.status ?? null,
       shown: shown ?? null,
     });
-    if (next.kind !== "finished") coalescer.set(task.id, wanted);
-    else await report(task, next.record);
+    if (next.kind !== "finished") {
+      coalescer.set(task.id, wanted);
+      followToOutcome(task);
+    } else await report(task, next.record);
   };
 
   /** A message as the surface delivers it (`live`) or as a catch-up read it back; true when it started a task. */
@@ -497,6 +512,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     };
     tracked.set(task.id, task);
     coalescer.set(task.id, statusSymbols.queued.symbol);
+    followToOutcome(task);
     return task;
   };
 
@@ -572,6 +588,8 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       stopCatchingUp?.();
       const caughtUp = catchUp.stop();
       await idle(signal);
+      stopFollowing.abort();
+      follower.close();
       await coalescer.settled(signal);
       coalescer.close();
       await caughtUp;

@@ -103,7 +103,10 @@ afterEach(async () => {
   ready = false;
 });
 
-const start = (extra: readonly ReturnType<typeof defineAgent>[] = []) => {
+const start = (
+  extra: readonly ReturnType<typeof defineAgent>[] = [],
+  settings: { readonly answerWithinMs?: number } = {},
+) => {
   const fake = commandSurface();
   team = createSupervisor({ agents: [say, shout, broken, flaky, hold, ...extra], fallback: "say" });
   const queue = new MemoryWorkQueue();
@@ -115,6 +118,7 @@ const start = (extra: readonly ReturnType<typeof defineAgent>[] = []) => {
     queue,
     bus: team.bus,
     schedules: scheduled.schedules,
+    ...settings,
   });
   return { ...fake, queue, team, fire: scheduled.fire };
 };
@@ -137,6 +141,31 @@ describe("handleSurfaceCommands", () => {
       'Unknown agent "nobody": the agents are say, shout, broken, flaky, hold (see /agents).',
     );
     expect(bad.deferred()).toBe(false);
+  });
+
+  it("/ask still running when its answer expires says so, then posts the outcome in the channel", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gate = defineAgent({
+      name: "gate",
+      handle: async (task) => {
+        await released;
+        return { text: `through: ${task.text}` };
+      },
+    });
+    const fake = start([gate], { answerWithinMs: 20 });
+    const asked = fake.run("ask", { agent: "gate", text: "slowly" });
+    expect((await fake.answer(asked)).content).toMatch(
+      /^⚙️ working: task t-\w+ is still running; its answer will be posted in this channel/,
+    );
+    release();
+    await fake.until(() => fake.posts.length === 1);
+    expect(fake.posts[0]).toMatchObject({
+      channelId: "c1",
+      post: { content: expect.stringMatching(/^Task t-\w+:\nthrough: slowly$/) },
+    });
   });
 
   it("/fanout answers with each branch and the joined verdict", async () => {

@@ -6,10 +6,12 @@
 // scheduled from). Each is
 // acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
 // once, visible only to whoever ran it, saying what to do.
+
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
 import type { Worker } from "../durable/DurableWorker.ts";
+import { createTaskFollower } from "../durable/followTask.ts";
 import { retryOfDeadLetter } from "../durable/retryOfDeadLetter.ts";
-import { isEnded, type TaskRecord, type WorkItem, type WorkQueue } from "../durable/WorkQueue.ts";
+import type { TaskRecord, WorkItem, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
@@ -17,8 +19,8 @@ import type { FanOutBranchResult } from "../supervisor/FanOutJoins.ts";
 import { joinName } from "../supervisor/joinPolicy.ts";
 import type { Team } from "../supervisor/Team.ts";
 import { newId } from "../task/Task.ts";
+import { formatTable } from "../text/formatTable.ts";
 import { fanOutAnswer, parseJoin } from "./fanOutAnswer.ts";
-import { formatOutput } from "./formatOutput.ts";
 import { planReply } from "./planReply.ts";
 import type { InboundCommand, Surface, SurfaceFile } from "./Surface.ts";
 import type { SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
@@ -38,10 +40,15 @@ export interface SurfaceCommandsOptions {
   readonly worker?: Pick<Worker, "cancel">;
   /** Scheduled tasks for /schedule; without it /schedule says the host has no scheduler. */
   readonly schedules?: SurfaceSchedules;
-  /** A task's output as text (default: `{ text }`, a string, or JSON). */
+  /** A task's output as chat text by agent name (default: the team's agents' markdown formatters). */
   readonly format?: (agent: string, output: unknown) => string;
-  /** How long /ask waits for a result before saying where to look (default 14 minutes: Discord's token lasts 15). */
+  /**
+   * How long /ask answers in its own reply (default 14 minutes: Discord's token lasts 15); a task
+   * still running then is answered in the channel once it ends.
+   */
   readonly answerWithinMs?: number;
+  /** How often a followed task's record is read again when no event named it (followTask.ts). */
+  readonly recheckMs?: number;
   readonly logger?: Logger;
 }
 
@@ -55,16 +62,8 @@ export interface SurfaceCommands {
 /** Sends one message of an answer: a command's reply, or a post in a channel. */
 type Send = (content: string, files?: readonly SurfaceFile[]) => Promise<unknown>;
 
-const table = (rows: readonly (readonly string[])[]): string => {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join("  ")
-      .trimEnd(),
-  );
-  return `\`\`\`\n${lines.join("\n")}\n\`\`\``;
-};
+/** Columns in a code block, so a chat shows them aligned. */
+const table = (rows: readonly (readonly string[])[]): string => `\`\`\`\n${formatTable(rows)}\n\`\`\``;
 
 const errorText = (error: unknown) =>
   isTroupeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
@@ -83,8 +82,13 @@ const ephemeral = { ephemeral: true } as const;
 export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceCommands => {
   const { surface, team, queue, bus, schedules } = options;
   const logger = options.logger ?? silentLogger;
-  const format = options.format ?? formatOutput;
+  const format = options.format ?? team.formatterFor("markdown");
   const answerWithinMs = options.answerWithinMs ?? 14 * 60_000;
+  const follower = createTaskFollower(
+    queue,
+    bus,
+    options.recheckMs === undefined ? {} : { recheckMs: options.recheckMs },
+  );
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
   let accepting = true;
@@ -133,8 +137,10 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
   };
 
   /**
-   * Send task `id`'s outcome once the queue recorded it (within answerWithinMs), `heading` on the
-   * first line. `enqueue` puts it on the queue after listening starts, so its end cannot be missed.
+   * Send task `id`'s outcome once the queue recorded it (followTask.ts: the event, and a re-check of
+   * the record), `heading` on the first line. `enqueue` puts it on the queue first. A task still
+   * running after answerWithinMs is said to be so through `send`; its outcome follows through `late`
+   * (in the channel: a command's answer expires), so no task is left without its reply.
    */
   const answerWhenRecorded = async (
     task: {
@@ -144,38 +150,36 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       readonly enqueue?: () => Promise<void>;
     },
     send: Send,
+    late: Send = send,
   ) => {
     const { id, heading } = task;
-    const recorded = bus.waitFor(
-      (event) =>
-        (event.type === "task.recorded" || event.type === "task.dead_lettered") && event.taskId === id,
-      AbortSignal.any([stopping.signal, AbortSignal.timeout(answerWithinMs)]),
-    );
-    recorded.catch(() => {});
     try {
       await task.enqueue?.();
     } catch (error) {
       return send(`${statusText("failed")}: not queued: ${errorText(error)}`);
     }
-    // A task queued elsewhere (a scheduled run) may have ended before listening started.
-    let record = await queue.record(id);
-    if (!isEnded(record)) {
-      try {
-        await recorded;
-      } catch {
-        return send(
-          `${heading ? `${heading}\n` : ""}${statusText("working")}: task ${id} is still running; /status shows it.`,
-        );
-      }
-      record = await queue.record(id);
-    }
-    return sendText(send, outcomeText(id, task.agent, record), heading);
+    const inTime = await follower.follow(
+      id,
+      AbortSignal.any([stopping.signal, AbortSignal.timeout(answerWithinMs)]),
+    );
+    if (inTime) return sendText(send, outcomeText(id, task.agent, inTime), heading);
+    if (stopping.signal.aborted) return;
+    await send(
+      `${heading ? `${heading}\n` : ""}${statusText("working")}: task ${id} is still running; its answer will be posted in this channel (/status shows it).`,
+    );
+    const record = await follower.follow(id, stopping.signal);
+    if (record) await sendText(late, outcomeText(id, task.agent, record), heading ?? `Task ${id}:`);
   };
 
   const replyTo =
     (command: InboundCommand): Send =>
     (content, files) =>
       command.reply(content, files ? { files } : {});
+
+  const postIn =
+    (channelId: string): Send =>
+    (content, files) =>
+      surface.post(channelId, { content, ...(files ? { files } : {}) });
 
   /** Queue `item` and answer the command with its outcome. */
   const queueAndAnswer = (item: WorkItem, command: InboundCommand, heading?: string) =>
@@ -187,6 +191,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
         enqueue: () => queue.enqueue({ id: item.id, input: { ...item.input, id: item.id } }),
       },
       replyTo(command),
+      postIn(command.channelId),
     );
 
   const ask = async (command: InboundCommand) => {
@@ -388,7 +393,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       track(
         answerWhenRecorded(
           { id: run.taskId, agent: run.agent, heading: `⏰ ${run.scheduleId} ran as task ${run.taskId}:` },
-          (content, files) => surface.post(channelId, { content, ...(files ? { files } : {}) }),
+          postIn(channelId),
         )
           .then(() => {})
           .catch((error: unknown) =>
@@ -443,6 +448,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       await Promise.allSettled([...running]);
       signal?.removeEventListener("abort", abort);
       stopListening();
+      follower.close();
     },
   };
 };

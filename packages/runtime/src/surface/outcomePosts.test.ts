@@ -1,12 +1,12 @@
 // What a task's thread gets once the queue has its outcome: the reply under the agent's name (split,
 // or a file when long), a failure or a cancellation with its reason, metadata only in privacy mode.
 import { describe, expect, it } from "vitest";
-import { formatOutput } from "./formatOutput.ts";
+import { readableOutput } from "../agent/OutputFormat.ts";
 import { outcomePosts } from "./outcomePosts.ts";
 
 const options = {
   privacy: false,
-  format: (_agent: string, output: unknown) => formatOutput("", output),
+  format: (_agent: string, output: unknown) => readableOutput(output, "markdown"),
   maxChars: 2_000,
   identityOf: (agent: string) => ({ name: agent }),
 };

@@ -1,7 +1,7 @@
 // How a reply goes out on a surface: as it is when it fits one message, as a few balanced chunks when
 // it is longer, and as a file attachment (with a one-line note) beyond that, so a long answer never
 // floods a thread.
-import { splitMessage } from "./splitMessage.ts";
+import { splitMessage } from "../text/splitMessage.ts";
 
 export interface ReplyPlan {
   /** Messages to post, in order. */

@@ -1,7 +1,7 @@
 // The mention grammar: a leading "@name" addresses a request, and only that address is taken off.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addressedTo, leadingMention, withoutMentionOf } from "./mentions.ts";
+import { AGENT_NAME, addressedTo, leadingMention, mentionsIn, withoutMentionOf } from "./mentions.ts";
 import { createTask } from "./Task.ts";
 
 describe("mentions", () => {
@@ -45,5 +45,21 @@ describe("mentions", () => {
     expect(addressedTo(task, "code")).toBe(task);
     const structured = createTask({ text: "@research why?", input: { depth: 2 } }, { now: 0 }).task;
     expect(addressedTo(structured, "research")).toMatchObject({ text: "why?", input: { depth: 2 } });
+  });
+
+  it("finds the mentions anywhere in a text by the same grammar: lower-case names of at most 32, whole", () => {
+    expect(mentionsIn("ask @research, then @code. not mail@example or @Research")).toEqual([
+      "research",
+      "code",
+    ]);
+    expect(mentionsIn(`@${"a".repeat(33)} and @${"b".repeat(32)}`)).toEqual(["b".repeat(32)]);
+    expect(leadingMention(`@${"a".repeat(33)} hi`)).toBeUndefined();
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const leading = leadingMention(text);
+        if (leading) expect(mentionsIn(text)[0]).toBe(leading.agent);
+        for (const name of mentionsIn(text)) expect(AGENT_NAME.test(name)).toBe(true);
+      }),
+    );
   });
 });

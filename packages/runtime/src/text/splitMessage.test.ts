@@ -74,4 +74,23 @@ describe("splitMessage", () => {
       }
     });
   }
+
+  it("ends a chunk after a paragraph break before a line break, and cuts a long line between graphemes", () => {
+    const paragraphs = `${"a".repeat(120)}\n\n${"b ".repeat(30)}\n${"c".repeat(100)}`;
+    expect(splitMessage(paragraphs, { maxChars: 200 })).toEqual([
+      `${"a".repeat(120)}\n`,
+      `${"b ".repeat(30)}\n${"c".repeat(100)}`,
+    ]);
+    const family = "👩‍👩‍👧‍👦";
+    const korean = `안녕${family}하세요🇰🇷e\u0301`.repeat(40);
+    const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+    const starts = new Set([...segmenter.segment(korean)].map((part) => part.index));
+    let offset = 0;
+    for (const part of splitMessageParts(korean, { maxChars: 100 })) {
+      expect(starts.has(offset)).toBe(true);
+      expect(renderPart(part).length).toBeLessThanOrEqual(100);
+      offset += part.body.length;
+    }
+    expect(offset).toBe(korean.length);
+  });
 });

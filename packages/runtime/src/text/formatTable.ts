@@ -1,4 +1,5 @@
-// Plain-text columns for the console's /agents and /status: each column as wide as its widest cell.
+// Plain-text columns, each as wide as its widest cell: the one table formatter, for the console's
+// /agents and /status, `troupe models`, and the slash commands (in a code block there).
 
 export const formatTable = (rows: readonly (readonly string[])[]): string => {
   const widths: number[] = [];
