@@ -1,7 +1,7 @@
 // `troupe inspect` on the command line: its own options (the trace file, --host, --port, --help),
 // parsed here and handed to runInspect. Bad input is one line and exit code 2, like every command.
 import type { Readable, Writable } from "node:stream";
-import { parseArgs } from "node:util";
+import { parseTraceCommand, usageError } from "../cli/parseTraceCommand.ts";
 import { runInspect } from "./runInspect.ts";
 
 export const inspectUsage = `troupe inspect: replay a recorded trace in the statecharts visualizer.
@@ -30,27 +30,19 @@ export interface InspectCommandIo {
 
 /** Run `troupe inspect` with the arguments after the command name; returns the exit code. */
 export const inspectCommand = async (args: readonly string[], io: InspectCommandIo): Promise<number> => {
-  const usage = (reason: string) => {
-    io.stderr.write(`troupe inspect: ${reason}\nRun "troupe inspect --help" for usage.\n`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    return usage((error as Error).message.split("\n")[0]!);
-  }
-  if (parsed.values.help) {
-    io.stdout.write(inspectUsage);
-    return 0;
-  }
-  const [trace, ...extra] = parsed.positionals;
-  if (trace === undefined) return usage("which trace? e.g. troupe inspect run.jsonl");
-  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
-  const port = Number(parsed.values.port ?? "0");
+  const usage = usageError("inspect", io);
+  const line = parseTraceCommand(
+    "inspect",
+    args,
+    { options: OPTIONS, usage: inspectUsage, example: "run.jsonl" },
+    io,
+  );
+  if (typeof line === "number") return line;
+  const { trace, values } = line;
+  const port = Number(values.port ?? "0");
   if (!(Number.isInteger(port) && port >= 0 && port <= 65_535))
-    return usage(`--port must be a whole number from 0 to 65535, got "${parsed.values.port}"`);
-  return runInspect({ trace, host: parsed.values.host ?? "127.0.0.1", port }, io);
+    return usage(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+  return runInspect({ trace, host: values.host ?? "127.0.0.1", port }, io);
 };
 
 const OPTIONS = {

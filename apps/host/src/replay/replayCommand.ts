@@ -4,7 +4,6 @@
 // task's outcome with the recording. Exit 0 with "identical: N tasks", or 1 with the first
 // divergence; bad input is one line and exit code 2, like every command.
 import type { Readable, Writable } from "node:stream";
-import { parseArgs } from "node:util";
 import {
   type AnyAgentDefinition,
   describeDivergence,
@@ -14,6 +13,7 @@ import {
   replayTasks,
   type TraceRecord,
 } from "@troupe/runtime";
+import { parseTraceCommand, usageError } from "../cli/parseTraceCommand.ts";
 import { hostReplayTeam } from "./hostReplayTeam.ts";
 import { runFork } from "./runFork.ts";
 
@@ -65,24 +65,15 @@ export const replayCommand = async (
   io: ReplayCommandIo & { readonly stdin?: Readable },
   extraAgents: readonly AnyAgentDefinition[] = [],
 ): Promise<number> => {
-  const usage = (reason: string) => {
-    io.stderr.write(`troupe replay: ${reason}\nRun "troupe replay --help" for usage.\n`);
-    return 2;
-  };
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    return usage((error as Error).message.split("\n")[0]!);
-  }
-  if (parsed.values.help) {
-    io.stdout.write(replayUsage);
-    return 0;
-  }
-  const [trace, ...extra] = parsed.positionals;
-  if (trace === undefined)
-    return usage("which trace? e.g. troupe replay .troupe/traces/trace-20261207T134500Z.jsonl");
-  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
+  const usage = usageError("replay", io);
+  const line = parseTraceCommand(
+    "replay",
+    args,
+    { options: OPTIONS, usage: replayUsage, example: ".troupe/traces/trace-20261207T134500Z.jsonl" },
+    io,
+  );
+  if (typeof line === "number") return line;
+  const { trace, values } = line;
   const records: TraceRecord[] = [];
   try {
     for await (const record of readTrace(trace)) records.push(record);
@@ -91,7 +82,7 @@ export const replayCommand = async (
     const code = (error as { code?: string }).code;
     return usage(code === "ENOENT" ? `no trace at ${trace}` : (error as Error).message);
   }
-  const { task, until, live } = parsed.values;
+  const { task, until, live } = values;
   if (live || until !== undefined) {
     if (!(live && until !== undefined && task !== undefined))
       return usage("a fork needs --task <id>, --until <seq> and --live together");
@@ -107,7 +98,7 @@ export const replayCommand = async (
     result = await replayTasks(records, {
       team: (names) => hostReplayTeam(names, extraAgents),
       redact: redactTraceValue,
-      ...(parsed.values.task !== undefined ? { taskId: parsed.values.task } : {}),
+      ...(values.task !== undefined ? { taskId: values.task } : {}),
     });
   } catch (error) {
     return usage((error as Error).message.replace(/^replay: /, ""));
