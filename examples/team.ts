@@ -10,6 +10,7 @@ const summarizer = defineAgent({
     progress("reading"); // a real agent calls its model here, passing ctx.signal
     return { summary: task.text.slice(0, 80) };
   },
+  format: { text: ({ summary }) => `Summary: ${summary}` }, // also markdown, notification
 });
 const echo = defineAgent({ name: "echo", handle: (task) => ({ text: task.text }) });
 const team = createSupervisor({ agents: [summarizer, echo], routes: [route.mention()], fallback: "echo" });
