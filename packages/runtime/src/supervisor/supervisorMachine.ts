@@ -1,5 +1,7 @@
 // The supervisor as an XState actor: it spawns and owns the agent actors, runs every timer on the
-// actor system's clock, and turns each event into a call on SupervisorCore. Its states are the
+// actor system's clock, and turns each event into a call on SupervisorCore. Beside each agent it
+// spawns that agent's circuit breaker (`breakerMachine`, `<agent>.breaker`), which outlives the
+// agent's incarnations. Its states are the
 // team's life: running → draining when it stops; running → escalated when restarts exceed the
 // intensity (every open task failed, every agent stopped). Escalated, it either errors, which XState
 // reports to its parent actor (OTP's escalation), or — when the team is set to restart itself —
@@ -15,6 +17,8 @@ import {
 } from "xstate";
 import type { AgentHostEvent, AgentOutcomeEvent } from "../agent/agentHostMachine.ts";
 import { backoffDelay } from "../durable/DurableWorker.ts";
+import { breakerMachine } from "./breakerMachine.ts";
+import { breakerIdOf, CircuitBreaker } from "./CircuitBreaker.ts";
 import type { TroupeError } from "../errors/TroupeError.ts";
 import {
   type AsyncResultEvent,
@@ -139,6 +143,7 @@ export const supervisorMachine = setup({
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
   },
+  actors: { breaker: breakerMachine },
   actions: {
     startAgents: enqueueActions(({ context, enqueue }) =>
       context.core.start(effectsOf(enqueue as unknown as Enqueue)),
@@ -198,8 +203,24 @@ export const supervisorMachine = setup({
   },
 }).createMachine({
   id: "supervisor",
-  context: ({ input, self }) => ({
-    core: new SupervisorCore(input, (event) => self.send(event), directEffects(self)),
+  context: ({ input, self, spawn }) => ({
+    core: new SupervisorCore(
+      input,
+      (event) => self.send(event),
+      directEffects(self),
+      // Each agent's breaker, a child beside the agent's incarnations that outlives them.
+      new Map(
+        input.agents.map((agent) => [
+          agent.name,
+          new CircuitBreaker(
+            spawn("breaker", {
+              id: breakerIdOf(agent.name),
+              input: { maxFailures: agent.breaker.maxFailures },
+            }),
+          ),
+        ]),
+      ),
+    ),
     escalation: undefined,
     inARow: 0,
     restartedAt: undefined,
