@@ -82,7 +82,7 @@ describe("Inspector", () => {
       target: agent.actor,
       event: { output: "echo hello" },
     });
-    expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "stopped" });
+    expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "done", value: "stopped" });
 
     // The transitions a macrostep took go on the snapshot that ends it (no microstep records).
     expect(ofKind(records, "microstep")).toEqual([]);

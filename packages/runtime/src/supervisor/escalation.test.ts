@@ -128,5 +128,7 @@ describe("an escalated team set to restart itself", () => {
     await advance(escalated.restartInMs! + 1_000);
     expect(seen("supervisor.restarted")).toEqual([]);
     expect(team.status().lifecycle).toBe("stopped");
+    // A state of the supervisor's chart (final), not only a stopped actor.
+    expect(team.actor.getSnapshot()).toMatchObject({ value: "stopped", status: "done" });
   });
 });
