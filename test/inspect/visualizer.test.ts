@@ -158,6 +158,11 @@ describe("statecharts visualizer", () => {
       await page.waitForSelector('g.edge.flash[data-source="breaker.closed"][data-target="breaker.open"]');
       // The failure that opened it is on the timeline, sent by the supervisor to the breaker.
       await page.waitForSelector('.tl-row:has-text("supervisor → flaky.breaker")');
+      // Filtered on the breaker, the timeline is its three failures.
+      await page.selectOption("#filter-actor", "flaky.breaker");
+      await expect
+        .poll(() => page.$$eval(".tl-row .type", (types) => types.map((type) => type.textContent)))
+        .toEqual(["failed", "failed", "failed"]);
       await page.screenshot({ path: join(ARTIFACTS, "inspect-breaker.png") });
       await page.close();
     } finally {
