@@ -28,7 +28,11 @@ export class SupervisorState {
   readonly waits = new WaitForGraph();
   readonly deadlines = new DeadlineSchedule();
 
-  constructor(settings: SupervisorSettings, selfSend: SelfSend, breakers: ReadonlyMap<string, CircuitBreaker>) {
+  constructor(
+    settings: SupervisorSettings,
+    selfSend: SelfSend,
+    breakers: ReadonlyMap<string, CircuitBreaker>,
+  ) {
     this.settings = settings;
     this.selfSend = selfSend;
     this.breakers = breakers;

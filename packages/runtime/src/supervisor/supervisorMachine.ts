@@ -18,9 +18,9 @@ import {
 } from "xstate";
 import type { AgentHostEvent, AgentOutcomeEvent } from "../agent/agentHostMachine.ts";
 import { backoffDelay } from "../durable/DurableWorker.ts";
+import type { TroupeError } from "../errors/TroupeError.ts";
 import { breakerMachine } from "./breakerMachine.ts";
 import { breakerIdOf, CircuitBreaker } from "./CircuitBreaker.ts";
-import type { TroupeError } from "../errors/TroupeError.ts";
 import {
   type AsyncResultEvent,
   type Escalation,
