@@ -131,7 +131,7 @@ describe("statecharts visualizer", () => {
     }
   });
 
-  it("shows an agent's circuit breaker beside it, opening after repeated failures", async () => {
+  it("shows the supervisor's life as states and an agent's circuit breaker beside it, opening after repeated failures", async () => {
     const flaky = defineAgent({
       name: "flaky",
       breaker: { maxFailures: 3 },
@@ -145,6 +145,11 @@ describe("statecharts visualizer", () => {
     const server = await startInspectServer({ source: liveSource(inspector) });
     try {
       const page = await openPage(server.url);
+      // The supervisor's chart is the team's life, as states.
+      await page.click('.tree-row:has-text("machine supervisor")');
+      await page.waitForSelector('g.state.active[data-id="supervisor.running"]');
+      for (const state of ["draining", "escalated", "restarting", "stopped"])
+        expect(await page.locator(`g.state[data-id="supervisor.${state}"]`).count()).toBe(1);
       const breakerRow = page.locator('.tree-row:has-text("flaky.breaker")');
       await breakerRow.waitFor();
       expect(await breakerRow.locator(".value").textContent()).toBe("closed");
