@@ -13,7 +13,7 @@
 import { outputFormatter } from "../agent/OutputFormat.ts";
 import { createTaskFollower } from "../durable/followTask.ts";
 import { MemorySnapshotStore, type SnapshotStore } from "../durable/SnapshotStore.ts";
-import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
+import type { TaskRecord, WorkItem, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { RuntimeEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
@@ -55,6 +55,8 @@ export interface SurfaceBridgeOptions {
   readonly channels: ChannelMap;
   /** The team's agent names, for "@agent" at the start of a message. */
   readonly agents: () => readonly string[];
+  /** The team's capabilities: a general channel's message naming one asks for it (routeInbound.ts). */
+  readonly capabilities?: () => ReadonlySet<string>;
   /** Post metadata only (task id, agent, state, timing); requests and results stay local. */
   readonly privacy?: boolean;
   /** A task's output as chat text by agent name (default: the readable default, agent.ts `format`). */
@@ -124,6 +126,12 @@ export interface SurfaceBridge {
    * on its own after each reconnect of the surface.
    */
   catchUp(): Promise<CatchUpReport>;
+  /**
+   * A task a command started (on surfaces where a command is a message, as on the console): shown
+   * like a message's task, its status reaction on `on` and its outcome in a thread opened on it.
+   * Resolves once it is on the work queue (or was refused, which is posted).
+   */
+  startTask(item: WorkItem, on: SurfaceMessageRef, from: string): Promise<void>;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
   idle(signal?: AbortSignal): Promise<void>;
   /**
@@ -152,7 +160,8 @@ interface Tracked {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The task a message starts: one per message, whoever reads it and however often. */
-const taskIdOf = (message: InboundMessage) => `t-${message.id}`;
+export const taskIdOfMessage = (messageId: string): string => `t-${messageId}`;
+const taskIdOf = (message: InboundMessage) => taskIdOfMessage(message.id);
 
 /** The reaction on a message refused by the per-user limit. */
 export const RATE_LIMITED_SYMBOL = "⏳";
@@ -396,7 +405,8 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return false;
     }
     const route =
-      routeFollowUp(message, threads) ?? routeInbound(message, options.channels, options.agents());
+      routeFollowUp(message, threads) ??
+      routeInbound(message, options.channels, options.agents(), options.capabilities?.());
     const queued = take(message, route, source);
     // A message of a mapped channel: the channel's cursor moves past it once it is handled.
     if (message.threadId === undefined && !(route.kind === "ignore" && route.why === "unmapped"))
@@ -580,6 +590,21 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return entries.length;
     },
     catchUp: () => catchUp.run("start"),
+    startTask(item, on, from) {
+      if (!accepting) return Promise.resolve();
+      counts.tasks += 1;
+      const text = item.input.text ?? "";
+      const channel = item.input.channel ?? on.channelId;
+      const task = track(
+        { id: item.id, message: on, agent: item.input.agent },
+        {
+          name: privacy ? `task ${item.id}` : threadNameFor(text, `task ${item.id}`),
+          opening: { role: "user", name: from, content: text },
+          channel,
+        },
+      );
+      return enqueue(task, { ...item.input, id: item.id });
+    },
     pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {
