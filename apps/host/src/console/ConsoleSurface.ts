@@ -5,7 +5,8 @@
 // lines, each starting with the task's id (`[t-…]`); its status reaction is printed as the status
 // line of that symbol (`[t-…] 👀 claimed`), unless the thread's last line already says it (a failure's
 // `❌ failed: why` is not followed by a bare `❌ failed`); an agent's reply is printed as it is, under
-// its own lines. Every text is made printable first (printable.ts).
+// its own lines; a command's answer is printed as it is, without the code fences a chat draws as
+// boxes, and its embeds as lines. Every text is made printable first (printable.ts).
 import {
   type InboundCommand,
   type InboundMessage,
@@ -82,6 +83,13 @@ export const commandOptions = (spec: CommandSpec | undefined, args: string): Rec
   return options;
 };
 
+/** Markdown code fences, which a chat shows as a box and a terminal would print as they are. */
+const withoutFences = (text: string) =>
+  text
+    .split("\n")
+    .filter((line) => !/^```\w*$/.test(line.trim()))
+    .join("\n");
+
 const embedLines = (embed: SurfaceEmbed): string[] => [
   ...(embed.title ? [embed.title] : []),
   ...(embed.description ? [embed.description] : []),
@@ -125,7 +133,8 @@ export const createConsoleSurface = (print: (text: string) => void): ConsoleSurf
       channelName: CONSOLE_CHANNEL,
       message,
       defer: async () => {},
-      reply: async (content, reply) => printBlock(content, reply?.embeds),
+      // A command's answer is written for a chat: its code fences (around tables) are left out.
+      reply: async (content, reply) => printBlock(withoutFences(content), reply?.embeds),
     };
   };
 

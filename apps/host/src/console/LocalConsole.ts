@@ -261,7 +261,15 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   });
   void done.then(unsubscribe);
 
+  /** Lines read before the bridge tracks its earlier run's tasks again, taken once it does. */
+  let early: string[] | undefined = [];
+  void ready.then(() => {
+    const lines = early ?? [];
+    early = undefined;
+    for (const line of lines) handleLine(line);
+  });
   rl.on("line", (line) => {
+    if (early) return void early.push(line);
     const before = printed;
     handleLine(line);
     // println already redrew the prompt when the command printed anything.

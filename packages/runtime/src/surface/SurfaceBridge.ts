@@ -163,6 +163,9 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 export const taskIdOfMessage = (messageId: string): string => `t-${messageId}`;
 const taskIdOf = (message: InboundMessage) => taskIdOfMessage(message.id);
 
+/** The states a task ends in: their reaction follows the queue's record, never an event. */
+const ENDS: ReadonlySet<TaskState> = new Set(["succeeded", "failed", "cancelled"]);
+
 /** The reaction on a message refused by the per-user limit. */
 export const RATE_LIMITED_SYMBOL = "⏳";
 
@@ -302,8 +305,8 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       ledger.update(task.id, { agent: event.agent });
     }
     const state = surfaceStateOf(event);
-    // The end (✅, ❌, 🚫) is shown once the queue's record says so, with the outcome's posts.
-    if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
+    // The end (✅, ❌, 🚫) is shown once the queue's record says so, after the outcome's posts.
+    if (state !== undefined && !ENDS.has(state)) coalescer.set(task.id, statusSymbols[state].symbol);
     // Between attempts: 🔁, and in the thread the attempt about to be made and why the last failed.
     if (event.type === "task.retrying") void post(task, { content: retryText(task.id, event, privacy) });
     // The question itself is posted by the HumanGateway; the ✋ reaction shows the wait.
