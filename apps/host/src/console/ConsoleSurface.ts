@@ -74,9 +74,9 @@ export const commandOptions = (spec: CommandSpec | undefined, args: string): Rec
       rest = "";
       return;
     }
-    const [word = "", ...more] = rest.split(/\s+/);
+    const word = /^\S+/.exec(rest)![0];
     options[option.name] = word;
-    rest = more.join(" ");
+    rest = rest.slice(word.length).trim();
   });
   // "/ask @echo hi": a name is written with or without the mention's "@".
   if (options.agent !== undefined) options.agent = options.agent.replace(/^@/, "");
