@@ -156,10 +156,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     ...(options.worker ? { worker: options.worker } : {}),
     format,
     tasks: bridge,
-    statusLines: async () => [
-      `Queue: ${options.queueLabel ?? "work queue"}.`,
-      ...(options.notifier ? [formatNotifierStatus(await options.notifier.status())] : []),
-    ],
+    ...(options.queueLabel === undefined ? {} : { queueLabel: options.queueLabel }),
+    statusLines: async () =>
+      options.notifier ? [formatNotifierStatus(await options.notifier.status())] : [],
     logger,
   });
   const ready = bridge.reconcile().then(

@@ -56,7 +56,9 @@ export interface SurfaceCommandsOptions {
    * a command that is no message (a Discord slash command), the command's answer carries the outcome.
    */
   readonly tasks?: Pick<SurfaceBridge, "startTask">;
-  /** Lines /status adds under the queue's (the host's queue by name, the notifier's outbox). */
+  /** How /status names the work queue, e.g. "SQLite /srv/.troupe/default.sqlite". */
+  readonly queueLabel?: string;
+  /** Lines /status adds under the queue's (the notifier's outbox). */
   readonly statusLines?: () => Promise<readonly string[]>;
   readonly logger?: Logger;
 }
@@ -280,7 +282,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     await command.reply(
       [
         `Team: ${state}, ${team_.queued} queued, ${team_.inFlight} in flight, ${team_.fanOuts} fan-outs.`,
-        `Work queue: ${stats.ready} ready, ${stats.leased} leased, ${stats.delayed} delayed, ${stats.dead} dead.`,
+        `Work queue${options.queueLabel === undefined ? "" : ` (${options.queueLabel})`}: ${stats.ready} ready, ${stats.leased} leased, ${stats.delayed} delayed, ${stats.dead} dead.`,
         ...more,
       ].join("\n"),
       { embeds: statusEmbeds(team_, [...dead].reverse()) },
