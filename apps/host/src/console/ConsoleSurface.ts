@@ -185,6 +185,9 @@ export const createConsoleSurface = (print: (text: string) => void): ConsoleSurf
     },
     // One status line follows another: the one it replaces stays printed above it.
     unreact: async () => {},
+    // Asked only after a restart: an earlier life's status lines are not on this screen, so a task
+    // it left open shows its status again.
+    ownReactions: async () => [],
     onMessage(listener) {
       messageListeners.add(listener);
       return () => messageListeners.delete(listener);
