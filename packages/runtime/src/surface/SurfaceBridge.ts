@@ -151,6 +151,8 @@ interface Tracked {
   /** Posts of this task, one after the other. */
   posts: Promise<void>;
   reported: boolean;
+  /** Status changes asked for by its events so far: a 🔁 that waited for its post is set only if none came after. */
+  changes: number;
   /** Its outcome was posted before a restart: only the final reaction is left to set. */
   readonly posted: boolean;
   /** It opened its thread from this channel with this request (follow-ups there continue it). */
@@ -305,10 +307,19 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       ledger.update(task.id, { agent: event.agent });
     }
     const state = surfaceStateOf(event);
-    // The end (✅, ❌, 🚫) is shown once the queue's record says so, after the outcome's posts.
-    if (state !== undefined && !ENDS.has(state)) coalescer.set(task.id, statusSymbols[state].symbol);
-    // Between attempts: 🔁, and in the thread the attempt about to be made and why the last failed.
-    if (event.type === "task.retrying") void post(task, { content: retryText(task.id, event, privacy) });
+    if (state === undefined || ENDS.has(state)) {
+      // The end (✅, ❌, 🚫) is shown once the queue's record says so, after the outcome's posts.
+    } else if (event.type === "task.retrying") {
+      // Between attempts: in the thread the attempt about to be made and why the last failed, then
+      // 🔁 — unless the next attempt moved the task on meanwhile.
+      const asked = ++task.changes;
+      void post(task, { content: retryText(task.id, event, privacy) }).then(() => {
+        if (task.changes === asked && !task.reported) coalescer.set(task.id, statusSymbols.retrying.symbol);
+      });
+    } else {
+      task.changes += 1;
+      coalescer.set(task.id, statusSymbols[state].symbol);
+    }
     // The question itself is posted by the HumanGateway; the ✋ reaction shows the wait.
     if (event.type === "task.awaiting_human") awaitsHuman(task, true);
     if (event.type === "task.resumed") awaitsHuman(task, false);
@@ -383,6 +394,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
           : Promise.resolve(entry.thread),
       posts: Promise.resolve(),
       reported: false,
+      changes: 0,
       posted: entry.posted,
     };
     tracked.set(task.id, task);
@@ -520,6 +532,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       thread,
       posts: Promise.resolve(),
       reported: false,
+      changes: 0,
       posted: false,
       ...("name" in where ? { opened: { channel: where.channel, opening: where.opening } } : {}),
     };
