@@ -1,5 +1,5 @@
-// The bridge between a chat Surface and a team: messages in Troupe's channels become tasks on the
-// durable work queue (like the console's), each task gets a thread on its message and one status
+// The bridge between a chat Surface (Discord, the host's console) and a team: messages in Troupe's
+// channels become tasks on the durable work queue, each task gets a thread on its message and one status
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
 // mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
