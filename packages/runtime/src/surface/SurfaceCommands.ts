@@ -5,7 +5,9 @@
 // /schedule adds, lists and cancels scheduled tasks (whose runs are answered in the channel they were
 // scheduled from). Each is
 // acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
-// once, visible only to whoever ran it, saying what to do.
+// once, visible only to whoever ran it, saying what to do. On a surface where a command is written as
+// a message (the host's console), /ask and /retry hand their task to the bridge (`tasks`), which
+// shows it as that message's task, as it shows any other.
 
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
 import type { Worker } from "../durable/DurableWorker.ts";
