@@ -140,6 +140,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     channels: new Map([[CONSOLE_CHANNEL, null]]),
     agents: () => agents().map((agent) => agent.name),
     capabilities: () => new Set(agents().flatMap((agent) => agent.capabilities)),
+    // Its one channel is no conversation: each line is remembered on its own.
+    taskChannel: false,
     format,
     // One person at a terminal, or a script piping its work: no per-user limit.
     userRate: { tasks: Number.MAX_SAFE_INTEGER, perMs: 60_000 },

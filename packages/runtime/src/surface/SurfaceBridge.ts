@@ -57,6 +57,12 @@ export interface SurfaceBridgeOptions {
   readonly agents: () => readonly string[];
   /** The team's capabilities: a general channel's message naming one asks for it (routeInbound.ts). */
   readonly capabilities?: () => ReadonlySet<string>;
+  /**
+   * Whether a task carries its channel (default true: its channel routes and its conversation memory
+   * is the channel's). False on the console, whose one channel is no conversation: each line is a
+   * task of its own, remembered on its own.
+   */
+  readonly taskChannel?: boolean;
   /** Post metadata only (task id, agent, state, timing); requests and results stay local. */
   readonly privacy?: boolean;
   /** A task's output as chat text by agent name (default: the readable default, agent.ts `format`). */
@@ -178,6 +184,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const privacy = options.privacy ?? false;
   const format = options.format ?? defaultFormat;
   const identityOf = options.identityOf ?? ((agent: string) => ({ name: agent }));
+  const withChannel = (input: TaskInput): TaskInput => {
+    if (options.taskChannel !== false) return input;
+    const { channel: _channel, ...rest } = input;
+    return rest;
+  };
   const recent = new RecentIds();
   const perUser = new UserRateLimit({
     tasks: options.userRate?.tasks ?? 10,
@@ -545,7 +556,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   /** Put the task on the work queue (once its input is ready); a refusal is posted and fails it. */
   const enqueue = (task: Tracked, input: TaskInput | Promise<TaskInput>): Promise<void> =>
     Promise.resolve(input)
-      .then((ready) => queue.enqueue({ id: task.id, input: ready }))
+      .then((ready) => queue.enqueue({ id: task.id, input: withChannel(ready) }))
       .catch((error: unknown) => {
         const reason = isTroupeError(error) ? error.reason : errorText(error);
         logger.log("error", "surface: the work queue refused a task", { taskId: task.id, error: reason });
