@@ -62,10 +62,12 @@ export interface LocalConsoleOptions {
   /** A longer line is refused before it is parsed (TROUPE_MAX_TASK_BYTES; default 1 MB). */
   readonly maxTaskBytes?: number;
   /**
-   * Where the console's open tasks are remembered (under `console/`), so the next start shows the
-   * end of those a restart cut off; in memory only when absent.
+   * Where the console's open tasks are remembered (under `console/<consumer>/`), so the next start
+   * shows the end of those a restart cut off; in memory only when absent.
    */
   readonly snapshots?: SnapshotStore;
+  /** This host's consumer name: with a store shared by several hosts (Redis), each console keeps its own tasks. */
+  readonly consumer?: string;
 }
 
 export interface LocalConsole {
@@ -79,9 +81,9 @@ export interface LocalConsole {
   print(line: string): void;
 }
 
-/** The console's keys in a store it may share with a chat surface's bridge. */
-const underConsole = (store: SnapshotStore): SnapshotStore => {
-  const prefix = "console/";
+/** The console's keys in a store it may share with a chat surface's bridge and other hosts' consoles. */
+const underConsole = (store: SnapshotStore, consumer: string): SnapshotStore => {
+  const prefix = `console/${consumer}/`;
   return {
     load: (key) => store.load(prefix + key),
     save: (key, snapshot) => store.save(prefix + key, snapshot),
@@ -147,7 +149,9 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     userRate: { tasks: Number.MAX_SAFE_INTEGER, perMs: 60_000 },
     // Each status change is a line: none is coalesced away.
     reactions: { intervalMs: 0 },
-    store: options.snapshots ? underConsole(options.snapshots) : new MemorySnapshotStore(),
+    store: options.snapshots
+      ? underConsole(options.snapshots, options.consumer ?? "default")
+      : new MemorySnapshotStore(),
     logger,
   });
   const commands = handleSurfaceCommands({

@@ -172,6 +172,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       human,
       notifier,
       ...(store.snapshots ? { snapshots: store.snapshots } : {}),
+      consumer: config.consumer,
       onInterrupt: onSigint,
       ...(terminalLogs ? { logFile: terminalLogs.path } : {}),
     });
