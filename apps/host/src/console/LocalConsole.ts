@@ -232,9 +232,8 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     const giveUp = endedForGood() ? AbortSignal.abort() : AbortSignal.timeout(drain.remainingMs());
     // The commands first: one being handled may still start a task on the bridge.
     await commands.stop(giveUp);
-    const open = bridge.open;
     await bridge.stop(giveUp);
-    if (open > 0 && bridge.open > 0) {
+    if (bridge.open > 0) {
       logger.log("warn", "tasks still unfinished when the console stopped stay in the work queue", {
         tasks: bridge.open,
       });
