@@ -39,6 +39,10 @@ describe("commandOptions", () => {
       agent: "system-monitor",
     });
     expect(commandOptions(spec("retry"), "task:t-9")).toEqual({ task: "t-9" });
+    expect(commandOptions(spec("ask"), "echo the text: is plain")).toEqual({
+      agent: "echo",
+      text: "the text: is plain",
+    });
     expect(commandOptions(undefined, "anything")).toEqual({});
   });
 });

@@ -50,13 +50,14 @@ const usageOf = (spec: CommandSpec) =>
 
 /**
  * A command's options from what follows its name: `name:value` words set that option (its value
- * runs to the next such word), the words before the first of them fill the required options in
+ * runs to the next such word; no space after the colon), the words before the first of them fill the required options in
  * order, the last taking the rest.
  */
 export const commandOptions = (spec: CommandSpec | undefined, args: string): Record<string, string> => {
   if (!spec) return {};
   const names = spec.options.map((option) => option.name);
-  const named = new RegExp(`(?:^|\\s)(${names.join("|")}):`, "g");
+  // A value right after the colon: "text: why" in a sentence is no option.
+  const named = new RegExp(`(?:^|\\s)(${names.join("|")}):(?=\\S)`, "g");
   const marks = [...args.matchAll(named)];
   const positional = (marks[0] === undefined ? args : args.slice(0, marks[0].index)).trim();
   const options: Record<string, string> = {};
