@@ -171,12 +171,15 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       maxTaskBytes: config.maxTaskBytes,
       human,
       notifier,
+      ...(store.snapshots ? { snapshots: store.snapshots } : {}),
+      consumer: config.consumer,
       onInterrupt: onSigint,
       ...(terminalLogs ? { logFile: terminalLogs.path } : {}),
     });
     localConsole = running;
     terminalLogs?.printWith(running.print);
-    // Only now: the console shows the events of tasks resumed from the queue too.
+    // Only now: the console follows the tasks an earlier run left open, and shows their events.
+    yield* Effect.promise(() => running.ready);
     worker.start();
     logger.log("info", "troupe started", {
       agents: team.status().agents.map((agent) => agent.name),
