@@ -112,6 +112,8 @@ export interface Inspector {
   recordApproval(approval: ApprovalInput): void;
   /** Record a task's input or output for replay (an `io` record, redacted and cut like the rest). */
   recordIo(io: IoInput): void;
+  /** Write a checkpoint now (a trace file that starts mid-run names its live actors from it). */
+  checkpoint(): void;
   /** Every record from now on, synchronously as it is made; returns the unsubscribe function. */
   subscribe(listener: TraceListener): () => void;
   /** The records still in the ring, oldest first. */
@@ -629,6 +631,9 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         ...(io.tokens !== undefined ? { tokens: bound(io.tokens, "tokens") as string[] } : {}),
         ...(io.error !== undefined ? { error: bound(io.error, "error") } : {}),
       });
+    },
+    checkpoint: () => {
+      emit(checkpointBody());
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -267,7 +267,9 @@ const replayOne = async (
     for (const child of recording.children.get(id) ?? []) visit(child);
   };
   visit(rootId);
-  const withStates = recording.records.some((record) => record.kind === "actor");
+  const withStates = recording.records.some(
+    (record) => record.kind === "actor" || (record.kind === "checkpoint" && record.actors.length > 0),
+  );
   const expected = actorSteps(
     recording.records,
     accepted.seq,
