@@ -256,8 +256,10 @@ export const ApprovalRecord = Schema.Struct({
 
 /**
  * One input or output of a task that replay feeds back or checks: the task as it was accepted, a
- * model call (request, reply, streamed tokens), a tool run, a person's answer, approval or vote,
- * and the task's outcome. `call` numbers the calls of one port within one task, from 1.
+ * model call (request, reply, streamed tokens), a tool run, a person's answer, approval or vote, a
+ * clock reading (`ctx.now()`), a random id (`ctx.randomId()`), a memory call (`ctx.memory`: the
+ * method and its arguments, and what it gave), and the task's outcome. `call` numbers the calls of
+ * one port within one task, from 1.
  */
 export const IoRecord = Schema.Struct({
   ...common,
@@ -265,7 +267,7 @@ export const IoRecord = Schema.Struct({
   taskId: Schema.String,
   agent: Schema.NullOr(Schema.String),
   /** `fork`: this trace goes on live from `request.until` of the trace `request.trace`. */
-  port: Schema.Literals(["task", "llm", "tool", "human", "outcome", "fork"]),
+  port: Schema.Literals(["task", "llm", "tool", "human", "clock", "random", "memory", "outcome", "fork"]),
   call: Schema.Number,
   /** What was asked (the task input, the messages and options, the tool's arguments, the question). */
   request: Schema.Json,
