@@ -405,6 +405,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   };
 
   const bodyOf = (event: InspectionEvent): RecordBody | undefined => {
+    // Action events (several per transition) are never recorded: they cost the switch only.
+    if (event.type === "@xstate.action") return undefined;
     const actor = event.actorRef as unknown as InspectedActor;
     const isMachine = machineOf(actor.logic) !== undefined;
     switch (event.type) {
@@ -485,9 +487,21 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     if (body) emit(body);
   };
 
+  /** Whether `redact` leaves every field of an event of short primitives as it is. */
+  const unredacted = (event: RuntimeEvent): boolean => {
+    for (const key in event) {
+      const value = (event as unknown as Record<string, unknown>)[key];
+      if (!keptAsIs(value)) return false;
+      if (redact !== undefined && typeof value === "string" && redact(["event", key], value) !== value)
+        return false;
+    }
+    return true;
+  };
+
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
-    // The hot path: an event of short primitives only is recorded as it is, without a copy.
-    if (redact === undefined && Object.values(event).every(keptAsIs)) return { kind: "runtime", event };
+    // The hot path: an event of short primitives that redaction leaves alone is recorded as it is,
+    // without a copy.
+    if (unredacted(event)) return { kind: "runtime", event };
     // Field by field so the catalogued shape survives: only a field's own value is ever cut.
     const fields: Record<string, Json> = {};
     for (const key in event) {
