@@ -1,8 +1,9 @@
 // The host's Inspector and trace: one Inspector watches the team (the visualizer at /inspect reads
 // it) and, unless TROUPE_TRACE_DIR is "off", records into rotated, pruned, private trace files
 // everything `troupe replay` needs — each task's input, model calls with their streamed tokens, tool
-// runs, human answers, approvals and votes, and outcome — every string redacted like the logs. It
-// remembers which file each task's recording starts in, for the replay command shown under its outcome.
+// runs, human answers, approvals and votes, memory calls, clock readings, random ids and outcome —
+// every string redacted like the logs. It remembers which file each task's recording starts in, for
+// the replay command shown under its outcome.
 import { finished } from "node:stream/promises";
 import {
   createInspector,
