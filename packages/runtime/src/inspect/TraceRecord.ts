@@ -61,6 +61,10 @@
 // a machine leaves `context` out when the context is the same object as in that actor's previous
 // snapshot (it did not change); a reader keeps the one it had. snapshot.transitions (the
 // macrostep's transitions, in place of microstep records, which are now recorded only when asked).
+// io.port "clock", "random" and "memory" (a reader that predates them reports those io lines as
+// malformed and reads on). A checkpoint is also written at the start of each trace file that a
+// rotating writer started mid-run (after the records already on their way), so that file alone
+// names the live actors.
 //
 // JSON-safe means: functions, AbortSignals and class instances are short tags such as
 // "[object SupervisorCore]" or "[actor x:1]"; errors are { name, message, tag?, reason?, data? };
