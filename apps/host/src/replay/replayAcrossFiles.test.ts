@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHostRecording } from "../start/hostTrace.ts";
 import { hostReplayTeam } from "./hostReplayTeam.ts";
 import { replayCommand } from "./replayCommand.ts";
+import { replayCommandLine } from "./replayCommandLine.ts";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,5 +57,14 @@ describe("the replay command of a recorded task", () => {
     const replayed = await run([file![1]!, "--task", task.id]);
     expect(replayed).toEqual({ code: 0, stdout: "identical: 1 task\n", stderr: "" });
     expect(recording.replayCommandOf("t-unknown")).toBeUndefined();
+  });
+
+  it("quotes a trace path the shell would split", () => {
+    expect(replayCommandLine("/data/traces/trace-20261207T134500Z.jsonl", "t-1")).toBe(
+      "troupe replay /data/traces/trace-20261207T134500Z.jsonl --task t-1",
+    );
+    expect(replayCommandLine("/home/ana's data/trace.jsonl", "t-1")).toBe(
+      "troupe replay '/home/ana'\\''s data/trace.jsonl' --task t-1",
+    );
   });
 });
