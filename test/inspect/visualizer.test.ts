@@ -131,6 +131,51 @@ describe("statecharts visualizer", () => {
     }
   });
 
+  it("shows the supervisor's life as states and an agent's circuit breaker beside it, opening after repeated failures", async () => {
+    const flaky = defineAgent({
+      name: "flaky",
+      breaker: { maxFailures: 3 },
+      handle: async () => {
+        throw new Error("model is down");
+      },
+    });
+    const inspector = createInspector();
+    const team = createSupervisor({ agents: [flaky], restart: { intensity: 100 } });
+    inspector.attachTeam(team);
+    const server = await startInspectServer({ source: liveSource(inspector) });
+    try {
+      const page = await openPage(server.url);
+      // The supervisor's chart is the team's life, as states.
+      await page.click('.tree-row:has-text("machine supervisor")');
+      await page.waitForSelector('g.state.active[data-id="supervisor.running"]');
+      for (const state of ["draining", "escalated", "restarting", "stopped"])
+        expect(await page.locator(`g.state[data-id="supervisor.${state}"]`).count()).toBe(1);
+      const breakerRow = page.locator('.tree-row:has-text("flaky.breaker")');
+      await breakerRow.waitFor();
+      expect(await breakerRow.locator(".value").textContent()).toBe("closed");
+      await breakerRow.click();
+      await page.waitForSelector('g.state.active[data-id="breaker.closed"]');
+      expect(await page.textContent("#chart-title")).toContain("flaky.breaker");
+
+      for (let round = 0; round < 3; round += 1) await team.ask(flaky, `try ${round}`).result.catch(() => {});
+      await expect.poll(() => breakerRow.locator(".value").textContent()).toBe("open");
+      await page.waitForSelector('g.state.active[data-id="breaker.open"]');
+      await page.waitForSelector('g.edge.flash[data-source="breaker.closed"][data-target="breaker.open"]');
+      // The failure that opened it is on the timeline, sent by the supervisor to the breaker.
+      await page.waitForSelector('.tl-row:has-text("supervisor → flaky.breaker")');
+      // Filtered on the breaker, the timeline is its three failures.
+      await page.selectOption("#filter-actor", "flaky.breaker");
+      await expect
+        .poll(() => page.$$eval(".tl-row .type", (types) => types.map((type) => type.textContent)))
+        .toEqual(["failed", "failed", "failed"]);
+      await page.screenshot({ path: join(ARTIFACTS, "inspect-breaker.png") });
+      await page.close();
+    } finally {
+      team.stop();
+      await server.close();
+    }
+  });
+
   it("replays a recorded trace to the point a deep link names", async () => {
     const dir = mkdtempSync(join(tmpdir(), "troupe-trace-"));
     const path = join(dir, "run.jsonl");

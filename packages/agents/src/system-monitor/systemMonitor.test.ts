@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EventBus, type Team } from "@troupe/runtime";
+import { createInspector, EventBus, type Team } from "@troupe/runtime";
 import { createFileDropSink, fileNameOf, MemoryOutboxStore, Notifier } from "@troupe/runtime/notify";
 import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
 import fc from "fast-check";
@@ -27,6 +27,20 @@ const fakeProbe = (load: { one: number; memoryFree: number; diskFree: number }):
 const calm = fakeProbe({ one: 1, memoryFree: 12 * GiB, diskFree: 80 * GiB });
 
 describe("system-monitor", () => {
+  it("is a chart of its steps: reading the host, reading the team, judging", async () => {
+    const inspector = createInspector();
+    const monitor = createSystemMonitor({ probe: calm });
+    const { team } = createTestTeam({ agents: [monitor], inspect: inspector.inspect });
+    await team.ask(monitor, "how is the box?").result;
+    team.stop();
+    const records = inspector.records();
+    const run = records.find((record) => record.kind === "actor" && record.machine === "system-monitor");
+    const visited = records.flatMap((record) =>
+      record.kind === "snapshot" && run?.kind === "actor" && record.actor === run.actor ? [record.value] : [],
+    );
+    expect(visited).toEqual(["readingHost", "readingTeam", "done"]);
+  });
+
   it("reports this machine's load, memory and disk", async () => {
     const { team } = createTestTeam({ agents: [systemMonitor] });
     const report = await team.ask(systemMonitor, "how is the box?").result;

@@ -4,9 +4,18 @@
 // and a crossing raises `alert.raised` (or, once back below the band, `alert.resolved`) on the team's
 // bus — the catalogue events the notifier, the Redis mirror and the metrics already watch. The bus is
 // given to the factory (rather than emitted through `ctx.emit`, which reaches only the task's
-// watchers) so alerts are runtime events, also when `check()` runs outside any task.
-import { defineAgent, type EventBus, type RuntimeEventInput, type TeamStatus } from "@troupe/runtime";
+// watchers) so alerts are runtime events, also when `check()` runs outside any task. The agent is a
+// statechart: readingHost → readingTeam → judging → done, the same three steps `check()` takes.
+import {
+  type AgentMachineInput,
+  defineAgent,
+  type EventBus,
+  type RuntimeEventInput,
+  type TeamStatus,
+  taskStep,
+} from "@troupe/runtime";
 import { deriveAlertId } from "@troupe/runtime/notify";
+import { assign, setup } from "xstate";
 import { AlertTracker, type Observation } from "./AlertTracker.ts";
 import { systemReportFormatters } from "./formatReport.ts";
 import { type HostProbe, nodeHostProbe } from "./hostProbe.ts";
@@ -36,6 +45,13 @@ export interface SystemMonitorOptions {
 }
 
 export const SOURCE = "system-monitor";
+
+/** What a run keeps between its steps: plain JSON, saved after every step. */
+interface SystemMonitorContext {
+  readonly host: HostReading | undefined;
+  readonly team: TeamReading | undefined;
+  readonly report: SystemReport | undefined;
+}
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`;
 const ratio = (used: number, total: number) => (total > 0 ? used / total : 0);
@@ -187,7 +203,27 @@ const observationsOf = (
   return list;
 };
 
-/** Checks the box and the team; keeps the alert state (hysteresis) between checks. */
+/** The machine's numbers, and what could not be read. */
+export interface HostReading {
+  readonly load: LoadReport;
+  readonly memory: MemoryReport;
+  readonly disk: DiskReport | null;
+  readonly problems: readonly string[];
+}
+
+/** The team's health (null without its status), and what could not be read. */
+export interface TeamReading {
+  readonly runtime: RuntimeHealth | null;
+  readonly problems: readonly string[];
+}
+
+const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Checks the box and the team in three steps — read the host, read the team, judge — and keeps the
+ * alert state (hysteresis) between checks. `run` takes the steps in a row; the agent's machine takes
+ * them as its states.
+ */
 export class SystemCheck {
   readonly #options: SystemMonitorOptions;
   readonly #thresholds: SystemThresholds;
@@ -208,37 +244,48 @@ export class SystemCheck {
 
   /** Read everything, compare with the thresholds, publish what changed, and report. */
   async run(): Promise<SystemReport> {
-    const options = this.#options;
-    const probe = options.probe ?? nodeHostProbe;
-    const diskPath = options.diskPath ?? "/";
-    const problems: string[] = [];
+    return this.judge(await this.readHost(), await this.readTeam());
+  }
+
+  /** Load, memory and disk. */
+  async readHost(): Promise<HostReading> {
+    const probe = this.#options.probe ?? nodeHostProbe;
+    const diskPath = this.#options.diskPath ?? "/";
     const load = readLoad(probe);
     const memory = readMemory(probe);
+    const problems: string[] = [];
     let disk: DiskReport | null = null;
     try {
       disk = await readDisk(probe, diskPath);
     } catch (error) {
-      problems.push(
-        `disk ${diskPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      problems.push(`disk ${diskPath} could not be read: ${describeError(error)}`);
     }
-    let runtime: RuntimeHealth | null = null;
-    if (options.status) {
-      const missed = options.bus ? this.#missed : null;
-      let dead: number | null = options.bus ? this.#deadLettered : null;
-      if (options.deadLetters) {
-        try {
-          dead = await options.deadLetters();
-        } catch (error) {
-          problems.push(
-            `dead letters could not be read: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+    return { load, memory, disk, problems };
+  }
+
+  /** The team's status, missed heartbeats and dead letters since the last check. */
+  async readTeam(): Promise<TeamReading> {
+    const options = this.#options;
+    if (!options.status) return { runtime: null, problems: [] };
+    const problems: string[] = [];
+    const missed = options.bus ? this.#missed : null;
+    let dead: number | null = options.bus ? this.#deadLettered : null;
+    if (options.deadLetters) {
+      try {
+        dead = await options.deadLetters();
+      } catch (error) {
+        problems.push(`dead letters could not be read: ${describeError(error)}`);
       }
-      this.#missed = 0;
-      this.#deadLettered = 0;
-      runtime = readRuntime(options.status(), missed, dead);
     }
+    this.#missed = 0;
+    this.#deadLettered = 0;
+    return { runtime: readRuntime(options.status(), missed, dead), problems };
+  }
+
+  /** Hold the readings against the thresholds, publish the alerts that changed, and report. */
+  judge(host: HostReading, team: TeamReading): SystemReport {
+    const { load, memory, disk } = host;
+    const { runtime } = team;
     const changes = this.#tracker.observe(observationsOf(this.#thresholds, load, memory, disk, runtime));
     for (const signal of changes.raised) {
       this.#publish({ type: "alert.raised", source: SOURCE, ...signal });
@@ -250,7 +297,7 @@ export class SystemCheck {
       memory,
       disk,
       runtime,
-      warnings: [...alerts.map((alert) => alert.text), ...problems],
+      warnings: [...alerts.map((alert) => alert.text), ...host.problems, ...team.problems],
       alerts,
       raised: changes.raised.map((signal) => signal.alertId),
       resolved: [...changes.resolved],
@@ -274,13 +321,49 @@ export const readSystemReport = (options: SystemMonitorOptions = {}): Promise<Sy
 export const createSystemMonitor = (options: SystemMonitorOptions = {}) => {
   // Bad thresholds are refused when the agent is declared, not at its first task.
   const check = new SystemCheck(options);
+  const readHost = taskStep<HostReading>(async ({ ctx }) => {
+    ctx.progress("reading load, memory and disk");
+    return check.readHost();
+  });
+  const readTeam = taskStep<TeamReading>(() => check.readTeam());
+
+  /** readingHost → readingTeam → judging (alerts published) → done. */
+  const machine = setup({
+    types: {} as { input: AgentMachineInput; context: SystemMonitorContext; output: SystemReport },
+    actors: { readHost, readTeam },
+  }).createMachine({
+    id: "system-monitor",
+    context: { host: undefined, team: undefined, report: undefined },
+    initial: "readingHost",
+    states: {
+      readingHost: {
+        invoke: {
+          src: "readHost",
+          onDone: { target: "readingTeam", actions: assign({ host: ({ event }) => event.output }) },
+        },
+      },
+      readingTeam: {
+        invoke: {
+          src: "readTeam",
+          onDone: { target: "judging", actions: assign({ team: ({ event }) => event.output }) },
+        },
+      },
+      judging: {
+        entry: assign({ report: ({ context }) => check.judge(context.host!, context.team!) }),
+        always: "done",
+      },
+      done: { type: "final" },
+    },
+    output: ({ context }) => context.report!,
+  });
+
   const agent = defineAgent({
     name: "system-monitor",
     description:
       "Reports host load, memory and disk, and the team's health: open breakers, queue depth, missed heartbeats, dead letters; raises alerts.",
     capabilities: ["system", "monitor"],
     format: systemReportFormatters,
-    handle: (): Promise<SystemReport> => check.run(),
+    machine,
   });
   return Object.assign(agent, { check: () => check.run() });
 };

@@ -10,6 +10,7 @@ import { assign, createActor, setup } from "xstate";
 import { defineAgent } from "../agent/defineAgent.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor } from "../supervisor/Team.ts";
+import { createTestTeam, scriptedAgent } from "../testing/index.ts";
 import { createInspector, type Inspector } from "./Inspector.ts";
 import { MalformedTraceError, type MalformedTraceLine, readTrace } from "./readTrace.ts";
 import { recordTrace } from "./recordTrace.ts";
@@ -81,7 +82,7 @@ describe("Inspector", () => {
       target: agent.actor,
       event: { output: "echo hello" },
     });
-    expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "stopped" });
+    expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "done", value: "stopped" });
 
     // The transitions a macrostep took go on the snapshot that ends it (no microstep records).
     expect(ofKind(records, "microstep")).toEqual([]);
@@ -130,6 +131,53 @@ describe("Inspector", () => {
       }),
     );
     expect(ofKind(records, "snapshot").some((snapshot) => snapshot.transitions !== undefined)).toBe(false);
+  });
+
+  it("records each agent's circuit breaker as a child of the supervisor, with its chart and every move", async () => {
+    const inspector = createInspector();
+    const flaky = scriptedAgent("flaky", [{ fail: "down" }, { fail: "down" }, { reply: "up" }], {
+      breaker: { maxFailures: 2, resetAfter: "30s" },
+    });
+    const { team, advance } = createTestTeam({
+      agents: [flaky],
+      restart: { intensity: 100 },
+      inspect: inspector.inspect,
+    });
+    inspector.attach(team.bus);
+    for (const text of ["one", "two"])
+      await expect(team.submit({ agent: "flaky", text }).result).rejects.toThrow(/down/);
+    await advance(30_000);
+    await expect(team.submit({ agent: "flaky", text: "probe" }).result).resolves.toBe("up");
+    team.stop();
+
+    const records = inspector.records();
+    const supervisor = ofKind(records, "actor").find((actor) => actor.machine === "supervisor")!;
+    const breaker = ofKind(records, "actor").find((actor) => actor.id === "flaky.breaker")!;
+    expect(breaker).toMatchObject({ parent: supervisor.actor, machine: "breaker" });
+    const chart = inspector.machines().find((machine) => machine.hash === breaker.graph)!;
+    expect(chart.graph.machine).toBe("breaker");
+    const moves = ofKind(records, "snapshot")
+      .filter((snapshot) => snapshot.actor === breaker.actor && snapshot.status === "active")
+      .filter((snapshot) => snapshot.transitions !== undefined)
+      .map((snapshot) => [snapshot.cause, snapshot.value]);
+    expect(moves).toEqual([
+      ["failed", "closed"],
+      ["failed", "open"],
+      ["resetElapsed", { half_open: "waiting" }],
+      ["dispatched", { half_open: "probing" }],
+      ["succeeded", "closed"],
+    ]);
+    const opening = ofKind(records, "event").find(
+      (event) => event.target === breaker.actor && event.type === "failed",
+    )!;
+    expect(opening.event).toMatchObject({ reason: expect.stringContaining("down") });
+    // The runtime's own event says the same, after the breaker's snapshot that opened it.
+    const opened = ofKind(records, "snapshot").find(
+      (snapshot) => snapshot.actor === breaker.actor && snapshot.value === "open",
+    )!;
+    const changed = ofKind(records, "runtime").find((record) => record.event.type === "breaker.changed")!;
+    expect(changed.event).toMatchObject({ agent: "flaky", from: "closed", to: "open" });
+    expect(changed.seq).toBeGreaterThan(opened.seq);
   });
 
   it("hands each record to subscribers as it is made and keeps only `capacity` in the ring", async () => {

@@ -16,7 +16,7 @@ import type { BreakerState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { redactText } from "../log/redactSecrets.ts";
-import { CircuitBreaker } from "../supervisor/CircuitBreaker.ts";
+import { type CircuitBreaker, standaloneBreaker } from "../supervisor/CircuitBreaker.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
 import { type Alert, checkAlert, deriveAlertId } from "./Alert.ts";
 import {
@@ -223,7 +223,7 @@ export class Notifier {
     for (const sink of options.sinks)
       this.#sinks.set(sink.name, {
         sink,
-        breaker: new CircuitBreaker(maxFailures),
+        breaker: standaloneBreaker(maxFailures),
         openedAt: 0,
         pausedUntil: 0,
         hold: undefined,

@@ -8,6 +8,7 @@ import type { AgentHostInput } from "../agent/agentHostMachine.ts";
 import { TroupeError } from "../errors/TroupeError.ts";
 import { formatMillis } from "../time/duration.ts";
 import { type AgentSlot, childIdOf, newAgentSlot } from "./AgentSlot.ts";
+import type { Breakers } from "./Breakers.ts";
 import type { Dispatcher } from "./Dispatcher.ts";
 import { childrenToRestart } from "./restartStrategy.ts";
 import type { SupervisorEffects } from "./SupervisorEffects.ts";
@@ -18,20 +19,26 @@ export class AgentLifecycle {
   readonly #state: SupervisorState;
   readonly #dispatch: Dispatcher;
   readonly #ledger: TaskLedger;
+  readonly #breakers: Breakers;
   /** What every incarnation reports to (the supervisor core). */
   readonly #port: AgentPort;
 
-  constructor(state: SupervisorState, dispatch: Dispatcher, ledger: TaskLedger, port: AgentPort) {
+  constructor(
+    state: SupervisorState,
+    parts: { dispatch: Dispatcher; ledger: TaskLedger; breakers: Breakers; port: AgentPort },
+  ) {
     this.#state = state;
-    this.#dispatch = dispatch;
-    this.#ledger = ledger;
-    this.#port = port;
+    this.#dispatch = parts.dispatch;
+    this.#ledger = parts.ledger;
+    this.#breakers = parts.breakers;
+    this.#port = parts.port;
   }
 
   /** Make every agent's slot and spawn its first incarnation, all in one step. */
   startAll(fx: SupervisorEffects): void {
     for (const definition of this.#state.settings.agents) {
-      const slot = newAgentSlot(definition, this.#state.settings.mailboxLimit);
+      const breaker = this.#state.breakers.get(definition.name)!;
+      const slot = newAgentSlot(definition, this.#state.settings.mailboxLimit, breaker);
       this.#state.slots.set(definition.name, slot);
       this.#state.startOrder.push(definition.name);
     }
@@ -116,15 +123,15 @@ export class AgentLifecycle {
   }
 
   /**
-   * After an escalation: every agent gets a fresh incarnation, breaker and mailbox, and the restart
-   * intensity starts from nothing, as a freshly started supervisor would.
+   * After an escalation: every agent gets a fresh incarnation and mailbox, its breaker is reset, and
+   * the restart intensity starts from nothing, as a freshly started supervisor would.
    */
   restartAll(fx: SupervisorEffects): void {
     this.#state.settings.intensity.clear();
     const slots = this.#state.startOrder.map((name) => {
       const old = this.#state.slots.get(name)!;
-      fx.unschedule(`breaker:${name}`);
-      const slot = newAgentSlot(old.definition, this.#state.settings.mailboxLimit);
+      this.#breakers.reset(old, fx);
+      const slot = newAgentSlot(old.definition, this.#state.settings.mailboxLimit, old.breaker);
       slot.incarnation = old.incarnation;
       slot.restarts = old.restarts;
       slot.state = old.state; // stopped: announcing the new incarnation makes it idle

@@ -1,9 +1,10 @@
 // One agent as the supervisor keeps it: its current incarnation (child actor), state, the task it
-// runs now, its mailbox and its circuit breaker. A slot outlives restarts; incarnations do not.
+// runs now, its mailbox and its circuit breaker. A slot and its breaker outlive restarts;
+// incarnations do not.
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
 import type { AgentState } from "../events/catalogue.ts";
 import type { StepBudget } from "../llm/taskLlm.ts";
-import { CircuitBreaker } from "./CircuitBreaker.ts";
+import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import type { TaskEntry } from "./TaskEntry.ts";
 
 /** The task an agent runs now. */
@@ -29,15 +30,22 @@ export interface AgentSlot {
   restarts: number;
 }
 
-/** A slot before its first incarnation; `mailboxLimit` applies unless the agent sets its own. */
-export const newAgentSlot = (definition: AnyAgentDefinition, mailboxLimit: number): AgentSlot => ({
+/**
+ * A slot before its first incarnation; `mailboxLimit` applies unless the agent sets its own. The
+ * breaker is the agent's breaker actor, which the supervisor spawned beside it.
+ */
+export const newAgentSlot = (
+  definition: AnyAgentDefinition,
+  mailboxLimit: number,
+  breaker: CircuitBreaker,
+): AgentSlot => ({
   definition,
   incarnation: 0,
   childId: "",
   state: "idle",
   running: undefined,
   mailbox: [],
-  breaker: new CircuitBreaker(definition.breaker.maxFailures),
+  breaker,
   limit: definition.mailboxLimit ?? mailboxLimit,
   restarts: 0,
 });

@@ -1,5 +1,5 @@
 // Reactions to an agent's circuit breaker: its successes and failures move it (Akka semantics, in
-// CircuitBreaker); every transition is a `breaker.changed` event; opening schedules the reset and
+// breakerMachine, run as an actor beside the agent); every transition is a `breaker.changed` event; opening schedules the reset and
 // sends what waits in the agent's queue to another capable agent (or fails it now).
 import type { AgentSlot } from "./AgentSlot.ts";
 import type { Allocation } from "./Allocation.ts";
@@ -35,6 +35,12 @@ export class Breakers {
     if (!slot) return;
     this.#changed(slot, slot.breaker.resetTimeoutElapsed(), fx);
     this.#dispatch.next(slot, fx);
+  }
+
+  /** Closed afresh, its reset timer dropped (the team restarts after an escalation). */
+  reset(slot: AgentSlot, fx: SupervisorEffects): void {
+    fx.unschedule(`breaker:${slot.definition.name}`);
+    this.#changed(slot, slot.breaker.reset(), fx);
   }
 
   #changed(slot: AgentSlot, transition: BreakerTransition | undefined, fx: SupervisorEffects): void {

@@ -1,9 +1,12 @@
-// An agent's circuit breaker for the supervisor's hot path: it steps `breakerMachine` (the chart,
-// Akka semantics) with xstate's pure `transition` and reports each change of state, so dispatch reads
-// the state synchronously without an actor round trip.
-import { initialTransition, type SnapshotFrom, transition } from "xstate";
+// An agent's circuit breaker as the supervisor's hot path reads it: a running actor of
+// `breakerMachine` (the chart, Akka semantics), stepped by sending it events — an actor processes an
+// event synchronously when nothing else is in its mailbox, so dispatch reads the new state at once —
+// and each change of state reported. A clean success while closed sends nothing.
+import { type ActorRefFrom, createActor, type SnapshotFrom } from "xstate";
 import type { BreakerState } from "../events/catalogue.ts";
 import { type BreakerEvent, breakerMachine } from "./breakerMachine.ts";
+
+export type BreakerActor = ActorRefFrom<typeof breakerMachine>;
 
 export interface BreakerTransition {
   readonly from: BreakerState;
@@ -14,33 +17,38 @@ export interface BreakerTransition {
 const stateOf = (snapshot: SnapshotFrom<typeof breakerMachine>): BreakerState =>
   typeof snapshot.value === "string" ? snapshot.value : "half_open";
 
-export class CircuitBreaker {
-  #snapshot: SnapshotFrom<typeof breakerMachine>;
+/** The id of an agent's breaker actor among the supervisor's children: `research.breaker`. */
+export const breakerIdOf = (agent: string): string => `${agent}.breaker`;
 
-  constructor(maxFailures: number) {
-    this.#snapshot = initialTransition(breakerMachine, { maxFailures })[0];
+export class CircuitBreaker {
+  readonly #actor: BreakerActor;
+
+  /** `actor`: a breaker actor, spawned by the supervisor (or `standaloneBreaker`). */
+  constructor(actor: BreakerActor) {
+    this.#actor = actor;
   }
 
   get maxFailures(): number {
-    return this.#snapshot.context.maxFailures;
+    return this.#actor.getSnapshot().context.maxFailures;
   }
 
   get state(): BreakerState {
-    return stateOf(this.#snapshot);
+    return stateOf(this.#actor.getSnapshot());
   }
 
   get failures(): number {
-    return this.#snapshot.context.failures;
+    return this.#actor.getSnapshot().context.failures;
   }
 
   /** Why the last failure failed, to say why the breaker is open. */
   get lastFailure(): string | undefined {
-    return this.#snapshot.context.lastFailure;
+    return this.#actor.getSnapshot().context.lastFailure;
   }
 
   /** Whether a task may be dispatched now: closed, or half-open with its probe not yet sent. */
   get allowsDispatch(): boolean {
-    return this.#snapshot.matches("closed") || this.#snapshot.matches({ half_open: "waiting" });
+    const snapshot = this.#actor.getSnapshot();
+    return snapshot.matches("closed") || snapshot.matches({ half_open: "waiting" });
   }
 
   /** A task was dispatched; in half-open it is the one probe. */
@@ -64,10 +72,20 @@ export class CircuitBreaker {
     return this.#step({ type: "resetElapsed" });
   }
 
+  /** Closed afresh with nothing counted (the team restarted after an escalation). */
+  reset(): BreakerTransition | undefined {
+    if (this.state === "closed" && this.failures === 0) return undefined;
+    return this.#step({ type: "reset" });
+  }
+
   #step(event: BreakerEvent): BreakerTransition | undefined {
     const from = this.state;
-    this.#snapshot = transition(breakerMachine, this.#snapshot, event)[0];
+    this.#actor.send(event);
     const to = this.state;
     return from === to ? undefined : { from, to, failures: this.failures };
   }
 }
+
+/** A breaker outside any supervisor (a notifier sink's): an actor of its own. */
+export const standaloneBreaker = (maxFailures: number): CircuitBreaker =>
+  new CircuitBreaker(createActor(breakerMachine, { input: { maxFailures } }).start());

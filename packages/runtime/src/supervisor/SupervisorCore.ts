@@ -20,6 +20,7 @@ import { AgentLifecycle } from "./AgentLifecycle.ts";
 import type { AgentSlot } from "./AgentSlot.ts";
 import { Allocation } from "./Allocation.ts";
 import { Breakers } from "./Breakers.ts";
+import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import { Dispatcher } from "./Dispatcher.ts";
 import type { FanOutJoins } from "./FanOutJoins.ts";
 import { HumanRequests } from "./HumanRequests.ts";
@@ -58,15 +59,26 @@ export class SupervisorCore implements AgentPort {
   /** Effects usable outside the supervisor's own transitions (the success path reported by agents). */
   readonly #direct: SupervisorEffects;
 
-  constructor(settings: SupervisorSettings, selfSend: SelfSend, direct: SupervisorEffects) {
-    this.#state = new SupervisorState(settings, selfSend);
+  /** `breakers`: each agent's breaker, by name, spawned by the supervisor machine. */
+  constructor(
+    settings: SupervisorSettings,
+    selfSend: SelfSend,
+    direct: SupervisorEffects,
+    breakers: ReadonlyMap<string, CircuitBreaker>,
+  ) {
+    this.#state = new SupervisorState(settings, selfSend, breakers);
     this.#dispatch = new Dispatcher(this.#state);
     this.#saved = new SavedRuns(this.#state);
     this.#ledger = new TaskLedger(this.#state, this.#dispatch, this.#saved);
     this.#allocation = new Allocation(this.#state, this.#dispatch, this.#ledger);
     this.#router = new Router(this.#state, this.#allocation, this.#ledger);
     this.#breakers = new Breakers(this.#state, this.#allocation, this.#dispatch);
-    this.#lifecycle = new AgentLifecycle(this.#state, this.#dispatch, this.#ledger, this);
+    this.#lifecycle = new AgentLifecycle(this.#state, {
+      dispatch: this.#dispatch,
+      ledger: this.#ledger,
+      breakers: this.#breakers,
+      port: this,
+    });
     this.#watchdog = new Watchdog(this.#state, {
       dispatch: this.#dispatch,
       ledger: this.#ledger,

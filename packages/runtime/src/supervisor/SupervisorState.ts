@@ -5,6 +5,7 @@
 import type { AgentState, RuntimeEventInput, TaskEvent } from "../events/catalogue.ts";
 import type { Clock } from "../time/Clock.ts";
 import type { AgentSlot, Running } from "./AgentSlot.ts";
+import type { CircuitBreaker } from "./CircuitBreaker.ts";
 import { DeadlineSchedule } from "./DeadlineSchedule.ts";
 import { FanOutJoins } from "./FanOutJoins.ts";
 import type { SelfSend } from "./SupervisorEffects.ts";
@@ -16,6 +17,8 @@ export class SupervisorState {
   readonly settings: SupervisorSettings;
   /** Sends the results of async work (a classifier's answer, a bid) back to the supervisor actor. */
   readonly selfSend: SelfSend;
+  /** Each agent's circuit breaker, by agent name: actors the supervisor spawned beside the agents. */
+  readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   readonly slots = new Map<string, AgentSlot>();
   readonly startOrder: string[] = [];
   readonly tasks = new Map<string, TaskEntry>();
@@ -25,9 +28,14 @@ export class SupervisorState {
   readonly waits = new WaitForGraph();
   readonly deadlines = new DeadlineSchedule();
 
-  constructor(settings: SupervisorSettings, selfSend: SelfSend) {
+  constructor(
+    settings: SupervisorSettings,
+    selfSend: SelfSend,
+    breakers: ReadonlyMap<string, CircuitBreaker>,
+  ) {
     this.settings = settings;
     this.selfSend = selfSend;
+    this.breakers = breakers;
     this.fanOuts = new FanOutJoins(settings.bus);
   }
 

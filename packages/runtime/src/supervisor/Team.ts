@@ -477,7 +477,6 @@ export class Team {
   /** Stop at once: open tasks fail with ShuttingDown and running tasks' signals abort. */
   stop(): void {
     if (this.actor.getSnapshot().status !== "active") return;
-    this.actor.send({ type: "troupe.interrupt-all", reason: "the team stopped" });
-    this.actor.stop();
+    this.actor.send({ type: "troupe.stop", reason: "the team stopped" });
   }
 }

@@ -1,14 +1,17 @@
 // An agent's circuit breaker as a statechart, with Akka's semantics: closed → open after
 // `maxFailures` consecutive failures; open fails fast; after `resetAfter` it is half-open and lets
 // exactly one probe through (half_open.waiting → half_open.probing); the probe's success closes it,
-// its failure opens it again. Pure: CircuitBreaker steps it with xstate's `transition`.
+// its failure opens it again; `reset` closes it afresh (the team restarted after an escalation).
+// Each agent's breaker runs as a child actor of the supervisor (`<agent>.breaker`), so the
+// supervision tree, the visualizer and recorded traces show it; CircuitBreaker drives it.
 import { assign, setup } from "xstate";
 
 export type BreakerEvent =
   | { type: "dispatched" }
   | { type: "succeeded" }
   | { type: "failed"; reason: string | undefined }
-  | { type: "resetElapsed" };
+  | { type: "resetElapsed" }
+  | { type: "reset" };
 
 export interface BreakerContext {
   readonly maxFailures: number;
@@ -39,6 +42,7 @@ export const breakerMachine = setup({
   on: {
     // A task that was already running when the breaker opened may still succeed: it closes it.
     succeeded: { target: ".closed", actions: "clearFailures" },
+    reset: { target: ".closed", actions: "clearFailures" },
   },
   states: {
     closed: {

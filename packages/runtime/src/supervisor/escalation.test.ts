@@ -120,6 +120,28 @@ describe("an escalated team set to restart itself", () => {
     team.stop();
   });
 
+  it("closes an agent's open breaker when it restarts the team, and says so", async () => {
+    const { team, next, advance, seen } = createTestTeam({
+      agents: [
+        scriptedAgent("buggy", [{ fail: "cannot read properties of undefined" }], {
+          breaker: { maxFailures: 2 },
+        }),
+      ],
+      restart: { intensity: 1, period: "1m", escalation: { restartAfter: "1s", maxDelay: "1m" } },
+    });
+    await escalate(team);
+    const escalated = await next("supervisor.escalated");
+    expect(team.status().agents[0]).toMatchObject({ breaker: "open", failures: 2 });
+    await advance(escalated.restartInMs!);
+    await next("supervisor.restarted");
+    expect(team.status().agents[0]).toMatchObject({ breaker: "closed", failures: 0 });
+    expect(seen("breaker.changed").map(({ from, to }) => `${from}→${to}`)).toEqual([
+      "closed→open",
+      "open→closed",
+    ]);
+    team.stop();
+  });
+
   it("does not restart once it is draining", async () => {
     const { team, next, advance, seen } = crashLoop();
     await escalate(team);
@@ -128,5 +150,7 @@ describe("an escalated team set to restart itself", () => {
     await advance(escalated.restartInMs! + 1_000);
     expect(seen("supervisor.restarted")).toEqual([]);
     expect(team.status().lifecycle).toBe("stopped");
+    // A state of the supervisor's chart (final), not only a stopped actor.
+    expect(team.actor.getSnapshot()).toMatchObject({ value: "stopped", status: "done" });
   });
 });

@@ -1,9 +1,12 @@
 // The supervisor as an XState actor: it spawns and owns the agent actors, runs every timer on the
-// actor system's clock, and turns each event into a call on SupervisorCore. Its states are the
-// team's life: running → draining when it stops; running → escalated when restarts exceed the
-// intensity (every open task failed, every agent stopped). Escalated, it either errors, which XState
-// reports to its parent actor (OTP's escalation), or — when the team is set to restart itself —
-// waits a backoff and passes through restarting back to running with fresh agents.
+// actor system's clock, and turns each event into a call on SupervisorCore. Beside each agent it
+// spawns that agent's circuit breaker (`breakerMachine`, `<agent>.breaker`), which outlives the
+// agent's incarnations. Its states are the team's life: running → draining when it stops taking
+// tasks; running → escalated when restarts exceed the intensity (every open task failed, every
+// agent stopped). Escalated, it either errors, which XState reports to its parent actor (OTP's
+// escalation), or — when the team is set to restart itself — waits a backoff and passes through
+// restarting back to running with fresh agents. Stopping from any of them ends in `stopped`
+// (final), where XState stops every child.
 import {
   type ActorRefFrom,
   type AnyActorLogic,
@@ -16,6 +19,8 @@ import {
 import type { AgentHostEvent, AgentOutcomeEvent } from "../agent/agentHostMachine.ts";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import type { TroupeError } from "../errors/TroupeError.ts";
+import { breakerMachine } from "./breakerMachine.ts";
+import { breakerIdOf, CircuitBreaker } from "./CircuitBreaker.ts";
 import {
   type AsyncResultEvent,
   type Escalation,
@@ -31,6 +36,8 @@ export type SupervisorEvent =
   | { type: "troupe.forward"; taskId: string; event: { type: string } }
   | { type: "troupe.drain" }
   | { type: "troupe.interrupt-all"; reason: string }
+  /** Stop for good: open tasks fail with ShuttingDown, every child actor stops. */
+  | { type: "troupe.stop"; reason: string }
   /** Raised by the core when restarts exceeded the intensity; it has failed every open task. */
   | { type: "troupe.escalated"; error: TroupeError }
   | AgentOutcomeEvent
@@ -104,6 +111,7 @@ const handle = (core: SupervisorCore, event: SupervisorEvent, fx: SupervisorEffe
       return core.forward(event.taskId, event.event, fx);
     case "troupe.drain":
     case "troupe.escalated":
+    case "troupe.stop":
       return; // the machine's own transitions
     case "troupe.agent.failed":
       return core.agentFailed(event, fx);
@@ -139,6 +147,7 @@ export const supervisorMachine = setup({
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
   },
+  actors: { breaker: breakerMachine },
   actions: {
     startAgents: enqueueActions(({ context, enqueue }) =>
       context.core.start(effectsOf(enqueue as unknown as Enqueue)),
@@ -146,6 +155,10 @@ export const supervisorMachine = setup({
     toCore: enqueueActions(({ context, event, enqueue }) =>
       handle(context.core, event, effectsOf(enqueue as unknown as Enqueue)),
     ),
+    interruptAll: enqueueActions(({ context, event, enqueue }) => {
+      const { reason } = event as Extract<SupervisorEvent, { type: "troupe.stop" }>;
+      context.core.interruptAll(effectsOf(enqueue as unknown as Enqueue), reason);
+    }),
     noteEscalation: assign(({ context, event }) => {
       const { error } = event as Extract<SupervisorEvent, { type: "troupe.escalated" }>;
       const { settings } = context.core;
@@ -198,14 +211,33 @@ export const supervisorMachine = setup({
   },
 }).createMachine({
   id: "supervisor",
-  context: ({ input, self }) => ({
-    core: new SupervisorCore(input, (event) => self.send(event), directEffects(self)),
+  context: ({ input, self, spawn }) => ({
+    core: new SupervisorCore(
+      input,
+      (event) => self.send(event),
+      directEffects(self),
+      // Each agent's breaker, a child beside the agent's incarnations that outlives them.
+      new Map(
+        input.agents.map((agent) => [
+          agent.name,
+          new CircuitBreaker(
+            spawn("breaker", {
+              id: breakerIdOf(agent.name),
+              input: { maxFailures: agent.breaker.maxFailures },
+            }),
+          ),
+        ]),
+      ),
+    ),
     escalation: undefined,
     inARow: 0,
     restartedAt: undefined,
   }),
   entry: "startAgents",
-  on: { "*": { actions: "toCore" } },
+  on: {
+    "troupe.stop": { target: ".stopped", actions: "interruptAll" },
+    "*": { actions: "toCore" },
+  },
   initial: "running",
   states: {
     running: {
@@ -223,6 +255,7 @@ export const supervisorMachine = setup({
       after: { untilRestart: "restarting" },
       on: {
         "troupe.drain": "draining",
+        "troupe.stop": "stopped",
         // Every agent is stopped and every task failed: late timers and outcomes have nothing to act on.
         "*": {},
       },
@@ -231,6 +264,8 @@ export const supervisorMachine = setup({
       entry: "restartTeam",
       always: "running",
     },
+    // Final: XState stops every child (agents, their breakers) and the actor completes.
+    stopped: { type: "final" },
   },
 });
 
