@@ -2,7 +2,7 @@
 // folder rotated while the task ran: the command names the file the task's recording starts in, and
 // `troupe replay` reads on into the next files up to its outcome, naming the actors from the
 // checkpoint a rotated file starts with.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -57,6 +57,36 @@ describe("the replay command of a recorded task", () => {
     const replayed = await run([file![1]!, "--task", task.id]);
     expect(replayed).toEqual({ code: 0, stdout: "identical: 1 task\n", stderr: "" });
     expect(recording.replayCommandOf("t-unknown")).toBeUndefined();
+  });
+
+  it("reads the records that follow a task's outcome from the next file when the folder rotated there", async () => {
+    dir = mkdtempSync(join(tmpdir(), "troupe-rotated-"));
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recording = startHostRecording(inspector, { dir, retain: 10 });
+    const team = createSupervisor({
+      ...hostReplayTeam([]),
+      inspect: inspector.inspect,
+      io: recording.recorder.io,
+    });
+    const detach = inspector.attachTeam(team);
+    const task = team.submit({ text: "hello before the rotation" });
+    await task.result;
+    detach();
+    team.stop();
+    await recording.stop();
+    // The folder rotates right after the outcome: the agent's way back to idle is in the next file.
+    const [file] = await listTraceFiles(dir);
+    const lines = readFileSync(file!, "utf8").split("\n").filter(Boolean);
+    const outcome = lines.findIndex((line) => line.includes('"port":"outcome"'));
+    expect(lines.length).toBeGreaterThan(outcome + 1);
+    writeFileSync(file!, `${lines.slice(0, outcome + 1).join("\n")}\n`);
+    writeFileSync(file!.replace(/\.jsonl$/, "-1.jsonl"), `${lines.slice(outcome + 1).join("\n")}\n`);
+
+    expect(await run([file!, "--task", task.id])).toEqual({
+      code: 0,
+      stdout: "identical: 1 task\n",
+      stderr: "",
+    });
   });
 
   it("quotes a trace path the shell would split", () => {

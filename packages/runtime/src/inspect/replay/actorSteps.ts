@@ -49,8 +49,10 @@ type ActorEntry = Pick<TraceRecordOf<"actor">, "actor" | "id" | "parent" | "root
 const actorNames = (records: readonly TraceRecord[]): Map<string, string> => {
   const entries = new Map<string, ActorEntry>();
   for (const record of records) {
-    if (record.kind === "actor") entries.set(record.actor, record);
-    else if (record.kind === "checkpoint")
+    // The first entry of a session id wins: a trace read on into a later run's file may reuse it.
+    if (record.kind === "actor") {
+      if (!entries.has(record.actor)) entries.set(record.actor, record);
+    } else if (record.kind === "checkpoint")
       for (const actor of record.actors) if (!entries.has(actor.actor)) entries.set(actor.actor, actor);
   }
   const names = new Map<string, string>();
