@@ -27,6 +27,7 @@ import {
   hostLayer,
   reportHealth,
 } from "./hostLayers.ts";
+import { HostTrace } from "./hostTrace.ts";
 import { tightenDataFolder } from "./tightenDataFolder.ts";
 
 export interface StartIo {
@@ -139,6 +140,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         drain,
         logger,
         human: yield* HostSurfaceHuman,
+        replayCommand: (yield* HostTrace).replayCommandOf,
       };
       // With Redis, several hosts may share the team: only the gateway lease's holder connects.
       const lease = yield* HostGatewayLease;

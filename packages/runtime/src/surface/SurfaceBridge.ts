@@ -2,7 +2,7 @@
 // channels become tasks on the durable work queue, each task gets a thread on its message and one status
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
-// mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
+// mode; with the command that replays it offline as a footer when the host recorded it. A person's message in such a thread is a follow-up task for the same agent, with the thread as
 // its memory (followUps.ts). With a store, its open tasks are kept in a ledger and reconciled after a
 // restart (`reconcile()`). What was written in its channels while the surface was not connected is
 // read back after a start (`catchUp()`) and after every reconnect (catchUp.ts). A message starts at
@@ -86,6 +86,11 @@ export interface SurfaceBridgeOptions {
   readonly store?: SnapshotStore;
   /** How often an open task's record is read again when no event named it (followTask.ts). */
   readonly recheckMs?: number;
+  /**
+   * The command that re-runs a task offline (`troupe replay … --task …`), shown under its outcome;
+   * undefined for a task that was not recorded.
+   */
+  readonly replayCommand?: (taskId: string) => string | undefined;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -304,6 +309,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       maxChars: surface.maxMessageChars,
       identityOf,
       ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
+      replayCommand: options.replayCommand?.(task.id),
     });
     for (const content of posts) void post(task, content);
     settle(task, state);
