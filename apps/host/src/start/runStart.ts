@@ -173,6 +173,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       maxTaskBytes: config.maxTaskBytes,
       human,
       notifier,
+      replayCommand: (yield* HostTrace).replayCommandOf,
       ...(store.snapshots ? { snapshots: store.snapshots } : {}),
       consumer: config.consumer,
       onInterrupt: onSigint,
