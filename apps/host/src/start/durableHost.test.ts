@@ -59,10 +59,14 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
 
     const second = spawnTroupe(["start"], env);
     cleanups.push(() => void second.child.kill("SIGKILL"));
-    // A resumed task's ✅ comes after its result, though this life of the console did not queue it.
+    // A resumed task's ✅ comes after its result and its replay command, though this life of the
+    // console did not queue it.
     for (const id of cutOff) {
       const doneAt = second.stdout.indexOf(await second.line(`[${id}] ✅ done`));
-      expect(second.stdout[doneAt - 1]).toBe("slept 2000ms");
+      expect(second.stdout[doneAt - 2]).toBe("slept 2000ms");
+      expect(second.stdout[doneAt - 1]).toMatch(
+        new RegExp(`^replay offline: troupe replay \\S+ --task ${id}$`),
+      );
     }
     // A permanent failure is said once: one ❌, with its reason.
     const sentAgainAt = second.stdout.length;
