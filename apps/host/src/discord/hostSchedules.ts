@@ -1,7 +1,8 @@
 // The scheduled tasks of `troupe start` on Discord: /schedule's port on the Scheduler of
 // @troupe/agents. Jobs are saved in the host's snapshot store (they survive a restart; a run missed
 // while the host was down runs once at start), and each run is a new task on the durable work queue,
-// answered in the channel it was scheduled from.
+// answered in the channel it was scheduled from. A run whose schedule asks for it (`notify`, else the
+// host's TROUPE_NOTIFY_TASKS) also has its outcome sent to the notifier (taskOutcomeAlerts.ts).
 import { parseSchedule, type ScheduledJob, Scheduler } from "@troupe/agents";
 import {
   isTroupeError,
@@ -14,6 +15,8 @@ import {
   TroupeError,
   type WorkQueue,
 } from "@troupe/runtime";
+import type { TaskNotify } from "@troupe/runtime/notify";
+import type { TaskOutcomeAlerts } from "../notify/taskOutcomeAlerts.ts";
 
 export interface HostSchedules extends SurfaceSchedules {
   /** Load the saved jobs and arm their timers (after whoever answers the runs has subscribed). */
@@ -26,6 +29,7 @@ const viewOf = (job: ScheduledJob): SurfaceSchedule => ({
   schedule: job.schedule,
   text: job.text,
   ...(job.agent ? { agent: job.agent } : {}),
+  ...(job.notify ? { notify: job.notify } : {}),
   nextRunAt: job.nextRunAt,
   runs: job.runs,
 });
@@ -53,13 +57,21 @@ export const createHostSchedules = (options: {
   readonly store: SnapshotStore;
   readonly queue: WorkQueue;
   readonly logger: Logger;
+  /** Where runs' outcomes go to the notifier, and which do when a schedule does not say. */
+  readonly outcomes?: { readonly alerts: TaskOutcomeAlerts; readonly byDefault: TaskNotify };
 }): HostSchedules => {
-  const { queue, logger } = options;
+  const { queue, logger, outcomes } = options;
   const listeners = new Set<(run: ScheduledRun) => void>();
   const scheduler = new Scheduler({
     store: options.store,
     async submit(input, job) {
       const taskId = newId("t");
+      await outcomes?.alerts.watch({
+        taskId,
+        agent: job.agent ?? "",
+        label: `${job.agent ? `${job.agent} · ` : ""}scheduled ${job.id} (${job.schedule})`,
+        notify: job.notify ?? outcomes.byDefault,
+      });
       await queue.enqueue({ id: taskId, input: { ...input, id: taskId } });
       logger.log("info", "scheduler: a scheduled task was queued", { scheduleId: job.id, taskId });
       const run: ScheduledRun = {
@@ -81,6 +93,7 @@ export const createHostSchedules = (options: {
       const { spec, text } = parseWhen(request.when, request.text);
       const job = await scheduler.schedule(spec, text, {
         agent: request.agent,
+        notify: request.notify,
         from: request.from,
         channel: request.channelId,
       });
@@ -93,7 +106,13 @@ export const createHostSchedules = (options: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
+    async start() {
+      await outcomes?.alerts.resume();
+      await scheduler.start();
+    },
+    stop() {
+      scheduler.stop();
+      outcomes?.alerts.stop();
+    },
   };
 };

@@ -18,10 +18,12 @@ import {
   withFileDrop,
 } from "@troupe/runtime";
 import { createDiscordMetrics, createFileDropMetrics } from "@troupe/runtime/metrics";
+import type { Notifier, TaskNotify } from "@troupe/runtime/notify";
 import { Effect } from "effect";
 import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import type { HealthCheck } from "../health/HealthChecks.ts";
+import { createTaskOutcomeAlerts } from "../notify/taskOutcomeAlerts.ts";
 import type { DrainClock } from "../start/drainClock.ts";
 import { createHostSchedules } from "./hostSchedules.ts";
 
@@ -46,6 +48,8 @@ export interface DiscordFrontOptions {
   readonly connectTimeoutMs?: number;
   /** The file-drop folder for outgoing messages while Discord's REST keeps failing (none: no fallback). */
   readonly fallbackDir?: string;
+  /** The host's notifier, and which scheduled runs' outcomes it gets when their schedule does not say. */
+  readonly notifier?: { readonly notifier: Pick<Notifier, "notify">; readonly tasks: TaskNotify };
 }
 
 export interface DiscordFront {
@@ -162,7 +166,26 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     const schedules = options.snapshots
-      ? createHostSchedules({ store: options.snapshots, queue, logger })
+      ? createHostSchedules({
+          store: options.snapshots,
+          queue,
+          logger,
+          ...(options.notifier
+            ? {
+                outcomes: {
+                  alerts: createTaskOutcomeAlerts({
+                    store: options.snapshots,
+                    queue,
+                    bus: team.bus,
+                    notifier: options.notifier.notifier,
+                    format: team.formatterFor("notification"),
+                    logger,
+                  }),
+                  byDefault: options.notifier.tasks,
+                },
+              }
+            : {}),
+        })
       : undefined;
     // Slash commands (registered with `troupe register-commands`).
     const commands = handleSurfaceCommands({

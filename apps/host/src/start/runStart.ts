@@ -139,6 +139,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         drain,
         logger,
         human: yield* HostSurfaceHuman,
+        notifier: { notifier: notifier.notifier, tasks: config.notify.tasks },
       };
       // With Redis, several hosts may share the team: only the gateway lease's holder connects.
       const lease = yield* HostGatewayLease;
