@@ -93,7 +93,9 @@ export const createTaskOutcomeAlerts = (options: {
     async resume() {
       for (const key of await store.keys(PREFIX)) {
         try {
-          const run = decodeRun(await store.load(key));
+          const saved = await store.load(key);
+          if (saved === undefined) continue; // another host resuming too reported it just now
+          const run = decodeRun(saved);
           const record = await queue.record(run.taskId);
           // Marked, then the host stopped before the task was queued: there is nothing to wait for.
           if (record === undefined) await store.delete(key);
