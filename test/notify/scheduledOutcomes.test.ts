@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 /** Schedule a one-shot `inMs` from now (a moment by default); resolves to its job id. */
-const scheduleSoon = async (options: Record<string, string>, inMs = 1_500) => {
+const scheduleSoon = async (options: Record<string, string>, inMs = 3_000) => {
   const when = `at ${new Date(Date.now() + inMs).toISOString()}`;
   const id = host.standIn.interact("general", "schedule", { when, agent: "long", ...options });
   expect((await interactionCallback(host.standIn, id)).body).toMatchObject({ type: 5 });

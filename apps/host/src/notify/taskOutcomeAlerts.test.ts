@@ -1,11 +1,12 @@
 // Scheduled runs' outcomes on the notifier across restarts: a run marked before it was queued and
 // finished while no host followed it is raised at the next start, once even when two hosts resume it
-// at the same time (the outbox keeps one alert per task id); `failed` leaves a success alone and
+// at the same time (the outbox keeps one alert per task id); a followed run is raised once, at its
+// final outcome, not at a retry; `failed` leaves a success alone and
 // raises a dead letter as a warning; a mark whose task never reached the queue is dropped.
 import { EventBus, MemorySnapshotStore, silentLogger } from "@troupe/runtime";
 import { MemoryOutboxStore, Notifier, type NotifyReceipt, type Sink } from "@troupe/runtime/notify";
 import { MemoryWorkQueue } from "@troupe/runtime/testing";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createTaskOutcomeAlerts, type WatchedRun } from "./taskOutcomeAlerts.ts";
 
 const sink: Sink = {
@@ -20,11 +21,12 @@ const setup = () => {
   const outbox = new MemoryOutboxStore();
   const notifier = new Notifier({ store: outbox, sinks: [sink] });
   const receipts: NotifyReceipt[] = [];
+  const bus = new EventBus();
   const host = () =>
     createTaskOutcomeAlerts({
       store,
       queue,
-      bus: new EventBus(),
+      bus,
       notifier: {
         notify: async (alert) => {
           const receipt = await notifier.notify(alert);
@@ -43,7 +45,7 @@ const setup = () => {
       await queue.finish(lease!, { status: "succeeded", output: { text: "all fine" } });
     else await queue.bury(lease!, { tag: "ModelMissing", reason: "no model for research" });
   };
-  return { store, outbox, receipts, host, run };
+  return { store, queue, bus, outbox, receipts, host, run };
 };
 
 const watched = (taskId: string, notify: WatchedRun["notify"]): WatchedRun => ({
@@ -71,6 +73,20 @@ describe("scheduled runs' outcomes on the notifier", () => {
       text: "research: 8 characters",
     });
     expect(await store.keys("notify/task/")).toEqual([]);
+  });
+
+  it("follows a run through its retries and raises its final outcome once", async () => {
+    const { queue, bus, receipts, host } = setup();
+    const alerts = host();
+    await queue.enqueue({ id: "t-r", input: { id: "t-r", text: "report", agent: "research" } });
+    await alerts.watch(watched("t-r", "all"));
+    const [first] = await queue.lease("worker", { max: 1, waitMs: 0 });
+    await queue.retry(first!, { tag: "ModelBusy", reason: "busy" }, 0);
+    const [second] = await queue.lease("worker", { max: 1, waitMs: 0 });
+    await queue.finish(second!, { status: "succeeded", output: { text: "fine" } });
+    bus.publish({ type: "task.recorded", taskId: "t-r", status: "succeeded" }); // as the worker does
+    await vi.waitFor(() => expect(receipts.map((receipt) => receipt.alertId)).toEqual(["task~t-r"]));
+    alerts.stop();
   });
 
   it("with `failed`, leaves a success alone and raises a dead letter as a warning", async () => {
