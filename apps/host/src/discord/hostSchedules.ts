@@ -66,13 +66,18 @@ export const createHostSchedules = (options: {
     store: options.store,
     async submit(input, job) {
       const taskId = newId("t");
-      await outcomes?.alerts.watch({
-        taskId,
-        agent: job.agent ?? "",
-        label: `${job.agent ? `${job.agent} · ` : ""}scheduled ${job.id} (${job.schedule})`,
-        notify: job.notify ?? outcomes.byDefault,
-      });
-      await queue.enqueue({ id: taskId, input: { ...input, id: taskId } });
+      const enqueue = () => queue.enqueue({ id: taskId, input: { ...input, id: taskId } });
+      if (outcomes)
+        await outcomes.alerts.watch(
+          {
+            taskId,
+            agent: job.agent ?? "",
+            label: `${job.agent ? `${job.agent} · ` : ""}scheduled ${job.id} (${job.schedule})`,
+            notify: job.notify ?? outcomes.byDefault,
+          },
+          enqueue,
+        );
+      else await enqueue();
       logger.log("info", "scheduler: a scheduled task was queued", { scheduleId: job.id, taskId });
       const run: ScheduledRun = {
         taskId,

@@ -2,7 +2,8 @@
 // finished while no host followed it is raised at the next start, once even when two hosts resume it
 // at the same time (the outbox keeps one alert per task id); a followed run is raised once, at its
 // final outcome, not at a retry; `failed` leaves a success alone and
-// raises a dead letter as a warning; a mark whose task never reached the queue is dropped.
+// raises a dead letter as a warning; a run the queue refused leaves no mark, and a mark whose task
+// never reached the queue (the host died in between) is dropped at the next start.
 import { EventBus, MemorySnapshotStore, silentLogger } from "@troupe/runtime";
 import { MemoryOutboxStore, Notifier, type NotifyReceipt, type Sink } from "@troupe/runtime/notify";
 import { MemoryWorkQueue } from "@troupe/runtime/testing";
@@ -59,7 +60,7 @@ describe("scheduled runs' outcomes on the notifier", () => {
   it("raises a run that ended while no host followed it at the next start, once though two hosts resume it", async () => {
     const { store, outbox, receipts, host, run } = setup();
     const before = host();
-    await before.watch(watched("t-1", "all"));
+    await before.watch(watched("t-1", "all"), async () => {});
     before.stop(); // the host went down before the run ended
     await run("t-1", "succeeded");
 
@@ -78,8 +79,9 @@ describe("scheduled runs' outcomes on the notifier", () => {
   it("follows a run through its retries and raises its final outcome once", async () => {
     const { queue, bus, receipts, host } = setup();
     const alerts = host();
-    await queue.enqueue({ id: "t-r", input: { id: "t-r", text: "report", agent: "research" } });
-    await alerts.watch(watched("t-r", "all"));
+    await alerts.watch(watched("t-r", "all"), () =>
+      queue.enqueue({ id: "t-r", input: { id: "t-r", text: "report", agent: "research" } }),
+    );
     const [first] = await queue.lease("worker", { max: 1, waitMs: 0 });
     await queue.retry(first!, { tag: "ModelBusy", reason: "busy" }, 0);
     const [second] = await queue.lease("worker", { max: 1, waitMs: 0 });
@@ -92,8 +94,8 @@ describe("scheduled runs' outcomes on the notifier", () => {
   it("with `failed`, leaves a success alone and raises a dead letter as a warning", async () => {
     const { store, outbox, receipts, host, run } = setup();
     const before = host();
-    await before.watch(watched("t-ok", "failed"));
-    await before.watch(watched("t-dead", "failed"));
+    await before.watch(watched("t-ok", "failed"), async () => {});
+    await before.watch(watched("t-dead", "failed"), async () => {});
     before.stop();
     await run("t-ok", "succeeded");
     await run("t-dead", "dead");
@@ -107,11 +109,16 @@ describe("scheduled runs' outcomes on the notifier", () => {
     expect(await store.keys("notify/task/")).toEqual([]);
   });
 
-  it("marks nothing for `off`, and drops a mark whose task never reached the queue", async () => {
+  it("marks nothing for `off` or a run the queue refused, and drops a mark whose task never reached the queue", async () => {
     const { store, receipts, host } = setup();
     const before = host();
-    await before.watch(watched("t-off", "off"));
-    await before.watch(watched("t-never", "all"));
+    await before.watch(watched("t-off", "off"), async () => {});
+    await before.watch(watched("t-never", "all"), async () => {});
+    await expect(
+      before.watch(watched("t-refused", "all"), async () => {
+        throw new Error("the queue is out of reach");
+      }),
+    ).rejects.toThrow("the queue is out of reach");
     before.stop();
     expect(await store.keys("notify/task/")).toEqual(["notify/task/t-never"]);
     await host().resume();

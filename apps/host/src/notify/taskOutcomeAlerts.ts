@@ -31,8 +31,11 @@ const decodeRun = Schema.decodeUnknownSync(WatchedRun);
 const PREFIX = "notify/task/";
 
 export interface TaskOutcomeAlerts {
-  /** Remember a run that is about to be queued and follow it (nothing when its `notify` is off). */
-  watch(run: WatchedRun): Promise<void>;
+  /**
+   * Mark a run, queue it (`enqueue`) and follow it; a run whose `notify` is off is only queued. When
+   * `enqueue` fails the mark goes and the error is thrown on.
+   */
+  watch(run: WatchedRun, enqueue: () => Promise<void>): Promise<void>;
   /** Follow the runs a previous run of the host (or another host) left marked. */
   resume(): Promise<void>;
   /** Stop following (the marks stay for the next start). */
@@ -85,9 +88,16 @@ export const createTaskOutcomeAlerts = (options: {
   };
 
   return {
-    async watch(run) {
-      if (run.notify === "off") return;
-      await store.save(`${PREFIX}${run.taskId}`, run);
+    async watch(run, enqueue) {
+      if (run.notify === "off") return enqueue();
+      const key = `${PREFIX}${run.taskId}`;
+      await store.save(key, run);
+      try {
+        await enqueue();
+      } catch (error) {
+        await store.delete(key).catch(() => {});
+        throw error;
+      }
       follow(run);
     },
     async resume() {
