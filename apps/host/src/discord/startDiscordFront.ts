@@ -50,6 +50,8 @@ export interface DiscordFrontOptions {
   readonly fallbackDir?: string;
   /** The host's notifier, and which scheduled runs' outcomes it gets when their schedule does not say. */
   readonly notifier?: { readonly notifier: Pick<Notifier, "notify">; readonly tasks: TaskNotify };
+  /** The command that re-runs a recorded task offline, shown under its outcome (HostTrace). */
+  readonly replayCommand?: (taskId: string) => string | undefined;
 }
 
 export interface DiscordFront {
@@ -151,6 +153,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       format: team.formatterFor("markdown"),
       catchUp: discord.catchUp,
       logger,
+      ...(options.replayCommand ? { replayCommand: options.replayCommand } : {}),
       ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     onRateLimited = (ms) => bridge.pressure(ms);

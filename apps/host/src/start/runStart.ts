@@ -27,6 +27,7 @@ import {
   hostLayer,
   reportHealth,
 } from "./hostLayers.ts";
+import { HostTrace } from "./hostTrace.ts";
 import { tightenDataFolder } from "./tightenDataFolder.ts";
 
 export interface StartIo {
@@ -140,6 +141,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         logger,
         human: yield* HostSurfaceHuman,
         notifier: { notifier: notifier.notifier, tasks: config.notify.tasks },
+        replayCommand: (yield* HostTrace).replayCommandOf,
       };
       // With Redis, several hosts may share the team: only the gateway lease's holder connects.
       const lease = yield* HostGatewayLease;
@@ -172,12 +174,15 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       maxTaskBytes: config.maxTaskBytes,
       human,
       notifier,
+      ...(store.snapshots ? { snapshots: store.snapshots } : {}),
+      consumer: config.consumer,
       onInterrupt: onSigint,
       ...(terminalLogs ? { logFile: terminalLogs.path } : {}),
     });
     localConsole = running;
     terminalLogs?.printWith(running.print);
-    // Only now: the console shows the events of tasks resumed from the queue too.
+    // Only now: the console follows the tasks an earlier run left open, and shows their events.
+    yield* Effect.promise(() => running.ready);
     worker.start();
     logger.log("info", "troupe started", {
       agents: team.status().agents.map((agent) => agent.name),
