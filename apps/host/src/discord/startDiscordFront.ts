@@ -18,14 +18,12 @@ import {
   withFileDrop,
 } from "@troupe/runtime";
 import { createDiscordMetrics, createFileDropMetrics } from "@troupe/runtime/metrics";
-import type { Notifier, TaskNotify } from "@troupe/runtime/notify";
 import { Effect } from "effect";
 import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import type { HealthCheck } from "../health/HealthChecks.ts";
-import { createTaskOutcomeAlerts } from "../notify/taskOutcomeAlerts.ts";
+import { createHostSchedules, type ScheduleOutcomes } from "../schedules/hostSchedules.ts";
 import type { DrainClock } from "../start/drainClock.ts";
-import { createHostSchedules } from "./hostSchedules.ts";
 
 export interface DiscordFrontOptions {
   readonly discord: DiscordConfig;
@@ -48,8 +46,8 @@ export interface DiscordFrontOptions {
   readonly connectTimeoutMs?: number;
   /** The file-drop folder for outgoing messages while Discord's REST keeps failing (none: no fallback). */
   readonly fallbackDir?: string;
-  /** The host's notifier, and which scheduled runs' outcomes it gets when their schedule does not say. */
-  readonly notifier?: { readonly notifier: Pick<Notifier, "notify">; readonly tasks: TaskNotify };
+  /** Where /schedule's runs' outcomes are sent (the host's notifier). */
+  readonly scheduleOutcomes?: ScheduleOutcomes;
   /** The command that re-runs a recorded task offline, shown under its outcome (HostTrace). */
   readonly replayCommand?: (taskId: string) => string | undefined;
 }
@@ -173,21 +171,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
           store: options.snapshots,
           queue,
           logger,
-          ...(options.notifier
-            ? {
-                outcomes: {
-                  alerts: createTaskOutcomeAlerts({
-                    store: options.snapshots,
-                    queue,
-                    bus: team.bus,
-                    notifier: options.notifier.notifier,
-                    format: team.formatterFor("notification"),
-                    logger,
-                  }),
-                  byDefault: options.notifier.tasks,
-                },
-              }
-            : {}),
+          ...(options.scheduleOutcomes ? { outcomes: options.scheduleOutcomes } : {}),
         })
       : undefined;
     // Slash commands (registered with `troupe register-commands`).

@@ -1,10 +1,11 @@
-// The scheduled tasks of `troupe start` on Discord: /schedule's port on the Scheduler of
-// @troupe/agents. Jobs are saved in the host's snapshot store (they survive a restart; a run missed
+// The scheduled tasks of `troupe start`, on Discord or the console: /schedule's port on the Scheduler
+// of @troupe/agents. Jobs are saved in the host's snapshot store (they survive a restart; a run missed
 // while the host was down runs once at start), and each run is a new task on the durable work queue,
 // answered in the channel it was scheduled from. A run whose schedule asks for it (`notify`, else the
 // host's TROUPE_NOTIFY_TASKS) also has its outcome sent to the notifier (taskOutcomeAlerts.ts).
 import { parseSchedule, type ScheduledJob, Scheduler } from "@troupe/agents";
 import {
+  type EventBus,
   isTroupeError,
   type Logger,
   newId,
@@ -15,8 +16,18 @@ import {
   TroupeError,
   type WorkQueue,
 } from "@troupe/runtime";
-import type { TaskNotify } from "@troupe/runtime/notify";
-import type { TaskOutcomeAlerts } from "../notify/taskOutcomeAlerts.ts";
+import type { Notifier, TaskNotify } from "@troupe/runtime/notify";
+import { createTaskOutcomeAlerts } from "../notify/taskOutcomeAlerts.ts";
+
+/** What it takes to send scheduled runs' outcomes to the notifier. */
+export interface ScheduleOutcomes {
+  readonly notifier: Pick<Notifier, "notify">;
+  /** Which runs' outcomes are sent when their schedule does not say (TROUPE_NOTIFY_TASKS). */
+  readonly byDefault: TaskNotify;
+  readonly bus: EventBus;
+  /** The agents' notification form (`team.formatterFor("notification")`). */
+  readonly format: (agent: string, output: unknown) => string;
+}
 
 export interface HostSchedules extends SurfaceSchedules {
   /** Load the saved jobs and arm their timers (after whoever answers the runs has subscribed). */
@@ -57,10 +68,14 @@ export const createHostSchedules = (options: {
   readonly store: SnapshotStore;
   readonly queue: WorkQueue;
   readonly logger: Logger;
-  /** Where runs' outcomes go to the notifier, and which do when a schedule does not say. */
-  readonly outcomes?: { readonly alerts: TaskOutcomeAlerts; readonly byDefault: TaskNotify };
+  /** Where runs' outcomes are sent (the team's bus and notification form, the host's notifier). */
+  readonly outcomes?: ScheduleOutcomes;
 }): HostSchedules => {
-  const { queue, logger, outcomes } = options;
+  const { queue, logger } = options;
+  const outcomes = options.outcomes && {
+    alerts: createTaskOutcomeAlerts({ ...options.outcomes, store: options.store, queue, logger }),
+    byDefault: options.outcomes.byDefault,
+  };
   const listeners = new Set<(run: ScheduledRun) => void>();
   const scheduler = new Scheduler({
     store: options.store,
