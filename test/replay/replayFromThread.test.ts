@@ -1,7 +1,7 @@
-// The replay command a task's Discord thread offers, through the product: `troupe start` on the
-// Discord stand-in records by default, the reply in the thread carries `troupe replay <trace file>
-// --task <id>` as a footer (outside the reply's text), and that command, run as it reads once the
-// host stopped, replays the task offline as identical.
+// The replay command a task's outcome offers, through the product: `troupe start` records by
+// default; on the Discord stand-in the reply in the thread carries `troupe replay <trace file>
+// --task <id>` as a footer (outside the reply's text), on the console a line under the reply; that
+// command, run as it reads once the host stopped, replays the task offline as identical.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +47,27 @@ describe("the replay command in a task's thread", () => {
     }
 
     const replay = spawnTroupe(command.split(" ").slice(1), { OLLAMA_HOST: "http://127.0.0.1:9" });
+    expect(await replay.exited).toBe(0);
+    expect(replay.stdout).toEqual(["identical: 1 task"]);
+  }, 60_000);
+
+  it("is printed under the console's reply, from the very first task, and replays it offline", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "troupe-console-replay-"));
+    folders.push(dataDir);
+    const troupe = spawnTroupe(["start"], { TROUPE_DATA_DIR: dataDir });
+    await troupe.log("troupe started");
+    troupe.send("hello from the console");
+    const line = await troupe.line(/^replay offline: /);
+    const offered = /^replay offline: (troupe replay (\S+) --task (t-\S+))$/.exec(line);
+    expect(offered?.[2]).toMatch(new RegExp(`^${join(dataDir, "traces")}/trace-\\d{8}T\\d{6}Z\\.jsonl$`));
+    const reply = troupe.stdout.indexOf("hello from the console");
+    expect(reply).toBeGreaterThan(-1);
+    expect(troupe.stdout.indexOf(line)).toBe(reply + 1);
+    await troupe.line(new RegExp(`^\\[${offered![3]}\\] ✅ done$`));
+    troupe.end();
+    expect(await troupe.exited).toBe(0);
+
+    const replay = spawnTroupe(offered![1]!.split(" ").slice(1), { OLLAMA_HOST: "http://127.0.0.1:9" });
     expect(await replay.exited).toBe(0);
     expect(replay.stdout).toEqual(["identical: 1 task"]);
   }, 60_000);

@@ -36,7 +36,7 @@ describe("troupe start, local console over a pipe", () => {
     troupe.send("/ask echo hello");
     const taskId = idOf(await troupe.line("📥 queued"));
     const doneAt = troupe.stdout.indexOf(await troupe.line(`[${taskId}] ✅ done`));
-    // 👀, ⚙️, then the reply, then ✅.
+    // 👀, ⚙️, then the reply and how to replay it offline, then ✅.
     expect(
       troupe.stdout.slice(0, doneAt + 1).filter((line) => line.includes(taskId) || line === "hello"),
     ).toEqual([
@@ -44,12 +44,13 @@ describe("troupe start, local console over a pipe", () => {
       `[${taskId}] 👀 claimed`,
       `[${taskId}] ⚙️ working`,
       "hello",
+      expect.stringMatching(new RegExp(`^replay offline: troupe replay \\S+\\.jsonl --task ${taskId}$`)),
       `[${taskId}] ✅ done`,
     ]);
 
     troupe.send("/frobnicate now");
     expect(await troupe.line("/frobnicate")).toBe(
-      "Unknown command /frobnicate: the commands are /ask, /fanout, /status, /agents, /cancel, /retry, /schedule.",
+      "Unknown command /frobnicate: the commands are /ask, /fanout, /status, /agents, /cancel, /retry, /schedule, /help, /quit, /answer, /approve, /deny, /vote.",
     );
 
     troupe.end();

@@ -63,6 +63,8 @@ export interface LocalConsoleOptions {
   readonly logFile?: string;
   /** A longer line is refused before it is parsed (TROUPE_MAX_TASK_BYTES; default 1 MB). */
   readonly maxTaskBytes?: number;
+  /** The command that replays a task offline from its trace, printed under its outcome (when tracing). */
+  readonly replayCommand?: (taskId: string) => string | undefined;
   /**
    * Where the console's open tasks are remembered (under `console/<consumer>/`), so the next start
    * shows the end of those a restart cut off; in memory only when absent.
@@ -149,6 +151,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     // Its one channel is no conversation: each line is remembered on its own.
     taskChannel: false,
     format,
+    ...(options.replayCommand ? { replayCommand: options.replayCommand } : {}),
     // One person at a terminal, or a script piping its work: no per-user limit.
     userRate: { tasks: Number.MAX_SAFE_INTEGER, perMs: 60_000 },
     // Each status change is a line: none is coalesced away.
@@ -176,6 +179,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     format,
     tasks: bridge,
     ...(schedules ? { schedules } : {}),
+    ownCommands: ["help", "quit", "answer", "approve", "deny", "vote"],
     ...(options.queueLabel === undefined ? {} : { queueLabel: options.queueLabel }),
     statusLines: async () =>
       options.notifier ? [formatNotifierStatus(await options.notifier.status())] : [],

@@ -40,6 +40,8 @@ const REMEMBERED_TASKS = 10_000;
 export interface HostRecording {
   readonly recorder: TaskIoRecorder;
   replayCommandOf(taskId: string): string | undefined;
+  /** Resolves once the first trace file is open (its name is known); a failure is logged, not thrown. */
+  readonly opened: Promise<void>;
   /** Stop recording; resolves once every record is on disk and the file is closed. */
   stop(): Promise<void>;
 }
@@ -75,8 +77,11 @@ export const startHostRecording = (
       if (startedIn.size > REMEMBERED_TASKS) startedIn.delete(startedIn.keys().next().value!);
     },
   };
+  // A folder it cannot write fails the first record's write too, which the error listener logs.
+  const opened = files.open().catch(() => undefined);
   return {
     recorder: { ...recorder, io },
+    opened,
     replayCommandOf(taskId) {
       if (!startedIn.has(taskId)) return undefined;
       const file = startedIn.get(taskId) ?? files.firstPath;
@@ -96,13 +101,15 @@ export const traceLayer = (config: Pick<HostConfig, "trace">, logger: Logger) =>
   Layer.effect(
     HostTrace,
     Effect.acquireRelease(
-      Effect.sync(() => {
+      Effect.promise(async () => {
         const inspector = createInspector({ redact: redactTraceValue });
         const { dir, retain } = config.trace;
         if (dir === undefined)
           return { inspector, recorder: undefined, replayCommandOf: () => undefined, stop: async () => {} };
         logger.log("info", "trace: recording every task for troupe replay", { dir, retain });
-        return { inspector, ...startHostRecording(inspector, { dir, retain }, logger) };
+        const recording = startHostRecording(inspector, { dir, retain }, logger);
+        await recording.opened;
+        return { inspector, ...recording };
       }),
       ({ stop }) => Effect.promise(stop),
     ),

@@ -182,6 +182,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       human,
       notifier,
       scheduleOutcomes,
+      replayCommand: (yield* HostTrace).replayCommandOf,
       ...(store.snapshots ? { snapshots: store.snapshots } : {}),
       consumer: config.consumer,
       onInterrupt: onSigint,

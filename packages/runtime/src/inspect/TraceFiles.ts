@@ -50,6 +50,8 @@ export class TraceFiles extends Writable {
   readonly #maxFileBytes: number;
   readonly #clock: { now(): number };
   #file: FileHandle | undefined;
+  /** The first file's opening, when `open()` started it before any record came. */
+  #opening: Promise<void> | undefined;
   #path: string | undefined;
   #firstPath: string | undefined;
   #day = "";
@@ -75,6 +77,15 @@ export class TraceFiles extends Writable {
     return this.#firstPath;
   }
 
+  /**
+   * Open the first file now rather than at the first record, so `path` names it from the start
+   * (the host does, so a task's replay command can name its file as soon as the task ends).
+   */
+  open(): Promise<void> {
+    this.#opening ??= this.#file === undefined ? this.#rotate(this.#clock.now()) : Promise.resolve();
+    return this.#opening;
+  }
+
   async #rotate(now: number): Promise<void> {
     await this.#file?.close();
     await makePrivateDirAsync(this.#dir);
@@ -96,11 +107,12 @@ export class TraceFiles extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     const now = this.#clock.now();
-    const rotate =
+    const rotate = () =>
       this.#file === undefined ||
       dayOf(now) !== this.#day ||
       (this.#bytes > 0 && this.#bytes + chunk.length > this.#maxFileBytes);
-    (rotate ? this.#rotate(now) : Promise.resolve())
+    (this.#opening ?? Promise.resolve())
+      .then(() => (rotate() ? this.#rotate(now) : undefined))
       .then(() => this.#file!.write(chunk))
       .then(() => {
         this.#bytes += chunk.length;

@@ -44,6 +44,8 @@ export interface SurfaceCommandsOptions {
   readonly worker?: Pick<Worker, "cancel">;
   /** Scheduled tasks for /schedule; without it /schedule says the host has no scheduler. */
   readonly schedules?: SurfaceSchedules;
+  /** Commands the surface answers itself (the console's /help, /quit, …), named in "Unknown command". */
+  readonly ownCommands?: readonly string[];
   /** A task's output as chat text by agent name (default: the team's agents' markdown formatters). */
   readonly format?: (agent: string, output: unknown) => string;
   /**
@@ -445,7 +447,10 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
         if (!accepting) return command.reply("Troupe is stopping and takes no commands now.", ephemeral);
         if (!handler)
           return command.reply(
-            `Unknown command /${command.name}: the commands are ${commandNames()}.`,
+            `Unknown command /${command.name}: the commands are ${[
+              commandNames(),
+              ...(options.ownCommands ?? []).map((name) => `/${name}`),
+            ].join(", ")}.`,
             ephemeral,
           );
         await handler(command);
