@@ -42,6 +42,7 @@ describe("resolveHostConfig", () => {
         sinks: [{ name: "file", dir: "/srv/app/.troupe/alerts" }],
         quietHours: {},
         batchMs: {},
+        tasks: "off",
         problems: [],
       },
       mcp: undefined,

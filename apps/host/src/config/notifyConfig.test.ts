@@ -13,6 +13,7 @@ describe("resolveNotifyConfig", () => {
       sinks: [{ name: "file", dir: "/srv/.troupe/alerts" }],
       quietHours: {},
       batchMs: {},
+      tasks: "off",
       problems: [],
     });
   });
@@ -30,6 +31,7 @@ describe("resolveNotifyConfig", () => {
       TROUPE_QUIET_HOURS: "kakao=22:00-07:00",
       TROUPE_NOTIFY_TIMEZONE: "Asia/Seoul",
       TROUPE_NOTIFY_BATCH: "kakao=15m",
+      TROUPE_NOTIFY_TASKS: "Failed",
     });
     expect(config.problems).toEqual([]);
     expect(config.sinks.map((sink) => sink.name)).toEqual(["kakaowork", "discord", "kakao", "file"]);
@@ -37,6 +39,7 @@ describe("resolveNotifyConfig", () => {
     expect(config.sinks[3]).toEqual({ name: "file", dir: "/srv/drop" });
     expect(config.quietHours).toEqual({ kakao: { from: 1_320, to: 420, timeZone: "Asia/Seoul" } });
     expect(config.batchMs).toEqual({ kakao: 900_000 });
+    expect(config.tasks).toBe("failed");
   });
 
   it("names an unknown sink and every bad field, and keeps what is fine", () => {
@@ -46,6 +49,7 @@ describe("resolveNotifyConfig", () => {
       TROUPE_NOTIFY_ORDER: "discrod,file",
       TROUPE_QUIET_HOURS: "file=25:00-07:00,slack=22:00-07:00",
       TROUPE_NOTIFY_BATCH: "file=soon",
+      TROUPE_NOTIFY_TASKS: "sometimes",
     });
     expect(config.problems).toEqual([
       "TROUPE_NOTIFY_DISCORD_WEBHOOK must be a webhook URL (https://discord.com/api/webhooks/<id>/<token>)",
@@ -54,8 +58,10 @@ describe("resolveNotifyConfig", () => {
       'TROUPE_QUIET_HOURS: unknown sink "slack" (configured: file)',
       'TROUPE_QUIET_HOURS (file) must look like 22:00-07:00 (two different times of day), got "25:00-07:00"',
       'TROUPE_NOTIFY_BATCH (file) must look like 5m or 1h, got "soon"',
+      'TROUPE_NOTIFY_TASKS must be all, failed or off, got "sometimes"',
     ]);
     expect(config.sinks).toEqual([{ name: "file", dir: "/srv/.troupe/alerts" }]);
+    expect(config.tasks).toBe("off");
   });
 
   it("takes webhook credentials over https or to this machine, refuses them in clear across the network, and never shows them", () => {

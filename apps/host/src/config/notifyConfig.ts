@@ -1,5 +1,6 @@
 // The notifier's settings, from environment variables: which sinks exist (each from its own
-// variables), their fallback order, quiet hours and batching. Every bad field is reported as one
+// variables), their fallback order, quiet hours and batching, and which scheduled runs' outcomes are
+// sent by default. Every bad field is reported as one
 // line naming the variable — an unknown sink in the order names that sink — and the sink it
 // concerns is left out; the host and the other sinks run on (an alert still has somewhere to go,
 // at worst the file drop, which is always there). Secrets stay in the environment: the parsed
@@ -8,7 +9,7 @@
 // http to another machine, where the network would read them: that URL is refused, by name.
 import { resolve } from "node:path";
 import { redactUrl, secretsInUrl, toMillis } from "@troupe/runtime";
-import { parseQuietHours, type QuietHours } from "@troupe/runtime/notify";
+import { isTaskNotify, parseQuietHours, type QuietHours, type TaskNotify } from "@troupe/runtime/notify";
 import { isLoopbackHost } from "../http/httpAccess.ts";
 
 export const SINK_NAMES = ["discord", "kakaowork", "kakao", "webhook", "file"] as const;
@@ -40,6 +41,8 @@ export interface NotifyConfig {
   readonly sinks: readonly SinkConfig[];
   readonly quietHours: Readonly<Record<string, QuietHours>>;
   readonly batchMs: Readonly<Record<string, number>>;
+  /** Which scheduled runs' outcomes go to the notifier when their schedule does not say (TROUPE_NOTIFY_TASKS, default off). */
+  readonly tasks: TaskNotify;
   /** One line per bad setting, each naming its variable; the host logs them and runs on. */
   readonly problems: readonly string[];
 }
@@ -210,5 +213,7 @@ export const resolveNotifyConfig = (
       problems.push(`TROUPE_NOTIFY_BATCH (${sink}) must look like 5m or 1h, got "${window}"`);
     }
   }
-  return { sinks, quietHours, batchMs, problems };
+  const tasks = value("TROUPE_NOTIFY_TASKS")?.toLowerCase() ?? "off";
+  if (!isTaskNotify(tasks)) problems.push(`TROUPE_NOTIFY_TASKS must be all, failed or off, got "${tasks}"`);
+  return { sinks, quietHours, batchMs, tasks: isTaskNotify(tasks) ? tasks : "off", problems };
 };

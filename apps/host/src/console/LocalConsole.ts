@@ -5,9 +5,10 @@
 // formatter writes it, then ✅; or 🔁 with the reason between attempts and ❌ with it once, at the
 // end), followed to its outcome (followTask.ts: the event, and a re-check of the record); /ask,
 // /status, /agents, /cancel, /retry, /fanout and /schedule are the surface's commands
-// (SurfaceCommands.ts). The console keeps what only a terminal has: the prompt, the refusal of an
-// over-long line, /help, /quit, and the answers to questions, approvals and polls (/answer,
-// /approve, /deny, /vote, ConsoleHumanGateway.ts). On end of input or stop() it waits, within the
+// (SurfaceCommands.ts; with the host's store, /schedule keeps this console's scheduled tasks, their
+// outcomes sent to the notifier as their `notify` says). The console keeps what only a terminal has:
+// the prompt, the refusal of an over-long line, /help, /quit, and the answers to questions, approvals
+// and polls (/answer, /approve, /deny, /vote, ConsoleHumanGateway.ts). On end of input or stop() it waits, within the
 // drain timeout, for the tasks it started; what is left stays in the queue, and with `snapshots`
 // the next start shows their end.
 import { createInterface } from "node:readline";
@@ -27,6 +28,7 @@ import {
 } from "@troupe/runtime";
 import type { NotifierStatus } from "@troupe/runtime/notify";
 import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
+import { createHostSchedules, type ScheduleOutcomes } from "../schedules/hostSchedules.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
 import { CONSOLE_CHANNEL, createConsoleSurface } from "./ConsoleSurface.ts";
@@ -70,6 +72,8 @@ export interface LocalConsoleOptions {
   readonly snapshots?: SnapshotStore;
   /** This host's consumer name: with a store shared by several hosts (Redis), each console keeps its own tasks. */
   readonly consumer?: string;
+  /** Where /schedule's runs' outcomes are sent (the host's notifier); /schedule needs `snapshots`. */
+  readonly scheduleOutcomes?: ScheduleOutcomes;
 }
 
 export interface LocalConsole {
@@ -157,6 +161,15 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       : new MemorySnapshotStore(),
     logger,
   });
+  // Kept with the console's tasks, so several hosts' consoles on one Redis never run each other's.
+  const schedules = options.snapshots
+    ? createHostSchedules({
+        store: underConsole(options.snapshots, options.consumer ?? "default"),
+        queue,
+        logger,
+        ...(options.scheduleOutcomes ? { outcomes: options.scheduleOutcomes } : {}),
+      })
+    : undefined;
   const commands = handleSurfaceCommands({
     surface,
     team,
@@ -165,20 +178,29 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     ...(options.worker ? { worker: options.worker } : {}),
     format,
     tasks: bridge,
+    ...(schedules ? { schedules } : {}),
     ownCommands: ["help", "quit", "answer", "approve", "deny", "vote"],
     ...(options.queueLabel === undefined ? {} : { queueLabel: options.queueLabel }),
     statusLines: async () =>
       options.notifier ? [formatNotifierStatus(await options.notifier.status())] : [],
     logger,
   });
-  const ready = bridge.reconcile().then(
-    (resumed) => {
-      if (resumed > 0)
-        logger.log("info", "console: tasks an earlier run left open are shown again", { resumed });
-    },
-    (error: unknown) =>
-      logger.log("error", "console: the tasks an earlier run left open could not be read", { error }),
-  );
+  const ready = Promise.all([
+    bridge.reconcile().then(
+      (resumed) => {
+        if (resumed > 0)
+          logger.log("info", "console: tasks an earlier run left open are shown again", { resumed });
+      },
+      (error: unknown) =>
+        logger.log("error", "console: the tasks an earlier run left open could not be read", { error }),
+    ),
+    // Once /schedule listens for the runs, so a run missed while troupe was down is shown too.
+    schedules?.start().catch((error: unknown) =>
+      logger.log("error", "console: the scheduled tasks could not be loaded", {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    ),
+  ]).then(() => {});
 
   const handleLine = (line: string) => {
     // Refused before it is parsed: piped, a longer line arrives cut a byte past the limit (capLines).
@@ -234,6 +256,7 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     await ready;
     // A team that escalated for good runs nothing more: there is nothing to wait for.
     const giveUp = endedForGood() ? AbortSignal.abort() : AbortSignal.timeout(drain.remainingMs());
+    schedules?.stop();
     // The commands first: one being handled may still start a task on the bridge.
     await commands.stop(giveUp);
     await bridge.stop(giveUp);

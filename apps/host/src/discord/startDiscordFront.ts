@@ -22,8 +22,8 @@ import { Effect } from "effect";
 import type { Registry } from "prom-client";
 import type { DiscordConfig } from "../config/discordConfig.ts";
 import type { HealthCheck } from "../health/HealthChecks.ts";
+import { createHostSchedules, type ScheduleOutcomes } from "../schedules/hostSchedules.ts";
 import type { DrainClock } from "../start/drainClock.ts";
-import { createHostSchedules } from "./hostSchedules.ts";
 
 export interface DiscordFrontOptions {
   readonly discord: DiscordConfig;
@@ -46,6 +46,8 @@ export interface DiscordFrontOptions {
   readonly connectTimeoutMs?: number;
   /** The file-drop folder for outgoing messages while Discord's REST keeps failing (none: no fallback). */
   readonly fallbackDir?: string;
+  /** Where /schedule's runs' outcomes are sent (the host's notifier). */
+  readonly scheduleOutcomes?: ScheduleOutcomes;
   /** The command that re-runs a recorded task offline, shown under its outcome (HostTrace). */
   readonly replayCommand?: (taskId: string) => string | undefined;
 }
@@ -165,7 +167,12 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     const schedules = options.snapshots
-      ? createHostSchedules({ store: options.snapshots, queue, logger })
+      ? createHostSchedules({
+          store: options.snapshots,
+          queue,
+          logger,
+          ...(options.scheduleOutcomes ? { outcomes: options.scheduleOutcomes } : {}),
+        })
       : undefined;
     // Slash commands (registered with `troupe register-commands`).
     const commands = handleSurfaceCommands({

@@ -11,6 +11,7 @@ import { type LocalConsole, startLocalConsole } from "../console/LocalConsole.ts
 import { openTerminalLogs } from "../console/terminalLogs.ts";
 import { holdDiscordWhileLeased, type RunningFront } from "../discord/holdDiscordWhileLeased.ts";
 import { startDiscordFront } from "../discord/startDiscordFront.ts";
+import type { ScheduleOutcomes } from "../schedules/hostSchedules.ts";
 import type { DrainClock } from "./drainClock.ts";
 import {
   HostDrain,
@@ -93,6 +94,12 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
     const worker = yield* HostWorker;
     const human = yield* HostHuman;
     const notifier = yield* HostNotifier;
+    const scheduleOutcomes: ScheduleOutcomes = {
+      notifier: notifier.notifier,
+      byDefault: config.notify.tasks,
+      bus: team.bus,
+      format: team.formatterFor("notification"),
+    };
     // Said once, where the person who started troupe reads it (a secret never goes to the logs).
     if (http.inspectAddress)
       io.stdout.write(
@@ -140,6 +147,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         drain,
         logger,
         human: yield* HostSurfaceHuman,
+        scheduleOutcomes,
         replayCommand: (yield* HostTrace).replayCommandOf,
       };
       // With Redis, several hosts may share the team: only the gateway lease's holder connects.
@@ -173,6 +181,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       maxTaskBytes: config.maxTaskBytes,
       human,
       notifier,
+      scheduleOutcomes,
       replayCommand: (yield* HostTrace).replayCommandOf,
       ...(store.snapshots ? { snapshots: store.snapshots } : {}),
       consumer: config.consumer,

@@ -1,6 +1,6 @@
 // Test support, never in the default team: a `long` agent that answers with exactly the number of
 // characters given in its text — prose and a code block — so a test can check how long replies are
-// split (fences balanced) or attached as a file.
+// split (fences balanced) or attached as a file; its notification is one line saying how long it was.
 import { defineAgent, TroupeError } from "@troupe/runtime";
 
 const MAX = 200_000;
@@ -28,6 +28,8 @@ export const longReplyAgent = defineAgent({
   name: "long",
   description: "Test support: answers with as many characters as its text says.",
   capabilities: [],
+  // Its own notification form (chat and console read the text itself): proves which form a sink gets.
+  format: { notification: (value: { text: string }) => `long: ${value.text.length} characters` },
   handle(task) {
     const length = Number(task.text.trim());
     if (!Number.isInteger(length) || length < 1 || length > MAX)

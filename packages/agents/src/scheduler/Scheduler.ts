@@ -1,6 +1,7 @@
 // The scheduler: durable jobs that submit tasks on a cron expression, an interval or once. Each job
 // is saved in a SnapshotStore (key `scheduler/job/<id>`) whenever it changes, so jobs survive a
-// restart. Timers run on an injected clock (the runtime's Clock; a fake one in tests).
+// restart, with what the host needs to report each run (its agent, and `notify`: which runs'
+// outcomes go to the notifier). Timers run on an injected clock (the runtime's Clock; a fake one in tests).
 //
 // Missed runs (the process was down when a job was due), the documented policy: on `start()` a job
 // whose run was missed runs ONCE, at once, however many runs were missed — never a burst — and is
@@ -31,6 +32,8 @@ export const ScheduledJob = Schema.Struct({
   agent: Schema.optional(Schema.String),
   from: Schema.optional(Schema.String),
   channel: Schema.optional(Schema.String),
+  /** Which runs' outcomes go to the notifier (all, failed, off); the host's default when absent. */
+  notify: Schema.optional(Schema.Literals(["all", "failed", "off"])),
   createdAt: Schema.Number,
   /** Next run (epoch ms); null once a one-shot has run. */
   nextRunAt: Schema.NullOr(Schema.Number),
@@ -146,6 +149,7 @@ export class Scheduler {
       from?: string | undefined;
       channel?: string | undefined;
       agent?: string | undefined;
+      notify?: ScheduledJob["notify"];
       /** The job's id (default a fresh `job-…`); the agent makes it with `ctx.randomId()`. */
       id?: string;
       /** When it is scheduled (default the scheduler's clock); the agent reads it with `ctx.now()`. */
@@ -170,6 +174,7 @@ export class Scheduler {
       ...(extra.agent ? { agent: extra.agent } : {}),
       ...(extra.from ? { from: extra.from } : {}),
       ...(extra.channel ? { channel: extra.channel } : {}),
+      ...(extra.notify ? { notify: extra.notify } : {}),
       createdAt: now,
       nextRunAt,
       lastRunAt: null,

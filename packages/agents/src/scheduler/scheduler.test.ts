@@ -1,5 +1,5 @@
 // The scheduler on a fake clock: cron, intervals and one-shots submit their tasks; jobs survive a
-// restart through the SnapshotStore; missed runs run once at start (never a burst) or are skipped;
+// restart through the SnapshotStore (with their agent and notify setting); missed runs run once at start (never a burst) or are skipped;
 // the /schedule, /schedules and /unschedule commands.
 import { type Clock, MemorySnapshotStore, type TaskInput } from "@troupe/runtime";
 import { createTestTeam, flush } from "@troupe/runtime/testing";
@@ -150,6 +150,20 @@ describe("Scheduler", () => {
     expect(second.scheduler.list()).toMatchObject([{ id: job.id, runs: 1, nextRunAt: T0 + 70 * MIN }]);
     await clock.advance(10 * MIN);
     expect(second.submitted).toHaveLength(3);
+    second.scheduler.stop();
+  });
+
+  it("keeps a job's notify setting over a restart", async () => {
+    const first = setUp();
+    await first.scheduler.start();
+    const job = await first.scheduler.schedule({ kind: "every", everyMs: 10 * MIN }, "report", {
+      agent: "research",
+      notify: "failed",
+    });
+    first.scheduler.stop();
+    const second = setUp(first.store);
+    await second.scheduler.start();
+    expect(second.scheduler.list()).toMatchObject([{ id: job.id, agent: "research", notify: "failed" }]);
     second.scheduler.stop();
   });
 

@@ -74,3 +74,12 @@ export {
 } from "./sinks/kakaoWorkSink.ts";
 export { createSurfaceSink, type SurfaceSinkOptions } from "./sinks/surfaceSink.ts";
 export { createWebhookSink, type WebhookSinkOptions } from "./sinks/webhookSink.ts";
+export {
+  isTaskNotify,
+  notifiesOf,
+  TASK_NOTIFY_LEVELS,
+  type TaskNotify,
+  type TaskOutcome,
+  taskAlertId,
+  taskOutcomeAlert,
+} from "./taskOutcomeAlert.ts";

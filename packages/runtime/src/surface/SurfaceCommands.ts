@@ -3,7 +3,7 @@
 // once and joins their answers, /status shows the team and the queue, /agents the agents, /cancel
 // cancels a task (running, or still waiting in the queue), /retry queues a dead letter again,
 // /schedule adds, lists and cancels scheduled tasks (whose runs are answered in the channel they were
-// scheduled from). Each is
+// scheduled from, and with `notify` also sent to the notifier). Each is
 // acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
 // once, visible only to whoever ran it, saying what to do. On a surface where a command is written as
 // a message (the host's console), /ask and /retry hand their task to the bridge (`tasks`), which
@@ -17,6 +17,7 @@ import type { TaskRecord, WorkItem, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
+import { isTaskNotify } from "../notify/taskOutcomeAlert.ts";
 import type { FanOutBranchResult } from "../supervisor/FanOutJoins.ts";
 import { joinName } from "../supervisor/joinPolicy.ts";
 import type { Team } from "../supervisor/Team.ts";
@@ -90,7 +91,7 @@ const taskOf = (schedule: SurfaceSchedule) =>
   `${schedule.agent ? `@${schedule.agent} ` : ""}${schedule.text}`;
 
 const scheduleLine = (schedule: SurfaceSchedule) =>
-  `- \`${schedule.id}\` ${schedule.schedule} · next ${when(schedule.nextRunAt)} · ${schedule.runs} run${schedule.runs === 1 ? "" : "s"} → ${taskOf(schedule)}`;
+  `- \`${schedule.id}\` ${schedule.schedule} · next ${when(schedule.nextRunAt)} · ${schedule.runs} run${schedule.runs === 1 ? "" : "s"}${schedule.notify ? ` · notify ${schedule.notify}` : ""} → ${taskOf(schedule)}`;
 
 const ephemeral = { ephemeral: true } as const;
 
@@ -367,7 +368,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
   };
 
   const addSchedule = async (command: InboundCommand, scheduled: SurfaceSchedules) => {
-    const { when: written, agent } = command.options;
+    const { when: written, agent, notify } = command.options;
     const text = (command.options.text ?? "").trim();
     if (agent && !agentNames().includes(agent)) return command.reply(unknownAgent(agent), ephemeral);
     if (!written || text === "")
@@ -375,12 +376,15 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
         "/schedule needs `when` (every 5m, at 2026-12-01T09:00:00Z, or a cron expression) and `text` (the task).",
         ephemeral,
       );
+    if (notify !== undefined && !isTaskNotify(notify))
+      return command.reply(`Unknown notify "${notify}": use all, failed or off.`, ephemeral);
     let added: SurfaceSchedule;
     try {
       added = await scheduled.add({
         when: written,
         text,
         ...(agent ? { agent } : {}),
+        ...(notify ? { notify } : {}),
         from: command.userId,
         channelId: command.channelId,
       });

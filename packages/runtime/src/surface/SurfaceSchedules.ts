@@ -1,6 +1,8 @@
 // The port /schedule talks to: scheduled tasks that a person creates, lists and cancels from a chat
 // surface, and that run later on the team. The runtime does not schedule anything itself; the host
-// implements this with the scheduler of @troupe/agents, so the core never depends on it.
+// implements this with the scheduler of @troupe/agents, so the core never depends on it. A schedule
+// may ask for its runs' outcomes on the notifier (`notify`), for the runs nobody watches.
+import type { TaskNotify } from "../notify/taskOutcomeAlert.ts";
 
 /** A scheduled task as a chat surface shows it. */
 export interface SurfaceSchedule {
@@ -9,6 +11,8 @@ export interface SurfaceSchedule {
   readonly schedule: string;
   readonly text: string;
   readonly agent?: string;
+  /** Which runs' outcomes go to the notifier; absent: the host's default (TROUPE_NOTIFY_TASKS). */
+  readonly notify?: TaskNotify;
   /** Next run (epoch ms); null once a one-shot has run. */
   readonly nextRunAt: number | null;
   readonly runs: number;
@@ -32,6 +36,8 @@ export interface SurfaceSchedules {
     readonly when: string;
     readonly text: string;
     readonly agent?: string;
+    /** Which runs' outcomes go to the notifier (all, failed, off); the host's default when absent. */
+    readonly notify?: TaskNotify;
     readonly from: string;
     readonly channelId: string;
   }): Promise<SurfaceSchedule>;

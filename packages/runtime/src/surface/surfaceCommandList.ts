@@ -67,6 +67,12 @@ export const SURFACE_COMMANDS = [
       { name: "text", description: "The task to run", required: false },
       { name: "agent", description: "The agent to run it (default: the team's routing)", required: false },
       { name: "id", description: "The scheduled task to cancel (job-…)", required: false },
+      {
+        name: "notify",
+        description: "Send each run's outcome to the notifier: all, failed (dead letters only), or off",
+        required: false,
+        choices: ["all", "failed", "off"],
+      },
     ],
   },
 ] as const satisfies readonly SurfaceCommandSpec[];

@@ -1,9 +1,11 @@
-// The scheduled tasks of `troupe start` on Discord: /schedule's port on the Scheduler of
-// @troupe/agents. Jobs are saved in the host's snapshot store (they survive a restart; a run missed
+// The scheduled tasks of `troupe start`, on Discord or the console: /schedule's port on the Scheduler
+// of @troupe/agents. Jobs are saved in the host's snapshot store (they survive a restart; a run missed
 // while the host was down runs once at start), and each run is a new task on the durable work queue,
-// answered in the channel it was scheduled from.
+// answered in the channel it was scheduled from. A run whose schedule asks for it (`notify`, else the
+// host's TROUPE_NOTIFY_TASKS) also has its outcome sent to the notifier (taskOutcomeAlerts.ts).
 import { parseSchedule, type ScheduledJob, Scheduler } from "@troupe/agents";
 import {
+  type EventBus,
   isTroupeError,
   type Logger,
   newId,
@@ -14,6 +16,18 @@ import {
   TroupeError,
   type WorkQueue,
 } from "@troupe/runtime";
+import type { Notifier, TaskNotify } from "@troupe/runtime/notify";
+import { createTaskOutcomeAlerts } from "../notify/taskOutcomeAlerts.ts";
+
+/** What it takes to send scheduled runs' outcomes to the notifier. */
+export interface ScheduleOutcomes {
+  readonly notifier: Pick<Notifier, "notify">;
+  /** Which runs' outcomes are sent when their schedule does not say (TROUPE_NOTIFY_TASKS). */
+  readonly byDefault: TaskNotify;
+  readonly bus: EventBus;
+  /** The agents' notification form (`team.formatterFor("notification")`). */
+  readonly format: (agent: string, output: unknown) => string;
+}
 
 export interface HostSchedules extends SurfaceSchedules {
   /** Load the saved jobs and arm their timers (after whoever answers the runs has subscribed). */
@@ -26,6 +40,7 @@ const viewOf = (job: ScheduledJob): SurfaceSchedule => ({
   schedule: job.schedule,
   text: job.text,
   ...(job.agent ? { agent: job.agent } : {}),
+  ...(job.notify ? { notify: job.notify } : {}),
   nextRunAt: job.nextRunAt,
   runs: job.runs,
 });
@@ -53,14 +68,31 @@ export const createHostSchedules = (options: {
   readonly store: SnapshotStore;
   readonly queue: WorkQueue;
   readonly logger: Logger;
+  /** Where runs' outcomes are sent (the team's bus and notification form, the host's notifier). */
+  readonly outcomes?: ScheduleOutcomes;
 }): HostSchedules => {
   const { queue, logger } = options;
+  const outcomes = options.outcomes && {
+    alerts: createTaskOutcomeAlerts({ ...options.outcomes, store: options.store, queue, logger }),
+    byDefault: options.outcomes.byDefault,
+  };
   const listeners = new Set<(run: ScheduledRun) => void>();
   const scheduler = new Scheduler({
     store: options.store,
     async submit(input, job) {
       const taskId = newId("t");
-      await queue.enqueue({ id: taskId, input: { ...input, id: taskId } });
+      const enqueue = () => queue.enqueue({ id: taskId, input: { ...input, id: taskId } });
+      if (outcomes)
+        await outcomes.alerts.watch(
+          {
+            taskId,
+            agent: job.agent ?? "",
+            label: `${job.agent ? `${job.agent} · ` : ""}scheduled ${job.id} (${job.schedule})`,
+            notify: job.notify ?? outcomes.byDefault,
+          },
+          enqueue,
+        );
+      else await enqueue();
       logger.log("info", "scheduler: a scheduled task was queued", { scheduleId: job.id, taskId });
       const run: ScheduledRun = {
         taskId,
@@ -81,6 +113,7 @@ export const createHostSchedules = (options: {
       const { spec, text } = parseWhen(request.when, request.text);
       const job = await scheduler.schedule(spec, text, {
         agent: request.agent,
+        notify: request.notify,
         from: request.from,
         channel: request.channelId,
       });
@@ -93,7 +126,13 @@ export const createHostSchedules = (options: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
+    async start() {
+      await outcomes?.alerts.resume();
+      await scheduler.start();
+    },
+    stop() {
+      scheduler.stop();
+      outcomes?.alerts.stop();
+    },
   };
 };
