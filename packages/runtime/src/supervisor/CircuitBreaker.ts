@@ -4,7 +4,7 @@
 // and each change of state reported. A clean success while closed sends nothing.
 import { type ActorRefFrom, createActor, type SnapshotFrom } from "xstate";
 import type { BreakerState } from "../events/catalogue.ts";
-import { type BreakerEvent, breakerMachine } from "./breakerMachine.ts";
+import { type BreakerEvent, breakerLogic, type breakerMachine } from "./breakerMachine.ts";
 
 export type BreakerActor = ActorRefFrom<typeof breakerMachine>;
 
@@ -88,4 +88,4 @@ export class CircuitBreaker {
 
 /** A breaker outside any supervisor (a notifier sink's): an actor of its own. */
 export const standaloneBreaker = (maxFailures: number): CircuitBreaker =>
-  new CircuitBreaker(createActor(breakerMachine, { input: { maxFailures } }).start());
+  new CircuitBreaker(createActor(breakerLogic, { input: { maxFailures } }).start());

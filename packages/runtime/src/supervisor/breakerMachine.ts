@@ -3,8 +3,11 @@
 // exactly one probe through (half_open.waiting → half_open.probing); the probe's success closes it,
 // its failure opens it again; `reset` closes it afresh (the team restarted after an escalation).
 // Each agent's breaker runs as a child actor of the supervisor (`<agent>.breaker`), so the
-// supervision tree, the visualizer and recorded traces show it; CircuitBreaker drives it.
-import { assign, setup } from "xstate";
+// supervision tree, the visualizer and recorded traces show it; CircuitBreaker drives it. Breakers
+// are spawned as `breakerLogic`: the same chart, with every breaker of a failure limit starting from
+// one shared initial snapshot (snapshots are immutable; a breaker's first move makes its own), since
+// most breakers never move and the snapshot is a third of an idle breaker's heap.
+import { assign, type SnapshotFrom, setup } from "xstate";
 
 export type BreakerEvent =
   | { type: "dispatched" }
@@ -64,6 +67,24 @@ export const breakerMachine = setup({
         waiting: { on: { dispatched: "probing" } },
         probing: {},
       },
+    },
+  },
+});
+
+type BreakerSnapshot = SnapshotFrom<typeof breakerMachine>;
+
+const initialSnapshots = new Map<number, BreakerSnapshot>();
+
+/** `breakerMachine` as spawned: its own chart and moves, its initial snapshot shared per failure limit. */
+export const breakerLogic: typeof breakerMachine = Object.create(breakerMachine, {
+  getInitialSnapshot: {
+    value: (...args: Parameters<typeof breakerMachine.getInitialSnapshot>): BreakerSnapshot => {
+      const maxFailures = args[1]!.maxFailures;
+      const known = initialSnapshots.get(maxFailures);
+      if (known) return known;
+      const initial = breakerMachine.getInitialSnapshot(...args);
+      if (initial.status === "active") initialSnapshots.set(maxFailures, initial);
+      return initial;
     },
   },
 });
