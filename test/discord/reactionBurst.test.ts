@@ -54,7 +54,11 @@ describe("a burst of state changes on Discord", () => {
     await standIn.waitFor(() => [...standIn.messages.get(asked.id)!.reactions].join() === "✅", "✅ alone");
     const reactionCalls = standIn.restCalls(/\/reactions\//).filter((call) => call.path.includes(asked.id));
     expect(reactionCalls.length).toBeLessThanOrEqual(6);
-    expect(bridge.stats().reactions.skipped).toBeGreaterThanOrEqual(190);
+    // Each 🔁 waits for its post and is dropped once a later state came: 150 states asked for, and
+    // all but the few applied skipped.
+    const { requested, skipped } = bridge.stats().reactions;
+    expect(requested).toBeGreaterThanOrEqual(150);
+    expect(skipped).toBeGreaterThanOrEqual(requested - 6);
     expect(standIn.stats.unforced429).toBe(0);
   });
 });

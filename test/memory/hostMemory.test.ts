@@ -46,7 +46,7 @@ const ask = async (troupe: TroupeProcess, question: string) => {
   const plans = standIn!.requests.filter(isPlanRequest).length;
   const from = troupe.stdout.length;
   troupe.send(`/ask research ${question}`);
-  await troupe.line(/✅ done in/, { from });
+  await troupe.line(/✅ done$/, { from });
   const plan = standIn!.requests.filter(isPlanRequest)[plans];
   return plan ? relatedPastWork(plan) : undefined;
 };

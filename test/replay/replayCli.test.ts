@@ -1,7 +1,9 @@
 // Deterministic replay through the product: the real `troupe start` with research on the Ollama
 // stand-in records its trace by default (private, in <data dir>/traces); `troupe replay` of that
 // trace, with no Ollama running, says every task is identical; a trace whose recorded prompt differs
-// from what the agent asks now is reported where the recorded I/O stops matching, with exit 1.
+// from what the agent asks now is reported where the recorded I/O stops matching, with exit 1. What
+// research recalled from the host's semantic memory is recorded and given back: a replay without the
+// data folder (no memory store) asks the model what the recorded run asked.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,6 +120,49 @@ describe("troupe replay", () => {
     } finally {
       await ollama.close();
     }
+  }, 60_000);
+
+  it("replays a task that recalled past work from memory, without the memory store", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "troupe-replay-memory-"));
+    folders.push(dataDir);
+    const ollama = await startOllamaStandIn({
+      defaultReply: researchReply,
+      models: ["qwen3:8b", "llama3.2:3b", "nomic-embed-text"],
+    });
+    try {
+      const troupe = spawnTroupe(["start"], {
+        TROUPE_DATA_DIR: dataDir,
+        TROUPE_AGENTS: "research",
+        OLLAMA_HOST: ollama.url,
+      });
+      await troupe.log("troupe started");
+      troupe.send("/ask research why do cats purr");
+      await troupe.line(/why do cats purr/);
+      const first = troupe.stdout.length;
+      troupe.send("/ask research why do cats purr");
+      await troupe.line(/why do cats purr/, { from: first });
+      troupe.end();
+      expect(await troupe.exited).toBe(0);
+    } finally {
+      await ollama.close();
+    }
+    // The second run's plan was asked with what memory recalled of the first.
+    const plans = ollama
+      .requestsTo("/api/chat")
+      .map((request) => JSON.stringify(request.body?.messages))
+      .filter((messages) => messages.includes("First, plan"));
+    expect(plans[1]).toContain("Related past work");
+    const traces = join(dataDir, "traces");
+    const [file] = readdirSync(traces);
+    const elsewhere = mkdtempSync(join(tmpdir(), "troupe-replay-trace-"));
+    folders.push(elsewhere);
+    const trace = join(elsewhere, "memory.jsonl");
+    writeFileSync(trace, readFileSync(join(traces, file!)));
+    rmSync(dataDir, { recursive: true, force: true }); // no store, no Ollama: the trace alone
+
+    const replay = spawnTroupe(["replay", trace], { OLLAMA_HOST: "http://127.0.0.1:9" });
+    expect(await replay.exited).toBe(0);
+    expect(replay.stdout).toEqual(["identical: 2 tasks"]);
   }, 60_000);
 
   it("explains itself and refuses bad input", async () => {

@@ -67,7 +67,7 @@ describe("troupe start resumes a research task at its step after a SIGKILL", { t
     expect(standIn.requests.filter(isPlanRequest)).toHaveLength(1);
 
     const second = startResearch(folder);
-    await second.line(/✅ done in/);
+    await second.line(/✅ done$/);
     expect(standIn.requests.filter(isPlanRequest)).toHaveLength(1);
     expect(standIn.requests.filter(isAnswerRequest)).toHaveLength(2);
   });

@@ -13,6 +13,7 @@ import {
   isTroupeError,
   readTrace,
   routeInbound,
+  SURFACE_COMMANDS,
   startSurfaceBridge,
   startWorker,
 } from "@troupe/runtime";
@@ -22,6 +23,7 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveHostConfig } from "../../apps/host/src/config/hostConfig.ts";
+import { commandOptions } from "../../apps/host/src/console/ConsoleSurface.ts";
 import { parseConsoleLine } from "../../apps/host/src/console/parseConsoleLine.ts";
 import { printableLine, printableText } from "../../apps/host/src/console/printable.ts";
 
@@ -66,7 +68,8 @@ describe("the console parser and printer", () => {
     fc.assert(
       fc.property(hostileText, (line) => {
         const command = parseConsoleLine(line);
-        expect(typeof command.kind).toBe("string");
+        expect(command === undefined || typeof command.kind === "string").toBe(true);
+        for (const spec of SURFACE_COMMANDS) expect(typeof commandOptions(spec, line)).toBe("object");
         expect(printableLine(line)).not.toMatch(LINE_BREAKING);
         for (const shown of printableText(line).split("\n")) expect(shown).not.toMatch(LINE_BREAKING_BUT_TAB);
       }),

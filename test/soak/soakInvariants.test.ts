@@ -187,6 +187,15 @@ describe("the soak verdict", () => {
     });
     expect(judge(loud).silentStops).toEqual([]);
     expect(judge(loud).stops).toHaveLength(1);
+
+    // An escalation over before the next probe: /healthz still answers 200 but says the team restarted.
+    const brief = observations();
+    brief.stops.push(...silent.stops);
+    brief.alerts.push(...loud.alerts);
+    brief.health.push({ host: "c", at: T0 + 31_000, status: 200, causedBySoak: false });
+    expect(judge(brief).silentStops).toHaveLength(1);
+    brief.health.push({ host: "c", at: T0 + 32_000, status: 200, causedBySoak: false, saysEscalation: true });
+    expect(judge(brief).silentStops).toEqual([]);
   });
 
   it("sees a team that stopped ending tasks during the traffic, unless the run itself stopped its hosts", () => {

@@ -259,7 +259,7 @@ const judgeStops = (observations: Observations): StopEpisode[] => {
       (sample) =>
         scope.includes(sample.host) &&
         !sample.causedBySoak &&
-        sample.status !== 200 &&
+        (sample.status !== 200 || sample.saysEscalation === true) &&
         sample.at >= from - HEALTHZ_SLACK_MS &&
         sample.at <= to + HEALTHZ_SLACK_MS,
     );

@@ -66,6 +66,8 @@ export interface HealthSample {
   readonly status: number | "unreachable";
   /** True while the soak run had the host stopped or killed. */
   readonly causedBySoak: boolean;
+  /** The body spoke of an escalation: the team is escalated (503) or restarted from one lately (200). */
+  readonly saysEscalation?: boolean;
 }
 
 /** A sign that a team stopped taking work. */

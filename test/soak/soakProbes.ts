@@ -1,5 +1,6 @@
 // What the soak run watches from outside while it runs: each host's /healthz (a sample every few
-// seconds; a body that says the team escalated is a sign it stopped taking work), its work-queue
+// seconds; a 503 whose body says the team escalated is a sign it stopped taking work, and a 200 that
+// says it restarted from an escalation lately tells of one shorter than the probe's period), its work-queue
 // backlog from /metrics, and the Redis team's events on pub/sub (alerts raised, escalations, with
 // the host that published them). /healthz is read defensively: only the status code and whether the
 // body mentions an escalation count, whatever else the body holds.
@@ -22,8 +23,9 @@ export const probeHealth = async (host: SoakHost, observations: Observations): P
   try {
     const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(PROBE_DEADLINE_MS) });
     const body = await response.text();
-    observations.health.push({ host: host.name, at, status: response.status, causedBySoak });
-    if (response.status !== 200 && /escalat/i.test(body))
+    const saysEscalation = /escalat/i.test(body);
+    observations.health.push({ host: host.name, at, status: response.status, causedBySoak, saysEscalation });
+    if (response.status !== 200 && saysEscalation)
       observations.stops.push({
         at,
         cluster: host.cluster,

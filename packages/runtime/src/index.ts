@@ -156,7 +156,7 @@ export {
   type ReactionCoalescerOptions,
   type ReactionStats,
 } from "./surface/ReactionCoalescer.ts";
-export { type ChannelMap, type InboundRoute, routeInbound } from "./surface/routeInbound.ts";
+export { type ChannelMap, type InboundRoute, needsOf, routeInbound } from "./surface/routeInbound.ts";
 export type { SpooledOperation } from "./surface/SpoolDirectory.ts";
 export type {
   InboundCommand,
@@ -177,6 +177,7 @@ export {
   type SurfaceBridgeOptions,
   type SurfaceBridgeStats,
   startSurfaceBridge,
+  taskIdOfMessage,
 } from "./surface/SurfaceBridge.ts";
 export {
   handleSurfaceCommands,

@@ -1,37 +1,56 @@
-// The local console, driven through a pipe as a script would drive it: the real `troupe start`
-// in a child process, its stdout read line by line; and in-process, for a full work queue.
+// The local console, driven through a pipe as a script would drive it: the real `troupe start` in a
+// child process, its stdout read line by line; and in-process on the console surface, with a real
+// team, worker and in-memory work queue, for what the child cannot be made to do (a full queue, an
+// agent whose model is down).
 import { PassThrough } from "node:stream";
-import { createSupervisor, silentLogger, TroupeError, type WorkItem, type WorkQueue } from "@troupe/runtime";
+import {
+  type AnyAgentDefinition,
+  createSupervisor,
+  defineAgent,
+  silentLogger,
+  startWorker,
+  type Team,
+  TroupeError,
+  type Worker,
+  type WorkItem,
+  type WorkQueue,
+} from "@troupe/runtime";
 import { MemoryWorkQueue } from "@troupe/runtime/testing";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { spawnTroupe } from "../testing/spawnTroupe.ts";
 import { startLocalConsole } from "./LocalConsole.ts";
 
 const TASK_ID = /^\[(t-[0-9a-f]+)\]/;
+const idOf = (line: string) => TASK_ID.exec(line)![1]!;
 
 describe("troupe start, local console over a pipe", () => {
-  it("lists the agents, runs a task, explains an unknown command and exits 0 at end of input", async () => {
+  it("lists the agents, runs a task as a block of status lines and its reply, explains an unknown command, exits 0 at end of input", async () => {
     const troupe = spawnTroupe(["start"]);
     await troupe.log("troupe started");
 
     troupe.send("/agents");
-    const echoRow = await troupe.line(/^echo\s/);
-    expect(echoRow).toMatch(/^echo\s+idle\s+echo\s+closed\s+0$/);
-    expect(await troupe.line(/^system-monitor\s/)).toMatch(/system, monitor\s+closed\s+0$/);
+    expect(await troupe.line(/^echo\s/)).toMatch(/^echo\s+idle\s+echo\s+closed$/);
+    expect(await troupe.line(/^system-monitor\s/)).toMatch(/system, monitor\s+closed$/);
+    expect(troupe.stdout.some((line) => line.startsWith("```"))).toBe(false);
 
     troupe.send("/ask echo hello");
-    const queued = await troupe.line("📥 queued (echo)");
-    const taskId = TASK_ID.exec(queued)![1]!;
-    const doneAt = troupe.stdout.indexOf(await troupe.line(`[${taskId}] ✅ done in`));
-    // The result follows its "done" line.
-    await troupe.line(/^hello$/, { from: doneAt + 1 });
-    expect(troupe.stdout[doneAt + 1]).toBe("hello");
-    for (const step of ["👀 claimed by echo", "⚙️ working"])
-      expect(troupe.stdout).toContain(`[${taskId}] ${step}`);
+    const taskId = idOf(await troupe.line("📥 queued"));
+    const doneAt = troupe.stdout.indexOf(await troupe.line(`[${taskId}] ✅ done`));
+    // 👀, ⚙️, then the reply and how to replay it offline, then ✅.
+    expect(
+      troupe.stdout.slice(0, doneAt + 1).filter((line) => line.includes(taskId) || line === "hello"),
+    ).toEqual([
+      `[${taskId}] 📥 queued`,
+      `[${taskId}] 👀 claimed`,
+      `[${taskId}] ⚙️ working`,
+      "hello",
+      expect.stringMatching(new RegExp(`^replay offline: troupe replay \\S+\\.jsonl --task ${taskId}$`)),
+      `[${taskId}] ✅ done`,
+    ]);
 
     troupe.send("/frobnicate now");
     expect(await troupe.line("/frobnicate")).toBe(
-      'unknown command "/frobnicate": type /help to see the commands',
+      "Unknown command /frobnicate: the commands are /ask, /fanout, /status, /agents, /cancel, /retry, /schedule, /help, /quit, /answer, /approve, /deny, /vote.",
     );
 
     troupe.end();
@@ -49,13 +68,11 @@ describe("troupe start, local console over a pipe", () => {
     troupe.end();
 
     expect(await troupe.exited).toBe(0);
-    const text = troupe.stdout.join("\n");
-    expect(text).toContain("📥 queued (echo, by mention:@echo)");
-    expect(text).toContain("📥 queued (echo, by fallback)");
-    expect(text).toContain("📥 queued (system-monitor, by capability:system)");
-    expect(troupe.stdout.filter((line) => line.includes("✅ done in"))).toHaveLength(3);
+    expect(troupe.stdout.filter((line) => line.endsWith("📥 queued"))).toHaveLength(3);
+    expect(troupe.stdout.filter((line) => line.endsWith("✅ done"))).toHaveLength(3);
     expect(troupe.stdout).toContain("one");
     expect(troupe.stdout).toContain("two, by the fallback");
+    // "system" names the system monitor's capability: it answered.
     expect(troupe.stdout.some((line) => line.startsWith("memory "))).toBe(true);
   });
 
@@ -64,18 +81,21 @@ describe("troupe start, local console over a pipe", () => {
     troupe.send("/help");
     await troupe.line(/^\s+\/ask <agent> <text>/);
     troupe.send("/status");
-    await troupe.line(/^team: accepting tasks, 0 queued, 0 in flight/);
-    expect(await troupe.line(/^queue \(/)).toMatch(
-      /^queue \(SQLite \/.*\/default\.sqlite\): 0 ready, 0 leased, 0 delayed, 0 dead$/,
+    await troupe.line(/^Team: accepting tasks, 0 queued, 0 in flight/);
+    expect(await troupe.line(/^Work queue /)).toMatch(
+      /^Work queue \(SQLite \/.*\/default\.sqlite\): 0 ready, 0 leased, 0 delayed, 0 dead\.$/,
     );
+    await troupe.line("No dead letters.");
     troupe.send("/ask nobody hi");
-    await troupe.line('unknown agent "nobody": the agents are echo, system-monitor');
-    troupe.send("@nobody hi");
-    await troupe.line('unknown agent "@nobody"');
+    await troupe.line('Unknown agent "nobody": the agents are echo, system-monitor (see /agents).');
     troupe.send("/cancel t-000000000000");
     await troupe.line('no task has the id "t-000000000000"; /status shows the running ones');
     troupe.send("/ask");
-    await troupe.line("/ask needs an agent: /ask <agent> <text>");
+    await troupe.line("/ask needs its agent: /ask <agent> <text>");
+    troupe.send("/ask echo");
+    await troupe.line("/ask needs its text: /ask <agent> <text>");
+    troupe.send("/vote t-1 yes");
+    await troupe.line("/vote needs a task id and a choice's number: /vote <taskId> <n>");
     troupe.end();
     expect(await troupe.exited).toBe(0);
   });
@@ -101,71 +121,121 @@ describe("the console and the work queue", () => {
   it("shows dead letters with their error in /status, and /retry queues one again", async () => {
     const troupe = spawnTroupe(["start"], { TROUPE_TEST_AGENTS: "slow" });
     troupe.send("/ask slow not-a-number");
-    const gaveUp = await troupe.line(
-      /❌ failed after 1 attempt: slow needs a whole number of milliseconds up to \d+; kept as a dead letter \(see \/status\)$/,
-    );
-    const deadId = /^\[(t-[0-9a-f]+)\]/.exec(gaveUp)![1]!;
+    const gaveUp = await troupe.line(/❌ failed: slow needs a whole number of milliseconds up to \d+$/);
+    const deadId = idOf(gaveUp);
     troupe.send("/status");
-    const queueLine = await troupe.line(/^queue \(/);
-    expect(queueLine).toMatch(/: 0 ready, 0 leased, 0 delayed, 1 dead$/);
+    const queueLine = await troupe.line(/^Work queue /);
+    expect(queueLine).toMatch(/: 0 ready, 0 leased, 0 delayed, 1 dead\.$/);
     const from = troupe.stdout.indexOf(queueLine);
-    await troupe.line("latest dead letters (/retry <task id> queues one again):", { from });
+    await troupe.line("Latest dead letters (`/retry task:<id>` queues one again):", { from });
     expect(await troupe.line(deadId, { from })).toMatch(
-      new RegExp(`^${deadId}\\s+1\\s+\\S+ ago\\s+InvalidTask: slow needs a whole number of milliseconds`),
+      new RegExp(`^- \`${deadId}\` after 1 attempts: InvalidTask: slow needs a whole number of milliseconds`),
     );
 
     troupe.send(`/retry ${deadId}`);
-    const retried = await troupe.line(`🔁 retrying dead letter ${deadId} as a new task`);
-    const newId = /^\[(t-[0-9a-f]+)\]/.exec(retried)![1]!;
+    const retried = await troupe.line(`🔁 retrying dead letter ${deadId} as task`);
+    const newId = /as task (t-[0-9a-f]+):$/.exec(retried)![1]!;
     expect(newId).not.toBe(deadId);
-    await troupe.line(`[${newId}] ❌ failed after 1 attempt: slow needs a whole number of milliseconds`);
+    await troupe.line(`[${newId}] ❌ failed: slow needs a whole number of milliseconds`);
     troupe.send("/retry t-000000000000");
-    await troupe.line('no dead letter has the id "t-000000000000"');
+    await troupe.line('No dead letter has the id "t-000000000000"; /status lists the latest dead letters.');
     troupe.end();
     expect(await troupe.exited).toBe(0);
+    // Its end is said once.
+    expect(troupe.stdout.filter((line) => line.startsWith(`[${deadId}] ❌`))).toHaveLength(1);
   });
 
-  /** A console in this process on `queue`, with no worker (what is queued stays queued), its lines kept. */
-  const consoleOn = (queue: WorkQueue) => {
-    const team = createSupervisor({ agents: [] });
+  let team: Team | undefined;
+  let worker: Worker | undefined;
+  afterEach(async () => {
+    await worker?.stop();
+    team?.stop();
+    team = undefined;
+    worker = undefined;
+  });
+
+  /** A console in this process on `queue` (with a worker running `agents`, when given), its lines kept. */
+  const consoleOn = (queue: WorkQueue, agents: AnyAgentDefinition[] = []) => {
+    team = createSupervisor({ agents, ...(agents[0] ? { fallback: agents[0].name } : {}) });
+    if (agents.length > 0)
+      worker = startWorker({
+        team,
+        queue,
+        consumer: "test",
+        pollWait: "20ms",
+        maxAttempts: 3,
+        backoff: { base: "5ms" },
+      });
     const input = new PassThrough();
     const output = new PassThrough();
     const lines: string[] = [];
-    const waiters = new Set<() => void>();
-    output.on("data", (chunk: Buffer) => {
-      lines.push(...chunk.toString().split("\n").filter(Boolean));
-      for (const wake of [...waiters]) wake();
-    });
+    output.on("data", (chunk: Buffer) => lines.push(...chunk.toString().split("\n").filter(Boolean)));
     const running = startLocalConsole({
       team,
       queue,
       input,
       output,
       logger: silentLogger,
-      drainTimeoutMs: 1_000,
+      drainTimeoutMs: 2_000,
     });
     return {
       input,
       lines,
       /** The first line matching, once printed. */
       line: (match: RegExp) =>
-        new Promise<string>((resolve) => {
-          const look = () => {
-            const found = lines.find((line) => match.test(line));
-            if (found === undefined) return;
-            waiters.delete(look);
-            resolve(found);
-          };
-          waiters.add(look);
-          look();
-        }),
+        expect
+          .poll(() => lines.find((line) => match.test(line)))
+          .toBeDefined()
+          .then(() => lines.find((line) => match.test(line))!),
       async end(text = "") {
         input.end(text);
         await running.done;
-        team.stop();
       },
     };
   };
+
+  it("prints the reply by the agent's text formatter, not its markdown", async () => {
+    const formatted = defineAgent({
+      name: "formatted",
+      handle: (task) => ({ answer: task.text }),
+      format: {
+        markdown: (output) => `**${output.answer}**`,
+        text: (output) => `answer: ${output.answer}`,
+        notification: (output) => output.answer,
+      },
+    });
+    const console_ = consoleOn(new MemoryWorkQueue(), [formatted]);
+    await console_.end("what?\n");
+    const id = idOf(console_.lines[0]!);
+    expect(console_.lines).toEqual([
+      `[${id}] 📥 queued`,
+      `[${id}] 👀 claimed`,
+      `[${id}] ⚙️ working`,
+      "answer: what?",
+      `[${id}] ✅ done`,
+    ]);
+  });
+
+  it("shows 🔁 with the reason while a retry is pending, and ❌ with it once, at the end", async () => {
+    const modelDown = defineAgent({
+      name: "model-down",
+      handle: () => {
+        throw new TroupeError("ModelUnavailable", "Ollama is not running");
+      },
+    });
+    const console_ = consoleOn(new MemoryWorkQueue(), [modelDown]);
+    await console_.end("@model-down hi\n");
+    const id = idOf(console_.lines[0]!);
+    const retries = console_.lines.filter((line) => line.startsWith(`[${id}] 🔁 retrying (attempt`));
+    expect(retries).toEqual([
+      `[${id}] 🔁 retrying (attempt 2): Ollama is not running`,
+      `[${id}] 🔁 retrying (attempt 3): Ollama is not running`,
+    ]);
+    expect(console_.lines.filter((line) => line.includes("❌"))).toEqual([
+      `[${id}] ❌ failed: Ollama is not running`,
+    ]);
+    expect(console_.lines.at(-1)).toBe(`[${id}] ❌ failed: Ollama is not running`);
+  });
 
   it("/cancel takes a task still waiting in the queue off it, so it never runs", async () => {
     let queued!: (id: string) => void;
@@ -183,10 +253,11 @@ describe("the console and the work queue", () => {
     console_.input.write("a task that waits\n");
     const id = await enqueued;
     console_.input.write(`/cancel ${id}\n`);
-    expect(await console_.line(/🚫/)).toBe(`[${id}] 🚫 cancelled: cancelled from the console`);
+    expect(await console_.line(/\] 🚫/)).toBe(`[${id}] 🚫 cancelled: cancelled by console with /cancel`);
     expect(await queue.record(id)).toMatchObject({ status: "cancelled" });
     expect(await queue.stats()).toMatchObject({ ready: 0, leased: 0 });
     await console_.end();
+    expect(console_.lines.filter((line) => line.includes("🚫"))).toHaveLength(2); // the answer, and the task's end
   });
 
   it("says clearly when the queue is full, and queues nothing", async () => {
@@ -201,10 +272,11 @@ describe("the console and the work queue", () => {
     const queue = new FullQueue();
     const console_ = consoleOn(queue);
     await console_.end("a task\n");
-    expect(console_.lines).toHaveLength(1);
-    expect(console_.lines[0]).toMatch(
-      /^❌ not queued: the work queue is full \(limit 0\); task t-[0-9a-f]+ was not queued$/,
-    );
+    const id = idOf(console_.lines[0]!);
+    expect(console_.lines).toEqual([
+      `[${id}] 📥 queued`,
+      `[${id}] ❌ not queued: the work queue is full (limit 0); task ${id} was not queued`,
+    ]);
     expect(await queue.stats()).toMatchObject({ ready: 0 });
   });
 });

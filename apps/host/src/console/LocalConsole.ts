@@ -1,34 +1,27 @@
-// The local console: the team's surface when no chat is configured. It reads commands line by line
-// from stdin (a terminal or a pipe) and puts tasks on the durable work queue (the worker runs them on
-// the team, under the same ids), prints each task's status from the bus with the same symbols Discord
-// will use, and every queue task's end (✅ with its result, or ❌ once) from the queue's record,
-// followed to its outcome (followTask.ts): the tasks it queued, and those it sees leased (a task an
-// earlier life of the host queued and this one resumed, or another host's). A queued task's failed
-// attempt is not its end: the worker's 🔁 (attempt, reason) or the dead letter's ❌ (reason) says
-// what became of it. On end of input or stop() it waits, within the drain timeout, for the tasks it
-// queued; what is left stays in the queue for the next start.
+// The local console: the team's surface when no chat is configured. It reads lines from stdin (a
+// terminal or a pipe) and hands them to the console surface (ConsoleSurface.ts), on which the same
+// bridge and commands run as on Discord: a line (or `@agent line`) is a task on the durable work
+// queue, shown as a block of `[t-…]` lines (its status as it changes, the agent's reply as its text
+// formatter writes it, then ✅; or 🔁 with the reason between attempts and ❌ with it once, at the
+// end), followed to its outcome (followTask.ts: the event, and a re-check of the record); /ask,
+// /status, /agents, /cancel, /retry, /fanout and /schedule are the surface's commands
+// (SurfaceCommands.ts). The console keeps what only a terminal has: the prompt, the refusal of an
+// over-long line, /help, /quit, and the answers to questions, approvals and polls (/answer,
+// /approve, /deny, /vote, ConsoleHumanGateway.ts). On end of input or stop() it waits, within the
+// drain timeout, for the tasks it started; what is left stays in the queue, and with `snapshots`
+// the next start shows their end.
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import {
-  type AgentStatus,
-  cancelTask,
-  cancelText,
-  createTaskFollower,
   DEFAULT_MAX_TASK_BYTES,
-  type EndedRecord,
   formatMillis,
-  formatTable,
-  isTroupeError,
+  handleSurfaceCommands,
   type Logger,
-  newId,
-  retryOfDeadLetter,
-  retryText,
+  MemorySnapshotStore,
+  type SnapshotStore,
+  startSurfaceBridge,
   statusSymbols,
-  statusText,
-  type TaskEvent,
-  type TaskInput,
   type Team,
-  teamStateText,
   type Worker,
   type WorkQueue,
 } from "@troupe/runtime";
@@ -36,10 +29,10 @@ import type { NotifierStatus } from "@troupe/runtime/notify";
 import { formatNotifierStatus } from "../notify/formatNotifierStatus.ts";
 import { type DrainClock, startDrainClock } from "../start/drainClock.ts";
 import { type ConsoleHumanGateway, describePrompt } from "./ConsoleHumanGateway.ts";
+import { CONSOLE_CHANNEL, createConsoleSurface } from "./ConsoleSurface.ts";
 import { capLines } from "./capLines.ts";
-import { consoleHelp, needsOf, parseConsoleLine } from "./parseConsoleLine.ts";
-import { printableLine, printableText } from "./printable.ts";
-import { formatQueueStatus } from "./queueStatus.ts";
+import { consoleHelp, parseConsoleLine } from "./parseConsoleLine.ts";
+import { printableText } from "./printable.ts";
 
 export interface LocalConsoleOptions {
   readonly team: Team;
@@ -68,49 +61,45 @@ export interface LocalConsoleOptions {
   readonly logFile?: string;
   /** A longer line is refused before it is parsed (TROUPE_MAX_TASK_BYTES; default 1 MB). */
   readonly maxTaskBytes?: number;
+  /** The command that replays a task offline from its trace, printed under its outcome (when tracing). */
+  readonly replayCommand?: (taskId: string) => string | undefined;
+  /**
+   * Where the console's open tasks are remembered (under `console/<consumer>/`), so the next start
+   * shows the end of those a restart cut off; in memory only when absent.
+   */
+  readonly snapshots?: SnapshotStore;
+  /** This host's consumer name: with a store shared by several hosts (Redis), each console keeps its own tasks. */
+  readonly consumer?: string;
 }
 
 export interface LocalConsole {
-  /** Resolves once input ended (or stop() was called) and the tasks it queued ended or ran out of time. */
+  /** Resolves once its earlier run's open tasks are tracked again: start the worker after it. */
+  readonly ready: Promise<void>;
+  /** Resolves once input ended (or stop() was called) and the tasks it started ended or ran out of time. */
   readonly done: Promise<void>;
-  /** Stop reading, and wait within the drain timeout for the tasks this console queued. */
+  /** Stop reading, and wait within the drain timeout for the tasks this console started. */
   stop(reason: string): Promise<void>;
   /** Show a line, above the prompt in a terminal (the warnings and errors of the logs). */
   print(line: string): void;
 }
 
-/** What the console has shown of one task's current run so far. */
-interface Shown {
-  queued: boolean;
-  /** A sub-task an agent delegated: it runs on the team only, so its failure is its end. */
-  delegated: boolean;
-}
-
-/** A queue task whose end this console prints from the record: "✅ done" waits for the result, to print them together. */
-interface Followed {
-  agent: string | undefined;
-  doneIn: string | undefined;
-}
-
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
-/** The task's real end on the queue: ❌ once, with why its last attempt failed. */
-const deadText = (attempts: number, reason: string | undefined) =>
-  `${statusText("failed", `after ${plural(attempts, "attempt")}`)}: ${reason ?? "no reason recorded"}; kept as a dead letter (see /status)`;
-
-const breakerText = (agent: AgentStatus) => {
-  const state = agent.breaker.replace("_", "-");
-  return agent.failures > 0 ? `${state} (${agent.failures} failed)` : state;
+/** The console's keys in a store it may share with a chat surface's bridge and other hosts' consoles. */
+const underConsole = (store: SnapshotStore, consumer: string): SnapshotStore => {
+  const prefix = `console/${consumer}/`;
+  return {
+    load: (key) => store.load(prefix + key),
+    save: (key, snapshot) => store.save(prefix + key, snapshot),
+    delete: (key) => store.delete(prefix + key),
+    keys: async (start) => (await store.keys(prefix + start)).map((key) => key.slice(prefix.length)),
+  };
 };
+
+const noHuman = "this console answers no questions: the host gave it no human gateway";
 
 export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole => {
   const { team, queue, output, logger } = options;
   const maxTaskBytes = options.maxTaskBytes ?? DEFAULT_MAX_TASK_BYTES;
   const drain = options.drain ?? startDrainClock(options.drainTimeoutMs);
-  const follower = createTaskFollower(queue, team.bus);
-  /** A result as plain text, by its agent's own formatter (defineAgent's `format`). */
-  const formatText = team.formatterFor("text");
-  /** Aborted when the console stops waiting for its tasks. */
-  const giveUp = new AbortController();
   const terminal = options.terminal ?? Boolean((options.input as { isTTY?: boolean }).isTTY && output.isTTY);
   const capped = terminal ? undefined : options.input.pipe(capLines(maxTaskBytes));
   const rl = createInterface({
@@ -144,234 +133,52 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     agents()
       .map((agent) => agent.name)
       .join(", ");
-  const hasAgent = (name: string) => agents().some((agent) => agent.name === name);
 
-  // Every task's status lines come from the bus, in the order they were published. A task this
-  // console queued prints "✅ done" once the queue recorded its result, with the result after it.
-  const shown = new Map<string, Shown>();
-  /** The tasks this console queued (it waits for them when it stops). */
-  const owned = new Map<string, Followed>();
-  /** Queue tasks it saw leased but did not queue (resumed after a restart, or another host's). */
-  const adopted = new Map<string, Followed>();
-  const followedOf = (taskId: string) => owned.get(taskId) ?? adopted.get(taskId);
-  const shownOf = (taskId: string): Shown => {
-    let entry = shown.get(taskId);
-    if (!entry) {
-      entry = { queued: false, delegated: false };
-      shown.set(taskId, entry);
-    }
-    return entry;
-  };
-  const noteAgent = (taskId: string, agent: string) => {
-    const followed = followedOf(taskId);
-    if (followed) followed.agent = agent;
-  };
-  const say = (taskId: string, text: string) => println(`[${printableLine(taskId)}] ${printableLine(text)}`);
-  const showQueued = (taskId: string, entry: Shown, detail?: string) => {
-    if (!entry.queued) say(taskId, statusText("queued", detail));
-    entry.queued = true;
-  };
-
-  const showTaskEvent = (event: TaskEvent) => {
-    const { taskId } = event;
-    const entry = shownOf(taskId);
-    switch (event.type) {
-      case "task.queued":
-        entry.delegated = event.parentTaskId !== null;
-        if (event.agent) {
-          noteAgent(taskId, event.agent);
-          showQueued(taskId, entry, `(${event.agent})`);
-        }
-        return;
-      case "task.routed":
-        noteAgent(taskId, event.agent);
-        return showQueued(taskId, entry, `(${event.agent}, by ${event.rule})`);
-      case "task.claimed":
-        noteAgent(taskId, event.agent);
-        return say(
-          taskId,
-          statusText("claimed", `by ${event.agent}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`),
-        );
-      case "task.started":
-        return say(taskId, statusText("working"));
-      case "task.approval":
-        // A decision made here is printed by /approve or /deny; one that ran out is said here.
-        if (event.decision === "expired")
-          say(taskId, `⌛ the approval of #${event.hash.slice(0, 8)} expired unanswered`);
-        return;
-      case "task.resumed":
-        return say(taskId, statusText("working", "again"));
-      case "task.progress":
-        return say(taskId, `${statusText("working")}: ${event.message}`);
-      case "task.awaiting_human":
-        return say(taskId, `${statusText("awaiting_human")}: ${event.question}`);
-      case "task.retrying":
-        return say(taskId, retryText(taskId, event));
-      case "task.succeeded": {
-        shown.delete(taskId);
-        const doneIn = formatMillis(event.durationMs);
-        const followed = followedOf(taskId);
-        if (followed) {
-          followed.doneIn = doneIn; // printed with its result
-          return;
-        }
-        return say(taskId, statusText("succeeded", `in ${doneIn}`));
-      }
-      case "task.failed":
-        shown.delete(taskId);
-        // A queued task's attempt failed: 🔁 or the dead letter's ❌ follows, from the worker.
-        if (!entry.delegated) return;
-        showQueued(taskId, entry);
-        return say(taskId, `${statusText("failed")}: ${event.error.reason}`);
-      case "task.cancelled":
-        shown.delete(taskId);
-        showQueued(taskId, entry);
-        return say(taskId, `${statusText("cancelled")}: ${event.reason}`);
-      case "heartbeat.missed":
-        return say(
-          taskId,
-          `⚠ ${event.agent} missed its heartbeat deadline (${formatMillis(event.deadlineMs)})`,
-        );
-      case "deadlock.detected":
-        return say(taskId, `⚠ deadlock: ${event.cycle.join(" → ")}`);
-      case "task.dead_lettered":
-        shown.delete(taskId);
-        if (followedOf(taskId)) return; // printed once the queue's record says so
-        return say(taskId, deadText(event.attempts, event.error.reason));
-      case "task.result_refused":
-        return say(taskId, `⚠ ${event.reason}`);
-      case "task.leased":
-        return adopt(taskId);
-      case "task.emitted":
-      case "task.recorded":
-        return; // an agent's own events, and the queue's bookkeeping: nothing to show
-    }
-  };
-
-  const followers = new Set<Promise<void>>();
-  const track = (work: Promise<void>, taskId: string) => {
-    const tracked = work.catch((error: unknown) =>
-      logger.log("error", "console could not show a task's result", { taskId, error }),
-    );
-    followers.add(tracked);
-    void tracked.finally(() => followers.delete(tracked));
-  };
-
-  /** Put a task on the queue and, once the queue recorded its end, show its result. */
-  const enqueueAndFollow = async (input: TaskInput, id: string) => {
-    const mine: Followed = { agent: input.agent, doneIn: undefined };
-    owned.set(id, mine);
-    try {
-      await queue.enqueue({ id, input });
-    } catch (error) {
-      owned.delete(id);
-      const notQueued = `${statusSymbols.failed.symbol} not queued:`;
-      if (isTroupeError(error, "MailboxFull") || isTroupeError(error, "InvalidTask"))
-        return println(`${notQueued} ${error.reason}`);
-      logger.log("error", "the work queue refused a task", { taskId: id, error });
-      return println(`${notQueued} ${error instanceof Error ? error.message : String(error)}`);
-    }
-    // Queued now: a task for a named agent says so at once, though it may wait for its agent before the
-    // team sees it; a routed one says where it went once routed.
-    if (input.agent !== undefined && !shown.has(id)) showQueued(id, shownOf(id), `(${input.agent})`);
-    const record = await follower.follow(id, giveUp.signal);
-    owned.delete(id);
-    showEnd(id, mine, record);
-  };
-
-  /** A queue task's end, once: ✅ with its result, or ❌ with why its last attempt failed. */
-  const showEnd = (id: string, followed: Followed, record: EndedRecord | undefined) => {
-    if (record?.status === "succeeded") {
-      say(id, statusText("succeeded", followed.doneIn === undefined ? undefined : `in ${followed.doneIn}`));
-      const text = formatText(followed.agent ?? "", record.output);
-      if (text !== "") println(text);
-    } else if (record?.status === "dead") {
-      say(id, deadText(record.attempts, record.error?.reason));
-    }
-    // Cancelled: printed from its event. Undefined: the console stopped first; the task stays queued.
-  };
-
-  /** A queue task this console did not queue: its end is shown from the record like its own. */
-  const adopt = (taskId: string) => {
-    if (followedOf(taskId)) return;
-    const followed: Followed = { agent: undefined, doneIn: undefined };
-    adopted.set(taskId, followed);
-    void follower.follow(taskId, giveUp.signal).then((record) => {
-      adopted.delete(taskId);
-      showEnd(taskId, followed, record);
-    });
-  };
-
-  /** The team will run no more tasks: it is stopping, or it escalated and does not restart. */
-  const endedForGood = () => {
-    const { lifecycle, escalation } = team.status();
-    if (lifecycle === "draining" || lifecycle === "stopped") return true;
-    return escalation !== undefined && escalation.restartAt === undefined;
-  };
-
-  const submit = (input: TaskInput) => {
-    // While the team restarts after an escalation, tasks wait in the queue for it.
-    if (endedForGood()) {
-      println("the team is shutting down and takes no new tasks");
-      return;
-    }
-    const id = newId("t");
-    track(enqueueAndFollow(input, id), id);
-  };
-
-  const retry = async (taskId: string) => {
-    const item = await retryOfDeadLetter(queue, taskId);
-    if (!item) return println(`no dead letter has the id "${taskId}"`);
-    say(item.id, `${statusText("retrying")} dead letter ${taskId} as a new task`);
-    await enqueueAndFollow(item.input, item.id);
-  };
-
-  const cancel = async (taskId: string) => {
-    const outcome = await cancelTask(
-      { team, queue, bus: team.bus, ...(options.worker ? { worker: options.worker } : {}) },
-      taskId,
-      "cancelled from the console",
-    );
-    // A cancelled task's 🚫 line comes from its event.
-    if (outcome !== "cancelled" && outcome !== "withdrawn") println(cancelText(taskId, outcome));
-  };
-
-  const showAgents = () => {
-    const rows = agents().map((agent) => [
-      agent.name,
-      agent.state,
-      agent.capabilities.join(", ") || "-",
-      breakerText(agent),
-      String(agent.queue),
-    ]);
-    println(formatTable([["agent", "state", "capabilities", "breaker", "queue"], ...rows]));
-  };
-
-  const showStatus = async () => {
-    const status = team.status();
-    const state = teamStateText(status);
-    println(
-      `team: ${state}, ${status.queued} queued, ${status.inFlight} in flight, ${status.fanOuts} fan-outs`,
-    );
-    const rows = status.agents.map((agent) => [
-      agent.name,
-      agent.state,
-      breakerText(agent),
-      String(agent.queue),
-      agent.task ?? "-",
-      String(agent.restarts),
-    ]);
-    println(formatTable([["agent", "state", "breaker", "queue", "task", "restarts"], ...rows]));
-    const [stats, deadLetters] = await Promise.all([queue.stats(), queue.deadLetters(10)]);
-    println(formatQueueStatus(options.queueLabel ?? "work queue", stats, deadLetters));
-    if (options.notifier) println(formatNotifierStatus(await options.notifier.status()));
-  };
-
-  const inBackground = (work: Promise<void>, what: string) =>
-    void work.catch((error: unknown) => {
-      logger.log("error", `console: ${what} failed`, { error });
-      println(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+  /** The console's replies are plain text: the agents' text formatters (defineAgent's `format`). */
+  const format = team.formatterFor("text");
+  const surface = createConsoleSurface(println);
+  const bridge = startSurfaceBridge({
+    surface,
+    bus: team.bus,
+    queue,
+    channels: new Map([[CONSOLE_CHANNEL, null]]),
+    agents: () => agents().map((agent) => agent.name),
+    capabilities: () => new Set(agents().flatMap((agent) => agent.capabilities)),
+    // Its one channel is no conversation: each line is remembered on its own.
+    taskChannel: false,
+    format,
+    ...(options.replayCommand ? { replayCommand: options.replayCommand } : {}),
+    // One person at a terminal, or a script piping its work: no per-user limit.
+    userRate: { tasks: Number.MAX_SAFE_INTEGER, perMs: 60_000 },
+    // Each status change is a line: none is coalesced away.
+    reactions: { intervalMs: 0 },
+    store: options.snapshots
+      ? underConsole(options.snapshots, options.consumer ?? "default")
+      : new MemorySnapshotStore(),
+    logger,
+  });
+  const commands = handleSurfaceCommands({
+    surface,
+    team,
+    queue,
+    bus: team.bus,
+    ...(options.worker ? { worker: options.worker } : {}),
+    format,
+    tasks: bridge,
+    ownCommands: ["help", "quit", "answer", "approve", "deny", "vote"],
+    ...(options.queueLabel === undefined ? {} : { queueLabel: options.queueLabel }),
+    statusLines: async () =>
+      options.notifier ? [formatNotifierStatus(await options.notifier.status())] : [],
+    logger,
+  });
+  const ready = bridge.reconcile().then(
+    (resumed) => {
+      if (resumed > 0)
+        logger.log("info", "console: tasks an earlier run left open are shown again", { resumed });
+    },
+    (error: unknown) =>
+      logger.log("error", "console: the tasks an earlier run left open could not be read", { error }),
+  );
 
   const handleLine = (line: string) => {
     // Refused before it is parsed: piped, a longer line arrives cut a byte past the limit (capLines).
@@ -380,34 +187,14 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
         `${statusSymbols.failed.symbol} not queued: the line is over the limit of ${maxTaskBytes} bytes (TROUPE_MAX_TASK_BYTES)`,
       );
     const command = parseConsoleLine(line);
-    switch (command.kind) {
-      case "empty":
-        return;
+    switch (command?.kind) {
+      case undefined:
+        return surface.deliver(line);
       case "help":
         return println(consoleHelp);
-      case "agents":
-        return showAgents();
-      case "status":
-        return inBackground(showStatus(), "/status");
       case "quit":
         void stop("/quit");
         return;
-      case "ask":
-        if (!hasAgent(command.agent))
-          return println(`unknown agent "${command.agent}": the agents are ${agentList()}`);
-        return submit({ text: command.text, agent: command.agent, from: "console" });
-      case "cancel":
-        return inBackground(cancel(command.taskId), "/cancel");
-      case "retry":
-        return track(retry(command.taskId), command.taskId);
-      case "mention":
-        if (!hasAgent(command.agent))
-          return println(`unknown agent "@${command.agent}": the agents are ${agentList()}`);
-        return submit({ text: command.text, from: "console" });
-      case "text": {
-        const capabilities = new Set(agents().flatMap((agent) => agent.capabilities));
-        return submit({ text: command.text, needs: needsOf(command.text, capabilities), from: "console" });
-      }
       case "answer":
         return println(options.human?.answer(command.taskId, command.text) ?? noHuman);
       case "approve":
@@ -422,13 +209,20 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     }
   };
 
+  /** The team will run no more tasks: it is stopping, or it escalated and does not restart. */
+  const endedForGood = () => {
+    const { lifecycle, escalation } = team.status();
+    if (lifecycle === "draining" || lifecycle === "stopped") return true;
+    return escalation !== undefined && escalation.restartAt === undefined;
+  };
+
   const finish = async (reason: string) => {
     // Closing readline emits "close", which calls stop() again: `stopping` must be set by then.
     await Promise.resolve();
     drain.start();
-    logger.log("info", "console stopping: finishing the tasks it queued", {
+    logger.log("info", "console stopping: finishing the tasks it started", {
       reason,
-      waiting: owned.size,
+      waiting: bridge.open,
       drainTimeoutMs: options.drainTimeoutMs,
     });
     rl.close();
@@ -437,25 +231,17 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       options.input.unpipe(capped);
       options.input.pause();
     }
+    await ready;
     // A team that escalated for good runs nothing more: there is nothing to wait for.
-    if (!endedForGood()) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled([...followers]),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, drain.remainingMs());
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    giveUp.abort();
-    await Promise.allSettled([...followers]);
-    follower.close();
-    if (owned.size > 0) {
+    const giveUp = endedForGood() ? AbortSignal.abort() : AbortSignal.timeout(drain.remainingMs());
+    // The commands first: one being handled may still start a task on the bridge.
+    await commands.stop(giveUp);
+    await bridge.stop(giveUp);
+    if (bridge.open > 0) {
       logger.log("warn", "tasks still unfinished when the console stopped stay in the work queue", {
-        tasks: [...owned.keys()],
+        tasks: bridge.open,
       });
-      drain.leftWork(`${owned.size} task${owned.size === 1 ? "" : "s"} from the console unfinished`);
+      drain.leftWork(`${bridge.open} task${bridge.open === 1 ? "" : "s"} from the console unfinished`);
     }
     logger.log("info", "console stopped", { reason });
     resolveDone();
@@ -466,7 +252,6 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
     return stopping;
   };
 
-  const noHuman = "this console answers no questions: the host gave it no human gateway";
   const detachHuman = options.human?.attach((prompt) => {
     for (const line of describePrompt(prompt)) println(line);
   });
@@ -481,11 +266,18 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
       );
     else if (event.type === "supervisor.restarted")
       println(`✔ the team restarted after ${formatMillis(event.downMs)}`);
-    else if ("taskId" in event) showTaskEvent(event);
   });
   void done.then(unsubscribe);
 
+  /** Lines read before the bridge tracks its earlier run's tasks again, taken once it does. */
+  let early: string[] | undefined = [];
+  void ready.then(() => {
+    const lines = early ?? [];
+    early = undefined;
+    for (const line of lines) handleLine(line);
+  });
   rl.on("line", (line) => {
+    if (early) return void early.push(line);
     const before = printed;
     handleLine(line);
     // println already redrew the prompt when the command printed anything.
@@ -500,5 +292,5 @@ export const startLocalConsole = (options: LocalConsoleOptions): LocalConsole =>
   }
   logger.log("info", "console ready", { agents: agents().map((agent) => agent.name), terminal });
 
-  return { done, stop, print: println };
+  return { ready, done, stop, print: println };
 };

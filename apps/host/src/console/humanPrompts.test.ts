@@ -136,7 +136,7 @@ describe("a pending approval across a crash", { timeout: 30_000 }, () => {
       expect(again).toContain('{"kind":"deploy","target":"db-9"}');
       second.send(`/approve ${taskId} #${hash}`);
       await second.line(`[${taskId}] approved #${hash}`);
-      await second.line(`[${taskId}] ✅ done in`); // a resumed task shows its end (its result stays in the queue)
+      await second.line(`[${taskId}] ✅ done`); // a resumed task shows its end (its result stays in the queue)
       second.end();
       expect(await second.exited).toBe(0);
     } finally {

@@ -1,36 +1,30 @@
-// What a line typed into the local console asks for. Pure parsing, no team: the console decides what
-// each command does, and an unknown or malformed command comes back as an error to print.
-import { leadingMention } from "@troupe/runtime";
+// The console's own commands, those a chat surface does it otherwise (/help, /quit, and the answers
+// to a task's question, approval or poll that Discord takes as replies and reactions). Every other
+// line goes to the console surface (ConsoleSurface.ts): the surface's commands (/ask, /status, …) and
+// messages that start tasks. Pure parsing: a malformed command comes back as an error to print.
 
 export type ConsoleCommand =
-  | { readonly kind: "empty" }
   | { readonly kind: "help" }
-  | { readonly kind: "agents" }
-  | { readonly kind: "status" }
   | { readonly kind: "quit" }
-  | { readonly kind: "ask"; readonly agent: string; readonly text: string }
-  | { readonly kind: "cancel"; readonly taskId: string }
-  /** Queue a dead letter's task again, as a new task. */
-  | { readonly kind: "retry"; readonly taskId: string }
   /** Answer a task's question, or approve or deny its pending approval (`hash`: optional short hash). */
   | { readonly kind: "answer"; readonly taskId: string; readonly text: string }
   | { readonly kind: "approve" | "deny"; readonly taskId: string; readonly hash: string | undefined }
   /** Vote for a choice (1-based) of a task's open poll. */
   | { readonly kind: "vote"; readonly taskId: string; readonly choice: number }
-  /** `@agent text`: the mention routes it. */
-  | { readonly kind: "mention"; readonly agent: string; readonly text: string }
-  /** A plain line, routed by the team's rules. */
-  | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "error"; readonly message: string };
 
 export const consoleHelp = `Commands:
   /help                 this list
-  /agents               each agent's name, state, capabilities, breaker and queue
-  /status               the team (agents, states, breakers, tasks in flight) and the work queue
-                        (ready, leased, delayed, dead) with the latest dead letters
+  /agents               each agent's name, state, capabilities and breaker
+  /status               the team (agents, states, breakers, tasks in flight), the work queue
+                        (ready, leased, delayed, dead) with the latest dead letters, the notifier
   /ask <agent> <text>   give a task to one agent
+  /fanout <agents> <text> [join:<any | first | quorum:n>]  ask several agents (names
+                        separated by commas) at once and join their answers (default: all)
   /cancel <taskId>      cancel a queued or running task
   /retry <taskId>       queue a dead letter's task again, as a new task
+  /schedule when:<every 5m | at ISO time | cron> text:<task>  schedule a task (agent:<name> too);
+                        /schedule action:list, /schedule action:cancel id:<job id>
   /answer <taskId> <text>  answer the question a task asks (✋)
   /approve <taskId> [#hash]  approve the action a task waits on (✋); with the short hash, only that one
   /deny <taskId>        deny it
@@ -41,41 +35,18 @@ export const consoleHelp = `Commands:
                         text (e.g. "system"), else the orchestrator (its model picks the agent)
                         when TROUPE_AGENTS has it, else echo`;
 
-export const parseConsoleLine = (raw: string): ConsoleCommand => {
+/** The console's own command on this line, or undefined for a line the console surface takes. */
+export const parseConsoleLine = (raw: string): ConsoleCommand | undefined => {
   const line = raw.trim();
-  if (line === "") return { kind: "empty" };
-  if (line.startsWith("@")) {
-    const mention = leadingMention(line);
-    if (!mention) return { kind: "error", message: `"${line.split(/\s/)[0]}" is not an agent name` };
-    return { kind: "mention", agent: mention.agent, text: line };
-  }
-  if (!line.startsWith("/")) return { kind: "text", text: line };
-
+  if (!line.startsWith("/")) return undefined;
   const [word = "", ...words] = line.split(/\s+/);
   const args = line.slice(word.length).trim();
   switch (word.toLowerCase()) {
     case "/help":
       return { kind: "help" };
-    case "/agents":
-      return { kind: "agents" };
-    case "/status":
-      return { kind: "status" };
     case "/quit":
     case "/exit":
       return { kind: "quit" };
-    case "/ask": {
-      const [agent] = words;
-      if (agent === undefined) return { kind: "error", message: "/ask needs an agent: /ask <agent> <text>" };
-      return { kind: "ask", agent: agent.replace(/^@/, ""), text: args.slice(agent.length).trim() };
-    }
-    case "/cancel":
-    case "/retry": {
-      const [taskId, extra] = words;
-      const kind = word.toLowerCase() === "/cancel" ? "cancel" : "retry";
-      if (taskId === undefined || extra !== undefined)
-        return { kind: "error", message: `/${kind} needs one task id: /${kind} <taskId>` };
-      return { kind, taskId };
-    }
     case "/answer": {
       const [taskId] = words;
       const text = taskId === undefined ? "" : args.slice(taskId.length).trim();
@@ -98,17 +69,6 @@ export const parseConsoleLine = (raw: string): ConsoleCommand => {
       return { kind: "vote", taskId, choice: Number(number) };
     }
     default:
-      return { kind: "error", message: `unknown command "${word}": type /help to see the commands` };
+      return undefined;
   }
-};
-
-/**
- * The capability a plain line asks for: the first word that names a capability of some agent
- * ("system load?" needs "system"), so the capability rule can route it. Empty when none does.
- */
-export const needsOf = (text: string, capabilities: ReadonlySet<string>): string[] => {
-  for (const word of text.toLowerCase().split(/[^a-z0-9_-]+/)) {
-    if (capabilities.has(word)) return [word];
-  }
-  return [];
 };

@@ -46,6 +46,8 @@ export interface DiscordFrontOptions {
   readonly connectTimeoutMs?: number;
   /** The file-drop folder for outgoing messages while Discord's REST keeps failing (none: no fallback). */
   readonly fallbackDir?: string;
+  /** The command that re-runs a recorded task offline, shown under its outcome (HostTrace). */
+  readonly replayCommand?: (taskId: string) => string | undefined;
 }
 
 export interface DiscordFront {
@@ -147,6 +149,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       format: team.formatterFor("markdown"),
       catchUp: discord.catchUp,
       logger,
+      ...(options.replayCommand ? { replayCommand: options.replayCommand } : {}),
       ...(options.snapshots ? { store: options.snapshots } : {}),
     });
     onRateLimited = (ms) => bridge.pressure(ms);

@@ -4,7 +4,7 @@
 // `degraded` (works, but something a person should know about, e.g. a sink that is down) or `down`
 // (the host cannot take work because of it); a check that throws or does not answer in time counts
 // as down. The host is healthy while no part is down.
-import type { Team } from "@troupe/runtime";
+import { formatMillis, type Team } from "@troupe/runtime";
 
 export type ComponentStatus = "up" | "degraded" | "down";
 
@@ -81,24 +81,45 @@ const ask = async (check: HealthCheck, timeoutMs: number): Promise<ComponentHeal
   }
 };
 
-/** The team's part: down once its supervisor escalated (it takes no tasks then). */
+/** How long /healthz keeps saying that the team restarted after an escalation. */
+export const RECENT_ESCALATION_MS = 5 * 60_000;
+
 /**
  * The team's part: down while it is escalated, with the reason, since when and when it restarts
- * ([failures](docs/failures.md)); up otherwise (a stop in progress is /readyz's to say).
+ * ([failures](docs/failures.md)); degraded for `recentMs` after it restarted from an escalation, so
+ * a probe every minute still sees one that lasted a second; up otherwise (a stop in progress is
+ * /readyz's to say).
  */
-export const teamHealth =
-  (team: Team): HealthCheck =>
-  () => {
+export const teamHealth = (team: Team, options: { readonly recentMs?: number } = {}): HealthCheck => {
+  const recentMs = options.recentMs ?? RECENT_ESCALATION_MS;
+  const now = () => team.clock.now();
+  let reason = "";
+  let restarted: { readonly at: number; readonly reason: string; readonly downMs: number } | undefined;
+  team.bus.on("supervisor.escalated", (event) => {
+    reason = event.reason;
+  });
+  team.bus.on("supervisor.restarted", (event) => {
+    restarted = { at: now(), reason, downMs: event.downMs };
+  });
+  const iso = (epochMs: number) => new Date(epochMs).toISOString();
+  return () => {
     const { lifecycle, escalation } = team.status();
-    if (!escalation) return { status: "up" };
-    const iso = (epochMs: number) => new Date(epochMs).toISOString();
-    return {
-      status: "down",
-      reason: `the team escalated: ${escalation.reason}`,
-      details: {
-        state: lifecycle,
-        since: iso(escalation.since),
-        ...(escalation.restartAt === undefined ? {} : { restartAt: iso(escalation.restartAt) }),
-      },
-    };
+    if (escalation)
+      return {
+        status: "down",
+        reason: `the team escalated: ${escalation.reason}`,
+        details: {
+          state: lifecycle,
+          since: iso(escalation.since),
+          ...(escalation.restartAt === undefined ? {} : { restartAt: iso(escalation.restartAt) }),
+        },
+      };
+    if (restarted && now() - restarted.at < recentMs)
+      return {
+        status: "degraded",
+        reason: `the team restarted ${formatMillis(now() - restarted.at)} ago after an escalation (down ${formatMillis(restarted.downMs)}): ${restarted.reason}`,
+        details: { state: lifecycle, restartedAt: iso(restarted.at), downMs: restarted.downMs },
+      };
+    return { status: "up" };
   };
+};

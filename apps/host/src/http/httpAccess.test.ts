@@ -179,7 +179,7 @@ describe("troupe start's HTTP server", () => {
     const port = portOf(String(listening.url));
     expect(listening.inspectAccess).toBe("this machine only");
     troupe.send(`/ask echo ${SECRET_TASK}`);
-    await troupe.line(/✅ done in/);
+    await troupe.line(/✅ done$/);
     expect((await get(port, "/inspect/api/stream", { host: "evil.example.com" })).status).toBe(421);
     expect((await get(port, "/metrics", { host: "evil.example.com" })).status).toBe(421);
     const stream = await get(port, "/inspect/api/stream", {}, (body) => body.includes("event: ready"));
@@ -209,7 +209,7 @@ describe("troupe start's HTTP server", () => {
       ),
     ).toMatchObject({ level: "warn" });
     troupe.send(`/ask echo ${SECRET_TASK}`);
-    await troupe.line(/✅ done in/);
+    await troupe.line(/✅ done$/);
 
     expect((await get(port, "/inspect/api/stream")).status).toBe(401);
     expect((await get(port, "/inspect")).status).toBe(401);

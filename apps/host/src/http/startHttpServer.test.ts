@@ -6,7 +6,7 @@ import { silentLogger } from "@troupe/runtime";
 import { createRuntimeMetrics } from "@troupe/runtime/metrics";
 import { createTestTeam, scriptedAgent } from "@troupe/runtime/testing";
 import { describe, expect, it } from "vitest";
-import { HealthChecks, teamHealth } from "../health/HealthChecks.ts";
+import { HealthChecks, RECENT_ESCALATION_MS, teamHealth } from "../health/HealthChecks.ts";
 import { createHostTeam } from "../team/createHostTeam.ts";
 import { HttpListenError, startHttpServer } from "./startHttpServer.ts";
 
@@ -58,7 +58,7 @@ describe("startHttpServer", () => {
     }
   });
 
-  it("answers 503 on /healthz with the reason while the team is escalated, 200 once it restarted", async () => {
+  it("answers 503 on /healthz with the reason while the team is escalated, then 200 saying it restarted, for a while", async () => {
     const crashing = scriptedAgent("crashing", [{ fail: "crash" }, { reply: "fine" }]);
     const { team, next, advance } = createTestTeam({
       agents: [crashing],
@@ -92,9 +92,21 @@ describe("startHttpServer", () => {
       });
       await advance(restartInMs!);
       await next("supervisor.restarted");
+      // Back, and for a while it says it was down, so a probe that missed the escalation still sees it.
       const back = await fetch(`${server.url}/healthz`);
       expect(back.status).toBe(200);
-      expect(await back.json()).toMatchObject({ status: "ok", components: { team: { status: "up" } } });
+      expect(await back.json()).toMatchObject({
+        status: "degraded",
+        reasons: [
+          expect.stringMatching(
+            /^team: the team restarted 0ms ago after an escalation \(down [\d.]+s\): more than 0 restarts within 1m .*crash/,
+          ),
+        ],
+        components: { team: { status: "degraded", details: { state: "running", downMs: restartInMs } } },
+      });
+      await advance(RECENT_ESCALATION_MS);
+      const later = await fetch(`${server.url}/healthz`);
+      expect(await later.json()).toMatchObject({ status: "ok", components: { team: { status: "up" } } });
     } finally {
       await server.close();
       metrics.close();

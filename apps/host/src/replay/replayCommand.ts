@@ -8,13 +8,13 @@ import {
   type AnyAgentDefinition,
   describeDivergence,
   MalformedTraceError,
-  readTrace,
   redactTraceValue,
   replayTasks,
   type TraceRecord,
 } from "@troupe/runtime";
 import { parseTraceCommand, usageError } from "../cli/parseTraceCommand.ts";
 import { hostReplayTeam } from "./hostReplayTeam.ts";
+import { readTaskRecords } from "./readTaskRecords.ts";
 import { runFork } from "./runFork.ts";
 
 export const replayUsage = `troupe replay: re-run recorded tasks offline and compare them with the recording.
@@ -38,6 +38,10 @@ its next model call (or the first that is no longer the recorded one) and every 
 the real model (OLLAMA_HOST, MODEL_<ROLE>), so another prompt or model can be tried from the exact
 state the run was in. Nobody answers questions past the fork. The forked run is recorded in
 TROUPE_TRACE_DIR, starting with a "fork" record naming where it forked from.
+
+Under each task's outcome (its Discord thread) the host offers the command that replays it. A task
+that ends in a later file than it started in (the folder rotates each day and every 64 MiB) is read
+on into the folder's next trace files.
 
 Options:
   --task <id>     Replay only this task (and the subtasks it dispatched)
@@ -74,9 +78,9 @@ export const replayCommand = async (
   );
   if (typeof line === "number") return line;
   const { trace, values } = line;
-  const records: TraceRecord[] = [];
+  let records: TraceRecord[];
   try {
-    for await (const record of readTrace(trace)) records.push(record);
+    records = await readTaskRecords(trace, values.task);
   } catch (error) {
     if (error instanceof MalformedTraceError) return usage(error.reason);
     const code = (error as { code?: string }).code;

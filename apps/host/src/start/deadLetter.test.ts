@@ -35,11 +35,12 @@ describe("a task whose model is down", { timeout: 60_000 }, () => {
     cleanups.push(() => void first.child.kill("SIGKILL"));
     first.send("/ask research what is a closure?");
     first.end();
-    const final = await first.line(/❌.*3 attempts/);
+    const final = await first.line(/\] ❌ failed: /);
     // Ends once the task has ended, long before the drain timeout.
     expect(await first.exited).toBe(0);
     const output = first.stdout.join("\n");
     expect(first.stdout.filter((line) => line.includes("⚙️ working"))).toHaveLength(3);
+    expect(first.stdout.filter((line) => line.includes("🔁 retrying (attempt"))).toHaveLength(2);
     expect(first.stdout.filter((line) => line.includes("❌")).at(-1)).toBe(final);
     expect(output).toMatch(/OLLAMA_HOST|connection refused/);
     const logs = first.stderr.join("\n");
@@ -49,7 +50,7 @@ describe("a task whose model is down", { timeout: 60_000 }, () => {
     const second = spawnTroupe(["start"], env);
     cleanups.push(() => void second.child.kill("SIGKILL"));
     second.send("/status");
-    expect(await second.line(/^queue \(/)).toMatch(/: 0 ready, 0 leased, 0 delayed, 1 dead$/);
+    expect(await second.line(/^Work queue /)).toMatch(/: 0 ready, 0 leased, 0 delayed, 1 dead\.$/);
     second.end();
     expect(await second.exited).toBe(0);
   });

@@ -20,12 +20,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** The ids of the first `count` tasks queued for `agent`, in order. */
-const queuedIds = async (troupe: TroupeProcess, agent: string, count: number) => {
+/** The ids of the first `count` tasks queued from stdout line `from` on, in order. */
+const queuedIds = async (troupe: TroupeProcess, count: number, from = 0) => {
   const ids: string[] = [];
-  let from = 0;
   while (ids.length < count) {
-    const line = await troupe.line(`📥 queued (${agent})`, { from });
+    const line = await troupe.line("📥 queued", { from });
     from = troupe.stdout.indexOf(line) + 1;
     ids.push(idOf(line));
   }
@@ -46,12 +45,13 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
       path: join(dataDir, "default.sqlite"),
     });
     first.send("/ask echo finished before the crash");
-    const finished = idOf(await first.line("✅ done in"));
     await first.line(/^finished before the crash$/);
+    const finished = idOf(await first.line("✅ done"));
     // The slow agent runs one task at a time: one is running and one waits for it when troupe dies.
+    const sentAt = first.stdout.length;
     first.send("/ask slow 2000");
     first.send("/ask slow 2000");
-    const cutOff = await queuedIds(first, "slow", 2);
+    const cutOff = await queuedIds(first, 2, sentAt);
     await first.line(`[${cutOff[0]}] ⚙️ working`);
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
@@ -59,19 +59,19 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
 
     const second = spawnTroupe(["start"], env);
     cleanups.push(() => void second.child.kill("SIGKILL"));
-    // A resumed task's ✅ comes with its result, though this life of the console did not queue it.
+    // A resumed task's ✅ comes after its result, though this life of the console did not queue it.
     for (const id of cutOff) {
-      const doneAt = second.stdout.indexOf(await second.line(`[${id}] ✅ done in`));
-      await second.line("slept 2000ms", { from: doneAt + 1 });
-      expect(second.stdout[doneAt + 1]).toBe("slept 2000ms");
+      const doneAt = second.stdout.indexOf(await second.line(`[${id}] ✅ done`));
+      expect(second.stdout[doneAt - 1]).toBe("slept 2000ms");
     }
     // A permanent failure is said once: one ❌, with its reason.
+    const sentAgainAt = second.stdout.length;
     second.send("/ask slow not-a-number");
-    const bad = idOf(await second.line("📥 queued (slow)", { from: second.stdout.length }));
+    const [bad] = await queuedIds(second, 1, sentAgainAt);
     await second.line(`[${bad}] ❌`);
     second.send("/status");
-    expect(await second.line(/^queue \(/)).toMatch(
-      /^queue \(SQLite .*default\.sqlite\): 0 ready, 0 leased, 0 delayed, 1 dead$/,
+    expect(await second.line(/^Work queue /)).toMatch(
+      /^Work queue \(SQLite .*default\.sqlite\): 0 ready, 0 leased, 0 delayed, 1 dead\.$/,
     );
     second.end();
     expect(await second.exited).toBe(0);
@@ -80,7 +80,7 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
     for (const id of cutOff)
       expect(second.stdout.filter((line) => line.startsWith(`[${id}] 👀`))).toHaveLength(1);
     expect(second.stdout.filter((line) => line.startsWith(`[${bad}] ❌`))).toEqual([
-      `[${bad}] ❌ failed after 1 attempt: slow needs a whole number of milliseconds up to 600000; kept as a dead letter (see /status)`,
+      `[${bad}] ❌ failed: slow needs a whole number of milliseconds up to 600000`,
     ]);
   });
 
@@ -93,7 +93,7 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
     cleanups.push(() => void first.child.kill("SIGKILL"));
     await first.log("troupe started");
     first.send("/ask slow 1500");
-    const [running] = await queuedIds(first, "slow", 1);
+    const [running] = await queuedIds(first, 1);
     await first.line(`[${running}] ⚙️ working`);
 
     const second = spawnTroupe(["start"], env);
@@ -108,7 +108,7 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
     );
     expect(second.stdout).toEqual([]);
 
-    await first.line(`[${running}] ✅ done in`);
+    await first.line(`[${running}] ✅ done`);
     first.end();
     expect(await first.exited).toBe(0);
     expect(first.stdout.filter((line) => line.startsWith(`[${running}] 👀`))).toHaveLength(1);
@@ -143,11 +143,11 @@ describe("troupe start keeps its work", { timeout: 30_000 }, () => {
     });
     await troupe.log("event mirror: Redis pub/sub");
     troupe.send("/ask echo hello through redis");
-    const id = idOf(await troupe.line("✅ done in"));
     await troupe.line(/^hello through redis$/);
+    const id = idOf(await troupe.line("✅ done"));
     troupe.send("/status");
-    expect(await troupe.line(/^queue \(/)).toBe(
-      `queue (Redis redis://:***@127.0.0.1:6379, namespace ${namespace}): 0 ready, 0 leased, 0 delayed, 0 dead`,
+    expect(await troupe.line(/^Work queue /)).toBe(
+      `Work queue (Redis redis://:***@127.0.0.1:6379, namespace ${namespace}): 0 ready, 0 leased, 0 delayed, 0 dead.`,
     );
     troupe.end();
     expect(await troupe.exited).toBe(0);

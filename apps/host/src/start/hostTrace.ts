@@ -1,7 +1,9 @@
 // The host's Inspector and trace: one Inspector watches the team (the visualizer at /inspect reads
 // it) and, unless TROUPE_TRACE_DIR is "off", records into rotated, pruned, private trace files
 // everything `troupe replay` needs — each task's input, model calls with their streamed tokens, tool
-// runs, human answers, approvals and votes, and outcome — every string redacted like the logs.
+// runs, human answers, approvals and votes, memory calls, clock readings, random ids and outcome —
+// every string redacted like the logs. It remembers which file each task's recording starts in, for
+// the replay command shown under its outcome.
 import { finished } from "node:stream/promises";
 import {
   createInspector,
@@ -10,17 +12,88 @@ import {
   recordTaskIo,
   recordTrace,
   redactTraceValue,
+  silentLogger,
+  type TaskIo,
   type TaskIoRecorder,
   TraceFiles,
+  type TraceFilesOptions,
 } from "@troupe/runtime";
 import { Context, Effect, Layer } from "effect";
 import type { HostConfig } from "../config/hostConfig.ts";
+import { replayCommandLine } from "../replay/replayCommandLine.ts";
 
 export interface HostTraceParts {
   readonly inspector: Inspector;
   /** The recording ports of the team; undefined when recording is off. */
   readonly recorder: TaskIoRecorder | undefined;
+  /**
+   * `troupe replay <trace file> --task <id>` for a task this host recorded (a root task, not a
+   * subtask); undefined when recording is off or the task was not recorded here.
+   */
+  replayCommandOf(taskId: string): string | undefined;
 }
+
+/** How many tasks' trace files are remembered, the latest (older ones lose their replay line). */
+const REMEMBERED_TASKS = 10_000;
+
+/** The host's recording: what the team records through, the replay command of a task, and the stop. */
+export interface HostRecording {
+  readonly recorder: TaskIoRecorder;
+  replayCommandOf(taskId: string): string | undefined;
+  /** Resolves once the first trace file is open (its name is known); a failure is logged, not thrown. */
+  readonly opened: Promise<void>;
+  /** Stop recording; resolves once every record is on disk and the file is closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Record `inspector` into the rotated trace files of `options.dir`, noting the file each root task's
+ * recording starts in.
+ */
+export const startHostRecording = (
+  inspector: Inspector,
+  options: TraceFilesOptions,
+  logger: Logger = silentLogger,
+): HostRecording => {
+  const files = new TraceFiles(options);
+  const recording = recordTrace(inspector, files);
+  // A file started mid-run names the actors alive then, for a replay of a task that starts in it.
+  files.on("rotated", () => inspector.checkpoint());
+  files.on("error", (error) =>
+    logger.log("warn", "trace: recording stopped", { dir: options.dir, error: (error as Error).message }),
+  );
+  const recorder = recordTaskIo(inspector);
+  /** Task id → the file current when it was accepted (null: before the first file was opened). */
+  const startedIn = new Map<string, string | null>();
+  const io: TaskIo = {
+    ...recorder.io,
+    accepted(task, agent, team) {
+      recorder.io.accepted?.(task, agent, team);
+      if (task.parentTaskId !== undefined) return;
+      // Its records go to this file or, when the file rotates before they are written, the next one:
+      // `troupe replay` reads on into the next files until the task's outcome.
+      startedIn.delete(task.id);
+      startedIn.set(task.id, files.path ?? null);
+      if (startedIn.size > REMEMBERED_TASKS) startedIn.delete(startedIn.keys().next().value!);
+    },
+  };
+  // A folder it cannot write fails the first record's write too, which the error listener logs.
+  const opened = files.open().catch(() => undefined);
+  return {
+    recorder: { ...recorder, io },
+    opened,
+    replayCommandOf(taskId) {
+      if (!startedIn.has(taskId)) return undefined;
+      const file = startedIn.get(taskId) ?? files.firstPath;
+      return file === undefined ? undefined : replayCommandLine(file, taskId);
+    },
+    async stop() {
+      await recording.close().catch(() => {});
+      files.end();
+      await finished(files).catch(() => {});
+    },
+  };
+};
 
 export class HostTrace extends Context.Service<HostTrace, HostTraceParts>()("@troupe/host/HostTrace") {}
 
@@ -28,22 +101,15 @@ export const traceLayer = (config: Pick<HostConfig, "trace">, logger: Logger) =>
   Layer.effect(
     HostTrace,
     Effect.acquireRelease(
-      Effect.sync(() => {
+      Effect.promise(async () => {
         const inspector = createInspector({ redact: redactTraceValue });
         const { dir, retain } = config.trace;
-        if (dir === undefined) return { inspector, recorder: undefined, stop: async () => {} };
-        const files = new TraceFiles({ dir, retain });
-        const recording = recordTrace(inspector, files);
-        files.on("error", (error) =>
-          logger.log("warn", "trace: recording stopped", { dir, error: (error as Error).message }),
-        );
+        if (dir === undefined)
+          return { inspector, recorder: undefined, replayCommandOf: () => undefined, stop: async () => {} };
         logger.log("info", "trace: recording every task for troupe replay", { dir, retain });
-        const stop = async () => {
-          await recording.close().catch(() => {});
-          files.end();
-          await finished(files).catch(() => {});
-        };
-        return { inspector, recorder: recordTaskIo(inspector), stop };
+        const recording = startHostRecording(inspector, { dir, retain }, logger);
+        await recording.opened;
+        return { inspector, ...recording };
       }),
       ({ stop }) => Effect.promise(stop),
     ),

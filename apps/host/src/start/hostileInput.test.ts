@@ -23,8 +23,8 @@ describe("troupe start under hostile input", { timeout: 60_000 }, () => {
       "❌ not queued: the line is over the limit of 1048576 bytes (TROUPE_MAX_TASK_BYTES)",
     );
     troupe.send("/ask echo still here");
-    await troupe.line(/✅ done in/);
     await troupe.line(/^still here$/);
+    await troupe.line(/✅ done$/);
     troupe.end();
     expect(await troupe.exited).toBe(0);
   });
@@ -58,7 +58,7 @@ describe("troupe start under hostile input", { timeout: 60_000 }, () => {
     troupe.send("/ask echo after the forgery");
     await troupe.line(/^after the forgery$/);
     troupe.send("/status");
-    expect(await troupe.line(/^queue \(/)).toMatch(/0 ready, 0 leased, 0 delayed, 1 dead$/);
+    expect(await troupe.line(/^Work queue /)).toMatch(/: 0 ready, 0 leased, 0 delayed, 1 dead\.$/);
     troupe.end();
     expect(await troupe.exited).toBe(0);
     expect(troupe.stdout.filter((line) => line.startsWith("[t-x]"))).toEqual([]);

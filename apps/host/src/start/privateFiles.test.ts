@@ -33,7 +33,7 @@ describe.skipIf(process.platform === "win32")("troupe start's files", () => {
     const troupe = spawnTroupe(["start"], { TROUPE_DATA_DIR: dataDir, TROUPE_NOTIFY_ORDER: "nowhere,file" });
     await troupe.log("troupe started");
     troupe.send("/ask echo my api key is hunter2");
-    await troupe.line(/✅ done in/);
+    await troupe.line(/✅ done$/);
     await expect
       .poll(() => readdirSync(join(dataDir, "alerts")).some((name) => name.endsWith(".json")))
       .toBe(true);

@@ -27,6 +27,7 @@ import {
   hostLayer,
   reportHealth,
 } from "./hostLayers.ts";
+import { HostTrace } from "./hostTrace.ts";
 import { tightenDataFolder } from "./tightenDataFolder.ts";
 
 export interface StartIo {
@@ -139,6 +140,7 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
         drain,
         logger,
         human: yield* HostSurfaceHuman,
+        replayCommand: (yield* HostTrace).replayCommandOf,
       };
       // With Redis, several hosts may share the team: only the gateway lease's holder connects.
       const lease = yield* HostGatewayLease;
@@ -171,12 +173,16 @@ export const runStart = async (config: HostConfig, io: StartIo): Promise<number>
       maxTaskBytes: config.maxTaskBytes,
       human,
       notifier,
+      replayCommand: (yield* HostTrace).replayCommandOf,
+      ...(store.snapshots ? { snapshots: store.snapshots } : {}),
+      consumer: config.consumer,
       onInterrupt: onSigint,
       ...(terminalLogs ? { logFile: terminalLogs.path } : {}),
     });
     localConsole = running;
     terminalLogs?.printWith(running.print);
-    // Only now: the console shows the events of tasks resumed from the queue too.
+    // Only now: the console follows the tasks an earlier run left open, and shows their events.
+    yield* Effect.promise(() => running.ready);
     worker.start();
     logger.log("info", "troupe started", {
       agents: team.status().agents.map((agent) => agent.name),

@@ -17,12 +17,12 @@ afterEach(async () => {
 
 const idOf = (line: string) => /^\[(t-[0-9a-f]+)\]/.exec(line)?.[1] ?? "";
 
-/** The ids of the first `count` tasks the console says it queued for `agent`. */
-const queuedIds = async (troupe: TroupeProcess, agent: string, count: number) => {
+/** The ids of the first `count` tasks the console says it queued. */
+const queuedIds = async (troupe: TroupeProcess, count: number) => {
   const ids: string[] = [];
   let from = 0;
   while (ids.length < count) {
-    const line = await troupe.line(`📥 queued (${agent})`, { from });
+    const line = await troupe.line("📥 queued", { from });
     from = troupe.stdout.indexOf(line) + 1;
     ids.push(idOf(line));
   }
@@ -65,7 +65,7 @@ describe("two hosts on one Redis", { timeout: 60_000 }, () => {
     await Promise.all([a.log("troupe started"), b.log("troupe started")]);
 
     for (let index = 0; index < 8; index += 1) a.send("/ask slow 1500");
-    const ids = await queuedIds(a, "slow", 8);
+    const ids = await queuedIds(a, 8);
     for (const id of ids) await a.line(`[${id}] ✅ done`);
 
     const ranOn = await Promise.all(ids.map(async (id) => (await record(id)).consumer));
@@ -86,7 +86,7 @@ describe("two hosts on one Redis", { timeout: 60_000 }, () => {
     await a.log("troupe started");
     // One runs on `slow`; two wait for it, leased by host-a for the room of its idle agents.
     for (let index = 0; index < 3; index += 1) a.send("/ask slow 2000");
-    const ids = await queuedIds(a, "slow", 3);
+    const ids = await queuedIds(a, 3);
     const [running, ...waiting] = ids;
     await a.line(`[${running}] ⚙️ working`);
     a.child.kill("SIGSTOP");

@@ -71,7 +71,6 @@ describe("the orchestrator routes the host's unmatched lines", { timeout: 30_000
   it("asks its model which agent takes a line no rule matches, and that agent answers", async () => {
     const from = troupe.stdout.length;
     troupe.send("tell me about the history of tea");
-    await troupe.line("(orchestrator, by fallback)", { from });
     const answered = await troupe.line("Research on: tell me about the history of tea", { from });
     expect(await troupe.line(/research took it/, { from: troupe.stdout.indexOf(answered) })).toMatch(
       /picked by the model/,

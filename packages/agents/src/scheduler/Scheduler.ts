@@ -62,6 +62,9 @@ const unrefClock: Clock = {
   clearTimeout: (id: ReturnType<typeof setTimeout>) => clearTimeout(id),
   now: () => Date.now(),
 };
+/** A job's id from a random UUID: short enough to type in /unschedule. */
+export const jobId = (uuid: string): string => `job-${uuid.slice(0, 8)}`;
+
 /** setTimeout's limit; longer waits are re-armed. */
 const MAX_WAIT = 2 ** 31 - 1;
 
@@ -139,15 +142,23 @@ export class Scheduler {
   async schedule(
     spec: ScheduleSpec,
     text: string,
-    extra: { from?: string | undefined; channel?: string | undefined; agent?: string | undefined } = {},
+    extra: {
+      from?: string | undefined;
+      channel?: string | undefined;
+      agent?: string | undefined;
+      /** The job's id (default a fresh `job-…`); the agent makes it with `ctx.randomId()`. */
+      id?: string;
+      /** When it is scheduled (default the scheduler's clock); the agent reads it with `ctx.now()`. */
+      now?: number;
+    } = {},
   ): Promise<ScheduledJob> {
-    const now = this.#clock.now();
+    const now = extra.now ?? this.#clock.now();
     const nextRunAt = nextRunAfter(spec, now);
     if (nextRunAt === null) {
       throw new TroupeError("InvalidCommand", `${describeSpec(spec)} is in the past; nothing to schedule`);
     }
     const job: ScheduledJob = {
-      id: `job-${randomUUID().slice(0, 8)}`,
+      id: extra.id ?? jobId(randomUUID()),
       kind: spec.kind,
       schedule: describeSpec(spec),
       ...(spec.kind === "cron"

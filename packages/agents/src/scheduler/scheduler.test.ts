@@ -197,7 +197,8 @@ describe("scheduler agent", () => {
       },
     });
     await scheduling.start();
-    const { team } = createTestTeam({ agents: [scheduling.agent] });
+    const { team, clock: teamClock } = createTestTeam({ agents: [scheduling.agent] });
+    teamClock.set(T0); // the agent reads the time through ctx.now(), the team's clock
     const made = await team.ask(scheduling.agent, {
       text: "/schedule every 5m check the disk",
       channel: "ops",

@@ -4,7 +4,7 @@
 import { defineAgent, type Task, TroupeError } from "@troupe/runtime";
 import { Schema } from "effect";
 import { defineFormatters, shorten } from "../format/Formatters.ts";
-import { ScheduledJob, Scheduler, type SchedulerOptions } from "./Scheduler.ts";
+import { jobId, ScheduledJob, Scheduler, type SchedulerOptions } from "./Scheduler.ts";
 import { parseSchedule } from "./scheduleSpec.ts";
 
 export const SchedulerResult = Schema.Struct({
@@ -47,7 +47,7 @@ export const createScheduler = (options: SchedulerOptions) => {
       "Durable scheduled tasks: /schedule <cron|every 5m|at ISO-time> <task text>, /schedules, /unschedule <id>.",
     capabilities: ["schedule"],
     format: schedulerFormatters,
-    async handle(task): Promise<SchedulerResult> {
+    async handle(task, ctx): Promise<SchedulerResult> {
       const match = COMMAND.exec(commandLine(task));
       if (!match) {
         throw new TroupeError(
@@ -77,7 +77,13 @@ export const createScheduler = (options: SchedulerOptions) => {
         return { action: "unscheduled", jobs: [], message: `Unscheduled ${id}.` };
       }
       const { spec, text } = parseSchedule(rest);
-      const job = await scheduler.schedule(spec, text, { from: task.from, channel: task.channel });
+      // The time and the id through ctx: the trace records them and a replay gives them back.
+      const job = await scheduler.schedule(spec, text, {
+        from: task.from,
+        channel: task.channel,
+        id: jobId(ctx.randomId()),
+        now: ctx.now(),
+      });
       return {
         action: "scheduled",
         jobs: [job],

@@ -53,6 +53,13 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
    * team's `memory` stores (empty answers when the team has none).
    */
   readonly memory: TaskMemory;
+  /**
+   * The time now, in milliseconds since the epoch, from the team's clock. Read it here rather than
+   * from `Date.now()`: the host's trace records each reading and a replay gives the recorded one back.
+   */
+  now(): number;
+  /** A random id (a UUID), recorded like `now()` so a replay makes the same one. */
+  randomId(): string;
 }
 
 /** The input a machine-form agent receives when a task starts it. */
@@ -89,4 +96,6 @@ export interface AgentPort {
   llm(agent: string, task: Task, signal: AbortSignal): Llm;
   tools(agent: string): readonly LlmTool[];
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory;
+  now(agent: string, task: Task): number;
+  randomId(agent: string, task: Task): string;
 }

@@ -107,6 +107,8 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
     get memory() {
       return port.memory(agent, task, signal);
     },
+    now: () => port.now(agent, task),
+    randomId: () => port.randomId(agent, task),
   };
 };
 

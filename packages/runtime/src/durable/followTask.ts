@@ -1,5 +1,5 @@
-// Following a task on the work queue to its outcome: the one implementation the console, the slash
-// commands and the surface bridge share, so that no task is ever left without its reply. The queue's
+// Following a task on the work queue to its outcome: the one implementation the slash commands and
+// the surface bridge share (on Discord and on the host's console alike), so that no task is ever left without its reply. The queue's
 // record is the truth: the task may run in this process or, with Redis, on another host, and be
 // retried in between. The record is read again as soon as `task.recorded` (published once the queue
 // accepted an outcome, here or mirrored from another host) or `task.dead_lettered` names the task,

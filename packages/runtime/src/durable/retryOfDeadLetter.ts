@@ -1,6 +1,6 @@
 // Retrying a dead letter: its task's input again as a new work item, under a new id, so the old task's
-// record and dead letter stay as they were. The console's /retry and the chat surfaces' /retry both
-// use it; each then queues the item and follows it its own way.
+// record and dead letter stay as they were. The surfaces' /retry (SurfaceCommands.ts) queues the item
+// and follows it.
 import { newId } from "../task/Task.ts";
 import type { WorkItem, WorkQueue } from "./WorkQueue.ts";
 

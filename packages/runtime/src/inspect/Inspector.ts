@@ -112,6 +112,8 @@ export interface Inspector {
   recordApproval(approval: ApprovalInput): void;
   /** Record a task's input or output for replay (an `io` record, redacted and cut like the rest). */
   recordIo(io: IoInput): void;
+  /** Write a checkpoint now (a trace file that starts mid-run names its live actors from it). */
+  checkpoint(): void;
   /** Every record from now on, synchronously as it is made; returns the unsubscribe function. */
   subscribe(listener: TraceListener): () => void;
   /** The records still in the ring, oldest first. */
@@ -403,6 +405,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   };
 
   const bodyOf = (event: InspectionEvent): RecordBody | undefined => {
+    // Action events (several per transition) are never recorded: they cost the switch only.
+    if (event.type === "@xstate.action") return undefined;
     const actor = event.actorRef as unknown as InspectedActor;
     const isMachine = machineOf(actor.logic) !== undefined;
     switch (event.type) {
@@ -483,9 +487,21 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     if (body) emit(body);
   };
 
+  /** Whether `redact` leaves every field of an event of short primitives as it is. */
+  const unredacted = (event: RuntimeEvent): boolean => {
+    for (const key in event) {
+      const value = (event as unknown as Record<string, unknown>)[key];
+      if (!keptAsIs(value)) return false;
+      if (redact !== undefined && typeof value === "string" && redact(["event", key], value) !== value)
+        return false;
+    }
+    return true;
+  };
+
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
-    // The hot path: an event of short primitives only is recorded as it is, without a copy.
-    if (redact === undefined && Object.values(event).every(keptAsIs)) return { kind: "runtime", event };
+    // The hot path: an event of short primitives that redaction leaves alone is recorded as it is,
+    // without a copy.
+    if (unredacted(event)) return { kind: "runtime", event };
     // Field by field so the catalogued shape survives: only a field's own value is ever cut.
     const fields: Record<string, Json> = {};
     for (const key in event) {
@@ -629,6 +645,9 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         ...(io.tokens !== undefined ? { tokens: bound(io.tokens, "tokens") as string[] } : {}),
         ...(io.error !== undefined ? { error: bound(io.error, "error") } : {}),
       });
+    },
+    checkpoint: () => {
+      emit(checkpointBody());
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -40,6 +40,25 @@ describe("TraceFiles", () => {
     for (const path of kept) expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
+  it("orders the files of one second as they were made, and says when it starts another", async () => {
+    root = mkdtempSync(join(tmpdir(), "troupe-traces-"));
+    const dir = join(root, "traces");
+    const files = new TraceFiles({ dir, retain: 20, maxFileBytes: 1, clock: { now: () => 0 } });
+    const rotated: string[] = [];
+    files.on("rotated", (path: string) => rotated.push(basename(path)));
+    for (let n = 0; n < 12; n += 1) await write(files, `line ${n}`);
+    files.end();
+    await finished(files);
+
+    const kept = await listTraceFiles(dir);
+    expect(kept.map((path) => readFileSync(path, "utf8"))).toEqual(
+      Array.from({ length: 12 }, (_, n) => `line ${n}\n`),
+    );
+    expect(basename(files.firstPath!)).toBe("trace-19700101T000000Z.jsonl");
+    expect(rotated).toEqual(kept.slice(1).map((path) => basename(path)));
+    expect(rotated.at(-1)).toBe("trace-19700101T000000Z-11.jsonl");
+  });
+
   it("refuses a retain below 1", () => {
     root = mkdtempSync(join(tmpdir(), "troupe-traces-"));
     expect(() => new TraceFiles({ dir: root, retain: 0 })).toThrow(

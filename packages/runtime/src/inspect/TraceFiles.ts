@@ -1,7 +1,9 @@
 // A folder of trace files that a long-running host records into: a Writable that opens a new JSONL
 // file at start, at each UTC day's change and when the current file reaches its size bound, and
 // keeps only the newest `retain` files. Folder 0700, files 0600 (a trace holds task text). Names
-// sort by time: `trace-20261207T134500Z.jsonl` (a second file of the same second gets `-1`…).
+// sort by time: `trace-20261207T134500Z.jsonl` (a second file of the same second gets `-1`…). It
+// emits "rotated" with the new file's path each time it starts a file after the first, so the writer
+// can start it with a checkpoint (what a reader of that file alone needs to name the live actors).
 import { type FileHandle, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -24,11 +26,22 @@ const stamp = (ms: number) =>
     .replace(/\.\d{3}Z$/, "Z");
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The trace files of `dir`, oldest first. */
+/** A file name's place in time: its stamp, then its number within that second (none first). */
+const orderOf = (name: string): readonly [string, number] => {
+  const [, stamp = "", n] = /^trace-(\d{8}T\d{6}Z)(?:-(\d+))?\.jsonl$/.exec(name) ?? [];
+  return [stamp, n === undefined ? 0 : Number(n)];
+};
+const byTime = (a: string, b: string): number => {
+  const [stampA, nA] = orderOf(a);
+  const [stampB, nB] = orderOf(b);
+  return stampA === stampB ? nA - nB : stampA < stampB ? -1 : 1;
+};
+
+/** The trace files of `dir`, oldest first (`-1`, `-2`… after the first file of the same second). */
 export const listTraceFiles = async (dir: string): Promise<string[]> =>
   (await readdir(dir).catch(() => [] as string[]))
     .filter((name) => PATTERN.test(name))
-    .sort()
+    .sort(byTime)
     .map((name) => join(dir, name));
 
 export class TraceFiles extends Writable {
@@ -37,7 +50,10 @@ export class TraceFiles extends Writable {
   readonly #maxFileBytes: number;
   readonly #clock: { now(): number };
   #file: FileHandle | undefined;
+  /** The first file's opening, when `open()` started it before any record came. */
+  #opening: Promise<void> | undefined;
   #path: string | undefined;
+  #firstPath: string | undefined;
   #day = "";
   #bytes = 0;
 
@@ -56,6 +72,20 @@ export class TraceFiles extends Writable {
     return this.#path;
   }
 
+  /** The first file this writer opened (where a record made before any was written went). */
+  get firstPath(): string | undefined {
+    return this.#firstPath;
+  }
+
+  /**
+   * Open the first file now rather than at the first record, so `path` names it from the start
+   * (the host does, so a task's replay command can name its file as soon as the task ends).
+   */
+  open(): Promise<void> {
+    this.#opening ??= this.#file === undefined ? this.#rotate(this.#clock.now()) : Promise.resolve();
+    return this.#opening;
+  }
+
   async #rotate(now: number): Promise<void> {
     await this.#file?.close();
     await makePrivateDirAsync(this.#dir);
@@ -64,7 +94,10 @@ export class TraceFiles extends Writable {
     let name = `${base}.jsonl`;
     for (let n = 1; taken.has(name); n += 1) name = `${base}-${n}.jsonl`;
     this.#path = join(this.#dir, name);
+    const rotated = this.#firstPath !== undefined;
+    this.#firstPath ??= this.#path;
     this.#file = await open(this.#path, "a", PRIVATE_FILE_MODE);
+    if (rotated) this.emit("rotated", this.#path);
     this.#day = dayOf(now);
     this.#bytes = 0;
     const files = await listTraceFiles(this.#dir);
@@ -74,11 +107,12 @@ export class TraceFiles extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     const now = this.#clock.now();
-    const rotate =
+    const rotate = () =>
       this.#file === undefined ||
       dayOf(now) !== this.#day ||
       (this.#bytes > 0 && this.#bytes + chunk.length > this.#maxFileBytes);
-    (rotate ? this.#rotate(now) : Promise.resolve())
+    (this.#opening ?? Promise.resolve())
+      .then(() => (rotate() ? this.#rotate(now) : undefined))
       .then(() => this.#file!.write(chunk))
       .then(() => {
         this.#bytes += chunk.length;

@@ -61,6 +61,10 @@
 // a machine leaves `context` out when the context is the same object as in that actor's previous
 // snapshot (it did not change); a reader keeps the one it had. snapshot.transitions (the
 // macrostep's transitions, in place of microstep records, which are now recorded only when asked).
+// io.port "clock", "random" and "memory" (a reader that predates them reports those io lines as
+// malformed and reads on). A checkpoint is also written at the start of each trace file that a
+// rotating writer started mid-run (after the records already on their way), so that file alone
+// names the live actors.
 //
 // JSON-safe means: functions, AbortSignals and class instances are short tags such as
 // "[object SupervisorCore]" or "[actor x:1]"; errors are { name, message, tag?, reason?, data? };
@@ -256,8 +260,10 @@ export const ApprovalRecord = Schema.Struct({
 
 /**
  * One input or output of a task that replay feeds back or checks: the task as it was accepted, a
- * model call (request, reply, streamed tokens), a tool run, a person's answer, approval or vote,
- * and the task's outcome. `call` numbers the calls of one port within one task, from 1.
+ * model call (request, reply, streamed tokens), a tool run, a person's answer, approval or vote, a
+ * clock reading (`ctx.now()`), a random id (`ctx.randomId()`), a memory call (`ctx.memory`: the
+ * method and its arguments, and what it gave), and the task's outcome. `call` numbers the calls of
+ * one port within one task, from 1.
  */
 export const IoRecord = Schema.Struct({
   ...common,
@@ -265,7 +271,7 @@ export const IoRecord = Schema.Struct({
   taskId: Schema.String,
   agent: Schema.NullOr(Schema.String),
   /** `fork`: this trace goes on live from `request.until` of the trace `request.trace`. */
-  port: Schema.Literals(["task", "llm", "tool", "human", "outcome", "fork"]),
+  port: Schema.Literals(["task", "llm", "tool", "human", "clock", "random", "memory", "outcome", "fork"]),
   call: Schema.Number,
   /** What was asked (the task input, the messages and options, the tool's arguments, the question). */
   request: Schema.Json,

@@ -41,21 +41,27 @@ export const recordTrace = (
   stream.on("error", onError);
 
   // Lines are gathered and written in batches (one write per turn of the event loop, or per
-  // 64 KiB): a write per record would cost the traced program more than making the record did.
-  let pending = "";
+  // 64 KiB): a write per record would cost the traced program more than making the record did. They
+  // are kept as a list and joined once per batch: a string grown line by line is a rope whose
+  // flattening, when the batch is encoded for the file, cost more than joining.
+  let pending: string[] = [];
+  let pendingChars = 0;
   let flushing: ReturnType<typeof setImmediate> | undefined;
   const flush = () => {
     if (flushing !== undefined) clearImmediate(flushing);
     flushing = undefined;
-    if (pending === "" || failure !== undefined) return;
-    const chunk = pending;
-    pending = "";
+    if (pending.length === 0 || failure !== undefined) return;
+    pending.push("");
+    const chunk = pending.join("\n");
+    pending = [];
+    pendingChars = 0;
     stream.write(chunk);
   };
   const write = (line: string) => {
     if (failure !== undefined) return;
-    pending += `${line}\n`;
-    if (pending.length >= 65_536) flush();
+    pending.push(line);
+    pendingChars += line.length + 1;
+    if (pendingChars >= 65_536) flush();
     else flushing ??= setImmediate(flush);
   };
   if (options.includePast ?? true) for (const line of inspector.lines()) write(line);

@@ -8,7 +8,10 @@ import { redactText } from "../log/redactSecrets.ts";
 
 export type Json = Schema.Json;
 
-/** Called for every value on its way into a record; what it returns is written instead. */
+/**
+ * Called for every value on its way into a record; what it returns is written instead. `path` is
+ * only valid during the call (the walk reuses it: copy it to keep it).
+ */
 export type Redact = (path: readonly string[], value: unknown) => unknown;
 
 export interface JsonSafeOptions {
@@ -62,7 +65,7 @@ const cut = (walk: Walk, text: string): string => {
 };
 
 const walkValue = (walk: Walk, raw: unknown): Json => {
-  const input = walk.redact ? walk.redact([...walk.trail], raw) : raw;
+  const input = walk.redact ? walk.redact(walk.trail, raw) : raw;
   switch (typeof input) {
     case "string":
       return cut(walk, input);

@@ -6,6 +6,7 @@
 // `SupervisorEffects`, which the supervisor machine implements with XState actions (so timers run
 // on the actor system's clock, simulated in tests).
 
+import { randomUUID } from "node:crypto";
 import type { AgentPort } from "../agent/AgentContext.ts";
 import { isTroupeError, TroupeError, toTroupeError } from "../errors/TroupeError.ts";
 import type { EventBus } from "../events/EventBus.ts";
@@ -213,7 +214,17 @@ export class SupervisorCore implements AgentPort {
   }
 
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory {
-    return taskMemory(this.#state.settings.memory, agent, task, signal, this.#state.settings.logger);
+    const memory = taskMemory(this.#state.settings.memory, agent, task, signal, this.#state.settings.logger);
+    return this.#state.settings.io?.memory?.(memory, { task, agent }) ?? memory;
+  }
+
+  now(agent: string, task: Task): number {
+    const read = () => this.#state.settings.clock.now();
+    return this.#state.settings.io?.now?.(read, { task, agent }) ?? read();
+  }
+
+  randomId(agent: string, task: Task): string {
+    return this.#state.settings.io?.randomId?.(randomUUID, { task, agent }) ?? randomUUID();
   }
 
   tools(agent: string): readonly LlmTool[] {

@@ -110,6 +110,11 @@ export interface InboundCommand {
   readonly userId: string;
   readonly channelId: string;
   readonly channelName: string | undefined;
+  /**
+   * The command's own message, on surfaces where a command is written as a message (the console):
+   * a task it starts is then shown there like a message's task (`SurfaceCommandsOptions.tasks`).
+   */
+  readonly message?: SurfaceMessageRef;
   /** Acknowledge now (Discord wants it within 3 s); the answer follows with `reply`. */
   defer(options?: { readonly ephemeral?: boolean }): Promise<void>;
   /**

@@ -56,6 +56,7 @@ const start = (
     /** The bridge's view of the bus: what it may miss. */
     lossyBus?: (bus: EventBus) => EventBus;
     recheckMs?: number;
+    taskChannel?: boolean;
   } = {},
 ) => {
   const fake = bridgeSurface();
@@ -186,6 +187,38 @@ describe("startSurfaceBridge", () => {
     const content = fake.posts[0]!.post.content;
     expect(content).toMatch(/^✅ done · task t-\w+ · shouter · reply of 24 characters kept local$/);
     expect(content).not.toContain("SECRET");
+  });
+});
+
+describe("the bridge's tasks", () => {
+  /** Says which channel its task carries. */
+  const where = defineAgent({
+    name: "where",
+    handle: (task) => ({ text: `channel ${task.channel ?? "none"}` }),
+  });
+
+  it("carry their channel, or none with taskChannel false (the console: each line remembered on its own)", async () => {
+    const withChannel = start({ agent: where });
+    withChannel.say({ id: "m1" });
+    await withChannel.until(() => withChannel.reactions.get("m1")?.has("✅") === true);
+    expect(withChannel.posts.map(({ post }) => post.content)).toContain("channel general");
+    await bridge?.stop(AbortSignal.timeout(2_000));
+    await worker?.stop();
+    team?.stop();
+
+    const without = start({ agent: where, taskChannel: false });
+    without.say({ id: "m2" });
+    await without.until(() => without.reactions.get("m2")?.has("✅") === true);
+    expect(without.posts.map(({ post }) => post.content)).toContain("channel none");
+  });
+
+  it("shows a task a command started on the command's message: 📥, a thread with the reply, then ✅", async () => {
+    const fake = start();
+    const on = { channelId: "c1", messageId: "cmd1" };
+    await bridge!.startTask({ id: "t-cmd1", input: { text: "hi there", agent: "shouter" } }, on, "ana");
+    await fake.until(() => fake.reactions.get("cmd1")?.has("✅") === true);
+    expect(fake.threads).toMatchObject([{ on, name: "hi there" }]);
+    expect(fake.posts.map(({ post }) => post.content)).toContain("HI THERE @everyone");
   });
 });
 

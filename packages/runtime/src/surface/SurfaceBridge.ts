@@ -1,8 +1,8 @@
-// The bridge between a chat Surface and a team: messages in Troupe's channels become tasks on the
-// durable work queue (like the console's), each task gets a thread on its message and one status
+// The bridge between a chat Surface (Discord, the host's console) and a team: messages in Troupe's
+// channels become tasks on the durable work queue, each task gets a thread on its message and one status
 // reaction that follows its events on the bus (coalesced), and its outcome is posted in the thread
 // under the agent's own identity — split, or attached as a file when long; metadata only in privacy
-// mode. A person's message in such a thread is a follow-up task for the same agent, with the thread as
+// mode; with the command that replays it offline as a footer when the host recorded it. A person's message in such a thread is a follow-up task for the same agent, with the thread as
 // its memory (followUps.ts). With a store, its open tasks are kept in a ledger and reconciled after a
 // restart (`reconcile()`). What was written in its channels while the surface was not connected is
 // read back after a start (`catchUp()`) and after every reconnect (catchUp.ts). A message starts at
@@ -13,7 +13,7 @@
 import { outputFormatter } from "../agent/OutputFormat.ts";
 import { createTaskFollower } from "../durable/followTask.ts";
 import { MemorySnapshotStore, type SnapshotStore } from "../durable/SnapshotStore.ts";
-import type { TaskRecord, WorkQueue } from "../durable/WorkQueue.ts";
+import type { TaskRecord, WorkItem, WorkQueue } from "../durable/WorkQueue.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
 import type { RuntimeEvent, TaskState } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
@@ -55,6 +55,14 @@ export interface SurfaceBridgeOptions {
   readonly channels: ChannelMap;
   /** The team's agent names, for "@agent" at the start of a message. */
   readonly agents: () => readonly string[];
+  /** The team's capabilities: a general channel's message naming one asks for it (routeInbound.ts). */
+  readonly capabilities?: () => ReadonlySet<string>;
+  /**
+   * Whether a task carries its channel (default true: its channel routes and its conversation memory
+   * is the channel's). False on the console, whose one channel is no conversation: each line is a
+   * task of its own, remembered on its own.
+   */
+  readonly taskChannel?: boolean;
   /** Post metadata only (task id, agent, state, timing); requests and results stay local. */
   readonly privacy?: boolean;
   /** A task's output as chat text by agent name (default: the readable default, agent.ts `format`). */
@@ -78,6 +86,11 @@ export interface SurfaceBridgeOptions {
   readonly store?: SnapshotStore;
   /** How often an open task's record is read again when no event named it (followTask.ts). */
   readonly recheckMs?: number;
+  /**
+   * The command that re-runs a task offline (`troupe replay … --task …`), shown under its outcome;
+   * undefined for a task that was not recorded.
+   */
+  readonly replayCommand?: (taskId: string) => string | undefined;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -124,6 +137,12 @@ export interface SurfaceBridge {
    * on its own after each reconnect of the surface.
    */
   catchUp(): Promise<CatchUpReport>;
+  /**
+   * A task a command started (on surfaces where a command is a message, as on the console): shown
+   * like a message's task, its status reaction on `on` and its outcome in a thread opened on it.
+   * Resolves once it is on the work queue (or was refused, which is posted).
+   */
+  startTask(item: WorkItem, on: SurfaceMessageRef, from: string): Promise<void>;
   /** Resolves once every task started here has had its outcome posted (or `signal` aborts). */
   idle(signal?: AbortSignal): Promise<void>;
   /**
@@ -143,6 +162,8 @@ interface Tracked {
   /** Posts of this task, one after the other. */
   posts: Promise<void>;
   reported: boolean;
+  /** Status changes asked for by its events so far: a 🔁 that waited for its post is set only if none came after. */
+  changes: number;
   /** Its outcome was posted before a restart: only the final reaction is left to set. */
   readonly posted: boolean;
   /** It opened its thread from this channel with this request (follow-ups there continue it). */
@@ -152,7 +173,11 @@ interface Tracked {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The task a message starts: one per message, whoever reads it and however often. */
-const taskIdOf = (message: InboundMessage) => `t-${message.id}`;
+export const taskIdOfMessage = (messageId: string): string => `t-${messageId}`;
+const taskIdOf = (message: InboundMessage) => taskIdOfMessage(message.id);
+
+/** The states a task ends in: their reaction follows the queue's record, never an event. */
+const ENDS: ReadonlySet<TaskState> = new Set(["succeeded", "failed", "cancelled"]);
 
 /** The reaction on a message refused by the per-user limit. */
 export const RATE_LIMITED_SYMBOL = "⏳";
@@ -164,6 +189,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   const privacy = options.privacy ?? false;
   const format = options.format ?? defaultFormat;
   const identityOf = options.identityOf ?? ((agent: string) => ({ name: agent }));
+  const withChannel = (input: TaskInput): TaskInput => {
+    if (options.taskChannel !== false) return input;
+    const { channel: _channel, ...rest } = input;
+    return rest;
+  };
   const recent = new RecentIds();
   const perUser = new UserRateLimit({
     tasks: options.userRate?.tasks ?? 10,
@@ -279,6 +309,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       maxChars: surface.maxMessageChars,
       identityOf,
       ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
+      replayCommand: options.replayCommand?.(task.id),
     });
     for (const content of posts) void post(task, content);
     settle(task, state);
@@ -293,10 +324,19 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       ledger.update(task.id, { agent: event.agent });
     }
     const state = surfaceStateOf(event);
-    // The end (✅, ❌, 🚫) is shown once the queue's record says so, with the outcome's posts.
-    if (state !== undefined && state !== "succeeded") coalescer.set(task.id, statusSymbols[state].symbol);
-    // Between attempts: 🔁, and in the thread the attempt about to be made and why the last failed.
-    if (event.type === "task.retrying") void post(task, { content: retryText(task.id, event, privacy) });
+    if (state === undefined || ENDS.has(state)) {
+      // The end (✅, ❌, 🚫) is shown once the queue's record says so, after the outcome's posts.
+    } else if (event.type === "task.retrying") {
+      // Between attempts: in the thread the attempt about to be made and why the last failed, then
+      // 🔁 — unless the next attempt moved the task on meanwhile.
+      const asked = ++task.changes;
+      void post(task, { content: retryText(task.id, event, privacy) }).then(() => {
+        if (task.changes === asked && !task.reported) coalescer.set(task.id, statusSymbols.retrying.symbol);
+      });
+    } else {
+      task.changes += 1;
+      coalescer.set(task.id, statusSymbols[state].symbol);
+    }
     // The question itself is posted by the HumanGateway; the ✋ reaction shows the wait.
     if (event.type === "task.awaiting_human") awaitsHuman(task, true);
     if (event.type === "task.resumed") awaitsHuman(task, false);
@@ -371,6 +411,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
           : Promise.resolve(entry.thread),
       posts: Promise.resolve(),
       reported: false,
+      changes: 0,
       posted: entry.posted,
     };
     tracked.set(task.id, task);
@@ -396,7 +437,8 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return false;
     }
     const route =
-      routeFollowUp(message, threads) ?? routeInbound(message, options.channels, options.agents());
+      routeFollowUp(message, threads) ??
+      routeInbound(message, options.channels, options.agents(), options.capabilities?.());
     const queued = take(message, route, source);
     // A message of a mapped channel: the channel's cursor moves past it once it is handled.
     if (message.threadId === undefined && !(route.kind === "ignore" && route.why === "unmapped"))
@@ -507,6 +549,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       thread,
       posts: Promise.resolve(),
       reported: false,
+      changes: 0,
       posted: false,
       ...("name" in where ? { opened: { channel: where.channel, opening: where.opening } } : {}),
     };
@@ -519,7 +562,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   /** Put the task on the work queue (once its input is ready); a refusal is posted and fails it. */
   const enqueue = (task: Tracked, input: TaskInput | Promise<TaskInput>): Promise<void> =>
     Promise.resolve(input)
-      .then((ready) => queue.enqueue({ id: task.id, input: ready }))
+      .then((ready) => queue.enqueue({ id: task.id, input: withChannel(ready) }))
       .catch((error: unknown) => {
         const reason = isTroupeError(error) ? error.reason : errorText(error);
         logger.log("error", "surface: the work queue refused a task", { taskId: task.id, error: reason });
@@ -580,6 +623,21 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       return entries.length;
     },
     catchUp: () => catchUp.run("start"),
+    startTask(item, on, from) {
+      if (!accepting) return Promise.resolve();
+      counts.tasks += 1;
+      const text = item.input.text ?? "";
+      const channel = item.input.channel ?? on.channelId;
+      const task = track(
+        { id: item.id, message: on, agent: item.input.agent },
+        {
+          name: privacy ? `task ${item.id}` : threadNameFor(text, `task ${item.id}`),
+          opening: { role: "user", name: from, content: text },
+          channel,
+        },
+      );
+      return enqueue(task, { ...item.input, id: item.id });
+    },
     pressure: (ms) => coalescer.pressure(ms),
     idle,
     async stop(signal) {

@@ -5,7 +5,9 @@
 // /schedule adds, lists and cancels scheduled tasks (whose runs are answered in the channel they were
 // scheduled from). Each is
 // acknowledged at once (deferred) and answered when ready; a command that cannot work is answered at
-// once, visible only to whoever ran it, saying what to do.
+// once, visible only to whoever ran it, saying what to do. On a surface where a command is written as
+// a message (the host's console), /ask and /retry hand their task to the bridge (`tasks`), which
+// shows it as that message's task, as it shows any other.
 
 import { cancelTask, cancelText } from "../durable/cancelTask.ts";
 import type { Worker } from "../durable/DurableWorker.ts";
@@ -23,6 +25,7 @@ import { formatTable } from "../text/formatTable.ts";
 import { fanOutAnswer, parseJoin } from "./fanOutAnswer.ts";
 import { planReply } from "./planReply.ts";
 import type { InboundCommand, Surface, SurfaceFile } from "./Surface.ts";
+import { type SurfaceBridge, taskIdOfMessage } from "./SurfaceBridge.ts";
 import type { SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
 import { statusEmbeds } from "./statusEmbeds.ts";
 import { statusText } from "./statusSymbols.ts";
@@ -40,6 +43,8 @@ export interface SurfaceCommandsOptions {
   readonly worker?: Pick<Worker, "cancel">;
   /** Scheduled tasks for /schedule; without it /schedule says the host has no scheduler. */
   readonly schedules?: SurfaceSchedules;
+  /** Commands the surface answers itself (the console's /help, /quit, …), named in "Unknown command". */
+  readonly ownCommands?: readonly string[];
   /** A task's output as chat text by agent name (default: the team's agents' markdown formatters). */
   readonly format?: (agent: string, output: unknown) => string;
   /**
@@ -49,6 +54,16 @@ export interface SurfaceCommandsOptions {
   readonly answerWithinMs?: number;
   /** How often a followed task's record is read again when no event named it (followTask.ts). */
   readonly recheckMs?: number;
+  /**
+   * Where a task started by a command written as a message (`InboundCommand.message`) is shown: the
+   * bridge, as a task of that message (status reactions, outcome in its thread). Without it, or for
+   * a command that is no message (a Discord slash command), the command's answer carries the outcome.
+   */
+  readonly tasks?: Pick<SurfaceBridge, "startTask">;
+  /** How /status names the work queue, e.g. "SQLite /srv/.troupe/default.sqlite". */
+  readonly queueLabel?: string;
+  /** Lines /status adds under the queue's (the notifier's outbox). */
+  readonly statusLines?: () => Promise<readonly string[]>;
   readonly logger?: Logger;
 }
 
@@ -181,9 +196,20 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     (content, files) =>
       surface.post(channelId, { content, ...(files ? { files } : {}) });
 
-  /** Queue `item` and answer the command with its outcome. */
-  const queueAndAnswer = (item: WorkItem, command: InboundCommand, heading?: string) =>
-    answerWhenRecorded(
+  /**
+   * Queue `item` and answer the command with its outcome; a command written as a message has its
+   * task shown by the bridge instead, under the message's task id.
+   */
+  const queueAndAnswer = (item: WorkItem, command: InboundCommand, heading?: string) => {
+    if (command.message && options.tasks) {
+      const { message } = command;
+      const id = taskIdOfMessage(message.messageId);
+      return (async () => {
+        if (heading !== undefined) await command.reply(heading.replace(item.id, id));
+        await options.tasks!.startTask({ id, input: { ...item.input, id } }, message, command.userId);
+      })();
+    }
+    return answerWhenRecorded(
       {
         id: item.id,
         agent: item.input.agent,
@@ -193,6 +219,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       replyTo(command),
       postIn(command.channelId),
     );
+  };
 
   const ask = async (command: InboundCommand) => {
     const agent = command.options.agent ?? "";
@@ -201,7 +228,7 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     if (text === "") return command.reply("/ask needs some text: what should the agent do?", ephemeral);
     const refused = refusal(true);
     if (refused) return command.reply(refused, ephemeral);
-    await command.defer();
+    if (!(command.message && options.tasks)) await command.defer();
     const id = newId("t");
     await queueAndAnswer(
       { id, input: { text, agent, channel: command.channelName ?? command.channelId, from: command.userId } },
@@ -255,10 +282,12 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     const team_ = team.status();
     const state = teamStateText(team_);
     const [stats, dead] = await Promise.all([queue.stats(), queue.deadLetters(5)]);
+    const more = (await options.statusLines?.()) ?? [];
     await command.reply(
       [
         `Team: ${state}, ${team_.queued} queued, ${team_.inFlight} in flight, ${team_.fanOuts} fan-outs.`,
-        `Work queue: ${stats.ready} ready, ${stats.leased} leased, ${stats.delayed} delayed, ${stats.dead} dead.`,
+        `Work queue${options.queueLabel === undefined ? "" : ` (${options.queueLabel})`}: ${stats.ready} ready, ${stats.leased} leased, ${stats.delayed} delayed, ${stats.dead} dead.`,
+        ...more,
       ].join("\n"),
       { embeds: statusEmbeds(team_, [...dead].reverse()) },
     );
@@ -414,7 +443,10 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
         if (!accepting) return command.reply("Troupe is stopping and takes no commands now.", ephemeral);
         if (!handler)
           return command.reply(
-            `Unknown command /${command.name}: the commands are ${commandNames()}.`,
+            `Unknown command /${command.name}: the commands are ${[
+              commandNames(),
+              ...(options.ownCommands ?? []).map((name) => `/${name}`),
+            ].join(", ")}.`,
             ephemeral,
           );
         await handler(command);

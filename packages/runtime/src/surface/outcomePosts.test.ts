@@ -1,5 +1,6 @@
 // What a task's thread gets once the queue has its outcome: the reply under the agent's name (split,
-// or a file when long), a failure or a cancellation with its reason, metadata only in privacy mode.
+// or a file when long), a failure or a cancellation with its reason, metadata only in privacy mode;
+// under the last post, the command that replays the task offline when it was recorded.
 import { describe, expect, it } from "vitest";
 import { readableOutput } from "../agent/OutputFormat.ts";
 import { outcomePosts } from "./outcomePosts.ts";
@@ -70,5 +71,28 @@ describe("outcomePosts", () => {
     expect(outcomePosts(task, { taskId: "t-1", status: "dead", attempts: 3 }, privately).posts).toEqual([
       { content: "❌ failed · task t-1 · echo · after 3 attempts" },
     ]);
+  });
+
+  it("offers the replay command under the last post only, as a footer outside the reply's text", () => {
+    const replayCommand = "troupe replay /data/traces/trace-20261207T134500Z.jsonl --task t-1";
+    const footer = { footer: { text: `replay offline: ${replayCommand}` } };
+    const long = Array.from({ length: 120 }, (_, line) => `line ${line} of a long reply`).join("\n");
+    const { posts } = outcomePosts(
+      task,
+      { taskId: "t-1", status: "succeeded", attempts: 1, output: long },
+      { ...options, replayCommand },
+    );
+    expect(posts.map((post) => post.embeds)).toEqual([...posts.slice(1).map(() => undefined), [footer]]);
+    expect(posts.map((post) => post.content).join("\n")).not.toContain("troupe replay");
+    expect(
+      outcomePosts(task, { taskId: "t-1", status: "dead", attempts: 3 }, { ...options, replayCommand }).posts,
+    ).toEqual([{ content: "❌ failed: the task failed", embeds: [footer] }]);
+    expect(
+      outcomePosts(
+        task,
+        { taskId: "t-1", status: "dead", attempts: 3 },
+        { ...options, replayCommand: undefined },
+      ).posts[0]?.embeds,
+    ).toBeUndefined();
   });
 });

@@ -2,12 +2,14 @@
 // agent's identity (as is, split on line and fence boundaries, or attached as a file when long), or
 // the failure or cancellation with its reason; in privacy mode metadata only (task id, agent, state,
 // the reply's size, attempts), the content staying local. And between two attempts, the 🔁 line
-// every surface shows: the attempt about to be made and why the last one failed.
+// every surface shows: the attempt about to be made and why the last one failed. When the host
+// recorded the task, the last post carries the command that re-runs it offline as a small footer
+// (an embed's footer: it stays out of the reply's text, which a follow-up reads back as the thread).
 import type { TaskRecord } from "../durable/WorkQueue.ts";
 import type { TaskState } from "../events/catalogue.ts";
 import { planReply } from "./planReply.ts";
 import { finalStateOf } from "./reconcileSurfaceTask.ts";
-import type { SurfaceIdentity, SurfacePost } from "./Surface.ts";
+import type { SurfaceEmbed, SurfaceIdentity, SurfacePost } from "./Surface.ts";
 import { statusText } from "./statusSymbols.ts";
 
 export interface OutcomeOptions {
@@ -19,7 +21,24 @@ export interface OutcomeOptions {
   readonly maxChunks?: number;
   /** Who the agent posts as. */
   readonly identityOf: (agent: string) => SurfaceIdentity;
+  /** The command that re-runs the task offline (`troupe replay … --task …`), when it was recorded. */
+  readonly replayCommand?: string | undefined;
 }
+
+/** The footer that offers a task's replay command. */
+export const replayFooter = (command: string): SurfaceEmbed => ({
+  footer: { text: `replay offline: ${command}` },
+});
+
+/** The outcome's posts with the replay command under the last one. */
+const withReplay = (posts: SurfacePost[], command: string | undefined): SurfacePost[] =>
+  command === undefined
+    ? posts
+    : posts.map((post, index) =>
+        index === posts.length - 1
+          ? { ...post, embeds: [...(post.embeds ?? []), replayFooter(command)] }
+          : post,
+      );
 
 /** "🔁 retrying (attempt 2): <why the last attempt failed>"; in privacy mode without the reason. */
 export const retryText = (
@@ -31,14 +50,25 @@ export const retryText = (
     ? `${statusText("retrying")} · task ${taskId} · attempt ${retry.attempt}`
     : `${statusText("retrying")} (attempt ${retry.attempt}): ${retry.reason}`;
 
+type Outcome = {
+  readonly state: Extract<TaskState, "succeeded" | "cancelled" | "failed">;
+  readonly posts: SurfacePost[];
+};
+
 export const outcomePosts = (
   task: { readonly id: string; readonly agent: string | undefined },
   record: TaskRecord | undefined,
   options: OutcomeOptions,
-): {
-  readonly state: Extract<TaskState, "succeeded" | "cancelled" | "failed">;
-  readonly posts: SurfacePost[];
-} => {
+): Outcome => {
+  const { state, posts } = outcomeWithoutReplay(task, record, options);
+  return { state, posts: withReplay(posts, options.replayCommand) };
+};
+
+const outcomeWithoutReplay = (
+  task: { readonly id: string; readonly agent: string | undefined },
+  record: TaskRecord | undefined,
+  options: OutcomeOptions,
+): Outcome => {
   const state = finalStateOf(record);
   const metadata = (detail: string) =>
     `${statusText(state)} · task ${task.id}${task.agent ? ` · ${task.agent}` : ""}${detail}`;

@@ -1,7 +1,7 @@
 // Channel-as-queue: mapped channels feed their agent, "@agent" picks one, general channels go to the
 // team's rules, and bots, threads and other channels start nothing.
 import { describe, expect, it } from "vitest";
-import { routeInbound } from "./routeInbound.ts";
+import { needsOf, routeInbound } from "./routeInbound.ts";
 import type { InboundMessage } from "./Surface.ts";
 
 const channels = new Map<string, string | null>([
@@ -63,5 +63,17 @@ describe("routeInbound", () => {
       kind: "ignore",
       why: "empty",
     });
+  });
+
+  it("names the capability a general channel's message asks for, so the capability rule routes it", () => {
+    const capabilities = new Set(["system", "monitor"]);
+    expect(
+      routeInbound(message({ content: "what is the System load?" }), channels, agents, capabilities),
+    ).toEqual({
+      kind: "task",
+      input: { text: "what is the System load?", needs: ["system"], channel: "general", from: "u1" },
+    });
+    expect(needsOf("monitor the system", capabilities)).toEqual(["monitor"]);
+    expect(needsOf("nothing in particular", capabilities)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // whatever its incarnation) or an actor an agent started (`research/task`). Its steps are the team's
 // own task events (not progress, nor what the host adds), and, while the agent works on a task of
 // the tree, its machine's snapshots: state value, status and the event that caused it.
-import type { TraceRecord } from "../TraceRecord.ts";
+import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import type { Json } from "../toJsonSafe.ts";
 
 export interface Step {
@@ -40,6 +40,40 @@ const eventItem = (event: Record<string, unknown>, taskId: string): Json => ({
     : {}),
 });
 
+type ActorEntry = Pick<TraceRecordOf<"actor">, "actor" | "id" | "parent" | "root">;
+
+/**
+ * Each actor's name by session id, from its actor record or, for a trace file that starts mid-run
+ * (a rotated one), from the checkpoint that lists the actors alive then.
+ */
+const actorNames = (records: readonly TraceRecord[]): Map<string, string> => {
+  const entries = new Map<string, ActorEntry>();
+  for (const record of records) {
+    // The first entry of a session id wins: a trace read on into a later run's file may reuse it.
+    if (record.kind === "actor") {
+      if (!entries.has(record.actor)) entries.set(record.actor, record);
+    } else if (record.kind === "checkpoint")
+      for (const actor of record.actors) if (!entries.has(actor.actor)) entries.set(actor.actor, actor);
+  }
+  const names = new Map<string, string>();
+  const nameOf = (entry: ActorEntry): string => {
+    const known = names.get(entry.actor);
+    if (known !== undefined) return known;
+    const own = entry.id.split("#")[0]!;
+    const parent = entry.parent === null ? undefined : entries.get(entry.parent);
+    const name =
+      entry.parent === null
+        ? "supervisor"
+        : entry.parent === entry.root
+          ? own
+          : `${parent && parent !== entry ? nameOf(parent) : "?"}/${own}`;
+    names.set(entry.actor, name);
+    return name;
+  };
+  for (const entry of entries.values()) nameOf(entry);
+  return names;
+};
+
 /**
  * The steps of the task tree in `records` from seq `from` on; `inTree` gives a task's recorded id
  * when it belongs to the tree (undefined otherwise); `withStates` adds the agents' snapshots (a
@@ -51,22 +85,10 @@ export const actorSteps = (
   inTree: (taskId: string) => string | undefined,
   withStates: boolean,
 ): Step[] => {
-  const names = new Map<string, string>();
+  const names = actorNames(records);
   const working = new Map<string, boolean>();
   const steps: Step[] = [];
   for (const record of records) {
-    if (record.kind === "actor") {
-      const own = record.id.split("#")[0]!;
-      names.set(
-        record.actor,
-        record.parent === null
-          ? "supervisor"
-          : record.parent === record.root
-            ? own
-            : `${names.get(record.parent) ?? "?"}/${own}`,
-      );
-      continue;
-    }
     if (record.seq < from) continue;
     if (record.kind === "runtime") {
       const event = record.event as unknown as Record<string, unknown>;

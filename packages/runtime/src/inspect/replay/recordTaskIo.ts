@@ -1,8 +1,10 @@
 // The recording side of replay: one wrapper per port a task reaches the world through — its model
-// (`ctx.llm`, with the tools it lets the model run), the human gateway (answers, approvals, votes) —
+// (`ctx.llm`, with the tools it lets the model run), the human gateway (answers, approvals, votes),
+// its memory (`ctx.memory`), its clock readings and random ids (`ctx.now()`, `ctx.randomId()`) —
 // plus the task as accepted and its outcome, each written to the Inspector as an `io` record. What
 // the wrappers pass on is exactly what they got: recording never changes a run.
 import type { ChatMessage, ChatOptions, Llm, LlmTool } from "../../llm/Llm.ts";
+import type { TaskMemory } from "../../memory/TaskMemory.ts";
 import type { HumanGateway } from "../../supervisor/HumanGateway.ts";
 import type { TaskIo } from "../../supervisor/TaskIo.ts";
 import type { Task } from "../../task/Task.ts";
@@ -25,6 +27,15 @@ export const modelRequest = (
   ...(options?.tools ? { tools: options.tools.map((tool) => tool.name) } : {}),
   ...(extra.tools ? { tools: extra.tools.map((tool) => tool.name) } : {}),
   ...(options?.allow ? { allow: options.allow } : {}),
+});
+
+/** What a memory call is recorded as (and compared as on replay): its method and its arguments. */
+export const memoryRequest = (
+  method: keyof Omit<TaskMemory, "thread">,
+  args: Record<string, unknown>,
+): unknown => ({
+  method,
+  ...Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined)),
 });
 
 /** The n-th call of each port of each task, from 1. */
@@ -114,6 +125,38 @@ export const recordTaskIo = (inspector: Inspector): TaskIoRecorder => {
       ),
   });
 
+  /** A reading made at once (a clock, a random id): recorded as the reply of a call without a request. */
+  const reading =
+    <T>(port: "clock" | "random") =>
+    (make: () => T, { task, agent }: { task: Task; agent: string }): T => {
+      const value = make();
+      inspector.recordIo({
+        taskId: task.id,
+        agent,
+        port,
+        call: counters.next(task.id, port),
+        request: null,
+        reply: value,
+      });
+      return value;
+    };
+
+  const memory = (base: TaskMemory, { task, agent }: { task: Task; agent: string }): TaskMemory => ({
+    thread: base.thread,
+    history: (limit) =>
+      recorded(task, agent, "memory", memoryRequest("history", { limit }), () => base.history(limit)),
+    append: (message) =>
+      recorded(task, agent, "memory", memoryRequest("append", { message }), () => base.append(message)),
+    recall: (query, options) =>
+      recorded(task, agent, "memory", memoryRequest("recall", { query, options }), () =>
+        base.recall(query, options),
+      ),
+    remember: (text, metadata) =>
+      recorded(task, agent, "memory", memoryRequest("remember", { text, metadata }), () =>
+        base.remember(text, metadata),
+      ),
+  });
+
   const io: TaskIo = {
     accepted(task, agent, team) {
       inspector.recordIo({
@@ -124,6 +167,9 @@ export const recordTaskIo = (inspector: Inspector): TaskIoRecorder => {
       });
     },
     llm,
+    now: reading<number>("clock"),
+    randomId: reading<string>("random"),
+    memory,
     settled(task, agent, outcome) {
       inspector.recordIo({ taskId: task.id, agent, port: "outcome", call: 1, request: null, reply: outcome });
       counters.forget(task.id);

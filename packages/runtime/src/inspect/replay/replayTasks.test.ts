@@ -1,11 +1,15 @@
 // Replay: a recorded run (model calls with streamed tokens, a person's answer, a subtask) replays
 // identically offline; a changed prompt is reported where the recorded I/O stops matching; a
-// changed outcome is reported as the task's outcome; secrets never reach the trace.
+// changed outcome is reported as the task's outcome; secrets never reach the trace; an agent's clock
+// readings, random ids and memory recalls are given back as recorded, so it replays on another day
+// and without the memory store, and a changed reading shows as a divergence.
 import { Schema } from "effect";
 import { describe, expect, it } from "vitest";
+import { SimulatedClock } from "xstate";
 import { type AnyAgentDefinition, defineAgent } from "../../agent/defineAgent.ts";
 import { EventBus } from "../../events/EventBus.ts";
 import { defineTool } from "../../llm/defineTool.ts";
+import type { SemanticMemory } from "../../memory/SemanticMemory.ts";
 import type { HumanGateway } from "../../supervisor/HumanGateway.ts";
 import { route } from "../../supervisor/routing.ts";
 import { createSupervisor } from "../../supervisor/Team.ts";
@@ -65,7 +69,83 @@ const record = async (agents: readonly AnyAgentDefinition[], text: string): Prom
   return [...inspector.records()];
 };
 
+/** An agent whose output depends on the clock, a random id and what its memory recalls. */
+const stamper = defineAgent({
+  name: "stamper",
+  async handle(task, ctx) {
+    const recalled = await ctx.memory.recall(task.text, { limit: 1 });
+    return {
+      id: ctx.randomId(),
+      day: new Date(ctx.now()).toISOString().slice(0, 10),
+      recalled: recalled.map((memory) => memory.text),
+    };
+  },
+});
+
+/** A semantic store that knows one thing (the replay has none). */
+const knowsOtters: SemanticMemory = {
+  search: "plain",
+  recall: async () => [{ id: "m-1", text: "otters hold hands", metadata: {}, createdAt: 0, score: 0.9 }],
+  remember: async () => {
+    throw new Error("not in this test");
+  },
+  forget: async () => {},
+  close: async () => {},
+};
+
 describe("replayTasks", () => {
+  it("gives back the recorded clock readings, random ids and memory recalls; a changed reading diverges", async () => {
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recorder = recordTaskIo(inspector);
+    const clock = new SimulatedClock();
+    clock.set(Date.UTC(2025, 0, 1, 9, 0)); // the team's day: not the replay's
+    const bus = new EventBus({ clock });
+    inspector.attach(bus);
+    const team = createSupervisor({
+      agents: [stamper],
+      fallback: "stamper",
+      bus,
+      clock,
+      inspect: inspector.inspect,
+      memory: { semantic: knowsOtters },
+      io: recorder.io,
+    });
+    let output: unknown;
+    try {
+      output = await team.submit({ text: "what do otters do" }).result;
+    } finally {
+      team.stop();
+    }
+    expect(output).toMatchObject({ day: "2025-01-01", recalled: ["otters hold hands"] });
+    const records = [...inspector.records()];
+
+    // Another day, no memory store: the same output.
+    await expect(replayTasks(records, { team: { agents: [stamper], fallback: "stamper" } })).resolves.toEqual(
+      {
+        identical: true,
+        tasks: 1,
+      },
+    );
+
+    // A changed reading: the task answers otherwise, reported as its outcome.
+    const changed = records.map((record) =>
+      record.kind === "io" && record.port === "clock" ? { ...record, reply: Date.UTC(2025, 5, 1) } : record,
+    );
+    const result = await replayTasks(changed, { team: { agents: [stamper], fallback: "stamper" } });
+    expect(result.identical).toBe(false);
+    if (result.identical) return;
+    expect(result.divergence).toMatchObject({ actor: "stamper", what: "outcome" });
+    expect(JSON.stringify(result.divergence.expected)).toContain("2025-01-01");
+    expect(JSON.stringify(result.divergence.got)).toContain("2025-06-01");
+
+    // A reading the recording does not have: the run stops matching there.
+    const unread = records.filter((record) => !(record.kind === "io" && record.port === "random"));
+    const missing = await replayTasks(unread, { team: { agents: [stamper], fallback: "stamper" } });
+    expect(missing.identical).toBe(false);
+    if (missing.identical) return;
+    expect(missing.divergence).toMatchObject({ actor: "stamper", what: "random", seq: 1, expected: null });
+  });
+
   it("records each tool run with its arguments and result, and replays without running the tool", async () => {
     let runs = 0;
     const lookup = defineTool({

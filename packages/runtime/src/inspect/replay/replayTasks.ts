@@ -234,6 +234,16 @@ const replayOne = async (
         const replaying = ports.llm(base, run);
         return recorder?.io.llm?.(replaying, run) ?? replaying;
       },
+      memory: (base, run) => {
+        const replaying = ports.memory(base, run);
+        return recorder?.io.memory?.(replaying, run) ?? replaying;
+      },
+      now: (read, run) =>
+        recorder?.io.now ? recorder.io.now(() => ports.now(read, run), run) : ports.now(read, run),
+      randomId: (make, run) =>
+        recorder?.io.randomId
+          ? recorder.io.randomId(() => ports.randomId(make, run), run)
+          : ports.randomId(make, run),
       settled(task, agent, outcome: TaskOutcome) {
         recorder?.io.settled?.(task, agent, outcome);
         outcomes.set(recordedId(task.id), normalize(outcome, "reply"));
@@ -267,7 +277,9 @@ const replayOne = async (
     for (const child of recording.children.get(id) ?? []) visit(child);
   };
   visit(rootId);
-  const withStates = recording.records.some((record) => record.kind === "actor");
+  const withStates = recording.records.some(
+    (record) => record.kind === "actor" || (record.kind === "checkpoint" && record.actors.length > 0),
+  );
   const expected = actorSteps(
     recording.records,
     accepted.seq,

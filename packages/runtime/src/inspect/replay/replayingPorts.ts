@@ -1,15 +1,17 @@
-// The replaying side: a task's model and human gateway that answer from the recording instead of
-// the world. Each call is matched to the recorded call of the same port and number within the same
+// The replaying side: a task's model, human gateway, memory, clock readings and random ids that
+// answer from the recording instead of the world (a replay needs no memory store, and runs on
+// another day with the same readings). Each call is matched to the recorded call of the same port and number within the same
 // (recorded) task; a request that differs from the recorded one, or a call the recording does not
 // have, is the point where the recorded I/O stops matching: it is reported as a divergence and the
 // call fails, so the run ends there.
 import { TroupeError, type TroupeErrorTag } from "../../errors/TroupeError.ts";
 import type { Llm } from "../../llm/Llm.ts";
+import type { TaskMemory } from "../../memory/TaskMemory.ts";
 import type { HumanGateway } from "../../supervisor/HumanGateway.ts";
 import type { Task } from "../../task/Task.ts";
 import type { TraceRecordOf } from "../TraceRecord.ts";
 import type { Json } from "../toJsonSafe.ts";
-import { IoCounters, type IoPort, modelRequest } from "./recordTaskIo.ts";
+import { IoCounters, type IoPort, memoryRequest, modelRequest } from "./recordTaskIo.ts";
 
 type IoRecord = TraceRecordOf<"io">;
 
@@ -79,7 +81,14 @@ export const replayingPorts = (state: ReplayState) => {
     port: IoPort,
     request: unknown,
     onToken?: (token: string) => void,
-  ): Promise<unknown> => {
+  ): Promise<unknown> => answerNow(task, agent, port, request, onToken);
+  const answerNow = (
+    task: Task,
+    agent: string,
+    port: IoPort,
+    request: unknown,
+    onToken?: (token: string) => void,
+  ): unknown => {
     const taskId = state.recordedId(task.id);
     const n = counters.next(taskId, port);
     const recorded = state.io.get(taskId)?.find((io) => io.port === port && io.call === n);
@@ -169,5 +178,29 @@ export const replayingPorts = (state: ReplayState) => {
     },
   };
 
-  return { llm, human };
+  /** A clock reading or a random id: the recorded one (or, past a fork's point, a fresh one). */
+  const reading =
+    <T>(port: "clock" | "random") =>
+    (make: () => T, { task, agent }: { task: Task; agent: string }): T => {
+      const reply = answerNow(task, agent, port, null);
+      return reply === LIVE ? make() : (reply as T);
+    };
+
+  const memory = (base: TaskMemory, { task, agent }: { task: Task; agent: string }): TaskMemory => {
+    const replayed = async <T>(request: unknown, live: () => Promise<T>): Promise<T> => {
+      const reply = await answer(task, agent, "memory", request);
+      return reply === LIVE ? live() : (reply as T);
+    };
+    return {
+      thread: base.thread,
+      history: (limit) => replayed(memoryRequest("history", { limit }), () => base.history(limit)),
+      append: (message) => replayed(memoryRequest("append", { message }), () => base.append(message)),
+      recall: (query, options) =>
+        replayed(memoryRequest("recall", { query, options }), () => base.recall(query, options)),
+      remember: (text, metadata) =>
+        replayed(memoryRequest("remember", { text, metadata }), () => base.remember(text, metadata)),
+    };
+  };
+
+  return { llm, human, memory, now: reading<number>("clock"), randomId: reading<string>("random") };
 };

@@ -1,0 +1,100 @@
+// The replay line the host offers under a task's outcome runs as it reads, even when the trace
+// folder rotated while the task ran: the command names the file the task's recording starts in, and
+// `troupe replay` reads on into the next files up to its outcome, naming the actors from the
+// checkpoint a rotated file starts with.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { createInspector, createSupervisor, listTraceFiles, redactTraceValue } from "@troupe/runtime";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startHostRecording } from "../start/hostTrace.ts";
+import { hostReplayTeam } from "./hostReplayTeam.ts";
+import { replayCommand } from "./replayCommand.ts";
+import { replayCommandLine } from "./replayCommandLine.ts";
+
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = async (args: readonly string[]) => {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const code = await replayCommand(args, { stdout, stderr, env: {} });
+  return { code, stdout: String(stdout.read() ?? ""), stderr: String(stderr.read() ?? "") };
+};
+
+describe("the replay command of a recorded task", () => {
+  it("replays a task whose recording spans rotated trace files, from the file it names", async () => {
+    dir = mkdtempSync(join(tmpdir(), "troupe-rotated-"));
+    const inspector = createInspector({ redact: redactTraceValue });
+    // A new file for every batch of records: the task's recording spans many.
+    const recording = startHostRecording(inspector, { dir, retain: 1_000, maxFileBytes: 1 });
+    const team = createSupervisor({
+      ...hostReplayTeam([]),
+      inspect: inspector.inspect,
+      io: recording.recorder.io,
+    });
+    const detach = inspector.attachTeam(team);
+    // An earlier task, on disk before the next starts: the next one starts in a later file.
+    await team.submit({ text: "an earlier task" }).result;
+    await vi.waitFor(async () => {
+      const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
+      expect(written).toContain('"port":"outcome"');
+    });
+    const task = team.submit({ text: "hello across files" });
+    await expect(task.result).resolves.toEqual({ text: "hello across files" });
+    detach();
+    team.stop();
+    await recording.stop();
+
+    const command = recording.replayCommandOf(task.id);
+    const file = /^troupe replay (\S+) --task (\S+)$/.exec(command ?? "");
+    expect(file?.[2]).toBe(task.id);
+    const files = await listTraceFiles(dir);
+    expect(files.indexOf(file![1]!)).toBeGreaterThan(0);
+    expect(readFileSync(file![1]!, "utf8")).not.toContain('"port":"outcome"');
+
+    const replayed = await run([file![1]!, "--task", task.id]);
+    expect(replayed).toEqual({ code: 0, stdout: "identical: 1 task\n", stderr: "" });
+    expect(recording.replayCommandOf("t-unknown")).toBeUndefined();
+  });
+
+  it("reads the records that follow a task's outcome from the next file when the folder rotated there", async () => {
+    dir = mkdtempSync(join(tmpdir(), "troupe-rotated-"));
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recording = startHostRecording(inspector, { dir, retain: 10 });
+    const team = createSupervisor({
+      ...hostReplayTeam([]),
+      inspect: inspector.inspect,
+      io: recording.recorder.io,
+    });
+    const detach = inspector.attachTeam(team);
+    const task = team.submit({ text: "hello before the rotation" });
+    await task.result;
+    detach();
+    team.stop();
+    await recording.stop();
+    // The folder rotates right after the outcome: the agent's way back to idle is in the next file.
+    const [file] = await listTraceFiles(dir);
+    const lines = readFileSync(file!, "utf8").split("\n").filter(Boolean);
+    const outcome = lines.findIndex((line) => line.includes('"port":"outcome"'));
+    expect(lines.length).toBeGreaterThan(outcome + 1);
+    writeFileSync(file!, `${lines.slice(0, outcome + 1).join("\n")}\n`);
+    writeFileSync(file!.replace(/\.jsonl$/, "-1.jsonl"), `${lines.slice(outcome + 1).join("\n")}\n`);
+
+    expect(await run([file!, "--task", task.id])).toEqual({
+      code: 0,
+      stdout: "identical: 1 task\n",
+      stderr: "",
+    });
+  });
+
+  it("quotes a trace path the shell would split", () => {
+    expect(replayCommandLine("/data/traces/trace-20261207T134500Z.jsonl", "t-1")).toBe(
+      "troupe replay /data/traces/trace-20261207T134500Z.jsonl --task t-1",
+    );
+    expect(replayCommandLine("/home/ana's data/trace.jsonl", "t-1")).toBe(
+      "troupe replay '/home/ana'\\''s data/trace.jsonl' --task t-1",
+    );
+  });
+});
