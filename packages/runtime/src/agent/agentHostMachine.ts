@@ -1,9 +1,11 @@
 // The standard agent machine: idle → busy.working ⇄ busy.awaitingHuman → idle. It hosts one task at
 // a time and invokes the agent's task runner (a promise for plain agents, the user's own machine for
 // machine agents); outcomes go to the supervisor as events, observations through the AgentPort.
+// Agents are spawned as `agentHostLogic`: every idle host shares its initial snapshot's structure.
 import { type AnyStateMachine, assign, fromPromise, sendParent, sendTo, setup } from "xstate";
 import { bindAction } from "../human/Approval.ts";
 import { validatePoll } from "../human/Poll.ts";
+import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
 import { persistentRunner } from "./persistentRunner.ts";
@@ -110,6 +112,13 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
   };
 };
 
+const idleContext = (input: AgentHostInput): AgentHostContext => ({
+  ...input,
+  task: undefined,
+  signal: undefined,
+  snapshot: undefined,
+});
+
 const outcome = (context: AgentHostContext) => ({
   agent: context.agent,
   incarnation: context.incarnation,
@@ -169,7 +178,7 @@ export const agentHostMachine = setup({
   },
 }).createMachine({
   id: "agent",
-  context: ({ input }) => ({ ...input, task: undefined, signal: undefined, snapshot: undefined }),
+  context: ({ input }) => idleContext(input),
   initial: "idle",
   states: {
     idle: {
@@ -211,6 +220,12 @@ export const agentHostMachine = setup({
 
 export type AgentHostLogic = typeof agentHostMachine;
 
+/** The host of a plain agent, as spawned: ten thousand idle hosts share one snapshot structure. */
+export const agentHostLogic: AgentHostLogic = sharingInitialSnapshot(agentHostMachine, idleContext);
+
 /** The host of a machine-form agent: the agent's machine provided as `runTask`. */
 export const machineAgentHost = (machine: AnyStateMachine): AgentHostLogic =>
-  agentHostMachine.provide({ actors: { runTask: persistentRunner(machine) as never } });
+  sharingInitialSnapshot(
+    agentHostMachine.provide({ actors: { runTask: persistentRunner(machine) as never } }),
+    idleContext,
+  );

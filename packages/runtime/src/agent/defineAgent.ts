@@ -9,7 +9,7 @@ import { type Duration, toMillis } from "../time/duration.ts";
 import type { AgentContext } from "./AgentContext.ts";
 import {
   type AgentHostLogic,
-  agentHostMachine,
+  agentHostLogic,
   machineAgentHost,
   type TaskHandler,
 } from "./agentHostMachine.ts";
@@ -146,7 +146,7 @@ export function defineAgent(
     deadlineMs: ms(options.deadline, "deadline"),
     mailboxLimit: options.mailbox?.limit,
     bid: options.bid,
-    logic: options.machine ? machineAgentHost(options.machine) : agentHostMachine,
+    logic: options.machine ? machineAgentHost(options.machine) : agentHostLogic,
     handle: options.handle as TaskHandler | undefined,
     format: options.format as OutputFormat<unknown> | undefined,
   };

@@ -1,10 +1,11 @@
 // An agent's circuit breaker as the supervisor's hot path reads it: a running actor of
 // `breakerMachine` (the chart, Akka semantics), stepped by sending it events — an actor processes an
 // event synchronously when nothing else is in its mailbox, so dispatch reads the new state at once —
-// and each change of state reported. A clean success while closed sends nothing.
+// and each change of state reported. A clean success while closed sends nothing, and the state the
+// hot path reads on every dispatch is kept from the snapshot after each step.
 import { type ActorRefFrom, createActor, type SnapshotFrom } from "xstate";
 import type { BreakerState } from "../events/catalogue.ts";
-import { type BreakerEvent, breakerMachine } from "./breakerMachine.ts";
+import { type BreakerEvent, breakerLogic, type breakerMachine } from "./breakerMachine.ts";
 
 export type BreakerActor = ActorRefFrom<typeof breakerMachine>;
 
@@ -14,18 +15,28 @@ export interface BreakerTransition {
   readonly failures: number;
 }
 
-const stateOf = (snapshot: SnapshotFrom<typeof breakerMachine>): BreakerState =>
+type BreakerSnapshot = SnapshotFrom<typeof breakerMachine>;
+
+const stateOf = (snapshot: BreakerSnapshot): BreakerState =>
   typeof snapshot.value === "string" ? snapshot.value : "half_open";
+
+const allowsDispatch = (snapshot: BreakerSnapshot): boolean =>
+  snapshot.matches("closed") || snapshot.matches({ half_open: "waiting" });
 
 /** The id of an agent's breaker actor among the supervisor's children: `research.breaker`. */
 export const breakerIdOf = (agent: string): string => `${agent}.breaker`;
 
 export class CircuitBreaker {
   readonly #actor: BreakerActor;
+  /** The actor's state as dispatch reads it, taken from its snapshot after each step. */
+  #state: BreakerState;
+  #allowsDispatch: boolean;
 
   /** `actor`: a breaker actor, spawned by the supervisor (or `standaloneBreaker`). */
   constructor(actor: BreakerActor) {
     this.#actor = actor;
+    this.#state = stateOf(actor.getSnapshot());
+    this.#allowsDispatch = allowsDispatch(actor.getSnapshot());
   }
 
   get maxFailures(): number {
@@ -33,7 +44,7 @@ export class CircuitBreaker {
   }
 
   get state(): BreakerState {
-    return stateOf(this.#actor.getSnapshot());
+    return this.#state;
   }
 
   get failures(): number {
@@ -47,8 +58,7 @@ export class CircuitBreaker {
 
   /** Whether a task may be dispatched now: closed, or half-open with its probe not yet sent. */
   get allowsDispatch(): boolean {
-    const snapshot = this.#actor.getSnapshot();
-    return snapshot.matches("closed") || snapshot.matches({ half_open: "waiting" });
+    return this.#allowsDispatch;
   }
 
   /** A task was dispatched; in half-open it is the one probe. */
@@ -79,13 +89,16 @@ export class CircuitBreaker {
   }
 
   #step(event: BreakerEvent): BreakerTransition | undefined {
-    const from = this.state;
+    const from = this.#state;
     this.#actor.send(event);
-    const to = this.state;
+    const snapshot = this.#actor.getSnapshot();
+    this.#state = stateOf(snapshot);
+    this.#allowsDispatch = allowsDispatch(snapshot);
+    const to = this.#state;
     return from === to ? undefined : { from, to, failures: this.failures };
   }
 }
 
 /** A breaker outside any supervisor (a notifier sink's): an actor of its own. */
 export const standaloneBreaker = (maxFailures: number): CircuitBreaker =>
-  new CircuitBreaker(createActor(breakerMachine, { input: { maxFailures } }).start());
+  new CircuitBreaker(createActor(breakerLogic, { input: { maxFailures } }).start());

@@ -32,7 +32,10 @@ export class HumanRequests {
     if (!store) return human.ask(question, { task, agent, signal });
     // A task run again after a crash gets the answers it already had, instead of asking twice.
     const running = this.#state.current(agent, task.id, task.attempt);
-    if (running) running.entry.persisted = true;
+    if (running) {
+      running.entry.persisted = true;
+      running.entry.askedPeople = true;
+    }
     const key = `human/${task.id}/${createHash("sha256").update(question).digest("hex").slice(0, 16)}`;
     return store.load(key).then(async (saved) => {
       if (typeof saved === "string") return saved;
@@ -50,7 +53,10 @@ export class HumanRequests {
     signal: AbortSignal,
   ): Promise<Approval> {
     const running = this.#state.current(agent, task.id, task.attempt);
-    if (running && this.#state.settings.snapshots) running.entry.persisted = true;
+    if (running && this.#state.settings.snapshots) {
+      running.entry.persisted = true;
+      running.entry.askedPeople = true;
+    }
     const publish = (decision: "approved" | "denied" | "expired" | "refused", by: string | null) => {
       if (running) {
         this.#state.publishTask(running.entry, {

@@ -22,16 +22,17 @@ export class SavedRuns {
       .catch((error: unknown) => this.#state.warn(`saving the state of task ${taskId} failed`, error));
   }
 
-  /** Delete what was saved for a task that is over: its run and its human answers. */
-  forget(taskId: string): void {
+  /**
+   * Delete what was saved for a task that is over: its run and, when it may have any (`answers`),
+   * the answers people gave it — a run that asked nobody costs one delete, not two key scans.
+   */
+  forget(taskId: string, answers: boolean): void {
     const store = this.#state.settings.snapshots;
     if (!store) return;
     const forget = async () => {
-      const saved = [
-        taskId,
-        ...(await store.keys(`human/${taskId}/`)),
-        ...(await store.keys(`approval/${taskId}/`)),
-      ];
+      await store.delete(taskId);
+      if (!answers) return;
+      const saved = [...(await store.keys(`human/${taskId}/`)), ...(await store.keys(`approval/${taskId}/`))];
       for (const key of saved) await store.delete(key);
     };
     forget().catch((error: unknown) =>

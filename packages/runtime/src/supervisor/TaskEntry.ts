@@ -27,6 +27,8 @@ export interface TaskEntry {
   /** A machine agent's saved run to resume from, and whether this run saved one. */
   snapshot: unknown;
   persisted: boolean;
+  /** Whether this run asked people (their answers are saved beside the run). */
+  askedPeople: boolean;
   state: TaskState | "routing";
   agent: string | undefined;
   match: RouteMatch | undefined;
@@ -44,6 +46,7 @@ export const newTaskEntry = (prepared: PreparedTask): TaskEntry => ({
   deadlineMs: 0,
   snapshot: prepared.snapshot,
   persisted: false,
+  askedPeople: false,
   agent: undefined,
   match: undefined,
   waitEdge: undefined,

@@ -133,7 +133,9 @@ export class TaskLedger {
     // Interrupted, not over: a durable queue delivers the task again, resuming its saved run.
     const interrupted =
       event.type === "task.failed" && (event.error.tag === "ShuttingDown" || event.error.tag === "Escalated");
-    if (entry.persisted && !interrupted) this.#saved.forget(entry.task.id);
+    // Answers may be saved when this run asked people, or a run before the crash it resumes did.
+    if (entry.persisted && !interrupted)
+      this.#saved.forget(entry.task.id, entry.askedPeople || entry.snapshot !== undefined);
     if (entry.auction) fx.unschedule(`auction:${entry.task.id}`);
     if (entry.waitEdge) this.#state.waits.remove(entry.waitEdge.from, entry.waitEdge.to);
     this.#state.tasks.delete(entry.task.id);

@@ -1,6 +1,6 @@
 // The supervisor as an XState actor: it spawns and owns the agent actors, runs every timer on the
 // actor system's clock, and turns each event into a call on SupervisorCore. Beside each agent it
-// spawns that agent's circuit breaker (`breakerMachine`, `<agent>.breaker`), which outlives the
+// spawns that agent's circuit breaker (`breakerLogic`, `<agent>.breaker`), which outlives the
 // agent's incarnations. Its states are the team's life: running → draining when it stops taking
 // tasks; running → escalated when restarts exceed the intensity (every open task failed, every
 // agent stopped). Escalated, it either errors, which XState reports to its parent actor (OTP's
@@ -19,7 +19,7 @@ import {
 import type { AgentHostEvent, AgentOutcomeEvent } from "../agent/agentHostMachine.ts";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import type { TroupeError } from "../errors/TroupeError.ts";
-import { breakerMachine } from "./breakerMachine.ts";
+import { breakerLogic } from "./breakerMachine.ts";
 import { breakerIdOf, CircuitBreaker } from "./CircuitBreaker.ts";
 import {
   type AsyncResultEvent,
@@ -147,7 +147,7 @@ export const supervisorMachine = setup({
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
   },
-  actors: { breaker: breakerMachine },
+  actors: { breaker: breakerLogic },
   actions: {
     startAgents: enqueueActions(({ context, enqueue }) =>
       context.core.start(effectsOf(enqueue as unknown as Enqueue)),
