@@ -131,7 +131,7 @@ describe("DurableWorker", () => {
         error: { tag },
       });
     }
-  }, 20_000); // a loaded CI machine runs forty-odd leases, each waking the 20 ms poll
+  });
 
   it("keeps what comes while the team is escalated in the queue, and runs it once the team restarted", async () => {
     const queue = new MemoryWorkQueue();
