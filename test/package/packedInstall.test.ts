@@ -272,7 +272,9 @@ describe("the packed packages", { timeout: 240_000 }, () => {
         env: { ...cleanEnv, TROUPE_DATA_DIR: dataDir, TROUPE_HTTP_PORT: "0" },
         input: "/ask echo hello\n",
       });
-      expect(ran.stdout).toMatch(/\nhello\n\[t-[0-9a-f]+\] ✅ done\n/);
+      expect(ran.stdout).toMatch(
+        /\nhello\nreplay offline: troupe replay \S+\.jsonl --task (t-[0-9a-f]+)\n\[\1\] ✅ done\n/,
+      );
       expect(ran.stderr).toContain('"msg":"troupe started"');
     });
 
