@@ -1,9 +1,10 @@
 // What the soak run watches from outside while it runs: each host's /healthz (a sample every few
-// seconds; a 503 whose body says the team escalated is a sign it stopped taking work, and a 200 that
-// says it restarted from an escalation lately tells of one shorter than the probe's period), its work-queue
+// seconds; a body whose team part is down for an escalation is a sign it stopped taking work, and
+// one whose team part says it restarted from an escalation lately tells of one shorter than the
+// probe's period, whatever other part made the answer 503), its work-queue
 // backlog from /metrics, and the Redis team's events on pub/sub (alerts raised, escalations, with
-// the host that published them). /healthz is read defensively: only the status code and whether the
-// body mentions an escalation count, whatever else the body holds.
+// the host that published them). /healthz is read defensively: only the status code and the team's
+// part of the body count, whatever else the body holds.
 import { eventChannel } from "@troupe/runtime/redis";
 import { Redis } from "ioredis";
 import type { SoakHost } from "./soakHosts.ts";
@@ -23,17 +24,31 @@ export const probeHealth = async (host: SoakHost, observations: Observations): P
   try {
     const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(PROBE_DEADLINE_MS) });
     const body = await response.text();
-    const saysEscalation = /escalat/i.test(body);
+    const team = teamPart(body);
+    // The team is escalated (down), or restarted from an escalation lately (degraded).
+    const saysEscalation = team !== undefined && team.status !== "up" && /escalat/i.test(team.reason ?? "");
     observations.health.push({ host: host.name, at, status: response.status, causedBySoak, saysEscalation });
-    if (response.status !== 200 && saysEscalation)
+    if (team?.status === "down" && saysEscalation)
       observations.stops.push({
         at,
         cluster: host.cluster,
         host: host.name,
-        what: `/healthz of host ${host.name} answered ${response.status}: ${body.trim().slice(0, 160)}`,
+        what: `/healthz of host ${host.name} answered ${response.status}: team: ${team.reason}`,
       });
   } catch {
     observations.health.push({ host: host.name, at, status: "unreachable", causedBySoak });
+  }
+};
+
+/** The team's part of a /healthz body, read defensively (undefined when the body is not the documented one). */
+const teamPart = (body: string): { readonly status?: unknown; readonly reason?: string } | undefined => {
+  try {
+    const team = (JSON.parse(body) as { components?: { team?: { status?: unknown; reason?: unknown } } })
+      .components?.team;
+    if (team === undefined || team === null) return undefined;
+    return { status: team.status, ...(typeof team.reason === "string" ? { reason: team.reason } : {}) };
+  } catch {
+    return undefined;
   }
 };
 
