@@ -79,7 +79,7 @@ describe("the console surface", () => {
     expect(commands.map((command) => command.name)).toEqual(["frobnicate"]);
   });
 
-  it("prints a thread as the task's block: status lines, the reply as it is, the end once", async () => {
+  it("prints a thread as the task's block: status lines, the reply as it is, the end once with its embeds", async () => {
     const { surface, lines } = surfaceWithLines();
     const on = { channelId: "console", messageId: "abc123" };
     const thread = await surface.startThread(on, "hello");
@@ -87,7 +87,10 @@ describe("the console surface", () => {
     await surface.post(thread, { content: "line one\nline two", identity: { name: "echo" } });
     await surface.react(on, "✅");
     await surface.post(thread, { content: "🔁 retrying (attempt 2): down\x1b[2J" });
-    await surface.post(thread, { content: "❌ failed: down" });
+    await surface.post(thread, {
+      content: "❌ failed: down",
+      embeds: [{ footer: { text: "replay offline: troupe replay t.jsonl --task t-abc123" } }],
+    });
     await surface.react(on, "❌");
     expect(lines).toEqual([
       "[t-abc123] 👀 claimed",
@@ -96,6 +99,7 @@ describe("the console surface", () => {
       "[t-abc123] ✅ done",
       "[t-abc123] 🔁 retrying (attempt 2): down\\u001b[2J",
       "[t-abc123] ❌ failed: down",
+      "replay offline: troupe replay t.jsonl --task t-abc123",
     ]);
   });
 

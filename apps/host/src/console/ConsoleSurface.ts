@@ -173,7 +173,11 @@ export const createConsoleSurface = (print: (text: string) => void): ConsoleSurf
         // An agent's reply, or a post in the channel: its text as it is.
         printBlock(post.content, post.embeds);
         if (channelId !== CONSOLE_CHANNEL) lastLine.set(channelId, post.content);
-      } else for (const line of post.content.split("\n")) sayIn(channelId, line);
+      } else {
+        // A status post in the task's block (its ❌ with the reason, say), then its embeds' lines.
+        for (const line of post.content.split("\n")) sayIn(channelId, line);
+        printBlock("", post.embeds);
+      }
       for (const file of post.files ?? [])
         print(`(${printableLine(file.name)}, ${file.data.length} bytes, not shown)`);
       return ref;
