@@ -1,49 +1,29 @@
 // Deterministic replay through the product: the real `troupe start` with research on the Ollama
 // stand-in records its trace by default (private, in <data dir>/traces); `troupe replay` of that
 // trace, with no Ollama running, says every task is identical; a trace whose recorded prompt differs
-// from what the agent asks now is reported where the recorded I/O stops matching, with exit 1. What
-// research recalled from the host's semantic memory is recorded and given back: a replay without the
-// data folder (no memory store) asks the model what the recorded run asked.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+// from what the agent asks now is reported where the recorded I/O stops matching, with exit 1 and
+// the command that opens it in the visualizer. What research recalled from the host's semantic
+// memory is recorded and given back: a replay without the data folder (no memory store) asks the
+// model what the recorded run asked.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { startOllamaStandIn } from "../harness/ollamaStandIn.ts";
 import { researchReply } from "../harness/researchReplies.ts";
+import { recordResearchTrace, withChangedPrompt } from "../harness/researchTrace.ts";
 
 const folders: string[] = [];
 afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-/** Run `troupe start` with research on the stand-in, ask two questions, and return the trace file. */
+/** A new data folder, removed after the test, and the trace `troupe start` recorded in it. */
 const recordRun = async (): Promise<string> => {
   const dataDir = mkdtempSync(join(tmpdir(), "troupe-replay-"));
   folders.push(dataDir);
-  const ollama = await startOllamaStandIn({ defaultReply: researchReply });
-  try {
-    const troupe = spawnTroupe(["start"], {
-      TROUPE_DATA_DIR: dataDir,
-      TROUPE_AGENTS: "research",
-      OLLAMA_HOST: ollama.url,
-    });
-    await troupe.log("troupe started");
-    troupe.send("/ask echo hello replay");
-    await troupe.line(/^hello replay$/);
-    troupe.send("/ask research why is the sky blue");
-    await troupe.line(/why is the sky blue/, { from: 1 });
-    troupe.end();
-    expect(await troupe.exited).toBe(0);
-  } finally {
-    await ollama.close();
-  }
-  const traces = join(dataDir, "traces");
-  const [file, ...more] = readdirSync(traces);
-  expect(more).toEqual([]);
-  expect(statSync(traces).mode & 0o777).toBe(0o700);
-  expect(statSync(join(traces, file!)).mode & 0o777).toBe(0o600);
-  return join(traces, file!);
+  return recordResearchTrace(dataDir);
 };
 
 describe("troupe replay", () => {
@@ -57,12 +37,7 @@ describe("troupe replay", () => {
 
     // The recording asked the model something else than the research agent asks now.
     const changed = join(folders[0]!, "changed.jsonl");
-    const lines = readFileSync(trace, "utf8").split("\n");
-    const first = lines.findIndex((line) => line.includes('"kind":"io"') && line.includes('"port":"llm"'));
-    const record = JSON.parse(lines[first]!) as { request: { messages: { content: string }[] } };
-    record.request.messages[0]!.content = "You are an old research prompt.";
-    lines[first] = JSON.stringify(record);
-    writeFileSync(changed, lines.join("\n"));
+    withChangedPrompt(trace, changed, "You are an old research prompt.");
     const diverged = spawnTroupe(["replay", changed]);
     expect(await diverged.exited).toBe(1);
     expect(diverged.stdout[0]).toMatch(
@@ -70,6 +45,10 @@ describe("troupe replay", () => {
     );
     expect(diverged.stdout[1]).toBe("  at messages[0].content");
     expect(diverged.stdout[2]).toBe('  expected: "You are an old research prompt."');
+    const task = /^diverged: task (t-\w+)/.exec(diverged.stdout[0]!)![1];
+    expect(diverged.stdout.at(-1)).toBe(
+      `see it in the visualizer: troupe inspect ${changed} --replay --task ${task}`,
+    );
   }, 60_000);
 
   it("forks a recorded task: replays up to a record, then goes on live, recorded in a new trace", async () => {

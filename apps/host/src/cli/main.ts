@@ -40,7 +40,7 @@ export const main = async (
 ): Promise<number> => {
   try {
     // `troupe inspect <trace>` has options of its own: dispatched before start's parser.
-    if (args[0] === "inspect") return await inspectCommand(args.slice(1), io);
+    if (args[0] === "inspect") return await inspectCommand(args.slice(1), io, agents);
     // `troupe replay <trace>`: re-run recorded tasks offline and compare them with the recording.
     if (args[0] === "replay") return await replayCommand(args.slice(1), io, agents);
     // `troupe kakao login`: the first KakaoTalk authorisation for the notifier.

@@ -1,9 +1,35 @@
 // Where the visualizer's records come from: a live Inspector (the host's team, streamed as it
 // runs) or a recorded JSONL trace (`troupe inspect trace.jsonl`). Both hand out JSONL lines, so
-// the server streams them without parsing or re-serializing.
+// the server streams them without parsing or re-serializing. A trace also says what the page needs
+// to offer its replay commands, and — opened with --replay — how its replay went.
 import { randomUUID } from "node:crypto";
-import type { Inspector, MalformedTraceLine, TraceRecord } from "@troupe/runtime";
+import type { Divergence, Inspector, MalformedTraceLine, TraceRecord } from "@troupe/runtime";
 import type { MachineGraph } from "@troupe/runtime/inspect/graph";
+import type { EarlierStart } from "../replay/earlierTaskStarts.ts";
+
+/** A divergence as the page shows it: where, the record to land on, the replay that finds it. */
+export interface ShownDivergence extends Divergence {
+  /** The trace record the page opens at and marks (see `divergencePoint`); null when none. */
+  readonly at: number | null;
+  /** The root task whose replay reproduces it. */
+  readonly rootTaskId: string;
+  /** How `troupe replay` prints it (`describeDivergence`): where, expected and got. */
+  readonly text: string;
+}
+
+export type ReplayOutcome =
+  | { readonly identical: true; readonly tasks: number }
+  | { readonly identical: false; readonly tasks: number; readonly divergence: ShownDivergence };
+
+/** What the page of a recorded trace knows to offer its replay commands. */
+export interface TraceReplay {
+  /** The trace file the page was opened with, absolute: the file the commands name. */
+  readonly trace: string;
+  /** Tasks of the page whose recording starts in an earlier file of the folder (it rotated). */
+  readonly earlier: Readonly<Record<string, EarlierStart>>;
+  /** Opened with --replay: how the replay went; null otherwise. */
+  readonly outcome: ReplayOutcome | null;
+}
 
 export interface InspectSource {
   readonly mode: "live" | "trace";
@@ -13,6 +39,8 @@ export interface InspectSource {
   readonly run: string;
   /** Said in the page: a trace with no records, the lines of a trace that were skipped. */
   readonly notice: string | null;
+  /** A recorded trace's replay commands and replay outcome; null for the live page. */
+  readonly replay: TraceReplay | null;
   /** Lines for a reader that has seen every record up to seq `after` (0: a new reader). */
   backfill(after: number): readonly string[];
   /** Lines as they are made; returns the unsubscribe function (a trace never calls it). */
@@ -36,6 +64,7 @@ export const liveSource = (inspector: Inspector): InspectSource => ({
   title: "live",
   run: randomUUID(),
   notice: null,
+  replay: null,
   backfill(after) {
     const lines = inspector.lines();
     const first = lines.length > 0 ? seqOfLine(lines[0]!) : 0;
@@ -71,6 +100,7 @@ export const traceSource = (
   title: string,
   records: readonly TraceRecord[],
   skipped: readonly MalformedTraceLine[] = [],
+  replay: TraceReplay | null = null,
 ): InspectSource => {
   const lines = records.map((record) => JSON.stringify(record));
   const machines = new Map<string, MachineGraph>();
@@ -80,6 +110,7 @@ export const traceSource = (
     title,
     run: `trace:${title}`,
     notice: traceNotice(records, skipped),
+    replay,
     backfill: (after) => (after <= 0 ? lines : lines.filter((_line, index) => records[index]!.seq > after)),
     subscribe: () => () => {},
     machine: (hash) => machines.get(hash),

@@ -83,7 +83,13 @@ export const createInspectHandler = (options: InspectHandlerOptions): InspectHan
     });
     message(
       "hello",
-      JSON.stringify({ mode: source.mode, title: source.title, run: source.run, notice: source.notice }),
+      JSON.stringify({
+        mode: source.mode,
+        title: source.title,
+        run: source.run,
+        notice: source.notice,
+        replay: source.replay,
+      }),
     );
     const backfill = source.backfill(after);
     for (let start = 0; start < backfill.length; start += BATCH) {

@@ -99,7 +99,18 @@ section.panel > h2 .tab { padding: 0 8px; font-size: 11px; text-transform: none;
 .tl-row:hover { background: #f5f7fa; } .tl-row.current { background: #fff7e6; box-shadow: inset 3px 0 0 #f59e0b; } .tl-row.future { color: #9aa5b1; }
 .tl-row .seq, .tl-row .time { font-family: ui-monospace, monospace; color: #7b8794; font-size: 11px; }
 .tl-row .type { font-family: ui-monospace, monospace; }
-.k-runtime { color: #047857; } .k-event { color: #1d4ed8; } .k-llm { color: #6d28d9; } .k-approval { color: #b45309; }
+.tl-row.diverged { background: #fee2e2; color: #991b1b; box-shadow: inset 3px 0 0 #dc2626; font-weight: 600; }
+.tl-row.diverged.current { background: #fecaca; }
+header #replay-result { background: #047857; border-color: #047857; cursor: default; }
+header #replay-result.diverged { background: #b91c1c; border-color: #b91c1c; cursor: pointer; font-weight: 600; }
+#details .divergence { border: 1px solid #fca5a5; background: #fef2f2; border-radius: 6px; padding: 0 8px 8px; margin-bottom: 8px; }
+#details .divergence h3 { color: #b91c1c; } #details .divergence pre { background: #ffffff; }
+#details .divergence summary { cursor: pointer; font-size: 11px; color: #52606d; margin-top: 6px; }
+#details .replay-here { border: 1px solid #d9e2ec; border-radius: 6px; padding: 0 8px 8px; margin-bottom: 8px; }
+#details .command { display: flex; gap: 6px; align-items: flex-start; margin-top: 6px; }
+#details .command code { flex: 1; min-width: 0; font-size: 11px; background: #f5f7fa; border-radius: 4px; padding: 4px 6px; white-space: pre-wrap; word-break: break-all; }
+#details .hint { font-size: 11px; color: #7b8794; margin-top: 2px; }
+.k-runtime { color: #047857; } .k-io { color: #b91c1c; } .k-event { color: #1d4ed8; } .k-llm { color: #6d28d9; } .k-approval { color: #b45309; }
 footer { display: flex; align-items: center; gap: 8px; padding: 0 12px; background: #ffffff; border-top: 1px solid #d9e2ec; margin-top: 8px; }
 footer input[type=range] { flex: 1; }
 footer #position { font-family: ui-monospace, monospace; font-size: 12px; min-width: 170px; text-align: right; color: #323f4b; }
@@ -117,6 +128,7 @@ export const inspectPageHtml = (title: string): string => `<!doctype html>
 <body>
 <header>
   <h1>Troupe · statecharts</h1><span id="mode" class="badge">…</span><span id="status">connecting…</span><span id="notice" hidden></span>
+  <button id="replay-result" hidden title="The replay's outcome"></button>
   <span class="spacer"></span>
   <button id="copy-link" title="Copy a link to this point of the run">Copy link</button>
   <button id="export-svg" title="Download the chart as SVG">Export SVG</button>

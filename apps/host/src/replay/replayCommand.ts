@@ -2,19 +2,21 @@
 // Ollama, Discord or Redis — with the host's agents, feeding the recorded model replies, tool
 // results and human answers back on a simulated clock, and compare each actor's events and each
 // task's outcome with the recording. Exit 0 with "identical: N tasks", or 1 with the first
-// divergence; bad input is one line and exit code 2, like every command.
+// divergence and the command that opens it in the visualizer; bad input is one line and exit code 2,
+// like every command.
+import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import {
   type AnyAgentDefinition,
   describeDivergence,
   MalformedTraceError,
-  redactTraceValue,
-  replayTasks,
+  type ReplayResult,
   type TraceRecord,
 } from "@troupe/runtime";
 import { parseTraceCommand, usageError } from "../cli/parseTraceCommand.ts";
-import { hostReplayTeam } from "./hostReplayTeam.ts";
 import { readTaskRecords } from "./readTaskRecords.ts";
+import { inspectReplayCommandLine } from "./replayCommandLine.ts";
+import { divergencePoint, replayWithHostTeam } from "./replayWithHostTeam.ts";
 import { runFork } from "./runFork.ts";
 
 export const replayUsage = `troupe replay: re-run recorded tasks offline and compare them with the recording.
@@ -31,7 +33,9 @@ the recording.
 
 Exit status: 0 and "identical: N tasks" when everything matches; 1 and the first divergence (task,
 actor, seq, expected vs got) when something does not — a changed prompt shows as the model call
-whose request is no longer the recorded one; 2 for bad input.
+whose request is no longer the recorded one; 2 for bad input. Under a divergence it prints the
+command that opens it in the visualizer, at the divergent record:
+  troupe inspect <trace.jsonl> --replay --task <id>
 
 Fork: with --until <seq> --live, the task is replayed up to trace record <seq>, then goes on live:
 its next model call (or the first that is no longer the recorded one) and every one after it go to
@@ -97,13 +101,9 @@ export const replayCommand = async (
       return usage((error as Error).message.replace(/^replay: /, ""));
     }
   }
-  let result: Awaited<ReturnType<typeof replayTasks>>;
+  let result: ReplayResult;
   try {
-    result = await replayTasks(records, {
-      team: (names) => hostReplayTeam(names, extraAgents),
-      redact: redactTraceValue,
-      ...(values.task !== undefined ? { taskId: values.task } : {}),
-    });
+    result = await replayWithHostTeam(records, { taskId: task, extraAgents });
   } catch (error) {
     return usage((error as Error).message.replace(/^replay: /, ""));
   }
@@ -111,6 +111,9 @@ export const replayCommand = async (
     io.stdout.write(`identical: ${result.tasks} task${result.tasks === 1 ? "" : "s"}\n`);
     return 0;
   }
-  io.stdout.write(`${describeDivergence(result.divergence)}\n`);
+  const { rootTaskId } = divergencePoint(records, result.divergence);
+  io.stdout.write(
+    `${describeDivergence(result.divergence)}\nsee it in the visualizer: ${inspectReplayCommandLine(resolve(trace), rootTaskId)}\n`,
+  );
   return 1;
 };

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The page's copy of the run: every record in seq order, the machines, every actor ever seen (for
-// names, and the agent each incarnation belongs to), the agents' restarts, the timeline's rows,
-// and the replay state — live at the end, or at any earlier point
+// names, and the agent each incarnation belongs to), the agents' restarts, the timeline's rows (and
+// the record a replay diverged at, listed whatever its kind), the tasks' parents, and the replay state — live at the end, or at any earlier point
 // from the nearest kept state (one every CHECKPOINT_EVERY records), so scrubbing stays fast at
 // 100,000 records.
 import {
@@ -13,6 +13,7 @@ import {
   type TraceRecord,
   type TraceRecordOf,
 } from "@troupe/runtime/inspect/graph";
+import { addTaskStarts, type TaskParents } from "../../replay/recordedTasks.ts";
 
 const CHECKPOINT_EVERY = 2_000;
 
@@ -50,6 +51,12 @@ export interface TraceStore {
   readonly restarts: Map<string, number>;
   /** Indices (into records) of the records the timeline lists. */
   readonly rows: number[];
+  /** The trace record a replay of this trace diverged at (`troupe inspect --replay`), or null. */
+  readonly divergedAt: number | null;
+  /** List the record with this seq in the timeline as the divergence; before its record is added. */
+  markDivergence(seq: number): void;
+  /** The recorded tasks' parents, from their `task` io records. */
+  readonly taskParents: TaskParents;
   /** Indices of the records holding each actor's transitions (microsteps, snapshots), none empty. */
   readonly microsteps: Map<string, number[]>;
   /** The state after the last record. */
@@ -71,6 +78,8 @@ export const createTraceStore = (): TraceStore => {
   const restarts = new Map<string, number>();
   const rows: number[] = [];
   const microsteps = new Map<string, number[]>();
+  const taskParents: TaskParents = new Map();
+  let divergedAt: number | null = null;
   const live = createReplayState();
   const kept: { index: number; state: ReplayState }[] = [];
   let cached: { index: number; state: ReplayState } | undefined;
@@ -116,6 +125,13 @@ export const createTraceStore = (): TraceStore => {
     restarts,
     rows,
     microsteps,
+    get divergedAt() {
+      return divergedAt;
+    },
+    markDivergence(seq) {
+      divergedAt = seq;
+    },
+    taskParents,
     live,
     add(batch) {
       let added = 0;
@@ -144,7 +160,8 @@ export const createTraceStore = (): TraceStore => {
           microsteps.set(record.actor, list);
           list.push(index);
         }
-        if (isTimelineRecord(record)) rows.push(index);
+        if (isTimelineRecord(record) || record.seq === divergedAt) rows.push(index);
+        addTaskStarts([record], taskParents);
         if (index > 0 && index % CHECKPOINT_EVERY === 0) kept.push({ index, state: cloneReplayState(live) });
       }
       return added;

@@ -4,7 +4,9 @@
 // actor's statechart, the timeline and the details for the current point — the live end, or any
 // point scrubbed to. The point, the actor and the filters live in the address fragment (edited
 // by hand, it is followed). The selection follows an agent across its incarnations; a tab that
-// reconnects to a host that restarted starts over on the new run.
+// reconnects to a host that restarted starts over on the new run. A recorded trace's Details offer
+// the commands that replay a task from the record picked; opened with `troupe inspect --replay`,
+// the page lands on the record the replay diverged at, with its agent selected.
 import {
   activeStateIds,
   type ReplayState,
@@ -12,11 +14,13 @@ import {
   type TraceRecordOf,
 } from "@troupe/runtime/inspect/graph";
 import type { ChartLayout } from "../ChartLayout.ts";
+import type { ShownDivergence, TraceReplay } from "../InspectSource.ts";
 import { CHART_CSS } from "../inspectPageHtml.ts";
 import { type ChartView, drawChart, exportSvg } from "./chartView.ts";
 import { createChartZoom } from "./chartZoom.ts";
 import { formatDeepLink, parseDeepLink } from "./deepLink.ts";
 import { detailsHtml } from "./detailsView.ts";
+import { replayHtml } from "./replayView.ts";
 import { sequenceHtml } from "./sequenceView.ts";
 import { createTraceStore, withoutIncarnation } from "./TraceStore.ts";
 import { createTimelineView, type TimelineFilter, taskOf } from "./timelineView.ts";
@@ -39,6 +43,9 @@ let selected: string | null = link.actor;
 let mode: "live" | "trace" = "live";
 let run: string | null = null; // the run behind the stream
 let ended = false;
+let replay: TraceReplay | null = null; // a recorded trace's replay commands and outcome
+let divergence: ShownDivergence | null = null; // where `troupe inspect --replay` found it diverged
+let pendingLineage: string | null = null; // the divergence's agent, selected once its actor arrived
 
 const scrub = byId<HTMLInputElement>("scrub");
 const treeElement = byId("tree");
@@ -103,6 +110,18 @@ const followIncarnation = (state: ReplayState) => {
       return;
     }
   }
+};
+
+/** The actor of `lineage` (an agent's name) running at `index`, else any of its incarnations. */
+const actorOfLineage = (lineage: string, index: number): string | null => {
+  const state = store.stateAt(index);
+  let any: string | null = null;
+  for (const name of store.names.values()) {
+    if (name.lineage !== lineage) continue;
+    if (state.actors[name.actor]) return name.actor;
+    any ??= name.actor;
+  }
+  return any;
 };
 
 /** The last record at or before `index` holding a transition of `actor` (-1 when none). */
@@ -271,7 +290,7 @@ function render() {
     const details = detailsHtml(store, picked);
     byId("details-title").textContent = details.title;
     if (byId("details").dataset.index !== String(picked)) {
-      byId("details").innerHTML = details.html;
+      byId("details").innerHTML = replayHtml(store, replay, picked) + details.html;
       byId("details").dataset.index = String(picked);
     }
   }
@@ -358,6 +377,32 @@ byId<HTMLInputElement>("hide-xstate").addEventListener("change", (event) => {
   refilter();
 });
 
+// A command's Copy button: the command is selected (so Ctrl+C copies it where the clipboard is not
+// reachable, a page served beyond loopback over http) and put on the clipboard.
+byId("details").addEventListener("click", (event) => {
+  const button = (event.target as HTMLElement).closest<HTMLButtonElement>("button.copy");
+  const code = button?.parentElement?.querySelector("code");
+  if (!button || !code) return;
+  getSelection()?.selectAllChildren(code);
+  const copied = navigator.clipboard?.writeText(button.dataset.copy ?? "");
+  if (!copied) button.textContent = "Selected: press Ctrl+C";
+  copied?.then(
+    () => (button.textContent = "Copied"),
+    () => (button.textContent = "Selected: press Ctrl+C"),
+  );
+});
+
+/** Go to the divergence's record with its agent selected. */
+const showDivergence = () => {
+  if (divergence?.at == null) return;
+  const index = store.indexOfSeq(divergence.at);
+  selected = actorOfLineage(divergence.actor, index) ?? selected;
+  lastTreeKey = "";
+  flashedIndex = -1;
+  goTo(index);
+};
+byId("replay-result").addEventListener("click", showDivergence);
+
 byId("copy-link").addEventListener("click", () => {
   const wasFollowing = follow;
   follow = false;
@@ -413,6 +458,31 @@ const refreshActorFilter = () => {
   actorSelect.value = filter.actor;
 };
 
+/** A trace's replay: its outcome in the header; a divergence is marked and, unless linked elsewhere, opened. */
+const showReplay = (shown: TraceReplay | null) => {
+  replay = shown;
+  const outcome = shown?.outcome;
+  const result = byId<HTMLButtonElement>("replay-result");
+  result.hidden = !outcome;
+  if (!outcome) return;
+  if (outcome.identical) {
+    result.textContent = `replay identical · ${outcome.tasks} task${outcome.tasks === 1 ? "" : "s"}`;
+    result.disabled = true;
+    return;
+  }
+  divergence = outcome.divergence;
+  result.classList.add("diverged");
+  result.textContent = `⚠ replay diverged${divergence.at !== null ? ` at #${divergence.at}` : ""} · task ${divergence.taskId} · ${divergence.actor}`;
+  result.title = divergence.text;
+  if (divergence.at === null) return;
+  store.markDivergence(divergence.at);
+  if (link.seq === null) {
+    pendingSeq = divergence.at;
+    follow = false;
+  }
+  if (link.actor === null) pendingLineage = divergence.actor;
+};
+
 const status = byId("status");
 const source = new EventSource("/inspect/api/stream");
 source.addEventListener("hello", (event) => {
@@ -421,6 +491,7 @@ source.addEventListener("hello", (event) => {
     title: string;
     run: string;
     notice: string | null;
+    replay: TraceReplay | null;
   };
   if (run !== null && hello.run !== run) {
     // The host restarted: the stream goes on with another run. Start over on it, at its live end
@@ -434,6 +505,7 @@ source.addEventListener("hello", (event) => {
     location.reload();
     return;
   }
+  if (run === null) showReplay(hello.replay);
   run = hello.run;
   const notice = byId("notice");
   notice.hidden = hello.notice === null;
@@ -451,6 +523,15 @@ source.addEventListener("records", (event) => {
   refreshActorFilter();
   if (firstBatch) timeline.refilter(filter);
   else timeline.append(filter);
+  if (pendingLineage !== null && divergence?.at != null) {
+    const actor = actorOfLineage(pendingLineage, store.indexOfSeq(divergence.at));
+    if (actor !== null) {
+      selected = actor;
+      pendingLineage = null;
+      lastTreeKey = "";
+      flashedIndex = -1;
+    }
+  }
   if (selected === null) {
     // Start on the first agent (or whatever machine there is), so the chart is never empty.
     const candidates = [...store.names.values()].filter((actor) => actor.graph !== null);

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-// The event timeline: one row per event, runtime event, model call and approval, filtered by
+// The event timeline: one row per event, runtime event, model call and approval (and the record a
+// replay diverged at, marked, whatever its kind), filtered by
 // agent (all its incarnations) or actor, task and type (xstate.* hidden unless asked); the ◀ ▶
 // steps and the arrow keys go from visible row to visible row. Drawn virtually (only the rows in view
 // exist), so 100,000 records scroll as smoothly as ten.
@@ -31,6 +32,10 @@ export const taskOf = (record: TraceRecord): string | null => {
   return null;
 };
 
+/** The task a timeline row is about: its record's, or a task I/O record's (a divergence's row). */
+export const rowTaskOf = (record: TraceRecord): string | null =>
+  record.kind === "io" ? record.taskId : taskOf(record);
+
 const typeOf = (record: TraceRecord): string => {
   switch (record.kind) {
     case "runtime":
@@ -41,6 +46,8 @@ const typeOf = (record: TraceRecord): string => {
       return "llm.call";
     case "approval":
       return `approval.${record.decision}`;
+    case "io":
+      return `io.${record.port}`;
     default:
       return record.kind;
   }
@@ -56,6 +63,7 @@ const lineagesOf = (record: TraceRecord, store: TraceStore): string[] => {
   if (record.kind === "event")
     return [...lineageOf(store, record.target), ...lineageOf(store, sourceOf(record, store))];
   if (record.kind === "llm") return lineageOf(store, record.actor);
+  if (record.kind === "io") return record.agent !== null ? [record.agent] : [];
   if (record.kind === "runtime" && "agent" in record.event && typeof record.event.agent === "string")
     return [record.event.agent];
   return [];
@@ -77,7 +85,7 @@ export const matches = (record: TraceRecord, filter: TimelineFilter, store: Trac
   const type = typeOf(record);
   if (filter.hideXstate && type.startsWith("xstate.")) return false;
   if (filter.type !== "" && !type.includes(filter.type)) return false;
-  if (filter.task !== "" && !(taskOf(record) ?? "").includes(filter.task)) return false;
+  if (filter.task !== "" && !(rowTaskOf(record) ?? "").includes(filter.task)) return false;
   if (filter.actor !== "" && !lineagesOf(record, store).some((lineage) => inLineage(lineage, filter.actor)))
     return false;
   return true;
@@ -100,6 +108,8 @@ const summaryOf = (record: TraceRecord, store: TraceStore): string => {
       return `${record.model} · ${record.promptTokens ?? "?"}+${record.completionTokens ?? "?"} tokens · ${Math.round(record.latencyMs)} ms · ${record.outcome}${record.agent ? ` · ${record.agent}` : ""}`;
     case "approval":
       return `${record.decision} by ${record.by ?? "unknown"} · ${record.question}`;
+    case "io":
+      return `${record.agent ?? "supervisor"} · task ${record.taskId} · ${record.port} call ${record.call}`;
     default:
       return "";
   }
@@ -167,9 +177,10 @@ export const createTimelineView = (
     for (let row = first; row < last; row += 1) {
       const index = visible[row]!;
       const record = store.records[index]!;
-      const classes = `tl-row${row === current ? " current" : ""}${index > position ? " future" : ""}`;
+      const diverged = record.seq === store.divergedAt;
+      const classes = `tl-row${row === current ? " current" : ""}${index > position ? " future" : ""}${diverged ? " diverged" : ""}`;
       html.push(
-        `<div class="${classes}" data-index="${index}" data-seq="${record.seq}" style="top:${row * ROW_HEIGHT}px"><span class="seq">#${record.seq}</span><span class="time">${time(record.at)}</span><span class="k-${record.kind}">${record.kind}</span><span class="type">${escapeHtml(typeOf(record))}</span><span class="summary">${escapeHtml(summaryOf(record, store))}</span></div>`,
+        `<div class="${classes}" data-index="${index}" data-seq="${record.seq}" style="top:${row * ROW_HEIGHT}px"${diverged ? ' title="The replay diverged here"' : ""}><span class="seq">#${record.seq}</span><span class="time">${time(record.at)}</span><span class="k-${record.kind}">${record.kind}</span><span class="type">${escapeHtml(typeOf(record))}</span><span class="summary">${escapeHtml(summaryOf(record, store))}</span></div>`,
       );
     }
     content.innerHTML = html.join("");
