@@ -70,6 +70,8 @@ export const detailsHtml = (store: TraceStore, index: number): { title: string; 
           ? `llm ${record.model}`
           : record.kind === "approval"
             ? `approval ${record.decision}`
-            : record.kind;
+            : record.kind === "io"
+              ? `io.${record.port}`
+              : record.kind;
   return { title, html: parts.join("") };
 };

@@ -1,0 +1,229 @@
+// Deterministic replay in the visualizer (issue 19), in Debian's Chromium through playwright-core.
+// Through the real CLI: `troupe replay` of a trace whose recorded prompt is not today's prints the
+// command that opens the divergence; that command's page lands on the divergent record, marked on
+// the timeline, with research selected and expected against got; its "replay from here" commands
+// are copied with their buttons and run as they read — the fork goes live on the Ollama stand-in.
+// On a rotated trace folder, a task's record in a later file offers the command naming the file
+// the task started in, which replays it identically.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import {
+  createInspector,
+  createSupervisor,
+  defineAgent,
+  listTraceFiles,
+  redactTraceValue,
+} from "@troupe/runtime";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { runInspect } from "../../apps/host/src/inspect/runInspect.ts";
+import { hostReplayTeam } from "../../apps/host/src/replay/hostReplayTeam.ts";
+import { replayCommand } from "../../apps/host/src/replay/replayCommand.ts";
+import { startHostRecording } from "../../apps/host/src/start/hostTrace.ts";
+import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
+import { startOllamaStandIn } from "../harness/ollamaStandIn.ts";
+import { researchReply } from "../harness/researchReplies.ts";
+import { recordResearchTrace, withChangedPrompt } from "../harness/researchTrace.ts";
+
+let context: BrowserContext;
+let profile: string;
+const folders: string[] = [];
+/** Errors thrown in the pages; none is expected. */
+const pageErrors: string[] = [];
+
+const folder = (prefix: string) => {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  folders.push(path);
+  return path;
+};
+
+const openPage = async (url: string): Promise<Page> => {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (error) => pageErrors.push(error.stack ?? error.message));
+  await page.goto(url);
+  await page.waitForSelector("body[data-loaded]");
+  return page;
+};
+
+/** The command shown in the Details panel ("fork" or "replay"), as its Copy button copies it. */
+const copied = async (page: Page, name: "fork" | "replay") => {
+  const shown = await page.textContent(`#details .command[data-command="${name}"] code`);
+  await page.click(`#details .command[data-command="${name}"] button.copy`);
+  await page.waitForSelector(`#details .command[data-command="${name}"] button.copy:has-text("Copied")`);
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
+  return shown!;
+};
+
+beforeAll(async () => {
+  profile = folder("troupe-chromium-");
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+    ],
+  });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+}, 30_000);
+
+afterEach(() => {
+  expect(pageErrors).toEqual([]);
+});
+
+afterAll(async () => {
+  await context?.close();
+  for (const path of folders.splice(0)) rmSync(path, { recursive: true, force: true });
+});
+
+describe("replay in the visualizer", () => {
+  it("opens a divergence from troupe replay's command, and forks live from it", async () => {
+    const dataDir = folder("troupe-inspect-replay-");
+    const trace = await recordResearchTrace(dataDir);
+    const changed = join(dataDir, "changed.jsonl");
+    withChangedPrompt(trace, changed, "You are an old research prompt.");
+
+    const replay = spawnTroupe(["replay", changed], { OLLAMA_HOST: "http://127.0.0.1:9" });
+    expect(await replay.exited).toBe(1);
+    const [, task, at] = /^diverged: task (t-\w+), actor research, seq 1 \(llm, trace record (\d+)\)$/.exec(
+      replay.stdout[0]!,
+    )!;
+    const offered = /^see it in the visualizer: (troupe inspect .+)$/.exec(replay.stdout.at(-1)!)![1]!;
+    expect(offered).toBe(`troupe inspect ${changed} --replay --task ${task}`);
+
+    const inspect = spawnTroupe(offered.split(" ").slice(1), { OLLAMA_HOST: "http://127.0.0.1:9" });
+    try {
+      const address = /^open (\S+)$/.exec(await inspect.line(/^open /))![1]!;
+      expect(inspect.stdout).toContain(replay.stdout[0]);
+      const page = await openPage(address);
+      try {
+        // Landed on the divergent record, marked, with research's chart and what differed.
+        await page.waitForSelector(`.tl-row.diverged.current[data-seq="${at}"]`);
+        expect(await page.textContent(`.tl-row.diverged[data-seq="${at}"] .type`)).toBe("io.llm");
+        expect(await page.textContent("#replay-result")).toContain(`replay diverged at #${at}`);
+        await page.waitForSelector('.tree-row.selected:has-text("research#1")');
+        expect(await page.textContent("#chart-title")).toContain("research#1");
+        const shown = await page.textContent("#details .divergence pre");
+        expect(shown).toContain("at messages[0].content");
+        expect(shown).toContain('expected: "You are an old research prompt."');
+        expect(shown).toContain('got:      "You are a careful researcher.');
+        await page.screenshot({
+          path: join(import.meta.dirname, "../../test-results/inspect-divergence.png"),
+        });
+
+        // Replay from here: the fork from the divergent record, run as copied, goes live there.
+        const fork = await copied(page, "fork");
+        expect(fork).toBe(`troupe replay ${changed} --task ${task} --until ${at} --live`);
+        expect(await copied(page, "replay")).toBe(`troupe replay ${changed} --task ${task}`);
+        const ollama = await startOllamaStandIn({ defaultReply: researchReply });
+        try {
+          const forked = spawnTroupe(fork.split(" ").slice(1), {
+            OLLAMA_HOST: ollama.url,
+            TROUPE_DATA_DIR: dataDir,
+          });
+          expect(await forked.exited).toBe(0);
+          expect(forked.stdout[0]).toBe(
+            `forked: task ${task} went live at its llm call 1 (replayed up to trace record ${at})`,
+          );
+          expect(forked.stdout[1]).toMatch(/^succeeded: \{"question":"why is the sky blue"/);
+        } finally {
+          await ollama.close();
+        }
+      } finally {
+        await page.close();
+      }
+    } finally {
+      inspect.child.kill("SIGTERM");
+      expect(await inspect.exited).toBe(0);
+    }
+  }, 90_000);
+
+  it("offers a task's replay from a later file of a rotated folder, naming the file it started in", async () => {
+    const dir = folder("troupe-inspect-rotated-");
+    const inspector = createInspector({ redact: redactTraceValue });
+    // A new file for every batch of records, and an agent that waits until its task's start is on
+    // disk: the task's later records are in later files.
+    const recording = startHostRecording(inspector, { dir, retain: 1_000, maxFileBytes: 1 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const gated = defineAgent({
+      name: "gated",
+      handle: async (task) => {
+        await gate;
+        return task.text;
+      },
+    });
+    const team = createSupervisor({
+      ...hostReplayTeam(["gated"], [gated]),
+      inspect: inspector.inspect,
+      io: recording.recorder.io,
+    });
+    const detach = inspector.attachTeam(team);
+    const task = team.submit({ text: "hello across files", agent: "gated" });
+    await vi.waitFor(async () => {
+      const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
+      expect(written).toContain(`"type":"task.started","taskId":"${task.id}"`);
+    });
+    open();
+    await task.result;
+    detach();
+    team.stop();
+    await recording.stop();
+    const files = await listTraceFiles(dir);
+    const holding = (...parts: string[]) =>
+      files.find((file) =>
+        readFileSync(file, "utf8")
+          .split("\n")
+          .some((line) => parts.every((part) => line.includes(part))),
+      )!;
+    const started = holding('"port":"task"', task.id);
+    const ended = holding('"task.succeeded"', task.id);
+    expect(files.indexOf(ended)).toBeGreaterThan(files.indexOf(started));
+
+    const stdout = new PassThrough();
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let printed = "";
+    stdout.on("data", (chunk) => {
+      printed += String(chunk);
+    });
+    const running = runInspect(
+      { trace: ended, host: "127.0.0.1", port: 0 },
+      { stdin: new PassThrough(), stdout, stderr: new PassThrough(), stopped },
+    );
+    try {
+      await vi.waitFor(() => expect(printed).toMatch(/open \S+/));
+      const page = await openPage(/open (\S+)/.exec(printed)![1]!);
+      try {
+        await page.fill("#filter-task", task.id);
+        await page.click('.tl-row:has-text("task.succeeded")');
+        await page.waitForSelector(`#details .replay-here h3:has-text("task ${task.id}")`);
+        const command = await copied(page, "replay");
+        expect(command).toBe(`troupe replay ${started} --task ${task.id}`);
+        const out = new PassThrough();
+        const code = await replayCommand(
+          command.split(" ").slice(2),
+          { stdout: out, stderr: new PassThrough(), env: {} },
+          [gated],
+        );
+        expect({ code, printed: String(out.read()) }).toEqual({ code: 0, printed: "identical: 1 task\n" });
+      } finally {
+        await page.close();
+      }
+    } finally {
+      stop();
+      expect(await running).toBe(0);
+    }
+  });
+});
