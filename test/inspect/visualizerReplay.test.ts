@@ -4,7 +4,8 @@
 // the timeline, with research selected and expected against got; its "replay from here" commands
 // are copied with their buttons and run as they read — the fork goes live on the Ollama stand-in.
 // On a rotated trace folder, a task's record in a later file offers the command naming the file
-// the task started in, which replays it identically.
+// the task started in, which replays it identically. A replay that matches says so in the header;
+// --task without --replay, or a task the trace lacks, is refused.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import {
 } from "@troupe/runtime";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { inspectCommand } from "../../apps/host/src/inspect/inspectCommand.ts";
 import { runInspect } from "../../apps/host/src/inspect/runInspect.ts";
 import { hostReplayTeam } from "../../apps/host/src/replay/hostReplayTeam.ts";
 import { replayCommand } from "../../apps/host/src/replay/replayCommand.ts";
@@ -225,5 +227,44 @@ describe("replay in the visualizer", () => {
       stop();
       expect(await running).toBe(0);
     }
+  });
+
+  it("says an identical replay in the header, and refuses --task without --replay or a task not in the trace", async () => {
+    const trace = join(import.meta.dirname, "../fixtures/traces/echo.jsonl");
+    const inspect = async (args: string[]) => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let printed = "";
+      stdout.on("data", (chunk) => {
+        printed += String(chunk);
+      });
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      const running = inspectCommand(args, { stdin: new PassThrough(), stdout, stderr, stopped });
+      return { running, stop, printed: () => printed, stderr: () => String(stderr.read() ?? "") };
+    };
+    const identical = await inspect([trace, "--replay"]);
+    await vi.waitFor(() => expect(identical.printed()).toMatch(/open \S+/));
+    expect(identical.printed()).toContain("identical: 1 task\n");
+    const page = await openPage(/open (\S+)/.exec(identical.printed())![1]!);
+    try {
+      expect(await page.textContent("#replay-result")).toBe("replay identical · 1 task");
+      expect(await page.locator(".tl-row.diverged").count()).toBe(0);
+    } finally {
+      await page.close();
+      identical.stop();
+    }
+    expect(await identical.running).toBe(0);
+
+    const alone = await inspect([trace, "--task", "t-1"]);
+    expect(await alone.running).toBe(2);
+    expect(alone.stderr()).toMatch(/^troupe inspect: --task goes with --replay\n/);
+    const missing = await inspect([trace, "--replay", "--task", "t-nope"]);
+    expect(await missing.running).toBe(2);
+    expect(missing.stderr()).toBe(
+      "troupe inspect: task t-nope is not in the trace (no io record of it was recorded)\n",
+    );
   });
 });

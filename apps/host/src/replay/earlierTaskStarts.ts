@@ -4,15 +4,37 @@
 // task starts in and reads on from there, so the visualizer's replay command for such a task names
 // that earlier file. Only the files before the trace in its own folder are read, newest first, and
 // only until every missing start is found.
+import { createReadStream } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { listTraceFiles, readTrace, type TraceRecord } from "@troupe/runtime";
-import { addTaskStarts } from "./recordedTasks.ts";
+import { createInterface } from "node:readline";
+import { decodeTraceRecord, listTraceFiles, type TraceRecord } from "@troupe/runtime";
+import { addTaskStarts, type TaskParents, taskOrIoTaskOf } from "./recordedTasks.ts";
 
 /** A task's start in an earlier file: that file, and the task that dispatched it (null: a root). */
 export interface EarlierStart {
   readonly file: string;
   readonly parent: string | null;
 }
+
+/** The task starts a trace file holds; only their lines are decoded (a file may be 64 MiB). */
+const taskStartsIn = async (file: string): Promise<TaskParents> => {
+  const starts: TraceRecord[] = [];
+  for await (const line of createInterface({
+    input: createReadStream(file),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  })) {
+    if (!line.includes('"port":"task"')) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const decoded = decodeTraceRecord(json);
+    if (decoded.ok) starts.push(decoded.record);
+  }
+  return addTaskStarts(starts);
+};
 
 /** The starts, in the earlier files of `trace`'s folder, of the tasks `records` have but do not start. */
 export const earlierTaskStarts = async (
@@ -24,7 +46,10 @@ export const earlierTaskStarts = async (
   const want = (taskId: string) => {
     if (!known.has(taskId)) missing.add(taskId);
   };
-  for (const record of records) if (record.kind === "io") want(record.taskId);
+  for (const record of records) {
+    const taskId = taskOrIoTaskOf(record);
+    if (taskId !== null) want(taskId);
+  }
   for (const parent of known.values()) if (parent !== null) want(parent);
   const found: Record<string, EarlierStart> = {};
   if (missing.size === 0) return found;
@@ -32,10 +57,7 @@ export const earlierTaskStarts = async (
   const folder = await listTraceFiles(dirname(path));
   const earlier = folder.slice(0, Math.max(0, folder.indexOf(path))).reverse();
   for (const file of earlier) {
-    const taskRecords: TraceRecord[] = [];
-    for await (const record of readTrace(file, { onMalformed: () => {} }))
-      if (record.kind === "io" && record.port === "task") taskRecords.push(record);
-    const starts = addTaskStarts(taskRecords);
+    const starts = await taskStartsIn(file);
     // A start found here may name a parent that started earlier still (here or in an older file).
     for (let progressed = true; progressed; ) {
       progressed = false;

@@ -13,6 +13,7 @@ import {
   type TraceRecord,
   type TraceRecordOf,
 } from "@troupe/runtime/inspect/graph";
+import { taskOf } from "../../replay/recordedTasks.ts";
 import type { ChartLayout } from "../ChartLayout.ts";
 import type { ShownDivergence, TraceReplay } from "../InspectSource.ts";
 import { CHART_CSS } from "../inspectPageHtml.ts";
@@ -23,7 +24,7 @@ import { detailsHtml } from "./detailsView.ts";
 import { replayHtml } from "./replayView.ts";
 import { sequenceHtml } from "./sequenceView.ts";
 import { createTraceStore, withoutIncarnation } from "./TraceStore.ts";
-import { createTimelineView, type TimelineFilter, taskOf } from "./timelineView.ts";
+import { createTimelineView, type TimelineFilter } from "./timelineView.ts";
 import { formatValue, treeHtml } from "./treeView.ts";
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

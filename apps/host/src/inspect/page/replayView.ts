@@ -6,11 +6,10 @@
 // trace the page was opened with, or the earlier file of its folder where the task's recording
 // starts (the folder rotated while it ran), and the root task (a subtask is replayed with it).
 
-import { rootTaskOf } from "../../replay/recordedTasks.ts";
+import { rootTaskOf, taskOrIoTaskOf } from "../../replay/recordedTasks.ts";
 import { forkCommandLine, replayCommandLine } from "../../replay/replayCommandLine.ts";
 import type { TraceReplay } from "../InspectSource.ts";
 import type { TraceStore } from "./TraceStore.ts";
-import { rowTaskOf } from "./timelineView.ts";
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char]!);
@@ -41,7 +40,7 @@ export const replayHtml = (store: TraceStore, replay: TraceReplay | null, index:
         `<h3>Got</h3><pre>${escapeHtml(JSON.stringify(divergence.got, null, 2))}</pre></details></div>`,
     );
   }
-  const taskId = rowTaskOf(record);
+  const taskId = taskOrIoTaskOf(record);
   if (taskId !== null) {
     const { root, file } = replayTarget(store, replay, taskId);
     const subtask = root !== taskId ? ` (a subtask of ${escapeHtml(root)}, replayed with it)` : "";

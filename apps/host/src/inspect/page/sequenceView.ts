@@ -4,9 +4,11 @@
 // the task, or one sent within the task's span between those actors (a child that is not recorded
 // as an actor is named by its invoke id); the task's runtime events are notes on the lifeline of
 // the agent (or supervisor) they are about. Clicking one goes to that point of the run.
+
+import { taskOf } from "../../replay/recordedTasks.ts";
 import type { TraceStore } from "./TraceStore.ts";
 import { withoutIncarnation } from "./TraceStore.ts";
-import { sourceOf, taskOf } from "./timelineView.ts";
+import { sourceOf } from "./timelineView.ts";
 
 /** At most this many records are looked at from the task's first one. */
 const SPAN_LIMIT = 5_000;

@@ -5,6 +5,7 @@
 // steps and the arrow keys go from visible row to visible row. Drawn virtually (only the rows in view
 // exist), so 100,000 records scroll as smoothly as ten.
 import type { TraceRecord, TraceRecordOf } from "@troupe/runtime/inspect/graph";
+import { taskOrIoTaskOf } from "../../replay/recordedTasks.ts";
 import type { TraceStore } from "./TraceStore.ts";
 
 export const ROW_HEIGHT = 22;
@@ -18,23 +19,6 @@ export interface TimelineFilter {
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[char]!);
-
-/** The task a record is about, if it says. */
-export const taskOf = (record: TraceRecord): string | null => {
-  if (record.kind === "runtime") return "taskId" in record.event ? record.event.taskId : null;
-  if (record.kind === "llm") return record.taskId;
-  if (record.kind === "approval") return record.taskId;
-  if (record.kind === "event") {
-    const event = record.event as { task?: { id?: unknown }; taskId?: unknown } | null;
-    const id = event?.task?.id ?? event?.taskId;
-    return typeof id === "string" ? id : null;
-  }
-  return null;
-};
-
-/** The task a timeline row is about: its record's, or a task I/O record's (a divergence's row). */
-export const rowTaskOf = (record: TraceRecord): string | null =>
-  record.kind === "io" ? record.taskId : taskOf(record);
 
 const typeOf = (record: TraceRecord): string => {
   switch (record.kind) {
@@ -85,7 +69,7 @@ export const matches = (record: TraceRecord, filter: TimelineFilter, store: Trac
   const type = typeOf(record);
   if (filter.hideXstate && type.startsWith("xstate.")) return false;
   if (filter.type !== "" && !type.includes(filter.type)) return false;
-  if (filter.task !== "" && !(rowTaskOf(record) ?? "").includes(filter.task)) return false;
+  if (filter.task !== "" && !(taskOrIoTaskOf(record) ?? "").includes(filter.task)) return false;
   if (filter.actor !== "" && !lineagesOf(record, store).some((lineage) => inLineage(lineage, filter.actor)))
     return false;
   return true;
