@@ -4,7 +4,7 @@
 // the timeline, with research selected and expected against got; its "replay from here" commands
 // are copied with their buttons and run as they read — the fork goes live on the Ollama stand-in.
 // On a rotated trace folder, a task's record in a later file offers the command naming the file
-// the task started in, which replays it identically. A replay that matches says so in the header;
+// the task started in, which replays it identically; its subtask's records offer the same command. A replay that matches says so in the header;
 // --task without --replay, or a task the trace lacks, is refused.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -157,11 +157,12 @@ describe("replay in the visualizer", () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
+    // It hands part of its task to echo: a subtask, started in the later files too.
     const gated = defineAgent({
       name: "gated",
-      handle: async (task) => {
+      handle: async (task, ctx) => {
         await gate;
-        return task.text;
+        return ctx.delegate({ text: `${task.text}, in part`, agent: "echo" });
       },
     });
     const team = createSupervisor({
@@ -213,6 +214,22 @@ describe("replay in the visualizer", () => {
         await page.waitForSelector(`#details .replay-here h3:has-text("task ${task.id}")`);
         const command = await copied(page, "replay");
         expect(command).toBe(`troupe replay ${started} --task ${task.id}`);
+        // A record of the subtask offers the same tree: its root, from the file the root started in.
+        const subtask = files
+          .flatMap((file) => readFileSync(file, "utf8").split("\n").filter(Boolean))
+          .map((line) => JSON.parse(line) as { port?: string; taskId?: string; request?: unknown })
+          .find(
+            (record) =>
+              record.port === "task" &&
+              (record.request as { task: { parentTaskId?: string } }).task.parentTaskId === task.id,
+          )?.taskId;
+        expect(subtask).toBeDefined();
+        await page.fill("#filter-task", subtask!);
+        await page.click('.tl-row:has-text("task.succeeded")');
+        await page.waitForSelector(
+          `#details .replay-here h3:has-text("task ${subtask} (a subtask of ${task.id}")`,
+        );
+        expect(await page.textContent('#details .command[data-command="replay"] code')).toBe(command);
         const out = new PassThrough();
         const code = await replayCommand(
           command.split(" ").slice(2),
