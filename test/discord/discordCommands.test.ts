@@ -1,16 +1,17 @@
 // The slash commands end to end: the real CLI (`troupe start`) in a child process, its discord.js
-// client on the stand-in, commands delivered as INTERACTION_CREATE. /agents, /status (embeds),
+// client on the stand-in, commands delivered as INTERACTION_CREATE. /agents, /ask (its answer with
+// the task's replay command as a footer, as in a task's thread), /status (embeds),
 // /cancel of a running task, /fanout with its joins, /retry of a dead letter that then succeeds,
 // /schedule (added, listed, run, cancelled) and an unknown command — each deferred and answered, or
 // refused at once and ephemeral, saying what to do.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { longReply } from "../../apps/host/src/testing/longReplyAgent.ts";
 import { discordHostFixture } from "../harness/discordHostFixture.ts";
 import type { StandInEvent } from "../harness/discordStandIn.ts";
-import { answerText, interactionCallback } from "../harness/interactionAnswers.ts";
+import { answerText, interactionAnswers, interactionCallback } from "../harness/interactionAnswers.ts";
 
 const EPHEMERAL = 64;
 
@@ -47,6 +48,18 @@ const refused = async (name: string, options: Record<string, string> = {}) => {
   expect(body.data.flags & EPHEMERAL).toBe(EPHEMERAL);
   return body.data.content;
 };
+
+/** Run a command and expect it deferred; resolves to its first answer's text and embed footers. */
+const deferredWithFooters = async (name: string, options: Record<string, string> = {}) => {
+  const id = host.standIn.interact("general", name, options);
+  expect((await interactionCallback(host.standIn, id)).body).toMatchObject({ type: 5 });
+  const [answer] = await interactionAnswers(host.standIn, id, 1, 20_000);
+  const embeds = (answer!.body.embeds ?? []) as { footer?: { text?: string } }[];
+  return { text: String(answer!.body.content ?? ""), footers: embeds.map((embed) => embed.footer?.text) };
+};
+
+const REPLAY_FOOTER =
+  /^replay offline: troupe replay (\S+\/traces\/trace-\d{8}T\d{6}Z\.jsonl) --task (t-\w+)$/;
 
 /** A message Troupe posted in a channel (not a thread) whose content matches. */
 const postedIn = (channel: string, match: RegExp) =>
@@ -96,6 +109,18 @@ describe("slash commands on Discord", () => {
     expect(await deferred("cancel", { task: "t-nothing" })).toBe(
       'no task has the id "t-nothing"; /status shows the running ones',
     );
+  });
+
+  it("/ask answers with the reply, and the command that replays the task offline as its footer", async () => {
+    const succeeded = await deferredWithFooters("ask", { agent: "echo", text: "hello from a slash command" });
+    expect(succeeded.text).toBe("hello from a slash command");
+    expect(succeeded.footers).toEqual([expect.stringMatching(REPLAY_FOOTER)]);
+    const [, trace] = REPLAY_FOOTER.exec(succeeded.footers[0]!)!;
+    expect(existsSync(trace!)).toBe(true);
+    // A failed task's answer names the task; its footer replays that one.
+    const failed = await deferredWithFooters("ask", { agent: "file", text: join(files, "not-there") });
+    const failedId = /^❌ failed \(task (t-\w+)\)/.exec(failed.text)![1]!;
+    expect(REPLAY_FOOTER.exec(failed.footers[0] ?? "")?.[2]).toBe(failedId);
   });
 
   it("/fanout answers with each agent's outcome and the joined verdict; bad input is refused", async () => {

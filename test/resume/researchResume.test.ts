@@ -1,10 +1,14 @@
 // Step-level resume through the real `troupe start`: a host SIGKILLed while research is writing its
 // answer is started again on the same data folder, and the task finishes from the step it was in.
 // The Ollama stand-in counts the model calls: the plan, finished before the kill, is never asked again;
-// only the answer that was cut off is asked a second time.
-import { mkdtempSync, rmSync } from "node:fs";
+// only the answer that was cut off is asked a second time. The replay command the second host prints
+// under the answer replays the resumed task offline, from the snapshot it resumed from, identically —
+// and so does the first host's trace, read on across the restart; a recording whose snapshot says
+// otherwise diverges at the model call it changes.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listTraceFiles } from "@troupe/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { type OllamaStandIn, type StandInRequest, startOllamaStandIn } from "../harness/ollamaStandIn.ts";
@@ -46,7 +50,7 @@ const startResearch = (dataDir: string) => {
 };
 
 describe("troupe start resumes a research task at its step after a SIGKILL", { timeout: 60_000 }, () => {
-  it("asks the model for the plan once, and again only for the answer that was cut off", async () => {
+  it("asks the model for the plan once, again only for the answer cut off; the resumed task replays identically", async () => {
     folder = mkdtempSync(join(tmpdir(), "troupe-research-resume-"));
     let answers = 0;
     standIn = await startOllamaStandIn({
@@ -67,8 +71,44 @@ describe("troupe start resumes a research task at its step after a SIGKILL", { t
     expect(standIn.requests.filter(isPlanRequest)).toHaveLength(1);
 
     const second = startResearch(folder);
-    await second.line(/✅ done$/);
+    const done = await second.line(/✅ done$/);
     expect(standIn.requests.filter(isPlanRequest)).toHaveLength(1);
     expect(standIn.requests.filter(isAnswerRequest)).toHaveLength(2);
+    const replayLine = second.stdout[second.stdout.indexOf(done) - 1]!;
+    second.end();
+    expect(await second.exited).toBe(0);
+    running.delete(second);
+
+    // Each start wrote a trace file of its own; the second host's line names its own.
+    const [firstTrace, secondTrace, ...more] = await listTraceFiles(join(folder, "traces"));
+    expect(more).toEqual([]);
+    const taskId = /^\[(t-[0-9a-f]+)\]/.exec(done)![1]!;
+    expect(replayLine).toBe(`replay offline: troupe replay ${secondTrace} --task ${taskId}`);
+    await standIn.close();
+    standIn = undefined;
+    const offline = { OLLAMA_HOST: "http://127.0.0.1:9" };
+    const printed = spawnTroupe(replayLine.replace("replay offline: troupe ", "").split(" "), offline);
+    expect(await printed.exited).toBe(0);
+    expect(printed.stdout).toEqual(["identical: 1 task"]);
+    const acrossTheRestart = spawnTroupe(["replay", firstTrace!, "--task", taskId], offline);
+    expect(await acrossTheRestart.exited).toBe(0);
+    expect(acrossTheRestart.stdout).toEqual(["identical: 1 task"]);
+
+    // The replay starts from the recorded snapshot: one that holds another plan asks another answer.
+    const changed = join(folder, "changed.jsonl");
+    const lines = readFileSync(secondTrace!, "utf8").split("\n");
+    const resumedAt = lines.findIndex((line) => line.includes('"port":"task"'));
+    expect(lines[resumedAt]).toContain('"snapshot":{"status":"active","value":"summarizing"');
+    lines[resumedAt] = lines[resumedAt]!.replaceAll("1. answer from what I know", "1. guess");
+    writeFileSync(changed, lines.join("\n"));
+    const diverged = spawnTroupe(["replay", changed, "--task", taskId], offline);
+    expect(await diverged.exited).toBe(1);
+    expect(diverged.stdout.slice(0, 3)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^diverged: task ${taskId}, actor research, seq 1 \\(llm, trace record \\d+\\)$`),
+      ),
+      "  at messages[2].content",
+      `  expected: "Plan:\\n1. answer from what I know"`,
+    ]);
   });
 });

@@ -183,6 +183,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
       logger,
       ...(options.worker ? { worker: options.worker } : {}),
       ...(schedules ? { schedules } : {}),
+      ...(options.replayCommand ? { replayCommand: options.replayCommand } : {}),
     });
     // Started once /schedule listens for the runs, so a run missed while troupe was down is answered too.
     if (schedules)

@@ -45,7 +45,8 @@ TROUPE_TRACE_DIR, starting with a "fork" record naming where it forked from.
 
 Under each task's outcome (its Discord thread) the host offers the command that replays it. A task
 that ends in a later file than it started in (the folder rotates each day and every 64 MiB) is read
-on into the folder's next trace files.
+on into the folder's next trace files. A task resumed after a restart replays its last attempt, from
+the snapshot it resumed from, compared with what the host that resumed it recorded.
 
 Options:
   --task <id>     Replay only this task (and the subtasks it dispatched)

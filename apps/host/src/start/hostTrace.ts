@@ -67,8 +67,8 @@ export const startHostRecording = (
   const startedIn = new Map<string, string | null>();
   const io: TaskIo = {
     ...recorder.io,
-    accepted(task, agent, team) {
-      recorder.io.accepted?.(task, agent, team);
+    accepted(task, agent, team, resumed) {
+      recorder.io.accepted?.(task, agent, team, resumed);
       if (task.parentTaskId !== undefined) return;
       // Its records go to this file or, when the file rotates before they are written, the next one:
       // `troupe replay` reads on into the next files until the task's outcome.

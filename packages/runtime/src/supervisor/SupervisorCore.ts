@@ -148,9 +148,12 @@ export class SupervisorCore implements AgentPort {
   submit(prepared: PreparedTask, fx: SupervisorEffects): void {
     const entry = newTaskEntry(prepared);
     this.#state.tasks.set(entry.task.id, entry);
-    this.#state.settings.io?.accepted?.(entry.task, prepared.agent, {
-      agents: this.#state.settings.agents.map((agent) => agent.name),
-    });
+    this.#state.settings.io?.accepted?.(
+      entry.task,
+      prepared.agent,
+      { agents: this.#state.settings.agents.map((agent) => agent.name) },
+      prepared.snapshot === undefined ? undefined : { snapshot: prepared.snapshot },
+    );
     this.#state.publishTask(entry, {
       type: "task.queued",
       taskId: entry.task.id,

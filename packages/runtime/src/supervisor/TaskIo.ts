@@ -12,8 +12,16 @@ export type TaskOutcome =
   | { readonly status: "failed"; readonly error: { readonly tag: string; readonly reason: string } };
 
 export interface TaskIo {
-  /** A task the team accepted (before it is routed), with the agent it was addressed to. */
-  accepted?(task: Task, agent: string | undefined, team: { readonly agents: readonly string[] }): void;
+  /**
+   * A task the team accepted (before it is routed), with the agent it was addressed to and, for a
+   * machine-form agent's run resumed after a crash, the saved snapshot it resumes from.
+   */
+  accepted?(
+    task: Task,
+    agent: string | undefined,
+    team: { readonly agents: readonly string[] },
+    resumed?: { readonly snapshot: unknown },
+  ): void;
   /** The model one run of a task uses (`ctx.llm`), to be wrapped (recorded or replayed). */
   llm?(llm: Llm, run: { readonly task: Task; readonly agent: string }): Llm;
   /** A clock reading a run takes (`ctx.now()`): `read` gives the clock's, the hook what the run gets. */

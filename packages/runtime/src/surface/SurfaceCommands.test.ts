@@ -105,7 +105,10 @@ afterEach(async () => {
 
 const start = (
   extra: readonly ReturnType<typeof defineAgent>[] = [],
-  settings: { readonly answerWithinMs?: number } = {},
+  settings: {
+    readonly answerWithinMs?: number;
+    readonly replayCommand?: (taskId: string) => string | undefined;
+  } = {},
 ) => {
   const fake = commandSurface();
   team = createSupervisor({ agents: [say, shout, broken, flaky, hold, ...extra], fallback: "say" });
@@ -143,7 +146,7 @@ describe("handleSurfaceCommands", () => {
     expect(bad.deferred()).toBe(false);
   });
 
-  it("/ask still running when its answer expires says so, then posts the outcome in the channel", async () => {
+  it("/ask still running when its answer expires says so, then posts the outcome (and its replay command) in the channel", async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => {
       release = resolve;
@@ -155,16 +158,23 @@ describe("handleSurfaceCommands", () => {
         return { text: `through: ${task.text}` };
       },
     });
-    const fake = start([gate], { answerWithinMs: 20 });
+    const fake = start([gate], {
+      answerWithinMs: 20,
+      replayCommand: (taskId) => `troupe replay t.jsonl --task ${taskId}`,
+    });
     const asked = fake.run("ask", { agent: "gate", text: "slowly" });
-    expect((await fake.answer(asked)).content).toMatch(
-      /^⚙️ working: task t-\w+ is still running; its answer will be posted in this channel/,
-    );
+    const [, taskId] =
+      /^⚙️ working: task (t-\w+) is still running; its answer will be posted in this channel/.exec(
+        (await fake.answer(asked)).content,
+      )!;
     release();
     await fake.until(() => fake.posts.length === 1);
     expect(fake.posts[0]).toMatchObject({
       channelId: "c1",
-      post: { content: expect.stringMatching(/^Task t-\w+:\nthrough: slowly$/) },
+      post: {
+        content: `Task ${taskId}:\nthrough: slowly`,
+        embeds: [{ footer: { text: `replay offline: troupe replay t.jsonl --task ${taskId}` } }],
+      },
     });
   });
 

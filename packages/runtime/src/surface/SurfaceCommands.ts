@@ -1,5 +1,6 @@
 // The commands a chat surface offers (slash commands on Discord, listed in surfaceCommandList.ts):
-// /ask puts a task on the durable queue and answers with its result, /fanout asks several agents at
+// /ask puts a task on the durable queue and answers with its result (with the command that replays
+// it offline as a footer, when the host recorded it, as under a task's reply in its thread), /fanout asks several agents at
 // once and joins their answers, /status shows the team and the queue, /agents the agents, /cancel
 // cancels a task (running, or still waiting in the queue), /retry queues a dead letter again,
 // /schedule adds, lists and cancels scheduled tasks (whose runs are answered in the channel they were
@@ -24,8 +25,9 @@ import type { Team } from "../supervisor/Team.ts";
 import { newId } from "../task/Task.ts";
 import { formatTable } from "../text/formatTable.ts";
 import { fanOutAnswer, parseJoin } from "./fanOutAnswer.ts";
+import { replayFooter } from "./outcomePosts.ts";
 import { planReply } from "./planReply.ts";
-import type { InboundCommand, Surface, SurfaceFile } from "./Surface.ts";
+import type { InboundCommand, Surface, SurfaceEmbed, SurfaceFile } from "./Surface.ts";
 import { type SurfaceBridge, taskIdOfMessage } from "./SurfaceBridge.ts";
 import type { SurfaceSchedule, SurfaceSchedules } from "./SurfaceSchedules.ts";
 import { statusEmbeds } from "./statusEmbeds.ts";
@@ -61,6 +63,11 @@ export interface SurfaceCommandsOptions {
    * a command that is no message (a Discord slash command), the command's answer carries the outcome.
    */
   readonly tasks?: Pick<SurfaceBridge, "startTask">;
+  /**
+   * The command that re-runs a task offline (`troupe replay … --task …`), when the host recorded it:
+   * the answer of a task /ask or /retry queued carries it as a footer, like the bridge's outcome posts.
+   */
+  readonly replayCommand?: (taskId: string) => string | undefined;
   /** How /status names the work queue, e.g. "SQLite /srv/.troupe/default.sqlite". */
   readonly queueLabel?: string;
   /** Lines /status adds under the queue's (the notifier's outbox). */
@@ -76,7 +83,11 @@ export interface SurfaceCommands {
 }
 
 /** Sends one message of an answer: a command's reply, or a post in a channel. */
-type Send = (content: string, files?: readonly SurfaceFile[]) => Promise<unknown>;
+type Send = (
+  content: string,
+  files?: readonly SurfaceFile[],
+  embeds?: readonly SurfaceEmbed[],
+) => Promise<unknown>;
 
 /** Columns in a code block, so a chat shows them aligned. */
 const table = (rows: readonly (readonly string[])[]): string => `\`\`\`\n${formatTable(rows)}\n\`\`\``;
@@ -131,15 +142,24 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
     return `The team escalated (${escalation.reason}); try again once it is back.`;
   };
 
-  /** Send `text` as one or more messages (a file when long), `heading` on its first line. */
-  const sendText = async (send: Send, text: string, heading?: string) => {
+  /**
+   * Send `text` as one or more messages (a file when long), `heading` on its first line, `embeds`
+   * under the last.
+   */
+  const sendText = async (send: Send, text: string, heading?: string, embeds?: readonly SurfaceEmbed[]) => {
     const plan = planReply(heading === undefined ? text : `${heading}\n${text}`, {
       maxChars: surface.maxMessageChars,
     });
     for (const [index, content] of plan.messages.entries()) {
       const last = index === plan.messages.length - 1;
-      await send(content, last && plan.file ? [plan.file] : undefined);
+      await send(content, last && plan.file ? [plan.file] : undefined, last ? embeds : undefined);
     }
+  };
+
+  /** The footer offering task `id`'s replay command, when the host recorded it. */
+  const replayOf = (id: string): readonly SurfaceEmbed[] | undefined => {
+    const command = options.replayCommand?.(id);
+    return command === undefined ? undefined : [replayFooter(command)];
   };
 
   const outcomeText = (id: string, agent: string | undefined, record: TaskRecord | undefined) => {
@@ -178,24 +198,25 @@ export const handleSurfaceCommands = (options: SurfaceCommandsOptions): SurfaceC
       id,
       AbortSignal.any([stopping.signal, AbortSignal.timeout(answerWithinMs)]),
     );
-    if (inTime) return sendText(send, outcomeText(id, task.agent, inTime), heading);
+    if (inTime) return sendText(send, outcomeText(id, task.agent, inTime), heading, replayOf(id));
     if (stopping.signal.aborted) return;
     await send(
       `${heading ? `${heading}\n` : ""}${statusText("working")}: task ${id} is still running; its answer will be posted in this channel (/status shows it).`,
     );
     const record = await follower.follow(id, stopping.signal);
-    if (record) await sendText(late, outcomeText(id, task.agent, record), heading ?? `Task ${id}:`);
+    if (record)
+      await sendText(late, outcomeText(id, task.agent, record), heading ?? `Task ${id}:`, replayOf(id));
   };
 
   const replyTo =
     (command: InboundCommand): Send =>
-    (content, files) =>
-      command.reply(content, files ? { files } : {});
+    (content, files, embeds) =>
+      command.reply(content, { ...(files ? { files } : {}), ...(embeds ? { embeds } : {}) });
 
   const postIn =
     (channelId: string): Send =>
-    (content, files) =>
-      surface.post(channelId, { content, ...(files ? { files } : {}) });
+    (content, files, embeds) =>
+      surface.post(channelId, { content, ...(files ? { files } : {}), ...(embeds ? { embeds } : {}) });
 
   /**
    * Queue `item` and answer the command with its outcome; a command written as a message has its

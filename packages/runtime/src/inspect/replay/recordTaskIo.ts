@@ -1,7 +1,7 @@
 // The recording side of replay: one wrapper per port a task reaches the world through — its model
 // (`ctx.llm`, with the tools it lets the model run), the human gateway (answers, approvals, votes),
 // its memory (`ctx.memory`), its clock readings and random ids (`ctx.now()`, `ctx.randomId()`) —
-// plus the task as accepted and its outcome, each written to the Inspector as an `io` record. What
+// plus the task as accepted (with the saved snapshot a run resumed after a crash starts from) and its outcome, each written to the Inspector as an `io` record. What
 // the wrappers pass on is exactly what they got: recording never changes a run.
 import type { ChatMessage, ChatOptions, Llm, LlmTool } from "../../llm/Llm.ts";
 import type { TaskMemory } from "../../memory/TaskMemory.ts";
@@ -158,12 +158,17 @@ export const recordTaskIo = (inspector: Inspector): TaskIoRecorder => {
   });
 
   const io: TaskIo = {
-    accepted(task, agent, team) {
+    accepted(task, agent, team, resumed) {
       inspector.recordIo({
         taskId: task.id,
         port: "task",
         call: counters.next(task.id, "task"),
-        request: { task, agent: agent ?? null, team: team.agents },
+        request: {
+          task,
+          agent: agent ?? null,
+          team: team.agents,
+          ...(resumed ? { snapshot: resumed.snapshot } : {}),
+        },
       });
     },
     llm,

@@ -1,6 +1,7 @@
 // Re-run recorded tasks offline and compare them with their recording. Each root task (one nobody
 // else dispatched) runs again in a fresh team on a simulated clock set to when it was accepted, with
-// the same id and input; its model and human gateway answer from the recording (replayingPorts),
+// the same id and input — its last attempt, from the saved snapshot that attempt resumed from when a
+// host restarted mid-task (the records of the host run that made it are compared); its model and human gateway answer from the recording (replayingPorts),
 // subtasks are matched to the recorded ones in the order their parent dispatched them. Then each
 // actor's sequence of task events and each task's outcome are compared with the recording; the first
 // difference is the divergence.
@@ -87,8 +88,10 @@ const indexRecording = (records: readonly TraceRecord[]) => {
   for (const record of records) {
     if (record.kind !== "io") continue;
     if (record.port === "task") {
-      // A task run again (a retry) starts its io afresh: the last attempt is the one replayed.
+      // A task run again (a retry, a resume after a restart) starts its io and its subtasks afresh:
+      // the last attempt is the one replayed.
       io.set(record.taskId, []);
+      children.set(record.taskId, []);
       accepted.set(record.taskId, record);
       const parent = (record.request as { task?: { parentTaskId?: string } }).task?.parentTaskId;
       if (parent !== undefined) {
@@ -100,6 +103,25 @@ const indexRecording = (records: readonly TraceRecord[]) => {
     io.get(record.taskId)?.push(record);
   }
   return { io, accepted, children, records };
+};
+
+/**
+ * The records of the host run `record` belongs to: one process's recording, whose seqs only grow,
+ * across the files its folder rotated into. Records read on into a later start's file begin a new run.
+ */
+const runOf = (records: readonly TraceRecord[], record: TraceRecord): readonly TraceRecord[] => {
+  const at = records.indexOf(record);
+  let start = at;
+  while (start > 0 && records[start - 1]!.seq < records[start]!.seq) start -= 1;
+  let end = at + 1;
+  while (end < records.length && records[end]!.seq > records[end - 1]!.seq) end += 1;
+  return records.slice(start, end);
+};
+
+/** The saved snapshot the recorded attempt resumed from (a machine-form agent's run after a crash). */
+const resumedFrom = (accepted: IoRecord): { snapshot?: unknown } => {
+  const { snapshot } = accepted.request as { snapshot?: unknown };
+  return snapshot === undefined ? {} : { snapshot };
 };
 
 /** The task input that makes the same task again (same id, text, input, notes, conversation…). */
@@ -209,8 +231,8 @@ const replayOne = async (
       })),
     human: recorder ? recorder.human(ports.human) : ports.human,
     io: {
-      accepted(task, agent, team) {
-        recorder?.io.accepted?.(task, agent, team);
+      accepted(task, agent, team, resumed) {
+        recorder?.io.accepted?.(task, agent, team, resumed);
         if (task.parentTaskId === undefined) return;
         const parent = recordedId(task.parentTaskId);
         const n = dispatched.get(parent) ?? 0;
@@ -251,7 +273,7 @@ const replayOne = async (
     },
   });
   try {
-    const run = running.submit(inputOf(accepted));
+    const run = running.submit(inputOf(accepted), resumedFrom(accepted));
     let done = false;
     run.result.then(
       () => (done = true),
@@ -281,7 +303,7 @@ const replayOne = async (
     (record) => record.kind === "actor" || (record.kind === "checkpoint" && record.actors.length > 0),
   );
   const expected = actorSteps(
-    recording.records,
+    runOf(recording.records, accepted),
     accepted.seq,
     (id) => (tree.has(id) ? id : undefined),
     withStates,
