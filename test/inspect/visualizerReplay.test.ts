@@ -4,9 +4,10 @@
 // the timeline, with research selected and expected against got; its "replay from here" commands
 // are copied with their buttons and run as they read — the fork goes live on the Ollama stand-in.
 // On a rotated trace folder, a task's record in a later file offers the command naming the file
-// the task started in, which replays it identically; its subtask's records offer the same command. A replay that matches says so in the header;
+// the task started in, which replays it identically; its subtask's records offer the same command.
+// A task replayed across a host restart is shown on the run that made its last attempt. A replay that matches says so in the header;
 // --task without --replay, or a task the trace lacks, is refused.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -283,5 +284,83 @@ describe("replay in the visualizer", () => {
     expect(missing.stderr()).toBe(
       "troupe inspect: task t-nope is not in the trace (no io record of it was recorded)\n",
     );
+  });
+
+  it("shows a task replayed across a restart on the run that made its last attempt", async () => {
+    const dir = folder("troupe-inspect-restart-");
+    /** One host start recording into `dir`: the task sent to an agent that answers or never does. */
+    const start = async (answers: boolean, id?: string) => {
+      const inspector = createInspector({ redact: redactTraceValue });
+      const recording = startHostRecording(inspector, { dir, retain: 10 });
+      const agent = defineAgent({
+        name: "gated",
+        handle: (task) => (answers ? Promise.resolve(task.text) : new Promise<never>(() => {})),
+      });
+      const team = createSupervisor({
+        ...hostReplayTeam(["gated"], [agent]),
+        inspect: inspector.inspect,
+        io: recording.recorder.io,
+      });
+      const detach = inspector.attachTeam(team);
+      const task = team.submit({ ...(id ? { id } : {}), text: "hello again", agent: "gated" });
+      task.result.catch(() => {});
+      if (answers) await task.result;
+      else
+        await vi.waitFor(async () => {
+          const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
+          expect(written).toContain(`"type":"task.started","taskId":"${task.id}"`);
+        });
+      detach();
+      team.stop();
+      await recording.stop();
+      return task.id;
+    };
+    // The first host stops mid-task; the second runs it again and answers.
+    const taskId = await start(false);
+    await start(true, taskId);
+    const [first, second] = await listTraceFiles(dir);
+    // The second host's recording says it answered something else than today's agent does.
+    const lines = readFileSync(second!, "utf8").split("\n");
+    const at = lines.findIndex((line) => line.includes('"port":"outcome"') && line.includes(taskId));
+    const outcome = JSON.parse(lines[at]!) as { seq: number; reply: Record<string, unknown> };
+    outcome.reply = { ...outcome.reply, output: "an older answer" };
+    lines[at] = JSON.stringify(outcome);
+    writeFileSync(second!, lines.join("\n"));
+    // What the page counts: every record but the machines' graphs.
+    const records = lines.filter((line) => line !== "" && JSON.parse(line).kind !== "machine").length;
+
+    const stdout = new PassThrough();
+    let printed = "";
+    stdout.on("data", (chunk) => {
+      printed += String(chunk);
+    });
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const answering = defineAgent({ name: "gated", handle: async (task) => task.text });
+    const running = runInspect(
+      { trace: first!, host: "127.0.0.1", port: 0, replay: { taskId }, extraAgents: [answering] },
+      { stdin: new PassThrough(), stdout, stderr: new PassThrough(), stopped },
+    );
+    try {
+      await vi.waitFor(() => expect(printed).toMatch(/open \S+/));
+      expect(printed).toContain(
+        `diverged: task ${taskId}, actor gated, seq 1 (outcome, trace record ${outcome.seq})`,
+      );
+      const page = await openPage(/open (\S+)/.exec(printed)![1]!);
+      try {
+        // The second host's records, seqs from 1, not the first host's cut-off attempt.
+        expect(await page.textContent("#status")).toBe(`${records} records · trace loaded`);
+        await page.waitForSelector(`.tl-row.diverged.current[data-seq="${outcome.seq}"]`);
+        expect(await page.textContent(".tl-row.diverged .type")).toBe("io.outcome");
+        expect(await page.textContent("#details .divergence pre")).toContain('got:      "hello again"');
+      } finally {
+        await page.close();
+      }
+    } finally {
+      stop();
+      expect(await running).toBe(0);
+    }
   });
 });

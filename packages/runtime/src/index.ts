@@ -98,6 +98,7 @@ export {
   redactTraceValue,
   replayableTasks,
   replayTasks,
+  runOf,
   SnapshotRecord,
   type TaskIoRecorder,
   TRACE_FORMAT_VERSION,

@@ -10,6 +10,7 @@ import {
   describeDivergence,
   type MalformedTraceLine,
   readTrace,
+  runOf,
   type TraceRecord,
 } from "@troupe/runtime";
 import { resolveHttpAccessConfig } from "../config/httpAccessConfig.ts";
@@ -53,9 +54,22 @@ const readAll = async (command: InspectCommand, io: InspectIo) => {
   return { records, problems };
 };
 
+/**
+ * The records a replayed task's page shows: those of the host run its replay compares — the one
+ * that made its last attempt, when the trace was read on across a restart (each start's seqs begin
+ * again at 1, so the page and its commands go by one run's).
+ */
+const shownOf = (records: readonly TraceRecord[], taskId: string | undefined): readonly TraceRecord[] => {
+  const start = records.findLast(
+    (record) => record.kind === "io" && record.port === "task" && record.taskId === taskId,
+  );
+  return start ? runOf(records, start) : records;
+};
+
 /** Replay the records as `troupe replay` does: identical, or the divergence as the page shows it. */
 const replayOutcome = async (
   records: readonly TraceRecord[],
+  shown: readonly TraceRecord[],
   command: InspectCommand & { replay: { taskId?: string } },
 ): Promise<ReplayOutcome> => {
   const result = await replayWithHostTeam(records, {
@@ -63,7 +77,7 @@ const replayOutcome = async (
     extraAgents: command.extraAgents,
   });
   if (result.identical) return result;
-  const { seq, rootTaskId } = divergencePoint(records, result.divergence);
+  const { seq, rootTaskId } = divergencePoint(shown, result.divergence);
   return {
     identical: false,
     tasks: result.tasks,
@@ -82,11 +96,12 @@ export const runInspect = async (command: InspectCommand, io: InspectIo): Promis
     io.stderr.write(`troupe inspect: cannot read ${command.trace}: ${(error as Error).message}\n`);
     return 1;
   }
-  const { records, problems } = read;
+  const { problems } = read;
+  const records = shownOf(read.records, command.replay?.taskId);
   let outcome: ReplayOutcome | null = null;
   if (command.replay) {
     try {
-      outcome = await replayOutcome(records, { ...command, replay: command.replay });
+      outcome = await replayOutcome(read.records, records, { ...command, replay: command.replay });
     } catch (error) {
       io.stderr.write(`troupe inspect: ${(error as Error).message.replace(/^replay: /, "")}\n`);
       return 2;

@@ -27,6 +27,7 @@ export {
   type ReplayTeam,
   replayableTasks,
   replayTasks,
+  runOf,
 } from "./replay/replayTasks.ts";
 export { listTraceFiles, TraceFiles, type TraceFilesOptions } from "./TraceFiles.ts";
 export {

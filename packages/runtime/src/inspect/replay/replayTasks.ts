@@ -109,7 +109,7 @@ const indexRecording = (records: readonly TraceRecord[]) => {
  * The records of the host run `record` belongs to: one process's recording, whose seqs only grow,
  * across the files its folder rotated into. Records read on into a later start's file begin a new run.
  */
-const runOf = (records: readonly TraceRecord[], record: TraceRecord): readonly TraceRecord[] => {
+export const runOf = (records: readonly TraceRecord[], record: TraceRecord): readonly TraceRecord[] => {
   const at = records.indexOf(record);
   let start = at;
   while (start > 0 && records[start - 1]!.seq < records[start]!.seq) start -= 1;
