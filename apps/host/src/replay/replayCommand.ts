@@ -41,7 +41,8 @@ Fork: with --until <seq> --live, the task is replayed up to trace record <seq>, 
 its next model call (or the first that is no longer the recorded one) and every one after it go to
 the real model (OLLAMA_HOST, MODEL_<ROLE>), so another prompt or model can be tried from the exact
 state the run was in. Nobody answers questions past the fork. The forked run is recorded in
-TROUPE_TRACE_DIR, starting with a "fork" record naming where it forked from.
+TROUPE_TRACE_DIR, starting with a "fork" record naming where it forked from. "troupe inspect
+<trace.jsonl>" offers this command, to copy, for the record picked in its timeline (replay from here).
 
 Under each task's outcome (its Discord thread) the host offers the command that replays it. A task
 that ends in a later file than it started in (the folder rotates each day and every 64 MiB) is read

@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 // The page's copy of the run: every record in seq order, the machines, every actor ever seen (for
 // names, and the agent each incarnation belongs to), the agents' restarts, the timeline's rows (and
-// the record a replay diverged at, listed whatever its kind), the tasks' parents, and the replay state — live at the end, or at any earlier point
-// from the nearest kept state (one every CHECKPOINT_EVERY records), so scrubbing stays fast at
-// 100,000 records.
+// the record a replay diverged at, listed whatever its kind), the tasks' parents, and the replay
+// state — live at the end, or at any earlier point from the nearest kept state (one every
+// CHECKPOINT_EVERY records), so scrubbing stays fast at 100,000 records.
 import {
   type ActorView,
   applyRecord,
@@ -161,7 +161,7 @@ export const createTraceStore = (): TraceStore => {
           list.push(index);
         }
         if (isTimelineRecord(record) || record.seq === divergedAt) rows.push(index);
-        addTaskStarts([record], taskParents);
+        if (record.kind === "io") addTaskStarts([record], taskParents);
         if (index > 0 && index % CHECKPOINT_EVERY === 0) kept.push({ index, state: cloneReplayState(live) });
       }
       return added;

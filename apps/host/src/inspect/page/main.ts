@@ -459,7 +459,7 @@ const refreshActorFilter = () => {
   actorSelect.value = filter.actor;
 };
 
-/** A trace's replay: its outcome in the header; a divergence is marked and, unless linked elsewhere, opened. */
+/** A trace's replay: its outcome in the header; a divergence marked and, unless linked elsewhere, opened. */
 const showReplay = (shown: TraceReplay | null) => {
   replay = shown;
   const outcome = shown?.outcome;

@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 // The event timeline: one row per event, runtime event, model call and approval (and the record a
-// replay diverged at, marked, whatever its kind), filtered by
-// agent (all its incarnations) or actor, task and type (xstate.* hidden unless asked); the ◀ ▶
-// steps and the arrow keys go from visible row to visible row. Drawn virtually (only the rows in view
-// exist), so 100,000 records scroll as smoothly as ten.
+// replay diverged at, marked, whatever its kind), filtered by agent (all its incarnations) or actor,
+// task and type (xstate.* hidden unless asked); the ◀ ▶ steps and the arrow keys go from visible row
+// to visible row. Drawn virtually (only the rows in view exist), so 100,000 records scroll as
+// smoothly as ten.
 import type { TraceRecord, TraceRecordOf } from "@troupe/runtime/inspect/graph";
 import { taskOrIoTaskOf } from "../../replay/recordedTasks.ts";
 import type { TraceStore } from "./TraceStore.ts";
