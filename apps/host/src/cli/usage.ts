@@ -93,7 +93,8 @@ Commands:
              /schedule) with Discord
   mcp        Serve the team over MCP on stdio (ask_human, dispatch) for an external agent
   kakao      troupe kakao login: authorise the KakaoTalk alert sink (prints the address, reads the code)
-  inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl
+  inspect    Replay a recorded JSONL trace in the statecharts visualizer: troupe inspect run.jsonl;
+             --replay [--task id] opens where troupe replay finds it diverged
   replay     Re-run a recorded trace's tasks offline and compare: troupe replay trace.jsonl [--task id]
   help       Show this help, or one command's help: troupe help start
 

@@ -17,7 +17,7 @@ import { resolveHttpAccessConfig } from "../config/httpAccessConfig.ts";
 import { isLoopbackHost, newAccessToken } from "../http/httpAccess.ts";
 import { earlierTaskStarts } from "../replay/earlierTaskStarts.ts";
 import { readTaskRecords } from "../replay/readTaskRecords.ts";
-import { divergencePoint, replayWithHostTeam } from "../replay/replayWithHostTeam.ts";
+import { divergencePoint, type ReplayRequest, replayWithHostTeam } from "../replay/replayWithHostTeam.ts";
 import { type ReplayOutcome, traceSource } from "./InspectSource.ts";
 import { startInspectServer } from "./startInspectServer.ts";
 
@@ -70,12 +70,9 @@ const shownOf = (records: readonly TraceRecord[], taskId: string | undefined): r
 const replayOutcome = async (
   records: readonly TraceRecord[],
   shown: readonly TraceRecord[],
-  command: InspectCommand & { replay: { taskId?: string } },
+  request: ReplayRequest,
 ): Promise<ReplayOutcome> => {
-  const result = await replayWithHostTeam(records, {
-    taskId: command.replay.taskId,
-    extraAgents: command.extraAgents,
-  });
+  const result = await replayWithHostTeam(records, request);
   if (result.identical) return result;
   const { seq, rootTaskId } = divergencePoint(shown, result.divergence);
   return {
@@ -101,7 +98,10 @@ export const runInspect = async (command: InspectCommand, io: InspectIo): Promis
   let outcome: ReplayOutcome | null = null;
   if (command.replay) {
     try {
-      outcome = await replayOutcome(read.records, records, { ...command, replay: command.replay });
+      outcome = await replayOutcome(read.records, records, {
+        taskId: command.replay.taskId,
+        extraAgents: command.extraAgents,
+      });
     } catch (error) {
       io.stderr.write(`troupe inspect: ${(error as Error).message.replace(/^replay: /, "")}\n`);
       return 2;
