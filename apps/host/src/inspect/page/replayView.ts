@@ -44,12 +44,18 @@ export const replayHtml = (store: TraceStore, replay: TraceReplay | null, index:
   if (taskId !== null) {
     const { root, file } = replayTarget(store, replay, taskId);
     const subtask = root !== taskId ? ` (a subtask of ${escapeHtml(root)}, replayed with it)` : "";
+    const noTaskIo = store.taskParents.size === 0 && Object.keys(replay.earlier).length === 0;
+    const body =
+      file !== null
+        ? command("fork", forkCommandLine(file, root, record.seq)) +
+          `<div class="hint">Replays the task up to record #${record.seq}, then goes on live with the real model.</div>` +
+          command("replay", replayCommandLine(file, root)) +
+          '<div class="hint">Replays the task offline and compares it with the recording.</div>'
+        : noTaskIo
+          ? '<div class="empty">This trace records no task I/O (troupe start records it; a program adds recordTaskIo), so its tasks cannot be replayed.</div>'
+          : `<div class="empty">This trace does not hold the start of task ${escapeHtml(root)}, nor does an earlier file of its folder: it cannot be replayed.</div>`;
     parts.push(
-      `<div class="replay-here"><h3>Replay from here · task ${escapeHtml(taskId)}${subtask}</h3>${
-        file === null
-          ? `<div class="empty">This trace does not hold the start of task ${escapeHtml(root)}, nor does an earlier file of its folder: it cannot be replayed.</div>`
-          : `${command("fork", forkCommandLine(file, root, record.seq))}<div class="hint">Replays the task up to record #${record.seq}, then goes on live with the real model.</div>${command("replay", replayCommandLine(file, root))}<div class="hint">Replays the task offline and compares it with the recording.</div>`
-      }</div>`,
+      `<div class="replay-here"><h3>Replay from here · task ${escapeHtml(taskId)}${subtask}</h3>${body}</div>`,
     );
   }
   return parts.join("");
