@@ -99,9 +99,15 @@ export const replayCommand = async (
     }
   }
   let result: Awaited<ReturnType<typeof replayTasks>>;
+  /** The agents the replay could build, to explain a divergence on one it could not. */
+  const built = new Set<string>();
   try {
     result = await replayTasks(records, {
-      team: (names) => hostReplayTeam(names, extraAgents),
+      team: (names) => {
+        const team = hostReplayTeam(names, extraAgents);
+        for (const agent of team.agents) built.add(agent.name);
+        return team;
+      },
       redact: redactTraceValue,
       ...(values.task !== undefined ? { taskId: values.task } : {}),
     });
@@ -113,5 +119,10 @@ export const replayCommand = async (
     return 0;
   }
   io.stdout.write(`${describeDivergence(result.divergence)}\n`);
+  const { actor } = result.divergence;
+  if (actor !== "supervisor" && built.size > 0 && !built.has(actor))
+    io.stdout.write(
+      `  note: agent "${actor}" is not one this host can build for a replay (echo and the TROUPE_AGENTS agents are); replay a program's own agents with replayTrace in that program\n`,
+    );
   return 1;
 };
