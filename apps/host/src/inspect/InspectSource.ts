@@ -13,7 +13,7 @@ export interface ShownDivergence extends Divergence {
   readonly at: number | null;
   /** The root task whose replay reproduces it. */
   readonly rootTaskId: string;
-  /** How `troupe replay` prints it (`describeDivergence`): where, expected and got. */
+  /** How `troupe replay` prints it (`divergenceText`): where, expected and got. */
   readonly text: string;
 }
 

@@ -7,7 +7,6 @@ import { basename, resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import {
   type AnyAgentDefinition,
-  describeDivergence,
   type MalformedTraceLine,
   readTrace,
   runOf,
@@ -17,7 +16,12 @@ import { resolveHttpAccessConfig } from "../config/httpAccessConfig.ts";
 import { isLoopbackHost, newAccessToken } from "../http/httpAccess.ts";
 import { earlierTaskStarts } from "../replay/earlierTaskStarts.ts";
 import { readTaskRecords } from "../replay/readTaskRecords.ts";
-import { divergencePoint, type ReplayRequest, replayWithHostTeam } from "../replay/replayWithHostTeam.ts";
+import {
+  divergencePoint,
+  divergenceText,
+  type ReplayRequest,
+  replayWithHostTeam,
+} from "../replay/replayWithHostTeam.ts";
 import { type ReplayOutcome, traceSource } from "./InspectSource.ts";
 import { startInspectServer } from "./startInspectServer.ts";
 
@@ -72,13 +76,13 @@ const replayOutcome = async (
   shown: readonly TraceRecord[],
   request: ReplayRequest,
 ): Promise<ReplayOutcome> => {
-  const result = await replayWithHostTeam(records, request);
+  const { result, built } = await replayWithHostTeam(records, request);
   if (result.identical) return result;
   const { seq, rootTaskId } = divergencePoint(shown, result.divergence);
   return {
     identical: false,
     tasks: result.tasks,
-    divergence: { ...result.divergence, at: seq, rootTaskId, text: describeDivergence(result.divergence) },
+    divergence: { ...result.divergence, at: seq, rootTaskId, text: divergenceText(result.divergence, built) },
   };
 };
 

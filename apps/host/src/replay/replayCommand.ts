@@ -6,17 +6,16 @@
 // like every command.
 import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import {
-  type AnyAgentDefinition,
-  describeDivergence,
-  MalformedTraceError,
-  type ReplayResult,
-  type TraceRecord,
-} from "@troupe/runtime";
+import { type AnyAgentDefinition, MalformedTraceError, type TraceRecord } from "@troupe/runtime";
 import { parseTraceCommand, usageError } from "../cli/parseTraceCommand.ts";
 import { readTaskRecords } from "./readTaskRecords.ts";
 import { inspectReplayCommandLine } from "./replayCommandLine.ts";
-import { divergencePoint, replayWithHostTeam } from "./replayWithHostTeam.ts";
+import {
+  divergencePoint,
+  divergenceText,
+  type HostReplay,
+  replayWithHostTeam,
+} from "./replayWithHostTeam.ts";
 import { runFork } from "./runFork.ts";
 
 export const replayUsage = `troupe replay: re-run recorded tasks offline and compare them with the recording.
@@ -103,19 +102,20 @@ export const replayCommand = async (
       return usage((error as Error).message.replace(/^replay: /, ""));
     }
   }
-  let result: ReplayResult;
+  let replayed: HostReplay;
   try {
-    result = await replayWithHostTeam(records, { taskId: task, extraAgents });
+    replayed = await replayWithHostTeam(records, { taskId: task, extraAgents });
   } catch (error) {
     return usage((error as Error).message.replace(/^replay: /, ""));
   }
+  const { result } = replayed;
   if (result.identical) {
     io.stdout.write(`identical: ${result.tasks} task${result.tasks === 1 ? "" : "s"}\n`);
     return 0;
   }
   const { rootTaskId } = divergencePoint(records, result.divergence);
   io.stdout.write(
-    `${describeDivergence(result.divergence)}\nsee it in the visualizer: ${inspectReplayCommandLine(resolve(trace), rootTaskId)}\n`,
+    `${divergenceText(result.divergence, replayed.built)}\nsee it in the visualizer: ${inspectReplayCommandLine(resolve(trace), rootTaskId)}\n`,
   );
   return 1;
 };

@@ -14,19 +14,11 @@ export const slowAgent = defineAgent({
     const ms = Number(task.text.trim());
     if (!Number.isInteger(ms) || ms < 0 || ms > MAX_MS)
       throw new TroupeError("InvalidTask", `slow needs a whole number of milliseconds up to ${MAX_MS}`);
-    const startedAt = Date.now();
-    while (Date.now() - startedAt < ms) {
-      ctx.signal.throwIfAborted();
+    // The team's clock, as agents are told to: a replay runs this wait on its simulated clock.
+    const startedAt = ctx.now();
+    for (let left = ms; left > 0; left = ms - (ctx.now() - startedAt)) {
       ctx.heartbeat();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.min(HEARTBEAT_MS, ms - (Date.now() - startedAt)));
-        function done() {
-          clearTimeout(timer);
-          ctx.signal.removeEventListener("abort", done);
-          resolve();
-        }
-        ctx.signal.addEventListener("abort", done, { once: true });
-      });
+      await ctx.sleep(Math.min(HEARTBEAT_MS, left));
     }
     return { text: `slept ${ms}ms` };
   },

@@ -60,6 +60,12 @@ export interface AgentContext<TEmitted extends { type: string } = { type: string
   now(): number;
   /** A random id (a UUID), recorded like `now()` so a replay makes the same one. */
   randomId(): string;
+  /**
+   * Wait `duration` ("250ms", "5s" or milliseconds) on the team's clock; rejects with the abort
+   * reason when the task is cancelled. Wait here rather than with `setTimeout`: a replay runs on a
+   * simulated clock, where a real timer would let the task's deadline pass first.
+   */
+  sleep(duration: Duration): Promise<void>;
 }
 
 /** The input a machine-form agent receives when a task starts it. */
@@ -98,4 +104,5 @@ export interface AgentPort {
   memory(agent: string, task: Task, signal: AbortSignal): TaskMemory;
   now(agent: string, task: Task): number;
   randomId(agent: string, task: Task): string;
+  sleep(duration: Duration, signal: AbortSignal): Promise<void>;
 }

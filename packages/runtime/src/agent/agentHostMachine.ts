@@ -109,6 +109,7 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
     },
     now: () => port.now(agent, task),
     randomId: () => port.randomId(agent, task),
+    sleep: (duration) => port.sleep(duration, signal),
   };
 };
 

@@ -16,6 +16,8 @@ import type { Llm, LlmTool } from "../llm/Llm.ts";
 import { type TaskMemory, taskMemory } from "../memory/TaskMemory.ts";
 import { createTask, newId, type Task, type TaskInput } from "../task/Task.ts";
 import type { Clock } from "../time/Clock.ts";
+import { type Duration, toMillis } from "../time/duration.ts";
+import { sleepOn } from "../time/sleepOn.ts";
 import { AgentLifecycle } from "./AgentLifecycle.ts";
 import type { AgentSlot } from "./AgentSlot.ts";
 import { Allocation } from "./Allocation.ts";
@@ -228,6 +230,10 @@ export class SupervisorCore implements AgentPort {
 
   randomId(agent: string, task: Task): string {
     return this.#state.settings.io?.randomId?.(randomUUID, { task, agent }) ?? randomUUID();
+  }
+
+  async sleep(duration: Duration, signal: AbortSignal): Promise<void> {
+    return sleepOn(this.#state.settings.clock, toMillis(duration, "ctx.sleep duration"), signal);
   }
 
   tools(agent: string): readonly LlmTool[] {

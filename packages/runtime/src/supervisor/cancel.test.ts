@@ -1,5 +1,6 @@
-// Cancellation of any task by id, queued or running, with its signal aborted and its sub-tasks too.
+// Cancellation of any task by id, queued or running (an agent waiting in ctx.sleep included), with its signal aborted and its sub-tasks too.
 import { describe, expect, it } from "vitest";
+import { defineAgent } from "../agent/defineAgent.ts";
 import { createTestTeam, scriptedAgent } from "../testing/index.ts";
 
 describe("cancellation", () => {
@@ -16,6 +17,24 @@ describe("cancellation", () => {
     });
     expect(agent.aborted.map((task) => task.id)).toEqual([running.id]);
     await expect(queued.result).resolves.toBe("next one");
+    team.stop();
+  });
+
+  it("cuts an agent's ctx.sleep short: the task ends cancelled at once, not when the wait is over", async () => {
+    let woke = false;
+    const napper = defineAgent({
+      name: "napper",
+      async handle(_task, ctx) {
+        await ctx.sleep("1h");
+        woke = true;
+      },
+    });
+    const { team, next } = createTestTeam({ agents: [napper] });
+    const running = team.submit({ agent: "napper", text: "nap" });
+    await next("task.started", (event) => event.taskId === running.id);
+    expect(team.cancel(running.id, "enough")).toBe(true);
+    await expect(running.result).rejects.toMatchObject({ _tag: "Cancelled", reason: "enough" });
+    expect(woke).toBe(false);
     team.stop();
   });
 

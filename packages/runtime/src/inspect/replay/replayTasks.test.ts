@@ -93,7 +93,45 @@ const knowsOtters: SemanticMemory = {
   close: async () => {},
 };
 
+/** Works in steps of 100 ms on the team's clock, as agents are told to wait. */
+const napper = defineAgent({
+  name: "napper",
+  async handle(task, ctx) {
+    const startedAt = ctx.now();
+    for (let step = 0; step < 3; step += 1) {
+      ctx.heartbeat();
+      await ctx.sleep(100);
+    }
+    return { text: `${task.text} after ${ctx.now() - startedAt}ms` };
+  },
+});
+
 describe("replayTasks", () => {
+  it("replays an agent's waits on the simulated clock, in order with the task's deadline", async () => {
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recorder = recordTaskIo(inspector);
+    const bus = new EventBus();
+    inspector.attach(bus);
+    const team = createSupervisor({
+      agents: [napper],
+      fallback: "napper",
+      bus,
+      inspect: inspector.inspect,
+      io: recorder.io,
+    });
+    try {
+      // A deadline of 1 s: the replay's clock moves in steps of up to a second when idle.
+      await expect(team.submit({ text: "woke", deadline: "1s" }).result).resolves.toMatchObject({
+        text: expect.stringMatching(/^woke after \d+ms$/),
+      });
+    } finally {
+      team.stop();
+    }
+    await expect(
+      replayTasks([...inspector.records()], { team: { agents: [napper], fallback: "napper" } }),
+    ).resolves.toEqual({ identical: true, tasks: 1 });
+  });
+
   it("gives back the recorded clock readings, random ids and memory recalls; a changed reading diverges", async () => {
     const inspector = createInspector({ redact: redactTraceValue });
     const recorder = recordTaskIo(inspector);

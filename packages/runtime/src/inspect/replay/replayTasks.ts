@@ -5,13 +5,13 @@
 // subtasks are matched to the recorded ones in the order their parent dispatched them. Then each
 // actor's sequence of task events and each task's outcome are compared with the recording; the first
 // difference is the divergence.
-import { SimulatedClock } from "xstate";
 import { EventBus } from "../../events/EventBus.ts";
 import type { Llm } from "../../llm/Llm.ts";
 import type { TaskOutcome } from "../../supervisor/TaskIo.ts";
 import { createSupervisor, type SupervisorOptions } from "../../supervisor/Team.ts";
 import type { TaskInput } from "../../task/Task.ts";
 import { systemClock } from "../../time/Clock.ts";
+import { SteppingClock } from "../../time/SteppingClock.ts";
 import { createInspector, type Inspector } from "../Inspector.ts";
 import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "../toJsonSafe.ts";
@@ -152,7 +152,10 @@ const settle = async (rounds = 5) => {
   for (let i = 0; i < rounds; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
-/** How far simulated time moves when nothing else happens, and how far in all before giving up. */
+/**
+ * How far simulated time moves at most when nothing else happens (to the next timer due, if sooner),
+ * and how far in all before giving up.
+ */
 const IDLE_STEP_MS = 1_000;
 const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1_000;
 
@@ -194,8 +197,7 @@ const replayOne = async (
     ...(fork ? { liveAfter: fork.until, forked: (at) => (forkedAt = at) } : {}),
   });
   // A replay runs on a simulated clock set to the recorded start; a fork goes on in real time.
-  const simulated = fork ? undefined : new SimulatedClock();
-  simulated?.set(accepted.at);
+  const simulated = fork ? undefined : new SteppingClock(accepted.at);
   const clock = simulated ?? systemClock;
   const bus = new EventBus({ clock });
   // The replay's own Inspector, made like the recording's, so both are read the same way.
@@ -282,7 +284,7 @@ const replayOne = async (
     if (simulated) {
       for (let waited = 0; !done && waited < GIVE_UP_AFTER_MS; waited += IDLE_STEP_MS) {
         await settle();
-        if (!done) simulated.increment(IDLE_STEP_MS);
+        if (!done) simulated.advance(IDLE_STEP_MS);
       }
     } else await run.result.catch(() => {});
     await settle();
