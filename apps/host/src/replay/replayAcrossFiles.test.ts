@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { createInspector, createSupervisor, listTraceFiles, redactTraceValue } from "@troupe/runtime";
+import {
+  type AnyAgentDefinition,
+  createInspector,
+  createSupervisor,
+  defineAgent,
+  listTraceFiles,
+  redactTraceValue,
+} from "@troupe/runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHostRecording } from "../start/hostTrace.ts";
 import { hostReplayTeam } from "./hostReplayTeam.ts";
@@ -16,12 +23,24 @@ import { replayCommandLine } from "./replayCommandLine.ts";
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = async (args: readonly string[]) => {
+const run = async (args: readonly string[], agents: readonly AnyAgentDefinition[] = []) => {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const code = await replayCommand(args, { stdout, stderr, env: {} });
+  const code = await replayCommand(args, { stdout, stderr, env: {} }, agents);
   return { code, stdout: String(stdout.read() ?? ""), stderr: String(stderr.read() ?? "") };
 };
+
+/**
+ * Answers on the next turn of the event loop: the trace writer, whose flush was set for that turn
+ * when the task was accepted, has written the task's start by then, so its outcome is in a later file.
+ */
+const nextTurn = defineAgent({
+  name: "next-turn",
+  handle: async (task) => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return { text: task.text };
+  },
+});
 
 describe("the replay command of a recorded task", () => {
   it("replays a task whose recording spans rotated trace files, from the file it names", async () => {
@@ -29,8 +48,10 @@ describe("the replay command of a recorded task", () => {
     const inspector = createInspector({ redact: redactTraceValue });
     // A new file for every batch of records: the task's recording spans many.
     const recording = startHostRecording(inspector, { dir, retain: 1_000, maxFileBytes: 1 });
+    const host = hostReplayTeam([]);
     const team = createSupervisor({
-      ...hostReplayTeam([]),
+      ...host,
+      agents: [...host.agents, nextTurn],
       inspect: inspector.inspect,
       io: recording.recorder.io,
     });
@@ -41,7 +62,7 @@ describe("the replay command of a recorded task", () => {
       const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
       expect(written).toContain('"port":"outcome"');
     });
-    const task = team.submit({ text: "hello across files" });
+    const task = team.submit({ agent: "next-turn", text: "hello across files" });
     await expect(task.result).resolves.toEqual({ text: "hello across files" });
     detach();
     team.stop();
@@ -54,7 +75,7 @@ describe("the replay command of a recorded task", () => {
     expect(files.indexOf(file![1]!)).toBeGreaterThan(0);
     expect(readFileSync(file![1]!, "utf8")).not.toContain('"port":"outcome"');
 
-    const replayed = await run([file![1]!, "--task", task.id]);
+    const replayed = await run([file![1]!, "--task", task.id], [nextTurn]);
     expect(replayed).toEqual({ code: 0, stdout: "identical: 1 task\n", stderr: "" });
     expect(recording.replayCommandOf("t-unknown")).toBeUndefined();
   });
