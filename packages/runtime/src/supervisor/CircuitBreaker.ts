@@ -1,21 +1,27 @@
-// An agent's circuit breaker as the supervisor's hot path reads it: a running actor of
-// `breakerMachine` (the chart, Akka semantics), stepped by sending it events — an actor processes an
-// event synchronously when nothing else is in its mailbox, so dispatch reads the new state at once —
-// and each change of state reported. A clean success while closed sends nothing, and the state the
-// hot path reads on every dispatch is kept from the snapshot after each step.
-import { type ActorRefFrom, createActor, type SnapshotFrom } from "xstate";
+// An agent's circuit breaker as the supervisor's hot path reads it: an actor of `breakerMachine`
+// (the chart, Akka semantics), stepped by sending it events — an actor processes an event
+// synchronously when nothing else is in its mailbox, so dispatch reads the new state at once — and
+// each change of state reported. A breaker rests until it first has to move: closed with nothing
+// counted is the chart's initial state, so until its first failure it has no actor and reads that
+// state from the chart; the failure starts the actor, which then takes every event. A clean success
+// while closed sends nothing, and the state the hot path reads on every dispatch is kept from the
+// snapshot after each step.
+import { type ActorRefFrom, createActor, getInitialSnapshot, type SnapshotFrom } from "xstate";
 import type { BreakerState } from "../events/catalogue.ts";
-import { type BreakerEvent, breakerLogic, type breakerMachine } from "./breakerMachine.ts";
+import { type BreakerEvent, breakerMachine } from "./breakerMachine.ts";
 
 export type BreakerActor = ActorRefFrom<typeof breakerMachine>;
+
+export type BreakerSnapshot = SnapshotFrom<typeof breakerMachine>;
+
+/** Starts the actor of `agent`'s breaker when it first has to move (the supervisor's child, or one of its own). */
+export type StartBreaker = (agent: string, maxFailures: number) => BreakerActor;
 
 export interface BreakerTransition {
   readonly from: BreakerState;
   readonly to: BreakerState;
   readonly failures: number;
 }
-
-type BreakerSnapshot = SnapshotFrom<typeof breakerMachine>;
 
 const stateOf = (snapshot: BreakerSnapshot): BreakerState =>
   typeof snapshot.value === "string" ? snapshot.value : "half_open";
@@ -27,20 +33,31 @@ const allowsDispatch = (snapshot: BreakerSnapshot): boolean =>
 export const breakerIdOf = (agent: string): string => `${agent}.breaker`;
 
 export class CircuitBreaker {
-  readonly #actor: BreakerActor;
+  readonly agent: string;
+  readonly maxFailures: number;
+  readonly #start: StartBreaker;
+  /** Undefined while the breaker rests in the chart's initial state. */
+  #actor: BreakerActor | undefined;
   /** The actor's state as dispatch reads it, taken from its snapshot after each step. */
-  #state: BreakerState;
-  #allowsDispatch: boolean;
+  #state: BreakerState = "closed";
+  #allowsDispatch = true;
 
-  /** `actor`: a breaker actor, spawned by the supervisor (or `standaloneBreaker`). */
-  constructor(actor: BreakerActor) {
-    this.#actor = actor;
-    this.#state = stateOf(actor.getSnapshot());
-    this.#allowsDispatch = allowsDispatch(actor.getSnapshot());
+  constructor(agent: string, maxFailures: number, start: StartBreaker) {
+    this.agent = agent;
+    this.maxFailures = maxFailures;
+    this.#start = start;
   }
 
-  get maxFailures(): number {
-    return this.#actor.getSnapshot().context.maxFailures;
+  /** Its actor, or undefined while it rests (closed, nothing counted, never moved). */
+  get actor(): BreakerActor | undefined {
+    return this.#actor;
+  }
+
+  /** Its actor's snapshot, or the chart's initial one while it rests. */
+  getSnapshot(): BreakerSnapshot {
+    return (
+      this.#actor?.getSnapshot() ?? getInitialSnapshot(breakerMachine, { maxFailures: this.maxFailures })
+    );
   }
 
   get state(): BreakerState {
@@ -48,12 +65,12 @@ export class CircuitBreaker {
   }
 
   get failures(): number {
-    return this.#actor.getSnapshot().context.failures;
+    return this.#actor?.getSnapshot().context.failures ?? 0;
   }
 
   /** Why the last failure failed, to say why the breaker is open. */
   get lastFailure(): string | undefined {
-    return this.#actor.getSnapshot().context.lastFailure;
+    return this.#actor?.getSnapshot().context.lastFailure;
   }
 
   /** Whether a task may be dispatched now: closed, or half-open with its probe not yet sent. */
@@ -90,6 +107,7 @@ export class CircuitBreaker {
 
   #step(event: BreakerEvent): BreakerTransition | undefined {
     const from = this.#state;
+    this.#actor ??= this.#start(this.agent, this.maxFailures);
     this.#actor.send(event);
     const snapshot = this.#actor.getSnapshot();
     this.#state = stateOf(snapshot);
@@ -99,6 +117,6 @@ export class CircuitBreaker {
   }
 }
 
-/** A breaker outside any supervisor (a notifier sink's): an actor of its own. */
+/** A breaker outside any supervisor (a notifier sink's): an actor of its own once it moves. */
 export const standaloneBreaker = (maxFailures: number): CircuitBreaker =>
-  new CircuitBreaker(createActor(breakerLogic, { input: { maxFailures } }).start());
+  new CircuitBreaker("", maxFailures, () => createActor(breakerMachine, { input: { maxFailures } }).start());

@@ -2,12 +2,10 @@
 // `maxFailures` consecutive failures; open fails fast; after `resetAfter` it is half-open and lets
 // exactly one probe through (half_open.waiting → half_open.probing); the probe's success closes it,
 // its failure opens it again; `reset` closes it afresh (the team restarted after an escalation).
-// Each agent's breaker runs as a child actor of the supervisor (`<agent>.breaker`), so the
-// supervision tree, the visualizer and recorded traces show it; CircuitBreaker drives it. Breakers
-// are spawned as `breakerLogic`: the same chart, every breaker of a failure limit starting from one
-// shared initial snapshot, since most breakers never move (it is a third of an idle breaker's heap).
+// Each agent's breaker runs as a child actor of the supervisor (`<agent>.breaker`) from its first
+// move on, so the supervision tree, the visualizer and recorded traces show it; until then it rests
+// in this chart's initial state (closed, nothing counted) without an actor. CircuitBreaker drives it.
 import { assign, setup } from "xstate";
-import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
 
 export type BreakerEvent =
   | { type: "dispatched" }
@@ -21,17 +19,6 @@ export interface BreakerContext {
   readonly failures: number;
   readonly lastFailure: string | undefined;
 }
-
-/** One context per failure limit: breakers of the same limit share their whole initial snapshot. */
-const closedContexts = new Map<number, BreakerContext>();
-const closedContext = (maxFailures: number): BreakerContext => {
-  let context = closedContexts.get(maxFailures);
-  if (!context) {
-    context = { maxFailures, failures: 0, lastFailure: undefined };
-    closedContexts.set(maxFailures, context);
-  }
-  return context;
-};
 
 export const breakerMachine = setup({
   types: {
@@ -51,7 +38,7 @@ export const breakerMachine = setup({
   },
 }).createMachine({
   id: "breaker",
-  context: ({ input }) => closedContext(input.maxFailures),
+  context: ({ input }) => ({ maxFailures: input.maxFailures, failures: 0, lastFailure: undefined }),
   initial: "closed",
   on: {
     // A task that was already running when the breaker opened may still succeed: it closes it.
@@ -81,8 +68,3 @@ export const breakerMachine = setup({
     },
   },
 });
-
-/** `breakerMachine` as spawned: its own chart and moves, its initial snapshot shared. */
-export const breakerLogic = sharingInitialSnapshot(breakerMachine, ({ maxFailures }) =>
-  closedContext(maxFailures),
-);

@@ -1,7 +1,7 @@
 // The supervisor as an XState actor: it spawns and owns the agent actors, runs every timer on the
 // actor system's clock, and turns each event into a call on SupervisorCore. Beside each agent it
-// spawns that agent's circuit breaker (`breakerLogic`, `<agent>.breaker`), which outlives the
-// agent's incarnations. Its states are the team's life: running → draining when it stops taking
+// keeps that agent's circuit breaker, which outlives the agent's incarnations: it rests, closed,
+// until its first failure starts it as a child actor (`breakerMachine`, `<agent>.breaker`). Its states are the team's life: running → draining when it stops taking
 // tasks; running → escalated when restarts exceed the intensity (every open task failed, every
 // agent stopped). Escalated, it either errors, which XState reports to its parent actor (OTP's
 // escalation), or — when the team is set to restart itself — waits a backoff and passes through
@@ -12,6 +12,7 @@ import {
   type AnyActorLogic,
   type AnyActorRef,
   assign,
+  createActor,
   type EventObject,
   enqueueActions,
   setup,
@@ -19,8 +20,8 @@ import {
 import type { AgentHostEvent, AgentOutcomeEvent } from "../agent/agentHostMachine.ts";
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import type { TroupeError } from "../errors/TroupeError.ts";
-import { breakerLogic } from "./breakerMachine.ts";
-import { breakerIdOf, CircuitBreaker } from "./CircuitBreaker.ts";
+import { breakerMachine } from "./breakerMachine.ts";
+import { breakerIdOf, CircuitBreaker, type StartBreaker } from "./CircuitBreaker.ts";
 import {
   type AsyncResultEvent,
   type Escalation,
@@ -53,7 +54,7 @@ interface Enqueue {
     }) => object,
   ): void;
   spawnChild(logic: AnyActorLogic, options: { id: string; input: unknown }): void;
-  stopChild(id: string): void;
+  stopChild(child: string | AnyActorRef): void;
   sendTo(id: string, event: EventObject): void;
   raise(event: SupervisorEvent, options?: { delay: number; id: string }): void;
   cancel(id: string): void;
@@ -134,6 +135,8 @@ const handle = (core: SupervisorCore, event: SupervisorEvent, fx: SupervisorEffe
 
 interface SupervisorContext {
   readonly core: SupervisorCore;
+  /** Each agent's circuit breaker, by agent name: resting, or a child actor once it has moved. */
+  readonly breakers: ReadonlyMap<string, CircuitBreaker>;
   /** Why, since when and until when the team is escalated; undefined while it runs. */
   readonly escalation: (Escalation & { readonly error: TroupeError }) | undefined;
   /** Escalations in a row: each within a restart period of the team's last restart. */
@@ -147,7 +150,6 @@ export const supervisorMachine = setup({
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent,
   },
-  actors: { breaker: breakerLogic },
   actions: {
     startAgents: enqueueActions(({ context, enqueue }) =>
       context.core.start(effectsOf(enqueue as unknown as Enqueue)),
@@ -194,6 +196,10 @@ export const supervisorMachine = setup({
     giveUpUnlessRestarting: ({ context }) => {
       if (context.core.settings.escalation.kind === "stop") throw context.escalation!.error;
     },
+    /** A breaker that has moved is a child XState does not list (it started outside a transition). */
+    stopBreakers: enqueueActions(({ context, enqueue }) => {
+      for (const breaker of context.breakers.values()) if (breaker.actor) enqueue.stopChild(breaker.actor);
+    }),
     restartTeam: enqueueActions(({ context, enqueue }) => {
       context.core.restartAll(effectsOf(enqueue as unknown as Enqueue));
       const now = context.core.clock.now();
@@ -211,28 +217,25 @@ export const supervisorMachine = setup({
   },
 }).createMachine({
   id: "supervisor",
-  context: ({ input, self, spawn }) => ({
-    core: new SupervisorCore(
-      input,
-      (event) => self.send(event),
-      directEffects(self),
-      // Each agent's breaker, a child beside the agent's incarnations that outlives them.
-      new Map(
-        input.agents.map((agent) => [
-          agent.name,
-          new CircuitBreaker(
-            spawn("breaker", {
-              id: breakerIdOf(agent.name),
-              input: { maxFailures: agent.breaker.maxFailures },
-            }),
-          ),
-        ]),
-      ),
-    ),
-    escalation: undefined,
-    inARow: 0,
-    restartedAt: undefined,
-  }),
+  context: ({ input, self }) => {
+    // A breaker's first move starts its actor at once, inside the supervisor's transition that
+    // counts the failure, since the supervisor reads the breaker's new state straight away.
+    const start: StartBreaker = (agent, maxFailures) =>
+      createActor(breakerMachine, { parent: self, id: breakerIdOf(agent), input: { maxFailures } }).start();
+    const breakers = new Map(
+      input.agents.map((agent) => [
+        agent.name,
+        new CircuitBreaker(agent.name, agent.breaker.maxFailures, start),
+      ]),
+    );
+    return {
+      core: new SupervisorCore(input, (event) => self.send(event), directEffects(self), breakers),
+      breakers,
+      escalation: undefined,
+      inARow: 0,
+      restartedAt: undefined,
+    };
+  },
   entry: "startAgents",
   on: {
     "troupe.stop": { target: ".stopped", actions: "interruptAll" },
@@ -264,8 +267,8 @@ export const supervisorMachine = setup({
       entry: "restartTeam",
       always: "running",
     },
-    // Final: XState stops every child (agents, their breakers) and the actor completes.
-    stopped: { type: "final" },
+    // Final: every child stops (agents, the breakers that have moved) and the actor completes.
+    stopped: { type: "final", entry: "stopBreakers" },
   },
 });
 
