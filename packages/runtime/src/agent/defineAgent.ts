@@ -95,6 +95,10 @@ export type MachineAgentOptions<TMachine extends AnyStateMachine> = AgentOptions
   readonly format?: OutputFormat<OutputFrom<TMachine>>;
 };
 
+// Shared by every definition that leaves them out: a team of ten thousand agents keeps one of each.
+const DEFAULT_BREAKER = Object.freeze({ maxFailures: 5, resetAfterMs: 30_000 });
+const NO_CAPABILITIES: readonly string[] = Object.freeze([]);
+
 export function defineAgent<TMachine extends AnyStateMachine>(
   options: MachineAgentOptions<TMachine>,
 ): AgentDefinition<unknown, OutputFrom<TMachine>, EventFrom<TMachine>, { type: string }>;
@@ -134,15 +138,17 @@ export function defineAgent(
     name: options.name,
     description: options.description ?? "",
     kind: options.machine ? "machine" : "handle",
-    capabilities: options.capabilities ?? [],
+    capabilities: options.capabilities ?? NO_CAPABILITIES,
     model: options.model,
     maxSteps: options.maxSteps ?? DEFAULT_TASK_STEPS,
     heartbeatDeadlineMs: ms(options.heartbeat?.deadline, "heartbeat.deadline"),
     hungAttempts: options.heartbeat?.attempts ?? 3,
-    breaker: {
-      maxFailures: options.breaker?.maxFailures ?? 5,
-      resetAfterMs: ms(options.breaker?.resetAfter, "breaker.resetAfter") ?? 30_000,
-    },
+    breaker: options.breaker
+      ? {
+          maxFailures: options.breaker.maxFailures ?? DEFAULT_BREAKER.maxFailures,
+          resetAfterMs: ms(options.breaker.resetAfter, "breaker.resetAfter") ?? DEFAULT_BREAKER.resetAfterMs,
+        }
+      : DEFAULT_BREAKER,
     deadlineMs: ms(options.deadline, "deadline"),
     mailboxLimit: options.mailbox?.limit,
     bid: options.bid,
