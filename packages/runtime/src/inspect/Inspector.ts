@@ -9,6 +9,7 @@ import type { AnyActorRef, InspectionEvent } from "xstate";
 import type { RuntimeEvent } from "../events/catalogue.ts";
 import type { EventBus } from "../events/EventBus.ts";
 import type { TeamStatus } from "../supervisor/SupervisorCore.ts";
+import type { LazyChild } from "../supervisor/Team.ts";
 import { machineGraphHash, walkMachine } from "./graph/walkMachine.ts";
 import {
   type CheckpointActor,
@@ -58,6 +59,8 @@ export interface InspectableTeam {
   readonly actor: AnyActorRef;
   readonly bus: EventBus;
   status(): TeamStatus;
+  /** The supervisor's children that start when they first have to move (its agents' breakers). */
+  lazyChildren?(): readonly LazyChild[];
 }
 
 /** A model call, as an LLM adapter reports it. */
@@ -180,6 +183,9 @@ const machineOf = (logic: unknown): MachineLike | undefined => {
   return machine !== undefined && machine !== logic ? machineOf(machine) : undefined;
 };
 
+/** How a resting child is named in the trace, having no session id: `x:0/research.breaker`. */
+const restingName = (parent: string, id: string): string => `${parent}/${id}`;
+
 const stateNodeId = (node: unknown): string =>
   typeof (node as { id?: unknown } | undefined)?.id === "string" ? (node as { id: string }).id : "?";
 
@@ -261,6 +267,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const live = new Map<string, LiveActor>();
   const machineRecords = new Map<string, TraceRecordOf<"machine">>();
   const graphOfLogic = new WeakMap<object, string | null>();
+  /** The resting children recorded and not yet started, by their parent's session id. */
+  const resting = new Map<string, Set<string>>();
   const teams = new Map<string, { readonly team: InspectableTeam; last: TeamStatusFields }>();
   const linesInOrder = (): string[] =>
     ring.length < capacity ? [...ring] : [...ring.slice(head), ...ring.slice(0, head)];
@@ -363,8 +371,50 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       machine: machine ? machine.id : null,
       systemId: typeof actor.systemId === "string" ? actor.systemId : null,
     };
+    if (entry.parent !== null) {
+      // A lazy child started: the record that stood for it while it rested gives way to its actor.
+      const standIn = restingName(entry.parent, entry.id);
+      if (resting.get(entry.parent)?.delete(standIn)) {
+        live.delete(standIn);
+        emit({ kind: "snapshot", actor: standIn, cause: "troupe.inspector.started", status: "stopped" });
+      }
+    }
     live.set(actor.sessionId, { entry: { ...entry, graph }, status: "active" });
     return { kind: "actor", ...entry, ...(graph !== null ? { graph } : {}) };
+  };
+
+  /** A lazy child at rest: an actor record named `<parent>/<id>`, marked resting, and its snapshot. */
+  const recordResting = (child: LazyChild, parent: string, rootId: string): void => {
+    const name = restingName(parent, child.id);
+    if (live.has(name)) return;
+    const machine = machineOf(child.logic);
+    const graph = machine ? graphOf(child.logic) : null;
+    const entry = {
+      actor: name,
+      id: child.id,
+      parent,
+      root: rootId,
+      machine: machine ? machine.id : null,
+      systemId: null,
+      resting: true,
+    };
+    live.set(name, { entry: { ...entry, graph }, status: "active" });
+    const siblings = resting.get(parent) ?? new Set<string>();
+    resting.set(parent, siblings.add(name));
+    emit({ kind: "actor", ...entry, ...(graph !== null ? { graph } : {}) });
+    const standIn: InspectedActor = { sessionId: name, id: child.id, logic: child.logic };
+    emit(snapshotBody(standIn, "troupe.inspector.attached", child.snapshot as InspectedSnapshot));
+  };
+
+  /** A parent that stopped takes its resting children with it. */
+  const stopResting = (parent: string, cause: string): void => {
+    const names = resting.get(parent);
+    if (!names) return;
+    resting.delete(parent);
+    for (const name of names) {
+      live.delete(name);
+      emit({ kind: "snapshot", actor: name, cause, status: "stopped" });
+    }
   };
 
   const snapshotBody = (actor: InspectedActor, cause: string, snapshot: InspectedSnapshot): RecordBody => {
@@ -484,7 +534,10 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       // An inspector must never break what it watches; a record it cannot read is skipped.
       return;
     }
-    if (body) emit(body);
+    if (body) {
+      emit(body);
+      if (body.kind === "snapshot" && body.status !== "active") stopResting(body.actor, body.cause);
+    }
   };
 
   /** Whether `redact` leaves every field of an event of short primitives as it is. */
@@ -597,6 +650,10 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       const subscription = team.actor.system.inspect((event: InspectionEvent) => inspect(event));
       unsubscribe = () => subscription.unsubscribe();
       announce(team.actor, supervisor);
+    }
+    for (const child of team.lazyChildren?.() ?? []) {
+      if (child.actor) announce(child.actor, supervisor);
+      else recordResting(child, supervisor, supervisor);
     }
     const detachBus = attach(team.bus);
     teams.set(supervisor, { team, last: teamFields(supervisor, team.status()) });

@@ -57,6 +57,12 @@
 //              answer (when one was typed)
 //
 // Fields added to v1 records: actor.graph (the hash of its machine record, for machines);
+// actor.resting (and on checkpoint actors): true for a child its parent starts only when it first
+// has to move (an agent's circuit breaker, closed, before its first failure), recorded by
+// `attachTeam` with the snapshot it rests in and named `<parent session id>/<id>` ("x:0/echo.breaker")
+// for want of a session id; when its actor starts, a snapshot `stopped` (cause
+// troupe.inspector.started) ends the resting record just before the actor's own record, and it
+// also stops when its parent does;
 // microstep.transitions[].eventType (the event type the transition was taken on). A snapshot of
 // a machine leaves `context` out when the context is the same object as in that actor's previous
 // snapshot (it did not change); a reader keeps the one it had. snapshot.transitions (the
@@ -97,6 +103,8 @@ export const ActorRecord = Schema.Struct({
   systemId: Schema.NullOr(Schema.String),
   /** Hash of the machine record describing its machine (machines only). */
   graph: Schema.optional(Schema.String),
+  /** A lazy child at rest: no actor yet, named `<parent>/<id>` (see the format above). */
+  resting: Schema.optional(Schema.Boolean),
 });
 
 export const EventRecord = Schema.Struct({
@@ -218,6 +226,7 @@ export const CheckpointActor = Schema.Struct({
   machine: Schema.NullOr(Schema.String),
   systemId: Schema.NullOr(Schema.String),
   graph: Schema.NullOr(Schema.String),
+  resting: Schema.optional(Schema.Boolean),
   status: Schema.Literals(["active", "done", "error", "stopped"]),
   value: Schema.optional(Schema.Json),
   context: Schema.optional(Schema.Json),

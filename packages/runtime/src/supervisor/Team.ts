@@ -1,7 +1,13 @@
 // The public face of a supervisor: `createSupervisor` starts one, and the Team it returns speaks
 // Promises and AbortSignals (submit, ask, fanOut, cancel, drain) while the XState actor underneath
 // does the work. Runs carry their result and an async iterator of their task's events.
-import { type AnyActorRef, createActor, type EventObject, type InspectionEvent } from "xstate";
+import {
+  type AnyActorLogic,
+  type AnyActorRef,
+  createActor,
+  type EventObject,
+  type InspectionEvent,
+} from "xstate";
 import type { AnyAgentDefinition } from "../agent/defineAgent.ts";
 import { type OutputForm, outputFormatter } from "../agent/OutputFormat.ts";
 import type { SnapshotStore } from "../durable/SnapshotStore.ts";
@@ -15,6 +21,8 @@ import { newId, type TaskInput } from "../task/Task.ts";
 import { checkMaxTaskBytes, DEFAULT_MAX_TASK_BYTES } from "../task/taskLimits.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
 import { type Duration, toMillis } from "../time/duration.ts";
+import { breakerMachine } from "./breakerMachine.ts";
+import { breakerIdOf } from "./CircuitBreaker.ts";
 import type { FanOutResult } from "./FanOutJoins.ts";
 import type { JoinPolicy } from "./joinPolicy.ts";
 import { RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
@@ -228,6 +236,21 @@ export const createSupervisor = (options: SupervisorOptions): Team => {
 /** The supervisor machine's input for these options, to run a team as a child of another actor. */
 export const supervisorInput = settingsFrom;
 
+/**
+ * A child of the supervisor that starts only when it first has to move — an agent's circuit
+ * breaker, closed with nothing counted until its first failure — so an idle team holds no actor for
+ * it. What the visualizer shows of it meanwhile: its logic and the snapshot it rests in.
+ */
+export interface LazyChild {
+  /** Its id among the supervisor's children (`research.breaker`). */
+  readonly id: string;
+  /** Its actor once it has moved; undefined while it rests. */
+  readonly actor: AnyActorRef | undefined;
+  readonly logic: AnyActorLogic;
+  /** Its actor's snapshot, or the initial one of `logic` it rests in. */
+  readonly snapshot: unknown;
+}
+
 export class Team {
   readonly actor: SupervisorActorRef;
   /** Resolves when the team stops; rejects with an `Escalated` error when it gives up. */
@@ -415,6 +438,16 @@ export class Team {
 
   status(): TeamStatus {
     return this.#core.status(this.#life());
+  }
+
+  /** Each agent's circuit breaker as the supervision tree shows it: its actor, or the chart it rests in. */
+  lazyChildren(): LazyChild[] {
+    return [...this.actor.getSnapshot().context.breakers.values()].map((breaker) => ({
+      id: breakerIdOf(breaker.agent),
+      actor: breaker.actor,
+      logic: breakerMachine,
+      snapshot: breaker.getSnapshot(),
+    }));
   }
 
   /** Where the team is in its life: the supervisor machine's state, read from its snapshot. */

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 // The supervision tree: every live actor under its parent (supervisor → agents → invoked or
-// spawned children), each with its state; agents add what the team's status says — agent state,
+// spawned children; a lazy child at rest, an agent's breaker before its first failure, marked so),
+// each with its state; agents add what the team's status says — agent state,
 // breaker, queue depth, current task, restarts (marked) — and the supervisor shows an escalation.
 import type { ActorView, AgentView, ReplayState, TeamView } from "@troupe/runtime/inspect/graph";
 
@@ -51,8 +52,10 @@ const rowHtml = (state: ReplayState, actor: ActorView, depth: number, selected: 
       );
   }
   const kind = actor.machine ? `machine ${escapeHtml(actor.machine)}` : "actor";
+  // A resting child has no actor, hence no session id: it says so instead.
+  const where = actor.resting ? "resting, no actor until it first moves" : escapeHtml(actor.actor);
   return `<div class="tree-row${actor.actor === selected ? " selected" : ""}" data-actor="${escapeHtml(actor.actor)}" style="padding-left:${10 + depth * 16}px">
-<div class="top"><span class="name">${escapeHtml(actor.id === actor.actor ? (actor.systemId ?? actor.machine ?? actor.id) : actor.id)}</span><span class="kind">${kind} · ${escapeHtml(actor.actor)}</span><span class="value">${escapeHtml(formatValue(actor.value))}</span></div>
+<div class="top"><span class="name">${escapeHtml(actor.id === actor.actor ? (actor.systemId ?? actor.machine ?? actor.id) : actor.id)}</span><span class="kind">${kind} · ${where}</span><span class="value">${escapeHtml(formatValue(actor.value))}</span></div>
 ${chips.length > 0 ? `<div class="meta">${chips.join("")}</div>` : ""}</div>`;
 };
 

@@ -64,6 +64,15 @@ describe("replay", () => {
       const sample = () => {
         const actors: Seen["actors"] = {};
         live(team.actor, actors);
+        // The agents' breakers: an actor once moved, else resting as `<supervisor>/<id>`.
+        for (const child of team.lazyChildren()) {
+          if (child.actor) live(child.actor, actors);
+          else
+            actors[`${team.actor.sessionId}/${child.id}`] = {
+              value: (child.snapshot as { value: unknown }).value,
+              status: "active",
+            };
+        }
         const agents: Seen["agents"] = {};
         for (const agent of team.status().agents)
           agents[agent.name] = {

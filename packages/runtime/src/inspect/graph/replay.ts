@@ -21,6 +21,8 @@ export interface ActorView {
   readonly systemId: string | null;
   /** Hash of its machine record, when known. */
   readonly graph: string | null;
+  /** A lazy child at rest (an agent's breaker before its first failure): no actor yet. */
+  readonly resting?: boolean;
   status: ActorStatus;
   value?: Json;
   context?: Json;
@@ -85,6 +87,7 @@ const actorFromCheckpoint = (entry: CheckpointActor, seq: number): ActorView => 
     machine: entry.machine,
     systemId: entry.systemId,
     graph: entry.graph,
+    ...(entry.resting ? { resting: true } : {}),
     status: entry.status,
     changedAt: seq,
   };
@@ -162,6 +165,7 @@ export const applyRecord = (state: ReplayState, record: TraceRecord): ReplayStat
         machine: record.machine,
         systemId: record.systemId,
         graph: record.graph ?? null,
+        ...(record.resting ? { resting: true } : {}),
         status: "active",
         changedAt: record.seq,
       };
