@@ -11,6 +11,7 @@ import { defineAgent } from "../agent/defineAgent.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor } from "../supervisor/Team.ts";
 import { createTestTeam, scriptedAgent } from "../testing/index.ts";
+import { applyRecord, createReplayState } from "./graph/replay.ts";
 import { createInspector, type Inspector } from "./Inspector.ts";
 import { MalformedTraceError, type MalformedTraceLine, readTrace } from "./readTrace.ts";
 import { recordTrace } from "./recordTrace.ts";
@@ -178,6 +179,56 @@ describe("Inspector", () => {
     const changed = ofKind(records, "runtime").find((record) => record.event.type === "breaker.changed")!;
     expect(changed.event).toMatchObject({ agent: "flaky", from: "closed", to: "open" });
     expect(changed.seq).toBeGreaterThan(opened.seq);
+  });
+
+  it("shows a breaker that never moved as resting and closed, gives way to its actor at the first failure, and stops both with the team", async () => {
+    const inspector = createInspector();
+    const flaky = scriptedAgent("flaky", [{ fail: "down" }], { breaker: { maxFailures: 2 } });
+    const steady = scriptedAgent("steady", [{ reply: "ok" }]);
+    const { team } = createTestTeam({ agents: [flaky, steady], restart: { intensity: 100 } });
+    inspector.attachTeam(team);
+    const supervisor = team.actor.sessionId;
+    // What the visualizer's tree shows: the replay fold of the records so far.
+    const tree = () => {
+      const state = createReplayState();
+      for (const record of inspector.records()) applyRecord(state, record);
+      return Object.values(state.actors)
+        .filter((actor) => actor.machine === "breaker")
+        .map(({ id, parent, resting, value }) => ({ id, parent, resting: resting ?? false, value }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    };
+    expect(tree()).toEqual([
+      { id: "flaky.breaker", parent: supervisor, resting: true, value: "closed" },
+      { id: "steady.breaker", parent: supervisor, resting: true, value: "closed" },
+    ]);
+    const resting = ofKind(inspector.records(), "actor").find((actor) => actor.id === "flaky.breaker")!;
+    expect(resting).toMatchObject({ actor: `${supervisor}/flaky.breaker`, resting: true });
+    expect(inspector.machines().find((machine) => machine.hash === resting.graph)?.machine).toBe("breaker");
+
+    await expect(team.submit({ agent: "flaky", text: "x" }).result).rejects.toThrow(/down/);
+    expect(tree()).toEqual([
+      { id: "flaky.breaker", parent: supervisor, resting: false, value: "closed" },
+      { id: "steady.breaker", parent: supervisor, resting: true, value: "closed" },
+    ]);
+    const started = ofKind(inspector.records(), "actor").find(
+      (actor) => actor.id === "flaky.breaker" && !actor.resting,
+    )!;
+    expect(ofKind(inspector.records(), "event").filter((event) => event.target === started.actor)).toEqual([
+      expect.objectContaining({ type: "xstate.init" }),
+      expect.objectContaining({ type: "failed" }),
+    ]);
+    // An inspector attached now finds the breaker's actor, and the other still resting.
+    const late = createInspector();
+    late.attachTeam(team);
+    expect(ofKind(late.records(), "actor").map(({ id, resting }) => [id, resting ?? false])).toEqual(
+      expect.arrayContaining([
+        ["flaky.breaker", false],
+        ["steady.breaker", true],
+      ]),
+    );
+
+    team.stop();
+    expect(tree()).toEqual([]);
   });
 
   it("hands each record to subscribers as it is made and keeps only `capacity` in the ring", async () => {

@@ -1,5 +1,6 @@
-// The circuit breaker through a running team: open after N failures, fail fast, one probe when
-// half-open, close on success, re-open on failure, every transition an event.
+// The circuit breaker through a running team: it rests without an actor until its first failure,
+// opens after N failures, fails fast, lets one probe through when half-open, closes on success,
+// re-opens on failure, every transition an event.
 import { describe, expect, it } from "vitest";
 import { createTestTeam, scriptedAgent } from "../testing/index.ts";
 import { route } from "./routing.ts";
@@ -10,6 +11,38 @@ const flaky = (fails: number) =>
   });
 
 describe("circuit breaker", () => {
+  it("rests closed without an actor until the agent first fails, then runs as the supervisor's child and opens as before", async () => {
+    const agent = scriptedAgent(
+      "flaky",
+      [{ reply: "up" }, ...Array.from({ length: 3 }, () => ({ fail: "down" }))],
+      {
+        breaker: { maxFailures: 3, resetAfter: "30s" },
+      },
+    );
+    const { team, seen } = createTestTeam({ agents: [agent], restart: { intensity: 100 } });
+    const breaker = () => team.lazyChildren()[0]!;
+    expect(team.status().agents[0]).toMatchObject({ breaker: "closed", failures: 0 });
+    expect(breaker()).toMatchObject({ id: "flaky.breaker", actor: undefined, snapshot: { value: "closed" } });
+    // A success leaves a closed breaker with nothing counted as it was: still resting.
+    await expect(team.submit({ agent: "flaky", text: "fine" }).result).resolves.toBe("up");
+    expect(breaker().actor).toBeUndefined();
+
+    await expect(team.submit({ agent: "flaky", text: "first" }).result).rejects.toThrow(/down/);
+    const actor = breaker().actor!;
+    expect(actor.getSnapshot()).toMatchObject({ value: "closed", context: { failures: 1 } });
+    expect(team.status().agents[0]).toMatchObject({ breaker: "closed", failures: 1 });
+    for (const text of ["second", "third"])
+      await expect(team.submit({ agent: "flaky", text }).result).rejects.toThrow(/down/);
+    expect(seen("breaker.changed").map(({ from, to }) => `${from}→${to}`)).toEqual(["closed→open"]);
+    expect(breaker().snapshot).toMatchObject({ value: "open", context: { failures: 3 } });
+    await expect(team.submit({ agent: "flaky", text: "fast" }).result).rejects.toMatchObject({
+      _tag: "BreakerOpen",
+    });
+    team.stop();
+    // It stops with the team, like the agents.
+    expect(actor.getSnapshot().status).toBe("stopped");
+  });
+
   it("opens after maxFailures consecutive failures and then fails fast without calling the agent", async () => {
     const agent = flaky(10);
     const { team, seen } = createTestTeam({ agents: [agent], restart: { intensity: 100 } });
