@@ -34,31 +34,4 @@ describe("sharingInitialSnapshot", () => {
     ]);
     expect(c!.getSnapshot().matches("idle")).toBe(true);
   });
-
-  it("shares the whole snapshot when every actor's context is one cached object", () => {
-    const shared = { name: "same", count: 0 };
-    const logic = sharingInitialSnapshot(
-      counterWith(() => shared),
-      () => shared,
-    );
-    const [a, b] = [1, 2].map(() => createActor(logic, { input: { name: "same" } }).start());
-    expect(b!.getSnapshot()).toBe(a!.getSnapshot());
-    a!.send({ type: "add" });
-    expect(b!.getSnapshot().context).toEqual({ name: "same", count: 0 });
-  });
-
-  it("gives an actor whose cached context differs its own snapshot", () => {
-    const contexts = new Map(["one", "two"].map((name) => [name, { name, count: 0 }]));
-    const cached = ({ name }: { name: string }) => contexts.get(name)!;
-    const logic = sharingInitialSnapshot(counterWith(cached), cached);
-    const [one, two, again] = ["one", "two", "one"].map((name) =>
-      createActor(logic, { input: { name } }).start(),
-    );
-    expect([one, two, again].map((actor) => actor!.getSnapshot().context.name)).toEqual([
-      "one",
-      "two",
-      "one",
-    ]);
-    expect(again!.getSnapshot()).toBe(one!.getSnapshot());
-  });
 });

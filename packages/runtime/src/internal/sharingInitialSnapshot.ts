@@ -1,7 +1,6 @@
 // Actor logic for a machine spawned by the thousand whose actors mostly sit in their initial state
-// (each agent's host and its breaker): the initial snapshot's structure — state nodes, value, tags,
-// history, children — is computed once and shared, each actor adding only its own context; when
-// `contextOf` gives every actor one cached object, they share the whole snapshot. The shared
+// (each agent's host): the initial snapshot's structure — state nodes, value, tags, history,
+// children — is computed once and shared, each actor adding only its own context. The shared
 // structure keeps no actor's context, so it holds no team alive. Snapshots are immutable, so an
 // actor's first move makes its own. The logic has the machine as its prototype: the same chart,
 // transitions and inspection. Only for machines whose initial state does nothing beyond setting its
@@ -18,21 +17,14 @@ export const sharingInitialSnapshot = <TMachine extends AnyStateMachine>(
   contextOf: (input: InputFrom<TMachine>) => ContextFrom<TMachine>,
 ): TMachine => {
   let structure: InitialSnapshot | undefined;
-  /** The whole snapshot, when `contextOf` gives every actor one cached object. */
-  let whole: InitialSnapshot | undefined;
   const getInitialSnapshot = (scope: unknown, input: InputFrom<TMachine>): InitialSnapshot => {
-    const context = contextOf(input);
-    if (context === whole?.context) return whole;
     if (!structure) {
       const first = machine.getInitialSnapshot(scope as never, input) as InitialSnapshot;
       if (first.status !== "active") return first;
       structure = { ...first, context: undefined };
-      if (contextOf(input) === context) {
-        whole = { ...structure, context };
-        return whole;
-      }
+      return first;
     }
-    return { ...structure, context };
+    return { ...structure, context: contextOf(input) };
   };
   return Object.create(machine, { getInitialSnapshot: { value: getInitialSnapshot } });
 };
