@@ -27,11 +27,12 @@ type RunnerInput = AgentMachineInput & {
   readonly persist?: (snapshot: unknown) => void;
 };
 
+/** Absent fields read as undefined: an idle host's context is its input as it is. */
 interface AgentHostContext extends AgentHostInput {
-  task: Task | undefined;
-  signal: AbortSignal | undefined;
+  task?: Task | undefined;
+  signal?: AbortSignal | undefined;
   /** A machine agent's saved run to resume (the task was delivered again after a crash). */
-  snapshot: unknown;
+  snapshot?: unknown;
 }
 
 export type AgentHostEvent =
@@ -113,12 +114,8 @@ const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEven
   };
 };
 
-const idleContext = (input: AgentHostInput): AgentHostContext => ({
-  ...input,
-  task: undefined,
-  signal: undefined,
-  snapshot: undefined,
-});
+/** The input itself, not a copy with the task's fields added: one object less per idle agent. */
+const idleContext = (input: AgentHostInput): AgentHostContext => input;
 
 const outcome = (context: AgentHostContext) => ({
   agent: context.agent,
