@@ -137,6 +137,7 @@ export type { TaskIo, TaskOutcome } from "./supervisor/TaskIo.ts";
 export {
   createSupervisor,
   type FanOutOptions,
+  type LazyChild,
   type Run,
   type SupervisorOptions,
   supervisorInput,
