@@ -651,7 +651,9 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       unsubscribe = () => subscription.unsubscribe();
       announce(team.actor, supervisor);
     }
-    for (const child of team.lazyChildren?.() ?? []) {
+    // A stopped team has no resting children to show: they stopped with it.
+    const running = team.actor.getSnapshot().status === "active";
+    for (const child of running ? (team.lazyChildren?.() ?? []) : []) {
       if (child.actor) announce(child.actor, supervisor);
       else recordResting(child, supervisor, supervisor);
     }
