@@ -12,7 +12,7 @@ import { type BreakerEvent, breakerMachine } from "./breakerMachine.ts";
 
 export type BreakerActor = ActorRefFrom<typeof breakerMachine>;
 
-export type BreakerSnapshot = SnapshotFrom<typeof breakerMachine>;
+type BreakerSnapshot = SnapshotFrom<typeof breakerMachine>;
 
 /** Starts the actor of `agent`'s breaker when it first has to move (the supervisor's child, or one of its own). */
 export type StartBreaker = (agent: string, maxFailures: number) => BreakerActor;
