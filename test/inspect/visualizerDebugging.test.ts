@@ -319,7 +319,7 @@ describe("visualizer, debugging a run", () => {
       )!;
       const done = eventRecord(
         (record) =>
-          record.type === "xstate.done.actor.task" && record.seq < succeeded.seq && record.seq > assign.seq,
+          record.type === "troupe.task.done" && record.seq < succeeded.seq && record.seq > assign.seq,
       );
       const page = await openPage(`${server.url}#seq=${assign.seq}`);
       try {
@@ -334,7 +334,8 @@ describe("visualizer, debugging a run", () => {
           list.map((message) => [(message as HTMLElement).dataset.seq, message.getAttribute("title")]),
         );
         expect(messages).toContainEqual([String(assign.seq), "supervisor → echo#1"]);
-        expect(messages).toContainEqual([String(done.seq), "task → echo#1"]);
+        // The handler's settlement is the agent's own message to itself.
+        expect(messages).toContainEqual([String(done.seq), "echo#1 → echo#1"]);
         expect(messages.at(-1)).toEqual([String(succeeded.seq), "echo#1"]);
         const seqs = messages.map(([seq]) => Number(seq));
         expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

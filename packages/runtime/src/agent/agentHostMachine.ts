@@ -1,8 +1,10 @@
 // The standard agent machine: idle → busy.working ⇄ busy.awaitingHuman → idle. It hosts one task at
-// a time and invokes the agent's task runner (a promise for plain agents, the user's own machine for
-// machine agents); outcomes go to the supervisor as events, observations through the AgentPort.
-// Agents are spawned as `agentHostLogic`: every idle host shares its initial snapshot's structure.
-import { type AnyStateMachine, assign, fromPromise, sendParent, sendTo, setup } from "xstate";
+// a time: a plain agent's handler is called when the host turns busy and its settlement comes back
+// as an event of the host's own (`troupe.task.done` / `troupe.task.error`), with no actor per task; a
+// machine agent's own machine is invoked as the child `task` (its done and error events do the
+// same). Outcomes go to the supervisor, observations through the AgentPort. Agents are spawned as
+// `agentHostLogic` or `machineAgentHost(machine)`: every idle host shares its initial snapshot's structure.
+import { type AnyActorLogic, type AnyStateMachine, assign, sendParent, sendTo, setup } from "xstate";
 import { bindAction } from "../human/Approval.ts";
 import { validatePoll } from "../human/Poll.ts";
 import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
@@ -20,11 +22,10 @@ export interface AgentHostInput {
 
 export type TaskHandler = (task: Task, ctx: AgentContext) => unknown;
 
-/** What the task runner is started with: a plain agent's handler, or a machine agent's saved run. */
+/** What a machine agent's run is started with: its task, the live context and its saved run. */
 type RunnerInput = AgentMachineInput & {
-  readonly handle: TaskHandler | undefined;
-  readonly snapshot?: unknown;
-  readonly persist?: (snapshot: unknown) => void;
+  readonly snapshot: unknown;
+  readonly persist: (snapshot: unknown) => void;
 };
 
 /** Absent fields read as undefined: an idle host's context is its input as it is. */
@@ -41,7 +42,10 @@ export type AgentHostEvent =
   | { type: "troupe.task.cancel"; taskId: string }
   | { type: "troupe.task.event"; taskId: string; event: { type: string } }
   | { type: "troupe.human.asked"; question: string }
-  | { type: "troupe.human.answered" };
+  | { type: "troupe.human.answered" }
+  /** A plain agent's handler settled: sent by the host to itself, for the task it still runs. */
+  | { type: "troupe.task.done"; taskId: string; output: unknown }
+  | { type: "troupe.task.error"; taskId: string; error: unknown };
 
 /** What an agent host tells its supervisor. */
 export type AgentOutcomeEvent =
@@ -124,106 +128,155 @@ const outcome = (context: AgentHostContext) => ({
   attempt: context.task!.attempt,
 });
 
-export const agentHostMachine = setup({
-  types: {
-    input: {} as AgentHostInput,
-    context: {} as AgentHostContext,
-    events: {} as AgentHostEvent,
-  },
-  actors: {
-    // Plain agents share this runner (their handler travels in the input, so ten thousand agents
-    // share one machine); a machine agent's own machine is provided in its place.
-    runTask: fromPromise<unknown, RunnerInput>(async ({ input }) => input.handle!(input.task, input.ctx)),
-  },
-  guards: {
-    isCurrentTask: ({ context, event }) => "taskId" in event && event.taskId === context.task?.id,
-  },
-  actions: {
-    takeTask: assign(({ event }) => {
-      if (event.type !== "troupe.task.assign") return {};
-      return { task: event.task, signal: event.signal, snapshot: event.snapshot };
-    }),
-    reportStarted: ({ context }) =>
-      context.port.started(context.agent, context.task!.id, context.task!.attempt),
-    reportAwaitingHuman: ({ context, event }) => {
-      if (event.type === "troupe.human.asked") {
-        context.port.awaitingHuman(context.agent, context.task!.id, context.task!.attempt, event.question);
-      }
+/**
+ * Call a plain agent's handler on the host's task and send its settlement to the host. A run whose
+ * signal was aborted (cancelled, timed out, hung, its agent restarting) was already taken off the
+ * host, so its late settlement is dropped, as a stopped invoked actor's would be.
+ */
+const runHandler = (context: AgentHostContext, self: { send(event: AgentHostEvent): void }): void => {
+  const { id } = context.task!;
+  const signal = context.signal!;
+  const settle = (event: AgentHostEvent) => {
+    if (!signal.aborted) self.send(event);
+  };
+  let result: unknown;
+  try {
+    result = context.handle!(context.task!, contextFor(context, self));
+  } catch (error) {
+    result = Promise.reject(error);
+  }
+  Promise.resolve(result).then(
+    (output) => settle({ type: "troupe.task.done", taskId: id, output }),
+    (error: unknown) => settle({ type: "troupe.task.error", taskId: id, error }),
+  );
+};
+
+/** The host's parts, for a plain agent (no actors) or a machine agent (its run as `runTask`). */
+const hostSetup = <TActors extends Record<string, AnyActorLogic>>(actors: TActors) =>
+  setup({
+    types: {
+      input: {} as AgentHostInput,
+      context: {} as AgentHostContext,
+      events: {} as AgentHostEvent,
     },
-    reportResumed: ({ context }) =>
-      context.port.resumed(context.agent, context.task!.id, context.task!.attempt),
-    forwardToTask: sendTo("task", ({ event }) =>
-      event.type === "troupe.task.event" ? event.event : { type: "" },
-    ),
-    // Success is the hot path: reported straight to the supervisor core, saving a supervisor
-    // macrostep per task. Failures go as events, since they may restart actors.
-    reportDone: ({ context, event }) => {
-      const { agent, incarnation, taskId, attempt } = outcome(context);
-      context.port.done(
-        agent,
-        incarnation,
-        taskId,
-        attempt,
-        (event as unknown as { output: unknown }).output,
-      );
+    actors,
+    guards: {
+      isCurrentTask: ({ context, event }) => "taskId" in event && event.taskId === context.task?.id,
     },
-    reportFailed: sendParent(({ context, event }) => ({
-      type: "troupe.agent.failed",
-      ...outcome(context),
-      error: (event as unknown as { error: unknown }).error,
-    })),
-    clearTask: assign({ task: undefined, signal: undefined, snapshot: undefined }),
+    actions: {
+      takeTask: assign(({ event }) => {
+        if (event.type !== "troupe.task.assign") return {};
+        return { task: event.task, signal: event.signal, snapshot: event.snapshot };
+      }),
+      reportStarted: ({ context }) =>
+        context.port.started(context.agent, context.task!.id, context.task!.attempt),
+      runHandler: ({ context, self }) => runHandler(context, self),
+      reportAwaitingHuman: ({ context, event }) => {
+        if (event.type === "troupe.human.asked") {
+          context.port.awaitingHuman(context.agent, context.task!.id, context.task!.attempt, event.question);
+        }
+      },
+      reportResumed: ({ context }) =>
+        context.port.resumed(context.agent, context.task!.id, context.task!.attempt),
+      forwardToTask: sendTo("task", ({ event }) =>
+        event.type === "troupe.task.event" ? event.event : { type: "" },
+      ),
+      // Success is the hot path: reported straight to the supervisor core, saving a supervisor
+      // macrostep per task. Failures go as events, since they may restart actors.
+      reportDone: ({ context, event }) => {
+        const { agent, incarnation, taskId, attempt } = outcome(context);
+        context.port.done(
+          agent,
+          incarnation,
+          taskId,
+          attempt,
+          (event as unknown as { output: unknown }).output,
+        );
+      },
+      reportFailed: sendParent(({ context, event }) => ({
+        type: "troupe.agent.failed",
+        ...outcome(context),
+        error: (event as unknown as { error: unknown }).error,
+      })),
+      clearTask: assign({ task: undefined, signal: undefined, snapshot: undefined }),
+    },
+  });
+
+const idle = {
+  entry: "clearTask",
+  on: { "troupe.task.assign": { target: "busy", actions: "takeTask" } },
+} as const;
+
+const cancel = { "troupe.task.cancel": { guard: "isCurrentTask", target: "idle" } } as const;
+
+const working = {
+  initial: "working",
+  states: {
+    working: {
+      on: { "troupe.human.asked": { target: "awaitingHuman", actions: "reportAwaitingHuman" } },
+    },
+    awaitingHuman: {
+      on: { "troupe.human.answered": { target: "working", actions: "reportResumed" } },
+    },
   },
-}).createMachine({
+} as const;
+
+/** A plain agent's host: the handler runs from `busy`'s entry, its settlement moves the host on. */
+export const agentHostMachine = hostSetup({}).createMachine({
   id: "agent",
   context: ({ input }) => idleContext(input),
   initial: "idle",
   states: {
-    idle: {
-      entry: "clearTask",
-      on: { "troupe.task.assign": { target: "busy", actions: "takeTask" } },
-    },
+    idle,
     busy: {
-      entry: "reportStarted",
-      invoke: {
-        id: "task",
-        src: "runTask",
-        input: ({ context, self }): RunnerInput => {
-          const task = context.task!;
-          const ctx = contextFor(context, self);
-          if (context.handle) return { task, ctx, handle: context.handle };
-          const { agent, port } = context;
-          const persist = (snapshot: unknown) => port.persist(agent, task.id, task.attempt, snapshot);
-          return { task, ctx, handle: undefined, snapshot: context.snapshot, persist };
-        },
-        onDone: { target: "idle", actions: "reportDone" },
-        onError: { target: "idle", actions: "reportFailed" },
-      },
+      entry: ["reportStarted", "runHandler"],
       on: {
-        "troupe.task.cancel": { guard: "isCurrentTask", target: "idle" },
-        "troupe.task.event": { guard: "isCurrentTask", actions: "forwardToTask" },
+        ...cancel,
+        "troupe.task.done": { guard: "isCurrentTask", target: "idle", actions: "reportDone" },
+        "troupe.task.error": { guard: "isCurrentTask", target: "idle", actions: "reportFailed" },
       },
-      initial: "working",
-      states: {
-        working: {
-          on: { "troupe.human.asked": { target: "awaitingHuman", actions: "reportAwaitingHuman" } },
-        },
-        awaitingHuman: {
-          on: { "troupe.human.answered": { target: "working", actions: "reportResumed" } },
-        },
-      },
+      ...working,
     },
   },
 });
 
-export type AgentHostLogic = typeof agentHostMachine;
+/** A machine agent's host: its machine invoked as `task`, saved as it moves, typed events forwarded. */
+const machineHostMachine = (machine: AnyStateMachine) =>
+  hostSetup({ runTask: persistentRunner(machine) }).createMachine({
+    id: "agent",
+    context: ({ input }) => idleContext(input),
+    initial: "idle",
+    states: {
+      idle,
+      busy: {
+        entry: "reportStarted",
+        invoke: {
+          id: "task",
+          src: "runTask",
+          input: ({ context, self }): RunnerInput => {
+            const { agent, port } = context;
+            const task = context.task!;
+            const persist = (snapshot: unknown) => port.persist(agent, task.id, task.attempt, snapshot);
+            return { task, ctx: contextFor(context, self), snapshot: context.snapshot, persist };
+          },
+          onDone: { target: "idle", actions: "reportDone" },
+          onError: { target: "idle", actions: "reportFailed" },
+        },
+        on: {
+          ...cancel,
+          "troupe.task.event": { guard: "isCurrentTask", actions: "forwardToTask" },
+        },
+        ...working,
+      },
+    },
+  });
+
+/** An agent host as spawned: a state machine taking `AgentHostInput`. */
+export type AgentHostLogic = AnyStateMachine;
 
 /** The host of a plain agent, as spawned: ten thousand idle hosts share one snapshot structure. */
 export const agentHostLogic: AgentHostLogic = sharingInitialSnapshot(agentHostMachine, idleContext);
 
-/** The host of a machine-form agent: the agent's machine provided as `runTask`. */
+/** The host of a machine-form agent: the agent's machine invoked as its task's run. */
 export const machineAgentHost = (machine: AnyStateMachine): AgentHostLogic =>
-  sharingInitialSnapshot(
-    agentHostMachine.provide({ actors: { runTask: persistentRunner(machine) as never } }),
-    idleContext,
-  );
+  sharingInitialSnapshot(machineHostMachine(machine), idleContext);

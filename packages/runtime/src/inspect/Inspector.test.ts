@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { assign, createActor, setup } from "xstate";
+import { assign, createActor, fromPromise, setup } from "xstate";
+import type { AgentMachineInput } from "../agent/AgentContext.ts";
 import { defineAgent } from "../agent/defineAgent.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { createSupervisor } from "../supervisor/Team.ts";
@@ -59,7 +60,7 @@ describe("Inspector", () => {
     const agent = actors.find((actor) => actor.machine === "agent")!;
     expect(supervisor).toMatchObject({ parent: null, root: supervisor.actor });
     expect(agent).toMatchObject({ id: "echo#1", parent: supervisor.actor, root: supervisor.actor });
-    // The promise that runs the task is not recorded by default; its outcome is the agent's done event.
+    // A plain agent's handler runs with no actor of its own; its outcome is the host's own event.
     expect(actors.filter((actor) => actor.machine === null)).toEqual([]);
 
     const events = ofKind(records, "event");
@@ -79,9 +80,9 @@ describe("Inspector", () => {
       value: { busy: "working" },
       context: { port: "[object SupervisorCore]", signal: "[object AbortSignal]", task: { text: "hello" } },
     });
-    expect(events.find((event) => event.type === "xstate.done.actor.task")).toMatchObject({
+    expect(events.find((event) => event.type === "troupe.task.done")).toMatchObject({
       target: agent.actor,
-      event: { output: "echo hello" },
+      event: { taskId: (assigned.event as { task: { id: string } }).task.id, output: "echo hello" },
     });
     expect(snapshots.at(-1)).toMatchObject({ actor: supervisor.actor, status: "done", value: "stopped" });
 
@@ -112,18 +113,44 @@ describe("Inspector", () => {
     );
   });
 
-  it("records microsteps and the promise that runs a task when asked", async () => {
+  it("records microsteps and the promise actors a machine agent invokes when asked", async () => {
     const inspector = createInspector({ microsteps: true, nonMachineActors: true });
-    expect(await runOneTask(inspector)).toBe("echo hello");
+    const doubler = defineAgent({
+      name: "doubler",
+      machine: setup({
+        types: {} as { input: AgentMachineInput; context: { text: string }; output: string },
+        actors: { double: fromPromise(async ({ input }: { input: string }) => `${input} ${input}`) },
+      }).createMachine({
+        context: ({ input }) => ({ text: input.task.text }),
+        initial: "doubling",
+        states: {
+          doubling: {
+            invoke: {
+              id: "double",
+              src: "double",
+              input: ({ context }) => context.text,
+              onDone: "done",
+            },
+          },
+          done: { type: "final" },
+        },
+        output: () => "doubled",
+      }),
+    });
+    const team = createSupervisor({ agents: [doubler], inspect: inspector.inspect });
+    expect(await team.ask(doubler, "hello").result).toBe("doubled");
+    team.stop();
     const records = inspector.records();
     const agent = ofKind(records, "actor").find((actor) => actor.machine === "agent")!;
-    const runner = ofKind(records, "actor").find((actor) => actor.parent === agent.actor)!;
-    expect(runner).toMatchObject({ id: "task", machine: null });
+    const run = ofKind(records, "actor").find((actor) => actor.parent === agent.actor)!;
+    expect(run).toMatchObject({ id: "task" });
+    const step = ofKind(records, "actor").find((actor) => actor.parent === run.actor)!;
+    expect(step).toMatchObject({ id: "double", machine: null });
     expect(
       ofKind(records, "snapshot").find(
-        (snapshot) => snapshot.actor === runner.actor && snapshot.status === "done",
+        (snapshot) => snapshot.actor === step.actor && snapshot.status === "done",
       ),
-    ).toMatchObject({ output: "echo hello" });
+    ).toMatchObject({ output: "hello hello" });
     expect(ofKind(records, "microstep")).toContainEqual(
       expect.objectContaining({
         actor: agent.actor,

@@ -1,4 +1,5 @@
-// Cancellation of any task by id, queued or running (an agent waiting in ctx.sleep included), with its signal aborted and its sub-tasks too.
+// Cancellation of any task by id, queued or running (an agent waiting in ctx.sleep included), with
+// its signal aborted and its sub-tasks too; a cancelled handler that finishes anyway settles nothing.
 import { describe, expect, it } from "vitest";
 import { defineAgent } from "../agent/defineAgent.ts";
 import { createTestTeam, scriptedAgent } from "../testing/index.ts";
@@ -35,6 +36,33 @@ describe("cancellation", () => {
     expect(team.cancel(running.id, "enough")).toBe(true);
     await expect(running.result).rejects.toMatchObject({ _tag: "Cancelled", reason: "enough" });
     expect(woke).toBe(false);
+    team.stop();
+  });
+
+  it("drops what a cancelled handler returns later: the same id submitted again gets its own answer", async () => {
+    const releases: ((answer: string) => void)[] = [];
+    const handlers: Promise<string>[] = [];
+    const stubborn = defineAgent({
+      name: "stubborn",
+      // Ignores its signal: each call answers only when released.
+      handle: () => {
+        const answer = new Promise<string>((resolve) => releases.push(resolve));
+        handlers.push(answer);
+        return answer;
+      },
+    });
+    const { team, next, seen } = createTestTeam({ agents: [stubborn] });
+    const first = team.submit({ id: "t-again", agent: "stubborn", text: "one" });
+    await next("task.started");
+    first.cancel();
+    await expect(first.result).rejects.toMatchObject({ _tag: "Cancelled" });
+    const second = team.submit({ id: "t-again", agent: "stubborn", text: "two" });
+    await next("task.started", (event) => seen("task.started").indexOf(event) === 1);
+    releases[0]!("stale");
+    await handlers[0];
+    expect(seen("task.succeeded")).toEqual([]);
+    releases[1]!("fresh");
+    await expect(second.result).resolves.toBe("fresh");
     team.stop();
   });
 

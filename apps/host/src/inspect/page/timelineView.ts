@@ -53,12 +53,22 @@ const lineagesOf = (record: TraceRecord, store: TraceStore): string[] => {
   return [];
 };
 
+/** Events an agent host sends itself: its plain handler's settlement, a person asked and answered. */
+const HOSTS_OWN = new Set([
+  "troupe.task.done",
+  "troupe.task.error",
+  "troupe.human.asked",
+  "troupe.human.answered",
+]);
+
 /**
- * Who sent an event: its source, or — for one sent from outside any actor to an agent — the
- * agent's supervisor, which is where the runtime sends tasks and cancellations from.
+ * Who sent an event: its source; for one an agent host sends itself, the host; for any other sent
+ * from outside any actor to an agent, the agent's supervisor, which is where the runtime sends
+ * tasks and cancellations from.
  */
 export const sourceOf = (record: TraceRecordOf<"event">, store: TraceStore): string | null => {
   if (record.source !== null) return record.source;
+  if (HOSTS_OWN.has(record.type)) return record.target;
   const parent = store.names.get(record.target)?.parent;
   return parent && store.supervisors.has(parent) ? parent : null;
 };

@@ -1,8 +1,8 @@
 // The graph walker: every state kind and every transition kind of a live machine, guards and
 // actions by name, and one hash for a machine and its `.provide()` copy.
 import { describe, expect, it } from "vitest";
-import { and, assign, fromPromise, not, setup } from "xstate";
-import { agentHostMachine } from "../../agent/agentHostMachine.ts";
+import { type AnyStateMachine, and, assign, fromPromise, not, setup } from "xstate";
+import { agentHostMachine, machineAgentHost } from "../../agent/agentHostMachine.ts";
 import { activeStateIds, allStateNodes } from "./MachineGraph.ts";
 import { machineGraphHash, walkMachine } from "./walkMachine.ts";
 
@@ -99,6 +99,20 @@ describe("walkMachine", () => {
       "done: drafter",
       "error: drafter",
     ]);
+  });
+
+  it("draws the end of an agent host's task as done and error edges, whether its run is invoked or not", () => {
+    const ends = (host: AnyStateMachine) =>
+      walkMachine(host)
+        .root.states.find((state) => state.key === "busy")!
+        .transitions.filter((transition) => transition.kind === "done" || transition.kind === "error")
+        .map(({ kind, label, targets }) => ({ kind, label, targets }));
+    const expected = [
+      { kind: "done", label: "done: task", targets: ["agent.idle"] },
+      { kind: "error", label: "error: task", targets: ["agent.idle"] },
+    ];
+    expect(ends(agentHostMachine)).toEqual(expected);
+    expect(ends(machineAgentHost(machine))).toEqual(expected);
   });
 
   it("gives a machine and its .provide() copy one hash, and different machines different ones", () => {

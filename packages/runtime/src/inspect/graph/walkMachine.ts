@@ -110,6 +110,10 @@ const classify = (
   if (delay !== undefined)
     return { kind: "after", label: typeof delay === "number" ? `after ${delay}ms` : `after ${delay}` };
   if (eventType.startsWith("xstate.done.state.")) return { kind: "done", label: "done" };
+  // A plain agent's host hears its handler settle by events of its own: drawn as the end of its
+  // task's run, like a machine agent's host hears its invoked `task`.
+  if (eventType === "troupe.task.done") return { kind: "done", label: "done: task" };
+  if (eventType === "troupe.task.error") return { kind: "error", label: "error: task" };
   if (eventType.startsWith("xstate.done.actor."))
     return {
       kind: "done",

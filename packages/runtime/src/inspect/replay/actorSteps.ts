@@ -2,7 +2,10 @@
 // the recording and from the replay's own Inspector. An actor is the supervisor, an agent (its name,
 // whatever its incarnation) or an actor an agent started (`research/task`). Its steps are the team's
 // own task events (not progress, nor what the host adds), and, while the agent works on a task of
-// the tree, its machine's snapshots: state value, status and the event that caused it.
+// the tree, its machine's snapshots: state value, status and the event that caused it. A task's run
+// ending reads the same whether the host learned it from an invoked actor (`xstate.done.actor.task`:
+// machine agents, and plain agents in traces recorded before their handler ran without an actor) or
+// from its own `troupe.task.done`.
 import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import type { Json } from "../toJsonSafe.ts";
 
@@ -39,6 +42,12 @@ const eventItem = (event: Record<string, unknown>, taskId: string): Json => ({
     ? { event: String((event.event as { type?: unknown }).type) }
     : {}),
 });
+
+/** The end of a task's run, by the invoked actor's event: the host's own event of the same end. */
+const RUN_ENDED: Readonly<Record<string, string>> = {
+  "xstate.done.actor.task": "troupe.task.done",
+  "xstate.error.actor.task": "troupe.task.error",
+};
 
 type ActorEntry = Pick<TraceRecordOf<"actor">, "actor" | "id" | "parent" | "root">;
 
@@ -103,7 +112,11 @@ export const actorSteps = (
       if (name === undefined || name === "supervisor" || !working.get(name.split("/")[0]!)) continue;
       steps.push({
         actor: name,
-        item: { state: record.value ?? null, status: record.status, cause: record.cause },
+        item: {
+          state: record.value ?? null,
+          status: record.status,
+          cause: RUN_ENDED[record.cause] ?? record.cause,
+        },
         seq: record.seq,
       });
     }

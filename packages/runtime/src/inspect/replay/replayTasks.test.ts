@@ -2,7 +2,8 @@
 // identically offline; a changed prompt is reported where the recorded I/O stops matching; a
 // changed outcome is reported as the task's outcome; secrets never reach the trace; an agent's clock
 // readings, random ids and memory recalls are given back as recorded, so it replays on another day
-// and without the memory store, and a changed reading shows as a divergence.
+// and without the memory store, and a changed reading shows as a divergence. A trace recorded when a
+// plain agent's handler still ran as an invoked promise actor replays identically today.
 import { Schema } from "effect";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
@@ -17,6 +18,7 @@ import { ScriptedModel } from "../../testing/ScriptedModel.ts";
 import { createInspector } from "../Inspector.ts";
 import { redactTraceValue } from "../redactTraceValue.ts";
 import type { TraceRecord } from "../TraceRecord.ts";
+import type { Json } from "../toJsonSafe.ts";
 import { recordTaskIo } from "./recordTaskIo.ts";
 import { replayTasks } from "./replayTasks.ts";
 
@@ -251,6 +253,31 @@ describe("replayTasks", () => {
       identical: true,
       tasks: 1,
     });
+  });
+
+  it("replays a trace from when plain agents' runs ended in the invoked actor's xstate.done.actor.task", async () => {
+    const records = await record([lead, writer("Be brief.")], "a poem");
+    // What the same run recorded before the handler ran without an actor of its own.
+    const before = records.map((record): TraceRecord => {
+      if (record.kind === "event" && record.type === "troupe.task.done") {
+        const { output } = record.event as { output: Json };
+        const event = { type: "xstate.done.actor.task", output, actorId: "task" };
+        return { ...record, type: event.type, event };
+      }
+      if (record.kind === "snapshot" && record.cause === "troupe.task.done")
+        return { ...record, cause: "xstate.done.actor.task" };
+      return record;
+    });
+    const ended = before.filter(
+      (record) => record.kind === "snapshot" && record.cause === "xstate.done.actor.task",
+    );
+    expect(ended.length).toBeGreaterThanOrEqual(2); // the writer's run and the lead's
+    await expect(
+      replayTasks(before, {
+        team: { agents: [lead, writer("Be brief.")], fallback: "lead", routes },
+        redact: redactTraceValue,
+      }),
+    ).resolves.toEqual({ identical: true, tasks: 1 });
   });
 
   it("reports a changed prompt as where the recorded I/O stops matching", async () => {
