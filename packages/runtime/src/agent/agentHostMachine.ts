@@ -66,57 +66,80 @@ export type AgentOutcomeEvent =
       error: unknown;
     };
 
-const contextFor = (context: AgentHostContext, self: { send(event: AgentHostEvent): void }): AgentContext => {
-  const { agent, port } = context;
-  const task = context.task!;
-  const signal = context.signal!;
-  const { id, attempt } = task;
-  return {
-    signal,
-    heartbeat: () => port.heartbeat(agent, id, attempt),
-    progress: (message) => port.progress(agent, id, attempt, message),
-    emit: (event) => port.emit(agent, id, attempt, event),
-    delegate: (input) => port.delegate(agent, task, input, signal) as Promise<never>,
-    askHuman: async (question) => {
+type HostSelf = { send(event: AgentHostEvent): void };
+
+/**
+ * A task's AgentContext on its host. Its methods are functions of its own, so an agent may take
+ * them apart (`handle(task, { progress })`); the model, tools and memory are getters of the class,
+ * made when read. A class rather than an object literal: a literal with getters is built property
+ * by property, some microseconds a task.
+ */
+class TaskContext implements AgentContext {
+  readonly signal: AbortSignal;
+  readonly heartbeat: AgentContext["heartbeat"];
+  readonly progress: AgentContext["progress"];
+  readonly emit: AgentContext["emit"];
+  readonly delegate: AgentContext["delegate"];
+  readonly askHuman: AgentContext["askHuman"];
+  readonly askApproval: AgentContext["askApproval"];
+  readonly poll: AgentContext["poll"];
+  readonly now: AgentContext["now"];
+  readonly randomId: AgentContext["randomId"];
+  readonly sleep: AgentContext["sleep"];
+  readonly #agent: string;
+  readonly #port: AgentPort;
+  readonly #task: Task;
+
+  constructor(context: AgentHostContext, self: HostSelf) {
+    const { agent, port } = context;
+    const task = context.task!;
+    const signal = context.signal!;
+    const { id, attempt } = task;
+    this.#agent = agent;
+    this.#port = port;
+    this.#task = task;
+    this.signal = signal;
+    /** The task shows ✋ while `ask` waits for people. */
+    const askPeople = async <T>(question: string, ask: () => Promise<T>): Promise<T> => {
       self.send({ type: "troupe.human.asked", question });
       try {
-        return await port.askHuman(agent, task, question, signal);
+        return await ask();
       } finally {
         if (!signal.aborted) self.send({ type: "troupe.human.answered" });
       }
-    },
-    askApproval: async (action, options) => {
+    };
+    this.heartbeat = () => port.heartbeat(agent, id, attempt);
+    this.progress = (message) => port.progress(agent, id, attempt, message);
+    this.emit = (event) => port.emit(agent, id, attempt, event);
+    this.delegate = (input) => port.delegate(agent, task, input, signal) as Promise<never>;
+    this.askHuman = (question) => askPeople(question, () => port.askHuman(agent, task, question, signal));
+    this.askApproval = async (action, options) => {
       const bound = bindAction(action); // an action JSON cannot carry fails here, before ✋
-      self.send({ type: "troupe.human.asked", question: bound.question });
-      try {
-        return await port.askApproval(agent, task, bound, options?.expiresIn, signal);
-      } finally {
-        if (!signal.aborted) self.send({ type: "troupe.human.answered" });
-      }
-    },
-    poll: async (options) => {
+      return askPeople(bound.question, () =>
+        port.askApproval(agent, task, bound, options?.expiresIn, signal),
+      );
+    };
+    this.poll = async (options) => {
       const poll = validatePoll(options); // bad options fail here, before ✋
-      self.send({ type: "troupe.human.asked", question: poll.question });
-      try {
-        return await port.poll(agent, task, poll, signal);
-      } finally {
-        if (!signal.aborted) self.send({ type: "troupe.human.answered" });
-      }
-    },
-    get llm() {
-      return port.llm(agent, task, signal);
-    },
-    get tools() {
-      return port.tools(agent);
-    },
-    get memory() {
-      return port.memory(agent, task, signal);
-    },
-    now: () => port.now(agent, task),
-    randomId: () => port.randomId(agent, task),
-    sleep: (duration) => port.sleep(duration, signal),
-  };
-};
+      return askPeople(poll.question, () => port.poll(agent, task, poll, signal));
+    };
+    this.now = () => port.now(agent, task);
+    this.randomId = () => port.randomId(agent, task);
+    this.sleep = (duration) => port.sleep(duration, signal);
+  }
+
+  get llm() {
+    return this.#port.llm(this.#agent, this.#task, this.signal);
+  }
+
+  get tools() {
+    return this.#port.tools(this.#agent);
+  }
+
+  get memory() {
+    return this.#port.memory(this.#agent, this.#task, this.signal);
+  }
+}
 
 /** The input itself, not a copy with the task's fields added: one object less per idle agent. */
 const idleContext = (input: AgentHostInput): AgentHostContext => input;
@@ -133,7 +156,7 @@ const outcome = (context: AgentHostContext) => ({
  * signal was aborted (cancelled, timed out, hung, its agent restarting) was already taken off the
  * host, so its late settlement is dropped, as a stopped invoked actor's would be.
  */
-const runHandler = (context: AgentHostContext, self: { send(event: AgentHostEvent): void }): void => {
+const runHandler = (context: AgentHostContext, self: HostSelf): void => {
   const { id } = context.task!;
   const signal = context.signal!;
   const settle = (event: AgentHostEvent) => {
@@ -141,7 +164,7 @@ const runHandler = (context: AgentHostContext, self: { send(event: AgentHostEven
   };
   let result: unknown;
   try {
-    result = context.handle!(context.task!, contextFor(context, self));
+    result = context.handle!(context.task!, new TaskContext(context, self));
   } catch (error) {
     result = Promise.reject(error);
   }
@@ -257,7 +280,7 @@ const machineHostMachine = (machine: AnyStateMachine) =>
             const { agent, port } = context;
             const task = context.task!;
             const persist = (snapshot: unknown) => port.persist(agent, task.id, task.attempt, snapshot);
-            return { task, ctx: contextFor(context, self), snapshot: context.snapshot, persist };
+            return { task, ctx: new TaskContext(context, self), snapshot: context.snapshot, persist };
           },
           onDone: { target: "idle", actions: "reportDone" },
           onError: { target: "idle", actions: "reportFailed" },
