@@ -159,6 +159,19 @@ class RunRecorder implements RunHandle {
   }
 }
 
+/** A run's `events`: each iteration reads the task's events from the first. */
+class RunEvents implements AsyncIterable<RunEvent> {
+  readonly #recorder: RunRecorder;
+
+  constructor(recorder: RunRecorder) {
+    this.#recorder = recorder;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RunEvent> {
+    return this.#recorder.events() as AsyncIterator<RunEvent>;
+  }
+}
+
 const escalationPolicy = (
   option: NonNullable<SupervisorOptions["restart"]>["escalation"],
 ): SupervisorSettings["escalation"] =>
@@ -338,7 +351,7 @@ export class Team {
     return {
       id,
       result: recorder.result,
-      events: { [Symbol.asyncIterator]: () => recorder.events() as AsyncIterator<RunEvent> },
+      events: new RunEvents(recorder),
       send: (event) => this.send(id, event),
       cancel: (reason) => this.cancel(id, reason),
     };

@@ -88,7 +88,11 @@ const isPlainTextTask = (raw: unknown): raw is { text: string; agent?: string } 
   return true;
 };
 
-export const newId = (prefix: string): string => `${prefix}-${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+/** The prefix, a dash and the first 12 hex digits of a random UUID (the 8 before its first dash, the 4 after). */
+export const newId = (prefix: string): string => {
+  const uuid = randomUUID();
+  return `${prefix}-${uuid.slice(0, 8)}${uuid.slice(9, 13)}`;
+};
 
 /**
  * Validate raw input into a Task; a bad field gives an InvalidTask error naming it, and so does an
