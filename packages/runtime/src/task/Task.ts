@@ -77,12 +77,21 @@ const decode = (raw: unknown): TaskInput => {
   return decoded.success;
 };
 
-/** `{ text }` or `{ text, agent }` with string values: valid by construction, no decoding needed. */
-const isPlainTextTask = (raw: unknown): raw is { text: string; agent?: string } => {
+/** The fields of a TaskInput that are optional strings. */
+const STRING_FIELDS = new Set(["agent", "id", "channel", "command", "from"]);
+
+/**
+ * `{ text }` with string values in the optional string fields only (`agent`, `id` — a fan-out's
+ * branch —, `channel`, `command`, `from`): valid by construction, no decoding needed.
+ */
+const isPlainTextTask = (raw: unknown): raw is TaskInput & { text: string } => {
   if (typeof raw !== "object" || raw === null || typeof (raw as { text?: unknown }).text !== "string")
     return false;
   for (const key in raw) {
-    if (key !== "text" && !(key === "agent" && typeof (raw as { agent?: unknown }).agent === "string"))
+    if (
+      key !== "text" &&
+      !(STRING_FIELDS.has(key) && typeof (raw as Record<string, unknown>)[key] === "string")
+    )
       return false;
   }
   return true;
