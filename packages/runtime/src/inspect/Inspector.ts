@@ -33,7 +33,7 @@ export interface InspectorOptions {
    */
   readonly microsteps?: boolean;
   /**
-   * Record actors that are not state machines (the promise that runs one task, callbacks): their
+   * Record actors that are not state machines (the promises a machine agent invokes, callbacks): their
    * actor records, the events sent to them and their snapshots (default false: the machine that
    * invoked one records its outcome as the done or error event it receives).
    */

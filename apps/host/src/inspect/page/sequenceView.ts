@@ -72,7 +72,7 @@ export const taskMessages = (
     }
     if (record.kind !== "event") continue;
     let from = sourceOf(record, store);
-    // A child the inspector did not record (a promise running the task) speaks by its invoke id.
+    // A child the inspector did not record (a promise a machine agent invoked) speaks by its invoke id.
     const child = (record.event as { actorId?: unknown } | null)?.actorId;
     if (from !== null && !store.names.has(from) && typeof child === "string") from = `child:${child}`;
     const inside = (actor: string | null) => underAgent(actor) || (actor?.startsWith("child:") ?? false);
