@@ -1,9 +1,10 @@
 // The standard agent machine: idle → busy.working ⇄ busy.awaitingHuman → idle. It hosts one task at
 // a time: a plain agent's handler is called when the host turns busy and its settlement comes back
-// as an event of the host's own (`troupe.task.done` / `troupe.task.error`), with no actor per task; a
-// machine agent's own machine is invoked as the child `task` (its done and error events do the
+// as an event of the host's own (`troupe.task.done` / `troupe.task.error`), with no actor per task;
+// a machine agent's own machine is invoked as the child `task` (its done and error events do the
 // same). Outcomes go to the supervisor, observations through the AgentPort. Agents are spawned as
-// `agentHostLogic` or `machineAgentHost(machine)`: every idle host shares its initial snapshot's structure.
+// `agentHostLogic` or `machineAgentHost(machine)`: every idle host shares its initial snapshot's
+// structure.
 import { type AnyActorLogic, type AnyStateMachine, assign, sendParent, sendTo, setup } from "xstate";
 import { bindAction } from "../human/Approval.ts";
 import { validatePoll } from "../human/Poll.ts";
@@ -16,7 +17,7 @@ export interface AgentHostInput {
   readonly agent: string;
   readonly incarnation: number;
   readonly port: AgentPort;
-  /** A plain agent's handler; absent for machine agents, whose machine is provided as `runTask`. */
+  /** A plain agent's handler; absent for machine agents, whose host invokes their machine. */
   readonly handle: TaskHandler | undefined;
 }
 
