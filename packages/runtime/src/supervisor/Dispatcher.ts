@@ -52,7 +52,7 @@ export class Dispatcher {
       type: "troupe.task.assign",
       task: addressedTo(entry.task, slot.definition.name),
       signal: controller.signal,
-      ...(entry.snapshot === undefined ? {} : { snapshot: entry.snapshot }),
+      snapshot: entry.snapshot,
     });
   }
 
