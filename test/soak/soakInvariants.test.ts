@@ -93,6 +93,13 @@ describe("the soak verdict", () => {
     expect(summaryLine(verdict)).toContain("2 tasks, 0 ended once, 0 stuck");
   });
 
+  it("quotes each reply of a task answered more than once", () => {
+    const seen = observations();
+    const task = discordTask(1);
+    seen.tasks.push({ ...task, replies: [...task.replies, { at: task.replies[0]!.at + 1, text: "Posted again" }] });
+    expect(judge(seen).endedBadly[0]!.problems).toEqual(['2 replies ("soakx-1 done", "Posted again")']);
+  });
+
   it("does not count a message two hosts both took as a task as ended once", () => {
     const seen = observations();
     seen.tasks.push({ ...discordTask(1), takenAs: ["t-1", "t-1b"] });

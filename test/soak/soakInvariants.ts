@@ -138,7 +138,9 @@ const judgeTask = (
     problems.push(
       task.replies.length === 0 && task.surface === "console" && task.terminals.at(-1)!.state === "succeeded"
         ? "0 replies (the console showed ✅ but never the result)"
-        : `${task.replies.length} replies`,
+        : task.replies.length === 0
+          ? "0 replies"
+          : `${task.replies.length} replies (${task.replies.map((seen) => JSON.stringify(seen.text.slice(0, 80))).join(", ")})`,
     );
   if (task.surface === "discord") {
     const shown = (task.shownAtEnd ?? []).filter((emoji) => STATUS_SYMBOLS.has(emoji));
