@@ -96,7 +96,10 @@ describe("the soak verdict", () => {
   it("quotes each reply of a task answered more than once", () => {
     const seen = observations();
     const task = discordTask(1);
-    seen.tasks.push({ ...task, replies: [...task.replies, { at: task.replies[0]!.at + 1, text: "Posted again" }] });
+    seen.tasks.push({
+      ...task,
+      replies: [...task.replies, { at: task.replies[0]!.at + 1, text: "Posted again" }],
+    });
     expect(judge(seen).endedBadly[0]!.problems).toEqual(['2 replies ("soakx-1 done", "Posted again")']);
   });
 
