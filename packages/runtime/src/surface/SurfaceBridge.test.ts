@@ -315,6 +315,28 @@ describe("the bridge across a restart", () => {
     expect(await remembered(snapshots)).toEqual([]);
   });
 
+  it("does not post a reply again that the host posted before it stopped, short of writing that down", async () => {
+    const fake = bridgeSurface();
+    const snapshots = store();
+    await snapshots.save("surface/task/t-1", leftOpen({}));
+    fake.reactions.set("m1", new Set(["⚙️"]));
+    const queue = new MemoryWorkQueue();
+    await queue.enqueue({ id: "t-1", input: { id: "t-1", text: "hello", agent: "shouter" } });
+    const [lease] = await queue.lease("gone", { max: 1, waitMs: 0 });
+    await queue.finish(lease!, { status: "succeeded", output: { text: "the answer" } });
+    // The stopped host's reply is in the thread; its ledger still says "not posted".
+    await fake.surface.post("thread-m1", { content: "the answer", identity: { name: "shouter" } });
+    team = createSupervisor({ agents: [shouter], fallback: "shouter" });
+    bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);
+    expect(await bridge.reconcile()).toBe(1);
+    await fake.until(() => fake.reactions.get("m1")?.has("✅") === true);
+    await bridge.stop(AbortSignal.timeout(2_000));
+    expect(fake.posts).toHaveLength(1);
+    expect(fake.historyCalls).toEqual([{ threadId: "thread-m1", limit: 20 }]);
+    expect([...fake.reactions.get("m1")!]).toEqual(["✅"]);
+    expect(await remembered(snapshots)).toEqual([]);
+  });
+
   it("tracks an unfinished task again: a thread when it had none, 📥 instead of a stale ⚙️, then its events as usual", async () => {
     const fake = bridgeSurface();
     const snapshots = store();

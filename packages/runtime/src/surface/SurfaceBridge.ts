@@ -166,6 +166,11 @@ interface Tracked {
   changes: number;
   /** Its outcome was posted before a restart: only the final reaction is left to set. */
   readonly posted: boolean;
+  /**
+   * Tracked again after a restart or a takeover: its reply may be in its thread although the ledger
+   * does not say so (the host stopped between posting it and writing that down).
+   */
+  readonly resumed?: true;
   /** It opened its thread from this channel with this request (follow-ups there continue it). */
   readonly opened?: { readonly channel: string; readonly opening: ConversationTurn };
 }
@@ -175,6 +180,9 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 /** The task a message starts: one per message, whoever reads it and however often. */
 export const taskIdOfMessage = (messageId: string): string => `t-${messageId}`;
 const taskIdOf = (message: InboundMessage) => taskIdOfMessage(message.id);
+
+/** How many of a thread's last messages are read for a reply posted before a restart. */
+const RECENT_REPLIES = 20;
 
 /** The states a task ends in: their reaction follows the queue's record, never an event. */
 const ENDS: ReadonlySet<TaskState> = new Set(["succeeded", "failed", "cancelled"]);
@@ -252,8 +260,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   /** Messages of tasks already reported, until their last reaction is applied. */
   const messageOf = new Map<string, SurfaceMessageRef>();
 
-  const post = (task: Tracked, content: SurfacePost): Promise<void> => {
+  /** Posts in turn; `unless` resolving true leaves the post out (its outcome is already there). */
+  const post = (task: Tracked, content: SurfacePost, unless?: Promise<boolean>): Promise<void> => {
     task.posts = task.posts.then(async () => {
+      if (unless && (await unless)) return;
       const thread = await task.thread;
       try {
         await surface.post(thread ?? task.message.channelId, content);
@@ -311,8 +321,32 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       ...(options.maxChunks === undefined ? {} : { maxChunks: options.maxChunks }),
       replayCommand: options.replayCommand?.(task.id),
     });
-    for (const content of posts) void post(task, content);
+    const shownBefore = task.resumed && posts.length > 0 ? repliedBefore(task, posts[0]!) : undefined;
+    for (const content of posts) void post(task, content, shownBefore);
     settle(task, state);
+  };
+
+  /**
+   * Whether the thread of a task tracked again already shows its reply: a bot message of the reply's
+   * text among its last messages. Then the outcome is not posted twice; when the thread cannot be read
+   * it is posted (a reply twice is better than none).
+   */
+  const repliedBefore = async (task: Tracked, reply: SurfacePost): Promise<boolean> => {
+    const thread = await task.thread;
+    if (thread === undefined || surface.history === undefined || reply.content === "") return false;
+    try {
+      const recent = await surface.history(thread, { limit: RECENT_REPLIES });
+      const found = recent.some((message) => message.fromBot && message.content === reply.content);
+      if (found)
+        logger.log("info", "surface: the task's reply was already in its thread", { taskId: task.id });
+      return found;
+    } catch (error) {
+      logger.log("warn", "surface: the task's thread could not be read before posting its reply", {
+        taskId: task.id,
+        error: errorText(error),
+      });
+      return false;
+    }
   };
 
   const onEvent = (event: RuntimeEvent) => {
@@ -413,6 +447,7 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       reported: false,
       changes: 0,
       posted: entry.posted,
+      resumed: true,
     };
     tracked.set(task.id, task);
     if (shown !== entry.reaction) ledger.update(task.id, { reaction: shown });
