@@ -271,6 +271,8 @@ export const agentHostMachine = hostSetup({}).createMachine({
 const machineHostMachine = (machine: AnyStateMachine) =>
   hostSetup({ runTask: persistentRunner(machine) }).createMachine({
     id: "agent",
+    // The host's context is plumbing like the plain host's; the agent's own machine keeps its own.
+    meta: CONTEXT_NOT_RECORDED,
     context: ({ input }) => idleContext(input),
     initial: "idle",
     states: {

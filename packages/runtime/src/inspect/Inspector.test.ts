@@ -171,6 +171,14 @@ describe("Inspector", () => {
         (snapshot) => snapshot.actor === step.actor && snapshot.status === "done",
       ),
     ).toMatchObject({ output: "hello hello" });
+    // The agent's own machine is its logic: its context is recorded; its host's plumbing is not.
+    const snapshots = ofKind(records, "snapshot");
+    expect(snapshots.find((snapshot) => snapshot.actor === run.actor)).toMatchObject({
+      context: { text: "hello" },
+    });
+    expect(snapshots.filter((snapshot) => snapshot.actor === agent.actor && "context" in snapshot)).toEqual(
+      [],
+    );
     expect(ofKind(records, "microstep")).toContainEqual(
       expect.objectContaining({
         actor: agent.actor,
