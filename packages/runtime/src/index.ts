@@ -70,6 +70,7 @@ export {
 export type { PollContext, PollGateway } from "./human/requestPoll.ts";
 export {
   ActorRecord,
+  CONTEXT_NOT_RECORDED,
   createInspector,
   type Divergence,
   decodeTraceRecord,

@@ -8,6 +8,7 @@
 import { type AnyActorLogic, type AnyStateMachine, assign, sendParent, sendTo, setup } from "xstate";
 import { bindAction } from "../human/Approval.ts";
 import { validatePoll } from "../human/Poll.ts";
+import { CONTEXT_NOT_RECORDED } from "../inspect/Inspector.ts";
 import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
@@ -248,6 +249,8 @@ const working = {
 /** A plain agent's host: the handler runs from `busy`'s entry, its settlement moves the host on. */
 export const agentHostMachine = hostSetup({}).createMachine({
   id: "agent",
+  // Its context is plumbing (port, handler, signal, the task already in the trace's io record).
+  meta: CONTEXT_NOT_RECORDED,
   context: ({ input }) => idleContext(input),
   initial: "idle",
   states: {
@@ -268,6 +271,8 @@ export const agentHostMachine = hostSetup({}).createMachine({
 const machineHostMachine = (machine: AnyStateMachine) =>
   hostSetup({ runTask: persistentRunner(machine) }).createMachine({
     id: "agent",
+    // The host's context is plumbing like the plain host's; the agent's own machine keeps its own.
+    meta: CONTEXT_NOT_RECORDED,
     context: ({ input }) => idleContext(input),
     initial: "idle",
     states: {

@@ -165,6 +165,9 @@ interface LiveActor {
 
 type MicrostepTransition = TraceRecordOf<"microstep">["transitions"][number];
 
+/** How many of the tasks last written in io records the inspector writes as references after. */
+const RECENT_TASKS = 8;
+
 const SNAPSHOT_STATUSES = new Set(["active", "done", "error", "stopped"]);
 
 interface MachineLike {
@@ -185,6 +188,16 @@ const machineOf = (logic: unknown): MachineLike | undefined => {
 
 /** How a resting child is named in the trace, having no session id: `x:0/research.breaker`. */
 const restingName = (parent: string, id: string): string => `${parent}/${id}`;
+
+/**
+ * Put in a machine's root `meta` to have its snapshots recorded without their context: state value,
+ * status and transitions only. For machines whose context is plumbing (ports, handlers, the task
+ * the host passes on), not logic a reader follows.
+ */
+export const CONTEXT_NOT_RECORDED = { "troupe.trace.context": false } as const;
+
+const recordsContext = (machine: MachineLike): boolean =>
+  (machine.root as { meta?: Record<string, unknown> } | undefined)?.meta?.["troupe.trace.context"] !== false;
 
 const stateNodeId = (node: unknown): string =>
   typeof (node as { id?: unknown } | undefined)?.id === "string" ? (node as { id: string }).id : "?";
@@ -236,8 +249,20 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const pendingTransitions = new Map<string, MicrostepTransition[]>();
   const { redact } = options;
   const maxIoBytes = options.maxIoBytes ?? 262_144;
+  /**
+   * The tasks last written whole in their `task` io records, and what stands for each in the records
+   * after it (events and contexts that carry the same object): its id and where to find the rest.
+   * A few, newest first, looked up by identity: the task's own events follow its io record closely,
+   * and no older task is kept alive for a reference.
+   */
+  const writtenTasks: { task: object; ref: Json }[] = [];
+  const refer = (value: object): Json | undefined => {
+    for (let index = 0; index < writtenTasks.length; index += 1)
+      if (writtenTasks[index]!.task === value) return writtenTasks[index]!.ref;
+    return undefined;
+  };
   const safe = (value: unknown, path: readonly string[]): Json =>
-    toJsonSafe(value, path, { maxBytes, redact });
+    toJsonSafe(value, path, { maxBytes, redact, refer });
   /** A value recorded as it is: a short string, a finite number, a boolean, null or undefined. */
   const keptAsIs = (value: unknown): boolean => {
     switch (typeof value) {
@@ -421,7 +446,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     const status = SNAPSHOT_STATUSES.has(snapshot.status as string)
       ? (snapshot.status as "active" | "done" | "error" | "stopped")
       : "active";
-    const isMachine = machineOf(actor.logic) !== undefined;
+    const machine = machineOf(actor.logic);
     const known = live.get(actor.sessionId);
     const body: { -readonly [K in keyof TraceRecordOf<"snapshot">]?: TraceRecordOf<"snapshot">[K] } = {
       kind: "snapshot",
@@ -429,10 +454,13 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       cause,
       status,
     };
-    if (isMachine) {
+    if (machine) {
       body.value = safe(snapshot.value, ["value"]);
       // An unchanged context (the same object as last time) is left out; readers keep the last one.
-      if (!(known && known.rawContext === snapshot.context && known.context !== undefined)) {
+      if (
+        recordsContext(machine) &&
+        !(known && known.rawContext === snapshot.context && known.context !== undefined)
+      ) {
         body.context = safe(snapshot.context, ["context"]);
       }
     }
@@ -704,6 +732,12 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         ...(io.tokens !== undefined ? { tokens: bound(io.tokens, "tokens") as string[] } : {}),
         ...(io.error !== undefined ? { error: bound(io.error, "error") } : {}),
       });
+      // Its io record holds the task at least as whole as another record could (a larger bound).
+      const task = (io.request as { task?: unknown } | null)?.task;
+      if (io.port === "task" && typeof task === "object" && task !== null && refer(task) === undefined) {
+        writtenTasks.unshift({ task, ref: { id: io.taskId, $ref: "io:task" } });
+        if (writtenTasks.length > RECENT_TASKS) writtenTasks.pop();
+      }
     },
     checkpoint: () => {
       emit(checkpointBody());

@@ -65,7 +65,11 @@
 // also stops when its parent does;
 // microstep.transitions[].eventType (the event type the transition was taken on). A snapshot of
 // a machine leaves `context` out when the context is the same object as in that actor's previous
-// snapshot (it did not change); a reader keeps the one it had. snapshot.transitions (the
+// snapshot (it did not change); a reader keeps the one it had. A machine whose root `meta` is
+// CONTEXT_NOT_RECORDED (the agent host, whose context is its port, handler, signal and task) has
+// no context in its snapshots or checkpoint entries at all. A task written whole in its `task` io
+// record is written after it, in events and contexts that carry the same task, as
+// { id, $ref: "io:task" } (the inspector's few latest tasks). snapshot.transitions (the
 // macrostep's transitions, in place of microstep records, which are now recorded only when asked).
 // io.port "clock", "random" and "memory" (a reader that predates them reports those io lines as
 // malformed and reads on). A checkpoint is also written at the start of each trace file that a

@@ -1,6 +1,7 @@
 // The Inspector's public face: record XState inspection events and runtime events, write them as a
 // JSONL trace, read a trace back.
 export {
+  CONTEXT_NOT_RECORDED,
   createInspector,
   type Inspector,
   type InspectorOptions,

@@ -33,6 +33,22 @@ describe("toJsonSafe", () => {
     });
   });
 
+  it("writes an object already written elsewhere as what `refer` gives for it, wherever it sits", () => {
+    const task = { id: "t-1", text: "a long prompt" };
+    const refer = (value: object) => (value === task ? { id: task.id, $ref: "io:task" } : undefined);
+    expect(
+      toJsonSafe({ type: "assign", task, copy: { ...task }, list: [task] }, ["event"], {
+        maxBytes: 10_000,
+        refer,
+      }),
+    ).toEqual({
+      type: "assign",
+      task: { id: "t-1", $ref: "io:task" },
+      copy: { id: "t-1", text: "a long prompt" },
+      list: [{ id: "t-1", $ref: "io:task" }],
+    });
+  });
+
   it("cuts cycles, keeps shared branches, drops undefined and stringifies what JSON cannot hold", () => {
     const shared = { n: 1 };
     const looped: Record<string, unknown> = { shared, again: shared, list: [shared, undefined] };

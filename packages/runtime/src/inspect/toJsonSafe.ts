@@ -21,6 +21,11 @@ export interface JsonSafeOptions {
    */
   readonly maxBytes: number;
   readonly redact?: Redact | undefined;
+  /**
+   * An object already written in full elsewhere (the Inspector's tasks, in their io records): what
+   * is written in its place, or undefined to write the object itself. Asked of every object met.
+   */
+  readonly refer?: ((value: object) => Json | undefined) | undefined;
 }
 
 /** The marker key an object gets when its remaining keys were cut. */
@@ -51,6 +56,7 @@ const isPlain = (value: object): boolean => {
 interface Walk {
   budget: number;
   readonly redact: Redact | undefined;
+  readonly refer: ((value: object) => Json | undefined) | undefined;
   /** The path of the value being walked; only kept up to date when there is a `redact`. */
   readonly trail: string[];
   /** Objects on the way down, to cut cycles (an array: walks are shallow). */
@@ -90,6 +96,8 @@ const walkValue = (walk: Walk, raw: unknown): Json => {
     return null;
   }
   const object = input as object;
+  const reference = walk.refer?.(object);
+  if (reference !== undefined) return walkValue(walk, reference);
   if (walk.ancestors.includes(object)) return cut(walk, "[cycle]");
   walk.ancestors.push(object);
   try {
@@ -160,8 +168,14 @@ const walkEntries = (walk: Walk, object: object): Json => {
  * ["context"]; keys below it are appended as the walk goes down.
  */
 export const toJsonSafe = (value: unknown, path: readonly string[], options: JsonSafeOptions): Json => {
-  const { redact } = options;
-  const walk: Walk = { budget: options.maxBytes, redact, trail: redact ? [...path] : [], ancestors: [] };
+  const { redact, refer } = options;
+  const walk: Walk = {
+    budget: options.maxBytes,
+    redact,
+    refer,
+    trail: redact ? [...path] : [],
+    ancestors: [],
+  };
   try {
     return walkValue(walk, value);
   } catch (error) {

@@ -40,17 +40,22 @@ export const memoryRequest = (
 
 /** The n-th call of each port of each task, from 1. */
 export class IoCounters {
-  readonly #counts = new Map<string, number>();
+  /** Per task, the calls of each port so far. */
+  readonly #counts = new Map<string, Map<IoPort, number>>();
 
   next(taskId: string, port: IoPort): number {
-    const key = `${taskId}\u0000${port}`;
-    const n = (this.#counts.get(key) ?? 0) + 1;
-    this.#counts.set(key, n);
+    let ports = this.#counts.get(taskId);
+    if (ports === undefined) {
+      ports = new Map();
+      this.#counts.set(taskId, ports);
+    }
+    const n = (ports.get(port) ?? 0) + 1;
+    ports.set(port, n);
     return n;
   }
 
   forget(taskId: string): void {
-    for (const key of this.#counts.keys()) if (key.startsWith(`${taskId}\u0000`)) this.#counts.delete(key);
+    this.#counts.delete(taskId);
   }
 }
 
