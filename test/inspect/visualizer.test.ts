@@ -14,11 +14,12 @@ import {
   recordTrace,
   type TraceRecord,
 } from "@troupe/runtime";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assign, setup } from "xstate";
 import { liveSource, traceSource } from "../../apps/host/src/inspect/InspectSource.ts";
 import { startInspectServer } from "../../apps/host/src/inspect/startInspectServer.ts";
+import { CHROMIUM_LAUNCH_MS, launchChromium } from "../harness/chromium.ts";
 
 const ARTIFACTS = join(import.meta.dirname, "../../test-results");
 
@@ -51,22 +52,8 @@ const openPage = async (url: string): Promise<Page> => {
 
 beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), "troupe-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}, 30_000);
+  context = await launchChromium(profile);
+}, CHROMIUM_LAUNCH_MS + 30_000);
 
 afterAll(async () => {
   await context?.close();

@@ -17,12 +17,13 @@ import {
   recordTrace,
   type TraceRecord,
 } from "@troupe/runtime";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fromPromise, setup } from "xstate";
 import { liveSource, traceSource } from "../../apps/host/src/inspect/InspectSource.ts";
 import { runInspect } from "../../apps/host/src/inspect/runInspect.ts";
 import { startInspectServer } from "../../apps/host/src/inspect/startInspectServer.ts";
+import { CHROMIUM_LAUNCH_MS, launchChromium } from "../harness/chromium.ts";
 
 // A machine agent with a long parallel state value, a self-loop and an invoke without an id.
 const review = setup({ actors: { drafter: fromPromise(async () => "draft") } }).createMachine({
@@ -103,19 +104,8 @@ beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), "troupe-chromium-"));
   dir = mkdtempSync(join(tmpdir(), "troupe-trace-"));
   records = await recordRun(join(dir, "run.jsonl"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
-}, 30_000);
+  context = await launchChromium(profile);
+}, CHROMIUM_LAUNCH_MS + 30_000);
 
 afterEach(() => {
   expect(pageErrors).toEqual([]);

@@ -18,7 +18,7 @@ import {
   listTraceFiles,
   redactTraceValue,
 } from "@troupe/runtime";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { inspectCommand } from "../../apps/host/src/inspect/inspectCommand.ts";
 import { runInspect } from "../../apps/host/src/inspect/runInspect.ts";
@@ -26,6 +26,7 @@ import { hostReplayTeam } from "../../apps/host/src/replay/hostReplayTeam.ts";
 import { replayCommand } from "../../apps/host/src/replay/replayCommand.ts";
 import { startHostRecording } from "../../apps/host/src/start/hostTrace.ts";
 import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
+import { CHROMIUM_LAUNCH_MS, launchChromium } from "../harness/chromium.ts";
 import { startOllamaStandIn } from "../harness/ollamaStandIn.ts";
 import { researchReply } from "../harness/researchReplies.ts";
 import { recordResearchTrace, withChangedPrompt } from "../harness/researchTrace.ts";
@@ -62,20 +63,9 @@ const copied = async (page: Page, name: "fork" | "replay") => {
 
 beforeAll(async () => {
   profile = folder("troupe-chromium-");
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
+  context = await launchChromium(profile);
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
-}, 30_000);
+}, CHROMIUM_LAUNCH_MS + 30_000);
 
 afterEach(() => {
   expect(pageErrors).toEqual([]);
