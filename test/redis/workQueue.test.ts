@@ -157,12 +157,21 @@ describe("the Redis work queue across processes", () => {
     const victim = startWorkerProcess({ redis: SHARED_REDIS, namespace, consumer: "victim" });
     startWorkerProcess({ redis: SHARED_REDIS, namespace, consumer: "survivor" });
 
-    // Kill the victim once it has finished 100 tasks, while it holds leases.
+    // Kill the victim once it has finished 100 tasks, while it holds leases: between two leases it
+    // holds none, so it is frozen first and killed only when Redis shows it holding some.
     let succeeded = 0;
     await victim.waitFor((line) => line.type === "task.succeeded" && ++succeeded >= 100);
+    const pending = async () =>
+      (await admin.xpending(key("queue"), "workers", "-", "+", 100, "victim")) as unknown[];
+    await until("the victim frozen while it holds leases", async () => {
+      victim.child.kill("SIGSTOP");
+      if ((await pending()).length > 0) return true;
+      victim.child.kill("SIGCONT");
+      return false;
+    });
     victim.child.kill("SIGKILL");
     await victim.exited;
-    const held = (await admin.xpending(key("queue"), "workers", "-", "+", 100, "victim")) as unknown[];
+    const held = await pending();
     expect(held.length).toBeGreaterThan(0);
 
     await until("1,000 ledger entries and no unfinished task", async () => {
