@@ -246,13 +246,19 @@ const working = {
   },
 } as const;
 
+/** The root both hosts share: its context is plumbing, an idle host's context is its input. */
+const hostRoot = {
+  id: "agent",
+  // Port, handler, signal and the task already in the trace's io record: not recorded in snapshots
+  // (a machine agent's own machine keeps its own context recorded).
+  meta: CONTEXT_NOT_RECORDED,
+  context: ({ input }: { input: AgentHostInput }) => idleContext(input),
+  initial: "idle",
+} as const;
+
 /** A plain agent's host: the handler runs from `busy`'s entry, its settlement moves the host on. */
 export const agentHostMachine = hostSetup({}).createMachine({
-  id: "agent",
-  // Its context is plumbing (port, handler, signal, the task already in the trace's io record).
-  meta: CONTEXT_NOT_RECORDED,
-  context: ({ input }) => idleContext(input),
-  initial: "idle",
+  ...hostRoot,
   states: {
     idle,
     busy: {
@@ -270,11 +276,7 @@ export const agentHostMachine = hostSetup({}).createMachine({
 /** A machine agent's host: its machine invoked as `task`, saved as it moves, typed events forwarded. */
 const machineHostMachine = (machine: AnyStateMachine) =>
   hostSetup({ runTask: persistentRunner(machine) }).createMachine({
-    id: "agent",
-    // The host's context is plumbing like the plain host's; the agent's own machine keeps its own.
-    meta: CONTEXT_NOT_RECORDED,
-    context: ({ input }) => idleContext(input),
-    initial: "idle",
+    ...hostRoot,
     states: {
       idle,
       busy: {
