@@ -21,6 +21,10 @@ import { type Divergence, type ForkPoint, replayingPorts } from "./replayingPort
 
 type IoRecord = TraceRecordOf<"io">;
 
+/** The task that dispatched the task a `task` io record accepted; undefined for a root task. */
+const parentOf = (accepted: IoRecord): string | undefined =>
+  (accepted.request as { task?: { parentTaskId?: string } }).task?.parentTaskId;
+
 /** The team a replay runs: what `createSupervisor` takes, minus what the replay provides. */
 export type ReplayTeam = Omit<SupervisorOptions, "clock" | "bus" | "llm" | "human" | "io" | "inspect">;
 
@@ -93,7 +97,7 @@ const indexRecording = (records: readonly TraceRecord[]) => {
       io.set(record.taskId, []);
       children.set(record.taskId, []);
       accepted.set(record.taskId, record);
-      const parent = (record.request as { task?: { parentTaskId?: string } }).task?.parentTaskId;
+      const parent = parentOf(record);
       if (parent !== undefined) {
         const list = children.get(parent) ?? [];
         if (!list.includes(record.taskId)) list.push(record.taskId);
@@ -347,8 +351,7 @@ export const replayableTasks = (records: readonly TraceRecord[], taskId?: string
   if (taskId !== undefined) return accepted.has(taskId) ? [taskId] : [];
   return [...accepted.entries()]
     .filter(([id, record]) => {
-      const parent = (record.request as { task?: { parentTaskId?: string } }).task?.parentTaskId;
-      return parent === undefined && io.get(id)?.some((one) => one.port === "outcome");
+      return parentOf(record) === undefined && io.get(id)?.some((one) => one.port === "outcome");
     })
     .map(([id]) => id);
 };
