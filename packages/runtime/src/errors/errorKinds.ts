@@ -49,9 +49,12 @@ export const errorKinds = {
   MemoryUnavailable: "transient",
 
   // A chat surface: unreachable for now (network, 5xx, not even its file drop takes the call), or
-  // refusing (a bad token, a channel that is gone or may not be posted in).
+  // refusing (a bad token, a channel that is gone or may not be posted in), or no longer this
+  // process's to change (another host took the Discord gateway over: what this one would still send
+  // is dropped, and the new holder takes its tasks over).
   SurfaceUnavailable: "transient",
   SurfaceRefused: "permanent",
+  SurfaceLost: "permanent",
 
   // A local folder the runtime was given that cannot be used (missing rights, not a folder).
   FolderUnusable: "permanent",

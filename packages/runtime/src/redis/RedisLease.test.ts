@@ -1,10 +1,13 @@
 // The Redis lease on a real Redis: of two contenders exactly one wins; a renewing holder keeps it past
 // its ttl; a holder that dies (its connection gone) learns it lost the lease and the other takes it
 // after the ttl; a release lets the other in at once; a holder whose key was taken over learns so on
-// its next renewal and never deletes the new holder's key.
+// its next renewal and never deletes the new holder's key. `confirm()` answers from the last renewal
+// while it is younger than half the ttl, and asks Redis (once for a burst) in a process resumed after a
+// freeze, before its timers have run: false when the key went meanwhile, true with a full ttl again
+// when it is still its own.
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type LeaseLostReason, RedisLease } from "./RedisLease.ts";
 
 const URL = "redis://127.0.0.1:6379";
@@ -37,6 +40,20 @@ const contender = (holder: string, ttlMs: number, pollEveryMs?: number) => {
     connection.disconnect();
   });
   return { lease, connection };
+};
+
+/** Block the event loop, as a SIGSTOP would: no timer or I/O callback of this process runs meanwhile. */
+const freeze = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** A holder that renews only when asked to confirm (its own renewals are a minute apart). */
+const confirmer = (ttlMs: number) => {
+  const connection = new Redis(URL, { maxRetriesPerRequest: 1 });
+  const lease = new RedisLease({ redis: connection, key, ttlMs, renewEveryMs: 60_000, holder: "host-a" });
+  cleanups.push(async () => {
+    await lease.release();
+    connection.disconnect();
+  });
+  return { lease, scripts: vi.spyOn(connection, "evalsha") };
 };
 
 const lost = (lease: RedisLease) =>
@@ -104,5 +121,33 @@ describe("RedisLease", () => {
     expect(a.held).toBe(false);
     await a.release();
     expect(await redis.get(key)).toBe("host-b/intruder");
+  });
+
+  it("confirms from its last renewal while that is fresh, and asks Redis once for a burst after a freeze", async () => {
+    const { lease, scripts } = confirmer(600);
+    expect(await lease.tryAcquire()).toBe(true);
+    expect(await Promise.all([lease.confirm(), lease.confirm(), lease.confirm()])).toEqual([true, true, true]);
+    expect(scripts).not.toHaveBeenCalled();
+    const aLost = lost(lease);
+    freeze(800); // past the ttl: Redis expired the key, and the lease's own timers have not run yet
+    expect(lease.held).toBe(true); // the stale flag a resumed process would read
+    const answers = Promise.all([lease.confirm(), lease.confirm(), lease.confirm()]);
+    expect(scripts).toHaveBeenCalledTimes(1); // one renewal for the three
+    expect(await answers).toEqual([false, false, false]);
+    await aLost;
+    expect(lease.held).toBe(false);
+    expect(await lease.confirm()).toBe(false);
+    expect(await redis.get(key)).toBeNull();
+  });
+
+  it("renews when its last confirmation is stale but the key is still its own: true, with the ttl full again", async () => {
+    const { lease, scripts } = confirmer(3_000);
+    expect(await lease.tryAcquire()).toBe(true);
+    freeze(1_700); // past half the ttl, within the ttl
+    expect(await lease.confirm()).toBe(true);
+    expect(scripts).toHaveBeenCalledTimes(1);
+    expect(await redis.pttl(key)).toBeGreaterThan(2_000);
+    expect(await lease.confirm()).toBe(true);
+    expect(scripts).toHaveBeenCalledTimes(1);
   });
 });

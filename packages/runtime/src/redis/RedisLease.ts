@@ -4,7 +4,11 @@
 // Fencing: the holder counts its lease valid for the ttl from the moment it *sent* its last
 // successful renewal; when that time passes without another (Redis unreachable, the process stalled)
 // it takes the lease as lost, even before Redis expires the key, and says so to its listeners.
+// `confirm()` is the check before an act that must not happen twice (a post on Discord): the flag
+// `held` is stale in a process resumed after a freeze whose timers have not run yet, so it asks Redis
+// unless a renewal that got through was sent less than half the ttl ago (on the monotonic clock).
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { type Logger, silentLogger } from "../log/Logger.ts";
@@ -62,6 +66,10 @@ export class RedisLease {
   #held = false;
   #renewTimer: ReturnType<typeof setTimeout> | undefined;
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last acquisition or renewal that got through was sent: monotonic and wall clock. */
+  #confirmedAt = { monotonic: Number.NEGATIVE_INFINITY, wall: Number.NEGATIVE_INFINITY };
+  /** The renewal under way: a burst of `confirm()` calls shares one round trip. */
+  #renewing: Promise<void> | undefined;
   /** Renewals that failed in a row (logged once per outage). */
   #failures = 0;
 
@@ -96,14 +104,47 @@ export class RedisLease {
     return () => this.#lostListeners.delete(listener);
   }
 
+  /**
+   * Whether this holder still holds the lease, as Redis says: before an act that must not happen
+   * twice. True at once while the last acquisition or renewal that got through was sent less than
+   * half the ttl ago — the key then keeps this token for at least half the ttl more, so the act has
+   * that long to land before another holder can take over. Otherwise it renews now (the
+   * compare-and-PEXPIRE script: the token still the holder's, the key's ttl full again; one round
+   * trip shared by every caller meanwhile) and answers from that. False once the lease is lost: the
+   * key holds another token or none (then lost for every listener too), or no renewal got through
+   * for the whole ttl. While Redis does not answer it keeps trying, at most until then.
+   */
+  async confirm(): Promise<boolean> {
+    while (this.#held) {
+      if (this.#fresh()) return true;
+      const failures = this.#failures;
+      await this.#renew();
+      if (this.#held && this.#failures > failures) await sleep(this.#pollEveryMs);
+    }
+    return false;
+  }
+
+  /**
+   * The last confirmation is younger than half the ttl: on the monotonic clock, which runs on while
+   * the process is stopped (SIGSTOP), and on the wall clock, which a paused VM's time sync moves on
+   * when it resumes — whichever says more time passed.
+   */
+  #fresh(): boolean {
+    const passed = Math.max(
+      performance.now() - this.#confirmedAt.monotonic,
+      Date.now() - this.#confirmedAt.wall,
+    );
+    return passed < this.ttlMs / 2;
+  }
+
   /** Take the lease if nobody holds it; true when held. Throws when Redis does not answer. */
   async tryAcquire(): Promise<boolean> {
     if (this.#held) return true;
     const token = `${this.#holder}/${randomUUID()}`;
-    const sentAt = Date.now();
+    const sent = this.#now();
     const answer = await this.#redis.set(this.key, token, "PX", this.ttlMs, "NX");
     if (answer !== "OK" || this.#held) return this.#held;
-    this.#acquired(token, sentAt);
+    this.#acquired(token, sent);
     return true;
   }
 
@@ -114,18 +155,22 @@ export class RedisLease {
   async takeOver(stale: string): Promise<boolean> {
     if (this.#held) return true;
     const token = `${this.#holder}/${randomUUID()}`;
-    const sentAt = Date.now();
+    const sent = this.#now();
     const answer = await runScript(this.#redis, TAKE_OVER, [this.key], [stale, token, this.ttlMs]);
     if (answer !== 1 || this.#held) return this.#held;
-    this.#acquired(token, sentAt);
+    this.#acquired(token, sent);
     return true;
   }
 
-  #acquired(token: string, sentAt: number) {
+  #now() {
+    return { monotonic: performance.now(), wall: Date.now() };
+  }
+
+  #acquired(token: string, sent: { monotonic: number; wall: number }) {
     this.#token = token;
     this.#held = true;
     this.#failures = 0;
-    this.#fence(sentAt);
+    this.#fence(sent);
     this.#scheduleRenewal();
     this.#logger.log("info", "lease acquired", { key: this.key, holder: token, ttlMs: this.ttlMs });
   }
@@ -164,21 +209,31 @@ export class RedisLease {
     clearTimeout(this.#fenceTimer);
   }
 
-  /** The lease counts as held until `ttl` after `sentAt`, when the last renewal that got through was sent. */
-  #fence(sentAt: number) {
+  /** The lease counts as held until `ttl` after `sent`, when the last renewal that got through was sent. */
+  #fence(sent: { monotonic: number; wall: number }) {
+    this.#confirmedAt = sent;
     clearTimeout(this.#fenceTimer);
-    this.#fenceTimer = setTimeout(() => this.#lose("unreachable"), sentAt + this.ttlMs - Date.now());
+    this.#fenceTimer = setTimeout(() => this.#lose("unreachable"), sent.wall + this.ttlMs - Date.now());
     this.#fenceTimer.unref();
   }
 
   #scheduleRenewal() {
+    clearTimeout(this.#renewTimer);
     this.#renewTimer = setTimeout(() => void this.#renew(), this.#renewEveryMs);
     this.#renewTimer.unref();
   }
 
-  async #renew() {
+  /** Renew now, or join the renewal under way; the next one is scheduled from its answer. */
+  #renew(): Promise<void> {
+    this.#renewing ??= this.#renewOnce().finally(() => {
+      this.#renewing = undefined;
+    });
+    return this.#renewing;
+  }
+
+  async #renewOnce() {
     const token = this.#token;
-    const sentAt = Date.now();
+    const sent = this.#now();
     let renewed: unknown;
     try {
       renewed = await runScript(this.#redis, RENEW, [this.key], [token, this.ttlMs]);
@@ -195,7 +250,7 @@ export class RedisLease {
     if (!this.#held || this.#token !== token) return;
     if (renewed === 1) {
       this.#failures = 0;
-      this.#fence(sentAt);
+      this.#fence(sent);
       this.#scheduleRenewal();
     } else this.#lose("taken");
   }
