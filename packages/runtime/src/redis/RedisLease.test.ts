@@ -126,7 +126,11 @@ describe("RedisLease", () => {
   it("confirms from its last renewal while that is fresh, and asks Redis once for a burst after a freeze", async () => {
     const { lease, scripts } = confirmer(600);
     expect(await lease.tryAcquire()).toBe(true);
-    expect(await Promise.all([lease.confirm(), lease.confirm(), lease.confirm()])).toEqual([true, true, true]);
+    expect(await Promise.all([lease.confirm(), lease.confirm(), lease.confirm()])).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect(scripts).not.toHaveBeenCalled();
     const aLost = lost(lease);
     freeze(800); // past the ttl: Redis expired the key, and the lease's own timers have not run yet
