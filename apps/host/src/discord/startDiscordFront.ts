@@ -50,6 +50,11 @@ export interface DiscordFrontOptions {
   readonly scheduleOutcomes?: ScheduleOutcomes;
   /** The command that re-runs a recorded task offline, shown under its outcome (HostTrace). */
   readonly replayCommand?: (taskId: string) => string | undefined;
+  /**
+   * Whether this host still holds the gateway lease (several hosts on one Redis), asked before each
+   * REST call that changes Discord: a host resumed after a freeze drops what it would still send.
+   */
+  readonly fence?: () => Promise<boolean>;
 }
 
 export interface DiscordFront {
@@ -91,6 +96,7 @@ export const startDiscordFront = (options: DiscordFrontOptions) =>
             logger,
             threadAutoArchiveMinutes: discord.threadAutoArchiveMinutes,
             onRateLimited: (ms) => onRateLimited(ms),
+            ...(options.fence ? { fence: options.fence } : {}),
             ...(options.registry ? { metrics: createDiscordMetrics({ registry: options.registry }) } : {}),
             ...(discord.apiUrl === undefined ? {} : { apiUrl: discord.apiUrl }),
             ...(discord.guildId === undefined ? {} : { guildId: discord.guildId }),

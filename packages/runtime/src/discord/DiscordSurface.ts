@@ -9,7 +9,10 @@
 // (`messagesSince`, paging with `after`); a new gateway session (READY, after an IDENTIFY that follows
 // op 9 Invalid Session or a drop Discord would not resume) and a RESUMED are told to `onConnected`.
 // A mention of the bot itself (`<@id>`) addresses Troupe and is taken off what a person
-// wrote, so it never reaches an agent's model or memory.
+// wrote, so it never reaches an agent's model or memory. With a `fence` (the gateway lease of several
+// hosts), every REST call that changes Discord asks it right before it goes out — after discord.js's
+// rate-limit waits, so a call queued before a freeze is asked after it — and is dropped with
+// SurfaceLost when this host no longer holds the gateway.
 import type {
   Channel,
   ChatInputCommandInteraction,
@@ -39,6 +42,7 @@ import type {
 import {
   AttachmentBuilder,
   Client,
+  DefaultRestOptions,
   Events,
   GatewayIntentBits,
   MessageFlags,
@@ -73,6 +77,12 @@ export interface DiscordSurfaceOptions {
     response(method: string, status: number): void;
     rateLimited(global: boolean): void;
   };
+  /**
+   * Whether this process may still change Discord (it holds the gateway lease: `RedisLease.confirm`),
+   * asked right before each REST call that would — a post, a reaction, a thread, a webhook; not a read,
+   * not the answer to an interaction this host received. False drops the call with SurfaceLost.
+   */
+  readonly fence?: () => Promise<boolean>;
   readonly logger?: Logger;
 }
 
@@ -112,11 +122,40 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSurface => {
   const logger = options.logger ?? silentLogger;
+  const { fence } = options;
+  let dropping = false;
+  /** Each REST request as it goes out: one that changes Discord only while the fence says so. */
+  const makeRequest: typeof DefaultRestOptions.makeRequest = async (url, init) => {
+    if (fence && changesDiscord(url, init.method) && !(await fence())) {
+      if (!dropping)
+        logger.log(
+          "warn",
+          "discord: this host no longer holds the gateway; dropping what it would still send",
+          {
+            method: init.method ?? "GET",
+            path: new URL(url).pathname,
+          },
+        );
+      dropping = true;
+      throw new TroupeError("SurfaceLost", "discord: this host no longer holds the gateway");
+    }
+    return DefaultRestOptions.makeRequest(url, init);
+  };
+  /** Not a read, and not an interaction's answer (only the host that received it can give that). */
+  const changesDiscord = (url: string, method: string | undefined) => {
+    if (method === undefined || method === "GET") return false;
+    const path = new URL(url).pathname;
+    const application = client.application?.id;
+    return !(
+      /\/interactions\/\d+\/[^/]+\/callback$/.test(path) ||
+      (application !== undefined && path.includes(`/webhooks/${application}/`))
+    );
+  };
   const client = new Client({
     intents: [...DISCORD_INTENTS],
     // A default as strict as the surface's own: nothing pings unless a post says who.
     allowedMentions: { parse: [] },
-    ...(options.apiUrl === undefined ? {} : { rest: { api: options.apiUrl } }),
+    rest: { makeRequest, ...(options.apiUrl === undefined ? {} : { api: options.apiUrl }) },
   });
   const listeners = new Set<(message: InboundMessage) => void>();
   const reactionListeners = new Set<(reaction: InboundReaction) => void>();

@@ -9,6 +9,7 @@ export const {
   ApplicationCommandOptionType,
   AttachmentBuilder,
   Client,
+  DefaultRestOptions,
   Events,
   GatewayIntentBits,
   MessageFlags,

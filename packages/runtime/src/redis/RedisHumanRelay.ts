@@ -262,7 +262,8 @@ export class RedisHumanRelay {
     try {
       outcome = { ok: await this.#ask(local, request, signal) };
     } catch (error) {
-      if (signal.aborted) return false;
+      // Another host holds the surface now: the request stays pending, and that host asks it.
+      if (signal.aborted || isTroupeError(error, "SurfaceLost")) return false;
       outcome = {
         error: isTroupeError(error)
           ? { tag: error._tag, reason: error.reason }

@@ -1,7 +1,8 @@
 // The bridge on a recording surface, a real team and the in-memory work queue: a message becomes a
 // task with a thread, one status reaction at a time, and the result in the thread under the agent's
 // name; bots and duplicates start nothing; privacy mode posts metadata only; mentions stay off.
-// With a store, its open tasks are remembered and reconciled after a restart.
+// With a store, its open tasks are remembered and reconciled after a restart; a reply the surface
+// dropped because another host holds it now stays unposted in the ledger, for that host to post.
 import { afterEach, describe, expect, it } from "vitest";
 import { type AnyAgentDefinition, defineAgent } from "../agent/defineAgent.ts";
 import { startWorker, type Worker } from "../durable/DurableWorker.ts";
@@ -291,6 +292,46 @@ describe("the bridge across a restart", () => {
     await fake.until(() => fake.reactions.get("m1")?.has("✅") === true && fake.posts.length === 1);
     await bridge.stop(AbortSignal.timeout(2_000));
     expect(await remembered(snapshots)).toEqual([]);
+  });
+
+  it("leaves a reply dropped for the surface's new holder (SurfaceLost) unposted in the ledger, and logs no error", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const held = defineAgent({ name: "held", handle: async () => (await gate, { text: "done" }) });
+    const fake = bridgeSurface();
+    const snapshots = store();
+    const queue = new MemoryWorkQueue();
+    team = createSupervisor({ agents: [held], fallback: "held" });
+    worker = startWorker({ team, queue, consumer: "test", pollWait: "20ms" });
+    const logged: string[] = [];
+    const lost = () => Promise.reject(new TroupeError("SurfaceLost", "another host holds the surface"));
+    let holding = true;
+    bridge = startSurfaceBridge({
+      surface: {
+        ...fake.surface,
+        post: (channelId, post) => (holding ? fake.surface.post(channelId, post) : lost()),
+        react: (on, emoji) => (holding ? fake.surface.react(on, emoji) : lost()),
+        unreact: (on, emoji) => (holding ? fake.surface.unreact(on, emoji) : lost()),
+      },
+      bus: team.bus,
+      queue,
+      channels: new Map([["general", null]]),
+      agents: () => ["held"],
+      reactions: { intervalMs: 0 },
+      store: snapshots,
+      logger: { log: (level, msg) => logged.push(`${level} ${msg}`) },
+    });
+    fake.say({ content: "hold on" });
+    await fake.until(() => fake.reactions.get("m1")?.has("⚙️") === true);
+    holding = false; // another host took the surface over
+    open();
+    await bridge.idle(AbortSignal.timeout(5_000));
+    await bridge.stop(AbortSignal.timeout(2_000));
+    expect(fake.posts).toEqual([]);
+    expect(await remembered(snapshots)).toMatchObject([{ taskId: "t-m1", reaction: "⚙️", posted: false }]);
+    expect(logged.filter((line) => line.startsWith("error") || line.startsWith("warn"))).toEqual([]);
   });
 
   it("posts the outcome of a task that finished while it was down, and leaves ✅ as the one status reaction", async () => {

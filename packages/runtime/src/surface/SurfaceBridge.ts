@@ -7,8 +7,9 @@
 // restart (`reconcile()`). What was written in its channels while the surface was not connected is
 // read back after a start (`catchUp()`) and after every reconnect (catchUp.ts). A message starts at
 // most one task: the task's id is the message's (`t-<message id>`), a message seen twice is taken
-// once, and the catch-up passes over those an earlier run or another host took. It never imports a
-// chat library: everything goes through the Surface port.
+// once, and the catch-up passes over those an earlier run or another host took. A reply the surface
+// drops because another host holds it now (SurfaceLost) stays unposted in the ledger: that host posts
+// it. It never imports a chat library: everything goes through the Surface port.
 
 import { outputFormatter } from "../agent/OutputFormat.ts";
 import { createTaskFollower } from "../durable/followTask.ts";
@@ -161,6 +162,11 @@ interface Tracked {
   agent: string | undefined;
   /** Posts of this task, one after the other. */
   posts: Promise<void>;
+  /**
+   * A post was dropped because another process holds the surface now (SurfaceLost): its outcome is
+   * that holder's to post, so the ledger keeps saying it was not posted.
+   */
+  dropped?: true;
   reported: boolean;
   /** Status changes asked for by its events so far: a 🔁 that waited for its post is set only if none came after. */
   changes: number;
@@ -250,12 +256,15 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       await surface.react(message, to);
       ledger.update(taskId, { reaction: to });
     },
-    onError: (taskId, error, gaveUp) =>
+    onError: (taskId, error, gaveUp) => {
+      // The surface said once that it no longer holds it; the holder now shows the task's state.
+      if (isTroupeError(error, "SurfaceLost")) return;
       logger.log(gaveUp ? "error" : "warn", "surface: a status reaction could not be changed", {
         taskId,
         error: errorText(error),
         gaveUp,
-      }),
+      });
+    },
   });
   /** Messages of tasks already reported, until their last reaction is applied. */
   const messageOf = new Map<string, SurfaceMessageRef>();
@@ -269,6 +278,10 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
         await surface.post(thread ?? task.message.channelId, content);
         counts.posts += 1;
       } catch (error) {
+        if (isTroupeError(error, "SurfaceLost")) {
+          task.dropped = true;
+          return;
+        }
         counts.postFailures += 1;
         logger.log("error", "surface: a post failed", { taskId: task.id, error: errorText(error) });
       }
@@ -295,9 +308,12 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
           thread !== undefined && rememberThread(thread, () => task.agent, opened.channel, opened.opening),
       );
     // The final reaction once the reply is posted (or failed to be): ✅ never lands before the reply.
+    // A reply dropped for the host that holds the surface now is left to it, as the ledger says.
     void task.posts.finally(() => {
-      coalescer.set(task.id, final, { final: true });
-      ledger.update(task.id, { posted: true });
+      if (!task.dropped) {
+        coalescer.set(task.id, final, { final: true });
+        ledger.update(task.id, { posted: true });
+      }
       tracked.delete(task.id);
       void coalescer.settled().then(() => {
         if (!tracked.has(task.id)) messageOf.delete(task.id);
@@ -402,10 +418,11 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
         return thread;
       },
       (error: unknown) => {
-        logger.log("warn", "surface: no thread for the task; posting in the channel", {
-          taskId: id,
-          error: errorText(error),
-        });
+        if (!isTroupeError(error, "SurfaceLost"))
+          logger.log("warn", "surface: no thread for the task; posting in the channel", {
+            taskId: id,
+            error: errorText(error),
+          });
         return undefined;
       },
     );
