@@ -2,7 +2,8 @@
 // (the Discord gateway's holder): a question, an approval and a vote are answered by the serving host;
 // a request asked while nobody serves is answered once someone does; a holder that stops mid-question
 // leaves it to the next one; a cancelled task's request is withdrawn; two holders answering (during a
-// handover) give one answer; an error on the holder reaches the task with its tag. Past its expiry, a
+// handover) give one answer; an error on the holder reaches the task with its tag, except SurfaceLost
+// (another host holds the surface now), which leaves the request to it. Past its expiry, a
 // vote nobody serves closes with the votes already cast, and a holder drops an expired approval whose
 // asking host died.
 import { randomUUID } from "node:crypto";
@@ -31,7 +32,7 @@ afterEach(async () => {
 });
 
 /** A host's relay on its own connection, closed after the test. */
-const hostWith = (options: { expiryGraceMs?: number } = {}) => {
+const hostWith = (options: { expiryGraceMs?: number; recheckEveryMs?: number } = {}) => {
   const connection = new Redis(URL);
   const relay = new RedisHumanRelay({ redis: connection, namespace, ...options });
   cleanups.push(async () => {
@@ -222,6 +223,31 @@ describe("RedisHumanRelay", () => {
     const error = await question.catch((caught: unknown) => caught);
     expect(isTroupeError(error, "InvalidCommand")).toBe(true);
     expect((error as TroupeError).reason).toBe("task t6 has no thread to ask its question in");
+  });
+
+  it("leaves a request to the next holder when the holder's surface went to another host (SurfaceLost)", async () => {
+    const asking = host();
+    const first = localGateway();
+    const firstServing = serve(hostWith({ recheckEveryMs: 50 }).relay, first.gateway);
+    const question = asking.gateway.ask("which region?", context("t7"));
+    const lost = new TroupeError("SurfaceLost", "discord: this host no longer holds the gateway");
+    (await first.nth(1)).fail(lost);
+    // Not answered: still pending, so the holder's next scan finds it again (the asking task waits on).
+    const again = await Promise.race([
+      first.nth(2),
+      question.then(
+        () => "answered",
+        () => "failed",
+      ),
+    ]);
+    expect(again).toMatchObject({ kind: "ask", taskId: "t7" });
+    await firstServing.stop();
+    expect([await leftIn("pending"), await leftIn("answers")]).toEqual([1, 0]);
+
+    const next = localGateway();
+    serve(host(), next.gateway);
+    (await next.nth(1)).answer("ap-south");
+    expect(await question).toBe("ap-south");
   });
 
   it("closes a vote nobody serves at its expiry with the votes already cast", async () => {
