@@ -133,7 +133,8 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
           "discord: this host no longer holds the gateway; dropping what it would still send",
           {
             method: init.method ?? "GET",
-            path: new URL(url).pathname,
+            // A webhook's token is a secret: never in the log.
+            path: new URL(url).pathname.replace(/(\/webhooks\/\d+\/)[^/]+/, "$1:token"),
           },
         );
       dropping = true;
