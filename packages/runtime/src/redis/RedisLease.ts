@@ -6,7 +6,8 @@
 // it takes the lease as lost, even before Redis expires the key, and says so to its listeners.
 // `confirm()` is the check before an act that must not happen twice (a post on Discord): the flag
 // `held` is stale in a process resumed after a freeze whose timers have not run yet, so it asks Redis
-// unless a renewal that got through was sent less than half the ttl ago (on the monotonic clock).
+// unless a renewal that got through was sent less than half the ttl ago (by the monotonic clock and
+// the wall clock).
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
