@@ -10,7 +10,7 @@ import { Schema } from "effect";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { type AnyAgentDefinition, defineAgent } from "../../agent/defineAgent.ts";
-import { TroupeError } from "../../errors/TroupeError.ts";
+import { isTroupeError, TroupeError } from "../../errors/TroupeError.ts";
 import { EventBus } from "../../events/EventBus.ts";
 import { defineTool } from "../../llm/defineTool.ts";
 import type { SemanticMemory } from "../../memory/SemanticMemory.ts";
@@ -288,14 +288,21 @@ describe("replayTasks", () => {
       defineAgent({
         name: "asker",
         async handle(task, ctx) {
-          const reply = await ctx.llm.chat([
-            { role: "system", content: prompt },
-            { role: "user", content: `${task.text} at ${ctx.now()}` },
-          ]);
-          return reply.content;
+          const question = `${task.text} at ${ctx.now()}`;
+          try {
+            const reply = await ctx.llm.chat([
+              { role: "system", content: prompt },
+              { role: "user", content: question },
+            ]);
+            return reply.content;
+          } catch (error) {
+            // What the agent makes of the failure depends on the error's tag and data.
+            if (!isTroupeError(error)) throw error;
+            throw new TroupeError(error._tag, `${error.reason} (model ${String(error.data.model)})`);
+          }
         },
       });
-    const down = new TroupeError("ModelUnavailable", "the connection to the model broke (fetch failed)", {
+    const down = new TroupeError("ModelUnavailable", "the connection to the model broke", {
       data: { model: "scripted" },
     });
     const inspector = createInspector({ redact: redactTraceValue });
@@ -339,11 +346,11 @@ describe("replayTasks", () => {
     expect(outcome).toMatchObject({
       reply: {
         status: "failed",
-        error: { tag: "ModelUnavailable", reason: "the connection to the model broke (fetch failed)" },
+        error: { tag: "ModelUnavailable", reason: "the connection to the model broke (model scripted)" },
       },
     });
 
-    // The recorded error is given back: the task fails as it did, with the same tag and reason.
+    // The recorded error is given back: the task fails as it did, with the same tag, reason and data.
     await expect(
       replayTasks(records, { team: { agents: [asker("Be brief.")], fallback: "asker" } }),
     ).resolves.toEqual({ identical: true, tasks: 1 });
