@@ -6,7 +6,9 @@
 // On a rotated trace folder, a task's record in a later file offers the command naming the file
 // the task started in, which replays it identically; its subtask's records offer the same command.
 // A task replayed across a host restart is shown on the run that made its last attempt. A replay that matches says so in the header;
-// --task without --replay, or a task the trace lacks, is refused.
+// --task without --replay, or a task the trace lacks, is refused. The live page of `troupe start`
+// offers the same commands for a task it ran, naming the trace file the host records it in; the
+// plain one, copied, replays the task identically once the host stopped.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -235,6 +237,60 @@ describe("replay in the visualizer", () => {
       stop();
       expect(await running).toBe(0);
     }
+  });
+
+  it("offers a task's replay commands on the host's live page, naming the trace file it records the task in", async () => {
+    const dataDir = folder("troupe-inspect-live-");
+    const offline = { OLLAMA_HOST: "http://127.0.0.1:9" };
+    const troupe = spawnTroupe(["start"], { TROUPE_DATA_DIR: dataDir, ...offline });
+    let commands: { fork: string; replay: string; seq: number };
+    try {
+      const { url } = (await troupe.log("http listening")) as { url: string };
+      troupe.send("/ask echo hello live page");
+      await troupe.line(/^hello live page$/);
+      const offered = /^replay offline: (troupe replay (\S+) --task (t-\w+))$/.exec(
+        await troupe.line(/^replay offline: /),
+      )!;
+      const [, line, file, task] = offered;
+      const page = await openPage(`${url}/inspect`);
+      try {
+        await page.fill("#filter-task", task!);
+        const row = page.locator('.tl-row:has-text("task.succeeded")');
+        const seq = Number(await row.getAttribute("data-seq"));
+        await row.click();
+        await page.waitForSelector(`#details .replay-here h3:has-text("task ${task}")`);
+        await page.waitForSelector('#details .command[data-command="fork"]');
+        commands = { fork: await copied(page, "fork"), replay: await copied(page, "replay"), seq };
+        expect(commands.fork).toBe(`${line} --until ${seq} --live`);
+        expect(commands.replay).toBe(line);
+      } finally {
+        await page.close();
+      }
+      // A task this host did not record: nothing to replay, and the page is told why.
+      const unknown = await fetch(`${url}/inspect/api/replay/t-elsewhere`);
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { error: string }).error).toMatch(
+        /^task t-elsewhere is in none of this host's trace files/,
+      );
+      troupe.end();
+      expect(await troupe.exited).toBe(0);
+      // The record picked is the same record in the trace file.
+      const picked = readFileSync(file!, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map(
+          (text) =>
+            JSON.parse(text) as { seq: number; kind: string; event?: { type: string; taskId: string } },
+        )
+        .find((record) => record.seq === commands.seq);
+      expect(picked).toMatchObject({ kind: "runtime", event: { type: "task.succeeded", taskId: task } });
+    } finally {
+      troupe.child.kill("SIGKILL");
+      await troupe.exited;
+    }
+    const replayed = spawnTroupe(commands.replay.split(" ").slice(1), offline);
+    expect(await replayed.exited).toBe(0);
+    expect(replayed.stdout).toEqual(["identical: 1 task"]);
   });
 
   it("says an identical replay in the header, and refuses --task without --replay or a task not in the trace", async () => {

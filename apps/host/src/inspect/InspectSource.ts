@@ -1,11 +1,13 @@
 // Where the visualizer's records come from: a live Inspector (the host's team, streamed as it
 // runs) or a recorded JSONL trace (`troupe inspect trace.jsonl`). Both hand out JSONL lines, so
 // the server streams them without parsing or re-serializing. A trace also says what the page needs
-// to offer its replay commands, and — opened with --replay — how its replay went.
+// to offer its replay commands, and — opened with --replay — how its replay went; the live host
+// says, task by task, which of its trace files a task's replay names.
 import { randomUUID } from "node:crypto";
 import type { Divergence, Inspector, MalformedTraceLine, TraceRecord } from "@troupe/runtime";
 import type { MachineGraph } from "@troupe/runtime/inspect/graph";
 import type { EarlierStart } from "../replay/earlierTaskStarts.ts";
+import type { ReplayTarget } from "../replay/replayCommandLine.ts";
 
 /** A divergence as the page shows it: where, the record to land on, the replay that finds it. */
 export interface ShownDivergence extends Divergence {
@@ -41,6 +43,11 @@ export interface InspectSource {
   readonly notice: string | null;
   /** A recorded trace's replay commands and replay outcome; null for the live page. */
   readonly replay: TraceReplay | null;
+  /**
+   * The live host's: the root task and trace file that replay a task it recorded (undefined when it
+   * records none, or not that task). Absent for a trace.
+   */
+  readonly replayTargetOf?: (taskId: string) => ReplayTarget | undefined;
   /** Lines for a reader that has seen every record up to seq `after` (0: a new reader). */
   backfill(after: number): readonly string[];
   /** Lines as they are made; returns the unsubscribe function (a trace never calls it). */
@@ -58,13 +65,20 @@ export const seqOfLine = (line: string): number => {
 
 const isCheckpointLine = (line: string) => line.includes('"kind":"checkpoint"');
 
-/** The host's live records. A new reader gets every machine, then the ring from its first checkpoint. */
-export const liveSource = (inspector: Inspector): InspectSource => ({
+/**
+ * The host's live records. A new reader gets every machine, then the ring from its first checkpoint.
+ * `replayTargetOf` is the host's recording's (HostTrace).
+ */
+export const liveSource = (
+  inspector: Inspector,
+  replayTargetOf: (taskId: string) => ReplayTarget | undefined = () => undefined,
+): InspectSource => ({
   mode: "live",
   title: "live",
   run: randomUUID(),
   notice: null,
   replay: null,
+  replayTargetOf,
   backfill(after) {
     const lines = inspector.lines();
     const first = lines.length > 0 ? seqOfLine(lines[0]!) : 0;

@@ -1,7 +1,8 @@
 // The visualizer's HTTP routes, mounted under /inspect by the host's HTTP server and by
 // `troupe inspect`: the page, its script (bundled on first request), the records as Server-Sent
-// Events (backfill from a seq, then live), and chart layouts by machine hash. Read-only: nothing
-// here can change the team.
+// Events (backfill from a seq, then live), chart layouts by machine hash and, on the live page,
+// where a task's replay starts (its root task and trace file). Read-only: nothing here can change
+// the team.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bundlePage } from "./bundlePage.ts";
 import { type ChartLayouts, createChartLayouts } from "./ChartLayouts.ts";
@@ -123,6 +124,24 @@ export const createInspectHandler = (options: InspectHandlerOptions): InspectHan
     );
   };
 
+  const replayTarget = (response: ServerResponse, encoded: string) => {
+    let taskId: string;
+    try {
+      taskId = decodeURIComponent(encoded);
+    } catch {
+      return sendError(response, 400, `not a task id: ${encoded}`);
+    }
+    const target = source.replayTargetOf?.(taskId);
+    if (target) return send(response, 200, "application/json; charset=utf-8", JSON.stringify(target));
+    sendError(
+      response,
+      404,
+      source.replayTargetOf
+        ? `task ${taskId} is in none of this host's trace files (it records none with TROUPE_TRACE_DIR=off; a task another host ran is in that host's trace): it cannot be replayed from here`
+        : "a recorded trace's page has its replay commands in its stream",
+    );
+  };
+
   const script = (response: ServerResponse) => {
     bundlePage().then(
       (code) => send(response, 200, "text/javascript; charset=utf-8", code),
@@ -151,6 +170,8 @@ export const createInspectHandler = (options: InspectHandlerOptions): InspectHan
       else if (path === "/inspect/api/stream") stream(request, response, url);
       else if (path.startsWith("/inspect/api/layout/"))
         layout(response, path.slice("/inspect/api/layout/".length));
+      else if (path.startsWith("/inspect/api/replay/"))
+        replayTarget(response, path.slice("/inspect/api/replay/".length));
       else sendError(response, 404, `no such path ${path}`);
       return true;
     },

@@ -1,7 +1,8 @@
 // The replay line the host offers under a task's outcome runs as it reads, even when the trace
 // folder rotated while the task ran: the command names the file the task's recording starts in, and
 // `troupe replay` reads on into the next files up to its outcome, naming the actors from the
-// checkpoint a rotated file starts with.
+// checkpoint a rotated file starts with. A task its queue retried is read on past the outcome of the
+// delivery that failed, to its last delivery's: the one replayed.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import {
   defineAgent,
   listTraceFiles,
   redactTraceValue,
+  TroupeError,
 } from "@troupe/runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startHostRecording } from "../start/hostTrace.ts";
@@ -104,6 +106,56 @@ describe("the replay command of a recorded task", () => {
     writeFileSync(file!.replace(/\.jsonl$/, "-1.jsonl"), `${lines.slice(outcome + 1).join("\n")}\n`);
 
     expect(await run([file!, "--task", task.id])).toEqual({
+      code: 0,
+      stdout: "identical: 1 task\n",
+      stderr: "",
+    });
+  });
+
+  it("reads a retried task on past its failed delivery, to its last delivery, which it replays", async () => {
+    dir = mkdtempSync(join(tmpdir(), "troupe-rotated-"));
+    let deliveries = 0;
+    // Fails on its first delivery only (a replay of that delivery would succeed: it diverges).
+    const flaky = defineAgent({
+      name: "flaky",
+      handle: async (task, ctx) => {
+        const at = ctx.now();
+        deliveries += 1;
+        if (deliveries === 1) throw new TroupeError("ModelBusy", "the model is busy");
+        return { text: task.text, at };
+      },
+    });
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recording = startHostRecording(inspector, { dir, retain: 1_000, maxFileBytes: 1 });
+    const host = hostReplayTeam([]);
+    const team = createSupervisor({
+      ...host,
+      agents: [...host.agents, flaky],
+      inspect: inspector.inspect,
+      io: recording.recorder.io,
+    });
+    const detach = inspector.attachTeam(team);
+    await recording.opened;
+    const first = team.submit({ agent: "flaky", text: "hello again" });
+    await expect(first.result).rejects.toMatchObject({ _tag: "ModelBusy" });
+    // The file the failed delivery starts in (the host's line names the last delivery's own file).
+    const file = /^troupe replay (\S+) --task/.exec(recording.replayCommandOf(first.id) ?? "")?.[1];
+    // The durable worker's retry: announced, and meanwhile other work is recorded, then delivered again.
+    team.bus.publish({ type: "task.retrying", taskId: first.id, agent: "flaky", attempt: 2, reason: "busy" });
+    for (let i = 0; i < 3; i += 1) await team.submit({ text: `meanwhile ${i}` }).result;
+    await vi.waitFor(async () => {
+      const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
+      expect(written.split('"port":"outcome"')).toHaveLength(5);
+    });
+    const again = team.submit({ id: first.id, agent: "flaky", text: "hello again" });
+    await expect(again.result).resolves.toMatchObject({ text: "hello again" });
+    detach();
+    team.stop();
+    await recording.stop();
+
+    expect(file).toBeDefined();
+    expect(recording.replayCommandOf(first.id)).not.toContain(file);
+    expect(await run([file!, "--task", first.id], [flaky])).toEqual({
       code: 0,
       stdout: "identical: 1 task\n",
       stderr: "",

@@ -6,6 +6,12 @@
 // (`troupe replay` reads on into the next files of a rotated folder when the task ends in a later
 // one). Pure: the visualizer page imports it too.
 
+/** Where a task's replay starts: its root task (a subtask is replayed with it) and the file its recording starts in. */
+export interface ReplayTarget {
+  readonly rootTaskId: string;
+  readonly file: string;
+}
+
 /** A path as a shell word: as it is when it needs no quoting, else in single quotes. */
 const shellWord = (word: string): string =>
   /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;

@@ -352,10 +352,13 @@ const httpLayer = (config: HostConfig, logger: Logger) =>
       const metrics = yield* HostMetrics;
       const health = yield* HostHealth;
       const worker = yield* HostWorker;
-      const { inspector } = yield* HostTrace;
-      // The statecharts visualizer: the host's Inspector watching the running team, served at /inspect.
+      const { inspector, replayTargetOf } = yield* HostTrace;
+      // The statecharts visualizer: the host's Inspector watching the running team, served at /inspect,
+      // with the commands that replay a recorded task from the record picked.
       const inspect = yield* Effect.acquireRelease(
-        Effect.sync(() => ({ handler: createInspectHandler({ source: liveSource(inspector) }) })),
+        Effect.sync(() => ({
+          handler: createInspectHandler({ source: liveSource(inspector, replayTargetOf) }),
+        })),
         ({ handler }) => Effect.promise(() => handler.close()),
       );
       const beyondLoopback = !isLoopbackHost(config.httpHost);

@@ -30,6 +30,10 @@ export interface TaskIo {
   randomId?(make: () => string, run: { readonly task: Task; readonly agent: string }): string;
   /** The memory one run of a task uses (`ctx.memory`), to be wrapped (recorded or replayed). */
   memory?(memory: TaskMemory, run: { readonly task: Task; readonly agent: string }): TaskMemory;
-  /** How a task settled. */
+  /**
+   * How a run of a task ended: succeeded, failed or cancelled. Each delivery of a task a durable
+   * queue retries is a run of its own, accepted and settled; a run interrupted as the team stops or
+   * escalates (ShuttingDown, Escalated) has no outcome: it goes on when the task is delivered again.
+   */
   settled?(task: Task, agent: string | null, outcome: TaskOutcome): void;
 }

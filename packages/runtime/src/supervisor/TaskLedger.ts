@@ -13,6 +13,12 @@ import type { SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorState } from "./SupervisorState.ts";
 import type { TaskEntry } from "./TaskEntry.ts";
 
+/**
+ * A failure that interrupts a run rather than ending it: the team stops or escalates, and a durable
+ * queue delivers the task again, resuming its saved run.
+ */
+const interrupts = (tag: string): boolean => tag === "ShuttingDown" || tag === "Escalated";
+
 export class TaskLedger {
   readonly #state: SupervisorState;
   readonly #dispatch: Dispatcher;
@@ -59,10 +65,7 @@ export class TaskLedger {
       { type: "task.cancelled", taskId: id, agent: entry.agent ?? null, reason },
       fx,
     );
-    this.#state.settings.io?.settled?.(entry.task, entry.agent ?? null, {
-      status: "failed",
-      error: { tag: error._tag, reason: error.reason },
-    });
+    this.#reportFailure(entry, error);
     entry.handle.reject(error);
     if (slot) this.#dispatch.next(slot, fx);
     for (const child of [...this.#state.tasks.values()]) {
@@ -108,7 +111,11 @@ export class TaskLedger {
     this.#branchSettled(entry, { status: "succeeded", output }, fx);
   }
 
-  /** Fail an open task (once: a settled task stays as it settled). */
+  /**
+   * Fail an open task (once: a settled task stays as it settled). The failure is the outcome of this
+   * run — also when a durable queue retries the task, each delivery being a run of its own — unless
+   * it interrupts the run, which goes on elsewhere.
+   */
   fail(entry: TaskEntry, error: TroupeError, fx: SupervisorEffects): void {
     if (entry.settled) return;
     this.#settle(
@@ -122,8 +129,17 @@ export class TaskLedger {
       },
       fx,
     );
+    if (!interrupts(error._tag)) this.#reportFailure(entry, error);
     entry.handle.reject(error);
     this.#branchSettled(entry, { status: "failed", error }, fx);
+  }
+
+  /** Tell the task's io (its recording) that the task failed with `error`. */
+  #reportFailure(entry: TaskEntry, error: TroupeError): void {
+    this.#state.settings.io?.settled?.(entry.task, entry.agent ?? null, {
+      status: "failed",
+      error: { tag: error._tag, reason: error.reason },
+    });
   }
 
   #settle(entry: TaskEntry, state: TaskState, event: RuntimeEventInput, fx: SupervisorEffects): void {
@@ -131,8 +147,7 @@ export class TaskLedger {
     entry.state = state;
     this.#state.deadlines.remove(entry.task.id, entry.deadlineMs);
     // Interrupted, not over: a durable queue delivers the task again, resuming its saved run.
-    const interrupted =
-      event.type === "task.failed" && (event.error.tag === "ShuttingDown" || event.error.tag === "Escalated");
+    const interrupted = event.type === "task.failed" && interrupts(event.error.tag);
     // Answers may be saved when this run asked people, or a run before the crash it resumes did.
     if (entry.persisted && !interrupted)
       this.#saved.forget(entry.task.id, entry.askedPeople || entry.snapshot !== undefined);

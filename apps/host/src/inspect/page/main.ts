@@ -4,9 +4,10 @@
 // actor's statechart, the timeline and the details for the current point — the live end, or any
 // point scrubbed to. The point, the actor and the filters live in the address fragment (edited
 // by hand, it is followed). The selection follows an agent across its incarnations; a tab that
-// reconnects to a host that restarted starts over on the new run. A recorded trace's Details offer
-// the commands that replay a task from the record picked; opened with `troupe inspect --replay`,
-// the page lands on the record the replay diverged at, with its agent selected.
+// reconnects to a host that restarted starts over on the new run. Details offer the commands that
+// replay a task from the record picked (on the live page, naming the trace file the host says the
+// task's recording starts in); opened with `troupe inspect --replay`, the page lands on the record
+// the replay diverged at, with its agent selected.
 import {
   activeStateIds,
   type ReplayState,
@@ -14,6 +15,7 @@ import {
   type TraceRecordOf,
 } from "@troupe/runtime/inspect/graph";
 import { taskOf } from "../../replay/recordedTasks.ts";
+import type { ReplayTarget } from "../../replay/replayCommandLine.ts";
 import type { ChartLayout } from "../ChartLayout.ts";
 import type { ShownDivergence, TraceReplay } from "../InspectSource.ts";
 import { CHART_CSS } from "../inspectPageHtml.ts";
@@ -21,7 +23,7 @@ import { type ChartView, drawChart, exportSvg } from "./chartView.ts";
 import { createChartZoom } from "./chartZoom.ts";
 import { formatDeepLink, parseDeepLink } from "./deepLink.ts";
 import { detailsHtml } from "./detailsView.ts";
-import { replayHtml } from "./replayView.ts";
+import { type LiveReplayTarget, replayHtml } from "./replayView.ts";
 import { sequenceHtml } from "./sequenceView.ts";
 import { createTraceStore, withoutIncarnation } from "./TraceStore.ts";
 import { createTimelineView, type TimelineFilter } from "./timelineView.ts";
@@ -291,12 +293,35 @@ function render() {
     const details = detailsHtml(store, picked);
     byId("details-title").textContent = details.title;
     if (byId("details").dataset.index !== String(picked)) {
-      byId("details").innerHTML = replayHtml(store, replay, picked) + details.html;
+      byId("details").innerHTML =
+        replayHtml(store, replay, picked, mode === "live" ? liveReplayTarget : undefined) + details.html;
       byId("details").dataset.index = String(picked);
     }
   }
   updateLink();
 }
+
+/** What the live host said of each task's replay (its root task and trace file), asked once per task. */
+const liveTargets = new Map<string, LiveReplayTarget>();
+const asked = new Set<string>();
+const liveReplayTarget = (taskId: string): LiveReplayTarget | undefined => {
+  if (asked.has(taskId)) return liveTargets.get(taskId);
+  asked.add(taskId);
+  fetch(`/inspect/api/replay/${encodeURIComponent(taskId)}`)
+    .then(async (response) => {
+      const body = (await response.json()) as ReplayTarget | { error: string };
+      return "error" in body ? { reason: body.error } : body;
+    })
+    .catch((error: unknown) => ({
+      reason: `The host did not say where the task is recorded: ${String(error)}`,
+    }))
+    .then((target) => {
+      liveTargets.set(taskId, target);
+      byId("details").dataset.index = ""; // drawn again, with the answer
+      renderSoon();
+    });
+  return undefined;
+};
 
 // ── controls ─────────────────────────────────────────────────────────────────
 const goTo = (index: number) => {

@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
-// The replay part of the Details panel, for a recorded trace: at the record a replay diverged at
-// (`troupe inspect --replay`), the divergence as `troupe replay` prints it, expected against got;
-// for any record of a task, "replay from here" — the commands that replay the task's tree from this
-// trace and fork it live from this record, each with a button to copy it. The commands name the
-// trace the page was opened with, or the earlier file of its folder where the task's recording
-// starts (the folder rotated while it ran), and the root task (a subtask is replayed with it).
+// The replay part of the Details panel: at the record a replay diverged at (`troupe inspect
+// --replay`), the divergence as `troupe replay` prints it, expected against got; for any record of a
+// task, "replay from here" — the commands that replay the task's tree and fork it live from this
+// record, each with a button to copy it. On a recorded trace the commands name the trace the page
+// was opened with, or the earlier file of its folder where the task's recording starts (the folder
+// rotated while it ran); on the host's live page, the trace file the host says the task's recording
+// starts in. They name the root task (a subtask is replayed with it).
 
 import { rootTaskOf, taskOrIoTaskOf } from "../../replay/recordedTasks.ts";
-import { forkCommandLine, replayCommandLine } from "../../replay/replayCommandLine.ts";
+import { forkCommandLine, type ReplayTarget, replayCommandLine } from "../../replay/replayCommandLine.ts";
 import type { TraceReplay } from "../InspectSource.ts";
 import type { TraceStore } from "./TraceStore.ts";
 
@@ -27,9 +28,42 @@ const replayTarget = (store: TraceStore, replay: TraceReplay, taskId: string) =>
   return { root, file };
 };
 
-export const replayHtml = (store: TraceStore, replay: TraceReplay | null, index: number): string => {
+/** What the live page knows of a task's replay: its target, why there is none, or not yet (undefined). */
+export type LiveReplayTarget = ReplayTarget | { readonly reason: string };
+
+/** The commands, and what each does. */
+const commandsHtml = (file: string, root: string, seq: number) =>
+  command("fork", forkCommandLine(file, root, seq)) +
+  `<div class="hint">Replays the task up to record #${seq}, then goes on live with the real model.</div>` +
+  command("replay", replayCommandLine(file, root)) +
+  '<div class="hint">Replays the task offline and compares it with the recording.</div>';
+
+const hereHtml = (taskId: string, root: string, body: string) => {
+  const subtask = root !== taskId ? ` (a subtask of ${escapeHtml(root)}, replayed with it)` : "";
+  return `<div class="replay-here"><h3>Replay from here · task ${escapeHtml(taskId)}${subtask}</h3>${body}</div>`;
+};
+
+/** "Replay from here" on the live page, from what the host said of the task (`live`). */
+const liveHtml = (taskId: string, seq: number, live: LiveReplayTarget | undefined): string => {
+  if (live === undefined)
+    return hereHtml(taskId, taskId, '<div class="empty">Looking up the task\'s trace file…</div>');
+  if ("reason" in live)
+    return hereHtml(taskId, taskId, `<div class="empty">${escapeHtml(live.reason)}</div>`);
+  return hereHtml(taskId, live.rootTaskId, commandsHtml(live.file, live.rootTaskId, seq));
+};
+
+export const replayHtml = (
+  store: TraceStore,
+  replay: TraceReplay | null,
+  index: number,
+  live?: (taskId: string) => LiveReplayTarget | undefined,
+): string => {
   const record = store.records[index];
-  if (!replay || !record) return "";
+  if (!record) return "";
+  if (!replay) {
+    const taskId = live ? taskOrIoTaskOf(record) : null;
+    return taskId === null ? "" : liveHtml(taskId, record.seq, live!(taskId));
+  }
   const parts: string[] = [];
   const outcome = replay.outcome;
   if (outcome && !outcome.identical && outcome.divergence.at === record.seq) {
@@ -43,20 +77,14 @@ export const replayHtml = (store: TraceStore, replay: TraceReplay | null, index:
   const taskId = taskOrIoTaskOf(record);
   if (taskId !== null) {
     const { root, file } = replayTarget(store, replay, taskId);
-    const subtask = root !== taskId ? ` (a subtask of ${escapeHtml(root)}, replayed with it)` : "";
     const noTaskIo = store.taskParents.size === 0 && Object.keys(replay.earlier).length === 0;
     const body =
       file !== null
-        ? command("fork", forkCommandLine(file, root, record.seq)) +
-          `<div class="hint">Replays the task up to record #${record.seq}, then goes on live with the real model.</div>` +
-          command("replay", replayCommandLine(file, root)) +
-          '<div class="hint">Replays the task offline and compares it with the recording.</div>'
+        ? commandsHtml(file, root, record.seq)
         : noTaskIo
           ? '<div class="empty">This trace records no task I/O (troupe start records it; a program adds recordTaskIo), so its tasks cannot be replayed.</div>'
           : `<div class="empty">This trace does not hold the start of task ${escapeHtml(root)}, nor does an earlier file of its folder: it cannot be replayed.</div>`;
-    parts.push(
-      `<div class="replay-here"><h3>Replay from here · task ${escapeHtml(taskId)}${subtask}</h3>${body}</div>`,
-    );
+    parts.push(hereHtml(taskId, root, body));
   }
   return parts.join("");
 };

@@ -164,6 +164,9 @@ export const recordTaskIo = (inspector: Inspector): TaskIoRecorder => {
 
   const io: TaskIo = {
     accepted(task, agent, team, resumed) {
+      // Each run of a task (a retry, a run resumed after a restart) numbers its calls from 1, as a
+      // replay of that run reads them; a run before it may have ended without an outcome.
+      counters.forget(task.id);
       inspector.recordIo({
         taskId: task.id,
         port: "task",

@@ -3,11 +3,14 @@
 // changed outcome is reported as the task's outcome; secrets never reach the trace; an agent's clock
 // readings, random ids and memory recalls are given back as recorded, so it replays on another day
 // and without the memory store, and a changed reading shows as a divergence. A trace recorded when a
-// plain agent's handler still ran as an invoked promise actor replays identically today.
+// plain agent's handler still ran as an invoked promise actor replays identically today. A task
+// that failed — on each delivery a durable queue retried — replays its last delivery, the model's
+// recorded error given back as the same error; a run the team's stop interrupted has no outcome.
 import { Schema } from "effect";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "xstate";
 import { type AnyAgentDefinition, defineAgent } from "../../agent/defineAgent.ts";
+import { isTroupeError, TroupeError } from "../../errors/TroupeError.ts";
 import { EventBus } from "../../events/EventBus.ts";
 import { defineTool } from "../../llm/defineTool.ts";
 import type { SemanticMemory } from "../../memory/SemanticMemory.ts";
@@ -278,6 +281,96 @@ describe("replayTasks", () => {
         redact: redactTraceValue,
       }),
     ).resolves.toEqual({ identical: true, tasks: 1 });
+  });
+
+  it("replays a task that failed on every delivery as its last delivery; an interrupted run has no outcome", async () => {
+    const asker = (prompt: string) =>
+      defineAgent({
+        name: "asker",
+        async handle(task, ctx) {
+          const question = `${task.text} at ${ctx.now()}`;
+          try {
+            const reply = await ctx.llm.chat([
+              { role: "system", content: prompt },
+              { role: "user", content: question },
+            ]);
+            return reply.content;
+          } catch (error) {
+            // What the agent makes of the failure depends on the error's tag and data.
+            if (!isTroupeError(error)) throw error;
+            throw new TroupeError(error._tag, `${error.reason} (model ${String(error.data.model)})`);
+          }
+        },
+      });
+    const down = new TroupeError("ModelUnavailable", "the connection to the model broke", {
+      data: { model: "scripted" },
+    });
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recorder = recordTaskIo(inspector);
+    // The third task's model call never ends before the team stops.
+    const model = new ScriptedModel([{ error: down }, { error: down }, { hang: true }]);
+    const team = createSupervisor({
+      agents: [asker("Be brief.")],
+      fallback: "asker",
+      inspect: inspector.inspect,
+      llm: () => model,
+      io: recorder.io,
+    });
+    inspector.attach(team.bus);
+    try {
+      // A transient failure, delivered again with the same id as a durable queue retries it.
+      for (let delivery = 1; delivery <= 2; delivery += 1)
+        await expect(team.submit({ id: "t-retried", text: "hello" }).result).rejects.toMatchObject({
+          _tag: "ModelUnavailable",
+        });
+      const interrupted = team.submit({ id: "t-interrupted", text: "hello" });
+      await expect.poll(() => model.calls.length).toBe(3);
+      team.stop();
+      await expect(interrupted.result).rejects.toMatchObject({ _tag: "ShuttingDown" });
+    } finally {
+      team.stop();
+    }
+    const records = [...inspector.records()];
+    const io = (taskId: string) =>
+      records.flatMap((record) =>
+        record.kind === "io" && record.taskId === taskId ? [`${record.port} ${record.call}`] : [],
+      );
+    // Each delivery is a run of its own, numbering its calls from 1, with its outcome.
+    expect(io("t-retried")).toEqual([
+      ...["task 1", "clock 1", "llm 1", "outcome 1"],
+      ...["task 1", "clock 1", "llm 1", "outcome 1"],
+    ]);
+    // Its model call ended as the team stopped; the run has no outcome.
+    expect(io("t-interrupted")).toEqual(["task 1", "clock 1", "llm 1"]);
+    const outcome = records.findLast((record) => record.kind === "io" && record.port === "outcome");
+    expect(outcome).toMatchObject({
+      reply: {
+        status: "failed",
+        error: { tag: "ModelUnavailable", reason: "the connection to the model broke (model scripted)" },
+      },
+    });
+
+    // The recorded error is given back: the task fails as it did, with the same tag, reason and data.
+    await expect(
+      replayTasks(records, { team: { agents: [asker("Be brief.")], fallback: "asker" } }),
+    ).resolves.toEqual({ identical: true, tasks: 1 });
+    await expect(
+      replayTasks(records, {
+        team: { agents: [asker("Be brief.")], fallback: "asker" },
+        taskId: "t-retried",
+      }),
+    ).resolves.toEqual({ identical: true, tasks: 1 });
+    // A changed prompt diverges at the last delivery's model call.
+    const lastLlm = records.findLast(
+      (record) => record.kind === "io" && record.port === "llm" && record.taskId === "t-retried",
+    )!;
+    const changed = await replayTasks(records, {
+      team: { agents: [asker("Be long-winded.")], fallback: "asker" },
+    });
+    expect(changed).toMatchObject({
+      identical: false,
+      divergence: { taskId: "t-retried", actor: "asker", what: "llm", seq: 1, traceSeq: lastLlm.seq },
+    });
   });
 
   it("reports a changed prompt as where the recorded I/O stops matching", async () => {

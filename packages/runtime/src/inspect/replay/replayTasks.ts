@@ -345,7 +345,10 @@ const replayOne = async (
   return {};
 };
 
-/** The tasks a replay runs: every recorded task nobody dispatched that settled, or the one asked for. */
+/**
+ * The tasks a replay runs: every recorded task nobody dispatched whose last run settled (succeeded,
+ * failed or cancelled), or the one asked for.
+ */
 export const replayableTasks = (records: readonly TraceRecord[], taskId?: string): string[] => {
   const { accepted, io } = indexRecording(records);
   if (taskId !== undefined) return accepted.has(taskId) ? [taskId] : [];

@@ -60,13 +60,16 @@ export interface ReplayState {
   forked?(at: ForkPoint): void;
 }
 
+/** The error a recorded call failed with, made again: the same tag, reason and data. */
 const failureOf = (error: Json | undefined): Error => {
-  const { tag, reason, message } = (typeof error === "object" && error !== null ? error : {}) as Record<
+  const { tag, reason, message, data } = (typeof error === "object" && error !== null ? error : {}) as Record<
     string,
     unknown
   >;
   return typeof tag === "string"
-    ? new TroupeError(tag as TroupeErrorTag, String(reason ?? message ?? tag))
+    ? new TroupeError(tag as TroupeErrorTag, String(reason ?? message ?? tag), {
+        ...(typeof data === "object" && data !== null ? { data: data as Record<string, unknown> } : {}),
+      })
     : new Error(String(message ?? "recorded failure"));
 };
 
