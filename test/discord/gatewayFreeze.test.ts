@@ -1,15 +1,17 @@
 // Two `troupe start` hosts on a private Redis and one Discord (the stand-in), the gateway holder frozen
-// (SIGSTOP) until its gateway lease runs out and the other host has taken the gateway over, then
-// resumed (SIGCONT) — what it still had queued runs before its own lease timers have run:
-// - its reply to a task, held up in discord.js by a rate limit, goes out first: only a check against
-//   Redis right before the request keeps it from answering twice. The thread must end with exactly one
-//   reply, and the resumed host says once (without the webhook's token) that it dropped what it would
-//   send;
-// - a message written while it was frozen (before the other host connected, so only its own gateway
+// until its gateway lease runs out and the other host has taken the gateway over, then resumed — what
+// it still had queued runs before its own lease timers have run:
+// - frozen with SIGSTOP, its reply to a task, held up in discord.js by a rate limit, goes out first
+//   after SIGCONT: only a check against Redis right before the request keeps it from answering twice.
+//   The thread must end with exactly one reply, and the resumed host says once (without the webhook's
+//   token) that it dropped what it would send;
+// - its event loop stalled (the `stall` test agent: after SIGCONT the order of a host's first
+//   callbacks is left to chance, after a stall its sockets are read before its overdue timers run), a
+//   message written meanwhile (before the other host connected, so only the stalled host's gateway
 //   connection delivers it) reaches it first: a check against Redis before it takes the message leaves
 //   it to the other host's catch-up, whose read of the channel is held until then. Without that check
-//   the resumed host takes it, the other host's catch-up passes over it, and nobody answers. The
-//   message must get exactly one reply.
+//   the resumed host takes it, the other host's catch-up passes over it as taken, and nobody answers.
+//   The message must get exactly one reply.
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
