@@ -1,6 +1,6 @@
 // The stand-in driven by the real discord.js through the Discord surface adapter: login and
 // clientReady, messages in, threads, webhooks per identity (created once), files, own reactions,
-// a forced 429 waited out, a dropped gateway resumed without losing or doubling a message, a lost
+// a forced 429 waited out, a request held until released, a dropped gateway resumed without losing or doubling a message, a lost
 // session refused with op 9 and identified anew, a channel's missed messages read back page by page,
 // and REST down failing calls transiently without giving up the agents' webhooks. After a restart:
 // own and people's reactions (with roles) read back, a message's thread found again.
@@ -140,6 +140,21 @@ describe("the Discord stand-in with discord.js", () => {
     const puts = standIn.restCalls(/reactions/).map((call) => call.status);
     expect(puts).toEqual([429, 204]);
     expect(surface.stats().rateLimits).toBe(1);
+  });
+
+  it("holds a request holdNext matches, unanswered, until it is released", async () => {
+    const asked = standIn.say("general", "hello");
+    await received(1);
+    const hold = standIn.holdNext({ method: "PUT", path: /\/reactions\// });
+    let answered = false;
+    const reacted = surface.react({ channelId: asked.channelId, messageId: asked.id }, "📥").then(() => {
+      answered = true;
+    });
+    await standIn.waitFor((event) => event.kind === "held", "the held reaction");
+    expect([answered, standIn.restCalls(/reactions/)]).toEqual([false, []]);
+    hold.release();
+    await reacted;
+    expect(standIn.restCalls(/reactions/).map((call) => call.status)).toEqual([204]);
   });
 
   it("resumes a dropped gateway: a message sent meanwhile arrives once", async () => {

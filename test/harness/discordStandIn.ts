@@ -3,7 +3,8 @@
 // reactions, people's reactions and members' roles read back, webhooks, interaction callbacks,
 // follow-ups and application commands; embeds checked against Discord's limits; a channel's messages
 // paged with `before` or `after`, and its pins, which a person adds with `pin`) with rate-limit
-// headers on every answer, published per-bucket limits, 429s on demand and 503s while it is "down";
+// headers on every answer, published per-bucket limits, 429s on demand, a request held until released
+// on demand (`holdNext`) and 503s while it is "down";
 // a JSON gateway over WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats and ACKs,
 // dispatches with sequence numbers, RESUME with replay, or op 9 Invalid Session when the session was
 // dropped for good, after which the client identifies anew and what was written meanwhile is only in
@@ -78,6 +79,8 @@ export type StandInEvent =
       readonly session: string | undefined;
     }
   | { readonly kind: "interaction-callback"; readonly interactionId: string; readonly body: unknown }
+  /** A request `holdNext` matched arrived: it waits, unanswered, until released. */
+  | { readonly kind: "held"; readonly method: string; readonly path: string }
   | {
       readonly kind: "followup";
       readonly interactionId: string;
@@ -145,6 +148,11 @@ export interface DiscordStandIn {
   redeliver(messageId: string): void;
   /** The next `count` requests matching get a 429 with this retry-after. */
   rateLimitNext(match: { method?: string; path: RegExp }, retryAfterMs: number, count?: number): void;
+  /**
+   * The next request matching is held, unanswered, until `release()` (its arrival is a `held` event):
+   * to make one host's call wait for what another does.
+   */
+  holdNext(match: { method?: string; path: RegExp }): { release(): void };
   /**
    * Close the gateway connections with a resumable close code. The client resumes: its session is
    * kept, and what was dispatched meanwhile is replayed — unless `session: "lost"`: then its RESUME
@@ -251,6 +259,7 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
   const buckets = new Map<string, { remaining: number; resetAt: number; blockedUntil: number }>();
   const forced: { method?: string; path: RegExp; retryAfterMs: number; count: number }[] = [];
   let restIsDown = false;
+  const holds: { method?: string; path: RegExp; released: Promise<void> }[] = [];
 
   const record = (event: StandInEvent) => {
     events.push(event);
@@ -822,6 +831,14 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
       request.resume();
       return answer(404, { message: "404: Not Found", code: 0 }, {}, url.pathname);
     }
+    const holdIndex = holds.findIndex(
+      (hold) => (hold.method === undefined || hold.method === method) && hold.path.test(url.pathname),
+    );
+    if (holdIndex >= 0) {
+      const [hold] = holds.splice(holdIndex, 1);
+      record({ kind: "held", method, path: url.pathname });
+      await hold!.released;
+    }
     const parts = url.pathname.slice("/api/v10/".length).split("/").filter(Boolean);
     const { route, major } = routeOf(`/${parts.join("/")}`);
     if (restIsDown) {
@@ -1015,6 +1032,14 @@ export const startDiscordStandIn = async (options: DiscordStandInOptions = {}): 
     },
     rateLimitNext(match, retryAfterMs, count = 1) {
       forced.push({ ...match, retryAfterMs, count });
+    },
+    holdNext(match) {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.push({ ...match, released });
+      return { release: () => release() };
     },
     dropGateway(code = 4000, { session = "kept" } = {}) {
       const dropped = [...sessions.values()];

@@ -6,8 +6,9 @@
 // standby host takes the gateway over without waiting for the ttl. While it holds the gateway, the
 // host also serves the questions, approvals and votes of every host's tasks (the human relay) in the
 // tasks' threads; it stops serving before it lets go, so the next holder takes the open ones over.
-// A holder resumed after a freeze (SIGSTOP, a paused VM) may run queued work before it learns the
-// lease is gone, so every call that changes Discord is fenced by the lease's `confirm()`.
+// A holder resumed after a freeze (SIGSTOP, a paused VM, a stalled event loop) may run queued work
+// before it learns the lease is gone, so every call that changes Discord, and every message or slash
+// command it would take, is fenced by the lease's `confirm()`.
 import type { LeaseLostReason, RedisHumanRelay, RedisLease } from "@troupe/runtime/redis";
 import { Cause, Effect } from "effect";
 import { Gauge, type Registry } from "prom-client";
@@ -71,8 +72,9 @@ export const holdDiscordWhileLeased = (options: LeasedDiscordFrontOptions) =>
           key: lease.key,
           holder: lease.token,
         });
-        // Every call that changes Discord first confirms the lease with Redis (at most once per half
-        // ttl): `lease.held` alone is stale in a host resumed after a freeze, before its timers ran.
+        // Every call that changes Discord, and every message or command before it is taken, first
+        // confirms the lease with Redis (at most once per half ttl): `lease.held` alone is stale in a
+        // host resumed after a freeze, before its timers ran.
         const front = yield* startDiscordFront({ ...options, fence: () => lease.confirm() });
         current = front;
         if (stopping.signal.aborted) void front.stop(stopReason);

@@ -52,7 +52,8 @@ export interface DiscordFrontOptions {
   readonly replayCommand?: (taskId: string) => string | undefined;
   /**
    * Whether this host still holds the gateway lease (several hosts on one Redis), asked before each
-   * REST call that changes Discord: a host resumed after a freeze drops what it would still send.
+   * REST call that changes Discord and before a message or slash command is taken: a host resumed
+   * after a freeze drops what it would still send and leaves what comes in to the holder.
    */
   readonly fence?: () => Promise<boolean>;
 }

@@ -7,7 +7,7 @@ describe("testAgentsNamed", () => {
     expect(testAgentsNamed(undefined)).toEqual([]);
     expect(testAgentsNamed("slow, gate").map((agent) => agent.name)).toEqual(["slow", "gate"]);
     expect(() => testAgentsNamed("slow, fast")).toThrow(
-      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, crasher, soak, got "fast"',
+      'TROUPE_TEST_AGENTS knows only slow, gate, long, approver, asker, tooler, recaller, file, crasher, soak, stall, got "fast"',
     );
   });
 });

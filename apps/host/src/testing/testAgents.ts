@@ -11,6 +11,7 @@ import { longReplyAgent } from "./longReplyAgent.ts";
 import { recallerAgent } from "./recallerAgent.ts";
 import { slowAgent } from "./slowAgent.ts";
 import { soakAgent } from "./soakAgent.ts";
+import { stallAgent } from "./stallAgent.ts";
 import { toolAgent } from "./toolAgent.ts";
 
 const TEST_AGENTS: Record<string, AnyAgentDefinition> = {
@@ -24,6 +25,7 @@ const TEST_AGENTS: Record<string, AnyAgentDefinition> = {
   file: fileAgent,
   crasher: crasherAgent,
   soak: soakAgent,
+  stall: stallAgent,
 };
 
 /** The test agents a comma-separated list names (TROUPE_TEST_AGENTS); InvalidCommand on an unknown one. */

@@ -12,7 +12,11 @@
 // wrote, so it never reaches an agent's model or memory. With a `fence` (the gateway lease of several
 // hosts), every REST call that changes Discord asks it right before it goes out — after discord.js's
 // rate-limit waits, so a call queued before a freeze is asked after it — and is dropped with
-// SurfaceLost when this host no longer holds the gateway.
+// SurfaceLost when this host no longer holds the gateway. What would start work here is fenced too: a
+// message or slash command from the gateway reaches the listeners (in the order it came) only once the
+// fence said yes, and the messages a catch-up reads back are returned only then (else SurfaceLost); once
+// it said no, nothing more comes in — it is left to the holder, which has it from its own gateway or
+// reads it back in its catch-up.
 import type {
   Channel,
   ChatInputCommandInteraction,
@@ -80,7 +84,8 @@ export interface DiscordSurfaceOptions {
   /**
    * Whether this process may still change Discord (it holds the gateway lease: `RedisLease.confirm`),
    * asked right before each REST call that would — a post, a reaction, a thread, a webhook; not a read,
-   * not the answer to an interaction this host received. False drops the call with SurfaceLost.
+   * not the answer to an interaction this host received. False drops the call with SurfaceLost. Asked
+   * too before a message or a slash command from the gateway, or messages read back, are handed on.
    */
   readonly fence?: () => Promise<boolean>;
   readonly logger?: Logger;
@@ -252,16 +257,46 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     };
   };
 
+  /** The fence said no once: nothing that comes in is handed on any more (another host holds the gateway). */
+  let lost = false;
+  /** Whether what came in may start work here: asks the fence until it first says no. */
+  const admitted = async () => {
+    if (fence && !lost && !(await fence())) lost = true;
+    return !lost;
+  };
+  /** Messages and commands from the gateway, handed on one after the other, in the order they came. */
+  let admissions = Promise.resolve();
+  const admit = (what: Record<string, string>, handOn: () => void) => {
+    if (!fence) return handOn();
+    admissions = admissions
+      .then(async () => {
+        if (await admitted()) return handOn();
+        logger.log(
+          "info",
+          "discord: this host no longer holds the gateway; leaving what came in to the host that does",
+          what,
+        );
+      })
+      .catch((error: unknown) =>
+        logger.log("error", "discord: the gateway lease could not be confirmed; dropped what came in", {
+          ...what,
+          error: message(error),
+        }),
+      );
+  };
+
   client.on(Events.MessageCreate, (incoming: Message) => {
     const inbound = inboundOf(incoming);
     if (!inbound) return;
-    for (const listener of listeners) {
-      try {
-        listener(inbound);
-      } catch (error) {
-        logger.log("error", "discord: a message listener failed", { error: message(error) });
+    admit({ messageId: inbound.id }, () => {
+      for (const listener of listeners) {
+        try {
+          listener(inbound);
+        } catch (error) {
+          logger.log("error", "discord: a message listener failed", { error: message(error) });
+        }
       }
-    }
+    });
   });
 
   // Reactions from the raw dispatch: discord.js drops those on messages it has not cached.
@@ -363,13 +398,15 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     if (!interaction.isChatInputCommand()) return;
     if (options.guildId !== undefined && interaction.guildId !== options.guildId) return;
     const command = commandOf(interaction);
-    for (const listener of commandListeners) {
-      try {
-        listener(command);
-      } catch (error) {
-        logger.log("error", "discord: a command listener failed", { error: message(error) });
+    admit({ interactionId: command.id, command: command.name }, () => {
+      for (const listener of commandListeners) {
+        try {
+          listener(command);
+        } catch (error) {
+          logger.log("error", "discord: a command listener failed", { error: message(error) });
+        }
       }
-    }
+    });
   });
 
   const channelOf = async (id: string): Promise<Channel> => {
@@ -582,6 +619,8 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         if (page.size < PAGE || newest === undefined) break;
         cursor = newest.id;
       }
+      if (!(await admitted()))
+        throw new TroupeError("SurfaceLost", "discord: this host no longer holds the gateway");
       return { messages: kept, skipped };
     },
 

@@ -1,10 +1,12 @@
 // Catching up on missed messages, on a recording surface and the in-memory work queue: what was
 // written while the bridge was down or disconnected becomes a task after a start or a reconnect,
 // exactly once — whatever mix of live delivery, reconnects and restarts came before — within the
-// catch-up's bounds; a channel that cannot be read is read again with backoff.
+// catch-up's bounds; a channel that cannot be read is read again with backoff, unless another host
+// holds the surface now (SurfaceLost): then it is left to that host's catch-up.
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
+import { TroupeError } from "../errors/TroupeError.ts";
 import { EventBus } from "../events/EventBus.ts";
 import { MemoryWorkQueue } from "../testing/MemoryWorkQueue.ts";
 import { recordingSurface } from "../testing/RecordingSurface.ts";
@@ -177,6 +179,48 @@ describe("catching up on missed messages", () => {
     expect(await bridge.catchUp()).toMatchObject({ read: 1, tasks: 1 });
     expect(failures).toBe(0);
     expect(await queue.record(`t-${missed.id}`)).toMatchObject({ status: "queued" });
+  });
+
+  it("leaves what it missed to the host that holds the surface now (SurfaceLost): no retry, no cursor move", async () => {
+    const fake = recordingSurface();
+    let reads = 0;
+    let holding = true;
+    const fenced: Surface = {
+      ...fake.surface,
+      messagesSince: async (channelId, options, signal) => {
+        reads += 1;
+        if (!holding) throw new TroupeError("SurfaceLost", "another host holds the surface");
+        return fake.surface.messagesSince(channelId, options, signal);
+      },
+    };
+    const queue = new CountingQueue();
+    const store = new MemorySnapshotStore();
+    const logged: string[] = [];
+    const catchUp = { maxPerChannel: 100, windowMs: 60_000, retry: { baseMs: 10, maxMs: 20 } };
+    const lost = startSurfaceBridge({
+      surface: fenced,
+      bus: new EventBus(),
+      queue,
+      channels: new Map([["general", null]]),
+      agents: () => [],
+      store,
+      catchUp,
+      logger: { log: (level, msg) => logged.push(`${level} ${msg}`) },
+    });
+    bridges.add(lost);
+    await lost.catchUp(); // the first read of an unknown channel only sets its cursor
+    const missed = fake.write({ content: "missed" });
+    holding = false;
+    expect(await lost.catchUp()).toMatchObject({ read: 0, tasks: 0 });
+    expect(reads).toBe(1);
+    expect(logged.filter((line) => line.startsWith("warn") || line.startsWith("error"))).toEqual([]);
+    await stop(lost);
+
+    // The next holder, on the same store, reads the channel from where it was and takes the message.
+    const holder = bridgeOn(fake.surface, queue, store, catchUp);
+    await holder.reconcile();
+    expect(await holder.catchUp()).toMatchObject({ read: 1, tasks: 1 });
+    expect(queue.enqueued.get(`t-${missed.id}`)).toBe(1);
   });
 
   it("takes every message exactly once, whatever mix of live delivery, drops and restarts came first", async () => {

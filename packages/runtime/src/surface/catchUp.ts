@@ -9,8 +9,10 @@
 // delivered live: they may be newer than what was missed, and the cursor must not pass over that.
 // Runs go one at a time; asking during one queues one more. A channel that cannot be read is tried
 // again with backoff until it can or the bridge stops, unless the surface refused (a 4xx: say, no
-// permission to read its history), which is logged as an error and left to the next run.
+// permission to read its history), which is logged as an error and left to the next run, or another
+// host holds the surface now (SurfaceLost: a host resumed after a freeze), whose catch-up reads it.
 import { backoffDelay } from "../durable/DurableWorker.ts";
+import { isTroupeError } from "../errors/TroupeError.ts";
 import { type Logger, silentLogger } from "../log/Logger.ts";
 import { type Clock, systemClock } from "../time/Clock.ts";
 import { isTransientSurfaceError } from "./isTransientSurfaceError.ts";
@@ -164,7 +166,8 @@ export const createCatchUp = (options: CatchUpOptions): CatchUp => {
       try {
         return await readChannel(channelId, read);
       } catch (error) {
-        if (stopping.signal.aborted) break;
+        // Another host holds the surface now: its own catch-up reads the channel.
+        if (stopping.signal.aborted || isTroupeError(error, "SurfaceLost")) break;
         if (refused(error)) {
           logger.log("error", "surface: missed messages of a channel could not be read", {
             channelId,
