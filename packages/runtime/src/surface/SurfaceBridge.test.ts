@@ -299,7 +299,13 @@ describe("the bridge across a restart", () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const held = defineAgent({ name: "held", handle: async () => (await gate, { text: "done" }) });
+    const held = defineAgent({
+      name: "held",
+      handle: async () => {
+        await gate;
+        return { text: "done" };
+      },
+    });
     const fake = bridgeSurface();
     const snapshots = store();
     const queue = new MemoryWorkQueue();
