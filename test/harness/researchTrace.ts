@@ -2,12 +2,13 @@
 // on the Ollama stand-in, asked two questions (echo's and research's), recording by default into
 // <data dir>/traces (private: 0700, its file 0600); and a copy of a trace whose first recorded model
 // request had another system prompt — what today's research agent asks no longer matches it.
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { startOllamaStandIn } from "./ollamaStandIn.ts";
 import { researchReply } from "./researchReplies.ts";
+import { traceRecordsOf, writeTraceRecords } from "./traceRecords.ts";
 
 /** Run `troupe start` in `dataDir` with research on the stand-in, ask two questions; the trace file. */
 export const recordResearchTrace = async (dataDir: string): Promise<string> => {
@@ -38,10 +39,10 @@ export const recordResearchTrace = async (dataDir: string): Promise<string> => {
 
 /** Write to `into` a copy of `trace` whose first model request had `prompt` as its system prompt. */
 export const withChangedPrompt = (trace: string, into: string, prompt: string): void => {
-  const lines = readFileSync(trace, "utf8").split("\n");
-  const first = lines.findIndex((line) => line.includes('"kind":"io"') && line.includes('"port":"llm"'));
-  const record = JSON.parse(lines[first]!) as { request: { messages: { content: string }[] } };
-  record.request.messages[0]!.content = prompt;
-  lines[first] = JSON.stringify(record);
-  writeFileSync(into, lines.join("\n"));
+  const records = traceRecordsOf(trace);
+  const first = records.find((record) => record.kind === "io" && record.port === "llm") as unknown as {
+    request: { messages: { content: string }[] };
+  };
+  first.request.messages[0]!.content = prompt;
+  writeTraceRecords(into, records);
 };

@@ -9,7 +9,7 @@
 // --task without --replay, or a task the trace lacks, is refused. The live page of `troupe start`
 // offers the same commands for a task it ran, naming the trace file the host records it in; the
 // plain one, copied, replays the task identically once the host stopped.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -19,6 +19,7 @@ import {
   defineAgent,
   listTraceFiles,
   redactTraceValue,
+  type TraceRecord,
 } from "@troupe/runtime";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -32,6 +33,11 @@ import { CHROMIUM_LAUNCH_MS, launchChromium } from "../harness/chromium.ts";
 import { startOllamaStandIn } from "../harness/ollamaStandIn.ts";
 import { researchReply } from "../harness/researchReplies.ts";
 import { recordResearchTrace, withChangedPrompt } from "../harness/researchTrace.ts";
+import { traceRecordsOf, writeTraceRecords } from "../harness/traceRecords.ts";
+
+/** Whether `record` is the task.started of task `id`. */
+const isStartOf = (record: TraceRecord, id: string): boolean =>
+  record.kind === "runtime" && record.event.type === "task.started" && record.event.taskId === id;
 
 let context: BrowserContext;
 let profile: string;
@@ -166,8 +172,8 @@ describe("replay in the visualizer", () => {
     const detach = inspector.attachTeam(team);
     const task = team.submit({ text: "hello across files", agent: "gated" });
     await vi.waitFor(async () => {
-      const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
-      expect(written).toContain(`"type":"task.started","taskId":"${task.id}"`);
+      const written = (await listTraceFiles(dir)).flatMap(traceRecordsOf);
+      expect(written.some((record) => isStartOf(record, task.id))).toBe(true);
     });
     open();
     await task.result;
@@ -175,14 +181,17 @@ describe("replay in the visualizer", () => {
     team.stop();
     await recording.stop();
     const files = await listTraceFiles(dir);
-    const holding = (...parts: string[]) =>
-      files.find((file) =>
-        readFileSync(file, "utf8")
-          .split("\n")
-          .some((line) => parts.every((part) => line.includes(part))),
-      )!;
-    const started = holding('"port":"task"', task.id);
-    const ended = holding('"task.succeeded"', task.id);
+    const holding = (holds: (record: TraceRecord) => boolean) =>
+      files.find((file) => traceRecordsOf(file).some(holds))!;
+    const started = holding(
+      (record) => record.kind === "io" && record.port === "task" && record.taskId === task.id,
+    );
+    const ended = holding(
+      (record) =>
+        record.kind === "runtime" &&
+        record.event.type === "task.succeeded" &&
+        record.event.taskId === task.id,
+    );
     expect(files.indexOf(ended)).toBeGreaterThan(files.indexOf(started));
 
     const stdout = new PassThrough();
@@ -209,18 +218,19 @@ describe("replay in the visualizer", () => {
         expect(command).toBe(`troupe replay ${started} --task ${task.id}`);
         // A record of the subtask offers the same tree: its root, from the file the root started in.
         const subtask = files
-          .flatMap((file) => readFileSync(file, "utf8").split("\n").filter(Boolean))
-          .map((line) => JSON.parse(line) as { port?: string; taskId?: string; request?: unknown })
+          .flatMap(traceRecordsOf)
           .find(
             (record) =>
+              record.kind === "io" &&
               record.port === "task" &&
               (record.request as { task: { parentTaskId?: string } }).task.parentTaskId === task.id,
-          )?.taskId;
-        expect(subtask).toBeDefined();
-        await page.fill("#filter-task", subtask!);
+          );
+        const subtaskId = subtask?.kind === "io" ? subtask.taskId : undefined;
+        expect(subtaskId).toBeDefined();
+        await page.fill("#filter-task", subtaskId!);
         await page.click('.tl-row:has-text("task.succeeded")');
         await page.waitForSelector(
-          `#details .replay-here h3:has-text("task ${subtask} (a subtask of ${task.id}")`,
+          `#details .replay-here h3:has-text("task ${subtaskId} (a subtask of ${task.id}")`,
         );
         expect(await page.textContent('#details .command[data-command="replay"] code')).toBe(command);
         const out = new PassThrough();
@@ -275,14 +285,7 @@ describe("replay in the visualizer", () => {
       troupe.end();
       expect(await troupe.exited).toBe(0);
       // The record picked is the same record in the trace file.
-      const picked = readFileSync(file!, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map(
-          (text) =>
-            JSON.parse(text) as { seq: number; kind: string; event?: { type: string; taskId: string } },
-        )
-        .find((record) => record.seq === commands.seq);
+      const picked = traceRecordsOf(file!).find((record) => record.seq === commands.seq);
       expect(picked).toMatchObject({ kind: "runtime", event: { type: "task.succeeded", taskId: task } });
     } finally {
       troupe.child.kill("SIGKILL");
@@ -353,8 +356,8 @@ describe("replay in the visualizer", () => {
       if (answers) await task.result;
       else
         await vi.waitFor(async () => {
-          const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
-          expect(written).toContain(`"type":"task.started","taskId":"${task.id}"`);
+          const written = (await listTraceFiles(dir)).flatMap(traceRecordsOf);
+          expect(written.some((record) => isStartOf(record, task.id))).toBe(true);
         });
       detach();
       team.stop();
@@ -366,14 +369,15 @@ describe("replay in the visualizer", () => {
     await start(true, taskId);
     const [first, second] = await listTraceFiles(dir);
     // The second host's recording says it answered something else than today's agent does.
-    const lines = readFileSync(second!, "utf8").split("\n");
-    const at = lines.findIndex((line) => line.includes('"port":"outcome"') && line.includes(taskId));
-    const outcome = JSON.parse(lines[at]!) as { seq: number; reply: Record<string, unknown> };
-    outcome.reply = { ...outcome.reply, output: "an older answer" };
-    lines[at] = JSON.stringify(outcome);
-    writeFileSync(second!, lines.join("\n"));
+    const recorded = traceRecordsOf(second!);
+    const at = recorded.findIndex(
+      (record) => record.kind === "io" && record.port === "outcome" && record.taskId === taskId,
+    );
+    const outcome = recorded[at] as { seq: number; reply: Record<string, unknown> };
+    recorded[at] = { ...recorded[at]!, reply: { ...outcome.reply, output: "an older answer" } } as never;
+    writeTraceRecords(second!, recorded);
     // What the page counts: every record but the machines' graphs.
-    const records = lines.filter((line) => line !== "" && JSON.parse(line).kind !== "machine").length;
+    const records = recorded.filter((record) => record.kind !== "machine").length;
 
     const stdout = new PassThrough();
     let printed = "";

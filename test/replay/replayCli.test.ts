@@ -13,6 +13,7 @@ import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { startOllamaStandIn } from "../harness/ollamaStandIn.ts";
 import { researchReply } from "../harness/researchReplies.ts";
 import { recordResearchTrace, withChangedPrompt } from "../harness/researchTrace.ts";
+import { traceRecordsOf } from "../harness/traceRecords.ts";
 
 const folders: string[] = [];
 afterEach(() => {
@@ -53,13 +54,7 @@ describe("troupe replay", () => {
 
   it("forks a recorded task: replays up to a record, then goes on live, recorded in a new trace", async () => {
     const trace = await recordRun();
-    const lines = readFileSync(trace, "utf8").split("\n").filter(Boolean);
-    const io = lines
-      .map(
-        (line) =>
-          JSON.parse(line) as { kind: string; port?: string; seq: number; taskId?: string; agent?: string },
-      )
-      .filter((record) => record.kind === "io");
+    const io = traceRecordsOf(trace).filter((record) => record.kind === "io");
     const plan = io.find((record) => record.port === "llm" && record.agent === "research")!;
     // Another model now: its answers differ from the recorded ones.
     const ollama = await startOllamaStandIn({
@@ -88,9 +83,9 @@ describe("troupe replay", () => {
       );
       const forked = /^trace: (.+)$/.exec(fork.stdout[2] ?? "")?.[1];
       expect(forked).toBeDefined();
-      expect(readFileSync(forked!, "utf8")).toContain(
-        `"port":"fork","call":1,"request":{"until":${plan.seq}`,
-      );
+      expect(
+        traceRecordsOf(forked!).find((record) => record.kind === "io" && record.port === "fork"),
+      ).toMatchObject({ call: 1, request: { until: plan.seq } });
       // Only the live call reached the model; the forked run is itself a trace that replays.
       expect(ollama.requestsTo("/api/chat")).toHaveLength(1);
       const again = spawnTroupe(["replay", forked!]);

@@ -5,7 +5,7 @@
 // under the answer replays the resumed task offline, from the snapshot it resumed from, identically —
 // and so does the first host's trace, read on across the restart; a recording whose snapshot says
 // otherwise diverges at the model call it changes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listTraceFiles } from "@troupe/runtime";
@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { type OllamaStandIn, type StandInRequest, startOllamaStandIn } from "../harness/ollamaStandIn.ts";
 import { isPlanRequest, researchReply } from "../harness/researchReplies.ts";
+import { traceRecordsOf, writeTraceRecords } from "../harness/traceRecords.ts";
 
 const isAnswerRequest = (request: StandInRequest) =>
   request.path === "/api/chat" &&
@@ -96,11 +97,12 @@ describe("troupe start resumes a research task at its step after a SIGKILL", { t
 
     // The replay starts from the recorded snapshot: one that holds another plan asks another answer.
     const changed = join(folder, "changed.jsonl");
-    const lines = readFileSync(secondTrace!, "utf8").split("\n");
-    const resumedAt = lines.findIndex((line) => line.includes('"port":"task"'));
-    expect(lines[resumedAt]).toContain('"snapshot":{"status":"active","value":"summarizing"');
-    lines[resumedAt] = lines[resumedAt]!.replaceAll("1. answer from what I know", "1. guess");
-    writeFileSync(changed, lines.join("\n"));
+    const records = traceRecordsOf(secondTrace!);
+    const resumedAt = records.findIndex((record) => record.kind === "io" && record.port === "task");
+    const resumed = JSON.stringify(records[resumedAt]);
+    expect(resumed).toContain('"snapshot":{"status":"active","value":"summarizing"');
+    records[resumedAt] = JSON.parse(resumed.replaceAll("1. answer from what I know", "1. guess"));
+    writeTraceRecords(changed, records);
     const diverged = spawnTroupe(["replay", changed, "--task", taskId], offline);
     expect(await diverged.exited).toBe(1);
     expect(diverged.stdout.slice(0, 3)).toEqual([

@@ -7,7 +7,7 @@
 import { createReadStream } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { decodeTraceRecord, listTraceFiles, type TraceRecord } from "@troupe/runtime";
+import { decodeTraceLine, listTraceFiles, type TraceRecord } from "@troupe/runtime";
 import { addTaskStarts, type TaskParents, taskOrIoTaskOf } from "./recordedTasks.ts";
 
 /** A task's start in an earlier file: that file, and the task that dispatched it (null: a root). */
@@ -23,15 +23,16 @@ const taskStartsIn = async (file: string): Promise<TaskParents> => {
     input: createReadStream(file),
     crlfDelay: Number.POSITIVE_INFINITY,
   })) {
-    if (!line.includes('"port":"task"')) continue;
+    // A task's io record is a line of its own or an entry of a pack line (`,"task",1,`).
+    if (!(line.includes('"port":"task"') || line.includes('"kind":"pack"'))) continue;
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch {
       continue;
     }
-    const decoded = decodeTraceRecord(json);
-    if (decoded.ok) starts.push(decoded.record);
+    for (const record of decodeTraceLine(json).records)
+      if (record.kind === "io" && record.port === "task") starts.push(record);
   }
   return addTaskStarts(starts);
 };

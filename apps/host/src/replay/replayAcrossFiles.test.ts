@@ -3,7 +3,7 @@
 // `troupe replay` reads on into the next files up to its outcome, naming the actors from the
 // checkpoint a rotated file starts with. A task its queue retried is read on past the outcome of the
 // delivery that failed, to its last delivery's: the one replayed.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -13,7 +13,9 @@ import {
   createSupervisor,
   defineAgent,
   listTraceFiles,
+  readTrace,
   redactTraceValue,
+  type TraceRecord,
   TroupeError,
 } from "@troupe/runtime";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -21,6 +23,14 @@ import { startHostRecording } from "../start/hostTrace.ts";
 import { hostReplayTeam } from "./hostReplayTeam.ts";
 import { replayCommand } from "./replayCommand.ts";
 import { replayCommandLine } from "./replayCommandLine.ts";
+
+/** A trace file's records (its pack lines expanded). */
+const recordsOf = async (path: string): Promise<TraceRecord[]> => {
+  const records: TraceRecord[] = [];
+  for await (const record of readTrace(path)) records.push(record);
+  return records;
+};
+const isOutcome = (record: TraceRecord): boolean => record.kind === "io" && record.port === "outcome";
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,8 +71,8 @@ describe("the replay command of a recorded task", () => {
     // An earlier task, on disk before the next starts: the next one starts in a later file.
     await team.submit({ text: "an earlier task" }).result;
     await vi.waitFor(async () => {
-      const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
-      expect(written).toContain('"port":"outcome"');
+      const written = await Promise.all((await listTraceFiles(dir)).map(recordsOf));
+      expect(written.flat().some(isOutcome)).toBe(true);
     });
     const task = team.submit({ agent: "next-turn", text: "hello across files" });
     await expect(task.result).resolves.toEqual({ text: "hello across files" });
@@ -75,7 +85,7 @@ describe("the replay command of a recorded task", () => {
     expect(file?.[2]).toBe(task.id);
     const files = await listTraceFiles(dir);
     expect(files.indexOf(file![1]!)).toBeGreaterThan(0);
-    expect(readFileSync(file![1]!, "utf8")).not.toContain('"port":"outcome"');
+    expect((await recordsOf(file![1]!)).some(isOutcome)).toBe(false);
 
     const replayed = await run([file![1]!, "--task", task.id], [nextTurn]);
     expect(replayed).toEqual({ code: 0, stdout: "identical: 1 task\n", stderr: "" });
@@ -99,8 +109,8 @@ describe("the replay command of a recorded task", () => {
     await recording.stop();
     // The folder rotates right after the outcome: the agent's way back to idle is in the next file.
     const [file] = await listTraceFiles(dir);
-    const lines = readFileSync(file!, "utf8").split("\n").filter(Boolean);
-    const outcome = lines.findIndex((line) => line.includes('"port":"outcome"'));
+    const lines = (await recordsOf(file!)).map((record) => JSON.stringify(record));
+    const outcome = (await recordsOf(file!)).findIndex(isOutcome);
     expect(lines.length).toBeGreaterThan(outcome + 1);
     writeFileSync(file!, `${lines.slice(0, outcome + 1).join("\n")}\n`);
     writeFileSync(file!.replace(/\.jsonl$/, "-1.jsonl"), `${lines.slice(outcome + 1).join("\n")}\n`);
@@ -144,8 +154,8 @@ describe("the replay command of a recorded task", () => {
     team.bus.publish({ type: "task.retrying", taskId: first.id, agent: "flaky", attempt: 2, reason: "busy" });
     for (let i = 0; i < 3; i += 1) await team.submit({ text: `meanwhile ${i}` }).result;
     await vi.waitFor(async () => {
-      const written = (await listTraceFiles(dir)).map((path) => readFileSync(path, "utf8")).join("");
-      expect(written.split('"port":"outcome"')).toHaveLength(5);
+      const written = await Promise.all((await listTraceFiles(dir)).map(recordsOf));
+      expect(written.flat().filter(isOutcome)).toHaveLength(4);
     });
     const again = team.submit({ id: first.id, agent: "flaky", text: "hello again" });
     await expect(again.result).resolves.toMatchObject({ text: "hello again" });

@@ -19,6 +19,7 @@ import {
   type TraceRecordOf,
 } from "./TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "./toJsonSafe.ts";
+import { expandPackLine, isPackLine, packEntry, packLine } from "./tracePack.ts";
 
 export interface InspectorOptions {
   /** Rewrite a value before it is recorded (hide secrets); `path` is its JSON path in the record. */
@@ -51,8 +52,14 @@ export interface InspectorOptions {
   readonly clock?: { now(): number };
 }
 
-/** Gets each record and its JSONL line (without the newline), made once for every reader. */
+/** Gets each record and its own JSONL line (without the newline), made once for every reader. */
 export type TraceListener = (record: TraceRecord, line: string) => void;
+
+/** Gets each JSONL line (without the newline) as a trace file holds it: a pack line or a record's. */
+export type LineListener = (line: string) => void;
+
+/** How many records a pack line holds at most. */
+const PACK_MAX = 512;
 
 /** What `attachTeam` reads: a running team (`createSupervisor`'s Team fits). */
 export interface InspectableTeam {
@@ -117,11 +124,22 @@ export interface Inspector {
   recordIo(io: IoInput): void;
   /** Write a checkpoint now (a trace file that starts mid-run names its live actors from it). */
   checkpoint(): void;
-  /** Every record from now on, synchronously as it is made; returns the unsubscribe function. */
+  /**
+   * Every record from now on, synchronously as it is made, each with its own line; returns the
+   * unsubscribe function. Each record then costs a serialisation of its own: a trace file takes
+   * `subscribeLines`.
+   */
   subscribe(listener: TraceListener): () => void;
+  /**
+   * Every line from now on as a trace file holds it: mostly pack lines (tracePack.ts), each the
+   * records of one turn of the event loop, handed out at its end; returns the unsubscribe function.
+   */
+  subscribeLines(listener: LineListener): () => void;
+  /** Make the records of this turn into their line now (a writer about to close asks for this). */
+  flush(): void;
   /** The records still in the ring, oldest first. */
   records(): readonly TraceRecord[];
-  /** The same records as JSONL lines (what a trace file holds), oldest first. */
+  /** The same records, each as its own JSONL line, oldest first. */
   lines(): readonly string[];
   /** Every machine record made so far (kept outside the ring: a late reader needs them all). */
   machines(): readonly TraceRecordOf<"machine">[];
@@ -281,35 +299,39 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const safeField = (value: unknown, key: string): Json =>
     redact === undefined && keptAsIs(value) ? (value as Json) : safe(value, ["event", key]);
 
-  // The ring keeps each record as its JSON line: one flat string per record is far cheaper for the
-  // garbage collector to keep than the record's object tree, and the line is what readers want.
-  const ring: string[] = [];
-  let head = 0;
+  // The ring keeps the records as JSONL lines, most of them pack lines (tracePack.ts) of the records
+  // of one turn: one flat string per line is far cheaper for the garbage collector to keep than the
+  // records' object trees, and lines are what the trace file wants. Each chunk knows how many records
+  // it holds; the oldest chunks go once the others hold `capacity` records.
+  const ring: { readonly line: string; readonly count: number }[] = [];
+  let ringRecords = 0;
   let seq = 0;
   let sinceCheckpoint = 0;
   let emitting = false;
+  /** Subscribers to records, each made into its own line as it happens (the live visualizer). */
   const listeners = new Set<TraceListener>();
+  /** Subscribers to lines, as the trace file gets them (`recordTrace`). */
+  const lineListeners = new Set<LineListener>();
   const live = new Map<string, LiveActor>();
   const machineRecords = new Map<string, TraceRecordOf<"machine">>();
   const graphOfLogic = new WeakMap<object, string | null>();
   /** The resting children recorded and not yet started, by their parent's session id. */
   const resting = new Map<string, Set<string>>();
   const teams = new Map<string, { readonly team: InspectableTeam; last: TeamStatusFields }>();
-  const linesInOrder = (): string[] =>
-    ring.length < capacity ? [...ring] : [...ring.slice(head), ...ring.slice(0, head)];
 
-  const push = (record: TraceRecord): void => {
-    const line = JSON.stringify(record);
-    if (ring.length < capacity) ring.push(line);
-    else {
-      ring[head] = line;
-      head = (head + 1) % capacity;
+  const pushLine = (line: string, count: number): void => {
+    ring.push({ line, count });
+    ringRecords += count;
+    let drop = 0;
+    while (drop < ring.length - 1 && ringRecords - ring[drop]!.count >= capacity) {
+      ringRecords -= ring[drop]!.count;
+      drop += 1;
     }
-    for (const listener of listeners) {
+    if (drop > 0) ring.splice(0, drop);
+    for (const listener of lineListeners) {
       try {
-        listener(record, line);
+        listener(line);
       } catch (error) {
-        // Like the EventBus: a failing subscriber is reported, never breaks the actors or the others.
         queueMicrotask(() => {
           throw error;
         });
@@ -317,10 +339,60 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     }
   };
 
-  const emit = (body: RecordBody): TraceRecord => {
+  // The records of this turn, gathered into one pack line at its end (or at PACK_MAX entries, or
+  // when a reader asks).
+  let packEntries: string[] = [];
+  let packSeq = 0;
+  let packAt = 0;
+  let lastAt = 0;
+  let packTimer: ReturnType<typeof setImmediate> | undefined;
+  const flushPack = (): void => {
+    if (packTimer !== undefined) clearImmediate(packTimer);
+    packTimer = undefined;
+    if (packEntries.length === 0) return;
+    const entries = packEntries;
+    packEntries = [];
+    pushLine(packLine(packSeq, packAt, entries), entries.length);
+  };
+
+  /** The latest record (seq) as an object. */
+  const recordOf = (body: RecordBody, at: number): TraceRecord =>
+    ({ v: TRACE_FORMAT_VERSION, seq, at, ...body }) as TraceRecord;
+
+  /** Record `body` as the next seq; returns its `at`. */
+  const emit = (body: RecordBody): number => {
     seq += 1;
-    const record = { v: TRACE_FORMAT_VERSION, seq, at: clock.now(), ...body } as TraceRecord;
-    push(record);
+    const at = clock.now();
+    if (Number.isSafeInteger(at)) {
+      if (packEntries.length === 0) {
+        packSeq = seq;
+        packAt = at;
+        lastAt = at;
+        packTimer = setImmediate(flushPack);
+      }
+      packEntries.push(packEntry(body, at - lastAt, at));
+      lastAt = at;
+      if (packEntries.length >= PACK_MAX) flushPack();
+    } else {
+      // A fractional time cannot be a pack's whole-number step: the record gets a line of its own.
+      flushPack();
+      pushLine(JSON.stringify(recordOf(body, at)), 1);
+    }
+    if (listeners.size > 0) {
+      // A record of its own only for who reads one (a pack entry is made from the body).
+      const record = recordOf(body, at);
+      const line = JSON.stringify(record);
+      for (const listener of listeners) {
+        try {
+          listener(record, line);
+        } catch (error) {
+          // Like the EventBus: a failing subscriber is reported, never breaks the actors or the others.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+    }
     sinceCheckpoint += 1;
     if (checkpointEvery > 0 && sinceCheckpoint >= checkpointEvery && !emitting) {
       emitting = true;
@@ -331,7 +403,19 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       }
     }
     if (body.kind === "checkpoint") sinceCheckpoint = 0;
-    return record;
+    return at;
+  };
+
+  /** The records in the ring (the last `capacity`), oldest first, as objects. */
+  const ringRecordsInOrder = (): TraceRecord[] => {
+    flushPack();
+    const records: TraceRecord[] = [];
+    for (const { line } of ring) {
+      const parsed = JSON.parse(line) as unknown;
+      if (isPackLine(parsed)) records.push(...(expandPackLine(parsed).records as TraceRecord[]));
+      else records.push(parsed as TraceRecord);
+    }
+    return records.length > capacity ? records.slice(records.length - capacity) : records;
   };
 
   const statusOf = (supervisor: string): TeamStatusFields | undefined => {
@@ -373,8 +457,10 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         const graph = walkMachine(machine);
         hash = machineGraphHash(graph);
         if (!machineRecords.has(hash)) {
-          const record = emit({ kind: "machine", hash, machine: graph.machine, graph });
-          machineRecords.set(hash, record as TraceRecordOf<"machine">);
+          const body = { kind: "machine", hash, machine: graph.machine, graph } as const;
+          const machineSeq = seq + 1;
+          const at = emit(body);
+          machineRecords.set(hash, { v: TRACE_FORMAT_VERSION, seq: machineSeq, at, ...body });
         }
       } catch {
         hash = null; // A machine the walker cannot read is still recorded, without its chart.
@@ -568,12 +654,23 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     }
   };
 
+  /** The path of a runtime event's field, made once per key (redaction reads it on every event). */
+  const eventPaths = new Map<string, readonly string[]>();
+  const eventPath = (key: string): readonly string[] => {
+    let path = eventPaths.get(key);
+    if (path === undefined) {
+      path = Object.freeze(["event", key]);
+      eventPaths.set(key, path);
+    }
+    return path;
+  };
+
   /** Whether `redact` leaves every field of an event of short primitives as it is. */
   const unredacted = (event: RuntimeEvent): boolean => {
     for (const key in event) {
       const value = (event as unknown as Record<string, unknown>)[key];
       if (!keptAsIs(value)) return false;
-      if (redact !== undefined && typeof value === "string" && redact(["event", key], value) !== value)
+      if (redact !== undefined && typeof value === "string" && redact(eventPath(key), value) !== value)
         return false;
     }
     return true;
@@ -746,8 +843,13 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    records: () => linesInOrder().map((line) => JSON.parse(line) as TraceRecord),
-    lines: linesInOrder,
+    subscribeLines(listener) {
+      lineListeners.add(listener);
+      return () => lineListeners.delete(listener);
+    },
+    flush: flushPack,
+    records: ringRecordsInOrder,
+    lines: () => ringRecordsInOrder().map((record) => JSON.stringify(record)),
     machines: () => [...machineRecords.values()],
   };
 };

@@ -6,9 +6,11 @@ export {
   type Inspector,
   type InspectorOptions,
   type IoInput,
+  type LineListener,
   type TraceListener,
 } from "./Inspector.ts";
 export {
+  decodeTraceLine,
   decodeTraceRecord,
   MalformedTraceError,
   type MalformedTraceLine,

@@ -5,6 +5,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { Result, Schema } from "effect";
 import { TRACE_FORMAT_VERSION, TraceRecord } from "./TraceRecord.ts";
+import { expandPackLine, isPackLine } from "./tracePack.ts";
 
 /** A line of a trace that is not a valid record. */
 export interface MalformedTraceLine {
@@ -34,6 +35,9 @@ export class MalformedTraceError extends Error {
 
 const decodeRecord = Schema.decodeUnknownResult(TraceRecord);
 
+const versionError = (v: unknown): string =>
+  `unsupported trace format version ${JSON.stringify(v)} at ["v"]; this reader reads ${TRACE_FORMAT_VERSION}`;
+
 const KINDS: readonly string[] = TraceRecord.members.map((member) => member.fields.kind.literal);
 
 /** Validate one record that crossed a boundary (a trace line, a message to the visualizer). */
@@ -42,12 +46,7 @@ export const decodeTraceRecord = (
 ): { ok: true; record: TraceRecord } | { ok: false; error: string } => {
   // The version and kind first, so the message says that rather than listing every member.
   const { v, kind } = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
-  if (v !== TRACE_FORMAT_VERSION) {
-    return {
-      ok: false,
-      error: `unsupported trace format version ${JSON.stringify(v)} at ["v"]; this reader reads ${TRACE_FORMAT_VERSION}`,
-    };
-  }
+  if (v !== TRACE_FORMAT_VERSION) return { ok: false, error: versionError(v) };
   if (typeof kind !== "string" || !KINDS.includes(kind)) {
     return {
       ok: false,
@@ -60,6 +59,28 @@ export const decodeTraceRecord = (
     : { ok: true, record: result.success };
 };
 
+/**
+ * The records of one parsed trace line: a record's own line, or a pack line (tracePack.ts) of many,
+ * each checked as `decodeTraceRecord` checks one. `error` says what is wrong with the line (a bad
+ * pack entry ends the line there; the records before it stand).
+ */
+export const decodeTraceLine = (input: unknown): { records: TraceRecord[]; error?: string } => {
+  if (!isPackLine(input)) {
+    const decoded = decodeTraceRecord(input);
+    return decoded.ok ? { records: [decoded.record] } : { records: [], error: decoded.error };
+  }
+  const { v } = input as { v?: unknown };
+  if (v !== TRACE_FORMAT_VERSION) return { records: [], error: versionError(v) };
+  const expanded = expandPackLine(input);
+  const records: TraceRecord[] = [];
+  for (let index = 0; index < expanded.records.length; index += 1) {
+    const decoded = decodeTraceRecord(expanded.records[index]);
+    if (!decoded.ok) return { records, error: `pack entry ${index}: ${decoded.error}` };
+    records.push(decoded.record);
+  }
+  return expanded.error === undefined ? { records } : { records, error: expanded.error };
+};
+
 export interface ReadTraceOptions {
   /**
    * Called for each malformed line, and reading goes on. Without it, malformed lines are collected
@@ -69,7 +90,7 @@ export interface ReadTraceOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The records of a JSONL trace file, in file order; blank lines are skipped. */
+/** The records of a JSONL trace file, in file order (a pack line's in its order); blank lines are skipped. */
 export async function* readTrace(path: string, options: ReadTraceOptions = {}): AsyncGenerator<TraceRecord> {
   const input = createReadStream(path, { encoding: "utf8", signal: options.signal });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -87,9 +108,10 @@ export async function* readTrace(path: string, options: ReadTraceOptions = {}): 
         report({ line: number, message: `not JSON: ${(error as Error).message}`, text: text.slice(0, 200) });
         continue;
       }
-      const decoded = decodeTraceRecord(parsed);
-      if (decoded.ok) yield decoded.record;
-      else report({ line: number, message: decoded.error, text: text.slice(0, 200) });
+      const decoded = decodeTraceLine(parsed);
+      yield* decoded.records;
+      if (decoded.error !== undefined)
+        report({ line: number, message: decoded.error, text: text.slice(0, 200) });
     }
   } finally {
     lines.close();

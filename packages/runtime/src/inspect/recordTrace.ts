@@ -65,10 +65,12 @@ export const recordTrace = (
     else flushing ??= setImmediate(flush);
   };
   if (options.includePast ?? true) for (const line of inspector.lines()) write(line);
-  stop = inspector.subscribe((_record, line) => write(line));
+  // Lines as the inspector packs them: the records of a turn in one line (tracePack.ts).
+  stop = inspector.subscribeLines(write);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    inspector.flush();
     stop();
     flush();
     // A caller's Writable already holds every record; flushing and ending it is the caller's call.

@@ -1,0 +1,219 @@
+// Pack lines: the records an Inspector makes in one turn of the event loop, written as one JSONL
+// line of short arrays instead of one JSON object per record (a no-op task's 13 records were 2.4 KB
+// of JSON, most of it field names and repeated envelopes; serialising and writing them cost more
+// than running the task). Readers expand a pack line back into the very records it holds
+// (`expandPackLine`), so replay and the visualizer read records as before.
+//
+//   {"v":1,"seq":S,"at":A,"kind":"pack","records":[entry, …]}
+//
+// The records of a pack have the seqs S, S+1, S+2… in order. Each entry is an array whose first
+// element is the record's `at` minus the previous record's (the first's minus A; whole numbers
+// only: a record at a fractional time is written as a line of its own). Then, by the second element:
+//
+//   a string T        a runtime event of the shape named T in RUNTIME_SHAPES: its fields' values in
+//                     that order (`at` as the event's at minus the record's); the event's `type` is T
+//   1                 a snapshot without context, output or error:
+//                     [dAt, 1, actor, cause, status, value, transitions?] with transitions as
+//                     [source, targets, eventType?] arrays
+//   2                 an event: [dAt, 2, source, target, type, event]
+//   3                 an io record without tokens or error: [dAt, 3, taskId, agent, port, call,
+//                     request, reply?]
+//   an object         any other record, as itself without v, seq and at
+//
+// A shape never changes once written: a runtime event with other fields is written as an object.
+import type { TraceRecord, TraceRecordOf } from "./TraceRecord.ts";
+
+/** The runtime events written by shape: each type's fields, in the order a pack writes them. */
+export const RUNTIME_SHAPES: Readonly<Record<string, readonly string[]>> = {
+  "task.queued": ["taskId", "agent", "text", "channel", "parentTaskId", "at"],
+  "task.routed": ["taskId", "agent", "rule", "at"],
+  "task.claimed": ["taskId", "agent", "attempt", "at"],
+  "task.started": ["taskId", "agent", "attempt", "at"],
+  "task.succeeded": ["taskId", "agent", "durationMs", "at"],
+  "agent.state": ["agent", "state", "at"],
+};
+
+/** A record as the Inspector makes it, before it has v, seq and at. */
+export type PackBody = TraceRecord extends infer R
+  ? R extends TraceRecord
+    ? Omit<R, "v" | "seq" | "at">
+    : never
+  : never;
+
+const isPrimitive = (value: unknown): boolean =>
+  typeof value === "string" || typeof value === "boolean" || value === null || Number.isFinite(value);
+
+/** A JSON primitive's text: strings through JSON.stringify (escapes), the rest as they print. */
+const primitive = (value: unknown): string =>
+  typeof value === "string" ? JSON.stringify(value) : String(value);
+
+/** A runtime event as a shaped entry's text, or undefined when it does not fit its shape exactly. */
+const runtimeEntry = (dAt: number, at: number, event: Record<string, unknown>): string | undefined => {
+  const type = event.type;
+  if (typeof type !== "string") return undefined;
+  const shape = RUNTIME_SHAPES[type];
+  if (shape === undefined) return undefined;
+  let fields = 0;
+  for (const key in event) {
+    fields += 1;
+    if (!isPrimitive(event[key])) return undefined;
+  }
+  if (fields !== shape.length + 1) return undefined;
+  let text = `[${dAt},"${type}"`;
+  for (const key of shape) {
+    const value = event[key];
+    if (value === undefined) return undefined;
+    if (key === "at") {
+      if (!Number.isSafeInteger(value)) return undefined;
+      text += `,${(value as number) - at}`;
+    } else text += `,${primitive(value)}`;
+  }
+  return `${text}]`;
+};
+
+/** A snapshot's transitions as a pack writes them: [source, targets, eventType?] arrays. */
+const transitionsText = (transitions: NonNullable<TraceRecordOf<"snapshot">["transitions"]>): string => {
+  let text = "[";
+  for (let index = 0; index < transitions.length; index += 1) {
+    const { source, targets, eventType } = transitions[index]!;
+    if (index > 0) text += ",";
+    text += `[${JSON.stringify(source)},${JSON.stringify(targets)}`;
+    text += eventType === undefined ? "]" : `,${JSON.stringify(eventType)}]`;
+  }
+  return `${text}]`;
+};
+
+/**
+ * A record's pack entry, as JSON text: `dAt` is its at minus the previous record's, `at` its own (a
+ * whole number). Values are JSON already (the Inspector made them JSON-safe).
+ */
+export const packEntry = (body: PackBody, dAt: number, at: number): string => {
+  switch (body.kind) {
+    case "runtime": {
+      const shaped = runtimeEntry(dAt, at, body.event as unknown as Record<string, unknown>);
+      if (shaped !== undefined) return shaped;
+      break;
+    }
+    case "snapshot": {
+      if (
+        body.context !== undefined ||
+        body.output !== undefined ||
+        body.error !== undefined ||
+        body.value === undefined
+      )
+        break;
+      const head = `[${dAt},1,${JSON.stringify(body.actor)},${JSON.stringify(body.cause)},"${body.status}",${JSON.stringify(body.value)}`;
+      return body.transitions === undefined ? `${head}]` : `${head},${transitionsText(body.transitions)}]`;
+    }
+    case "event":
+      if (body.event === undefined) break;
+      return `[${dAt},2,${primitive(body.source)},${JSON.stringify(body.target)},${JSON.stringify(body.type)},${JSON.stringify(body.event)}]`;
+    case "io": {
+      if (body.tokens !== undefined || body.error !== undefined || body.request === undefined) break;
+      const head = `[${dAt},3,${JSON.stringify(body.taskId)},${primitive(body.agent)},"${body.port}",${body.call},${JSON.stringify(body.request)}`;
+      return body.reply === undefined ? `${head}]` : `${head},${JSON.stringify(body.reply)}]`;
+    }
+  }
+  return `[${dAt},${JSON.stringify(body)}]`;
+};
+
+/** The JSONL line of a pack whose first record has `seq` and `at`, from its entries' texts. */
+export const packLine = (seq: number, at: number, entries: readonly string[]): string =>
+  `{"v":1,"seq":${seq},"at":${at},"kind":"pack","records":[${entries.join(",")}]}`;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Whether a parsed line is a pack line (its records are then `expandPackLine`'s). */
+export const isPackLine = (input: unknown): boolean => isObject(input) && input.kind === "pack";
+
+/** The transitions of a snapshot entry back as the records have them. */
+const transitionsOf = (packed: unknown): unknown =>
+  Array.isArray(packed)
+    ? packed.map((transition) =>
+        Array.isArray(transition)
+          ? {
+              source: transition[0],
+              targets: transition[1],
+              ...(transition.length > 2 ? { eventType: transition[2] } : {}),
+            }
+          : transition,
+      )
+    : packed;
+
+/** The record an entry stands for, unchecked (the caller checks it against the schema). */
+const recordOf = (entry: readonly unknown[], seq: number, at: number): Record<string, unknown> => {
+  const head = { v: 1, seq, at };
+  const tag = entry[1];
+  if (typeof tag === "string") {
+    const shape = RUNTIME_SHAPES[tag];
+    if (shape === undefined) throw new Error(`unknown runtime shape ${JSON.stringify(tag)}`);
+    if (entry.length !== shape.length + 2)
+      throw new Error(`a ${tag} entry has ${entry.length - 2} values; its shape has ${shape.length}`);
+    const event: Record<string, unknown> = { type: tag };
+    shape.forEach((key, index) => {
+      const value = entry[index + 2];
+      event[key] = key === "at" && typeof value === "number" ? value + at : value;
+    });
+    return { ...head, kind: "runtime", event };
+  }
+  switch (tag) {
+    case 1: {
+      const [, , actor, cause, status, value, transitions] = entry;
+      return {
+        ...head,
+        kind: "snapshot",
+        actor,
+        cause,
+        status,
+        value,
+        ...(entry.length > 6 ? { transitions: transitionsOf(transitions) } : {}),
+      };
+    }
+    case 2: {
+      const [, , source, target, type, event] = entry;
+      return { ...head, kind: "event", source, target, type, event };
+    }
+    case 3: {
+      const [, , taskId, agent, port, call, request, reply] = entry;
+      return {
+        ...head,
+        kind: "io",
+        taskId,
+        agent,
+        port,
+        call,
+        request,
+        ...(entry.length > 7 ? { reply } : {}),
+      };
+    }
+    default:
+      if (!isObject(tag)) throw new Error(`unknown entry ${JSON.stringify(tag)?.slice(0, 40)}`);
+      return { ...head, ...tag };
+  }
+};
+
+/**
+ * The records a parsed pack line holds, in order, each still to be checked against the schema; a
+ * bad entry is `error`, naming its index, and ends the expansion there (the records before it stand).
+ */
+export const expandPackLine = (input: unknown): { records: unknown[]; error?: string } => {
+  const records: unknown[] = [];
+  if (!isObject(input)) return { records, error: "a pack line is not an object" };
+  const { seq, at, records: entries } = input;
+  if (typeof seq !== "number" || typeof at !== "number" || !Array.isArray(entries))
+    return { records, error: 'a pack line needs numbers "seq" and "at" and an array "records"' };
+  let time = at;
+  for (let index = 0; index < entries.length; index += 1) {
+    const entry = entries[index] as unknown;
+    if (!Array.isArray(entry) || typeof entry[0] !== "number")
+      return { records, error: `pack entry ${index} is not an array starting with a number` };
+    time += entry[0];
+    try {
+      records.push(recordOf(entry, seq + index, time));
+    } catch (error) {
+      return { records, error: `pack entry ${index}: ${(error as Error).message}` };
+    }
+  }
+  return { records };
+};
