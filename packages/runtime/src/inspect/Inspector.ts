@@ -341,7 +341,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
 
   // The records of this turn, gathered into one pack line at its end (or at PACK_MAX entries, or
   // when a reader asks).
-  let packEntries: string[] = [];
+  let packEntries: unknown[][] = [];
   let packSeq = 0;
   let packAt = 0;
   let lastAt = 0;

@@ -56,6 +56,14 @@
 //              decision (approved | rejected | answered | expired), by (who decided, or null),
 //              answer (when one was typed)
 //
+// A line may also be a pack line, `kind: "pack"` (tracePack.ts): the records the inspector made in
+// one turn of the event loop, in one line — seq and at of the first, then `records`, an array of
+// short entries (field names left out, seqs counted on, times as steps). It is a line, not a record:
+// `readTrace` and `decodeTraceLine` expand it into the records it holds, which are the records above
+// and read as if each had a line of its own. A reader that predates pack lines reports each as
+// malformed and reads on without their records (the host writes them since the trace's
+// recorder-overhead work; a trace written a record a line still reads).
+//
 // Fields added to v1 records: actor.graph (the hash of its machine record, for machines);
 // actor.resting (and on checkpoint actors): true for a child its parent starts only when it first
 // has to move (an agent's circuit breaker, closed, before its first failure), recorded by

@@ -111,7 +111,7 @@ describe("pack lines", () => {
         (seq, start, items) => {
           let at = start;
           let previous = start;
-          const entries: string[] = [];
+          const entries: unknown[] = [];
           const expected: unknown[] = [];
           items.forEach(([item, step], index) => {
             at += step;
@@ -186,13 +186,13 @@ describe("pack lines", () => {
       0,
       5,
     );
-    for (const bad of ['"x"', "[1]", '[0,"no.such.shape",1]', '[0,"agent.state","a"]', "[0,9]"]) {
+    for (const bad of ["x", [1], [0, "no.such.shape", 1], [0, "agent.state", "a"], [0, 9]]) {
       const decoded = decodeTraceLine(JSON.parse(packLine(3, 5, [good, bad])));
       expect(decoded.records.map((record) => record.seq)).toEqual([3]);
       expect(decoded.error).toMatch(/^pack entry 1/);
     }
     // A shaped entry whose values break the catalogue is refused by the schema, naming the field.
-    const wrong = decodeTraceLine(JSON.parse(packLine(3, 5, ['[0,"agent.state","a","dancing",0]'])));
+    const wrong = decodeTraceLine(JSON.parse(packLine(3, 5, [[0, "agent.state", "a", "dancing", 0]])));
     expect(wrong.records).toEqual([]);
     expect(wrong.error).toMatch(/^pack entry 0: .*state/);
     expect(decodeTraceLine({ v: 2, seq: 1, at: 0, kind: "pack", records: [] }).error).toMatch(/version 2/);
