@@ -1,6 +1,6 @@
 // The Inspector: a team's actors, events, snapshots and runtime events in one ordered record
 // stream, written to a JSONL trace and read back, with bad lines reported and big values cut.
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -302,6 +302,10 @@ describe("Inspector", () => {
     await runOneTask(inspector);
     await recording.close();
     expect(await collect(readTrace(path))).toEqual(inspector.records());
+    // The records of a turn share a pack line: fewer lines than records, each a whole line.
+    const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
+    expect(lines.length).toBeLessThan(inspector.records().length);
+    expect(lines.some((line) => JSON.parse(line).kind === "pack")).toBe(true);
     // A trace holds task text: the file is its owner's only.
     if (process.platform !== "win32") expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
