@@ -337,6 +337,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       try {
         listener(line);
       } catch (error) {
+        // Like the EventBus: a failing subscriber is reported, never breaks the actors or the others.
         queueMicrotask(() => {
           throw error;
         });
@@ -683,7 +684,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
 
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
     // The hot path: an event of short primitives that redaction leaves alone is recorded as it is,
-    // without a copy.
+    // without a copy (kept until its pack line is made at the end of the turn: the bus's events are
+    // not changed once published).
     if (unredacted(event)) return { kind: "runtime", event };
     // Field by field so the catalogued shape survives: only a field's own value is ever cut.
     const fields: Record<string, Json> = {};
