@@ -369,7 +369,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const emit = (body: RecordBody): number => {
     seq += 1;
     const at = clock.now();
-    if (Number.isSafeInteger(at)) {
+    if (Number.isSafeInteger(at) && (packEntries.length === 0 || Number.isSafeInteger(at - lastAt))) {
       if (packEntries.length === 0) {
         packSeq = seq;
         packAt = at;
@@ -380,7 +380,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       lastAt = at;
       if (packEntries.length >= PACK_MAX) flushPack();
     } else {
-      // A fractional time cannot be a pack's whole-number step: the record gets a line of its own.
+      // A fractional time (or one too far from the last) cannot be a pack's exact whole-number step:
+      // the record gets a line of its own.
       flushPack();
       pushLine(JSON.stringify(recordOf(body, at)), 1);
     }

@@ -8,7 +8,8 @@
 //
 // The records of a pack have the seqs S, S+1, S+2… in order. Each entry is an array whose first
 // element is the record's `at` minus the previous record's (the first's minus A; whole numbers
-// only: a record at a fractional time is written as a line of its own). Then, by the second element:
+// only: a record at a fractional time, or too far from the one before, gets a line of its own).
+// Then, by the second element:
 //
 //   a string T        a runtime event of the shape named T in RUNTIME_SHAPES: its fields' values in
 //                     that order (`at` as the event's at minus the record's); the event's `type` is T
@@ -60,8 +61,10 @@ const runtimeEntry = (dAt: number, at: number, event: Record<string, unknown>): 
     const value = event[key];
     if (value === undefined) return undefined;
     if (key === "at") {
-      if (!Number.isSafeInteger(value)) return undefined;
-      entry.push((value as number) - at);
+      // A step is exact only between whole numbers whose difference is itself safe.
+      const step = (value as number) - at;
+      if (!(Number.isSafeInteger(value) && Number.isSafeInteger(step))) return undefined;
+      entry.push(step);
     } else entry.push(value);
   }
   return entry;
