@@ -4,13 +4,14 @@
 // `troupe replay` of the trace says both tasks (echo's and research's) are identical: the research
 // task's last delivery is run again, the model's recorded error given back, and it fails as it did.
 // A recording made with another prompt diverges at that delivery's model call.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listTraceFiles } from "@troupe/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { startOllamaStandIn } from "../harness/ollamaStandIn.ts";
+import { traceRecordsOf, writeTraceRecords } from "../harness/traceRecords.ts";
 
 const folders: string[] = [];
 afterEach(() => {
@@ -19,15 +20,11 @@ afterEach(() => {
 
 /** A copy of `trace` whose every recorded model request had `prompt` as its system prompt. */
 const withOldPrompt = (trace: string, into: string, prompt: string): void => {
-  const lines = readFileSync(trace, "utf8")
-    .split("\n")
-    .map((line) => {
-      if (!line.includes('"kind":"io"') || !line.includes('"port":"llm"')) return line;
-      const record = JSON.parse(line) as { request: { messages: { content: string }[] } };
-      record.request.messages[0]!.content = prompt;
-      return JSON.stringify(record);
-    });
-  writeFileSync(into, lines.join("\n"));
+  const records = traceRecordsOf(trace);
+  for (const record of records)
+    if (record.kind === "io" && record.port === "llm")
+      (record.request as { messages: { content: string }[] }).messages[0]!.content = prompt;
+  writeTraceRecords(into, records);
 };
 
 describe("troupe replay of a task that failed", () => {
@@ -80,10 +77,9 @@ describe("troupe replay of a task that failed", () => {
       withOldPrompt(trace!, changed, "You are an old research prompt.");
       const diverged = spawnTroupe(["replay", changed, "--task", taskId], offline);
       expect(await diverged.exited).toBe(1);
-      const lastDelivery = readFileSync(changed, "utf8")
-        .split("\n")
-        .filter((line) => line.includes('"port":"task"') && line.includes(taskId))
-        .map((line) => (JSON.parse(line) as { seq: number }).seq)
+      const lastDelivery = traceRecordsOf(changed)
+        .filter((record) => record.kind === "io" && record.port === "task" && record.taskId === taskId)
+        .map((record) => record.seq)
         .at(-1)!;
       const at = /^diverged: task (t-\w+), actor research, seq 1 \(llm, trace record (\d+)\)$/.exec(
         diverged.stdout[0] ?? "",
