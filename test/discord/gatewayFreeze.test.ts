@@ -26,6 +26,16 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A `troupe start` host named `consumer` on the work queue, killed after the test. */
+const startHost = (consumer: string, env: Record<string, string>) => {
+  const troupe = spawnTroupe(["start"], { ...env, TROUPE_CONSUMER: consumer });
+  cleanups.push(async () => {
+    troupe.child.kill("SIGKILL");
+    await troupe.exited;
+  });
+  return troupe;
+};
+
 const DROPPED = "discord: this host no longer holds the gateway; dropping what it would still send";
 const LEFT = "discord: this host no longer holds the gateway; leaving what came in to the host that does";
 const STANDING_BY = "discord gateway: standing by until this host holds the gateway lease";
@@ -40,25 +50,18 @@ describe("a gateway holder frozen while another host takes the gateway over", { 
     cleanups.push(() => standIn.close());
     const gates = mkdtempSync(join(tmpdir(), "troupe-freeze-gates-"));
     cleanups.push(async () => rmSync(gates, { recursive: true, force: true }));
-    const start = (consumer: string) => {
-      const troupe = spawnTroupe(["start"], {
+    const start = (consumer: string) =>
+      startHost(consumer, {
         ...standIn.hostEnv(),
         DISCORD_CHANNELS: "gated=gate",
         TROUPE_TEST_AGENTS: "gate",
         TROUPE_LEASE: "3s",
         REDIS_URL: redis.url,
         TROUPE_NAMESPACE: "freeze",
-        TROUPE_CONSUMER: consumer,
         // Renewed every 2 s: the 2 s rate-limit wait below ends before a's lease would, so a's
         // queued reply is the first thing it does once resumed.
         TROUPE_GATEWAY_LEASE: "6s",
       });
-      cleanups.push(async () => {
-        troupe.child.kill("SIGKILL");
-        await troupe.exited;
-      });
-      return troupe;
-    };
     const a = start("host-a");
     await a.log("discord surface started");
     const b = start("host-b");
@@ -109,8 +112,8 @@ describe("a gateway holder frozen while another host takes the gateway over", { 
     cleanups.push(() => standIn.close());
     const gates = mkdtempSync(join(tmpdir(), "troupe-stall-gates-"));
     cleanups.push(async () => rmSync(gates, { recursive: true, force: true }));
-    const start = (consumer: string) => {
-      const troupe = spawnTroupe(["start"], {
+    const start = (consumer: string) =>
+      startHost(consumer, {
         ...standIn.hostEnv(),
         DISCORD_CHANNELS: "long=long,stall=stall",
         TROUPE_TEST_AGENTS: "long,stall",
@@ -118,15 +121,8 @@ describe("a gateway holder frozen while another host takes the gateway over", { 
         TROUPE_LEASE: "60s",
         REDIS_URL: redis.url,
         TROUPE_NAMESPACE: "freeze-inbound",
-        TROUPE_CONSUMER: consumer,
         TROUPE_GATEWAY_LEASE: "6s",
       });
-      cleanups.push(async () => {
-        troupe.child.kill("SIGKILL");
-        await troupe.exited;
-      });
-      return troupe;
-    };
     const a = start("host-a");
     await a.log("discord surface started");
     const replies = (to: string) =>
