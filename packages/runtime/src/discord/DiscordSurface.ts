@@ -125,8 +125,21 @@ const THREAD_ALREADY_CREATED = 160_004;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** What a call, or a catch-up's read, fails with once another host holds the gateway. */
+const surfaceLost = () => new TroupeError("SurfaceLost", "discord: this host no longer holds the gateway");
+
 export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSurface => {
   const logger = options.logger ?? silentLogger;
+  /** Hand `value` to every listener; one that throws is logged and the others still get it. */
+  const tell = <T>(all: Iterable<(value: T) => void>, value: T, what: string): void => {
+    for (const listener of all) {
+      try {
+        listener(value);
+      } catch (error) {
+        logger.log("error", `discord: a ${what} listener failed`, { error: message(error) });
+      }
+    }
+  };
   const { fence } = options;
   let dropping = false;
   /** Each REST request as it goes out: one that changes Discord only while the fence says so. */
@@ -143,7 +156,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
           },
         );
       dropping = true;
-      throw new TroupeError("SurfaceLost", "discord: this host no longer holds the gateway");
+      throw surfaceLost();
     }
     return DefaultRestOptions.makeRequest(url, init);
   };
@@ -289,13 +302,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     const inbound = inboundOf(incoming);
     if (!inbound) return;
     admit({ messageId: inbound.id }, () => {
-      for (const listener of listeners) {
-        try {
-          listener(inbound);
-        } catch (error) {
-          logger.log("error", "discord: a message listener failed", { error: message(error) });
-        }
-      }
+      tell(listeners, inbound, "message");
     });
   });
 
@@ -317,13 +324,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     if (packet.t === "READY" || packet.t === "RESUMED") {
       const session: SurfaceSession = packet.t === "READY" ? "new" : "resumed";
       logger.log("info", "discord: gateway connected", { session });
-      for (const listener of connectedListeners) {
-        try {
-          listener(session);
-        } catch (error) {
-          logger.log("error", "discord: a connection listener failed", { error: message(error) });
-        }
-      }
+      tell(connectedListeners, session, "connection");
       return;
     }
     if (packet.t !== "MESSAGE_REACTION_ADD" || !packet.d || reactionListeners.size === 0) return;
@@ -339,13 +340,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
       fromBot: data.member?.user?.bot === true || data.user_id === client.user?.id,
       roles: (data.member?.roles ?? []).map((id) => ({ id, name: guild?.roles.cache.get(id)?.name })),
     };
-    for (const listener of reactionListeners) {
-      try {
-        listener(inbound);
-      } catch (error) {
-        logger.log("error", "discord: a reaction listener failed", { error: message(error) });
-      }
-    }
+    tell(reactionListeners, inbound, "reaction");
   });
 
   const filesOf = (files: readonly SurfaceFile[] | undefined) =>
@@ -399,13 +394,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
     if (options.guildId !== undefined && interaction.guildId !== options.guildId) return;
     const command = commandOf(interaction);
     admit({ interactionId: command.id, command: command.name }, () => {
-      for (const listener of commandListeners) {
-        try {
-          listener(command);
-        } catch (error) {
-          logger.log("error", "discord: a command listener failed", { error: message(error) });
-        }
-      }
+      tell(commandListeners, command, "command");
     });
   });
 
@@ -619,8 +608,7 @@ export const createDiscordSurface = (options: DiscordSurfaceOptions): DiscordSur
         if (page.size < PAGE || newest === undefined) break;
         cursor = newest.id;
       }
-      if (!(await admitted()))
-        throw new TroupeError("SurfaceLost", "discord: this host no longer holds the gateway");
+      if (!(await admitted())) throw surfaceLost();
       return { messages: kept, skipped };
     },
 
