@@ -66,6 +66,20 @@ export type LineListener = (line: string) => void;
  */
 const PACK_MAX = 64;
 
+/**
+ * Call a subscriber; like the EventBus, one that throws is reported (thrown again in a microtask),
+ * never breaks the actors or the other subscribers.
+ */
+const safely = <A extends unknown[]>(listener: (...args: A) => void, ...args: A): void => {
+  try {
+    listener(...args);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+};
+
 /** What `attachTeam` reads: a running team (`createSupervisor`'s Team fits). */
 export interface InspectableTeam {
   readonly actor: AnyActorRef;
@@ -333,16 +347,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       drop += 1;
     }
     if (drop > 0) ring.splice(0, drop);
-    for (const listener of lineListeners) {
-      try {
-        listener(line);
-      } catch (error) {
-        // Like the EventBus: a failing subscriber is reported, never breaks the actors or the others.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    for (const listener of lineListeners) safely(listener, line);
   };
 
   // The records of this turn, gathered into one pack line at its end (or at PACK_MAX entries, or
@@ -389,16 +394,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       // A record of its own only for who reads one (a pack entry is made from the body).
       const record = recordOf(body, at);
       const line = JSON.stringify(record);
-      for (const listener of listeners) {
-        try {
-          listener(record, line);
-        } catch (error) {
-          // Like the EventBus: a failing subscriber is reported, never breaks the actors or the others.
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-      }
+      for (const listener of listeners) safely(listener, record, line);
     }
     sinceCheckpoint += 1;
     if (checkpointEvery > 0 && sinceCheckpoint >= checkpointEvery && !emitting) {
