@@ -22,7 +22,7 @@
 //   an object         any other record, as itself without v, seq and at
 //
 // A shape never changes once written: a runtime event with other fields is written as an object.
-import type { TraceRecord } from "./TraceRecord.ts";
+import { TRACE_FORMAT_VERSION, type TraceRecord } from "./TraceRecord.ts";
 
 /** The runtime events written by shape: each type's fields, in the order a pack writes them. */
 export const RUNTIME_SHAPES: Readonly<Record<string, readonly string[]>> = {
@@ -117,7 +117,7 @@ export const packEntry = (body: PackBody, dAt: number, at: number): unknown[] =>
 
 /** The JSONL line of a pack whose first record has `seq` and `at`. */
 export const packLine = (seq: number, at: number, entries: readonly unknown[]): string =>
-  `{"v":1,"seq":${seq},"at":${at},"kind":"pack","records":${JSON.stringify(entries)}}`;
+  `{"v":${TRACE_FORMAT_VERSION},"seq":${seq},"at":${at},"kind":"pack","records":${JSON.stringify(entries)}}`;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -141,7 +141,7 @@ const transitionsOf = (packed: unknown): unknown =>
 
 /** The record an entry stands for, unchecked (the caller checks it against the schema). */
 const recordOf = (entry: readonly unknown[], seq: number, at: number): Record<string, unknown> => {
-  const head = { v: 1, seq, at };
+  const head = { v: TRACE_FORMAT_VERSION, seq, at };
   const tag = entry[1];
   if (typeof tag === "string") {
     const shape = RUNTIME_SHAPES[tag];
