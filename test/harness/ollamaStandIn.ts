@@ -69,6 +69,8 @@ export interface OllamaStandIn {
   reply(...answers: readonly StandInAnswer[]): void;
   /** The next `count` chat, generate and embed requests answer 503 (server busy). */
   busy(count: number): void;
+  /** Embed requests from now on get no answer until `until` settles (or the client goes away): a hung server. */
+  holdEmbeds(until: Promise<unknown>): void;
   addModel(name: string): void;
   removeModel(name: string): void;
   setTokenDelay(ms: number): void;
@@ -123,6 +125,7 @@ export const startOllamaStandIn = async (options: OllamaStandInOptions = {}): Pr
   const watchers = new Set<(request: StandInRequest) => void>();
   let tokenDelayMs = options.tokenDelayMs ?? 0;
   let busyLeft = 0;
+  let embedHold: Promise<unknown> | undefined;
   const defaultReply =
     options.defaultReply ??
     ((request: StandInRequest): StandInReply => ({ content: `You said: ${lastUserText(request.body)}` }));
@@ -374,6 +377,11 @@ export const startOllamaStandIn = async (options: OllamaStandInOptions = {}): Pr
         return;
       case "POST /api/embed": {
         if (!admit(model, response)) return;
+        if (embedHold) {
+          const gone = new Promise((resolve) => response.once("close", resolve));
+          await Promise.race([embedHold.catch(() => undefined), gone]);
+          if (response.destroyed) return;
+        }
         const input = body?.input;
         const texts = Array.isArray(input) ? input.map(String) : [String(input ?? "")];
         json(response, 200, {
@@ -420,6 +428,9 @@ export const startOllamaStandIn = async (options: OllamaStandInOptions = {}): Pr
     },
     busy: (count) => {
       busyLeft = count;
+    },
+    holdEmbeds: (until) => {
+      embedHold = until;
     },
     addModel: (name) => {
       models.add(full(name));

@@ -140,7 +140,12 @@ const threadMemory = (
   };
 };
 
-/** How often a step that failed for a transient reason (the model server busy, a timeout) is tried again. */
+/**
+ * How often a step that failed for a transient reason (the model server unreachable for a moment, a
+ * stream cut short) is tried again. A model that did not answer within its deadline (ModelTimeout) is
+ * not waited for again here: the attempt fails at once, and the team's retry (🔁, backed off, the
+ * reason shown) decides, so a hung model costs one deadline an attempt, not three.
+ */
 const STEP_RETRIES = 2;
 
 /** What the run keeps between steps: plain JSON, saved after every step. */
@@ -271,10 +276,15 @@ export const createResearch = (options: ResearchOptions = {}) => {
     actors: { plan, gather, summarize, remember },
     guards: {
       hasTools: ({ context }) => context.withTools,
-      /** A transient failure, with retries left: the step runs again; otherwise the task fails. */
+      /** A transient failure but a timeout, with retries left: the step runs again; otherwise the task fails. */
       mayRetry: ({ context, event }) => {
         const error = (event as { error?: unknown }).error;
-        return context.retries < STEP_RETRIES && isTroupeError(error) && error.transient;
+        return (
+          context.retries < STEP_RETRIES &&
+          isTroupeError(error) &&
+          error.transient &&
+          error._tag !== "ModelTimeout"
+        );
       },
     },
     actions: {

@@ -38,16 +38,20 @@ const parse = (variable: string, raw: string): number => {
   return ms;
 };
 
-/** The deadline of a role's model calls, and where it came from. Throws InvalidCommand naming a bad variable. */
+/**
+ * The deadline of a role's model calls, and where it came from ("default" for `fallback`, the
+ * built-in 5 minutes unless given). Throws InvalidCommand naming a bad variable.
+ */
 export const resolveModelTimeout = (
   role: string | undefined,
   env: Env = process.env,
+  fallback: Duration = DEFAULT_MODEL_DEADLINE,
 ): ResolvedModelTimeout => {
   for (const variable of [...(role === undefined ? [] : [modelTimeoutVariable(role)]), MODEL_TIMEOUT]) {
     const raw = env[variable]?.trim();
     if (raw) return { ms: parse(variable, raw), source: variable };
   }
-  return { ms: toMillis(DEFAULT_MODEL_DEADLINE), source: "default" };
+  return { ms: toMillis(fallback), source: "default" };
 };
 
 /** Check every MODEL_TIMEOUT* variable set (at start, before any call): throws InvalidCommand naming a bad one. */

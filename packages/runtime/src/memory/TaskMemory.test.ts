@@ -101,4 +101,48 @@ describe("ctx.memory", () => {
     team.stop();
     await semantic.close();
   });
+  it.each([
+    ["ModelUnavailable", "its embedding model cannot be reached"],
+    ["ModelBusy", "its embedding model is busy"],
+    ["ModelTimeout", "its embedding model did not answer in time"],
+  ] as const)(
+    "runs tasks without recall while the embedder fails with %s, saying why once",
+    async (tag, why) => {
+      const embedder: Embedder = {
+        model: "nomic-embed-text",
+        embed: async () => {
+          throw new TroupeError(tag, `embedder: ${tag}`);
+        },
+      };
+      const warnings: string[] = [];
+      const logger: Logger = { log: (level, msg) => level === "warn" && warnings.push(msg) };
+      const semantic = openSqliteSemanticMemory({ path: ":memory:", embedder, vector: "plain" });
+      const agent = defineAgent({
+        name: "researcher",
+        async handle(task, ctx) {
+          const related = await ctx.memory.recall(task.text);
+          const kept = await ctx.memory.remember(task.text);
+          return { related: related.length, kept: kept !== undefined };
+        },
+      });
+      const { team } = createTestTeam({ agents: [agent], memory: { semantic }, logger });
+      for (const text of ["zebra", "zoo"])
+        await expect(team.submit({ agent: "researcher", text }).result).resolves.toEqual({
+          related: 0,
+          kept: false,
+        });
+      expect(warnings).toEqual([`semantic memory off: ${why}; tasks run without recall`]);
+      team.stop();
+      await semantic.close();
+    },
+  );
+
+  it("fails the task on a store error that is not its embedder's", async () => {
+    const semantic = openSqliteSemanticMemory({ path: ":memory:", embedder: letters, vector: "plain" });
+    await semantic.close(); // every call now fails in SQLite
+    const agent = defineAgent({ name: "researcher", handle: (task, ctx) => ctx.memory.recall(task.text) });
+    const { team } = createTestTeam({ agents: [agent], memory: { semantic } });
+    await expect(team.submit({ agent: "researcher", text: "zebra" }).result).rejects.toThrow();
+    team.stop();
+  });
 });

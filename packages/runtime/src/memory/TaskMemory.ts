@@ -1,9 +1,11 @@
 // What an agent sees of memory while it works on a task (`ctx.memory`): the conversation of the
 // task's thread (its channel, else the task itself) and semantic recall in the agent's own namespace,
 // so a follow-up in the same thread sees what was said, and related past work can be recalled.
-// While the embedding model is missing (ModelNotFound), recall and remember are off with one warning
-// and the task runs on; they are back as soon as the model answers.
-import { isTroupeError } from "../errors/TroupeError.ts";
+// Semantic memory helps a task and is never why it fails: while the embedding model is missing,
+// down, busy or hung (a ModelNotFound, ModelUnavailable, ModelBusy or ModelTimeout from the store),
+// recall answers nothing and remember keeps nothing, with one warning naming the cause, and the task
+// runs on; an info line says when the model answers again.
+import { isTroupeError, type TroupeErrorTag } from "../errors/TroupeError.ts";
 import type { ChatMessage } from "../llm/Llm.ts";
 import type { Logger } from "../log/Logger.ts";
 import type { Task } from "../task/Task.ts";
@@ -25,21 +27,29 @@ export interface TaskMemory {
   append(message: ChatMessage): Promise<void>;
   /**
    * Related texts remembered before by this agent, best first; empty without a semantic store or
-   * while its embedding model is missing.
+   * while its embedding model is missing, down, busy or hung.
    */
   recall(query: string, options?: { limit?: number; minScore?: number }): Promise<readonly Recalled[]>;
   /**
    * Remember a text for later recall (a text it remembers already is kept once); undefined without a
-   * semantic store or while its embedding model is missing.
+   * semantic store or while its embedding model is missing, down, busy or hung.
    */
   remember(text: string, metadata?: Record<string, unknown>): Promise<Memory | undefined>;
 }
 
-/** Semantic stores whose embedding model is missing now (warned about once). */
-const embedderMissing = new WeakSet<SemanticMemory>();
+/** Why semantic memory is off, by the error its embedder gave. */
+const OFF_BECAUSE: Partial<Record<TroupeErrorTag, string>> = {
+  ModelNotFound: "its embedding model is missing",
+  ModelUnavailable: "its embedding model cannot be reached",
+  ModelBusy: "its embedding model is busy",
+  ModelTimeout: "its embedding model did not answer in time",
+};
 
-/** Run a semantic store's call; while its embedding model is missing, `off` instead. */
-const unlessEmbedderMissing = async <T>(
+/** Semantic stores whose embedder failed at their last call (warned about once). */
+const embedderFailing = new WeakSet<SemanticMemory>();
+
+/** Run a semantic store's call; while its embedder fails, `off` instead. */
+const unlessEmbedderFails = async <T>(
   semantic: SemanticMemory,
   logger: Logger | undefined,
   call: () => Promise<T>,
@@ -47,14 +57,16 @@ const unlessEmbedderMissing = async <T>(
 ): Promise<T> => {
   try {
     const result = await call();
-    if (embedderMissing.delete(semantic))
+    if (embedderFailing.delete(semantic))
       logger?.log("info", "semantic memory back on: its embedding model answers again");
     return result;
   } catch (error) {
-    if (!isTroupeError(error, "ModelNotFound")) throw error;
-    if (!embedderMissing.has(semantic)) {
-      embedderMissing.add(semantic);
-      logger?.log("warn", "semantic memory off: its embedding model is missing; tasks run without recall", {
+    if (!isTroupeError(error)) throw error;
+    const because = OFF_BECAUSE[error._tag];
+    if (!because) throw error;
+    if (!embedderFailing.has(semantic)) {
+      embedderFailing.add(semantic);
+      logger?.log("warn", `semantic memory off: ${because}; tasks run without recall`, {
         error: error.reason,
       });
     }
@@ -79,7 +91,7 @@ export const taskMemory = (
     recall: async (query, options = {}) => {
       const semantic = memory?.semantic;
       if (!semantic) return [];
-      return unlessEmbedderMissing(
+      return unlessEmbedderFails(
         semantic,
         logger,
         () => semantic.recall(query, { ...options, namespace: agent, signal }),
@@ -89,7 +101,7 @@ export const taskMemory = (
     remember: async (text, metadata = {}) => {
       const semantic = memory?.semantic;
       if (!semantic) return undefined;
-      return unlessEmbedderMissing(
+      return unlessEmbedderFails(
         semantic,
         logger,
         () =>

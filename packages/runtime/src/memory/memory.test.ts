@@ -123,6 +123,28 @@ describe("semantic memory in SQLite", () => {
   });
 });
 
+describe("the Ollama embedder's deadline", () => {
+  it("fails a hung embedding with ModelTimeout naming MODEL_TIMEOUT_EMBED, and closes its request", async () => {
+    const hung = await startOllamaStandIn({ models: ["nomic-embed-text"] });
+    let release!: () => void;
+    hung.holdEmbeds(new Promise<void>((resolve) => (release = resolve)));
+    try {
+      const slow = createOllamaEmbedder({ host: hung.url, env: { MODEL_TIMEOUT_EMBED: "150ms" } });
+      const error = await slow.embed(["x"]).catch((caught: unknown) => caught);
+      expect(isTroupeError(error, "ModelTimeout")).toBe(true);
+      expect((error as Error).message).toMatch(/did not answer within 150ms .*: raise MODEL_TIMEOUT_EMBED$/);
+      await expect.poll(() => hung.requestsTo("/api/embed")[0]?.aborted).toBe(true);
+      // MODEL_TIMEOUT stands in for every model call without its own setting, embeddings included.
+      const shared = createOllamaEmbedder({ host: hung.url, env: { MODEL_TIMEOUT: "100ms" } });
+      const second = await shared.embed(["y"]).catch((caught: unknown) => caught);
+      expect((second as Error).message).toMatch(/raise MODEL_TIMEOUT \(or set MODEL_TIMEOUT_EMBED/);
+    } finally {
+      release();
+      await hung.close();
+    }
+  });
+});
+
 describe("semantic memory in PostgreSQL (the local server: no pgvector)", () => {
   const table = `troupe_memories_test_${process.pid}_${Date.now()}`;
   afterAll(async () => {
