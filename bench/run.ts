@@ -16,12 +16,14 @@ import { peersBenchmark } from "./peersBenchmark.ts";
 import { queueScaling } from "./queue-scaling.ts";
 import { queueThroughput } from "./queue-throughput.ts";
 import { recorderOverhead } from "./recorder-overhead.ts";
+import { replaySpeed } from "./replay-speed.ts";
 import { routedThroughput } from "./routed-throughput.ts";
 import { type BenchmarkEntry, selectBenchmarks } from "./select.ts";
 
 const benchmarks: readonly BenchmarkEntry<() => Promise<Figure | Figure[]>>[] = [
   { name: "routed-throughput", goal: "≥ 0.5", run: routedThroughput },
   { name: "recorder-overhead", goal: "≥ 0.8", run: recorderOverhead },
+  { name: "replay-speed", goal: "≥ 1", run: replaySpeed },
   { name: "fan-out-wall", goal: "≤ 1.1", run: fanOutWall },
   { name: "idle-agent-heap", goal: "≤ 1.5", run: idleAgentHeap },
   { name: "llm-first-token", goal: "≤ 1.05", run: llmFirstToken },

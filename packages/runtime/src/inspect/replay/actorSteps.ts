@@ -83,34 +83,48 @@ const actorNames = (records: readonly TraceRecord[]): Map<string, string> => {
   return names;
 };
 
+/** Where a task belongs: the root of its tree and the id the recording knows it by. */
+export interface TreeTask {
+  readonly root: string;
+  readonly id: string;
+}
+
 /**
- * The steps of the task tree in `records` from seq `from` on; `inTree` gives a task's recorded id
- * when it belongs to the tree (undefined otherwise); `withStates` adds the agents' snapshots (a
- * recording that watched only the bus has none to compare).
+ * The steps of every task tree in `records`, by root, in one pass: `treeOf` places a task in its
+ * tree (undefined: in none), and a tree's steps begin at seq `fromOf(root)` (its replayed attempt);
+ * `withStates` adds the agents' snapshots (a recording that watched only the bus has none to compare).
+ * An agent's snapshots belong to the tree whose task it started last, from that tree's first seq on.
  */
-export const actorSteps = (
+export const treeSteps = (
   records: readonly TraceRecord[],
-  from: number,
-  inTree: (taskId: string) => string | undefined,
+  treeOf: (taskId: string) => TreeTask | undefined,
+  fromOf: (root: string) => number,
   withStates: boolean,
-): Step[] => {
-  const names = actorNames(records);
-  const working = new Map<string, boolean>();
-  const steps: Step[] = [];
+): Map<string, Step[]> => {
+  const names = withStates ? actorNames(records) : new Map<string, string>();
+  /** The tree each agent works for now, and the seq it started at. */
+  const working = new Map<string, { readonly root: string | undefined; readonly seq: number }>();
+  const steps = new Map<string, Step[]>();
+  const push = (root: string, step: Step) => {
+    const list = steps.get(root);
+    if (list) list.push(step);
+    else steps.set(root, [step]);
+  };
   for (const record of records) {
-    if (record.seq < from) continue;
     if (record.kind === "runtime") {
       const event = record.event as unknown as Record<string, unknown>;
       if (typeof event.taskId !== "string") continue;
       const agent = typeof event.agent === "string" ? event.agent : "supervisor";
-      const taskId = inTree(event.taskId);
-      if (event.type === "task.started") working.set(agent, taskId !== undefined);
-      if (taskId === undefined || !COMPARED.has(record.event.type)) continue;
-      steps.push({ actor: agent, item: eventItem(event, taskId), seq: record.seq });
+      const task = treeOf(event.taskId);
+      if (event.type === "task.started") working.set(agent, { root: task?.root, seq: record.seq });
+      if (task === undefined || record.seq < fromOf(task.root) || !COMPARED.has(record.event.type)) continue;
+      push(task.root, { actor: agent, item: eventItem(event, task.id), seq: record.seq });
     } else if (withStates && record.kind === "snapshot" && record.cause !== "xstate.stop") {
       const name = names.get(record.actor);
-      if (name === undefined || name === "supervisor" || !working.get(name.split("/")[0]!)) continue;
-      steps.push({
+      if (name === undefined || name === "supervisor") continue;
+      const work = working.get(name.split("/")[0]!);
+      if (work?.root === undefined || work.seq < fromOf(work.root)) continue;
+      push(work.root, {
         actor: name,
         item: {
           state: record.value ?? null,

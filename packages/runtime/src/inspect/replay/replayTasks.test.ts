@@ -20,7 +20,7 @@ import { createSupervisor } from "../../supervisor/Team.ts";
 import { ScriptedModel } from "../../testing/ScriptedModel.ts";
 import { createInspector } from "../Inspector.ts";
 import { redactTraceValue } from "../redactTraceValue.ts";
-import type { TraceRecord } from "../TraceRecord.ts";
+import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import type { Json } from "../toJsonSafe.ts";
 import { recordTaskIo } from "./recordTaskIo.ts";
 import { replayTasks } from "./replayTasks.ts";
@@ -370,6 +370,73 @@ describe("replayTasks", () => {
     expect(changed).toMatchObject({
       identical: false,
       divergence: { taskId: "t-retried", actor: "asker", what: "llm", seq: 1, traceSeq: lastLlm.seq },
+    });
+  });
+
+  it("replays tasks recorded at once, their records interleaved on the same agents, each against its own", async () => {
+    const texts = ["a poem", "a song", "a limerick", "an ode", "a haiku"];
+    const inspector = createInspector({ redact: redactTraceValue });
+    const recorder = recordTaskIo(inspector);
+    const bus = new EventBus();
+    inspector.attach(bus);
+    const agents = [lead, writer("Be brief.")];
+    const team = createSupervisor({
+      agents,
+      bus,
+      inspect: inspector.inspect,
+      fallback: "lead",
+      routes,
+      llm: () => new ScriptedModel(texts.map(() => ({ tokens: ["Otters ", "hold ", "hands."] }))),
+      human: recorder.human(person),
+      io: recorder.io,
+    });
+    try {
+      await Promise.all(texts.map((text) => team.submit({ text }).result));
+    } finally {
+      team.stop();
+    }
+    const records = [...inspector.records()];
+    const started = records.flatMap((r) =>
+      r.kind === "runtime" && r.event.type === "task.started" ? [r] : [],
+    );
+    const startedAt = (n: number) => records.indexOf(started[n]!);
+    const endedAt = (n: number) =>
+      records.findIndex(
+        (r) =>
+          r.kind === "runtime" &&
+          r.event.type === "task.succeeded" &&
+          (r.event as { taskId?: string }).taskId === (started[n]!.event as { taskId?: string }).taskId,
+      );
+    expect(startedAt(1)).toBeLessThan(endedAt(0)); // the runs overlap in the trace
+    const replay = (writerAgent: AnyAgentDefinition) =>
+      replayTasks(records, {
+        team: { agents: [lead, writerAgent], fallback: "lead", routes },
+        redact: redactTraceValue,
+      });
+    await expect(replay(writer("Be brief."))).resolves.toEqual({ identical: true, tasks: texts.length });
+
+    // An agent that now answers otherwise for one text diverges at that task's outcome, and only there.
+    const changed = defineAgent({
+      ...writer("Be brief."),
+      async handle(task, ctx) {
+        const { text } = (await writer("Be brief.").handle!(task, ctx)) as { text: string };
+        return { text: task.text.includes("limerick") ? `${text}!` : text };
+      },
+    });
+    const limerick = records.find(
+      (r): r is TraceRecordOf<"io"> =>
+        r.kind === "io" && r.port === "task" && JSON.stringify(r.request).includes('"text":"a limerick"'),
+    );
+    const result = await replay(changed);
+    expect(result).toMatchObject({
+      identical: false,
+      tasks: 3,
+      divergence: {
+        taskId: limerick?.taskId,
+        actor: "lead",
+        what: "outcome",
+        got: { status: "succeeded", output: { text: "OTTERS HOLD HANDS.!" } },
+      },
     });
   });
 

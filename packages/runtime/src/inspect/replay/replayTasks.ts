@@ -15,7 +15,7 @@ import { SteppingClock } from "../../time/SteppingClock.ts";
 import { createInspector, type Inspector } from "../Inspector.ts";
 import type { TraceRecord, TraceRecordOf } from "../TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "../toJsonSafe.ts";
-import { actorSteps, type Step } from "./actorSteps.ts";
+import { type Step, treeSteps } from "./actorSteps.ts";
 import { recordTaskIo } from "./recordTaskIo.ts";
 import { type Divergence, type ForkPoint, replayingPorts } from "./replayingPorts.ts";
 
@@ -84,12 +84,19 @@ const firstDifference = (
   return first;
 };
 
-/** The recording, indexed: each task's io (its last attempt), its subtasks, its events. */
+/** The recording, indexed: each task's io (its last attempt), its subtasks, its host run. */
 const indexRecording = (records: readonly TraceRecord[]) => {
   const io = new Map<string, IoRecord[]>();
   const accepted = new Map<string, IoRecord>();
   const children = new Map<string, string[]>();
-  for (const record of records) {
+  /** The index in `records` where the host run of each task's last attempt starts. */
+  const runStartOf = new Map<string, number>();
+  let runStart = 0;
+  let withStates = false;
+  for (const [index, record] of records.entries()) {
+    if (index > 0 && record.seq <= records[index - 1]!.seq) runStart = index;
+    if (record.kind === "actor" || (record.kind === "checkpoint" && record.actors.length > 0))
+      withStates = true;
     if (record.kind !== "io") continue;
     if (record.port === "task") {
       // A task run again (a retry, a resume after a restart) starts its io and its subtasks afresh:
@@ -97,6 +104,7 @@ const indexRecording = (records: readonly TraceRecord[]) => {
       io.set(record.taskId, []);
       children.set(record.taskId, []);
       accepted.set(record.taskId, record);
+      runStartOf.set(record.taskId, runStart);
       const parent = parentOf(record);
       if (parent !== undefined) {
         const list = children.get(parent) ?? [];
@@ -106,7 +114,52 @@ const indexRecording = (records: readonly TraceRecord[]) => {
     }
     io.get(record.taskId)?.push(record);
   }
-  return { io, accepted, children, records };
+  return { io, accepted, children, runStartOf, withStates, records };
+};
+
+type Recording = ReturnType<typeof indexRecording>;
+
+/** A task and its subtasks, as recorded. */
+const treeOf = (recording: Recording, rootId: string): Set<string> => {
+  const tree = new Set<string>();
+  const visit = (id: string) => {
+    tree.add(id);
+    for (const child of recording.children.get(id) ?? []) visit(child);
+  };
+  visit(rootId);
+  return tree;
+};
+
+/**
+ * The recorded steps of each tree of `roots`, read in one pass over each host run they are in (a
+ * pass per task would make replaying a day's trace quadratic in its tasks).
+ */
+const recordedSteps = (recording: Recording, roots: readonly string[]): Map<string, Step[]> => {
+  const rootOf = new Map<string, string>();
+  const rootsByRun = new Map<number, string[]>();
+  for (const root of roots) {
+    for (const id of treeOf(recording, root)) rootOf.set(id, root);
+    const start = recording.runStartOf.get(root)!;
+    rootsByRun.set(start, [...(rootsByRun.get(start) ?? []), root]);
+  }
+  const { records } = recording;
+  const steps = new Map<string, Step[]>();
+  for (const [start, inRun] of rootsByRun) {
+    let end = start + 1;
+    while (end < records.length && records[end]!.seq > records[end - 1]!.seq) end += 1;
+    const ofRun = new Set(inRun);
+    const found = treeSteps(
+      records.slice(start, end),
+      (id) => {
+        const root = rootOf.get(id);
+        return root !== undefined && ofRun.has(root) ? { root, id } : undefined;
+      },
+      (root) => recording.accepted.get(root)!.seq,
+      recording.withStates,
+    );
+    for (const [root, list] of found) steps.set(root, list);
+  }
+  return steps;
 };
 
 /**
@@ -176,9 +229,10 @@ export interface ForkOptions {
 
 const replayOne = async (
   rootId: string,
-  recording: ReturnType<typeof indexRecording>,
+  recording: Recording,
   options: ReplayOptions,
   fork?: ForkOptions,
+  expected: readonly Step[] = [],
 ): Promise<{ divergence?: Divergence; forkedAt?: ForkPoint; outcome?: Json }> => {
   const maxBytes = options.maxIoBytes ?? 262_144;
   const normalize = (value: unknown, key: string) =>
@@ -298,31 +352,17 @@ const replayOne = async (
   if (fork) return { ...(forkedAt ? { forkedAt } : {}), outcome: outcomes.get(rootId) ?? null };
   if (divergence) return { divergence };
 
-  // The task tree, as recorded.
-  const tree = new Set<string>();
-  const visit = (id: string) => {
-    tree.add(id);
-    for (const child of recording.children.get(id) ?? []) visit(child);
-  };
-  visit(rootId);
-  const withStates = recording.records.some(
-    (record) => record.kind === "actor" || (record.kind === "checkpoint" && record.actors.length > 0),
-  );
-  const expected = actorSteps(
-    runOf(recording.records, accepted),
-    accepted.seq,
-    (id) => (tree.has(id) ? id : undefined),
-    withStates,
-  );
-  const got = actorSteps(
-    inspector.records(),
-    0,
-    (id) => {
-      const recorded = recordedId(id);
-      return tree.has(recorded) ? recorded : undefined;
-    },
-    withStates,
-  );
+  const tree = treeOf(recording, rootId);
+  const got =
+    treeSteps(
+      inspector.records(),
+      (id) => {
+        const recorded = recordedId(id);
+        return tree.has(recorded) ? { root: rootId, id: recorded } : undefined;
+      },
+      () => 0,
+      recording.withStates,
+    ).get(rootId) ?? [];
   const different = firstDifference(rootId, expected, got);
   if (different) return { divergence: different };
   for (const id of tree) {
@@ -359,6 +399,29 @@ export const replayableTasks = (records: readonly TraceRecord[], taskId?: string
     .map(([id]) => id);
 };
 
+/**
+ * The options with their team made once for each set of recorded agents: every task of a trace
+ * replayed on the same agent definitions, as the recording ran them, instead of building the agents
+ * (and walking their machines) again for each task.
+ */
+const teamsOnce = (options: ReplayOptions): ReplayOptions => {
+  const { team } = options;
+  if (typeof team !== "function") return options;
+  const made = new Map<string, ReplayTeam>();
+  return {
+    ...options,
+    team: (agents) => {
+      const key = JSON.stringify(agents);
+      let found = made.get(key);
+      if (!found) {
+        found = team(agents);
+        made.set(key, found);
+      }
+      return found;
+    },
+  };
+};
+
 /** Replay the recorded tasks of `records`; identical, or the first divergence. */
 export const replayTasks = async (
   records: readonly TraceRecord[],
@@ -369,9 +432,11 @@ export const replayTasks = async (
   if (options.taskId !== undefined && roots.length === 0) {
     throw new Error(`replay: task ${options.taskId} is not in the trace (no io record of it was recorded)`);
   }
+  const expected = recordedSteps(recording, roots);
+  const once = teamsOnce(options);
   let tasks = 0;
   for (const root of roots) {
-    const { divergence } = await replayOne(root, recording, options);
+    const { divergence } = await replayOne(root, recording, once, undefined, expected.get(root));
     tasks += 1;
     if (divergence) return { identical: false, tasks, divergence };
   }
