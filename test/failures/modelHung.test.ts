@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnTroupe } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { type OllamaStandIn, startOllamaStandIn } from "../harness/ollamaStandIn.ts";
-import { researchReply } from "../harness/researchReplies.ts";
+import { researchOnStandIn, researchReply } from "../harness/researchReplies.ts";
 import { linesByTask, onCleanup, watched } from "./hostFailures.ts";
 
 const MODELS = ["qwen3:8b", "nomic-embed-text"];
@@ -29,16 +29,7 @@ const held = () => {
 };
 
 const startResearch = (env: Record<string, string>) =>
-  watched(
-    spawnTroupe(["start"], {
-      TROUPE_AGENTS: "research",
-      OLLAMA_HOST: standIn!.url,
-      MODEL_DEFAULT: "qwen3:8b",
-      MODEL_RESEARCH: undefined,
-      MODEL_EMBED: undefined,
-      ...env,
-    }),
-  );
+  watched(spawnTroupe(["start"], { ...researchOnStandIn(standIn!.url), ...env }));
 
 describe("troupe start with its model server hung", () => {
   it("answers without recall while the embedding model hangs, warns once, and recalls again once it answers", async () => {

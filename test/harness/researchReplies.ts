@@ -48,3 +48,12 @@ export const relatedPastWork = (request: StandInRequest): readonly string[] => {
         .map((line) => line.replace(/^- /, ""))
     : [];
 };
+
+/** The environment of a `troupe start` running research alone on the stand-in at `url`, on its qwen3:8b. */
+export const researchOnStandIn = (url: string): Record<string, string | undefined> => ({
+  TROUPE_AGENTS: "research",
+  OLLAMA_HOST: url,
+  MODEL_DEFAULT: "qwen3:8b",
+  MODEL_RESEARCH: undefined,
+  MODEL_EMBED: undefined,
+});

@@ -7,7 +7,12 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawnTroupe, type TroupeProcess } from "../../apps/host/src/testing/spawnTroupe.ts";
 import { type OllamaStandIn, startOllamaStandIn } from "../harness/ollamaStandIn.ts";
-import { isPlanRequest, relatedPastWork, researchReply } from "../harness/researchReplies.ts";
+import {
+  isPlanRequest,
+  relatedPastWork,
+  researchOnStandIn,
+  researchReply,
+} from "../harness/researchReplies.ts";
 
 const schema = `troupe_cli_${process.pid}`;
 const POSTGRES = "postgres://postgres@127.0.0.1:5432/test";
@@ -32,14 +37,7 @@ afterEach(async () => {
 });
 
 const researchTeam = (env: Record<string, string>) =>
-  spawnTroupe(["start"], {
-    TROUPE_AGENTS: "research",
-    OLLAMA_HOST: standIn!.url,
-    MODEL_DEFAULT: "qwen3:8b",
-    MODEL_RESEARCH: undefined,
-    MODEL_EMBED: undefined,
-    ...env,
-  });
+  spawnTroupe(["start"], { ...researchOnStandIn(standIn!.url), ...env });
 
 /** Ask research and wait for the task to end; what its plan request listed as related past work. */
 const ask = async (troupe: TroupeProcess, question: string) => {

@@ -16,6 +16,16 @@ const letters: Embedder = {
     ),
 };
 
+/** Recalls what is like the task's text, then remembers the text. */
+const recallsAndRemembers = defineAgent({
+  name: "researcher",
+  async handle(task, ctx) {
+    const related = await ctx.memory.recall(task.text);
+    const kept = await ctx.memory.remember(task.text);
+    return { related: related.map((memory) => memory.text), kept: kept !== undefined };
+  },
+});
+
 describe("ctx.memory", () => {
   it("gives a follow-up in the same thread the conversation so far, and recalls related past work", async () => {
     const conversation = new MemoryConversationMemory();
@@ -73,15 +83,7 @@ describe("ctx.memory", () => {
       log: (level, msg, fields) => warnings.push({ level, msg, ...(fields ? { fields } : {}) }),
     };
     const semantic = openSqliteSemanticMemory({ path: ":memory:", embedder, vector: "plain" });
-    const agent = defineAgent({
-      name: "researcher",
-      async handle(task, ctx) {
-        const related = await ctx.memory.recall(task.text);
-        const kept = await ctx.memory.remember(task.text);
-        return { related: related.map((memory) => memory.text), kept: kept !== undefined };
-      },
-    });
-    const { team } = createTestTeam({ agents: [agent], memory: { semantic }, logger });
+    const { team } = createTestTeam({ agents: [recallsAndRemembers], memory: { semantic }, logger });
     const ask = (text: string) => team.submit({ agent: "researcher", text }).result;
     await expect(ask("zebra zoo")).resolves.toEqual({ related: [], kept: false });
     await expect(ask("zebra zoo")).resolves.toEqual({ related: [], kept: false });
@@ -101,6 +103,7 @@ describe("ctx.memory", () => {
     team.stop();
     await semantic.close();
   });
+
   it.each([
     ["ModelUnavailable", "its embedding model cannot be reached"],
     ["ModelBusy", "its embedding model is busy"],
@@ -117,18 +120,10 @@ describe("ctx.memory", () => {
       const warnings: string[] = [];
       const logger: Logger = { log: (level, msg) => level === "warn" && warnings.push(msg) };
       const semantic = openSqliteSemanticMemory({ path: ":memory:", embedder, vector: "plain" });
-      const agent = defineAgent({
-        name: "researcher",
-        async handle(task, ctx) {
-          const related = await ctx.memory.recall(task.text);
-          const kept = await ctx.memory.remember(task.text);
-          return { related: related.length, kept: kept !== undefined };
-        },
-      });
-      const { team } = createTestTeam({ agents: [agent], memory: { semantic }, logger });
+      const { team } = createTestTeam({ agents: [recallsAndRemembers], memory: { semantic }, logger });
       for (const text of ["zebra", "zoo"])
         await expect(team.submit({ agent: "researcher", text }).result).resolves.toEqual({
-          related: 0,
+          related: [],
           kept: false,
         });
       expect(warnings).toEqual([`semantic memory off: ${why}; tasks run without recall`]);

@@ -50,8 +50,8 @@ const lead = defineAgent({
 const routes = [route.capability()];
 const person: HumanGateway = { ask: async () => "otters token=hunter2secret" };
 
-/** Run `text` through a team of `agents` on a scripted model, recording everything. */
-const record = async (agents: readonly AnyAgentDefinition[], text: string): Promise<TraceRecord[]> => {
+/** Run `texts` at once through a team of `agents` on a scripted model, recording everything. */
+const record = async (agents: readonly AnyAgentDefinition[], ...texts: string[]): Promise<TraceRecord[]> => {
   const inspector = createInspector({ redact: redactTraceValue });
   const recorder = recordTaskIo(inspector);
   const bus = new EventBus();
@@ -62,12 +62,12 @@ const record = async (agents: readonly AnyAgentDefinition[], text: string): Prom
     inspect: inspector.inspect,
     fallback: "lead",
     routes,
-    llm: () => new ScriptedModel([{ tokens: ["Otters ", "hold ", "hands."] }]),
+    llm: () => new ScriptedModel(texts.map(() => ({ tokens: ["Otters ", "hold ", "hands."] }))),
     human: recorder.human(person),
     io: recorder.io,
   });
   try {
-    await team.submit({ text }).result;
+    await Promise.all(texts.map((text) => team.submit({ text }).result));
   } finally {
     team.stop();
   }
@@ -375,27 +375,7 @@ describe("replayTasks", () => {
 
   it("replays tasks recorded at once, their records interleaved on the same agents, each against its own", async () => {
     const texts = ["a poem", "a song", "a limerick", "an ode", "a haiku"];
-    const inspector = createInspector({ redact: redactTraceValue });
-    const recorder = recordTaskIo(inspector);
-    const bus = new EventBus();
-    inspector.attach(bus);
-    const agents = [lead, writer("Be brief.")];
-    const team = createSupervisor({
-      agents,
-      bus,
-      inspect: inspector.inspect,
-      fallback: "lead",
-      routes,
-      llm: () => new ScriptedModel(texts.map(() => ({ tokens: ["Otters ", "hold ", "hands."] }))),
-      human: recorder.human(person),
-      io: recorder.io,
-    });
-    try {
-      await Promise.all(texts.map((text) => team.submit({ text }).result));
-    } finally {
-      team.stop();
-    }
-    const records = [...inspector.records()];
+    const records = await record([lead, writer("Be brief.")], ...texts);
     const started = records.flatMap((r) =>
       r.kind === "runtime" && r.event.type === "task.started" ? [r] : [],
     );
