@@ -12,7 +12,7 @@ import { CONTEXT_NOT_RECORDED } from "../inspect/Inspector.ts";
 import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
-import { persistentRunner } from "./persistentRunner.ts";
+import { persistentRunner, RunSaves } from "./persistentRunner.ts";
 
 export interface AgentHostInput {
   readonly agent: string;
@@ -27,7 +27,7 @@ export type TaskHandler = (task: Task, ctx: AgentContext) => unknown;
 /** What a machine agent's run is started with: its task, the live context and its saved run. */
 type RunnerInput = AgentMachineInput & {
   readonly snapshot: unknown;
-  readonly persist: (snapshot: unknown) => void;
+  readonly saves: RunSaves;
 };
 
 /** Absent fields read as undefined: an idle host's context is its input as it is. */
@@ -287,8 +287,8 @@ const machineHostMachine = (machine: AnyStateMachine) =>
           input: ({ context, self }): RunnerInput => {
             const { agent, port } = context;
             const task = context.task!;
-            const persist = (snapshot: unknown) => port.persist(agent, task.id, task.attempt, snapshot);
-            return { task, ctx: new TaskContext(context, self), snapshot: context.snapshot, persist };
+            const saves = new RunSaves((snapshot) => port.persist(agent, task.id, task.attempt, snapshot));
+            return { task, ctx: new TaskContext(context, self), snapshot: context.snapshot, saves };
           },
           onDone: { target: "idle", actions: "reportDone" },
           onError: { target: "idle", actions: "reportFailed" },
