@@ -281,8 +281,20 @@ export class SupervisorCore implements AgentPort {
       : undefined;
   }
 
-  submitNow(prepared: PreparedTask): void {
-    this.submit(prepared, this.#direct);
+  /**
+   * Submit tasks outside a supervisor transition. Each is routed and dispatched before any agent is
+   * handed its task, so the tasks of one call (a fan-out's branches) start back to back.
+   */
+  submitNow(prepared: readonly PreparedTask[]): void {
+    if (prepared.length === 1) return this.submit(prepared[0]!, this.#direct);
+    const direct = this.#direct;
+    const handOvers: Parameters<SupervisorEffects["send"]>[] = [];
+    const fx: SupervisorEffects = {
+      ...direct,
+      send: (childId, event) => void handOvers.push([childId, event]),
+    };
+    for (const task of prepared) this.submit(task, fx);
+    for (const [childId, event] of handOvers) direct.send(childId, event);
   }
 
   done(agent: string, incarnation: number, taskId: string, attempt: number, output: unknown): void {
