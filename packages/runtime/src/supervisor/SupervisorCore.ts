@@ -294,7 +294,9 @@ export class SupervisorCore implements AgentPort {
       send: (childId, event) => void handOvers.push([childId, event]),
     };
     for (const task of prepared) this.submit(task, fx);
-    for (const [childId, event] of handOvers) direct.send(childId, event);
+    // A task taken away while the others were routed (its fan-out decided at once) is not handed over.
+    for (const [childId, event] of handOvers)
+      if (event.type !== "troupe.task.assign" || !event.signal.aborted) direct.send(childId, event);
   }
 
   done(agent: string, incarnation: number, taskId: string, attempt: number, output: unknown): void {

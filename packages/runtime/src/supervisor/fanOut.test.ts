@@ -149,6 +149,16 @@ describe("fan-out", () => {
     test.team.stop();
   });
 
+  it("all: a branch that fails at once cancels the branches before it without handing them over", async () => {
+    const test = setupThree();
+    const joined = test.team.fanOut(["a", "nobody"], "question", { join: "all" });
+    await expect(joined).rejects.toMatchObject({ _tag: "FanOutFailed" });
+    expect(test.seen("task.cancelled").map((event) => event.agent)).toEqual(["a"]);
+    expect(test.seen("task.started")).toEqual([]);
+    expect(test.a.agent.calls).toEqual([]);
+    test.team.stop();
+  });
+
   it("refuses a quorum larger than the number of branches", async () => {
     const test = setupThree();
     await expect(test.team.fanOut(["a", "b"], "q", { join: { quorum: 3 } })).rejects.toMatchObject({
