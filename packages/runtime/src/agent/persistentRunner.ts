@@ -1,5 +1,5 @@
-// A machine-form agent's machine, wrapped so that a task's run can be saved and resumed: every
-// transition hands the machine's persisted snapshot (children included) to `persist`, and a run
+// A machine-form agent's machine, wrapped so that a task's run can be saved and resumed: after every
+// transition the run's `RunSaves` saves the machine's persisted snapshot (children included), and a run
 // started with a `snapshot` in its input resumes from it instead of starting over. The task's live
 // AgentContext comes with the run's input (never saved), so its `taskStep` actors reach it after a
 // resume. What a run needs is read from its actor's input: no table keyed by runs.
