@@ -12,7 +12,7 @@ import { CONTEXT_NOT_RECORDED } from "../inspect/Inspector.ts";
 import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
-import { persistentRunner } from "./persistentRunner.ts";
+import { persistentRunner, RunSaves } from "./persistentRunner.ts";
 
 export interface AgentHostInput {
   readonly agent: string;
@@ -27,7 +27,7 @@ export type TaskHandler = (task: Task, ctx: AgentContext) => unknown;
 /** What a machine agent's run is started with: its task, the live context and its saved run. */
 type RunnerInput = AgentMachineInput & {
   readonly snapshot: unknown;
-  readonly persist: (snapshot: unknown) => void;
+  readonly saves: RunSaves;
 };
 
 /** Absent fields read as undefined: an idle host's context is its input as it is. */
@@ -70,64 +70,126 @@ export type AgentOutcomeEvent =
 
 type HostSelf = { send(event: AgentHostEvent): void };
 
+/** An AgentContext's methods, which a TaskContext makes when they are first read. */
+type Methods = Omit<AgentContext, "signal" | "llm" | "tools" | "memory">;
+
 /**
  * A task's AgentContext on its host. Its methods are functions of its own, so an agent may take
- * them apart (`handle(task, { progress })`); the model, tools and memory are getters of the class,
- * made when read. A class rather than an object literal: a literal with getters is built property
- * by property, some microseconds a task.
+ * them apart (`handle(task, { progress })`): each is made the first time it is read and kept, so a
+ * task that uses two of them makes two closures, not eleven (every run's context lives as long as
+ * the run, and what is made for it is copied by each scavenge meanwhile). The model, tools and
+ * memory are getters too, made when read. A class rather than an object literal: a literal with
+ * getters is built property by property, some microseconds a task.
  */
 class TaskContext implements AgentContext {
   readonly signal: AbortSignal;
-  readonly heartbeat: AgentContext["heartbeat"];
-  readonly progress: AgentContext["progress"];
-  readonly emit: AgentContext["emit"];
-  readonly delegate: AgentContext["delegate"];
-  readonly askHuman: AgentContext["askHuman"];
-  readonly askApproval: AgentContext["askApproval"];
-  readonly poll: AgentContext["poll"];
-  readonly now: AgentContext["now"];
-  readonly randomId: AgentContext["randomId"];
-  readonly sleep: AgentContext["sleep"];
   readonly #agent: string;
   readonly #port: AgentPort;
   readonly #task: Task;
+  readonly #self: HostSelf;
+  #made: Partial<Methods> | undefined;
 
   constructor(context: AgentHostContext, self: HostSelf) {
-    const { agent, port } = context;
-    const task = context.task!;
-    const signal = context.signal!;
-    const { id, attempt } = task;
-    this.#agent = agent;
-    this.#port = port;
-    this.#task = task;
-    this.signal = signal;
-    /** The task shows ✋ while `ask` waits for people. */
-    const askPeople = async <T>(question: string, ask: () => Promise<T>): Promise<T> => {
-      self.send({ type: "troupe.human.asked", question });
-      try {
-        return await ask();
-      } finally {
-        if (!signal.aborted) self.send({ type: "troupe.human.answered" });
-      }
-    };
-    this.heartbeat = () => port.heartbeat(agent, id, attempt);
-    this.progress = (message) => port.progress(agent, id, attempt, message);
-    this.emit = (event) => port.emit(agent, id, attempt, event);
-    this.delegate = (input) => port.delegate(agent, task, input, signal) as Promise<never>;
-    this.askHuman = (question) => askPeople(question, () => port.askHuman(agent, task, question, signal));
-    this.askApproval = async (action, options) => {
-      const bound = bindAction(action); // an action JSON cannot carry fails here, before ✋
-      return askPeople(bound.question, () =>
-        port.askApproval(agent, task, bound, options?.expiresIn, signal),
-      );
-    };
-    this.poll = async (options) => {
-      const poll = validatePoll(options); // bad options fail here, before ✋
-      return askPeople(poll.question, () => port.poll(agent, task, poll, signal));
-    };
-    this.now = () => port.now(agent, task);
-    this.randomId = () => port.randomId(agent, task);
-    this.sleep = (duration) => port.sleep(duration, signal);
+    this.#agent = context.agent;
+    this.#port = context.port;
+    this.#task = context.task!;
+    this.signal = context.signal!;
+    this.#self = self;
+  }
+
+  /** Keep the method `name`, made on its first read, for the reads after it. */
+  #keep<K extends keyof Methods>(name: K, method: Methods[K]): Methods[K] {
+    if (this.#made === undefined) this.#made = {};
+    this.#made[name] = method;
+    return method;
+  }
+
+  /** The task shows ✋ while `ask` waits for people. */
+  async #askPeople<T>(question: string, ask: () => Promise<T>): Promise<T> {
+    this.#self.send({ type: "troupe.human.asked", question });
+    try {
+      return await ask();
+    } finally {
+      if (!this.signal.aborted) this.#self.send({ type: "troupe.human.answered" });
+    }
+  }
+
+  get heartbeat(): Methods["heartbeat"] {
+    return (
+      this.#made?.heartbeat ??
+      this.#keep("heartbeat", () => this.#port.heartbeat(this.#agent, this.#task.id, this.#task.attempt))
+    );
+  }
+
+  get progress(): Methods["progress"] {
+    return (
+      this.#made?.progress ??
+      this.#keep("progress", (message) =>
+        this.#port.progress(this.#agent, this.#task.id, this.#task.attempt, message),
+      )
+    );
+  }
+
+  get emit(): Methods["emit"] {
+    return (
+      this.#made?.emit ??
+      this.#keep("emit", (event) => this.#port.emit(this.#agent, this.#task.id, this.#task.attempt, event))
+    );
+  }
+
+  get delegate(): Methods["delegate"] {
+    return (
+      this.#made?.delegate ??
+      this.#keep(
+        "delegate",
+        (input) => this.#port.delegate(this.#agent, this.#task, input, this.signal) as Promise<never>,
+      )
+    );
+  }
+
+  get askHuman(): Methods["askHuman"] {
+    return (
+      this.#made?.askHuman ??
+      this.#keep("askHuman", (question) =>
+        this.#askPeople(question, () => this.#port.askHuman(this.#agent, this.#task, question, this.signal)),
+      )
+    );
+  }
+
+  get askApproval(): Methods["askApproval"] {
+    return (
+      this.#made?.askApproval ??
+      this.#keep("askApproval", async (action, options) => {
+        const bound = bindAction(action); // an action JSON cannot carry fails here, before ✋
+        return this.#askPeople(bound.question, () =>
+          this.#port.askApproval(this.#agent, this.#task, bound, options?.expiresIn, this.signal),
+        );
+      })
+    );
+  }
+
+  get poll(): Methods["poll"] {
+    return (
+      this.#made?.poll ??
+      this.#keep("poll", async (options) => {
+        const poll = validatePoll(options); // bad options fail here, before ✋
+        return this.#askPeople(poll.question, () =>
+          this.#port.poll(this.#agent, this.#task, poll, this.signal),
+        );
+      })
+    );
+  }
+
+  get now(): Methods["now"] {
+    return this.#made?.now ?? this.#keep("now", () => this.#port.now(this.#agent, this.#task));
+  }
+
+  get randomId(): Methods["randomId"] {
+    return this.#made?.randomId ?? this.#keep("randomId", () => this.#port.randomId(this.#agent, this.#task));
+  }
+
+  get sleep(): Methods["sleep"] {
+    return this.#made?.sleep ?? this.#keep("sleep", (duration) => this.#port.sleep(duration, this.signal));
   }
 
   get llm() {
@@ -287,8 +349,8 @@ const machineHostMachine = (machine: AnyStateMachine) =>
           input: ({ context, self }): RunnerInput => {
             const { agent, port } = context;
             const task = context.task!;
-            const persist = (snapshot: unknown) => port.persist(agent, task.id, task.attempt, snapshot);
-            return { task, ctx: new TaskContext(context, self), snapshot: context.snapshot, persist };
+            const saves = new RunSaves((snapshot) => port.persist(agent, task.id, task.attempt, snapshot));
+            return { task, ctx: new TaskContext(context, self), snapshot: context.snapshot, saves };
           },
           onDone: { target: "idle", actions: "reportDone" },
           onError: { target: "idle", actions: "reportFailed" },

@@ -5,20 +5,12 @@
 import { type AnyActorRef, fromPromise, type PromiseActorLogic } from "xstate";
 import { TroupeError } from "../errors/TroupeError.ts";
 import type { AgentContext } from "./AgentContext.ts";
+import { taskContextOf } from "./persistentRunner.ts";
 
-/** The live context of each running machine agent, keyed by its run's actor (set by persistentRunner). */
-const liveContexts = new WeakMap<object, AgentContext>();
-
-export const bindTaskContext = (run: object, ctx: AgentContext): void => {
-  liveContexts.set(run, ctx);
-};
-
-/** The context of the run that invoked `step`: the nearest ancestor with one. */
-const taskContextOf = (step: AnyActorRef): AgentContext => {
-  for (let actor: AnyActorRef | undefined = step; actor; actor = actor._parent) {
-    const ctx = liveContexts.get(actor);
-    if (ctx) return ctx;
-  }
+/** The context of the run that invoked `step`: the nearest ancestor that is a machine agent's run. */
+const contextOfStep = (step: AnyActorRef): AgentContext => {
+  const ctx = taskContextOf(step);
+  if (ctx) return ctx;
   throw new TroupeError(
     "InvalidAgent",
     `step "${step.id}" ran outside a machine agent's task: taskStep actors need defineAgent({ machine })`,
@@ -36,6 +28,6 @@ export const taskStep = <TOutput, TInput = void>(
   run: (args: TaskStepArgs<TInput>) => Promise<TOutput>,
 ): PromiseActorLogic<TOutput, TInput> =>
   fromPromise<TOutput, TInput>(({ input, self, signal }) => {
-    const ctx = taskContextOf(self);
+    const ctx = contextOfStep(self);
     return run({ input, ctx, signal: AbortSignal.any([ctx.signal, signal]) });
   });

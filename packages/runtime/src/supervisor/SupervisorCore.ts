@@ -32,7 +32,7 @@ import { SavedRuns } from "./SavedRuns.ts";
 import type { AsyncResultEvent, SelfSend, SupervisorEffects } from "./SupervisorEffects.ts";
 import type { SupervisorSettings } from "./SupervisorSettings.ts";
 import { SupervisorState } from "./SupervisorState.ts";
-import { newTaskEntry, type PreparedTask, type RunHandle } from "./TaskEntry.ts";
+import { newTaskEntry, type PreparedTask, type RunHandle, type TaskEntry } from "./TaskEntry.ts";
 import { TaskLedger } from "./TaskLedger.ts";
 import { TaskModels } from "./TaskModels.ts";
 import { type TeamLife, type TeamStatus, teamStatus } from "./TeamStatus.ts";
@@ -148,6 +148,11 @@ export class SupervisorCore implements AgentPort {
   }
 
   submit(prepared: PreparedTask, fx: SupervisorEffects): void {
+    this.#router.route(this.#open(prepared, fx), prepared.agent, fx);
+  }
+
+  /** Open a task: kept, recorded, announced as queued, its deadline running; routing comes next. */
+  #open(prepared: PreparedTask, fx: SupervisorEffects): TaskEntry {
     const entry = newTaskEntry(prepared);
     this.#state.tasks.set(entry.task.id, entry);
     this.#state.settings.io?.accepted?.(
@@ -165,7 +170,7 @@ export class SupervisorCore implements AgentPort {
       parentTaskId: entry.task.parentTaskId ?? null,
     });
     this.#watchdog.startDeadline(entry, prepared.agent, fx);
-    this.#router.route(entry, prepared.agent, fx);
+    return entry;
   }
 
   // ── routing ──────────────────────────────────────────────────────────────
@@ -281,8 +286,26 @@ export class SupervisorCore implements AgentPort {
       : undefined;
   }
 
-  submitNow(prepared: PreparedTask): void {
-    this.submit(prepared, this.#direct);
+  /**
+   * Submit tasks outside a supervisor transition. All are open before any is routed (a fan-out
+   * branch that fails on routing finds every sibling to cancel), and each is routed and dispatched
+   * before any agent is handed its task, so the tasks of one call start back to back.
+   */
+  submitNow(prepared: readonly PreparedTask[]): void {
+    if (prepared.length === 1) return this.submit(prepared[0]!, this.#direct);
+    const direct = this.#direct;
+    const handOvers: Parameters<SupervisorEffects["send"]>[] = [];
+    const fx: SupervisorEffects = {
+      ...direct,
+      send: (childId, event) => void handOvers.push([childId, event]),
+    };
+    const entries = prepared.map((task) => this.#open(task, fx));
+    entries.forEach((entry, index) => {
+      if (!entry.settled) this.#router.route(entry, prepared[index]!.agent, fx);
+    });
+    // A task taken away while the others were routed (its fan-out decided at once) is not handed over.
+    for (const [childId, event] of handOvers)
+      if (event.type !== "troupe.task.assign" || !event.signal.aborted) direct.send(childId, event);
   }
 
   done(agent: string, incarnation: number, taskId: string, attempt: number, output: unknown): void {

@@ -29,6 +29,7 @@ import { RestartIntensity, type RestartStrategy } from "./restartStrategy.ts";
 import type { Classifier, Route } from "./routing.ts";
 import type {
   HumanGateway,
+  PreparedTask,
   RunHandle,
   SupervisorCore,
   SupervisorSettings,
@@ -326,28 +327,7 @@ export class Team {
     const recorder = new RunRecorder();
     const prepared = this.#core.prepare(input, recorder, extra);
     const id = prepared.task.id;
-    const { lifecycle, escalation } = this.#life();
-    if (lifecycle !== "running") {
-      const error = escalation
-        ? new TroupeError(
-            "Escalated",
-            `the team is escalated and takes no tasks${escalation.restartAt === undefined ? "" : " until it restarts"}: ${escalation.reason}`,
-          )
-        : new TroupeError("ShuttingDown", `the team is ${lifecycle} and takes no new tasks`);
-      recorder.record(
-        this.bus.publish({
-          type: "task.failed",
-          taskId: id,
-          agent: null,
-          error: { tag: error._tag, reason: error.reason },
-        }) as TaskEvent,
-      );
-      recorder.reject(error);
-    } else {
-      // Straight into the core: routing and dispatch never spawn or stop actors, so a task costs no
-      // supervisor macrostep (lifecycle work — restarts, timers, escalation — stays in the actor).
-      this.#core.submitNow(prepared);
-    }
+    this.#start([prepared]);
     return {
       id,
       result: recorder.result,
@@ -355,6 +335,34 @@ export class Team {
       send: (event) => this.send(id, event),
       cancel: (reason) => this.cancel(id, reason),
     };
+  }
+
+  /** Hand prepared tasks to the core, in one pass; a team that takes no tasks fails each at once. */
+  #start(tasks: readonly PreparedTask[]): void {
+    const { lifecycle, escalation } = this.#life();
+    if (lifecycle === "running") {
+      // Straight into the core: routing and dispatch never spawn or stop actors, so a task costs no
+      // supervisor macrostep (lifecycle work — restarts, timers, escalation — stays in the actor).
+      this.#core.submitNow(tasks);
+      return;
+    }
+    const error = escalation
+      ? new TroupeError(
+          "Escalated",
+          `the team is escalated and takes no tasks${escalation.restartAt === undefined ? "" : " until it restarts"}: ${escalation.reason}`,
+        )
+      : new TroupeError("ShuttingDown", `the team is ${lifecycle} and takes no new tasks`);
+    for (const { task, handle } of tasks) {
+      handle.record(
+        this.bus.publish({
+          type: "task.failed",
+          taskId: task.id,
+          agent: null,
+          error: { tag: error._tag, reason: error.reason },
+        }) as TaskEvent,
+      );
+      handle.reject(error);
+    }
   }
 
   /**
@@ -402,11 +410,14 @@ export class Team {
       agent: typeof agent === "string" ? agent : agent.name,
       taskId: newId("t"),
     }));
+    // Every branch prepared (bad input throws here, before anything opens), then started in one pass.
+    const tasks = branches.map(({ agent, taskId }) =>
+      core.prepare({ ...base, ...deadline, agent, id: taskId }, new RunRecorder(), { fanOutId }),
+    );
     const joined = new Promise<FanOutResult>((resolve, reject) =>
       core.openFanOut(fanOutId, join, branches, { resolve, reject }),
     );
-    for (const { agent, taskId } of branches)
-      this.#submit({ ...base, ...deadline, agent, id: taskId }, { fanOutId });
+    this.#start(tasks);
     const abort = () => this.cancel(fanOutId, "the fan-out was cancelled");
     options.signal?.addEventListener("abort", abort, { once: true });
     try {

@@ -149,6 +149,23 @@ describe("fan-out", () => {
     test.team.stop();
   });
 
+  it("all: a branch that fails on routing cancels every other branch before any is handed over", async () => {
+    const test = setupThree();
+    const joined = test.team.fanOut(["a", "nobody", "c"], "question", { join: "all" });
+    const error = await joined.catch((caught: unknown) => caught);
+    expect(isTroupeError(error, "FanOutFailed")).toBe(true);
+    const { branches } = (error as { data: { branches: { agent: string; status: string }[] } }).data;
+    expect(branches.map((branch) => [branch.agent, branch.status])).toEqual([
+      ["a", "cancelled"],
+      ["nobody", "failed"],
+      ["c", "cancelled"],
+    ]);
+    expect(test.seen("task.cancelled")).toHaveLength(2);
+    expect(test.seen("task.started")).toEqual([]);
+    expect([test.a.agent.calls, test.c.agent.calls]).toEqual([[], []]);
+    test.team.stop();
+  });
+
   it("refuses a quorum larger than the number of branches", async () => {
     const test = setupThree();
     await expect(test.team.fanOut(["a", "b"], "q", { join: { quorum: 3 } })).rejects.toMatchObject({
