@@ -55,4 +55,17 @@ describe("troupe (the executable)", () => {
       'troupe: TROUPE_HTTP_PORT must be a port number from 0 to 65535, got "http"',
     );
   });
+
+  it("takes TROUPE_V8_PRETENURING on or off, and exits 2 on anything else", async () => {
+    for (const value of ["on", "off"]) {
+      const troupe = spawnTroupe(["--help"], { TROUPE_V8_PRETENURING: value });
+      expect(await troupe.exited).toBe(0);
+      expect(troupe.stdout.join("\n")).toContain("TROUPE_V8_PRETENURING");
+    }
+    const bad = spawnTroupe(["start"], { TROUPE_V8_PRETENURING: "sometimes" });
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr.filter(Boolean)).toEqual([
+      'troupe: TROUPE_V8_PRETENURING must be on or off, got "sometimes"',
+    ]);
+  });
 });

@@ -13,6 +13,8 @@ const ENVIRONMENT = `Environment:
   TROUPE_LOG_LEVEL      debug, info, warn or error (default info); set, logs are JSON lines on stderr
                         even in a terminal
   TROUPE_DRAIN_TIMEOUT  How long running tasks may take to finish when troupe stops (default 30s)
+  TROUPE_V8_PRETENURING on keeps V8's allocation-site pretenuring, which troupe turns off: on, a long
+                        run takes more CPU a task and longer scavenges (default off)
   REDIS_URL             redis://[user:password@]host:port[/db]: keep the work on Redis, shared by
                         every host on it (default: unset, the embedded SQLite file). The password is
                         never printed or logged.

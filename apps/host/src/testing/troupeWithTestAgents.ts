@@ -1,7 +1,11 @@
 // The tests' `troupe`: the real executable's main(), with the test agents TROUPE_TEST_AGENTS names
-// added to the team. spawnTroupe runs it when a test names any; otherwise it runs src/bin/troupe.ts.
-import { runAsProcess } from "../cli/runAsProcess.ts";
-import { testAgentsNamed } from "./testAgents.ts";
+// added to the team, and V8's pretenuring set as the real one sets it. spawnTroupe runs it when a
+// test names any; otherwise it runs src/bin/troupe.ts.
+import { configureProcessPretenuring } from "../cli/v8Pretenuring.ts";
+
+configureProcessPretenuring();
+const { runAsProcess } = await import("../cli/runAsProcess.ts");
+const { testAgentsNamed } = await import("./testAgents.ts");
 
 let agents: ReturnType<typeof testAgentsNamed>;
 try {
