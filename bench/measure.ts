@@ -1,6 +1,6 @@
 // What every benchmark shares: the figure it reports (a ratio against a raw baseline measured in
-// the same run), medians, a monotonic stopwatch, heap readings after a full GC, and progress lines
-// on stderr so stdout carries only the figures.
+// the same run), medians, a monotonic stopwatch, heap readings after a full GC, a count of messages
+// that fails when they stop coming, and progress lines on stderr so stdout carries only the figures.
 
 export interface Figure {
   readonly name: string;
@@ -56,4 +56,40 @@ export const settledHeap = async (): Promise<number> => {
 /** A progress line on stderr. */
 export const progress = (line: string): void => {
   process.stderr.write(`  … ${line}\n`);
+};
+
+/**
+ * Counts messages as they arrive, and waits until `target` have since the last `reset`. It fails
+ * instead of waiting forever when none arrived for `stallMs`: Redis closes a subscriber that falls
+ * too far behind (`client-output-buffer-limit pubsub`), and what was published meanwhile is lost.
+ */
+export const arrivals = (what: string, stallMs = 10_000) => {
+  let count = 0;
+  let wake: (() => void) | undefined;
+  return {
+    arrived: () => {
+      count += 1;
+      wake?.();
+    },
+    reset: () => {
+      count = 0;
+    },
+    waitFor: async (target: number): Promise<void> => {
+      while (count < target) {
+        const before = count;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, stallMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+        if (count === before)
+          throw new Error(
+            `${what}: ${count} of ${target} messages arrived, then none for ${stallMs / 1_000} s (did Redis drop a slow subscriber?)`,
+          );
+      }
+    },
+  };
 };

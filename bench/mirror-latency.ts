@@ -4,7 +4,7 @@
 // mirror → Redis → the mirror of a second bus → its listener. The figure is a difference, not a
 // ratio: p99(mirror) − p99(raw), in milliseconds, on the shared Redis at 127.0.0.1:6379.
 import { randomUUID } from "node:crypto";
-import { type Figure, percentile, progress } from "./measure.ts";
+import { arrivals, type Figure, percentile, progress } from "./measure.ts";
 import { eventNumber, openMirrorPair, openRawPubSub } from "./mirrorPaths.ts";
 
 const MESSAGES_PER_BLOCK = 250;
@@ -18,24 +18,22 @@ export interface DifferenceFigure extends Figure {
 }
 
 /** Send `count` messages one after the other with `send`; `arrived` is called by the receiving side. */
-const pingPong = () => {
+const pingPong = (what: string) => {
   let sentAt = 0;
-  let onArrival: (() => void) | undefined;
+  const received = arrivals(what);
   const latencies: number[] = [];
   return {
     latencies,
     arrived: () => {
       latencies.push(performance.now() - sentAt);
-      onArrival?.();
+      received.arrived();
     },
     run: async (count: number, send: (index: number) => void) => {
+      received.reset();
       for (let index = 0; index < count; index += 1) {
-        const arrival = new Promise<void>((resolve) => {
-          onArrival = resolve;
-        });
         sentAt = performance.now();
         send(index);
-        await arrival;
+        await received.waitFor(index + 1);
       }
     },
   };
@@ -43,7 +41,7 @@ const pingPong = () => {
 
 const rawPath = async (namespace: string) => {
   const raw = await openRawPubSub(namespace, Math.max(MESSAGES_PER_BLOCK, WARM_UP_MESSAGES));
-  const timing = pingPong();
+  const timing = pingPong("mirror-latency, raw path");
   raw.subscriber.on("pmessage", timing.arrived);
   return {
     latencies: timing.latencies,
@@ -55,7 +53,7 @@ const rawPath = async (namespace: string) => {
 
 const mirroredPath = async (namespace: string) => {
   const pair = await openMirrorPair(namespace);
-  const timing = pingPong();
+  const timing = pingPong("mirror-latency, mirrored path");
   pair.receiving.subscribe(timing.arrived);
   return {
     latencies: timing.latencies,

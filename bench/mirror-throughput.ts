@@ -9,7 +9,7 @@
 // what both are measured by.
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { type Figure, figure, median, progress, timeMs } from "./measure.ts";
+import { arrivals, type Figure, figure, median, progress, timeMs } from "./measure.ts";
 import { eventNumber, openMirrorPair, openRawPubSub } from "./mirrorPaths.ts";
 
 const EVENTS_PER_ROUND = 20_000;
@@ -22,20 +22,11 @@ const rawPath = async (namespace: string) => {
     namespace,
     EVENTS_PER_ROUND,
   );
-  let received = 0;
-  let target = 0;
-  let allReceived: (() => void) | undefined;
-  subscriber.on("pmessage", () => {
-    received += 1;
-    if (received === target) allReceived?.();
-  });
+  const received = arrivals("mirror-throughput, raw path");
+  subscriber.on("pmessage", received.arrived);
   return {
     run: async () => {
-      received = 0;
-      target = EVENTS_PER_ROUND;
-      const done = new Promise<void>((resolve) => {
-        allReceived = resolve;
-      });
+      received.reset();
       for (let start = 0; start < EVENTS_PER_ROUND; start += CHUNK) {
         const pipeline = publisher.pipeline();
         for (let index = start; index < start + CHUNK; index += 1)
@@ -43,7 +34,7 @@ const rawPath = async (namespace: string) => {
         void pipeline.exec();
         await nextTurn();
       }
-      await done;
+      await received.waitFor(EVENTS_PER_ROUND);
     },
     close,
   };
@@ -52,25 +43,16 @@ const rawPath = async (namespace: string) => {
 /** Troupe: two buses, each with its mirror (two processes' worth of connections). */
 const mirroredPath = async (namespace: string) => {
   const { sending, receiving, sender, receiver, close } = await openMirrorPair(namespace);
-  let received = 0;
-  let target = 0;
-  let allReceived: (() => void) | undefined;
-  receiving.subscribe(() => {
-    received += 1;
-    if (received === target) allReceived?.();
-  });
+  const received = arrivals("mirror-throughput, mirrored path");
+  receiving.subscribe(received.arrived);
   return {
     run: async () => {
-      received = 0;
-      target = EVENTS_PER_ROUND;
-      const done = new Promise<void>((resolve) => {
-        allReceived = resolve;
-      });
+      received.reset();
       for (let start = 0; start < EVENTS_PER_ROUND; start += CHUNK) {
         for (let index = start; index < start + CHUNK; index += 1) sending.publish(eventNumber(index));
         await nextTurn();
       }
-      await done;
+      await received.waitFor(EVENTS_PER_ROUND);
       const dropped = sender.stats().dropped + receiver.stats().malformed;
       if (dropped > 0) throw new Error(`mirror-throughput: ${dropped} events dropped or malformed`);
     },
