@@ -8,7 +8,7 @@
 import { type AnyActorLogic, type AnyStateMachine, assign, sendParent, sendTo, setup } from "xstate";
 import { bindAction } from "../human/Approval.ts";
 import { validatePoll } from "../human/Poll.ts";
-import { CONTEXT_NOT_RECORDED } from "../inspect/Inspector.ts";
+import { CONTEXT_NOT_RECORDED, PLAIN_AGENT_HOST } from "../inspect/Inspector.ts";
 import { sharingInitialSnapshot } from "../internal/sharingInitialSnapshot.ts";
 import type { Task } from "../task/Task.ts";
 import type { AgentContext, AgentMachineInput, AgentPort } from "./AgentContext.ts";
@@ -321,6 +321,8 @@ const hostRoot = {
 /** A plain agent's host: the handler runs from `busy`'s entry, its settlement moves the host on. */
 export const agentHostMachine = hostSetup({}).createMachine({
   ...hostRoot,
+  // Its usual steps are written as short entries of the trace (tracePack.ts, PLAIN_HOST_STEPS).
+  meta: { ...CONTEXT_NOT_RECORDED, ...PLAIN_AGENT_HOST },
   states: {
     idle,
     busy: {

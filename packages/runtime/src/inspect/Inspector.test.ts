@@ -16,6 +16,7 @@ import { applyRecord, createReplayState } from "./graph/replay.ts";
 import { createInspector, type Inspector } from "./Inspector.ts";
 import { MalformedTraceError, type MalformedTraceLine, readTrace } from "./readTrace.ts";
 import { recordTrace } from "./recordTrace.ts";
+import { redactTraceValue } from "./redactTraceValue.ts";
 import { recordTaskIo } from "./replay/recordTaskIo.ts";
 import type { TraceRecord, TraceRecordKind, TraceRecordOf } from "./TraceRecord.ts";
 
@@ -284,6 +285,49 @@ describe("Inspector", () => {
 
     team.stop();
     expect(tree()).toEqual([]);
+  });
+
+  it("writes a plain agent's usual host steps as short pack entries that read back as the records subscribers saw", async () => {
+    const inspector = createInspector({ redact: redactTraceValue });
+    const seen: TraceRecord[] = [];
+    inspector.subscribe((record) => seen.push(JSON.parse(JSON.stringify(record)) as TraceRecord));
+    const path = join(dir, "plain.jsonl");
+    const recording = recordTrace(inspector, path);
+    const echo = defineAgent({
+      name: "echo",
+      handle: async (task, ctx) => {
+        if (task.text === "fail") throw new Error("down");
+        if (task.text === "ask") return ctx.askHuman("ok?");
+        return task.text === "quiet" ? undefined : { said: task.text };
+      },
+    });
+    const team = createSupervisor({
+      agents: [echo],
+      io: recordTaskIo(inspector).io,
+      human: { ask: async () => "yes" } as never,
+    });
+    inspector.attachTeam(team);
+    await team.ask(echo, "hello").result;
+    await team.ask(echo, "quiet").result;
+    await team.ask(echo, "ask").result;
+    await expect(team.ask(echo, "fail").result).rejects.toThrow(/down/);
+    team.stop();
+    await recording.close();
+    // (A supervision record may follow once the file is closed: the comparison stops at the file's end.)
+    const read = await collect(readTrace(path));
+    expect(read.length).toBeGreaterThanOrEqual(seen.length - 1);
+    expect(read).toEqual(seen.slice(0, read.length));
+    const entries = (await readFile(path, "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { kind: string; records?: unknown[][] })
+      .flatMap((line) => (line.kind === "pack" ? line.records! : []));
+    const tags = new Set(entries.map((entry) => entry[1]));
+    for (const tag of [4, 5, 6]) expect(tags).toContain(tag);
+    const host = ofKind(seen, "snapshot").filter((snapshot) => snapshot.cause.startsWith("troupe."));
+    expect(host.map((snapshot) => snapshot.value)).toEqual(
+      expect.arrayContaining([{ busy: "awaitingHuman" }, { busy: "working" }, "idle"]),
+    );
   });
 
   it("hands each record to subscribers as it is made and keeps only `capacity` in the ring", async () => {

@@ -11,6 +11,7 @@ import type { EventBus } from "../events/EventBus.ts";
 import type { TeamStatus } from "../supervisor/SupervisorCore.ts";
 import type { LazyChild } from "../supervisor/Team.ts";
 import { machineGraphHash, walkMachine } from "./graph/walkMachine.ts";
+import { redactTraceValue } from "./redactTraceValue.ts";
 import {
   type CheckpointActor,
   type TeamStatusFields,
@@ -19,7 +20,17 @@ import {
   type TraceRecordOf,
 } from "./TraceRecord.ts";
 import { type Json, type Redact, toJsonSafe } from "./toJsonSafe.ts";
-import { expandPackLine, isPackLine, packEntry, packLine } from "./tracePack.ts";
+import {
+  assignEntry,
+  expandPackLine,
+  hostStepEntry,
+  isPackLine,
+  PLAIN_HOST_STEPS,
+  packEntry,
+  packLine,
+  SIGNAL_TAG,
+  settledEntry,
+} from "./tracePack.ts";
 
 export interface InspectorOptions {
   /** Rewrite a value before it is recorded (hide secrets); `path` is its JSON path in the record. */
@@ -233,6 +244,37 @@ const restingName = (parent: string, id: string): string => `${parent}/${id}`;
  */
 export const CONTEXT_NOT_RECORDED = { "troupe.trace.context": false } as const;
 
+/**
+ * Put in a plain agent host's root `meta` (agentHostMachine, whose chart is fixed): its usual steps
+ * and events are written as short pack entries (tracePack.ts, tags 4–6) that expand into the same
+ * records.
+ */
+export const PLAIN_AGENT_HOST = { "troupe.trace.plainHost": true } as const;
+
+const isPlainHost = (machine: MachineLike): boolean =>
+  (machine.root as { meta?: Record<string, unknown> } | undefined)?.meta?.["troupe.trace.plainHost"] === true;
+
+/** The fields of a plain host's assign event, in the order the dispatcher writes them. */
+const ASSIGN_KEYS = ["type", "task", "signal", "snapshot"];
+/** A plain host's settle events, each with the key of the value it carries. */
+const SETTLED_KEY: Readonly<Record<string, string>> = {
+  "troupe.task.done": "output",
+  "troupe.task.error": "error",
+};
+const TASK_REF_ID_PATH = Object.freeze(["event", "task", "id"]);
+const TASK_ID_PATH = Object.freeze(["event", "taskId"]);
+
+/**
+ * Whether a plain host's XState state value is `value`: a string, or `{ busy: … }` (its chart has
+ * no other compound state, so a value is never anything else).
+ */
+const isHostStateValue = (raw: unknown, value: Json): boolean =>
+  typeof value === "string"
+    ? raw === value
+    : typeof raw === "object" &&
+      raw !== null &&
+      (raw as { busy?: unknown }).busy === (value as { busy: Json }).busy;
+
 const recordsContext = (machine: MachineLike): boolean =>
   (machine.root as { meta?: Record<string, unknown> } | undefined)?.meta?.["troupe.trace.context"] !== false;
 
@@ -286,6 +328,18 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const pendingTransitions = new Map<string, MicrostepTransition[]>();
   const { redact } = options;
   const maxIoBytes = options.maxIoBytes ?? 262_144;
+  /**
+   * Whether a plain host's steps may be written by their shape: its state names and the assign
+   * event's tags are what the whole record would hold when the redaction only rewrites strings that
+   * may hold secrets (the host's, or none), nothing is cut, and microsteps are not recorded apart.
+   */
+  const hostShapes =
+    (redact === undefined || redact === redactTraceValue) && maxBytes >= 1_024 && !recordMicrosteps;
+  /** A string a whole record would hold as it is (short, unredacted). */
+  const keptString = (path: readonly string[], text: unknown): text is string =>
+    typeof text === "string" && text.length <= 256 && (redact === undefined || redact(path, text) === text);
+  /** The short pack entry the record being made is written as, when it has one. */
+  let shaped: unknown[] | undefined;
   /**
    * The tasks last written whole in their `task` io records, and what stands for each in the records
    * after it (events and contexts that carry the same object): its id and where to find the rest.
@@ -370,8 +424,8 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const recordOf = (body: RecordBody, at: number): TraceRecord =>
     ({ v: TRACE_FORMAT_VERSION, seq, at, ...body }) as TraceRecord;
 
-  /** Record `body` as the next seq; returns its `at`. */
-  const emit = (body: RecordBody): number => {
+  /** Record `body` as the next seq (packed as `entry` when given); returns its `at`. */
+  const emit = (body: RecordBody, entry?: unknown[]): number => {
     seq += 1;
     const at = clock.now();
     if (Number.isSafeInteger(at) && (packEntries.length === 0 || Number.isSafeInteger(at - lastAt))) {
@@ -381,7 +435,11 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         lastAt = at;
         packTimer = setImmediate(flushPack);
       }
-      packEntries.push(packEntry(body, at - lastAt, at));
+      if (entry === undefined) packEntries.push(packEntry(body, at - lastAt, at));
+      else {
+        entry[0] = at - lastAt;
+        packEntries.push(entry);
+      }
       lastAt = at;
       if (packEntries.length >= PACK_MAX) flushPack();
     } else {
@@ -571,6 +629,101 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     return body as RecordBody;
   };
 
+  /**
+   * A plain host's assign or settle event as the record its short entry expands into (the entry
+   * left in `shaped`), or undefined when the event is not exactly one (then it is recorded whole).
+   */
+  const hostEvent = (
+    source: string | null,
+    target: string,
+    event: Record<string, unknown>,
+  ): RecordBody | undefined => {
+    if (Object.getPrototypeOf(event) !== Object.prototype) return undefined;
+    const type = event.type as string;
+    let keys = 0;
+    if (type === "troupe.task.assign") {
+      for (const key in event) if (key !== ASSIGN_KEYS[keys++]) return undefined;
+      const { task, signal } = event;
+      if (keys < 3 || event.snapshot !== undefined || typeof task !== "object" || task === null)
+        return undefined;
+      if (
+        typeof signal !== "object" ||
+        signal === null ||
+        Object.getPrototypeOf(signal) !== AbortSignal.prototype
+      )
+        return undefined;
+      const ref = refer(task) as { id: string; $ref: string } | undefined;
+      if (ref === undefined || !keptString(TASK_REF_ID_PATH, ref.id)) return undefined;
+      shaped = assignEntry(source, target, ref.id);
+      return { kind: "event", source, target, type, event: { type, task: ref, signal: SIGNAL_TAG } };
+    }
+    const key = SETTLED_KEY[type];
+    if (key === undefined) return undefined;
+    for (const name in event) {
+      keys += 1;
+      if (name !== (keys === 1 ? "type" : keys === 2 ? "taskId" : keys === 3 ? key : undefined))
+        return undefined;
+    }
+    const { taskId } = event;
+    if (keys < 2 || !keptString(TASK_ID_PATH, taskId)) return undefined;
+    const raw = event[key];
+    // The budget the value would have had inside the whole event (the text before it counted).
+    const before = 2 + (4 + 4) + (type.length + 2) + (6 + 4) + (taskId.length + 2) + (key.length + 4);
+    const value =
+      raw === undefined
+        ? undefined
+        : toJsonSafe(raw, ["event", key], { maxBytes: maxBytes - before, redact, refer });
+    shaped = settledEntry(source, target, type, taskId, value);
+    return {
+      kind: "event",
+      source,
+      target,
+      type,
+      event: value === undefined ? { type, taskId } : { type, taskId, [key]: value },
+    };
+  };
+
+  /**
+   * A plain host's snapshot that is its PLAIN_HOST_STEPS entry for `cause`, as that record (its short
+   * entry left in `shaped`), or undefined when it is anything else.
+   */
+  const hostStep = (actor: string, cause: string, snapshot: InspectedSnapshot): RecordBody | undefined => {
+    const step = PLAIN_HOST_STEPS[cause];
+    if (step === undefined || snapshot.status !== "active") return undefined;
+    if (
+      snapshot.output !== undefined ||
+      snapshot.error !== undefined ||
+      !isHostStateValue(snapshot.value, step.value)
+    )
+      return undefined;
+    const transitions = pendingTransitions.get(actor);
+    const [expected] = step.transitions;
+    const [taken] = transitions ?? [];
+    if (
+      transitions?.length !== 1 ||
+      taken!.source !== expected!.source ||
+      taken!.eventType !== expected!.eventType ||
+      taken!.targets.length !== 1 ||
+      taken!.targets[0] !== expected!.targets[0]
+    )
+      return undefined;
+    pendingTransitions.delete(actor);
+    const known = live.get(actor);
+    if (known) {
+      known.status = "active";
+      known.value = step.value;
+    }
+    shaped = hostStepEntry(actor, cause);
+    return {
+      kind: "snapshot",
+      actor,
+      cause,
+      status: "active",
+      value: step.value,
+      transitions: step.transitions,
+    };
+  };
+
   const bodyOf = (event: InspectionEvent): RecordBody | undefined => {
     // Action events (several per transition) are never recorded: they cost the switch only.
     if (event.type === "@xstate.action") return undefined;
@@ -591,9 +744,14 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
           if (type === "xstate.init")
             return { kind: "event", source: source ?? null, target: actor.sessionId, type, event: { type } };
         }
+        const from = typeof source === "string" ? source : null;
+        if (hostShapes && isMachine && isPlainHost(machineOf(actor.logic)!)) {
+          const short = hostEvent(from, actor.sessionId, event.event as Record<string, unknown>);
+          if (short !== undefined) return short;
+        }
         return {
           kind: "event",
-          source: typeof source === "string" ? source : null,
+          source: from,
           target: actor.sessionId,
           type,
           event: safe(event.event, ["event"]),
@@ -607,7 +765,12 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
           if (snapshot.status === "active" && snapshot.output === undefined && snapshot.error === undefined)
             return undefined;
         }
-        const body = snapshotBody(actor, String(event.event.type), snapshot);
+        const cause = String(event.event.type);
+        if (hostShapes && isMachine && isPlainHost(machineOf(actor.logic)!)) {
+          const step = hostStep(actor.sessionId, cause, snapshot);
+          if (step !== undefined) return step;
+        }
+        const body = snapshotBody(actor, cause, snapshot);
         const transitions = pendingTransitions.get(actor.sessionId);
         if (transitions === undefined) return body;
         pendingTransitions.delete(actor.sessionId);
@@ -645,6 +808,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
 
   const inspect = (event: InspectionEvent): void => {
     let body: RecordBody | undefined;
+    shaped = undefined;
     try {
       body = bodyOf(event);
     } catch {
@@ -652,7 +816,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
       return;
     }
     if (body) {
-      emit(body);
+      emit(body, shaped);
       if (body.kind === "snapshot" && body.status !== "active") stopResting(body.actor, body.cause);
     }
   };

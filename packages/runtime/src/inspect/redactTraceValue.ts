@@ -10,7 +10,22 @@ import type { Redact } from "./toJsonSafe.ts";
  * skip the regular expressions.
  */
 const mayHoldSecret = (text: string): boolean =>
-  /:\/\/|=|Bearer|Basic/.test(text) || (text.length >= 58 && text.includes("."));
+  text.length < 58 ? shortMayHoldSecret(text) : /:\/\/|=|Bearer|Basic/.test(text) || text.includes(".");
+
+/**
+ * The same test for a short string (an id, a name, an event type: most of what a trace holds), as
+ * one pass over its characters: cheaper than the regular expression's call for a few characters.
+ */
+const shortMayHoldSecret = (text: string): boolean => {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 61 /* = */) return true;
+    if (code === 58 /* : */ && text.startsWith("//", index + 1)) return true;
+    if (code === 66 /* B */ && (text.startsWith("earer", index + 1) || text.startsWith("asic", index + 1)))
+      return true;
+  }
+  return false;
+};
 
 export const redactTraceValue: Redact = (_path, value) =>
   typeof value === "string" && mayHoldSecret(value) ? redactText(value) : value;

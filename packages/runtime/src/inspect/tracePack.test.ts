@@ -4,7 +4,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeTraceLine } from "./readTrace.ts";
-import { expandPackLine, type PackBody, packEntry, packLine, RUNTIME_SHAPES } from "./tracePack.ts";
+import {
+  assignEntry,
+  expandPackLine,
+  hostStepEntry,
+  type PackBody,
+  packEntry,
+  packLine,
+  RUNTIME_SHAPES,
+  settledEntry,
+} from "./tracePack.ts";
 
 const odd = fc.oneof(
   fc.string({ unit: "binary", maxLength: 12 }),
@@ -178,6 +187,94 @@ describe("pack lines", () => {
     expect(decoded.records).toEqual(
       bodies.map((item, index) => ({ v: 1, seq: 7 + index, at: 1000 + index, ...item })),
     );
+  });
+
+  it("expand a plain agent host's short entries into its whole snapshot and event records", () => {
+    const entries = [
+      assignEntry(null, "x:1", "t-1"),
+      hostStepEntry("x:1", "troupe.task.assign"),
+      hostStepEntry("x:1", "troupe.human.asked"),
+      settledEntry(null, "x:1", "troupe.task.done", "t-1", { said: "hi" }),
+      settledEntry(null, "x:1", "troupe.task.error", "t-1", { name: "Error", message: "down" }),
+      settledEntry(null, "x:1", "troupe.task.done", "t-1", undefined),
+      hostStepEntry("x:1", "troupe.task.done"),
+    ];
+    const decoded = decodeTraceLine(JSON.parse(packLine(1, 100, entries)));
+    expect(decoded.error).toBeUndefined();
+    const head = (seq: number) => ({ v: 1, seq, at: 100 });
+    const step = (source: string, target: string, eventType: string) => [
+      { source, targets: [target], eventType },
+    ];
+    expect(decoded.records).toEqual([
+      {
+        ...head(1),
+        kind: "event",
+        source: null,
+        target: "x:1",
+        type: "troupe.task.assign",
+        event: {
+          type: "troupe.task.assign",
+          task: { id: "t-1", $ref: "io:task" },
+          signal: "[object AbortSignal]",
+        },
+      },
+      {
+        ...head(2),
+        kind: "snapshot",
+        actor: "x:1",
+        cause: "troupe.task.assign",
+        status: "active",
+        value: { busy: "working" },
+        transitions: step("agent.idle", "agent.busy", "troupe.task.assign"),
+      },
+      {
+        ...head(3),
+        kind: "snapshot",
+        actor: "x:1",
+        cause: "troupe.human.asked",
+        status: "active",
+        value: { busy: "awaitingHuman" },
+        transitions: step("agent.busy.working", "agent.busy.awaitingHuman", "troupe.human.asked"),
+      },
+      {
+        ...head(4),
+        kind: "event",
+        source: null,
+        target: "x:1",
+        type: "troupe.task.done",
+        event: { type: "troupe.task.done", taskId: "t-1", output: { said: "hi" } },
+      },
+      {
+        ...head(5),
+        kind: "event",
+        source: null,
+        target: "x:1",
+        type: "troupe.task.error",
+        event: { type: "troupe.task.error", taskId: "t-1", error: { name: "Error", message: "down" } },
+      },
+      {
+        ...head(6),
+        kind: "event",
+        source: null,
+        target: "x:1",
+        type: "troupe.task.done",
+        event: { type: "troupe.task.done", taskId: "t-1" },
+      },
+      {
+        ...head(7),
+        kind: "snapshot",
+        actor: "x:1",
+        cause: "troupe.task.done",
+        status: "active",
+        value: "idle",
+        transitions: step("agent.busy", "agent.idle", "troupe.task.done"),
+      },
+    ]);
+    // A step the plain host's chart does not have is a damaged entry, not a guess.
+    const unknown = decodeTraceLine(
+      JSON.parse(packLine(1, 100, [hostStepEntry("x:1", "troupe.task.event")])),
+    );
+    expect(unknown.error).toMatch(/^pack entry 0: no plain host step/);
   });
 
   it("reports a damaged entry by its index, keeping the records before it", () => {

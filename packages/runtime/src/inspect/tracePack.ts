@@ -19,10 +19,23 @@
 //   2                 an event: [dAt, 2, source, target, type, event]
 //   3                 an io record without tokens or error: [dAt, 3, taskId, agent, port, call,
 //                     request, reply?]
+//   4                 a step of a plain agent's host (agentHostMachine, whose chart is fixed): a
+//                     snapshot [dAt, 4, actor, cause] whose status, value and transitions are the
+//                     ones PLAIN_HOST_STEPS gives for that cause (written only when they are)
+//   5                 the task a plain agent's host is assigned, written in an io record before it:
+//                     [dAt, 5, source, target, taskId], the event record
+//                     {type: "troupe.task.assign", task: {id: taskId, $ref: "io:task"},
+//                     signal: "[object AbortSignal]"}
+//   6                 a plain agent's handler settled: [dAt, 6, source, target, type, taskId,
+//                     output?], the event record {type, taskId, output?} (troupe.task.done/error,
+//                     error in place of output)
 //   an object         any other record, as itself without v, seq and at
 //
 // A shape never changes once written: a runtime event with other fields is written as an object.
+// Tags 4–6 were added within version 1 (a reader that predates them reports the pack line from
+// that entry on as damaged).
 import { TRACE_FORMAT_VERSION, type TraceRecord } from "./TraceRecord.ts";
+import type { Json } from "./toJsonSafe.ts";
 
 /** The runtime events written by shape: each type's fields, in the order a pack writes them. */
 export const RUNTIME_SHAPES: Readonly<Record<string, readonly string[]>> = {
@@ -33,6 +46,43 @@ export const RUNTIME_SHAPES: Readonly<Record<string, readonly string[]>> = {
   "task.succeeded": ["taskId", "agent", "durationMs", "at"],
   "agent.state": ["agent", "state", "at"],
 };
+
+type HostStep = {
+  readonly value: Json;
+  readonly transitions: readonly { source: string; targets: readonly string[]; eventType: string }[];
+};
+const hostStep = (cause: string, source: string, target: string, value: Json): HostStep =>
+  Object.freeze({
+    value: Object.freeze(value),
+    transitions: Object.freeze([
+      Object.freeze({ source, targets: Object.freeze([target]), eventType: cause }),
+    ]),
+  });
+const WORKING = { busy: "working" };
+
+/**
+ * A plain agent's host (agentHostMachine) steps, by the event that caused each: the state it then
+ * has and the one transition it took. A snapshot that is exactly one of these is written by its
+ * cause alone (tag 4); anything else (a stop, another status, more transitions) is written whole.
+ */
+export const PLAIN_HOST_STEPS: Readonly<Record<string, HostStep>> = {
+  "troupe.task.assign": hostStep("troupe.task.assign", "agent.idle", "agent.busy", WORKING),
+  "troupe.task.done": hostStep("troupe.task.done", "agent.busy", "agent.idle", "idle"),
+  "troupe.task.error": hostStep("troupe.task.error", "agent.busy", "agent.idle", "idle"),
+  "troupe.task.cancel": hostStep("troupe.task.cancel", "agent.busy", "agent.idle", "idle"),
+  "troupe.human.asked": hostStep("troupe.human.asked", "agent.busy.working", "agent.busy.awaitingHuman", {
+    busy: "awaitingHuman",
+  }),
+  "troupe.human.answered": hostStep(
+    "troupe.human.answered",
+    "agent.busy.awaitingHuman",
+    "agent.busy.working",
+    WORKING,
+  ),
+};
+
+/** What a plain agent's host's assign event writes for the AbortSignal it carries. */
+export const SIGNAL_TAG = "[object AbortSignal]";
 
 /** A record as the Inspector makes it, before it has v, seq and at. */
 export type PackBody = TraceRecord extends infer R
@@ -115,6 +165,28 @@ export const packEntry = (body: PackBody, dAt: number, at: number): unknown[] =>
   }
 };
 
+/** A plain agent's host's snapshot that is its PLAIN_HOST_STEPS entry for `cause` (dAt set by the packer). */
+export const hostStepEntry = (actor: string, cause: string): unknown[] => [0, 4, actor, cause];
+
+/** A plain agent's host's assign event whose task is in an io record before it. */
+export const assignEntry = (source: string | null, target: string, taskId: string): unknown[] => [
+  0,
+  5,
+  source,
+  target,
+  taskId,
+];
+
+/** A plain agent's handler settling, `value` its output or error (left out when undefined). */
+export const settledEntry = (
+  source: string | null,
+  target: string,
+  type: string,
+  taskId: string,
+  value: Json | undefined,
+): unknown[] =>
+  value === undefined ? [0, 6, source, target, type, taskId] : [0, 6, source, target, type, taskId, value];
+
 /** The JSONL line of a pack whose first record has `seq` and `at`. */
 export const packLine = (seq: number, at: number, entries: readonly unknown[]): string =>
   `{"v":${TRACE_FORMAT_VERSION},"seq":${seq},"at":${at},"kind":"pack","records":${JSON.stringify(entries)}}`;
@@ -170,6 +242,35 @@ const recordOf = (entry: readonly unknown[], seq: number, at: number): Record<st
     }
     case 2: {
       const [, , source, target, type, event] = entry;
+      return { ...head, kind: "event", source, target, type, event };
+    }
+    case 4: {
+      const [, , actor, cause] = entry;
+      const step = typeof cause === "string" ? PLAIN_HOST_STEPS[cause] : undefined;
+      if (step === undefined) throw new Error(`no plain host step for ${JSON.stringify(cause)}`);
+      return {
+        ...head,
+        kind: "snapshot",
+        actor,
+        cause,
+        status: "active",
+        value: typeof step.value === "object" ? { ...step.value } : step.value,
+        transitions: step.transitions.map((transition) => ({
+          ...transition,
+          targets: [...transition.targets],
+        })),
+      };
+    }
+    case 5: {
+      const [, , source, target, taskId] = entry;
+      const type = "troupe.task.assign";
+      const event = { type, task: { id: taskId, $ref: "io:task" }, signal: SIGNAL_TAG };
+      return { ...head, kind: "event", source, target, type, event };
+    }
+    case 6: {
+      const [, , source, target, type, taskId, value] = entry;
+      const key = type === "troupe.task.error" ? "error" : "output";
+      const event = { type, taskId, ...(entry.length > 6 ? { [key]: value } : {}) };
       return { ...head, kind: "event", source, target, type, event };
     }
     case 3: {
