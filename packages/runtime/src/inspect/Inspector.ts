@@ -28,6 +28,7 @@ import {
   PLAIN_HOST_STEPS,
   packEntry,
   packLine,
+  RUNTIME_SHAPES,
   SIGNAL_TAG,
   settledEntry,
 } from "./tracePack.ts";
@@ -281,6 +282,25 @@ const recordsContext = (machine: MachineLike): boolean =>
 const stateNodeId = (node: unknown): string =>
   typeof (node as { id?: unknown } | undefined)?.id === "string" ? (node as { id: string }).id : "?";
 
+/** Each transition of a machine as a record writes it, made once (a machine's transitions do not change). */
+const writtenTransitions = new WeakMap<object, MicrostepTransition>();
+const transitionOf = (transition: {
+  readonly source: unknown;
+  readonly target?: readonly unknown[] | undefined;
+}): MicrostepTransition => {
+  let written = writtenTransitions.get(transition);
+  if (written === undefined) {
+    const eventType = (transition as { eventType?: unknown }).eventType;
+    written = Object.freeze({
+      source: stateNodeId(transition.source),
+      targets: Object.freeze((transition.target ?? []).map(stateNodeId)),
+      ...(typeof eventType === "string" ? { eventType } : {}),
+    });
+    writtenTransitions.set(transition, written);
+  }
+  return written;
+};
+
 const teamFields = (supervisor: string, status: TeamStatus): TeamStatusFields => ({
   supervisor,
   agents: status.agents.map((agent) => ({
@@ -424,8 +444,11 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
   const recordOf = (body: RecordBody, at: number): TraceRecord =>
     ({ v: TRACE_FORMAT_VERSION, seq, at, ...body }) as TraceRecord;
 
-  /** Record `body` as the next seq (packed as `entry` when given); returns its `at`. */
-  const emit = (body: RecordBody, entry?: unknown[]): number => {
+  /**
+   * Record `body` as the next seq (packed as `entry` when given; `endsAt`: the entry's last value is
+   * an event's own `at`, written as its step from the record's); returns its `at`.
+   */
+  const emit = (body: RecordBody, entry?: unknown[], endsAt = false): number => {
     seq += 1;
     const at = clock.now();
     if (Number.isSafeInteger(at) && (packEntries.length === 0 || Number.isSafeInteger(at - lastAt))) {
@@ -435,9 +458,16 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         lastAt = at;
         packTimer = setImmediate(flushPack);
       }
-      if (entry === undefined) packEntries.push(packEntry(body, at - lastAt, at));
+      const last = entry === undefined ? 0 : entry.length - 1;
+      const step = endsAt ? (entry![last] as number) - at : 0;
+      if (
+        entry === undefined ||
+        (endsAt && !(Number.isSafeInteger(entry[last]) && Number.isSafeInteger(step)))
+      )
+        packEntries.push(packEntry(body, at - lastAt, at));
       else {
         entry[0] = at - lastAt;
+        if (endsAt) entry[last] = step;
         packEntries.push(entry);
       }
       lastAt = at;
@@ -697,14 +727,14 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     )
       return undefined;
     const transitions = pendingTransitions.get(actor);
-    const [expected] = step.transitions;
-    const [taken] = transitions ?? [];
+    if (transitions?.length !== 1) return undefined;
+    const expected = step.transitions[0]!;
+    const taken = transitions[0]!;
     if (
-      transitions?.length !== 1 ||
-      taken!.source !== expected!.source ||
-      taken!.eventType !== expected!.eventType ||
-      taken!.targets.length !== 1 ||
-      taken!.targets[0] !== expected!.targets[0]
+      taken.source !== expected.source ||
+      taken.eventType !== expected.eventType ||
+      taken.targets.length !== 1 ||
+      taken.targets[0] !== expected.targets[0]
     )
       return undefined;
     pendingTransitions.delete(actor);
@@ -778,14 +808,7 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
         return body;
       }
       case "@xstate.microstep": {
-        const transitions = event._transitions.map((transition): MicrostepTransition => {
-          const eventType = (transition as { eventType?: unknown }).eventType;
-          return {
-            source: stateNodeId(transition.source),
-            targets: (transition.target ?? []).map(stateNodeId),
-            ...(typeof eventType === "string" ? { eventType } : {}),
-          };
-        });
+        const transitions = event._transitions.map(transitionOf);
         if (!recordMicrosteps) {
           const pending = pendingTransitions.get(actor.sessionId);
           if (pending) pending.push(...transitions);
@@ -843,6 +866,30 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     return true;
   };
 
+  /**
+   * A runtime event of a packed shape (RUNTIME_SHAPES) whose fields a whole record would hold as
+   * they are, as its pack entry in one pass, its last value still the event's `at`; or undefined.
+   */
+  const runtimeShaped = (event: RuntimeEvent): unknown[] | undefined => {
+    const { type } = event;
+    const shape = RUNTIME_SHAPES[type];
+    if (shape === undefined || shape[shape.length - 1] !== "at") return undefined;
+    let fields = 0;
+    for (const _ in event) fields += 1;
+    if (fields !== shape.length + 1) return undefined;
+    if (redact !== undefined && redact(eventPath("type"), type) !== type) return undefined;
+    const entry: unknown[] = [0, type];
+    for (let index = 0; index < shape.length; index += 1) {
+      const key = shape[index]!;
+      const value = (event as unknown as Record<string, unknown>)[key];
+      if (value === undefined || !keptAsIs(value)) return undefined;
+      if (redact !== undefined && typeof value === "string" && redact(eventPath(key), value) !== value)
+        return undefined;
+      entry.push(value);
+    }
+    return entry;
+  };
+
   const runtimeBody = (event: RuntimeEvent): RecordBody => {
     // The hot path: an event of short primitives that redaction leaves alone is recorded as it is,
     // without a copy (kept until its pack line is made at the end of the turn: the bus's events are
@@ -892,7 +939,9 @@ export const createInspector = (options: InspectorOptions = {}): Inspector => {
     if (known) known.count += 1;
     else {
       const detach = bus.subscribe((event) => {
-        emit(runtimeBody(event));
+        const entry = runtimeShaped(event);
+        if (entry === undefined) emit(runtimeBody(event));
+        else emit({ kind: "runtime", event }, entry, true);
         if (changesStatus(event.type)) supervisionSoon();
         // A decided approval is also an `approval` record (the timeline shows who decided).
         if (event.type === "task.approval" && event.decision !== "refused") {
