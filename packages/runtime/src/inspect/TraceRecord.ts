@@ -62,7 +62,10 @@
 // `readTrace` and `decodeTraceLine` expand it into the records it holds, which are the records above
 // and read as if each had a line of its own. A reader that predates pack lines reports each as
 // malformed and reads on without their records (the host writes them since the trace's
-// recorder-overhead work; a trace written a record a line still reads).
+// recorder-overhead work; a trace written a record a line still reads). A pack entry may stand for a
+// plain agent host's usual snapshot or event by a few values (tags 4–6, added later within version
+// 1: a snapshot by its cause, the assign event by its task id, the handler's settlement); it expands
+// into the same record the host's inspection would have made.
 //
 // Fields added to v1 records: actor.graph (the hash of its machine record, for machines);
 // actor.resting (and on checkpoint actors): true for a child its parent starts only when it first

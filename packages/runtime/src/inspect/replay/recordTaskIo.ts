@@ -165,12 +165,13 @@ export const recordTaskIo = (inspector: Inspector): TaskIoRecorder => {
   const io: TaskIo = {
     accepted(task, agent, team, resumed) {
       // Each run of a task (a retry, a run resumed after a restart) numbers its calls from 1, as a
-      // replay of that run reads them; a run before it may have ended without an outcome.
+      // replay of that run reads them; a run before it may have ended without an outcome. The task
+      // is its run's only `task` call: no counter is made for it.
       counters.forget(task.id);
       inspector.recordIo({
         taskId: task.id,
         port: "task",
-        call: counters.next(task.id, "task"),
+        call: 1,
         request: {
           task,
           agent: agent ?? null,
