@@ -108,6 +108,8 @@ describe("ctx.memory", () => {
     ["ModelUnavailable", "its embedding model cannot be reached"],
     ["ModelBusy", "its embedding model is busy"],
     ["ModelTimeout", "its embedding model did not answer in time"],
+    ["ModelRejected", "its embedding model refused the request"],
+    ["ModelBadResponse", "its embedding model answered something malformed"],
   ] as const)(
     "runs tasks without recall while the embedder fails with %s, saying why once",
     async (tag, why) => {

@@ -2,9 +2,9 @@
 // task's thread (its channel, else the task itself) and semantic recall in the agent's own namespace,
 // so a follow-up in the same thread sees what was said, and related past work can be recalled.
 // Semantic memory helps a task and is never why it fails: while the embedding model is missing,
-// down, busy or hung (a ModelNotFound, ModelUnavailable, ModelBusy or ModelTimeout from the store),
-// recall answers nothing and remember keeps nothing, with one warning naming the cause, and the task
-// runs on; an info line says when the model answers again.
+// down, busy, hung, refusing or answering garbage (a Model* error from the store), recall answers
+// nothing and remember keeps nothing, with one warning naming the cause, and the task runs on; an
+// info line says when the model answers again. Any other error of the store fails the task.
 import { isTroupeError, type TroupeErrorTag } from "../errors/TroupeError.ts";
 import type { ChatMessage } from "../llm/Llm.ts";
 import type { Logger } from "../log/Logger.ts";
@@ -27,12 +27,12 @@ export interface TaskMemory {
   append(message: ChatMessage): Promise<void>;
   /**
    * Related texts remembered before by this agent, best first; empty without a semantic store or
-   * while its embedding model is missing, down, busy or hung.
+   * while its embedding model fails (missing, down, busy, hung).
    */
   recall(query: string, options?: { limit?: number; minScore?: number }): Promise<readonly Recalled[]>;
   /**
    * Remember a text for later recall (a text it remembers already is kept once); undefined without a
-   * semantic store or while its embedding model is missing, down, busy or hung.
+   * semantic store or while its embedding model fails (missing, down, busy, hung).
    */
   remember(text: string, metadata?: Record<string, unknown>): Promise<Memory | undefined>;
 }
@@ -43,6 +43,8 @@ const OFF_BECAUSE: Partial<Record<TroupeErrorTag, string>> = {
   ModelUnavailable: "its embedding model cannot be reached",
   ModelBusy: "its embedding model is busy",
   ModelTimeout: "its embedding model did not answer in time",
+  ModelRejected: "its embedding model refused the request",
+  ModelBadResponse: "its embedding model answered something malformed",
 };
 
 /** Semantic stores whose embedder failed at their last call (warned about once). */
