@@ -7,6 +7,11 @@ import type { TaskMemory } from "../memory/TaskMemory.ts";
 import type { Task, TaskInput } from "../task/Task.ts";
 import type { Duration } from "../time/duration.ts";
 
+/**
+ * What a task's handler (or a machine agent's step) is given. Its members may be taken apart
+ * (`handle(task, { progress, llm })`) and called on their own; they are read from the context as
+ * they are used, so a spread copy (`{ ...ctx }`) holds only its `signal`.
+ */
 export interface AgentContext<TEmitted extends { type: string } = { type: string }> {
   /** Aborted when the task is cancelled, times out, loses its fan-out or its agent is declared hung. */
   readonly signal: AbortSignal;
