@@ -129,6 +129,32 @@ describe("troupe on Discord answers what was posted while it was stopped", { tim
       answeredOnce([before, ...whileDown]);
     },
   );
+
+  it("answers a follow-up written in a task's thread while it was stopped, once", async () => {
+    const store = { TROUPE_DATA_DIR: join(folder, `thread-${randomUUID()}`) };
+    const first = await startTroupe(store);
+    const asked = standIn.say("general", "the budget is 40 euros");
+    await answered(asked);
+    await stopTroupe(first.troupe);
+
+    const thread = await standIn.threadOn(asked.id);
+    const followUp = standIn.say(thread.id, "what was the budget?", {
+      id: "2000000000000000002",
+      username: "bo",
+    });
+    const second = await startTroupe(store);
+    expect(second.caughtUp).toMatchObject({ threads: 1, tasks: 1, alreadyTaken: 0 });
+    await standIn.reactionAdded(followUp.id, "✅");
+    await stopTroupe(second.troupe);
+
+    const third = await startTroupe(store);
+    expect(third.caughtUp).toMatchObject({ tasks: 0 });
+    await stopTroupe(third.troupe);
+    expect(repliesTo(asked).map((reply) => reply.content)).toEqual([
+      "the budget is 40 euros",
+      "what was the budget?",
+    ]);
+  });
 });
 
 describe("troupe on Discord across gateway drops", { timeout: 90_000 }, () => {

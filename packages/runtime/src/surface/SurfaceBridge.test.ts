@@ -437,6 +437,7 @@ describe("the bridge across a restart", () => {
       agent: "shouter",
       channel: "general",
       opening: { role: "user", name: "ana", content: "first" },
+      activeAt: expect.any(Number),
     });
 
     bridge = bridgeOn(fake, queue, snapshots, ["shouter"]);

@@ -241,7 +241,13 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
   ) => {
     threads.remember(threadId, { agent, channel, opening });
     const known = agent();
-    ledger.rememberThread({ threadId, channel, opening, ...(known === undefined ? {} : { agent: known }) });
+    ledger.rememberThread({
+      threadId,
+      channel,
+      opening,
+      activeAt: clock.now(),
+      ...(known === undefined ? {} : { agent: known }),
+    });
   };
 
   const coalescer = new ReactionCoalescer({
@@ -492,9 +498,12 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
       routeFollowUp(message, threads) ??
       routeInbound(message, options.channels, options.agents(), options.capabilities?.());
     const queued = take(message, route, source);
-    // A message of a mapped channel: the channel's cursor moves past it once it is handled.
-    if (message.threadId === undefined && !(route.kind === "ignore" && route.why === "unmapped"))
-      catchUp.passed(message, queued ?? Promise.resolve(), source);
+    // A message of a mapped channel or of a task's thread: its cursor moves past it once it is handled.
+    const watched =
+      message.threadId === undefined
+        ? !(route.kind === "ignore" && route.why === "unmapped")
+        : threads.get(message.threadId) !== undefined;
+    if (watched) catchUp.passed(message, queued ?? Promise.resolve(), source);
     return queued !== undefined;
   };
 
@@ -537,6 +546,8 @@ export const startSurfaceBridge = (options: SurfaceBridgeOptions): SurfaceBridge
     if (source === "catch-up") counts.caughtUp += 1;
     if (route.kind === "follow-up") {
       counts.followUps += 1;
+      const { agent, channel, opening } = route.thread;
+      rememberThread(route.threadId, agent, channel, opening); // active again: a catch-up reads it
       const task = track(
         { id, message: { channelId: route.threadId, messageId: message.id }, agent: route.thread.agent() },
         { thread: route.threadId },

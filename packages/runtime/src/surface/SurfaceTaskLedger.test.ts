@@ -1,6 +1,7 @@
 // The bridge's ledger on an in-memory SnapshotStore: what one run writes, the next one loads; an entry
 // is deleted once its outcome is posted and its final reaction applied, and a malformed one is dropped.
-// A channel's cursor is kept for the next run too.
+// A channel's cursor is kept for the next run too, and the threads a catch-up reads are the quiet,
+// recent ones.
 import { describe, expect, it } from "vitest";
 import { MemorySnapshotStore } from "../durable/SnapshotStore.ts";
 import { SurfaceTaskLedger } from "./SurfaceTaskLedger.ts";
@@ -57,5 +58,23 @@ describe("SurfaceTaskLedger", () => {
     await store.save("surface/cursor/c2", { channelId: "c2", after: 7 });
     expect(await new SurfaceTaskLedger(store).cursor("c2")).toBeUndefined();
     expect(await store.keys("surface/cursor/")).toEqual(["surface/cursor/c1"]);
+  });
+  it("lists the threads active since a time whose tasks are all over, after a restart too", async () => {
+    const store = new MemorySnapshotStore();
+    const before = new SurfaceTaskLedger(store);
+    const opening = { role: "user" as const, name: "ana", content: "hi" };
+    before.rememberThread({ threadId: "th-quiet", channel: "c1", opening, activeAt: 5_000 });
+    before.rememberThread({ threadId: "th-old", channel: "c1", opening, activeAt: 1_000 });
+    before.rememberThread({ threadId: "th-older-run", channel: "c1", opening }); // written before activeAt
+    before.rememberThread({ threadId: "th-busy", channel: "c1", opening, activeAt: 6_000 });
+    before.open({ ...opened, thread: "th-busy" }); // its task is still open: answers may wait there
+    await before.flushed();
+
+    const after = new SurfaceTaskLedger(store);
+    await after.loadThreads();
+    await after.load();
+    expect(after.quietThreadsSince(2_000).map((thread) => thread.threadId)).toEqual(["th-quiet"]);
+    after.update("t-1", { final: "✅", posted: true, reaction: "✅" }); // over
+    expect(after.quietThreadsSince(2_000).map((thread) => thread.threadId)).toEqual(["th-quiet", "th-busy"]);
   });
 });

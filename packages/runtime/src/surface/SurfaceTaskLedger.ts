@@ -34,6 +34,11 @@ export interface SurfaceThreadEntry {
   readonly agent?: string;
   readonly channel: string;
   readonly opening: ConversationTurn;
+  /**
+   * When the thread last saw work (opened, its task settled, a follow-up taken), ms since the epoch;
+   * a catch-up reads back the threads active within its window. Absent in entries of older runs.
+   */
+  readonly activeAt?: number;
 }
 
 /**
@@ -60,7 +65,9 @@ const isThread = (value: unknown): value is SurfaceThreadEntry =>
   value !== null &&
   typeof (value as SurfaceThreadEntry).threadId === "string" &&
   typeof (value as SurfaceThreadEntry).channel === "string" &&
-  typeof (value as SurfaceThreadEntry).opening?.content === "string";
+  typeof (value as SurfaceThreadEntry).opening?.content === "string" &&
+  ((value as SurfaceThreadEntry).activeAt === undefined ||
+    Number.isSafeInteger((value as SurfaceThreadEntry).activeAt));
 
 const isCursor = (value: unknown, channelId: string): value is ChannelCursor =>
   typeof value === "object" &&
@@ -111,6 +118,18 @@ export class SurfaceTaskLedger {
   rememberThread(thread: SurfaceThreadEntry): void {
     this.#threads.set(thread.threadId, thread);
     this.#write(THREADS + thread.threadId, () => this.#threads.get(thread.threadId));
+  }
+
+  /**
+   * The threads active since `since` whose tasks are all over: where a follow-up written while the
+   * surface was not connected may wait (a thread with a task still open may hold answers to it).
+   */
+  quietThreadsSince(since: number): readonly SurfaceThreadEntry[] {
+    const busy = new Set<string>();
+    for (const entry of this.#entries.values()) if (entry.thread !== undefined) busy.add(entry.thread);
+    return [...this.#threads.values()].filter(
+      (thread) => thread.activeAt !== undefined && thread.activeAt >= since && !busy.has(thread.threadId),
+    );
   }
 
   forgetThread(threadId: string): void {

@@ -181,6 +181,43 @@ describe("catching up on missed messages", () => {
     expect(await queue.record(`t-${missed.id}`)).toMatchObject({ status: "queued" });
   });
 
+  it("forgets a task thread that can no longer be read (deleted), with an info line, and reads it no more", async () => {
+    const fake = recordingSurface();
+    const gone: Surface = {
+      ...fake.surface,
+      messagesSince: async (channelId, options, signal) => {
+        if (channelId === "th-gone") throw Object.assign(new Error("404 Unknown Channel"), { status: 404 });
+        return fake.surface.messagesSince(channelId, options, signal);
+      },
+    };
+    const store = new MemorySnapshotStore();
+    const opening = { role: "user", name: "ana", content: "hi" };
+    await store.save("surface/thread/th-gone", {
+      threadId: "th-gone",
+      channel: "general",
+      opening,
+      activeAt: Date.now(),
+    });
+    const logged: { level: string; msg: string }[] = [];
+    const bridge = startSurfaceBridge({
+      surface: gone,
+      bus: new EventBus(),
+      queue: new MemoryWorkQueue(),
+      channels: new Map([["general", null]]),
+      agents: () => [],
+      store,
+      logger: { log: (level, msg) => logged.push({ level, msg }) },
+    });
+    bridges.add(bridge);
+    await bridge.reconcile();
+    expect(await bridge.catchUp()).toMatchObject({ threads: 1, read: 0 });
+    expect(logged.filter((line) => line.level !== "debug" && line.msg.includes("thread"))).toEqual([
+      { level: "info", msg: "surface: a task thread can no longer be read; it is not read back again" },
+    ]);
+    await expect.poll(() => store.load("surface/thread/th-gone")).toBeUndefined();
+    expect(await bridge.catchUp()).toMatchObject({ threads: 0 });
+  });
+
   it("leaves what it missed to the host that holds the surface now (SurfaceLost): no retry, no cursor move", async () => {
     const fake = recordingSurface();
     let reads = 0;

@@ -1,6 +1,8 @@
 // Catching up on the messages written in Troupe's channels while the surface was not connected (the
-// host was down or restarting, or the gateway came back in a new session). Each mapped channel is
-// read back from its cursor — the last message taken from it, kept in the host's store by the ledger —
+// host was down or restarting, or the gateway came back in a new session). Each mapped channel, and
+// each task thread active within the window whose tasks are all over (a follow-up may wait there; a
+// thread whose task is still open may hold answers to it, which are not follow-ups), is read back
+// from its cursor — the last message taken from it, kept in the host's store by the ledger —
 // within a window (default the last hour) and a count (default the newest 100 a channel), and every
 // message there goes through the bridge's intake, oldest first, unless a task was already started for
 // it (by this run, an earlier one or another host: `alreadyTaken`). The cursor moves past a message
@@ -9,7 +11,8 @@
 // delivered live: they may be newer than what was missed, and the cursor must not pass over that.
 // Runs go one at a time; asking during one queues one more. A channel that cannot be read is tried
 // again with backoff until it can or the bridge stops, unless the surface refused (a 4xx: say, no
-// permission to read its history), which is logged as an error and left to the next run, or another
+// permission to read its history), which is logged as an error and left to the next run (a task
+// thread refused, deleted say, is forgotten with an info line instead), or another
 // host holds the surface now (SurfaceLost: a host resumed after a freeze), whose catch-up reads it.
 import { backoffDelay } from "../durable/DurableWorker.ts";
 import { isTroupeError } from "../errors/TroupeError.ts";
@@ -35,6 +38,8 @@ export const DEFAULT_CATCH_UP: CatchUpSettings = { maxPerChannel: 100, windowMs:
 export interface CatchUpReport {
   readonly why: string;
   readonly channels: number;
+  /** Of `channels`, the task threads read. */
+  readonly threads: number;
   /** Messages read back. */
   readonly read: number;
   /** Of `read`, those that started a task. */
@@ -112,7 +117,7 @@ export const createCatchUp = (options: CatchUpOptions): CatchUp => {
 
   const passed = (message: InboundMessage, handled: Promise<unknown>, source: "live" | "catch-up") => {
     if (source === "live" && finished < asked) return;
-    const { channelId } = message;
+    const channelId = message.threadId ?? message.channelId;
     const moved = (cursorMoves.get(channelId) ?? Promise.resolve())
       .then(() => handled)
       .catch(() => {})
@@ -123,9 +128,16 @@ export const createCatchUp = (options: CatchUpOptions): CatchUp => {
     });
   };
 
-  const readChannel = async (channelId: string, read: NonNullable<Surface["messagesSince"]>) => {
-    const cursor = await ledger.cursor(channelId);
+  /** Read a channel (or a thread, read from `activeAt` the first time) back from its cursor. */
+  const readChannel = async (
+    channelId: string,
+    read: NonNullable<Surface["messagesSince"]>,
+    activeAt?: number,
+  ) => {
     const now = clock.now();
+    const cursor =
+      (await ledger.cursor(channelId)) ??
+      (activeAt === undefined ? undefined : { channelId, since: activeAt });
     if (cursor === undefined) {
       // The first time this store sees the channel: from now on, nothing is missed.
       ledger.moveCursor({ channelId, since: now });
@@ -161,13 +173,23 @@ export const createCatchUp = (options: CatchUpOptions): CatchUp => {
   const readWithRetries = async (
     channelId: string,
     read: NonNullable<Surface["messagesSince"]>,
+    activeAt?: number,
   ): Promise<ChannelReport> => {
     for (let attempt = 1; !stopping.signal.aborted; attempt += 1) {
       try {
-        return await readChannel(channelId, read);
+        return await readChannel(channelId, read, activeAt);
       } catch (error) {
         // Another host holds the surface now: its own catch-up reads the channel.
         if (stopping.signal.aborted || isTroupeError(error, "SurfaceLost")) break;
+        if (refused(error) && activeAt !== undefined) {
+          // A task thread people deleted (or closed to the bot): not read back again.
+          logger.log("info", "surface: a task thread can no longer be read; it is not read back again", {
+            threadId: channelId,
+            error: errorText(error),
+          });
+          ledger.forgetThread(channelId);
+          break;
+        }
         if (refused(error)) {
           logger.log("error", "surface: missed messages of a channel could not be read", {
             channelId,
@@ -194,11 +216,19 @@ export const createCatchUp = (options: CatchUpOptions): CatchUp => {
       read && settings.maxPerChannel > 0 && !stopping.signal.aborted
         ? (surface.channelIds?.([...options.channels.keys()]) ?? [])
         : [];
-    const reports = read ? await Promise.all(ids.map((id) => readWithRetries(id, read))) : [];
+    const threads =
+      ids.length > 0 ? ledger.quietThreadsSince(clock.now() - settings.windowMs) : ([] as const);
+    const reports = read
+      ? await Promise.all([
+          ...ids.map((id) => readWithRetries(id, read)),
+          ...threads.map((thread) => readWithRetries(thread.threadId, read, thread.activeAt)),
+        ])
+      : [];
     const sum = (field: keyof ChannelReport) => reports.reduce((total, report) => total + report[field], 0);
     const report: CatchUpReport = {
       why,
-      channels: ids.length,
+      channels: ids.length + threads.length,
+      threads: threads.length,
       read: sum("read"),
       tasks: sum("tasks"),
       alreadyTaken: sum("alreadyTaken"),
