@@ -13,7 +13,7 @@ import {
   resolveOllamaHost,
 } from "../modelRoles.ts";
 import { modelTimeoutAdvice, resolveModelTimeout } from "../modelTimeouts.ts";
-import { ollamaClient, withSignal } from "./ollamaClient.ts";
+import { deadlineSignal, ollamaClient, withSignal } from "./ollamaClient.ts";
 import { toModelError } from "./toModelError.ts";
 
 export { DEFAULT_EMBED_MODEL };
@@ -53,18 +53,16 @@ export const createOllamaEmbedder = (options: OllamaEmbedderOptions = {}): Embed
   return {
     model,
     async embed(texts, signal) {
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(timedOut()), deadline.ms);
-      const callSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+      const call = deadlineSignal(deadline.ms, signal, timedOut);
       try {
-        const response = await withSignal(callSignal, () => client.embed({ model, input: [...texts] }));
+        const response = await withSignal(call.signal, () => client.embed({ model, input: [...texts] }));
         return response.embeddings;
       } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        if (timeout.signal.aborted) throw timeout.signal.reason;
+        // The caller's reason (a cancelled or hung task) or the deadline's ModelTimeout.
+        if (call.signal.aborted) throw call.signal.reason;
         throw toModelError(error, { host, model, operation: "embed" });
       } finally {
-        clearTimeout(timer);
+        call.clear();
       }
     },
   };

@@ -6,6 +6,7 @@
 // that is not JSON becomes an error line (the library would print a warning and skip it).
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Ollama as OllamaClient } from "ollama";
+import type { TroupeError } from "../../errors/TroupeError.ts";
 import { importPeer } from "../../internal/importPeer.ts";
 
 // ollama is the optional peer dependency of @troupe/runtime/ollama: without it the entry fails with
@@ -20,6 +21,27 @@ const callSignal = new AsyncLocalStorage<AbortSignal>();
 /** Run `work` (calls on an `ollamaClient`) so that its requests are aborted with `signal`. */
 export const withSignal = <T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> =>
   callSignal.run(signal, work);
+
+/**
+ * A call's signal with a deadline: aborted with `reason()` after `ms` (`reset` starts the wait again,
+ * for calls that show progress), or with the caller's `signal`; `clear` once the call is over.
+ */
+export const deadlineSignal = (
+  ms: number,
+  signal: AbortSignal | undefined,
+  reason: () => TroupeError,
+): { signal: AbortSignal; reset(): void; clear(): void } => {
+  const timeout = new AbortController();
+  let timer = setTimeout(() => timeout.abort(reason()), ms);
+  return {
+    signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
+    reset() {
+      clearTimeout(timer);
+      timer = setTimeout(() => timeout.abort(reason()), ms);
+    },
+    clear: () => clearTimeout(timer),
+  };
+};
 
 const NEWLINE = 0x0a;
 

@@ -3,7 +3,7 @@
 // unreachable server names OLLAMA_HOST, a stalled pull times out instead of waiting forever.
 import { TroupeError } from "../../errors/TroupeError.ts";
 import { type Duration, formatMillis, toMillis } from "../../time/duration.ts";
-import { ollamaClient, withSignal } from "./ollamaClient.ts";
+import { deadlineSignal, ollamaClient, withSignal } from "./ollamaClient.ts";
 import { toModelError } from "./toModelError.ts";
 
 export interface LocalModel {
@@ -32,23 +32,6 @@ const abortReason = (signal: AbortSignal, error: unknown): TroupeError =>
   signal.reason instanceof TroupeError
     ? signal.reason
     : new TroupeError("Cancelled", "cancelled", { cause: signal.reason ?? error });
-
-const deadlineSignal = (
-  ms: number,
-  signal: AbortSignal | undefined,
-  reason: () => TroupeError,
-): { signal: AbortSignal; reset(): void; clear(): void } => {
-  const timeout = new AbortController();
-  let timer = setTimeout(() => timeout.abort(reason()), ms);
-  return {
-    signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
-    reset() {
-      clearTimeout(timer);
-      timer = setTimeout(() => timeout.abort(reason()), ms);
-    },
-    clear: () => clearTimeout(timer),
-  };
-};
 
 /** The models Ollama at `host` has. */
 export const listOllamaModels = async (
