@@ -145,11 +145,9 @@ const recordedSteps = (recording: Recording, roots: readonly string[]): Map<stri
   const { records } = recording;
   const steps = new Map<string, Step[]>();
   for (const [start, inRun] of rootsByRun) {
-    let end = start + 1;
-    while (end < records.length && records[end]!.seq > records[end - 1]!.seq) end += 1;
     const ofRun = new Set(inRun);
     const found = treeSteps(
-      records.slice(start, end),
+      runOf(records, records[start]!),
       (id) => {
         const root = rootOf.get(id);
         return root !== undefined && ofRun.has(root) ? { root, id } : undefined;
