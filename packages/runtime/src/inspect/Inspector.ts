@@ -252,8 +252,11 @@ export const CONTEXT_NOT_RECORDED = { "troupe.trace.context": false } as const;
  */
 export const PLAIN_AGENT_HOST = { "troupe.trace.plainHost": true } as const;
 
-const isPlainHost = (machine: MachineLike): boolean =>
-  (machine.root as { meta?: Record<string, unknown> } | undefined)?.meta?.["troupe.trace.plainHost"] === true;
+/** What a machine's root `meta` says under `key` (CONTEXT_NOT_RECORDED, PLAIN_AGENT_HOST). */
+const rootMeta = (machine: MachineLike, key: string): unknown =>
+  (machine.root as { meta?: Record<string, unknown> } | undefined)?.meta?.[key];
+
+const isPlainHost = (machine: MachineLike): boolean => rootMeta(machine, "troupe.trace.plainHost") === true;
 
 /** The fields of a plain host's assign event, in the order the dispatcher writes them. */
 const ASSIGN_KEYS = ["type", "task", "signal", "snapshot"];
@@ -276,8 +279,7 @@ const isHostStateValue = (raw: unknown, value: Json): boolean =>
       raw !== null &&
       (raw as { busy?: unknown }).busy === (value as { busy: Json }).busy;
 
-const recordsContext = (machine: MachineLike): boolean =>
-  (machine.root as { meta?: Record<string, unknown> } | undefined)?.meta?.["troupe.trace.context"] !== false;
+const recordsContext = (machine: MachineLike): boolean => rootMeta(machine, "troupe.trace.context") !== false;
 
 const stateNodeId = (node: unknown): string =>
   typeof (node as { id?: unknown } | undefined)?.id === "string" ? (node as { id: string }).id : "?";
